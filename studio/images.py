@@ -1,0 +1,120 @@
+"""Loading user photos robustly: EXIF orientation, CMYK, 16-bit, palette and transparent images.
+
+``load_photo`` either returns a correct 8-bit RGB or RGBA ``PIL.Image`` or raises ``InputError`` naming the file
+and what was expected. Nothing here guesses silently: a corrupt or unsupported file is an error.
+"""
+
+from __future__ import annotations
+
+import os
+import warnings
+from pathlib import Path
+
+import numpy as np
+from PIL import Image, ImageOps, UnidentifiedImageError
+
+from studio.errors import InputError
+
+SUPPORTED_FORMATS = {"JPEG", "PNG", "WEBP", "TIFF", "BMP", "MPO"}
+SUPPORTED_SUFFIXES = {".jpg", ".jpeg", ".png", ".webp", ".tif", ".tiff", ".bmp"}
+MAX_FILE_BYTES = 50 * 1024 * 1024
+MAX_PIXELS = 80_000_000  # a 10000x8000 photo; bigger is almost certainly a mistake (or a decompression bomb)
+
+
+def load_photo(
+    path: str | os.PathLike[str],
+    *,
+    min_size: int = 0,
+    keep_alpha: bool = True,
+    what: str = "photo",
+) -> Image.Image:
+    """Open ``path`` as an upright 8-bit RGB (or RGBA when it has real transparency and ``keep_alpha``).
+
+    ``min_size`` is the smallest allowed short edge in pixels.
+    """
+    path = Path(path)
+    if not path.exists():
+        raise InputError(f"The {what} {path} does not exist.", "Check the path.")
+    if not path.is_file():
+        raise InputError(f"The {what} {path} is not a file.", "Give an image file (JPEG, PNG, WebP).")
+    size = path.stat().st_size
+    if size == 0:
+        raise InputError(f"The {what} {path.name} is empty (0 bytes).", "Upload the image again.")
+    if size > MAX_FILE_BYTES:
+        raise InputError(
+            f"The {what} {path.name} is {size / 1e6:.0f} MB; the limit is {MAX_FILE_BYTES // 1_000_000} MB.",
+            "Export a smaller JPEG.",
+        )
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("error", Image.DecompressionBombWarning)
+            image = Image.open(path)
+            fmt = image.format
+            if fmt not in SUPPORTED_FORMATS:
+                raise InputError(
+                    f"The {what} {path.name} is a {fmt} image, which is not supported.",
+                    "Use JPEG, PNG, WebP, TIFF or BMP.",
+                )
+            if image.width * image.height > MAX_PIXELS:
+                raise InputError(
+                    f"The {what} {path.name} is {image.width}x{image.height}, over {MAX_PIXELS // 1_000_000} MP.",
+                    "Downscale it first.",
+                )
+            image.load()
+    except InputError:
+        raise
+    except (UnidentifiedImageError, Image.DecompressionBombWarning, Image.DecompressionBombError) as exc:
+        raise InputError(
+            f"The {what} {path.name} is not a readable image ({type(exc).__name__}).",
+            "Use a JPEG, PNG or WebP file.",
+        ) from exc
+    except (OSError, SyntaxError, ValueError) as exc:
+        raise InputError(
+            f"The {what} {path.name} is corrupt or truncated ({exc}).", "Export or upload it again."
+        ) from exc
+
+    image = ImageOps.exif_transpose(image)
+    image = to_8bit(image, keep_alpha=keep_alpha)
+    if min_size and min(image.size) < min_size:
+        raise InputError(
+            f"The {what} {path.name} is {image.width}x{image.height}; its short edge must be at least"
+            f" {min_size} px.",
+            "Use a larger photo.",
+        )
+    return image
+
+
+def to_8bit(image: Image.Image, *, keep_alpha: bool = True) -> Image.Image:
+    """Convert any PIL mode to 8-bit RGB, or RGBA when the image has any transparent pixel."""
+    mode = image.mode
+    if mode in ("I;16", "I;16B", "I;16L", "I;16N", "I"):
+        # 16-bit (or 32-bit integer) greyscale: scale the used range down, not a clip to 255.
+        array = np.asarray(image, dtype=np.float64)
+        peak = 65535.0 if array.max() > 255 else 255.0
+        array = np.clip(array / peak * 255.0 + 0.5, 0, 255).astype(np.uint8)
+        return Image.fromarray(array, "L").convert("RGB")
+    if mode == "F":
+        array = np.asarray(image, dtype=np.float64)
+        array = (array - array.min()) / max(float(np.ptp(array)), 1e-9) * 255.0
+        return Image.fromarray(array.astype(np.uint8), "L").convert("RGB")
+    if mode in ("RGBA", "LA", "PA") or (mode == "P" and "transparency" in image.info):
+        rgba = image.convert("RGBA")
+        alpha = np.asarray(rgba)[..., 3]
+        if keep_alpha and alpha.min() < 255:
+            return rgba
+        return rgba.convert("RGB")
+    if mode == "CMYK":
+        # Pillow's CMYK->RGB ignores ICC profiles; good enough for product photos, and never inverted.
+        return image.convert("RGB")
+    if mode == "RGB":
+        return image
+    return image.convert("RGB")
+
+
+def flatten(image: Image.Image, background: tuple[int, int, int] = (255, 255, 255)) -> Image.Image:
+    """RGBA -> RGB over a solid background; RGB passes through."""
+    if image.mode != "RGBA":
+        return image.convert("RGB")
+    base = Image.new("RGB", image.size, background)
+    base.paste(image, mask=image.getchannel("A"))
+    return base

@@ -1,0 +1,1 @@
+"""The Gradio app. Only this package imports gradio."""

@@ -1,0 +1,21 @@
+"""What every tab of the app gets: the store, the home folder and the shared GPU queue id."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+from studio.store import Store
+
+# Every event that may use the GPU (diffusion, splat training, CLIP screening, renders) names this
+# concurrency_id, so they share one queue; concurrency_limit=1 keeps one such job at a time.
+GPU_QUEUE = "gpu"
+MAX_UPLOAD_BYTES = 50 * 1024 * 1024
+
+
+@dataclass(frozen=True)
+class AppContext:
+    store: Store
+    home: Path
+    # where the app writes outputs users can download (under home)
+    outputs: Path
