@@ -1,0 +1,185 @@
+"""The ad spec: a validated, versioned document (YAML or JSON) describing one ad.
+
+Paths in a spec file are relative to the spec's folder and may not leave it. Unknown keys and bad values are
+rejected with a ``ConfigError`` naming the field, e.g. ``spec field 'platforms[1]': unknown platform 'tiktk'``.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from pathlib import Path
+from typing import Any, Literal
+
+import yaml
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
+
+from studio.errors import ConfigError, InputError
+from studio.fsutil import resolve_inside
+
+SPEC_VERSION = 1
+HEX_COLOUR = re.compile(r"^#(?:[0-9a-fA-F]{6})$")
+CATEGORIES = ("general", "food", "health_food", "cosmetics", "alcohol", "tobacco", "drugs", "gambling")
+
+
+class Brand(BaseModel):
+    """Brand colours as #RRGGBB."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    primary: str = "#1F5F4A"  # backgrounds, bars
+    accent: str = "#E8B04B"  # price, badges, call to action
+    text: str = "#FFFFFF"  # text on the primary colour
+    background: str = "#F4EFE6"  # card / page background
+
+    @field_validator("primary", "accent", "text", "background")
+    @classmethod
+    def _hex(cls, value: str) -> str:
+        if not HEX_COLOUR.match(value):
+            raise ValueError(f"expected a colour like #1F5F4A, got {value!r}")
+        return value.upper()
+
+
+class Compliance(BaseModel):
+    """What the compliance screen needs to know about this ad's commercial use."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    packs: list[str] | None = None  # rule packs; None -> the defaults for the category
+    company_revenue_usd: float | None = Field(default=None, ge=0)
+    territory: str = "TW"
+    visible_label: bool = False  # burn an "AI-generated" label into AI-assisted outputs
+    override_reason: str | None = None  # publish despite a block (kept in the audit trail)
+
+
+class AdSpec(BaseModel):
+    """One ad. See README "Ad spec" for the field reference."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    version: Literal[1] = SPEC_VERSION
+    product: str = Field(min_length=1, max_length=80)
+    photos: list[Path] = Field(min_length=1, max_length=8)
+    logo: Path | None = None
+    headline: str = Field(min_length=1, max_length=120)
+    selling_points: list[str] = Field(default_factory=list, max_length=6)
+    price: str | None = Field(default=None, max_length=60)  # price or promo line, e.g. "NT$ 680 / 買二送一"
+    cta: str | None = Field(default=None, max_length=40)  # call to action, e.g. "立即選購"
+    brand: Brand = Brand()
+    font: str = "noto-sans-tc"  # a bundled font id or a path to a .otf/.ttf
+    language: Literal["zh-TW", "en"] = "zh-TW"
+    template: str = "showcase"
+    duration: float = Field(default=15.0, ge=5.0, le=60.0)  # seconds
+    platforms: list[str] = Field(default_factory=lambda: ["tiktok"], min_length=1)
+    music: str | None = "default"  # "default", a bundled music id, a path, or null for silence
+    seed: int = 0
+    category: Literal[CATEGORIES] = "general"  # type: ignore[valid-type]
+    spin: Path | None = None  # a splat model (.ply) for a 3D product spin shot
+    compliance: Compliance = Compliance()
+
+    @field_validator("selling_points")
+    @classmethod
+    def _points(cls, value: list[str]) -> list[str]:
+        for point in value:
+            if not point.strip():
+                raise ValueError("selling points may not be empty")
+            if len(point) > 60:
+                raise ValueError(f"selling point {point[:20]!r}... is {len(point)} characters; at most 60")
+        return [p.strip() for p in value]
+
+    @field_validator("platforms")
+    @classmethod
+    def _platforms(cls, value: list[str]) -> list[str]:
+        from studio.video.presets import get_preset
+
+        names = []
+        for item in value:
+            try:
+                names.append(get_preset(item).name)
+            except InputError as exc:
+                raise ValueError(f"unknown platform {item!r}; {exc.hint}") from None
+        return list(dict.fromkeys(names))
+
+    @field_validator("template")
+    @classmethod
+    def _template(cls, value: str) -> str:
+        from studio.video.templates import TEMPLATES
+
+        if value not in TEMPLATES:
+            raise ValueError(f"unknown template {value!r}; expected one of {', '.join(sorted(TEMPLATES))}")
+        return value
+
+    @model_validator(mode="after")
+    def _durations(self) -> AdSpec:
+        from studio.video.presets import get_preset
+
+        for name in self.platforms:
+            preset = get_preset(name)
+            if not preset.min_seconds <= self.duration <= preset.max_seconds:
+                raise ValueError(
+                    f"duration {self.duration:g} s is outside {preset.label}'s"
+                    f" {preset.min_seconds:g}-{preset.max_seconds:g} s"
+                )
+        return self
+
+    def to_data(self) -> dict[str, Any]:
+        return self.model_dump(mode="json")
+
+
+def _field_name(loc: tuple[Any, ...]) -> str:
+    name = ""
+    for part in loc:
+        name += f"[{part}]" if isinstance(part, int) else (f".{part}" if name else str(part))
+    return name or "spec"
+
+
+def validation_message(exc: ValidationError, source: str = "spec") -> str:
+    """One line per problem: ``spec field 'platforms[1]': unknown platform 'tiktk'...``."""
+    lines = []
+    for error in exc.errors():
+        field = _field_name(tuple(error["loc"]))
+        message = error["msg"].removeprefix("Value error, ")
+        if error["type"] == "extra_forbidden":
+            message = "unknown field (check the spelling; see README 'Ad spec')"
+        lines.append(f"{source} field {field!r}: {message}")
+    return "; ".join(lines)
+
+
+def parse_spec(data: dict[str, Any], *, base_dir: Path | None = None, source: str = "spec") -> AdSpec:
+    """Validate ``data``; relative paths are resolved inside ``base_dir`` (the spec file's folder)."""
+    if not isinstance(data, dict):
+        raise ConfigError(f"The {source} must be a mapping of fields, got {type(data).__name__}.")
+    data = dict(data)
+    if base_dir is not None:
+        for key in ("photos",):
+            if isinstance(data.get(key), list):
+                data[key] = [_inside(base_dir, p, f"{key} entry") for p in data[key]]
+        for key in ("logo", "spin"):
+            if isinstance(data.get(key), str):
+                data[key] = _inside(base_dir, data[key], key)
+        music = data.get("music")
+        if isinstance(music, str) and ("/" in music or "." in music):
+            data["music"] = str(_inside(base_dir, music, "music"))
+    try:
+        return AdSpec.model_validate(data)
+    except ValidationError as exc:
+        raise ConfigError(validation_message(exc, source), "See README 'Ad spec' for the fields.") from None
+
+
+def _inside(base_dir: Path, value: Any, what: str) -> Any:
+    if not isinstance(value, str):
+        return value
+    return str(resolve_inside(base_dir, value, what=f"{what} path"))
+
+
+def load_spec(path: str | Path) -> AdSpec:
+    """Read a spec from a .yaml/.yml/.json file (YAML via safe_load)."""
+    path = Path(path)
+    if not path.is_file():
+        raise InputError(f"The spec file {path} does not exist.", "Give the path of a .yaml or .json ad spec.")
+    text = path.read_text(encoding="utf-8")
+    try:
+        data = json.loads(text) if path.suffix.lower() == ".json" else yaml.safe_load(text)
+    except (json.JSONDecodeError, yaml.YAMLError) as exc:
+        raise ConfigError(f"The spec file {path.name} is not valid {path.suffix[1:].upper()}: {exc}") from None
+    return parse_spec(data, base_dir=path.parent.resolve(), source=path.name)

@@ -1,0 +1,1 @@
+"""Short video ads: platform presets, templates -> timeline -> one-pass renderer."""

@@ -1,0 +1,86 @@
+"""Platform delivery presets: exact size, fps, duration limits and the UI-safe zone of each platform.
+
+Safe zones are the margins (px) the platform's own UI covers (captions, buttons, the profile column); on-screen text
+must stay inside. Figures from the platforms' published specs as summarised in FIELD_NOTES section 2 (TikTok:
+top 150, bottom 440, right 150 of 1080x1920; Instagram: about 14 % at the top); re-check before changing.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from studio.errors import InputError
+
+
+@dataclass(frozen=True)
+class SafeZone:
+    top: int
+    bottom: int
+    left: int
+    right: int
+
+
+@dataclass(frozen=True)
+class Preset:
+    name: str
+    label: str
+    width: int
+    height: int
+    fps: int
+    safe: SafeZone
+    min_seconds: float
+    max_seconds: float
+
+    @property
+    def aspect(self) -> str:
+        return {(9, 16): "9:16", (4, 5): "4:5", (1, 1): "1:1", (16, 9): "16:9"}[_ratio(self.width, self.height)]
+
+    @property
+    def safe_box(self) -> tuple[int, int, int, int]:
+        """(x0, y0, x1, y1) of the area text may use."""
+        return (self.safe.left, self.safe.top, self.width - self.safe.right, self.height - self.safe.bottom)
+
+
+def _ratio(w: int, h: int) -> tuple[int, int]:
+    from math import gcd
+
+    g = gcd(w, h)
+    return (w // g, h // g)
+
+
+PRESETS: dict[str, Preset] = {
+    p.name: p
+    for p in (
+        Preset("tiktok", "TikTok 9:16", 1080, 1920, 30, SafeZone(150, 440, 60, 150), 5, 60),
+        Preset("reels", "Instagram Reels 9:16", 1080, 1920, 30, SafeZone(270, 420, 60, 120), 5, 90),
+        Preset("shorts", "YouTube Shorts 9:16", 1080, 1920, 30, SafeZone(180, 420, 60, 140), 5, 60),
+        Preset("instagram-feed", "Instagram feed 4:5", 1080, 1350, 30, SafeZone(70, 70, 60, 60), 3, 60),
+        Preset("square", "Square 1:1", 1080, 1080, 30, SafeZone(60, 60, 60, 60), 3, 60),
+        Preset("youtube", "YouTube / web 16:9", 1920, 1080, 30, SafeZone(54, 54, 96, 96), 3, 120),
+    )
+}
+
+ALIASES = {
+    "9:16": "tiktok",
+    "4:5": "instagram-feed",
+    "1:1": "square",
+    "16:9": "youtube",
+    "feed": "instagram-feed",
+    "instagram": "instagram-feed",
+    "landscape": "youtube",
+}
+
+
+def get_preset(name: str) -> Preset:
+    key = ALIASES.get(name.strip().lower(), name.strip().lower())
+    preset = PRESETS.get(key)
+    if preset is None:
+        raise InputError(
+            f"Unknown platform {name!r}.",
+            f"Expected one of {', '.join(sorted(PRESETS))} (or {', '.join(sorted(ALIASES))}).",
+        )
+    return preset
+
+
+def platform_names() -> list[str]:
+    return list(PRESETS)

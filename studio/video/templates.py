@@ -1,0 +1,429 @@
+"""Ad templates: each is a function ``(spec, preset, resources) -> Timeline``.
+
+The layout re-flows per aspect ratio (never a letterboxed 9:16 design): tall frames stack photo over text, wide
+frames put them side by side. Every text box is placed inside the platform's safe zone; ``check_safe_zone``
+verifies it for the renderer.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+
+from studio.errors import RenderError
+from studio.spec import AdSpec
+from studio.video.presets import Preset
+from studio.video.text import FontChoice, fit_text
+from studio.video.timeline import (
+    Anim,
+    Audio,
+    Box,
+    ClipLayer,
+    GradientLayer,
+    ImageLayer,
+    Layer,
+    RectLayer,
+    Shot,
+    TextLayer,
+    Timeline,
+    Transition,
+)
+
+
+@dataclass(frozen=True)
+class Resources:
+    """Files a template may use, resolved by the caller."""
+
+    photos: tuple[Path, ...]
+    logo: Path | None
+    font: FontChoice
+    music: Path | None
+    spin_clip: Path | None = None  # a rendered 3D product spin (MP4)
+
+
+def hex_rgb(value: str) -> tuple[int, int, int]:
+    value = value.lstrip("#")
+    return (int(value[0:2], 16), int(value[2:4], 16), int(value[4:6], 16))
+
+
+def mix(a: tuple[int, int, int], b: tuple[int, int, int], t: float) -> tuple[int, int, int]:
+    return tuple(round(x + (y - x) * t) for x, y in zip(a, b))  # type: ignore[return-value]
+
+
+def readable_on(colour: tuple[int, int, int]) -> tuple[int, int, int]:
+    """Black or white, whichever reads better on ``colour`` (WCAG relative luminance)."""
+    def channel(c: float) -> float:
+        c /= 255
+        return c / 12.92 if c <= 0.03928 else ((c + 0.055) / 1.055) ** 2.4
+
+    lum = 0.2126 * channel(colour[0]) + 0.7152 * channel(colour[1]) + 0.0722 * channel(colour[2])
+    return (20, 20, 20) if lum > 0.45 else (255, 255, 255)
+
+
+class Layout:
+    """Regions of a frame for one preset: the safe box, and a photo/text split that depends on the aspect."""
+
+    def __init__(self, preset: Preset):
+        self.preset = preset
+        self.w, self.h = preset.width, preset.height
+        x0, y0, x1, y1 = preset.safe_box
+        self.safe = Box(x0, y0, x1 - x0, y1 - y0)
+        self.wide = self.w > self.h
+        self.tall = self.h / self.w >= 1.7
+        self.unit = min(self.w, self.h) / 1080  # type scale: 1.0 at 1080 px short edge
+
+    def px(self, value: float) -> int:
+        return round(value * self.unit)
+
+    def photo_box(self) -> Box:
+        """Where the hero photo goes when it does not fill the frame."""
+        if self.wide:
+            return Box(0, 0, round(self.w * 0.56), self.h)
+        share = 0.62 if self.tall else (0.58 if self.h > self.w else 0.55)
+        return Box(0, 0, self.w, round(self.h * share))
+
+    def text_box(self) -> Box:
+        """The text panel (always inside the safe box)."""
+        s = self.safe
+        if self.wide:
+            left = round(self.w * 0.56) + self.px(56)
+            return Box(left, s.y, s.x1 - left, s.h)
+        top = max(self.photo_box().y1 + self.px(40), s.y)
+        return Box(s.x, top, s.w, s.y1 - top)
+
+
+class Writer:
+    """Fits text into boxes with the spec's font, stacking blocks top-down."""
+
+    def __init__(self, font: FontChoice):
+        self.font = font
+
+    def block(self, text: str, box: Box, *, size: int, min_size: int, max_lines: int, bold: bool = False,
+              color: tuple[int, int, int] = (255, 255, 255), align: str = "left", valign: str = "top",
+              pill: tuple[int, int, int] | None = None, pad: int = 0, shadow: bool = False, role: str = "text",
+              field: str = "text", start: float = 0.0, end: float | None = None, anim: Anim = Anim()) -> TextLayer:
+        path = self.font.bold if bold else self.font.regular
+        fitted = fit_text(text, path, box_width=int(box.w - 2 * pad), box_height=int(box.h - 2 * pad),
+                          max_size=size, min_size=min_size, max_lines=max_lines, field=field)
+        height = fitted.height + 2 * pad
+        placed = Box(box.x, box.y, box.w, min(box.h, height + round(fitted.size * 0.3)))
+        return TextLayer(
+            start=start, end=end, anim=anim, text=text, lines=fitted.lines, font_path=str(path), size=fitted.size,
+            line_height=fitted.line_height, box=placed, color=color, align=align, valign=valign, pill=pill,
+            pad=pad, shadow=shadow, role=role,
+        )
+
+
+def shift(layers: list[Layer], dy: float) -> list[Layer]:
+    """Move boxed layers down by ``dy`` px."""
+    from dataclasses import replace
+
+    moved = []
+    for layer in layers:
+        box = getattr(layer, "box", None)
+        moved.append(replace(layer, box=Box(box.x, box.y + dy, box.w, box.h)) if box is not None else layer)
+    return moved
+
+
+def extent(layers: list[Layer]) -> tuple[float, float]:
+    boxes = [layer.box for layer in layers if getattr(layer, "box", None) is not None]
+    return (min(b.y for b in boxes), max(b.y1 for b in boxes)) if boxes else (0.0, 0.0)
+
+
+def _split_durations(total: float, weights: list[float]) -> list[float]:
+    scale = total / sum(weights)
+    return [w * scale for w in weights]
+
+
+def _kenburns(index: int) -> dict:
+    """Alternate zoom-in/zoom-out and pan directions so consecutive photos do not move alike."""
+    moves = [
+        dict(zoom=(1.0, 1.12), pan=((0.5, 0.55), (0.5, 0.45))),
+        dict(zoom=(1.12, 1.0), pan=((0.42, 0.5), (0.58, 0.5))),
+        dict(zoom=(1.02, 1.14), pan=((0.6, 0.45), (0.4, 0.55))),
+        dict(zoom=(1.14, 1.02), pan=((0.5, 0.4), (0.5, 0.6))),
+    ]
+    return moves[index % len(moves)]
+
+
+def _logo_layer(res: Resources, lay: Layout, *, size: float = 150, corner: str = "left") -> list[Layer]:
+    if res.logo is None:
+        return []
+    side = lay.px(size)
+    s = lay.safe
+    x = s.x if corner == "left" else s.x1 - side
+    return [ImageLayer(path=str(res.logo), box=Box(x, s.y, side, side), fit="contain")]
+
+
+def _end_card(spec: AdSpec, res: Resources, lay: Layout, write: Writer, duration: float) -> Shot:
+    primary, accent = hex_rgb(spec.brand.primary), hex_rgb(spec.brand.accent)
+    fg = hex_rgb(spec.brand.text)
+    s = lay.safe
+    layers: list[Layer] = [GradientLayer(top=mix(primary, (0, 0, 0), 0.05), bottom=mix(primary, (0, 0, 0), 0.35))]
+    y = s.y + lay.px(40)
+    if res.logo is not None:
+        side = lay.px(260 if not lay.wide else 220)
+        layers.append(ImageLayer(path=str(res.logo), box=Box(lay.w / 2 - side / 2, y, side, side), fit="contain",
+                                 anim=Anim(fade_in=0.4, pop=0.12)))
+        y += side + lay.px(40)
+    name = write.block(spec.product, Box(s.x, y, s.w, lay.px(200)), size=lay.px(76), min_size=lay.px(40),
+                       max_lines=2, bold=True, color=fg, align="center", role="headline", field="product name",
+                       anim=Anim(fade_in=0.5, slide=(0, lay.px(30))))
+    layers.append(name)
+    y = name.box.y1 + lay.px(30)
+    if spec.price:
+        price = write.block(spec.price, Box(s.x, y, s.w, lay.px(170)), size=lay.px(84), min_size=lay.px(40),
+                            max_lines=2, bold=True, color=accent, align="center", role="price", field="price line",
+                            start=0.25, anim=Anim(fade_in=0.4, pop=0.2))
+        layers.append(price)
+        y = price.box.y1 + lay.px(40)
+    if spec.cta:
+        cta = write.block(spec.cta, Box(s.x + s.w * 0.15, y, s.w * 0.7, lay.px(150)), size=lay.px(60),
+                          min_size=lay.px(34), max_lines=1, bold=True, color=readable_on(accent), align="center",
+                          pill=accent, pad=lay.px(26), role="cta", field="call to action", start=0.5,
+                          anim=Anim(fade_in=0.4, pop=0.15))
+        layers.append(cta)
+    top, bottom = extent(layers[1:])
+    layers = layers[:1] + shift(layers[1:], max(0.0, (s.y + s.y1) / 2 - (top + bottom) / 2))
+    return Shot(duration=duration, layers=tuple(layers), transition=Transition("crossfade", 0.4), name="end card")
+
+
+def _spin_shot(spec: AdSpec, res: Resources, lay: Layout, write: Writer, duration: float) -> Shot | None:
+    if res.spin_clip is None:
+        return None
+    bg = hex_rgb(spec.brand.background)
+    layers: list[Layer] = [GradientLayer(top=bg, bottom=mix(bg, (0, 0, 0), 0.12)),
+                           ClipLayer(path=str(res.spin_clip), box=lay.photo_box(), fit="contain", matte=bg)]
+    label = "360° 全方位" if spec.language == "zh-TW" else "360° view"
+    tb = lay.text_box()
+    layers.append(write.block(label, Box(tb.x, tb.y, tb.w, lay.px(140)), size=lay.px(64), min_size=lay.px(36),
+                              max_lines=1, bold=True, color=readable_on(bg), align="center", role="text",
+                              field="spin label", anim=Anim(fade_in=0.4)))
+    return Shot(duration=duration, layers=tuple(layers), transition=Transition("crossfade", 0.4), name="3d spin")
+
+
+def showcase(spec: AdSpec, preset: Preset, res: Resources) -> Timeline:
+    """Full-bleed photos with Ken Burns motion, the headline then one selling point per photo, an end card."""
+    lay, write = Layout(preset), Writer(res.font)
+    primary = hex_rgb(spec.brand.primary)
+    end_len = min(3.0, spec.duration * 0.22)
+    spin_len = 3.0 if res.spin_clip else 0.0
+    photos = list(res.photos)
+    body = spec.duration - end_len - spin_len
+    n = len(photos)
+    xfade = 0.4
+    # Overlaps add back the transition time so the whole ad is exactly spec.duration.
+    lengths = _split_durations(body + xfade * (n - 1) + (xfade if spin_len else 0), [1.2] + [1.0] * (n - 1))
+    captions = list(spec.selling_points)
+    shots: list[Shot] = []
+    for i, photo in enumerate(photos):
+        layers: list[Layer] = []
+        if lay.wide:
+            layers.append(GradientLayer(top=primary, bottom=mix(primary, (0, 0, 0), 0.3)))
+            layers.append(ImageLayer(path=str(photo), box=lay.photo_box(), matte=hex_rgb(spec.brand.background),
+                                     **_kenburns(i)))
+            panel = lay.text_box()
+        else:
+            layers.append(ImageLayer(path=str(photo), box=Box(0, 0, lay.w, lay.h),
+                                     matte=hex_rgb(spec.brand.background), **_kenburns(i)))
+            panel = Box(lay.safe.x, lay.safe.y1 - lay.safe.h * 0.42, lay.safe.w, lay.safe.h * 0.42)
+            # a soft dark scrim under the text so it reads over any photo
+            band_top = panel.y - lay.px(160)
+            layers.append(RectLayer(box=Box(0, band_top, lay.w, lay.h - band_top), color=(0, 0, 0, 150),
+                                    fade_top=0.45))
+        layers += _logo_layer(res, lay, corner="left" if not lay.wide else "right")
+        # photo 1: the headline; photo k: selling point k-1; the last photo also lists any points left over
+        blocks: list[tuple[str, str, int]] = []  # (text, role, index)
+        if i == 0:
+            blocks.append((spec.headline, "headline", 0))
+        elif i - 1 < len(captions):
+            blocks.append((captions[i - 1], "point", i))
+        if i == n - 1:
+            blocks += [(p, "point", k + 1) for k, p in enumerate(captions) if k >= n - 1]
+        texts: list[Layer] = []
+        y = panel.y
+        for k, (text, role, number) in enumerate(blocks):
+            first = k == 0
+            size = lay.px(92 if role == "headline" else (68 if first else 52))
+            block = write.block(
+                text, Box(panel.x, y, panel.w, (panel.y1 - y) if not first else panel.h * 0.6),
+                size=size, min_size=lay.px(44 if role == "headline" else 30), max_lines=3 if first else 2,
+                bold=first, shadow=not lay.wide, role=role,
+                field="headline" if role == "headline" else f"selling point {number}",
+                start=0.3 + 0.35 * k, anim=Anim(fade_in=0.5, slide=(0, lay.px(40)) if first else (lay.px(-24), 0)),
+            )
+            texts.append(block)
+            y = block.box.y1 + lay.px(16)
+        if texts and not lay.wide:
+            texts = shift(texts, panel.y1 - extent(texts)[1])  # sit on the bottom of the safe zone
+        elif texts:
+            top, bottom = extent(texts)
+            texts = shift(texts, (panel.y + panel.y1) / 2 - (top + bottom) / 2)  # centred beside the photo
+        layers += texts
+        shots.append(Shot(duration=lengths[i], layers=tuple(layers),
+                          transition=Transition("crossfade", xfade) if i else Transition(), name=f"photo {i + 1}"))
+    spin = _spin_shot(spec, res, lay, write, spin_len)
+    if spin:
+        shots.append(spin)
+    shots.append(_end_card(spec, res, lay, write, end_len + xfade))
+    return _timeline(spec, preset, res, shots)
+
+
+def promo(spec: AdSpec, preset: Preset, res: Resources) -> Timeline:
+    """A sale: brand-colour stage, photo cards with a price sticker that pops, punchy text, a bold end card."""
+    lay, write = Layout(preset), Writer(res.font)
+    primary, accent = hex_rgb(spec.brand.primary), hex_rgb(spec.brand.accent)
+    fg = hex_rgb(spec.brand.text)
+    bg = hex_rgb(spec.brand.background)
+    end_len = min(3.0, spec.duration * 0.22)
+    spin_len = 3.0 if res.spin_clip else 0.0
+    photos = list(res.photos)
+    n = len(photos)
+    slide_len = 0.35
+    lengths = _split_durations(spec.duration - end_len - spin_len + slide_len * (n - 1) + (0.4 if spin_len else 0),
+                               [1.3] + [1.0] * (n - 1))
+    shots: list[Shot] = []
+    s = lay.safe
+    for i, photo in enumerate(photos):
+        layers: list[Layer] = [GradientLayer(top=accent if i == 0 else primary,
+                                             bottom=mix(accent if i == 0 else primary, (0, 0, 0), 0.25))]
+        if lay.wide:
+            card = Box(s.x, s.y, lay.w * 0.5 - s.x, s.h)
+            panel = Box(lay.w * 0.5 + lay.px(48), s.y, s.x1 - lay.w * 0.5 - lay.px(48), s.h)
+        else:
+            card_h = (s.h * 0.55) if lay.tall else (s.h * 0.5)
+            card = Box(s.x, s.y + lay.px(20), s.w, card_h)
+            panel = Box(s.x, card.y1 + lay.px(36), s.w, s.y1 - card.y1 - lay.px(36))
+        layers.append(ImageLayer(path=str(photo), box=card, radius=lay.px(36), shadow=True, matte=bg,
+                                 anim=Anim(fade_in=0.3, pop=0.06), **_kenburns(i + 1)))
+        ink = readable_on(accent if i == 0 else primary)
+        y = panel.y
+        if i == 0:
+            head = write.block(spec.headline, Box(panel.x, y, panel.w, panel.h * 0.45), size=lay.px(84),
+                               min_size=lay.px(40), max_lines=3, bold=True, color=ink, role="headline",
+                               field="headline", start=0.2, anim=Anim(fade_in=0.4, slide=(0, lay.px(30))))
+            layers.append(head)
+            y = head.box.y1 + lay.px(24)
+        elif i - 1 < len(spec.selling_points):
+            point = write.block(spec.selling_points[i - 1], Box(panel.x, y, panel.w, panel.h * 0.45),
+                                size=lay.px(70), min_size=lay.px(36), max_lines=3, bold=True, color=ink,
+                                role="point", field=f"selling point {i}", start=0.2,
+                                anim=Anim(fade_in=0.4, slide=(0, lay.px(30))))
+            layers.append(point)
+            y = point.box.y1 + lay.px(24)
+        if spec.price:
+            sticker_bg = primary if i == 0 else accent
+            price = write.block(spec.price, Box(panel.x, y, panel.w, max(lay.px(120), panel.y1 - y)),
+                                size=lay.px(80), min_size=lay.px(36), max_lines=2, bold=True,
+                                color=readable_on(sticker_bg), pill=sticker_bg, pad=lay.px(22), role="price",
+                                field="price line", start=0.6, anim=Anim(fade_in=0.35, pop=0.25))
+            layers.append(price)
+        if lay.wide:
+            top, bottom = extent(layers[2:])
+            layers = layers[:2] + shift(layers[2:], (s.y + s.y1) / 2 - (top + bottom) / 2)
+        else:
+            top, bottom = extent(layers[1:])
+            layers = layers[:1] + shift(layers[1:], (s.y + s.y1) / 2 - (top + bottom) / 2)
+        layers += _logo_layer(res, lay, size=120, corner="right")
+        shots.append(Shot(duration=lengths[i], layers=tuple(layers),
+                          transition=Transition("slide", slide_len) if i else Transition(), name=f"promo {i + 1}"))
+    spin = _spin_shot(spec, res, lay, write, spin_len)
+    if spin:
+        shots.append(spin)
+    end = _end_card(spec, res, lay, write, end_len + 0.4)
+    shots.append(Shot(duration=end.duration, layers=end.layers, transition=Transition("crossfade", 0.4),
+                      name=end.name))
+    del fg
+    return _timeline(spec, preset, res, shots)
+
+
+def features(spec: AdSpec, preset: Preset, res: Resources) -> Timeline:
+    """A headline intro, then the selling points ticked off one by one beside the product, then an end card."""
+    lay, write = Layout(preset), Writer(res.font)
+    primary, accent = hex_rgb(spec.brand.primary), hex_rgb(spec.brand.accent)
+    bg = hex_rgb(spec.brand.background)
+    ink = readable_on(bg)
+    end_len = min(3.0, spec.duration * 0.22)
+    spin_len = 3.0 if res.spin_clip else 0.0
+    intro_len = min(3.5, spec.duration * 0.25)
+    list_len = spec.duration - end_len - intro_len - spin_len + 0.4 + (0.4 if spin_len else 0)
+    photos = list(res.photos)
+    s = lay.safe
+    intro_layers: list[Layer] = [
+        ImageLayer(path=str(photos[0]), box=Box(0, 0, lay.w, lay.h), matte=bg, zoom=(1.15, 1.0),
+                   pan=((0.5, 0.5), (0.5, 0.5))),
+        RectLayer(box=Box(0, 0, lay.w, lay.h), color=(*primary, 150)),
+    ]
+    intro_layers += _logo_layer(res, lay, size=170)
+    intro_layers.append(write.block(spec.headline, Box(s.x, s.y + s.h * 0.3, s.w, s.h * 0.4), size=lay.px(100),
+                                    min_size=lay.px(44), max_lines=3, bold=True, color=(255, 255, 255),
+                                    align="center", valign="middle", shadow=True, role="headline", field="headline",
+                                    start=0.2, anim=Anim(fade_in=0.6, pop=0.1)))
+    shots = [Shot(duration=intro_len, layers=tuple(intro_layers), name="intro")]
+    hero = photos[1] if len(photos) > 1 else photos[0]
+    layers: list[Layer] = [GradientLayer(top=bg, bottom=mix(bg, (0, 0, 0), 0.08))]
+    photo_box = lay.photo_box()
+    if not lay.wide:
+        photo_box = Box(s.x, s.y, s.w, photo_box.h - s.y)
+    layers.append(ImageLayer(path=str(hero), box=photo_box, radius=lay.px(28), shadow=True, matte=bg,
+                             zoom=(1.0, 1.1), pan=((0.5, 0.5), (0.5, 0.45))))
+    panel = lay.text_box()
+    points = spec.selling_points or [spec.headline]
+    step = (list_len - 1.5) / max(len(points), 1)
+    y = panel.y
+    gap = lay.px(22)
+    row_h = (panel.h - gap * (len(points) - 1)) / max(len(points), 1)
+    for k, point in enumerate(points):
+        dot = lay.px(30)
+        start = 0.4 + step * k
+        row = write.block(point, Box(panel.x + dot + lay.px(24), y, panel.w - dot - lay.px(24), row_h),
+                          size=lay.px(72 if lay.tall else 60), min_size=lay.px(32), max_lines=2, bold=k == 0, color=ink, role="point",
+                          field=f"selling point {k + 1}", start=start,
+                          anim=Anim(fade_in=0.35, slide=(lay.px(40), 0)))
+        layers.append(RectLayer(box=Box(panel.x, y + row.size * 0.25, dot, dot), color=(*accent, 255),
+                                radius=dot // 2, start=start, anim=Anim(fade_in=0.25, pop=0.4)))
+        layers.append(row)
+        y = row.box.y1 + gap
+    rows = layers[2:]
+    top, bottom = extent(rows)
+    layers = layers[:2] + shift(rows, (panel.y + panel.y1) / 2 - (top + bottom) / 2)
+    shots.append(Shot(duration=list_len, layers=tuple(layers), transition=Transition("crossfade", 0.4),
+                      name="features"))
+    spin = _spin_shot(spec, res, lay, write, spin_len)
+    if spin:
+        shots.append(spin)
+    shots.append(_end_card(spec, res, lay, write, end_len + 0.4))
+    return _timeline(spec, preset, res, shots)
+
+
+def _timeline(spec: AdSpec, preset: Preset, res: Resources, shots: list[Shot]) -> Timeline:
+    timeline = Timeline(width=preset.width, height=preset.height, fps=preset.fps, shots=tuple(shots),
+                        audio=Audio(path=str(res.music) if res.music else None),
+                        meta={"template": spec.template, "platform": preset.name})
+    if abs(timeline.duration - spec.duration) > 0.5 / preset.fps:
+        raise RenderError(f"Template {spec.template} made {timeline.duration:.3f} s, expected {spec.duration} s.")
+    check_safe_zone(timeline, preset)
+    return timeline
+
+
+def check_safe_zone(timeline: Timeline, preset: Preset) -> None:
+    """Raise ``RenderError`` if any text layer's box leaves the platform's safe zone."""
+    x0, y0, x1, y1 = preset.safe_box
+    safe = Box(x0, y0, x1 - x0, y1 - y0)
+    for shot in timeline.shots:
+        for layer in shot.layers:
+            if isinstance(layer, TextLayer) and not layer.box.inside(safe, tolerance=1.0):
+                raise RenderError(
+                    f"Text {layer.text[:20]!r} at {layer.box} leaves {preset.label}'s safe zone {safe}.",
+                    "This is a template bug; please report it.",
+                )
+
+
+Template = Callable[[AdSpec, Preset, Resources], Timeline]
+TEMPLATES: dict[str, Template] = {"showcase": showcase, "promo": promo, "features": features}
+TEMPLATE_HELP = {
+    "showcase": "full-bleed photos with Ken Burns motion, headline and one selling point per photo, end card",
+    "promo": "sale look: photo cards on brand colours, a popping price sticker on every shot, bold end card",
+    "features": "headline intro, then the selling points ticked off beside the product, end card",
+}
