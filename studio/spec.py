@@ -18,6 +18,7 @@ from studio.errors import ConfigError, InputError
 from studio.fsutil import resolve_inside
 
 SPEC_VERSION = 1
+ASSETS_PREFIX = "assets:"  # spec paths may point into studio's bundled assets folder with this prefix
 HEX_COLOUR = re.compile(r"^#(?:[0-9a-fA-F]{6})$")
 CATEGORIES = ("general", "food", "health_food", "cosmetics", "alcohol", "tobacco", "drugs", "gambling")
 
@@ -158,7 +159,7 @@ def parse_spec(data: dict[str, Any], *, base_dir: Path | None = None, source: st
             if isinstance(data.get(key), str):
                 data[key] = _inside(base_dir, data[key], key)
         music = data.get("music")
-        if isinstance(music, str) and ("/" in music or "." in music):
+        if isinstance(music, str) and ("/" in music or "." in music) and not music.startswith("music."):
             data["music"] = str(_inside(base_dir, music, "music"))
     try:
         return AdSpec.model_validate(data)
@@ -167,8 +168,13 @@ def parse_spec(data: dict[str, Any], *, base_dir: Path | None = None, source: st
 
 
 def _inside(base_dir: Path, value: Any, what: str) -> Any:
+    """A path inside the spec's folder, or ``assets:REL`` inside studio's bundled assets folder."""
     if not isinstance(value, str):
         return value
+    if value.startswith(ASSETS_PREFIX):
+        from studio.settings import assets_dir
+
+        return str(resolve_inside(assets_dir(), value[len(ASSETS_PREFIX):], what=f"{what} path"))
     return str(resolve_inside(base_dir, value, what=f"{what} path"))
 
 

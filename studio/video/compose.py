@@ -135,7 +135,7 @@ class _Gradient:
         ramp = np.linspace(0.0, 1.0, h, dtype=np.float32)[:, None]
         top, bottom = np.array(layer.top, np.float32), np.array(layer.bottom, np.float32)
         column = (top * (1 - ramp) + bottom * ramp).round().astype(np.uint8)  # [H, 3]
-        self.image = Image.fromarray(np.broadcast_to(column[:, None, :], (h, w, 3)).copy(), "RGB")
+        self.image = Image.fromarray(np.broadcast_to(column[:, None, :], (h, w, 3)).copy())
 
     def draw(self, frame: Image.Image, t: float) -> None:
         if not self.env.visible(t):
@@ -253,7 +253,7 @@ class _Photo:
         matrix = np.array([[sx, 0.0, x0 + 0.5 * sx - 0.5], [0.0, sy, y0 + 0.5 * sy - 0.5]])
         warped = cv2.warpAffine(self._array, matrix, self.size, flags=cv2.INTER_LINEAR | cv2.WARP_INVERSE_MAP,
                                 borderMode=cv2.BORDER_REPLICATE)
-        image = Image.fromarray(warped, self.source.mode)
+        image = Image.fromarray(warped)
         self._last = (t, image)
         return image
 

@@ -49,7 +49,8 @@ class EncodeSettings:
 def video_args(width: int, height: int, fps: int, settings: EncodeSettings) -> list[str]:
     """Encoder arguments shared by the renderer and the encode-only benchmark floor."""
     return [
-        "-vf", "scale=out_color_matrix=bt709:out_range=tv,format=yuv420p",
+        "-vf", "scale=out_color_matrix=bt709:out_range=tv,format=yuv420p,"
+        "setparams=colorspace=bt709:color_primaries=bt709:color_trc=bt709:range=tv",
         "-c:v", "libx264", "-preset", settings.preset, "-crf", str(settings.crf),
         "-profile:v", "high", "-pix_fmt", "yuv420p",
         "-g", str(round(fps * settings.gop_seconds)),

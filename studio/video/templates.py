@@ -427,3 +427,10 @@ TEMPLATE_HELP = {
     "promo": "sale look: photo cards on brand colours, a popping price sticker on every shot, bold end card",
     "features": "headline intro, then the selling points ticked off beside the product, end card",
 }
+
+
+def timeline_for(spec: AdSpec, platform: str, res: Resources) -> Timeline:
+    """The timeline of ``spec`` for one platform (what the renderer encodes)."""
+    from studio.video.presets import get_preset
+
+    return TEMPLATES[spec.template](spec, get_preset(platform), res)

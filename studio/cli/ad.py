@@ -1,0 +1,118 @@
+"""`studio ad`, `studio templates`, `studio history`: the ad composer from the command line."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import click
+
+from studio.cli.common import print_json, progress_bar
+
+
+@click.command()
+@click.argument("spec_file", required=False, type=click.Path(dir_okay=False, path_type=Path))
+@click.option("-o", "--out", "outdir", required=True, type=click.Path(file_okay=False, path_type=Path),
+              help="Output folder (created if missing).")
+@click.option("--photo", "photos", multiple=True, type=click.Path(path_type=Path), help="Product photo (repeat).")
+@click.option("--logo", type=click.Path(path_type=Path), help="Logo image (a transparent PNG is best).")
+@click.option("--product", help="Product name (quick form; default: the headline).")
+@click.option("--headline", help="Headline (quick form).")
+@click.option("--point", "points", multiple=True, help="Selling point (repeat, up to 6).")
+@click.option("--price", help="Price or promo line, e.g. 'NT$ 680 買二送一'.")
+@click.option("--cta", help="Call to action, e.g. '立即選購'.")
+@click.option("--template", help="showcase, promo or features (see `studio templates`).")
+@click.option("--platform", "platforms", multiple=True,
+              help="tiktok, reels, shorts, instagram-feed, square, youtube (or 9:16, 4:5, 1:1, 16:9); repeat.")
+@click.option("--duration", type=float, help="Seconds (5-60).")
+@click.option("--language", type=click.Choice(["zh-TW", "en"]), help="Language of the copy.")
+@click.option("--music", help="'default', a bundled music id, an audio file, or 'none'.")
+@click.option("--category", help="Product category for the compliance rules (general, food, cosmetics, ...).")
+@click.option("--seed", type=int, help="Seed for any randomness.")
+@click.option("--draft", is_flag=True, help="Faster, larger files (x264 veryfast) for previews.")
+@click.option("--no-screen", is_flag=True, help="Skip the compliance screen (not for publishing).")
+@click.option("--json", "as_json", is_flag=True, help="Print one JSON object with the outputs.")
+def ad(spec_file: Path | None, outdir: Path, photos: tuple[Path, ...], logo: Path | None, product: str | None,
+       headline: str | None, points: tuple[str, ...], price: str | None, cta: str | None, template: str | None,
+       platforms: tuple[str, ...], duration: float | None, language: str | None, music: str | None,
+       category: str | None, seed: int | None, draft: bool, no_screen: bool, as_json: bool) -> None:
+    """Render a short video ad: from SPEC_FILE (YAML/JSON), or the quick form (--photo ... --headline ...).
+
+    Options given with a SPEC_FILE override its fields. Writes NAME-PLATFORM.mp4, a -cover.jpg and an .srt per
+    platform into the output folder.
+    """
+    from studio.ads import make_ad
+    from studio.errors import InputError
+    from studio.spec import load_spec, parse_spec
+    from studio.store import open_store
+    from studio.video.encode import EncodeSettings
+
+    overrides: dict = {}
+    if photos:
+        overrides["photos"] = [str(p) for p in photos]
+    for key, value in (("logo", logo), ("headline", headline), ("price", price), ("cta", cta),
+                       ("template", template), ("duration", duration), ("language", language),
+                       ("category", category), ("seed", seed), ("product", product)):
+        if value is not None:
+            overrides[key] = str(value) if isinstance(value, Path) else value
+    if points:
+        overrides["selling_points"] = list(points)
+    if platforms:
+        overrides["platforms"] = list(platforms)
+    if music is not None:
+        overrides["music"] = None if music.lower() == "none" else music
+    if spec_file is not None:
+        spec = load_spec(spec_file)
+        if overrides:
+            spec = parse_spec({**spec.to_data(), **overrides}, source=spec_file.name)
+    else:
+        if not photos or not headline:
+            raise InputError("Give a SPEC_FILE, or at least one --photo and a --headline.",
+                             "See `studio ad --help`.")
+        overrides.setdefault("product", headline)
+        spec = parse_spec(overrides, source="command line")
+    store = open_store()
+    gate = None if no_screen else _gate(store)
+    with progress_bar("Rendering", enabled=not as_json) as report:
+        result = make_ad(spec, outdir, store=store, on_progress=report, gate=gate,
+                         encode=EncodeSettings(preset="veryfast") if draft else EncodeSettings())
+    if as_json:
+        print_json({"render_id": result.render_id, "outputs": [o.to_json() for o in result.outputs],
+                    "timings": result.timings})
+    else:
+        for output in result.outputs:
+            click.echo(f"{output.platform:15s} {output.width}x{output.height} {output.duration:.1f}s  {output.path}")
+
+
+def _gate(store):
+    """The compliance export gate when the compliance module is available."""
+    try:
+        from studio.compliance.gate import ad_gate
+    except ImportError:
+        return None
+    return ad_gate(store)
+
+
+@click.command()
+def templates() -> None:
+    """List the ad templates."""
+    from studio.video.templates import TEMPLATE_HELP
+
+    for name, text in TEMPLATE_HELP.items():
+        click.echo(f"{name:10s} {text}")
+
+
+@click.command()
+@click.option("--limit", default=20, show_default=True, help="How many renders to show.")
+@click.option("--json", "as_json", is_flag=True, help="Print JSON.")
+def history(limit: int, as_json: bool) -> None:
+    """Recent renders from the store (status, reason, outputs)."""
+    from studio.store import open_store
+
+    rows = open_store().renders(limit=limit)
+    if as_json:
+        print_json([{"id": r.id, "kind": r.kind, "status": r.status, "reason": r.reason, "outputs": r.outputs,
+                     "timings": r.timings, "created": r.created} for r in rows])
+        return
+    for row in rows:
+        name = row.spec.get("product", "")
+        click.echo(f"#{row.id:<4d} {row.kind:6s} {row.status:9s} {name[:30]:30s} {row.reason or ''}")

@@ -1,0 +1,70 @@
+"""The Gradio app: Ad Studio, 3D Studio and Compliance tabs over one store."""
+
+from __future__ import annotations
+
+import importlib.util
+import os
+from pathlib import Path
+from typing import Any
+
+import gradio as gr
+
+from studio.ui.context import MAX_UPLOAD_BYTES, AppContext
+
+# tab label -> (module, builder): added when the module is part of this install
+EXTRA_TABS = (
+    ("3D Studio", "studio.ui.splat_tab", "build_splat_tab"),
+    ("Compliance", "studio.ui.compliance_tab", "build_compliance_tab"),
+)
+
+
+def make_context(home: Path | None = None) -> AppContext:
+    from studio.settings import studio_home
+    from studio.store import Store
+
+    home = home or studio_home()
+    outputs = home / "outputs"
+    outputs.mkdir(parents=True, exist_ok=True)
+    return AppContext(store=Store(home / "studio.sqlite3"), home=home, outputs=outputs)
+
+
+def sample_form() -> dict[str, Any]:
+    """The bundled sample product (examples/sample-ad.yaml) as form values."""
+    from studio.settings import assets_dir
+    from studio.spec import load_spec
+
+    spec_path = assets_dir().parent / "examples" / "sample-ad.yaml"
+    if not spec_path.is_file():
+        return {}
+    data = load_spec(spec_path).to_data()
+    data["photos"] = [str(p) for p in data["photos"]]
+    return data
+
+
+def build_app(ctx: AppContext, *, sample: bool = True) -> gr.Blocks:
+    from studio.ui.ad_tab import build_ad_tab
+
+    with gr.Blocks(title="studio") as demo:
+        gr.Markdown("# studio\nShort video ads, 3D product models and compliance screening.")
+        with gr.Tabs():
+            with gr.Tab("Ad Studio", id="ad"):
+                build_ad_tab(ctx, sample_form() if sample else None)
+            for label, module_name, builder in EXTRA_TABS:
+                if importlib.util.find_spec(module_name) is None:
+                    continue
+                module = importlib.import_module(module_name)
+                with gr.Tab(label):
+                    getattr(module, builder)(ctx)
+    return demo
+
+
+def launch(host: str = "127.0.0.1", port: int = 7860, *, sample: bool = True, home: Path | None = None) -> None:
+    ctx = make_context(home)
+    os.environ.setdefault("GRADIO_TEMP_DIR", str(ctx.home / "gradio"))
+    os.environ.setdefault("GRADIO_ANALYTICS_ENABLED", "False")
+    from studio.settings import assets_dir
+
+    demo = build_app(ctx, sample=sample)
+    demo.queue(default_concurrency_limit=2)
+    demo.launch(server_name=host, server_port=port, max_file_size=MAX_UPLOAD_BYTES, show_error=True,
+                allowed_paths=[str(assets_dir()), str(ctx.outputs)], footer_links=["api", "settings"])

@@ -1,0 +1,70 @@
+"""Test helpers: generated media and ffprobe."""
+
+from __future__ import annotations
+
+import json
+import shutil
+import subprocess
+from pathlib import Path
+
+import numpy as np
+from PIL import Image, ImageDraw
+
+
+def make_photo(path: Path, size: tuple[int, int] = (1200, 1500), seed: int = 0, mode: str = "RGB",
+               fmt: str | None = None, **save) -> Path:
+    """A photo-like image: gradient + shapes + fine noise (compresses like a photo, not like flat colour)."""
+    rng = np.random.default_rng(seed)
+    w, h = size
+    y, x = np.mgrid[0:h, 0:w].astype(np.float32)
+    base = np.stack([x / w * 180 + 40, y / h * 160 + 50, (x + y) / (w + h) * 200 + 30], -1)
+    base += rng.normal(0, 5, base.shape)
+    image = Image.fromarray(base.clip(0, 255).astype(np.uint8))
+    draw = ImageDraw.Draw(image)
+    for _ in range(4):
+        cx, cy, r = rng.uniform(0.2, 0.8) * w, rng.uniform(0.2, 0.8) * h, rng.uniform(0.08, 0.2) * min(w, h)
+        draw.ellipse((cx - r, cy - r, cx + r, cy + r), fill=tuple(int(v) for v in rng.integers(30, 230, 3)))
+    if mode != "RGB":
+        image = image.convert(mode)
+    image.save(path, fmt, **save)
+    return path
+
+
+def make_logo(path: Path, size: int = 400) -> Path:
+    logo = Image.new("RGBA", (size, size), (0, 0, 0, 0))
+    ImageDraw.Draw(logo).ellipse((20, 20, size - 20, size - 20), fill=(200, 40, 40, 255))
+    logo.save(path)
+    return path
+
+
+def ffprobe_exe() -> str | None:
+    return shutil.which("ffprobe")
+
+
+def ffprobe(path: Path) -> dict:
+    exe = ffprobe_exe()
+    assert exe, "ffprobe is needed by the render tests (make test installs Debian's ffmpeg package)"
+    out = subprocess.run([exe, "-v", "error", "-count_frames", "-show_streams", "-show_format", "-of", "json",
+                          str(path)], capture_output=True, check=True, text=True).stdout
+    return json.loads(out)
+
+
+def top_level_atoms(path: Path) -> list[str]:
+    """MP4 top-level box types in file order (to check +faststart: moov before mdat)."""
+    atoms = []
+    with open(path, "rb") as fh:
+        while True:
+            header = fh.read(8)
+            if len(header) < 8:
+                break
+            size = int.from_bytes(header[:4], "big")
+            kind = header[4:8].decode("latin-1")
+            if size == 1:
+                size = int.from_bytes(fh.read(8), "big")
+                fh.seek(size - 16, 1)
+            else:
+                fh.seek(size - 8, 1)
+            atoms.append(kind)
+            if size == 0:
+                break
+    return atoms
