@@ -1,0 +1,287 @@
+"""Camera poses by structure-from-motion: SIFT features, matching and incremental mapping with pycolmap.
+
+pycolmap runs in a child process (``studio.splat.sfm_worker``) and is never imported here: in the same process it
+breaks Pillow's PNG writer (FIELD_NOTES) and its glog output would flood the console. The child's stdout and
+stderr go to ``<work_dir>/sfm.log``; its progress comes back as JSON lines; cancelling kills it.
+
+The largest model is used; images outside it are reported as unregistered. Too few registered images is an
+``InputError`` that says how many matched and what a usable capture looks like.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+import time
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Literal
+
+from studio.errors import Cancelled, InputError, RenderError
+from studio.progress import ProgressFn, null_progress
+from studio.splat.colmap_io import ColmapModel, read_model
+
+CancelFn = Callable[[], bool]
+# share of the progress bar per stage, from the FIELD_NOTES timings (47 s / 23 s / 46 s on 59 photos)
+STAGE_SPAN = {"extract": (0.0, 0.42), "match": (0.42, 0.62), "map": (0.62, 1.0)}
+
+
+@dataclass(frozen=True)
+class SfmOptions:
+    """Knobs of the SfM run (defaults suit 20-200 phone photos on a laptop CPU)."""
+
+    matcher: Literal["exhaustive", "sequential"] = "exhaustive"  # sequential for ordered video frames
+    camera_model: str = "SIMPLE_RADIAL"  # COLMAP model; images are undistorted to pinhole afterwards
+    max_image_size: int = 1600  # SIFT runs on images scaled down to this long edge, pixels
+    max_features: int = 8192  # SIFT features per image
+    sequential_overlap: int = 10  # neighbours matched on each side with the sequential matcher
+    num_threads: int = -1  # -1: every core
+    seed: int = 0
+    min_registered: int = 8  # fewer registered images is an error
+    timeout_seconds: float | None = None  # whole SfM wall-clock limit; None: no limit
+
+
+@dataclass(frozen=True)
+class SfmResult:
+    """Where the largest model is and what it covers; ``timings`` are seconds per stage."""
+
+    model_dir: Path
+    model: ColmapModel
+    registered: list[str]
+    unregistered: list[str]
+    images: int
+    verified_pairs: int
+    other_models: list[int]  # registered-image counts of the smaller models that were not used
+    timings: dict[str, float] = field(default_factory=dict)
+    log_path: Path | None = None
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "model_dir": str(self.model_dir),
+            "images": self.images,
+            "registered": len(self.registered),
+            "unregistered": self.unregistered,
+            "verified_pairs": self.verified_pairs,
+            "other_models": self.other_models,
+            "points": len(self.model.xyz),
+            "timings": {k: round(v, 3) for k, v in self.timings.items()},
+        }
+
+
+def is_cancelled(cancel: object) -> bool:
+    """True when ``cancel`` (a callable returning bool, or a ``threading.Event``) says stop."""
+    if cancel is None:
+        return False
+    if hasattr(cancel, "is_set"):
+        return bool(cancel.is_set())
+    return bool(cancel())  # type: ignore[operator]
+
+
+def run_sfm(
+    image_dir: str | os.PathLike[str],
+    work_dir: str | os.PathLike[str],
+    names: Sequence[str] | None = None,
+    *,
+    options: SfmOptions = SfmOptions(),
+    focal_priors: dict[str, float] | None = None,
+    on_progress: ProgressFn | None = None,
+    cancel: CancelFn | None = None,
+) -> SfmResult:
+    """Estimate poses for ``names`` (default: every image file) in ``image_dir``.
+
+    ``image_dir`` should hold upright images without EXIF rotation (COLMAP reads raw pixels). Images of one size
+    (and one ``focal_priors`` value, pixels, when given) share a camera. Work files go to ``work_dir``.
+    Raises ``InputError`` when fewer than ``options.min_registered`` images register, ``Cancelled`` when
+    ``cancel()`` turns true (the child is killed), ``RenderError`` when pycolmap crashes or times out.
+    """
+    report = on_progress or null_progress
+    image_dir = Path(image_dir).resolve()
+    work_dir = Path(work_dir).resolve()
+    work_dir.mkdir(parents=True, exist_ok=True)
+    if names is None:
+        names = sorted(p.name for p in image_dir.iterdir() if p.suffix.lower() in (".jpg", ".jpeg", ".png"))
+    names = list(names)
+    if len(names) < max(2, options.min_registered):
+        raise InputError(
+            f"Structure-from-motion needs at least {max(2, options.min_registered)} images; got {len(names)}.",
+            "Take more photos around the product.",
+        )
+    groups, priors = _camera_groups(image_dir, names, focal_priors or {})
+    for stale in ("sfm_result.json", "progress.jsonl"):
+        (work_dir / stale).unlink(missing_ok=True)
+    spec = {
+        "image_dir": str(image_dir),
+        "work_dir": str(work_dir),
+        "groups": groups,
+        "focal_priors": priors,
+        "camera_model": options.camera_model,
+        "matcher": options.matcher,
+        "sequential_overlap": options.sequential_overlap,
+        "max_image_size": options.max_image_size,
+        "max_features": options.max_features,
+        "num_threads": options.num_threads,
+        "seed": options.seed,
+        "min_model_size": min(3, len(names)),
+        "max_mapping_seconds": -1,
+    }
+    spec_path = work_dir / "sfm_spec.json"
+    spec_path.write_text(json.dumps(spec, indent=2), encoding="utf-8")
+    log_path = work_dir / "sfm.log"
+
+    report(0.0, f"structure from motion on {len(names)} images")
+    _run_worker(spec_path, work_dir, log_path, len(names), options.timeout_seconds, report, cancel)
+
+    result_path = work_dir / "sfm_result.json"
+    if not result_path.is_file():
+        raise RenderError(
+            "Structure-from-motion ended without a result.", f"See the log {log_path}."
+        )
+    result = json.loads(result_path.read_text(encoding="utf-8"))
+    models = result.get("models") or []
+    total = int(result["images"])
+    if not models:
+        raise InputError(
+            f"None of the {total} images could be placed in 3D ({result.get('verified_pairs', 0)} image pairs"
+            " matched).",
+            "Photos must overlap: walk around the product taking a photo every 10-15 degrees, keep it sharp and"
+            " textured, avoid plain reflective surfaces and moving backgrounds.",
+        )
+    best = models[0]
+    registered = list(best["images"])
+    if len(registered) < options.min_registered:
+        raise InputError(
+            f"Only {len(registered)} of {total} images could be placed in 3D; at least {options.min_registered}"
+            " are needed.",
+            "Take more overlapping photos (every 10-15 degrees around the product), sharp and well lit.",
+        )
+    model = read_model(best["path"])
+    unregistered = sorted(set(names) - set(registered))
+    report(1.0, f"{len(registered)} of {total} images registered")
+    return SfmResult(
+        model_dir=Path(best["path"]),
+        model=model,
+        registered=sorted(registered),
+        unregistered=unregistered,
+        images=total,
+        verified_pairs=int(result.get("verified_pairs", 0)),
+        other_models=[int(m["registered"]) for m in models[1:]],
+        timings={k: float(v) for k, v in result.get("timings", {}).items()},
+        log_path=log_path,
+    )
+
+
+def _camera_groups(
+    image_dir: Path, names: list[str], focal_priors: dict[str, float]
+) -> tuple[list[list[str]], list[float | None]]:
+    """Group images that share a camera: same pixel size and same focal prior (rounded to 1 %)."""
+    from PIL import Image
+
+    keyed: dict[tuple[int, int, int | None], list[str]] = {}
+    for name in names:
+        path = image_dir / name
+        try:
+            with Image.open(path) as image:
+                size = image.size
+        except OSError as exc:
+            raise InputError(f"The SfM image {name} cannot be read ({exc}).", "Check the prepared images.") from exc
+        focal = focal_priors.get(name)
+        key = (size[0], size[1], None if not focal else round(100 * float(focal) / max(size)))
+        keyed.setdefault(key, []).append(name)
+    groups = list(keyed.values())
+    priors = [None if key[2] is None else key[2] / 100 * max(key[0], key[1]) for key in keyed]
+    return groups, priors
+
+
+def _run_worker(
+    spec_path: Path,
+    work_dir: Path,
+    log_path: Path,
+    n_images: int,
+    timeout: float | None,
+    report: ProgressFn,
+    cancel: CancelFn | None,
+) -> None:
+    env = dict(os.environ)
+    package_root = str(Path(__file__).resolve().parents[2])
+    env["PYTHONPATH"] = package_root + (os.pathsep + env["PYTHONPATH"] if env.get("PYTHONPATH") else "")
+    env.setdefault("GLOG_minloglevel", "0")
+    progress_path = work_dir / "progress.jsonl"
+    started = time.monotonic()
+    with open(log_path, "ab") as log:
+        proc = subprocess.Popen(
+            [sys.executable, "-m", "studio.splat.sfm_worker", str(spec_path)],
+            stdout=log,
+            stderr=subprocess.STDOUT,
+            stdin=subprocess.DEVNULL,
+            cwd=str(work_dir),
+            env=env,
+        )
+        offset = 0
+        try:
+            while True:
+                try:
+                    code = proc.wait(timeout=0.2)
+                except subprocess.TimeoutExpired:
+                    code = None
+                offset = _forward_progress(progress_path, offset, report)
+                if code is not None:
+                    break
+                if is_cancelled(cancel):
+                    _stop(proc)
+                    raise Cancelled("Structure-from-motion was cancelled.", "Nothing was saved.")
+                if timeout is not None and time.monotonic() - started > timeout:
+                    _stop(proc)
+                    raise RenderError(
+                        f"Structure-from-motion on {n_images} images took longer than {timeout:.0f} s.",
+                        "Use fewer or smaller images, or allow more time.",
+                    )
+        except BaseException:
+            if proc.poll() is None:
+                _stop(proc)
+            raise
+    if code != 0:
+        raise RenderError(
+            f"pycolmap stopped with exit code {code} during structure-from-motion: {_log_tail(log_path)}",
+            f"The full log is {log_path}.",
+        )
+
+
+def _forward_progress(path: Path, offset: int, report: ProgressFn) -> int:
+    if not path.is_file():
+        return offset
+    with open(path, "rb") as fh:
+        fh.seek(offset)
+        chunk = fh.read()
+    complete, _, _partial = chunk.rpartition(b"\n")
+    if not complete:
+        return offset
+    for line in complete.decode("utf-8", errors="replace").splitlines():
+        try:
+            item = json.loads(line)
+        except ValueError:
+            continue
+        start, end = STAGE_SPAN.get(item.get("stage"), (0.0, 1.0))
+        fraction = min(max(float(item.get("fraction", 0.0)), 0.0), 1.0)
+        report(start + (end - start) * fraction, str(item.get("message", "")))
+    return offset + len(complete) + 1
+
+
+def _stop(proc: subprocess.Popen) -> None:
+    proc.terminate()
+    try:
+        proc.wait(timeout=5)
+    except subprocess.TimeoutExpired:
+        proc.kill()
+        proc.wait()
+
+
+def _log_tail(log_path: Path, lines: int = 3) -> str:
+    try:
+        text = log_path.read_text(encoding="utf-8", errors="replace").strip().splitlines()
+    except OSError:
+        return "no log"
+    tail = [line.strip() for line in text[-lines:] if line.strip()]
+    return " | ".join(tail)[-400:] or "no output"

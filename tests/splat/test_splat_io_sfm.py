@@ -1,0 +1,144 @@
+"""Structure-from-motion through the pycolmap worker process, on synthetic scenes with known cameras."""
+
+from __future__ import annotations
+
+import sys
+import time
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+sys.path.insert(0, str(Path(__file__).parent))
+from test_splat_io_synthetic import relative_rotation_errors, render_views, write_views
+
+from studio.errors import Cancelled, InputError
+from studio.splat.colmap_io import read_model
+from studio.splat.focus import camera_centers
+from studio.splat.sfm import SfmOptions, run_sfm
+
+
+def umeyama(src: np.ndarray, dst: np.ndarray) -> tuple[float, np.ndarray, np.ndarray]:
+    """Similarity (s, R, t) minimising |dst - (s R src + t)|."""
+    mu_s, mu_d = src.mean(0), dst.mean(0)
+    a, b = src - mu_s, dst - mu_d
+    U, S, Vt = np.linalg.svd(b.T @ a / len(src))
+    D = np.eye(3)
+    if np.linalg.det(U @ Vt) < 0:
+        D[2, 2] = -1
+    R = U @ D @ Vt
+    s = np.trace(np.diag(S) @ D) / a.var(0).sum()
+    return s, R, mu_d - s * R @ mu_s
+
+
+@pytest.fixture(scope="module")
+def ring(tmp_path_factory):
+    """12 textured views on a ring plus one unrelated noise image, and the SfM result."""
+    root = tmp_path_factory.mktemp("ring")
+    K, images, poses = render_views(12, 400, 300, seed=0)
+    write_views(root / "images", images)
+    rng = np.random.default_rng(7)
+    noise = (rng.random((300, 400, 3)) * 255).astype(np.uint8)
+    write_views(root / "images", [noise], prefix="zz_noise")
+    messages = []
+    result = run_sfm(root / "images", root / "work", options=SfmOptions(min_registered=8),
+                     on_progress=lambda f, m: messages.append((f, m)))
+    truth = {f"view_{i:02d}.jpg": p for i, p in enumerate(poses)}
+    return result, truth, K, messages, root
+
+
+def test_sfm_recovers_the_ring_of_cameras(ring):
+    result, truth, K, messages, _ = ring
+    assert result.registered == sorted(truth)
+    assert result.unregistered == ["zz_noise_00.jpg"]
+    assert result.images == 13
+    estimated = {im.name: im.world_to_cam() for im in result.model.images.values()}
+    errors = relative_rotation_errors(estimated, truth)
+    assert len(errors) == 66
+    assert max(errors) < 1.0, f"relative rotation error up to {max(errors):.2f} deg"
+    # camera centres match the truth up to a similarity, within 2 % of the ring radius (2.6)
+    names = sorted(truth)
+    est_c = camera_centers(np.stack([estimated[n] for n in names]))
+    gt_c = camera_centers(np.stack([truth[n] for n in names]))
+    s, R, t = umeyama(est_c, gt_c)
+    residual = np.linalg.norm((s * est_c @ R.T + t) - gt_c, axis=1)
+    assert residual.max() < 0.02 * 2.6
+    # one shared camera, focal close to the truth (432 px for 400 px wide... 0.9 * 400 = 360)
+    (camera,) = result.model.cameras.values()
+    assert camera.width == 400 and camera.height == 300
+    assert camera.params[0] == pytest.approx(K[0, 0], rel=0.03)
+    assert len(result.model.xyz) > 300
+    assert set(result.timings) == {"extract", "match", "map"}
+    # progress is monotone, covers the three stages and ends at 1
+    fractions = [f for f, _ in messages]
+    assert fractions == sorted(fractions) and fractions[-1] == 1.0
+    assert any("features" in m for _, m in messages) and any("registered" in m for _, m in messages)
+
+
+def test_sfm_keeps_pycolmap_out_of_this_process_and_glog_in_the_log(ring):
+    result, *_ = ring
+    assert "pycolmap" not in sys.modules  # the worker imported it, we did not
+    log = result.log_path.read_text()
+    assert "feature_extraction" in log and "incremental_pipeline" in log  # glog went to the log file
+
+
+def test_sfm_model_reads_back_identically_from_disk(ring):
+    result, *_ = ring
+    again = read_model(result.model_dir)
+    assert again.image_names == result.registered
+    assert np.allclose(again.xyz, result.model.xyz)
+
+
+def test_sfm_mixed_image_sizes_get_one_camera_each(tmp_path):
+    # even views from a 400x300 camera, odd views from a 480x360 one with a longer lens
+    _, small, _poses = render_views(12, 400, 300, seed=1)
+    K_big, big, _ = render_views(12, 480, 360, seed=1)
+    images = [small[i] if i % 2 == 0 else big[i] for i in range(12)]
+    write_views(tmp_path / "images", images)
+    result = run_sfm(tmp_path / "images", tmp_path / "work",
+                     options=SfmOptions(min_registered=8, max_features=3000))
+    assert len(result.registered) >= 11
+    sizes = {(c.width, c.height): c for c in result.model.cameras.values()}
+    assert set(sizes) == {(400, 300), (480, 360)}
+    assert sizes[(480, 360)].params[0] == pytest.approx(K_big[0, 0], rel=0.05)
+    for image in result.model.images.values():
+        index = int(image.name[5:7])
+        camera = result.model.cameras[image.camera_id]
+        assert (camera.width, camera.height) == ((400, 300) if index % 2 == 0 else (480, 360))
+
+
+def test_sfm_on_unrelated_noise_images_is_a_clear_error_and_prints_nothing(tmp_path, capfd):
+    rng = np.random.default_rng(3)
+    noise = [(rng.random((240, 320, 3)) * 255).astype(np.uint8) for _ in range(8)]
+    write_views(tmp_path / "images", noise)
+    with pytest.raises(InputError) as info:
+        run_sfm(tmp_path / "images", tmp_path / "work", options=SfmOptions(min_registered=8))
+    assert "None of the 8 images could be placed in 3D" in info.value.message
+    assert "overlap" in info.value.hint
+    out, err = capfd.readouterr()
+    assert out == "" and err == ""  # pycolmap's glog output stayed in the log file
+    assert "feature_extraction" in (tmp_path / "work" / "sfm.log").read_text()
+
+
+def test_sfm_needs_enough_images(tmp_path):
+    _, images, _ = render_views(3, 200, 150)
+    write_views(tmp_path / "images", images)
+    with pytest.raises(InputError, match="at least 8 images; got 3"):
+        run_sfm(tmp_path / "images", tmp_path / "work")
+
+
+def test_sfm_cancel_stops_the_worker_and_leaves_no_result(tmp_path):
+    _, images, _ = render_views(12, 400, 300, seed=2)
+    write_views(tmp_path / "images", images)
+    started = time.monotonic()
+    seen = []
+
+    def cancel() -> bool:
+        return bool(seen)  # cancel as soon as the worker reported anything
+
+    with pytest.raises(Cancelled):
+        run_sfm(tmp_path / "images", tmp_path / "work", options=SfmOptions(min_registered=8),
+                on_progress=lambda f, m: seen.append(m), cancel=cancel)
+    assert time.monotonic() - started < 15
+    assert not (tmp_path / "work" / "sfm_result.json").exists()
+    assert not list((tmp_path / "work").glob("sparse/*/images.bin"))
