@@ -18,6 +18,10 @@ COMMANDS: dict[str, str] = {
     "ad": "studio.cli.ad:ad",
     "templates": "studio.cli.ad:templates",
     "history": "studio.cli.ad:history",
+    "screen": "studio.cli.compliance:screen",
+    "verify": "studio.cli.compliance:verify",
+    "compliance": "studio.cli.compliance:compliance",
+    "models": "studio.cli.models:models",
 }
 
 

@@ -46,7 +46,7 @@ _ID = r"^[a-z0-9][a-z0-9._-]*$"
 # silently ignored and the rule would not do what its author thinks).
 _COMMON = {"id", "detector", "action", "category", "description", "notes", "legal", "applies_to", "threshold"}
 _DETECTOR_FIELDS: dict[str, set[str]] = {
-    "phrase": {"phrases", "allow", "suggestions", "negation", "languages"},
+    "phrase": {"phrases", "allow", "suggestions", "negation"},
     "required_text": {"required", "whole_duration"},
     "clip_concept": {"concepts", "negatives"},
     "reference": {
@@ -78,7 +78,6 @@ class _RuleDoc(BaseModel):
     allow: list[str] = Field(default_factory=list)
     suggestions: dict[str, str] = Field(default_factory=dict)
     negation: Literal["drop", "warn", "review", "keep"] = "drop"
-    languages: list[Literal["zh", "en"]] | None = None
     # required_text
     required: list[str] = Field(default_factory=list)
     whole_duration: bool = True
@@ -143,7 +142,11 @@ class _RuleDoc(BaseModel):
             if self.threshold is None:
                 raise ValueError("a 'clip_concept' rule needs a 'threshold' (CLIP cosine similarity)")
         elif d == "reference":
-            if self.pdq_max_distance is None and self.phash_max_distance is None and self.clip_threshold is None:
+            if (
+                self.pdq_max_distance is None
+                and self.phash_max_distance is None
+                and self.clip_threshold is None
+            ):
                 raise ValueError(
                     "a 'reference' rule needs at least one of pdq_max_distance, phash_max_distance, clip_threshold"
                 )
@@ -196,7 +199,6 @@ class Rule:
     allow: tuple[str, ...] = ()
     suggestions: Mapping[str, str] = field(default_factory=dict, hash=False)
     negation: str = "drop"  # drop | warn | review | keep: what a negated phrase match becomes
-    languages: tuple[str, ...] | None = None
     required: tuple[str, ...] = ()
     whole_duration: bool = True
     concepts: tuple[str, ...] = ()
@@ -305,8 +307,10 @@ def load_pack(name_or_path: str | os.PathLike[str]) -> RulePack:
     an unknown name or a missing file.
     """
     text_name = os.fspath(name_or_path)
-    looks_like_path = isinstance(name_or_path, os.PathLike) or text_name.endswith((".yaml", ".yml")) or (
-        os.sep in text_name
+    looks_like_path = (
+        isinstance(name_or_path, os.PathLike)
+        or text_name.endswith((".yaml", ".yml"))
+        or (os.sep in text_name)
     )
     path = Path(text_name) if looks_like_path else pack_path(text_name)
     if not path.is_file():
@@ -314,7 +318,9 @@ def load_pack(name_or_path: str | os.PathLike[str]) -> RulePack:
     try:
         text = path.read_text(encoding="utf-8")
     except UnicodeDecodeError as exc:
-        raise ConfigError(f"{path}: the rule pack is not UTF-8 text ({exc.reason}).", "Save it as UTF-8.") from exc
+        raise ConfigError(
+            f"{path}: the rule pack is not UTF-8 text ({exc.reason}).", "Save it as UTF-8."
+        ) from exc
     return parse_pack(text, source=path)
 
 
@@ -372,6 +378,8 @@ def _validate(data: Any, node: yaml.Node | None, label: str) -> _PackDoc:
                 rule_label = f" rule {rules[loc[1]].get('id', '#' + str(loc[1] + 1))!r}"
         field_path = ".".join(str(p) for p in loc[2:]) if rule_label else ".".join(str(p) for p in loc)
         message = first["msg"].removeprefix("Value error, ")
+        if first["type"] == "extra_forbidden":
+            message = f"unknown field {loc[-1]!r} (a typo?)"
         more = f" (and {len(errors) - 1} more problem(s))" if len(errors) > 1 else ""
         raise ConfigError(
             f"{label}{line}:{rule_label} {field_path + ': ' if field_path else ''}{message}{more}.",
@@ -419,7 +427,6 @@ def _from_doc(doc: _PackDoc, source: Path | None, node_lines: dict[int, int] | N
                 allow=tuple(r.allow),
                 suggestions=dict(r.suggestions),
                 negation=r.negation,
-                languages=tuple(r.languages) if r.languages is not None else None,
                 required=tuple(r.required),
                 whole_duration=r.whole_duration,
                 concepts=tuple(r.concepts),
@@ -447,12 +454,12 @@ def _from_doc(doc: _PackDoc, source: Path | None, node_lines: dict[int, int] | N
 # -- writing ---------------------------------------------------------------------------------------------
 _RULE_ORDER = [
     "id", "category", "description", "applies_to", "action", "legal", "detector", "threshold", "phrases",
-    "allow", "suggestions", "negation", "languages", "required", "whole_duration", "concepts", "negatives",
+    "allow", "suggestions", "negation", "required", "whole_duration", "concepts", "negatives",
     "pdq_max_distance", "phash_max_distance", "clip_threshold", "min_pdq_quality", "reference_kinds", "notes",
 ]  # fmt: skip
 _RULE_DEFAULTS: dict[str, Any] = {
     "category": "", "description": "", "notes": "", "legal": None, "applies_to": None, "threshold": None,
-    "phrases": (), "allow": (), "suggestions": {}, "negation": "drop", "languages": None, "required": (),
+    "phrases": (), "allow": (), "suggestions": {}, "negation": "drop", "required": (),
     "whole_duration": True, "concepts": (), "negatives": (), "pdq_max_distance": None,
     "phash_max_distance": None, "clip_threshold": None, "min_pdq_quality": None, "reference_kinds": None,
 }  # fmt: skip
@@ -465,7 +472,11 @@ def pack_to_dict(pack: RulePack) -> dict[str, Any]:
         entry: dict[str, Any] = {}
         for key in _RULE_ORDER:
             value = getattr(rule, key)
-            if key in _RULE_DEFAULTS and _same(value, _RULE_DEFAULTS[key]) and key not in ("action", "detector"):
+            if (
+                key in _RULE_DEFAULTS
+                and _same(value, _RULE_DEFAULTS[key])
+                and key not in ("action", "detector")
+            ):
                 continue
             if isinstance(value, tuple):
                 value = list(value)
@@ -512,9 +523,7 @@ def default_packs_for(category: str) -> list[str]:
 
 def check_category(category: str) -> str:
     if category not in CATEGORIES:
-        raise InputError(
-            f"Unknown product category {category!r}.", f"Use one of: {', '.join(CATEGORIES)}."
-        )
+        raise InputError(f"Unknown product category {category!r}.", f"Use one of: {', '.join(CATEGORIES)}.")
     return category
 
 

@@ -152,12 +152,16 @@ def test_unknown_pack_and_category() -> None:
 
 def test_verdict_is_worst_action_and_report_json_round_trips() -> None:
     warn = Finding("a.warn", "warn", "phrase", 1.0, 1.0, "w")
-    block = Finding("a.block", "block", "pdq", 12, 31, "b", reference="ref:3", frame=4, time=2.0, box=(0, 0, 5, 5))
+    block = Finding(
+        "a.block", "block", "pdq", 12, 31, "b", reference="ref:3", frame=4, time=2.0, box=(0, 0, 5, 5)
+    )
     assert verdict_of([]) == "pass"
     assert verdict_of([warn]) == "warn"
     assert verdict_of([warn, block]) == "block"
     report = Report.build("x.mp4", [warn, block], checks_run=["pdq", "pdq", "phrase"], packs={"ip": 1})
-    assert report.verdict == "block" and report.findings[0] is block and report.checks_run == ["pdq", "phrase"]
+    assert (
+        report.verdict == "block" and report.findings[0] is block and report.checks_run == ["pdq", "phrase"]
+    )
     data = report.to_json()
     assert data["findings"][0]["box"] == [0, 0, 5, 5] and data["findings"][0]["reference"] == "ref:3"
     assert Report.from_json(data) == report

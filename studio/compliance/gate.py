@@ -1,0 +1,659 @@
+"""The export gate, and the screening entry points used by the CLI and the app.
+
+``gate_output`` runs before an output's final rename (the ad renderer, the 3D export): it screens the temporary
+file (visual: hashes and CLIP against the reference bank and the packs' concepts; text: the on-screen copy;
+licences: models and bundled assets; the product category), writes ``<final>.compliance.json`` (and ``.html``
+when the HTML reporter is installed), and then either
+
+* **blocks**: the verdict is ``block`` and no override reason was given: the temporary file moves into
+  ``$STUDIO_HOME/quarantine/<timestamp>-<name>/`` with its report and ``ComplianceError`` names the rules; or
+* **passes** (possibly with an override, recorded in the ``overrides`` table as the audit trail): an optional
+  visible AI label is drawn, a C2PA manifest holding the verdict is signed into the temporary file, and the
+  caller renames it onto the final path.
+
+``screen_file`` and ``screen_text`` are the same checks without the gate (``studio screen``, the Compliance tab).
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import shutil
+import time
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from studio.compliance.findings import Finding, Report
+from studio.compliance.rules import CATEGORIES, RulePack, check_category, load_packs
+from studio.compliance.text import TimedText, check_texts
+from studio.errors import ComplianceError, InputError, StudioError
+from studio.progress import ProgressFn, null_progress, scaled
+from studio.store import Store
+
+__all__ = [
+    "ExportContext",
+    "GateResult",
+    "QuarantineItem",
+    "TimedText",
+    "ad_gate",
+    "category_findings",
+    "gate_output",
+    "list_quarantine",
+    "record_override",
+    "release_quarantined",
+    "screen_file",
+    "screen_text",
+]
+
+IMAGE_SUFFIXES = {".jpg", ".jpeg", ".png", ".webp", ".bmp", ".gif", ".tif", ".tiff"}
+VIDEO_SUFFIXES = {".mp4", ".mov", ".m4v", ".webm", ".mkv", ".avi"}
+TEXT_SUFFIXES = {".txt", ".md", ".srt"}
+SPLAT_SUFFIXES = {".ply", ".splat", ".spz"}
+MIN_OVERRIDE_REASON = 8  # characters: "ok" is not a reason
+KINDS = ("ad", "splat", "image")
+
+
+@dataclass(frozen=True)
+class ExportContext:
+    """What the gate needs to know about an output besides its pixels."""
+
+    kind: str  # "ad" | "splat" | "image"
+    texts: tuple[TimedText, ...] = ()  # on-screen copy, captions, prompts
+    duration: float | None = None  # video length in seconds (for "shown the whole time" rules)
+    category: str = "general"  # product category
+    packs: tuple[str, ...] | None = None  # None -> default packs for the category
+    models: tuple[str, ...] = ()  # model registry ids used (e.g. "ltx-video-0.9.8"); () for the composer
+    assets: tuple[str, ...] = ()  # bundled asset ids (assets/manifest.yaml), e.g. "font.noto-sans-tc"
+    company_revenue_usd: float | None = None
+    territory: str = "TW"
+    ai_generated: bool = False
+    visible_label: bool = False  # draw a visible "AI-generated" label on the output before signing
+    override_reason: str | None = None
+    user: str = "local"
+    render_id: int | None = None
+    previews: tuple[
+        Path, ...
+    ] = ()  # images to screen for outputs that are not images (a .ply splat's renders)
+
+
+@dataclass(frozen=True)
+class GateResult:
+    report: Report
+    report_path: Path
+    html_path: Path | None
+    quarantined: Path | None
+    signed: bool
+    override_id: int | None = None
+
+
+@dataclass(frozen=True)
+class QuarantineItem:
+    folder: Path
+    file: Path
+    final_path: Path | None
+    verdict: str
+    rules: list[str]
+    created: float
+    context: dict[str, Any] = field(default_factory=dict)
+
+
+# -- screening -----------------------------------------------------------------------------------------------
+def category_findings(packs: Sequence[RulePack], category: str) -> list[Finding]:
+    """Findings of ``banned_category`` rules: an ad for a product category the pack bans or sends to review."""
+    check_category(category)
+    findings = []
+    for pack in packs:
+        for rule in pack.for_category(category):
+            if rule.detector == "banned_category":
+                findings.append(
+                    Finding(
+                        rule=rule.id,
+                        action=rule.action,
+                        detector="banned_category",
+                        score=1.0,
+                        threshold=1.0,
+                        message=f"Ads for the product category {category!r}: "
+                        + (rule.description or f"restricted by {rule.id}").rstrip(".")
+                        + ".",
+                        reference=category,
+                        legal=rule.legal,
+                    )
+                )
+    return findings
+
+
+def screen_text(
+    text: str, packs: Sequence[RulePack] | Sequence[str] | None = None, category: str = "general"
+) -> Report:
+    """Screen ad copy (a caption, a prompt): phrase rules, required texts (presence only) and the category."""
+    if not isinstance(text, str) or not text.strip():
+        raise InputError("The text to screen is empty.", "Give the ad copy, caption or prompt to screen.")
+    loaded = _packs(packs, category)
+    findings = check_texts([TimedText(text)], loaded, category, duration=None)
+    findings += category_findings(loaded, category)
+    return Report.build(
+        "<text>",
+        findings,
+        checks_run=["phrase", "required_text", "banned_category"],
+        checks_skipped={"visual": "text only: nothing visual to screen"},
+        packs={p.name: p.version for p in loaded},
+    )
+
+
+def screen_file(
+    path: str | os.PathLike[str],
+    packs: Sequence[RulePack] | Sequence[str] | None = None,
+    *,
+    category: str = "general",
+    texts: Sequence[TimedText] = (),
+    duration: float | None = None,
+    store: Store | None = None,
+    embedder: Any = None,
+    fps: float = 2.0,
+    on_progress: ProgressFn | None = None,
+) -> Report:
+    """Screen one file: an image or a video (visual checks, plus ``texts``), or copy in a .txt/.md/.srt file.
+
+    ``store`` gives the reference bank (without it, reference checks are skipped and the report says so);
+    ``embedder`` is a loaded CLIP embedder (None: the CLIP checks are skipped and the report says so).
+    """
+    report = on_progress or null_progress
+    target = check_input_file(path)
+    loaded = _packs(packs, category)
+    suffix = target.suffix.lower()
+    findings: list[Finding] = []
+    run: list[str] = []
+    skipped: dict[str, str] = {}
+    if suffix in TEXT_SUFFIXES:
+        texts = list(texts) + _read_text_file(target)
+        if suffix == ".srt" and texts and duration is None:
+            duration = max(t.end for t in texts)
+        skipped["visual"] = "a text file: nothing visual to screen"
+    elif suffix in IMAGE_SUFFIXES | VIDEO_SUFFIXES:
+        f, r, s = _visual(target, loaded, store, embedder, fps, scaled(report, 0.0, 0.9))
+        findings += f
+        run += r
+        skipped.update(s)
+    else:
+        raise InputError(
+            f"Cannot screen {target.name}: unsupported file type {suffix or '(no extension)'}.",
+            "Screen images (.jpg .png .webp), videos (.mp4 .mov .webm) or copy (.txt .srt).",
+        )
+    if texts:
+        findings += check_texts(list(texts), loaded, category, duration=duration)
+        run += ["phrase", "required_text"]
+    else:
+        skipped.setdefault("text", "no on-screen text given")
+    findings += category_findings(loaded, category)
+    run.append("banned_category")
+    report(1.0, "screened")
+    return Report.build(
+        str(target),
+        findings,
+        checks_run=run,
+        checks_skipped=skipped,
+        packs={p.name: p.version for p in loaded},
+    )
+
+
+def _packs(packs: Sequence[RulePack] | Sequence[str] | None, category: str) -> list[RulePack]:
+    check_category(category)
+    if packs and all(isinstance(p, RulePack) for p in packs):
+        return list(packs)  # type: ignore[arg-type]
+    return load_packs([str(p) for p in packs] if packs else None, category)
+
+
+def check_input_file(path: str | os.PathLike[str]) -> Path:
+    target = Path(path)
+    if not target.exists():
+        raise InputError(f"The file {target} does not exist.", "Check the path.")
+    if target.is_dir():
+        raise InputError(f"{target} is a folder, not a file.", "Give the files to screen, not their folder.")
+    if target.stat().st_size == 0:
+        raise InputError(
+            f"The file {target} is empty (0 bytes).", "Give a complete image, video or text file."
+        )
+    return target
+
+
+def _read_text_file(path: Path) -> list[TimedText]:
+    try:
+        raw = path.read_text(encoding="utf-8-sig")
+    except UnicodeDecodeError as exc:
+        raise InputError(f"{path.name} is not UTF-8 text.", "Save the copy as UTF-8.") from exc
+    if path.suffix.lower() != ".srt":
+        return [TimedText(line) for line in raw.splitlines() if line.strip()]
+    return parse_srt(raw, source=path.name)
+
+
+_SRT_TIME = re.compile(r"(\d+):(\d{2}):(\d{2})[,.](\d{1,3})\s*-->\s*(\d+):(\d{2}):(\d{2})[,.](\d{1,3})")
+
+
+def parse_srt(raw: str, source: str = "subtitles") -> list[TimedText]:
+    """SubRip cues as ``TimedText`` (seconds). A cue without a valid time line is an ``InputError``."""
+    out = []
+    for block in re.split(r"\n\s*\n", raw.replace("\r\n", "\n").strip()):
+        lines = [line for line in block.split("\n") if line.strip()]
+        if not lines:
+            continue
+        index = 1 if _SRT_TIME.search(lines[0]) is None else 0
+        match = _SRT_TIME.search(lines[index]) if index < len(lines) else None
+        if match is None:
+            raise InputError(
+                f"{source}: the cue {block[:40]!r} has no time line like 00:00:01,000 --> 00:00:03,000.",
+                "Give a valid .srt file.",
+            )
+        g = [int(x) for x in match.groups()]
+        start = g[0] * 3600 + g[1] * 60 + g[2] + int(str(g[3]).ljust(3, "0")[:3]) / 1000
+        end = g[4] * 3600 + g[5] * 60 + g[6] + int(str(g[7]).ljust(3, "0")[:3]) / 1000
+        out.append(TimedText(" ".join(lines[index + 1 :]), start, end))
+    return out
+
+
+def _visual(
+    target: Path,
+    packs: list[RulePack],
+    store: Store | None,
+    embedder: Any,
+    fps: float,
+    on_progress: ProgressFn,
+) -> tuple[list[Finding], list[str], dict[str, str]]:
+    """The visual screen (comp-visual's ``screen_media``), or a note saying why it could not run."""
+    try:
+        from studio.compliance.visual import screen_media
+    except ImportError as exc:
+        return [], [], {"visual": f"the visual screen is not installed ({exc})"}
+    bank = None
+    skipped: dict[str, str] = {}
+    if store is not None:
+        from studio.compliance.refbank import ReferenceBank
+
+        bank = ReferenceBank(store)
+    else:
+        skipped["reference"] = "no store given, so no reference bank"
+    findings, run, more = screen_media(
+        target, packs=packs, bank=bank, embedder=embedder, fps=fps, on_progress=on_progress
+    )
+    skipped.update(more)
+    return list(findings), list(run), skipped
+
+
+# -- the gate ------------------------------------------------------------------------------------------------
+def quarantine_dir() -> Path:
+    from studio.settings import studio_home
+
+    return studio_home() / "quarantine"
+
+
+def gate_output(
+    tmp_path: str | os.PathLike[str],
+    final_path: str | os.PathLike[str],
+    context: ExportContext,
+    *,
+    store: Store,
+    embedder: Any = None,
+    on_progress: ProgressFn | None = None,
+) -> GateResult:
+    """Screen ``tmp_path`` before it becomes ``final_path``; block (quarantine + ``ComplianceError``) or sign.
+
+    The caller renames ``tmp_path`` onto ``final_path`` after this returns. See the module docstring.
+    """
+    from studio.compliance.licences import check_licences
+
+    report_progress = on_progress or null_progress
+    tmp, final = Path(tmp_path), Path(final_path)
+    _check_context(context)
+    check_input_file(tmp)
+    packs = load_packs(list(context.packs) if context.packs else None, context.category)
+
+    # 1. visual screen of the file itself (or of the previews of a file that is not a picture)
+    suffix = tmp.suffix.lower()
+    findings: list[Finding] = []
+    run: list[str] = []
+    skipped: dict[str, str] = {}
+    visual_targets = (
+        [tmp] if suffix in IMAGE_SUFFIXES | VIDEO_SUFFIXES else [Path(p) for p in context.previews]
+    )
+    if not visual_targets:
+        skipped["visual"] = (
+            f"a {suffix or 'extension-less'} file has no pictures to screen and no previews were given"
+        )
+    for index, target in enumerate(visual_targets):
+        part = scaled(
+            report_progress, 0.8 * index / len(visual_targets), 0.8 * (index + 1) / len(visual_targets)
+        )
+        f, r, s = _visual(check_input_file(target), packs, store, embedder, 2.0, part)
+        findings += f
+        run += r
+        skipped.update(s)
+
+    # 2. the copy, 3. licences, 4. the product category
+    report_progress(0.8, "screening the copy and licences")
+    if context.texts:
+        findings += check_texts(list(context.texts), packs, context.category, duration=context.duration)
+        run += ["phrase", "required_text"]
+    else:
+        findings += check_texts([], packs, context.category, duration=context.duration)
+        run.append("required_text")
+        skipped["phrase"] = "no on-screen text was given"
+    findings += check_licences(
+        context.models,
+        context.assets,
+        context.company_revenue_usd,
+        context.territory,
+        visible_label=context.visible_label if (context.ai_generated or context.models) else None,
+    )
+    run.append("licence")
+    findings += category_findings(packs, context.category)
+    run.append("banned_category")
+    report = Report.build(
+        str(final), findings, checks_run=run, checks_skipped=skipped, packs={p.name: p.version for p in packs}
+    )
+    report_path, html_path = write_reports(report, final, store=store)
+
+    # 5. decide
+    override_id = None
+    if report.verdict == "block":
+        if not context.override_reason:
+            folder = _quarantine(tmp, final, report, report_path, html_path, context, store)
+            rules = ", ".join(report.rules("block"))
+            raise ComplianceError(
+                f"{final.name} was blocked by the compliance screen ({rules}); it was moved to {folder}.",
+                f"See {report_path.name}; to publish anyway, give an override reason (kept in the audit trail).",
+            )
+        override_id = record_override(
+            store, final, report, context.override_reason, user=context.user, render_id=context.render_id
+        )
+
+    # 6. visible label and Content Credentials
+    report_progress(0.9, "signing Content Credentials")
+    if context.visible_label and (context.ai_generated or context.models):
+        from studio.compliance.provenance import draw_visible_label
+
+        draw_visible_label(tmp)
+    signed = _sign(tmp, final, report, context, override_id)
+    if context.render_id is not None:
+        store.event(
+            context.render_id,
+            "compliance",
+            f"{final.name}: {report.verdict}",
+            {"rules": report.rules(), "signed": signed, "override": override_id},
+        )
+    report_progress(1.0, f"compliance: {report.verdict}")
+    return GateResult(report, report_path, html_path, None, signed, override_id)
+
+
+def _check_context(context: ExportContext) -> None:
+    if context.kind not in KINDS:
+        raise InputError(f"Unknown export kind {context.kind!r}.", f"Use one of: {', '.join(KINDS)}.")
+    if context.category not in CATEGORIES:
+        check_category(context.category)
+    if context.override_reason is not None and len(context.override_reason.strip()) < MIN_OVERRIDE_REASON:
+        raise InputError(
+            f"An override needs a reason of at least {MIN_OVERRIDE_REASON} characters, got"
+            f" {context.override_reason.strip()!r}.",
+            "Say why publishing despite the block is acceptable (it is kept in the audit trail).",
+        )
+
+
+def write_reports(report: Report, final: Path, *, store: Store | None = None) -> tuple[Path, Path | None]:
+    """Write ``<final>.compliance.json`` (and ``.compliance.html`` when the HTML reporter is available)."""
+    from studio.fsutil import atomic_output
+
+    json_path = final.with_name(final.name + ".compliance.json")
+    with atomic_output(json_path) as tmp:
+        tmp.write_text(json.dumps(report.to_json(), ensure_ascii=False, indent=2), encoding="utf-8")
+    html_path = final.with_name(final.name + ".compliance.html")
+    try:
+        from studio.compliance.report import write_html_report
+    except ImportError:
+        return json_path, None
+    write_html_report(report, html_path, store=store)
+    return json_path, html_path
+
+
+def _quarantine(
+    tmp: Path,
+    final: Path,
+    report: Report,
+    report_path: Path,
+    html_path: Path | None,
+    context: ExportContext,
+    store: Store,
+) -> Path:
+    root = quarantine_dir()
+    root.mkdir(parents=True, exist_ok=True)
+    stamp = time.strftime("%Y%m%d-%H%M%S")
+    folder = root / f"{stamp}-{final.name}"
+    n = 1
+    while folder.exists():
+        n += 1
+        folder = root / f"{stamp}-{final.name}-{n}"
+    folder.mkdir()
+    shutil.move(str(tmp), folder / final.name)
+    shutil.copy2(report_path, folder / "report.json")
+    if html_path is not None and html_path.is_file():
+        shutil.copy2(html_path, folder / "report.html")
+    meta = {
+        "final_path": str(final),
+        "kind": context.kind,
+        "category": context.category,
+        "ai_generated": context.ai_generated,
+        "visible_label": context.visible_label,
+        "models": list(context.models),
+        "render_id": context.render_id,
+        "verdict": report.verdict,
+        "rules": report.rules("block"),
+        "created": time.time(),
+    }
+    (folder / "context.json").write_text(json.dumps(meta, ensure_ascii=False, indent=2), encoding="utf-8")
+    if context.render_id is not None:
+        store.event(context.render_id, "quarantined", f"{final.name} -> {folder}", {"rules": meta["rules"]})
+    return folder
+
+
+def record_override(
+    store: Store,
+    file: str | os.PathLike[str],
+    report: Report,
+    reason: str,
+    *,
+    user: str = "local",
+    render_id: int | None = None,
+) -> int:
+    """Add an audit-trail row to the ``overrides`` table; returns its id."""
+    reason = (reason or "").strip()
+    if len(reason) < MIN_OVERRIDE_REASON:
+        raise InputError(
+            f"An override needs a reason of at least {MIN_OVERRIDE_REASON} characters, got {reason!r}.",
+            "Say why publishing despite the screen is acceptable (it is kept in the audit trail).",
+        )
+    cur = store.execute(
+        "INSERT INTO overrides(render_id, file, verdict, reason, user, report_json, created)"
+        " VALUES (?, ?, ?, ?, ?, ?, ?)",
+        (
+            render_id,
+            str(file),
+            report.verdict,
+            reason,
+            user or "local",
+            json.dumps(report.to_json(), ensure_ascii=False),
+            time.time(),
+        ),
+    )
+    return int(cur.lastrowid)
+
+
+def overrides(store: Store, limit: int = 100) -> list[dict[str, Any]]:
+    """The audit trail, newest first (without the full report)."""
+    rows = store.execute(
+        "SELECT id, render_id, file, verdict, reason, user, created FROM overrides ORDER BY id DESC LIMIT ?",
+        (limit,),
+    )
+    return [dict(row) for row in rows]
+
+
+def _sign(tmp: Path, final: Path, report: Report, context: ExportContext, override_id: int | None) -> bool:
+    from studio.compliance.provenance import mime_type_for, sign_file
+
+    if mime_type_for(tmp) is None:
+        return False  # e.g. a .ply splat: C2PA has no container for it; the JSON report stays next to it
+    assertion = {
+        "verdict": report.verdict,
+        "rules": report.rules(),
+        "packs": report.packs,
+        "checks_run": report.checks_run,
+        "checks_skipped": sorted(report.checks_skipped),
+        "overridden": override_id is not None,
+        "override_id": override_id,
+        "ai_generated": context.ai_generated or bool(context.models),
+        "models": list(context.models),
+        "visible_label": context.visible_label,
+        "screened_at": time.strftime("%Y-%m-%dT%H:%M:%S%z"),
+    }
+    sign_file(tmp, assertion, ai_generated=context.ai_generated or bool(context.models), title=final.name)
+    return True
+
+
+# -- quarantine --------------------------------------------------------------------------------------------------
+def list_quarantine() -> list[QuarantineItem]:
+    """Quarantined outputs, newest first."""
+    root = quarantine_dir()
+    if not root.is_dir():
+        return []
+    items = []
+    for folder in sorted(root.iterdir(), reverse=True):
+        meta_path = folder / "context.json"
+        if not folder.is_dir() or not meta_path.is_file():
+            continue
+        meta = json.loads(meta_path.read_text(encoding="utf-8"))
+        files = [p for p in folder.iterdir() if p.name not in ("context.json", "report.json", "report.html")]
+        if not files:
+            continue
+        items.append(
+            QuarantineItem(
+                folder=folder,
+                file=files[0],
+                final_path=Path(meta["final_path"]) if meta.get("final_path") else None,
+                verdict=meta.get("verdict", "block"),
+                rules=list(meta.get("rules", [])),
+                created=float(meta.get("created", 0.0)),
+                context=meta,
+            )
+        )
+    return items
+
+
+def release_quarantined(
+    folder: str | os.PathLike[str],
+    reason: str,
+    *,
+    store: Store,
+    user: str = "local",
+    destination: str | os.PathLike[str] | None = None,
+) -> Path:
+    """Publish a quarantined output despite its block: record the override, sign, move it to its final path.
+
+    ``folder`` must be inside the quarantine folder. Returns the published path.
+    """
+    from studio.fsutil import resolve_inside
+
+    root = quarantine_dir()
+    target = resolve_inside(
+        root, Path(folder).name if Path(folder).is_absolute() else folder, "quarantine item"
+    )
+    if Path(folder).is_absolute() and Path(folder).resolve() != target:
+        raise InputError(f"{folder} is not in the quarantine folder {root}.")
+    item = next((i for i in list_quarantine() if i.folder.resolve() == target), None)
+    if item is None:
+        raise InputError(f"No quarantined output at {target}.", "Pick one from the quarantine list.")
+    report = Report.from_json(json.loads((item.folder / "report.json").read_text(encoding="utf-8")))
+    dest = Path(destination) if destination else item.final_path
+    if dest is None:
+        raise InputError("The quarantined output does not say where it belongs.", "Give a destination.")
+    if dest.exists():
+        raise InputError(f"{dest} already exists; not overwriting it.", "Give another destination.")
+    override_id = record_override(
+        store, dest, report, reason, user=user, render_id=item.context.get("render_id")
+    )
+    context = ExportContext(
+        kind=item.context.get("kind", "ad"),
+        ai_generated=bool(item.context.get("ai_generated")),
+        models=tuple(item.context.get("models", ())),
+        visible_label=bool(item.context.get("visible_label")),
+        override_reason=reason,
+        user=user,
+    )
+    from studio.fsutil import ensure_writable_dir
+
+    ensure_writable_dir(dest.parent)
+    staged = dest.with_name(f".{dest.stem}.release{dest.suffix}")
+    shutil.copy2(item.file, staged)
+    try:
+        _sign(staged, dest, report, context, override_id)
+        os.replace(staged, dest)
+    finally:
+        staged.unlink(missing_ok=True)
+    shutil.copy2(item.folder / "report.json", dest.with_name(dest.name + ".compliance.json"))
+    shutil.rmtree(item.folder)
+    return dest
+
+
+# -- the ad renderer's hook --------------------------------------------------------------------------------------
+def ad_context(timeline: Any, spec: Any) -> ExportContext:
+    """The ``ExportContext`` of a rendered ad (a ``studio.video.timeline.Timeline`` and its ``AdSpec``)."""
+    from studio.compliance.licences import assets_for_paths
+
+    texts = []
+    paths: list[Path] = []
+    for start, end, layer in timeline.text_events():
+        texts.append(
+            TimedText(layer.text or " ".join(layer.lines), float(start), float(min(end, timeline.duration)))
+        )
+        if getattr(layer, "font_path", ""):
+            paths.append(Path(layer.font_path))
+    if timeline.audio.path:
+        paths.append(Path(timeline.audio.path))
+    models = tuple(m for m in str(timeline.meta.get("models", "")).split(",") if m)
+    compliance = spec.compliance
+    return ExportContext(
+        kind="ad",
+        texts=tuple(texts),
+        duration=float(timeline.duration),
+        category=spec.category,
+        packs=tuple(compliance.packs) if compliance.packs else None,
+        models=models,
+        assets=assets_for_paths(paths),
+        company_revenue_usd=compliance.company_revenue_usd,
+        territory=compliance.territory,
+        ai_generated=bool(models),
+        visible_label=compliance.visible_label,
+        override_reason=compliance.override_reason,
+    )
+
+
+def ad_gate(
+    store: Store, *, embedder: Any = None, load_clip: bool = True
+) -> Callable[[Path, Path, Any, Any], None]:
+    """A ``studio.ads.Gate``: ``gate(tmp, final, timeline, spec)`` runs ``gate_output`` for one platform's MP4.
+
+    With ``load_clip`` the default CLIP embedder is loaded on first use when its weights are present (without
+    them the CLIP checks are skipped and every report says so).
+    """
+    state: dict[str, Any] = {"embedder": embedder, "tried": embedder is not None}
+
+    def gate(tmp: Path, final: Path, timeline: Any, spec: Any) -> None:
+        if not state["tried"] and load_clip:
+            state["tried"] = True
+            try:
+                from studio.compliance.embed import try_default_embedder
+
+                state["embedder"] = try_default_embedder()
+            except (ImportError, StudioError):
+                state["embedder"] = None
+        gate_output(tmp, final, ad_context(timeline, spec), store=store, embedder=state["embedder"])
+
+    return gate

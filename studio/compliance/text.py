@@ -1,0 +1,481 @@
+"""Text checks on ad copy, captions and prompts (zh-TW and English) against the rule packs.
+
+How a phrase rule decides, in order:
+
+1. **Normalise** the text and every phrase the same way: NFKC (full-width -> half-width, compatibility forms),
+   lower case, invisible format characters dropped, whitespace next to CJK characters dropped (so 降 血 壓 still
+   matches), and Traditional characters folded onto Simplified ones (降血压 and 降血壓 match the same phrase; the
+   folding table covers about 1,300 common characters, not every character). Offsets into the original text are
+   kept, so findings quote what the user wrote.
+2. **Find** every banned phrase: CJK phrases anywhere (Chinese has no spaces); phrases with Latin letters only at
+   word boundaries, with simple English inflections (cure, cures, cured, curing) and any run of spaces or hyphens
+   between words.
+3. **Allow-list**: allowed phrases are found the same way and mask the text they cover; a banned match that
+   overlaps an allowed span is dropped unless it strictly contains it (調整體質 is allowed, 改善體質 is not;
+   "幫助消化" masks nothing of a longer banned phrase that contains it). Of overlapping banned matches of one rule
+   the longest wins.
+4. **Negation**: a negation cue (不含, 無, 沒有, 不能, 並非, not, no, never, without, free of ...) earlier in the
+   same clause and at most two CJK characters or three English words before the phrase turns the finding into
+   what the rule's ``negation`` says (``drop`` it, lower it to ``warn`` or ``review``, or ``keep`` it).
+   Look-alikes that are not negations (不只, 不再, 不斷, 非常, not only, no more ...) are ignored.
+5. **Suggest** the pack's compliant wording for the matched phrase (改善體質 -> 調整體質).
+
+``required_text`` rules check that each required text appears in the on-screen texts for the whole video
+(the union of the ``TimedText`` intervals containing it covers 0..duration), after normalisation that also
+ignores punctuation and spaces (「飲酒過量，有害健康」 == "飲酒過量 有害健康").
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from functools import lru_cache
+
+from studio.compliance.findings import SEVERITY, Finding
+from studio.compliance.rules import Rule, RulePack, check_category
+from studio.errors import InputError
+
+MAX_TEXT_CHARS = 100_000  # one piece of copy; longer input is refused, not truncated
+COVERAGE_TOLERANCE_S = (
+    0.05  # gaps in a required text's display shorter than this are ignored (under 2 frames)
+)
+
+# Traditional -> Simplified folding (pairs of characters). Many Traditional characters fold onto one Simplified
+# character (髮, 發 -> 发; 菸, 煙 -> 烟), never the other way, so folding both sides is unambiguous.
+_TRAD_SIMP_PAIRS = (
+    "並并乾干佈布佔占併并來来侖仑係系倆俩倉仓個个們们倖幸倫伦偉伟側侧偵侦偽伪傑杰傘伞備备傢家傭佣傳传傷伤僅仅僑侨僕仆僱雇價价儀仪儂侬億亿儘尽優优儲储儷俪兇凶兒儿兩两冊册凍冻則则剋克劃划劍剑劑剂勁劲動动務务"
+    "勝胜勞劳勢势勵励匯汇區区協协厲厉參参叢丛吳吴員员問问啞哑啟启喚唤喪丧喬乔單单嗆呛嗎吗嘆叹嘔呕嘖啧嘗尝噁恶噓嘘噴喷噸吨嚇吓嚐尝嚥咽嚨咙嚮向嚴严囑嘱囪囱國国圍围圓圆圖图團团報报場场塊块塗涂塢坞塵尘塹堑墊垫"
+    "墜坠墮堕墳坟墾垦壇坛壓压壘垒壞坏壟垄壩坝壯壮壺壶壽寿夠够夢梦夾夹奐奂奧奥奪夺奬奖奮奋妝妆姍姗娛娱婁娄婦妇婭娅媧娲媽妈嫗妪嬌娇嬰婴嬸婶孌娈孫孙學学孿孪寢寝實实寧宁審审寫写寬宽寵宠寶宝將将專专尋寻對对導导"
+    "尷尴屆届屍尸屜屉屢屡層层屬属岡冈峴岘峽峡崗岗嵐岚嶄崭嶺岭嶼屿巒峦巔巅帥帅師师帳帐帶带幃帏幟帜幣币幫帮幹干庫库廁厕廂厢廈厦廚厨廟庙廠厂廢废廣广廬庐廳厅弒弑張张強强彈弹彌弥彎弯彙汇彥彦後后徑径從从復复徵征"
+    "徹彻恆恒恥耻悅悦悵怅悶闷惡恶惱恼惻恻愛爱愜惬愴怆態态慘惨慚惭慟恸慣惯慪怄慮虑慶庆慾欲憂忧憊惫憐怜憑凭憚惮憤愤憶忆懇恳應应懲惩懶懒懷怀懸悬懺忏懼惧戀恋戰战戲戏戶户拋抛拚拼掃扫掛挂揀拣揚扬換换揮挥損损搖摇"
+    "摺折撐撑撥拨擁拥擇择擊击擋挡擔担據据擠挤擬拟擴扩擺摆擻擞擾扰攏拢攔拦攜携攝摄攤摊攬揽敍叙敗败敘叙敵敌數数斂敛斃毙斕斓斬斩斷断於于時时晉晋晝昼暈晕暉晖暢畅暫暂曆历曉晓曖暧曠旷曬晒書书會会朧胧朮术東东枱台"
+    "桿杆梘枧條条梟枭棄弃棖枨楓枫楨桢業业極极榪杩榮荣構构槍枪槓杠槳桨樁桩樂乐樅枞樓楼標标樞枢樣样樸朴樹树橋桥機机橢椭橫横檔档檢检檯台檳槟櫃柜櫥橱櫻樱欄栏權权欖榄歐欧歡欢歲岁歷历歸归殘残殯殡殲歼殺杀殼壳毀毁"
+    "毆殴氈毡氣气氫氢氬氩氳氲汙污決决沒没沖冲況况涼凉淚泪淨净淺浅減减渦涡測测湧涌湯汤準准溝沟溫温滄沧滅灭滌涤滬沪滯滞滲渗滷卤滿满漁渔漢汉漣涟漬渍漲涨漸渐漿浆潑泼潔洁潛潜潤润潰溃澀涩澆浇澇涝澗涧澤泽澱淀濁浊"
+    "濃浓濕湿濟济濤涛濫滥濱滨濺溅濾滤瀆渎瀉泻瀋沈瀏浏瀝沥瀟潇瀨濑瀰弥瀾澜灑洒灘滩灣湾災灾炤照為为烏乌烴烃無无煉炼煒炜煙烟煥焕煩烦熒荧熗炝熱热燁烨燄焰燈灯燉炖燐磷燒烧燙烫燜焖營营燦灿燭烛燴烩燼烬爍烁爐炉爛烂"
+    "爭争爺爷牆墙牘牍犢犊犧牺狀状狹狭狽狈猙狰猶犹猻狲獄狱獅狮獎奖獨独獪狯獫猃獰狞獲获獵猎獸兽獻献玀猡現现瑣琐璣玑環环璽玺瓊琼瓏珑甌瓯甕瓮產产甦苏畝亩畢毕畫画異异當当疇畴疊叠痙痉痺痹瘂哑瘋疯瘍疡瘓痪瘞瘗瘡疮"
+    "瘧疟瘻瘘療疗癇痫癒愈癘疠癟瘪癡痴癢痒癤疖癥症癩癞癬癣癮瘾癱瘫癲癫發发皚皑皸皲皺皱盜盗盞盏盡尽監监盤盘盧卢盪荡眥眦眾众睏困睜睁瞞瞒瞭了瞼睑矯矫砲炮碩硕確确碼码磚砖礎础礙碍礦矿礪砺祿禄禍祸禎祯禦御禪禅禮礼"
+    "禱祷禿秃稅税稈秆稟禀種种稱称穀谷穌稣積积穎颖穢秽穩稳窩窝窪洼窮穷窯窑竄窜竅窍竇窦竊窃競竞筆笔筍笋筧笕箋笺箏筝節节範范築筑篋箧篤笃篩筛簀箦簍篓簞箪簡简簫箫簽签簾帘籃篮籌筹籠笼籤签籩笾籲吁粧妆粵粤糝糁糞粪"
+    "糧粮糰团糾纠紀纪約约紅红紋纹納纳紐纽紓纾純纯紗纱紙纸級级紛纷紡纺紮扎細细紳绅紹绍終终組组結结絕绝絞绞絡络絢绚給给絨绒統统絲丝絹绢綁绑綏绥經经綜综綠绿綢绸綫线維维綱纲網网綴缀綸纶綺绮綻绽綿绵緊紧緋绯緒绪"
+    "線线緝缉緞缎締缔緣缘緩缓緬缅緯纬練练緻致縈萦縛缚縫缝縮缩縱纵總总績绩繃绷繆缪織织繕缮繞绕繡绣繫系繳缴繹绎繼继續续纏缠纖纤纜缆罈坛罰罚罵骂羅罗羆罴羈羁義义習习翹翘聖圣聞闻聯联聰聪聲声聳耸職职聽听肅肃脅胁"
+    "脈脉脛胫脫脱脹胀腎肾腦脑腫肿腳脚腸肠膚肤膠胶膩腻膽胆膾脍膿脓臉脸臍脐臏膑臘腊臚胪臟脏臥卧臨临臺台與与興兴舉举舊旧艙舱艦舰艱艰艷艳芻刍茲兹莊庄莖茎莢荚莧苋華华菸烟萊莱萬万萵莴葉叶葒荭著着葦苇葷荤蒔莳蒼苍"
+    "蓀荪蓋盖蓮莲蓯苁蓽荜蔔卜蔞蒌蔣蒋蔥葱蔦茑蔭荫蕁荨蕎荞蕓芸蕢蒉蕩荡蕪芜蕭萧蕷蓣薈荟薊蓟薌芗薑姜薔蔷薟莶薦荐薩萨薺荠藍蓝藎荩藝艺藥药藪薮藴蕴蘄蕲蘆芦蘇苏蘊蕴蘋苹蘚藓蘞蔹蘭兰蘺蓠蘿萝處处虛虚虜虏號号虧亏蛺蛱"
+    "蜆蚬蝕蚀蝦虾蝸蜗螄蛳螞蚂螢萤螻蝼蟄蛰蟈蝈蟎螨蟣虮蟬蝉蟯蛲蟲虫蟶蛏蟻蚁蠅蝇蠍蝎蠐蛴蠑蝾蠔蚝蠟蜡蠣蛎蠱蛊蠶蚕蠻蛮衆众術术衕同衚胡衛卫衝冲裊袅裏里補补裝装裡里製制複复褲裤褳裢褻亵襖袄襝裣襠裆襤褴襪袜襯衬襲袭"
+    "見见規规覓觅視视覘觇覡觋覥觍覦觎親亲覬觊覯觏覲觐覷觑覺觉覽览覿觌觀观觴觞觶觯觸触訂订訃讣計计訊讯訌讧討讨訐讦訒讱訓训訕讪訖讫託托記记訛讹訝讶訟讼訣诀訥讷訪访設设許许訴诉訶诃診诊註注証证詁诂詆诋詎讵詐诈"
+    "詒诒詔诏評评詘诎詛诅詞词詠咏詡诩詢询詣诣試试詩诗詫诧詬诟詭诡詮诠詰诘話话該该詳详詵诜詼诙誄诔誅诛誆诓誇夸誌志認认誑诳誒诶誕诞誘诱誚诮語语誠诚誡诫誣诬誤误誥诰誦诵誨诲說说誰谁課课誶谇誹诽誼谊調调諂谄諄谆"
+    "談谈諉诿請请諍诤諏诹諑诼諒谅論论諗谂諛谀諜谍諞谝諢诨諤谔諦谛諧谐諫谏諭谕諮咨諱讳諳谙諶谌諷讽諸诸諺谚諼谖諾诺謀谋謁谒謂谓謄誊謅诌謊谎謎谜謐谧謔谑謖谡謗谤謙谦謚谥講讲謝谢謠谣謨谟謫谪謬谬謳讴謹谨謾谩譁哗"
+    "證证譎谲譏讥譖谮識识譙谯譚谭譜谱譫谵譯译議议譴谴護护譽誉讀读變变讎雠讒谗讓让讕谰讖谶讚赞讜谠讞谳豎竖豐丰豔艳豬猪貓猫貝贝負负財财貨货貪贪貴贵買买費费貼贴賄贿資资賞赏賣卖賦赋質质賬账賭赌賴赖賺赚購购贈赠"
+    "贏赢趨趋跡迹踴踊蹟迹軀躯車车軟软較较載载輔辅輕轻輛辆輪轮輯辑輸输輻辐轄辖轉转辦办辭辞農农迴回這这週周進进遊游運运過过達达違违遜逊遞递遠远適适遲迟選选遺遗還还邊边郵邮鄉乡鄰邻醫医醬酱釋释釘钉針针鈍钝鈕钮"
+    "鈣钙鉤钩銀银銅铜銳锐銷销鋅锌鋒锋鋼钢錄录錠锭錢钱錦锦錯错鍊炼鍋锅鍛锻鎖锁鎮镇鏈链鏡镜鐘钟鐵铁鑄铸鑑鉴鑒鉴鑰钥鑽钻長长門门閃闪閉闭開开閒闲間间閘闸閩闽閱阅闆板闊阔闖闯關关闡阐陣阵陰阴陳陈陸陆陽阳隊队階阶"
+    "際际隨随險险隱隐隸隶隻只雋隽雖虽雙双雜杂雞鸡離离難难雲云電电霧雾靈灵靜静韁缰韌韧韻韵響响頁页頂顶項项順顺須须頌颂預预頒颁頓顿頗颇領领頭头頰颊頸颈頻频顆颗題题額额顎颚顏颜願愿顛颠類类顧顾顯显風风颱台飄飘"
+    "飛飞飯饭飲饮飽饱飾饰餅饼養养餘余館馆餵喂饒饶饞馋馬马駐驻駕驾騎骑騙骗騰腾驅驱驕骄驗验驚惊驟骤骯肮髒脏體体髖髋髮发鬆松鬍胡鬚须鬢鬓鬥斗鬧闹鬱郁魚鱼鮑鲍鮭鲑鮮鲜鯊鲨鯨鲸鱗鳞鱷鳄鳥鸟鴨鸭鴻鸿鵝鹅鷹鹰鹵卤鹼碱"
+    "鹽盐麗丽麥麦麩麸麪面麵面麼么黃黄黏粘點点黨党黴霉鼕冬齊齐齋斋齒齿齡龄齣出齦龈龍龙龐庞龜龟"
+)
+
+_CLAUSE_BREAKS = set(",.!?;:。!?;:\n\r\t|/…") | {"\u2026"}
+_NEGATION_ZH = (
+    "不含", "不添加", "無添加", "沒有", "没有", "不會", "不能", "無法", "並非", "不是", "不具", "不可", "不得",
+    "未", "無", "沒", "不", "非", "勿", "毋", "零", "拒絕",
+)  # fmt: skip
+# Words that start like a negation but are not one (不只 = "not only", 不再 = "no longer" is itself a claim).
+_PSEUDO_NEGATION_ZH = (
+    "不只", "不僅", "不但", "不再", "再也不", "不論", "無論", "不斷", "不錯", "不同", "不少", "不可思議", "非常",
+    "未來", "無比", "無敵", "不用", "無須", "無需", "不必", "零負擔",
+)  # fmt: skip
+_NEGATION_EN = (
+    "not", "no", "never", "without", "free of", "free from", "doesn't", "does not", "don't", "do not", "isn't",
+    "is not", "cannot", "can't", "won't", "will not", "nor", "zero",
+)  # fmt: skip
+_PSEUDO_NEGATION_EN = ("not only", "not just", "no more", "no longer", "never again", "no wonder")
+_SCOPE_BREAKERS = ("但", "但是", "卻", "而且", "還能", "but", "however", "yet", "and also")
+_MAX_GAP_CJK = 2  # characters between a Chinese negation cue and the phrase
+_MAX_GAP_WORDS = 3  # words between an English negation cue and the phrase
+
+
+@dataclass(frozen=True)
+class TimedText:
+    """A piece of on-screen copy (or a caption) shown from ``start`` to ``end`` seconds."""
+
+    text: str
+    start: float = 0.0
+    end: float = 0.0
+
+
+@dataclass(frozen=True)
+class PhraseMatch:
+    """One phrase found in a text: ``start:end`` are offsets into the original (not normalised) text."""
+
+    phrase: str  # the phrase as written in the pack
+    start: int
+    end: int
+    matched: str  # the original text it covers
+    negation: str | None = None  # the negation cue, if the phrase is negated
+
+
+# -- normalisation -----------------------------------------------------------------------------------------
+@lru_cache(maxsize=1)
+def _fold_table() -> dict[int, str]:
+    pairs = "".join(_TRAD_SIMP_PAIRS)
+    return {ord(pairs[i]): pairs[i + 1] for i in range(0, len(pairs), 2)}
+
+
+def _is_cjk(ch: str) -> bool:
+    code = ord(ch)
+    return (
+        0x3400 <= code <= 0x9FFF
+        or 0xF900 <= code <= 0xFAFF
+        or 0x20000 <= code <= 0x3FFFF
+        or 0x3040 <= code <= 0x30FF  # kana
+    )
+
+
+def normalise_with_map(text: str) -> tuple[str, list[int]]:
+    """Normalise ``text`` for matching; also return, for each output character, its index in ``text``."""
+    fold = _fold_table()
+    chars: list[str] = []
+    origin: list[int] = []
+    for index, ch in enumerate(text):
+        if unicodedata.category(ch) == "Cf":  # zero-width spaces, joiners, soft hyphens: invisible tricks
+            continue
+        for out in unicodedata.normalize("NFKC", ch).lower():
+            if out.isspace():
+                out = " "
+            chars.append(fold.get(ord(out), out))
+            origin.append(index)
+    # drop spaces next to CJK characters (降 血 壓 -> 降血壓), and collapse runs of spaces
+    kept_chars: list[str] = []
+    kept_origin: list[int] = []
+    for i, ch in enumerate(chars):
+        if ch == " ":
+            prev = kept_chars[-1] if kept_chars else ""
+            nxt = next((c for c in chars[i + 1 :] if c != " "), "")
+            if not prev or prev == " " or _is_cjk(prev) or (nxt and _is_cjk(nxt)) or not nxt:
+                continue
+        kept_chars.append(ch)
+        kept_origin.append(origin[i])
+    return "".join(kept_chars), kept_origin
+
+
+def normalise(text: str) -> str:
+    """The matching form of ``text`` (see the module docstring)."""
+    return normalise_with_map(text)[0]
+
+
+def compact(text: str) -> str:
+    """``normalise`` and drop punctuation, symbols and spaces (for required texts)."""
+    return "".join(ch for ch in normalise(text) if unicodedata.category(ch)[0] not in "PZS")
+
+
+# -- phrase patterns ---------------------------------------------------------------------------------------
+def _word_forms(word: str) -> str:
+    """A regex for an English word with simple inflections (cure|cures|cured|curing)."""
+    if not word.isalpha() or len(word) < 3:
+        return re.escape(word)
+    forms = {word, word + "s", word + "es", word + "ed", word + "d", word + "ing"}
+    if word.endswith("e"):
+        forms |= {word[:-1] + "ing", word[:-1] + "ed"}
+    if word.endswith("y") and word[-2] not in "aeiou":
+        forms |= {word[:-1] + "ies", word[:-1] + "ied"}
+    if len(word) <= 5 and word[-1] not in "aeiouwxy" and word[-2] in "aeiou" and word[-3] not in "aeiou":
+        forms |= {word + word[-1] + "ed", word + word[-1] + "ing"}  # stop -> stopped
+    return "(?:" + "|".join(re.escape(f) for f in sorted(forms, key=len, reverse=True)) + ")"
+
+
+def _phrase_regex(phrase: str) -> re.Pattern[str]:
+    norm = normalise(phrase)
+    if not re.search(r"[a-z]", norm):
+        return re.compile(re.escape(norm))  # CJK (and digits/symbols): no word boundaries in Chinese
+    tokens = re.split(r"[\s\-]+", norm.strip())
+    body = r"[\s\-]*".join(_word_forms(t) if re.fullmatch(r"[a-z]+", t) else re.escape(t) for t in tokens)
+    head = r"(?<![a-z0-9])" if re.match(r"[a-z0-9]", norm) else ""
+    tail = r"(?![a-z0-9])" if re.search(r"[a-z0-9]$", norm) else ""
+    return re.compile(head + body + tail)
+
+
+@dataclass(frozen=True)
+class _Compiled:
+    banned: tuple[tuple[str, re.Pattern[str]], ...]
+    allowed: tuple[re.Pattern[str], ...]
+
+
+@lru_cache(maxsize=512)
+def _compiled(phrases: tuple[str, ...], allow: tuple[str, ...]) -> _Compiled:
+    return _Compiled(
+        banned=tuple((p, _phrase_regex(p)) for p in phrases),
+        allowed=tuple(_phrase_regex(a) for a in allow),
+    )
+
+
+def find_phrases(text: str, phrases: Sequence[str], allow: Sequence[str] = ()) -> list[PhraseMatch]:
+    """Whole-phrase matches of ``phrases`` in ``text`` after the allow-list and overlap rules; negation marked.
+
+    Offsets are into ``text`` as given. Matches are in text order.
+    """
+    norm, origin = normalise_with_map(text)
+    if not norm:
+        return []
+    compiled = _compiled(tuple(phrases), tuple(allow))
+    allowed_spans = [(m.start(), m.end()) for pattern in compiled.allowed for m in pattern.finditer(norm)]
+    allowed_spans = [(a, b) for a, b in allowed_spans if b > a]
+    candidates: list[tuple[int, int, str]] = []
+    for phrase, pattern in compiled.banned:
+        for m in pattern.finditer(norm):
+            a, b = m.start(), m.end()
+            if b <= a:
+                continue
+            masked = any(
+                x < b and a < y and not (a <= x and y <= b and (b - a) > (y - x)) for x, y in allowed_spans
+            )
+            if not masked:
+                candidates.append((a, b, phrase))
+    # longest first; drop matches that overlap a kept one
+    candidates.sort(key=lambda c: (-(c[1] - c[0]), c[0]))
+    kept: list[tuple[int, int, str]] = []
+    for a, b, phrase in candidates:
+        if all(b <= x or y <= a for x, y, _ in kept):
+            kept.append((a, b, phrase))
+    kept.sort()
+    matches = []
+    for a, b, phrase in kept:
+        start, end = origin[a], origin[b - 1] + 1
+        matches.append(PhraseMatch(phrase, start, end, text[start:end], _negation_before(norm, a)))
+    return matches
+
+
+def _negation_before(norm: str, start: int) -> str | None:
+    """The negation cue governing the phrase that starts at ``start`` in the normalised text, if any."""
+    clause_start = start
+    while clause_start > 0 and norm[clause_start - 1] not in _CLAUSE_BREAKS:
+        clause_start -= 1
+    window = norm[clause_start:start]
+    for breaker in _SCOPE_BREAKERS:
+        for m in _cue_regex(breaker).finditer(window):
+            window = window[m.end() :]
+    if not window:
+        return None
+    cleaned = window
+    for pseudo in _PSEUDO_NEGATION_ZH + _PSEUDO_NEGATION_EN:
+        cleaned = _cue_regex(pseudo).sub(lambda m: "\x00" * len(m.group()), cleaned)
+    best: tuple[int, str] | None = None
+    for cue in _NEGATION_ZH + _NEGATION_EN:
+        for m in _cue_regex(cue).finditer(cleaned):
+            gap_text = cleaned[m.end() :]
+            if "\x00" in gap_text and not gap_text.strip("\x00"):
+                continue
+            if re.search(r"[a-z]", cue):
+                gap = len(re.findall(r"[a-z0-9']+|[^\sa-z0-9']", gap_text))
+                if gap > _MAX_GAP_WORDS:
+                    continue
+            else:
+                gap = len(gap_text.replace(" ", ""))
+                if gap > _MAX_GAP_CJK:
+                    continue
+            if best is None or m.end() > best[0]:
+                best = (m.end(), cue)
+    return best[1] if best else None
+
+
+@lru_cache(maxsize=256)
+def _cue_regex(cue: str) -> re.Pattern[str]:
+    norm = normalise(cue)
+    if re.search(r"[a-z]", norm):
+        return re.compile(r"(?<![a-z0-9'])" + re.escape(norm).replace(r"\ ", r"\s+") + r"(?![a-z0-9'])")
+    return re.compile(re.escape(norm))
+
+
+# -- rules --------------------------------------------------------------------------------------------------
+def _lower(action: str, to: str) -> str:
+    return to if SEVERITY[to] < SEVERITY[action] else action
+
+
+def _check_text_input(text: object, what: str = "text") -> str:
+    if not isinstance(text, str):
+        raise InputError(f"The {what} to screen must be a string, not {type(text).__name__}.", "Pass text.")
+    if len(text) > MAX_TEXT_CHARS:
+        raise InputError(
+            f"The {what} to screen is {len(text):,} characters long; the limit is {MAX_TEXT_CHARS:,}.",
+            "Screen the copy in smaller pieces (one ad at a time).",
+        )
+    return text
+
+
+def phrase_findings(text: str, rule: Rule, *, time: float | None = None) -> list[Finding]:
+    """Findings of one ``phrase`` rule on ``text`` (``time``: when the text appears on screen, in seconds)."""
+    if rule.detector != "phrase":
+        raise InputError(f"Rule {rule.id!r} is a {rule.detector!r} rule, not a phrase rule.")
+    findings = []
+    for match in find_phrases(text, rule.phrases, rule.allow):
+        action = rule.action
+        note = ""
+        if match.negation is not None:
+            if rule.negation == "drop":
+                continue
+            if rule.negation != "keep":
+                action = _lower(action, rule.negation)
+            note = f" (negated by 「{match.negation}」: {action} instead of {rule.action})"
+        context = _context(text, match.start, match.end)
+        suggestion = rule.suggestions.get(match.phrase)
+        message = f"「{match.matched}」 is wording the rule {rule.id} does not allow"
+        if rule.description:
+            message += f": {rule.description.rstrip('.')}"
+        message += f". In: “{context}”{note}"
+        if suggestion:
+            message += f". Suggested: 「{suggestion}」"
+        findings.append(
+            Finding(
+                rule=rule.id,
+                action=action,
+                detector="phrase",
+                score=1.0,
+                threshold=rule.effective_threshold,
+                message=message + ".",
+                reference=match.phrase,
+                time=time,
+                suggestion=suggestion,
+                legal=rule.legal,
+            )
+        )
+    return findings
+
+
+def _context(text: str, start: int, end: int, width: int = 24) -> str:
+    a, b = max(0, start - width), min(len(text), end + width)
+    snippet = " ".join(text[a:b].split())
+    return ("…" if a > 0 else "") + snippet + ("…" if b < len(text) else "")
+
+
+def required_text_findings(
+    texts: Sequence[TimedText], rule: Rule, *, duration: float | None = None
+) -> list[Finding]:
+    """Findings of one ``required_text`` rule: each required text missing, or not shown for the whole video.
+
+    With ``duration`` None (copy, a still image) only presence is checked. The score is the fraction of the
+    video during which the text is shown (0..1); the threshold is 1.0 (all of it).
+    """
+    if rule.detector != "required_text":
+        raise InputError(f"Rule {rule.id!r} is a {rule.detector!r} rule, not a required_text rule.")
+    findings = []
+    for required in rule.required:
+        key = compact(required)
+        shown = [t for t in texts if key and key in compact(t.text)]
+        if not shown:
+            coverage, first_gap = 0.0, 0.0
+        elif duration is None or not rule.whole_duration:
+            continue
+        else:
+            coverage, first_gap = _coverage([(t.start, t.end) for t in shown], duration)
+            if first_gap is None:
+                continue
+        if not shown:
+            problem = "is missing"
+        else:
+            problem = f"is shown for only {coverage * 100:.0f} % of the {duration:.1f} s video (from {first_gap:.2f} s it is not on screen)"
+        size_note = (
+            " The rule also asks for at least 1/10 of the layout; text size is not checked here."
+            if ("1/10" in rule.notes)
+            else ""
+        )
+        findings.append(
+            Finding(
+                rule=rule.id,
+                action=rule.action,
+                detector="required_text",
+                score=round(coverage, 4),
+                threshold=1.0,
+                message=f"The required text 「{required}」 {problem}.{size_note}",
+                reference=required,
+                time=first_gap,
+                suggestion=required,
+                legal=rule.legal,
+            )
+        )
+    return findings
+
+
+def _coverage(intervals: Iterable[tuple[float, float]], duration: float) -> tuple[float, float | None]:
+    """(covered fraction of 0..duration, start of the first uncovered gap or None when fully covered)."""
+    spans = sorted((max(0.0, a), min(duration, b)) for a, b in intervals if b > a)
+    covered = 0.0
+    cursor = 0.0
+    first_gap: float | None = None
+    for a, b in spans:
+        if a > cursor + COVERAGE_TOLERANCE_S and first_gap is None:
+            first_gap = cursor
+        if b > cursor:
+            covered += b - max(a, cursor)
+            cursor = b
+    if duration - cursor > COVERAGE_TOLERANCE_S and first_gap is None:
+        first_gap = cursor
+    return (min(1.0, covered / duration) if duration > 0 else 1.0), first_gap
+
+
+def check_text(
+    text: str, packs: Sequence[RulePack], category: str = "general", *, time: float | None = None
+) -> list[Finding]:
+    """All phrase-rule findings on one piece of copy for an ad of product ``category``."""
+    _check_text_input(text)
+    check_category(category)
+    findings: list[Finding] = []
+    for pack in packs:
+        for rule in pack.for_category(category):
+            if rule.detector == "phrase":
+                findings.extend(phrase_findings(text, rule, time=time))
+    return findings
+
+
+def check_texts(
+    texts: Sequence[TimedText],
+    packs: Sequence[RulePack],
+    category: str = "general",
+    *,
+    duration: float | None = None,
+) -> list[Finding]:
+    """Phrase rules on every text plus the ``required_text`` rules over all of them (see ``required_text_findings``).
+
+    ``duration`` is the video length in seconds (None for copy without timing or a still image).
+    """
+    check_category(category)
+    for item in texts:
+        _check_text_input(item.text, "on-screen text")
+        if item.end < item.start:
+            raise InputError(
+                f"The on-screen text {item.text[:30]!r} ends ({item.end} s) before it starts ({item.start} s).",
+                "Give start <= end in seconds.",
+            )
+    if duration is not None and duration <= 0:
+        raise InputError(
+            f"The video duration must be positive, not {duration}.", "Give the length in seconds."
+        )
+    findings: list[Finding] = []
+    for item in texts:
+        findings.extend(
+            check_text(item.text, packs, category, time=item.start if duration is not None else None)
+        )
+    for pack in packs:
+        for rule in pack.for_category(category):
+            if rule.detector == "required_text":
+                findings.extend(required_text_findings(texts, rule, duration=duration))
+    return findings
+
+
+def suggest_rewrite(text: str, packs: Sequence[RulePack], category: str = "general") -> str:
+    """``text`` with every matched phrase that has a suggestion replaced by it (others left as they are)."""
+    _check_text_input(text)
+    replacements: list[tuple[int, int, str]] = []
+    for pack in packs:
+        for rule in pack.for_category(category):
+            if rule.detector != "phrase" or not rule.suggestions:
+                continue
+            for match in find_phrases(text, rule.phrases, rule.allow):
+                suggestion = rule.suggestions.get(match.phrase)
+                if suggestion and not (match.negation and rule.negation == "drop"):
+                    replacements.append((match.start, match.end, suggestion))
+    chosen: list[tuple[int, int, str]] = []
+    for start, end, new in sorted(replacements, key=lambda r: (-(r[1] - r[0]), r[0])):
+        if all(end <= a or b <= start for a, b, _ in chosen):
+            chosen.append((start, end, new))
+    out = text
+    for start, end, new in sorted(chosen, reverse=True):  # from the end, so earlier offsets stay valid
+        out = out[:start] + new + out[end:]
+    return out
