@@ -1,0 +1,136 @@
+"""The CLI: studio screen / verify / compliance / models, through studio.cli.main (exit codes, JSON shapes)."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import numpy as np
+import pytest
+from PIL import Image
+
+from studio.cli import main
+from studio.compliance.gate import ExportContext, TimedText, gate_output
+from studio.store import open_store
+
+
+def _run(capsys, *argv: str) -> tuple[int, str, str]:
+    try:
+        code = main(list(argv))
+    except SystemExit as exc:  # --fail-on and verify exit 1 through sys.exit, as the installed `studio` does
+        code = exc.code
+    out, err = capsys.readouterr()
+    return code, out, err
+
+
+def _still(path: Path) -> Path:
+    rng = np.random.default_rng(2)
+    Image.fromarray(rng.integers(0, 255, (120, 90, 3), dtype=np.uint8)).save(path)
+    return path
+
+
+def test_screen_text_json_list(capsys) -> None:
+    code, out, _ = _run(
+        capsys, "screen", "--text", "改善體質", "--text", "幫助消化", "--category", "food", "--json"
+    )
+    assert code == 0
+    data = json.loads(out)
+    assert [d["verdict"] for d in data] == ["review", "pass"]
+    finding = data[0]["findings"][0]
+    for key in ("rule", "score", "threshold", "reference", "frame", "time", "action", "suggestion"):
+        assert key in finding
+    assert finding["suggestion"] == "調整體質" and data[0]["file"] == "<text>"
+
+
+def test_screen_exit_codes(capsys, tmp_path: Path) -> None:
+    assert _run(capsys, "screen", "--text", "降血壓", "--category", "food")[0] == 0  # screening ran
+    assert _run(capsys, "screen", "--text", "降血壓", "--category", "food", "--fail-on", "block")[0] == 1
+    assert _run(capsys, "screen", "--text", "改善體質", "--category", "food", "--fail-on", "block")[0] == 0
+    assert _run(capsys, "screen", "--text", "改善體質", "--category", "food", "--fail-on", "review")[0] == 1
+    code, out, err = _run(capsys, "screen", str(tmp_path / "missing.jpg"), "--json")
+    assert code == 2 and out == "" and err.count("\n") == 1 and err.startswith("error: The file")
+    code, _, err = _run(capsys, "screen")
+    assert code == 2 and "Nothing to screen" in err
+    code, _, err = _run(capsys, "screen", "--text", "x", "--pack", "nope")
+    assert code == 2 and "No rule pack called 'nope'" in err
+    code, _, err = _run(capsys, "screen", "--text", "x", "--category", "cars")
+    assert code == 2 and "Unknown product category" in err
+
+
+def test_screen_malformed_pack_file_names_file_and_line(capsys, tmp_path: Path) -> None:
+    pack = tmp_path / "mine.yaml"
+    pack.write_text(
+        "pack: mine\nversion: 1\nrules:\n  - id: mine.a\n    detector: phrase\n    phrases: [x]\n    action: nuke\n",
+        encoding="utf-8",
+    )
+    code, _, err = _run(capsys, "screen", "--text", "x", "--pack", str(pack))
+    assert code == 2 and f"{pack}:7:" in err and "action" in err
+
+
+def test_screen_text_file(capsys, tmp_path: Path) -> None:
+    copy = tmp_path / "copy.txt"
+    copy.write_text("全新配方\n有效降血壓\n", encoding="utf-8")
+    code, out, _ = _run(capsys, "screen", str(copy), "--category", "food", "--json", "--no-clip")
+    (report,) = json.loads(out)
+    assert code == 0 and report["file"] == str(copy) and report["verdict"] == "block"
+
+
+def test_verify(capsys, tmp_path: Path) -> None:
+    plain = _still(tmp_path / "plain.jpg")
+    code, out, _ = _run(capsys, "verify", str(plain), "--json")
+    assert code == 1 and json.loads(out)["found"] is False
+    signed = _still(tmp_path / "signed.jpg")
+    ctx = ExportContext(kind="image", texts=(TimedText("新品上市"),), ai_generated=True)
+    gate_output(signed, tmp_path / "final.jpg", ctx, store=open_store())
+    code, out, _ = _run(capsys, "verify", str(signed), "--json")
+    data = json.loads(out)
+    assert code == 0 and data["validation_state"] == "Trusted" and data["verdict"] == "pass"
+    assert data["ai_generated"] is True
+    code, out, _ = _run(capsys, "verify", str(signed))
+    assert code == 0 and "Trusted" in out and "AI-generated yes" in out
+    assert _run(capsys, "verify", str(tmp_path / "nope.jpg"))[0] == 2
+
+
+def test_quarantine_and_override_commands(capsys, tmp_path: Path) -> None:
+    tmp = _still(tmp_path / "part.jpg")
+    final = tmp_path / "final.jpg"
+    with pytest.raises(Exception, match="blocked"):
+        gate_output(tmp, final, ExportContext(kind="image", category="tobacco"), store=open_store())
+    code, out, _ = _run(capsys, "compliance", "quarantine", "--json")
+    (item,) = json.loads(out)
+    assert code == 0 and item["rules"] == ["tw-ads.tobacco.ban"]
+    folder = Path(item["folder"]).name
+    code, _, err = _run(capsys, "compliance", "override", folder, "--reason", "no")
+    assert code == 2 and "reason" in err
+    code, out, _ = _run(capsys, "compliance", "override", folder, "--reason", "Approved by legal, anti-smoking PSA",
+                        "--user", "cli-user")  # fmt: skip
+    assert code == 0 and final.is_file()
+    code, out, _ = _run(capsys, "compliance", "overrides", "--json")
+    (row,) = json.loads(out)
+    assert row["user"] == "cli-user" and row["verdict"] == "block"
+
+
+def test_packs_and_models_commands(capsys) -> None:
+    code, out, _ = _run(capsys, "compliance", "packs", "--json")
+    packs = {p["pack"]: p for p in json.loads(out)}
+    assert code == 0 and {"tw-ads", "platform-general", "ip"} <= set(packs)
+    code, out, _ = _run(capsys, "models", "list", "--json")
+    models = {m["id"]: m for m in json.loads(out)}
+    assert code == 0 and models["ltx-video-0.9.8"]["revenue_cap_usd"] == 10_000_000
+    assert models["wan2.1-t2v-1.3b"]["present"] is False
+    code, _, err = _run(capsys, "models", "path", "wan2.1-t2v-1.3b")
+    assert code == 2 and "studio models pull wan2.1-t2v-1.3b" in err
+    code, _, err = _run(capsys, "models", "path", "no-such-model")
+    assert code == 2 and "Unknown model" in err
+
+
+def test_fail_on_exit_code_of_the_real_command(tmp_path: Path) -> None:
+    import os
+    import subprocess
+    import sys
+
+    env = {**os.environ, "STUDIO_HOME": str(tmp_path)}
+    cmd = [sys.executable, "-m", "studio", "screen", "--text", "降血壓", "--category", "food"]
+    assert subprocess.run(cmd, env=env, capture_output=True, check=False).returncode == 0
+    done = subprocess.run([*cmd, "--fail-on", "block"], env=env, capture_output=True, text=True, check=False)
+    assert done.returncode == 1 and "BLOCK" in done.stdout
