@@ -217,8 +217,13 @@ def make_ad(
         report(1.0, "done")
         return AdResult(render_id, outputs, timings)
     except BaseException as exc:
-        for tmp, _final in temps:
+        for tmp, final in temps:
             tmp.unlink(missing_ok=True)
+            if final.suffix == ".mp4":  # reports the gate wrote for an output that will not exist
+                for suffix in (".compliance.json", ".compliance.html"):
+                    report_file = final.with_name(final.name + suffix)
+                    if report_file.exists() and not final.exists():
+                        report_file.unlink()
         if store is not None and render_id is not None:
             from studio.errors import Cancelled, ComplianceError
 

@@ -89,9 +89,9 @@ def test_upload_generate_and_play(app_url, browser, tmp_path):
     page.locator("#draft input").check()
     page.wait_for_timeout(1500)  # let the uploads finish
     page.locator("#generate").click()
-    video = page.locator("#video-9x16 video")
+    video = page.locator("#video-tiktok video")
     video.wait_for(state="attached", timeout=240_000)
-    square = page.locator("#video-1x1 video")
+    square = page.locator("#video-square video")
     square.wait_for(state="attached", timeout=30_000)
     playable = video.evaluate("""v => new Promise(resolve => {
         const done = () => resolve({ready: v.readyState, duration: v.duration, w: v.videoWidth, h: v.videoHeight,

@@ -10,7 +10,6 @@ import gradio as gr
 
 from studio.ui.context import GPU_QUEUE, AppContext
 
-ASPECT_SLOTS = ("9:16", "4:5", "1:1", "16:9")
 PLATFORM_CHOICES = [("TikTok 9:16", "tiktok"), ("Reels 9:16", "reels"), ("Shorts 9:16", "shorts"),
                     ("Instagram feed 4:5", "instagram-feed"), ("Square 1:1", "square"), ("YouTube 16:9", "youtube")]
 CATEGORY_CHOICES = ["general", "food", "health_food", "cosmetics", "alcohol", "tobacco", "drugs", "gambling"]
@@ -42,7 +41,6 @@ def generate(ctx: AppContext, photos: list[str] | None, logo: str | None, produc
     from studio.errors import StudioError
     from studio.spec import parse_spec
     from studio.video.encode import EncodeSettings
-    from studio.video.presets import get_preset
 
     if not photos:
         raise gr.Error("Upload at least one product photo.")
@@ -73,15 +71,15 @@ def generate(ctx: AppContext, photos: list[str] | None, logo: str | None, produc
                          encode=EncodeSettings(preset="veryfast") if draft else EncodeSettings())
     except StudioError as exc:
         raise gr.Error(exc.one_line()) from None
-    by_aspect: dict[str, str] = {}
+    by_platform: dict[str, str] = {}
     files: list[str] = []
     for output in result.outputs:
-        by_aspect.setdefault(get_preset(output.platform).aspect, str(output.path))
+        by_platform[output.platform] = str(output.path)
         files += [str(output.path), str(output.cover), str(output.srt)]
         report_json = output.path.with_name(output.path.name + ".compliance.json")
         if report_json.is_file():
             files.append(str(report_json))
-    videos = [gr.update(value=by_aspect.get(a), visible=a in by_aspect) for a in ASPECT_SLOTS]
+    videos = [gr.update(value=by_platform.get(name), visible=name in by_platform) for _, name in PLATFORM_CHOICES]
     summary = "\n".join(f"- **{o.platform}** {o.width}x{o.height}, {o.duration:.1f} s" for o in result.outputs)
     return (*videos, files, f"Rendered in {result.timings.get('total', 0):.1f} s\n\n{summary}", history_rows(ctx))
 
@@ -102,9 +100,9 @@ def build_ad_tab(ctx: AppContext, sample: dict[str, Any] | None = None) -> None:
     with gr.Row():
         with gr.Column(scale=5):
             photos = gr.File(label="Product photos (JPEG/PNG, up to 8)", file_count="multiple",
-                             file_types=["image"], value=sample.get("photos"), elem_id="photos")
+                             file_types=["image"], value=sample.get("photos"), elem_id="photos", height=150)
             logo = gr.File(label="Logo (transparent PNG)", file_types=["image"], value=sample.get("logo"),
-                           elem_id="logo")
+                           elem_id="logo", height=110)
             product = gr.Textbox(label="Product name", value=sample.get("product", ""), elem_id="product")
             headline = gr.Textbox(label="Headline", value=sample.get("headline", ""), elem_id="headline")
             points = gr.Textbox(label="Selling points (one per line)", lines=4,
@@ -135,8 +133,8 @@ def build_ad_tab(ctx: AppContext, sample: dict[str, Any] | None = None) -> None:
         with gr.Column(scale=6):
             status = gr.Markdown("Fill in the form and press **Generate**.", elem_id="status")
             with gr.Row():
-                videos = [gr.Video(label=aspect, visible=False, elem_id=f"video-{aspect.replace(':', 'x')}",
-                                   interactive=False) for aspect in ASPECT_SLOTS]
+                videos = [gr.Video(label=label, visible=False, elem_id=f"video-{name}", interactive=False,
+                                   height=420) for label, name in PLATFORM_CHOICES]
             downloads = gr.File(label="Downloads (MP4, cover, subtitles, compliance report)",
                                 file_count="multiple", interactive=False, elem_id="downloads")
     history = gr.Dataframe(headers=["id", "when", "product", "template", "status", "platforms", "reason"],
