@@ -63,12 +63,12 @@ def clip_path(model: str, pretrained: str) -> Path:
     """Where the CLIP weights ``model``/``pretrained`` live: ``studio.compliance.embed.clip_weights_path``.
 
     Without the embed module (a partial install) the same documented layout is used:
-    ``$STUDIO_HOME/models/clip/<model>/<pretrained>.safetensors``.
+    ``$STUDIO_HOME/models/clip/<model>/<pretrained>/open_clip_model.safetensors``.
     """
     try:
         from studio.compliance.embed import clip_weights_path
     except ImportError:
-        return models_dir() / "clip" / model / f"{pretrained}.safetensors"
+        return models_dir() / "clip" / model / pretrained / CLIP_WEIGHTS_FILE
     return Path(clip_weights_path(model, pretrained))
 
 
@@ -92,8 +92,24 @@ def is_present(entry: ModelEntry, path: Path | None = None) -> bool:
     return (path / "model_index.json").is_file()
 
 
+def default_clip() -> tuple[str, str]:
+    """The (model, pretrained tag) screening uses by default (``studio.compliance.embed``)."""
+    try:
+        from studio.compliance.embed import DEFAULT_MODEL, DEFAULT_PRETRAINED
+    except ImportError:
+        return "ViT-B-32", "laion2b_s34b_b79k"
+    return DEFAULT_MODEL, DEFAULT_PRETRAINED
+
+
 def get_entry(model_id: str) -> ModelEntry:
+    """The registry entry of ``model_id``; ``"clip"`` names the default CLIP weights of the screen."""
     registry = load_registry()
+    if model_id == "clip":
+        wanted = default_clip()
+        entry = next((m for m in registry.models.values() if m.open_clip == wanted), None)
+        if entry is None:
+            raise InputError(f"The default CLIP weights {wanted} are not in the model registry.")
+        return entry
     entry = registry.models.get(model_id)
     if entry is None:
         raise InputError(

@@ -173,7 +173,7 @@ def screen_file(
             duration = max(t.end for t in texts)
         skipped["visual"] = "a text file: nothing visual to screen"
     elif suffix in IMAGE_SUFFIXES | VIDEO_SUFFIXES:
-        f, r, s = _visual(target, loaded, store, embedder, fps, scaled(report, 0.0, 0.9))
+        f, r, s = _visual(target, loaded, store, embedder, fps, scaled(report, 0.0, 0.9), category)
         findings += f
         run += r
         skipped.update(s)
@@ -260,6 +260,7 @@ def _visual(
     embedder: Any,
     fps: float,
     on_progress: ProgressFn,
+    category: str,
 ) -> tuple[list[Finding], list[str], dict[str, str]]:
     """The visual screen (comp-visual's ``screen_media``), or a note saying why it could not run."""
     try:
@@ -275,7 +276,7 @@ def _visual(
     else:
         skipped["reference"] = "no store given, so no reference bank"
     findings, run, more = screen_media(
-        target, packs=packs, bank=bank, embedder=embedder, fps=fps, on_progress=on_progress
+        target, packs=packs, bank=bank, embedder=embedder, fps=fps, on_progress=on_progress, category=category
     )
     skipped.update(more)
     return list(findings), list(run), skipped
@@ -325,7 +326,7 @@ def gate_output(
         part = scaled(
             report_progress, 0.8 * index / len(visual_targets), 0.8 * (index + 1) / len(visual_targets)
         )
-        f, r, s = _visual(check_input_file(target), packs, store, embedder, 2.0, part)
+        f, r, s = _visual(check_input_file(target), packs, store, embedder, 2.0, part, context.category)
         findings += f
         run += r
         skipped.update(s)
@@ -352,7 +353,7 @@ def gate_output(
     report = Report.build(
         str(final), findings, checks_run=run, checks_skipped=skipped, packs={p.name: p.version for p in packs}
     )
-    report_path, html_path = write_reports(report, final, store=store)
+    report_path, html_path = write_reports(report, final, store=store, media_path=tmp)
 
     # 5. decide
     override_id = None
@@ -399,8 +400,10 @@ def _check_context(context: ExportContext) -> None:
         )
 
 
-def write_reports(report: Report, final: Path, *, store: Store | None = None) -> tuple[Path, Path | None]:
-    """Write ``<final>.compliance.json`` (and ``.compliance.html`` when the HTML reporter is available)."""
+def write_reports(
+    report: Report, final: Path, *, store: Store | None = None, media_path: Path | None = None
+) -> tuple[Path, Path | None]:
+    """Write ``<final>.compliance.json`` and ``<final>.compliance.html`` (thumbnails taken from ``media_path``)."""
     from studio.fsutil import atomic_output
 
     json_path = final.with_name(final.name + ".compliance.json")
@@ -408,10 +411,17 @@ def write_reports(report: Report, final: Path, *, store: Store | None = None) ->
         tmp.write_text(json.dumps(report.to_json(), ensure_ascii=False, indent=2), encoding="utf-8")
     html_path = final.with_name(final.name + ".compliance.html")
     try:
-        from studio.compliance.report import write_html_report
-    except ImportError:
+        from studio.compliance.report_html import write_html_report
+    except ImportError:  # a partial install without the visual screen: the JSON report is the record
         return json_path, None
-    write_html_report(report, html_path, store=store)
+    media = (
+        media_path
+        if media_path is not None and media_path.suffix.lower() in IMAGE_SUFFIXES | VIDEO_SUFFIXES
+        else None
+    )
+    write_html_report(
+        report, html_path, media_path=media, store=store, title=f"Compliance report: {final.name}"
+    )
     return json_path, html_path
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
+import importlib.util
 import json
 from pathlib import Path
 from types import SimpleNamespace
@@ -56,6 +57,9 @@ def test_clean_output_is_reported_and_signed(tmp_path: Path, store: Store) -> No
     assert result.report_path == final.with_name("ad.jpg.compliance.json")
     assert saved["verdict"] == "pass" and saved["packs"] == {"tw-ads": 1, "platform-general": 1, "ip": 1}
     assert "licence" in saved["checks_run"] and "phrase" in saved["checks_run"]
+    if importlib.util.find_spec("studio.compliance.report_html") is not None:
+        assert result.html_path == final.with_name("ad.jpg.compliance.html") and result.html_path.is_file()
+        assert "PASS" in result.html_path.read_text(encoding="utf-8")
     summary = read_manifest(tmp)
     assert summary.validation_state == "Trusted" and summary.verdict == "pass"
     assert summary.ai_generated is False and summary.compliance["overridden"] is False
@@ -232,3 +236,22 @@ def test_screen_file_bad_input(tmp_path: Path) -> None:
     latin.write_bytes("caf\xe9".encode("latin-1"))
     with pytest.raises(InputError, match="not UTF-8"):
         screen_file(latin)
+
+
+def test_a_near_copy_of_a_protected_reference_is_blocked(tmp_path: Path, store: Store) -> None:
+    pytest.importorskip("studio.compliance.visual")  # the visual screen (comp-visual's module)
+    from studio.compliance.refbank import ReferenceBank
+
+    rng = np.random.default_rng(7)
+    logo = rng.integers(0, 255, (48, 64, 3), dtype=np.uint8).repeat(8, axis=0).repeat(8, axis=1)
+    ref_path = tmp_path / "mascot.png"
+    Image.fromarray(logo).save(ref_path)
+    (ref_id,) = ReferenceBank(store).add([ref_path], owner="ACME Corp", licence="all rights reserved")
+    copy = tmp_path / ".ad.part.jpg"
+    Image.fromarray(logo).resize((448, 336)).save(copy, "JPEG", quality=80)  # rescaled, recompressed
+    with pytest.raises(ComplianceError, match=r"ip\.near-copy"):
+        gate_output(copy, tmp_path / "ad.jpg", ExportContext(kind="image"), store=store)
+    (item,) = list_quarantine()
+    report = json.loads((item.folder / "report.json").read_text(encoding="utf-8"))
+    near = [f for f in report["findings"] if f["rule"] == "ip.near-copy"]
+    assert near and near[0]["reference"] == f"ref:{ref_id}" and near[0]["score"] <= near[0]["threshold"]
