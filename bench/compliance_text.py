@@ -22,8 +22,8 @@ import yaml
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from studio.compliance.rules import load_pack  # noqa: E402
-from studio.compliance.text import check_text  # noqa: E402
+from studio.compliance.rules import load_pack
+from studio.compliance.text import check_text
 
 DATA = ROOT / "bench" / "data" / "tw_ads_sentences.yaml"
 

@@ -322,6 +322,23 @@ def check_licences(
         )
     for asset_id in dict.fromkeys(assets):
         asset = reg.assets.get(asset_id)
+        if asset is None and asset_id.startswith("asset:"):
+            # a file shipped in assets/ but missing from its manifest: the project vetted what it bundles, so the
+            # gap is a packaging warning, not a reason to hold every ad for review
+            findings.append(
+                Finding(
+                    rule="licence.unlisted-bundled-asset",
+                    action="warn",
+                    detector="licence",
+                    score=1.0,
+                    threshold=1.0,
+                    message=f"The bundled file {asset_id.removeprefix('asset:')} is not listed in assets/manifest.yaml"
+                    " with its licence.",
+                    reference=asset_id,
+                    suggestion="Add it to assets/manifest.yaml (id, path, licence, commercial_use).",
+                )
+            )
+            continue
         if asset is None:
             findings.append(
                 Finding(

@@ -118,6 +118,9 @@ def test_assets_for_paths_maps_bundled_files_to_ids(manifest: Path, tmp_path: Pa
     user_file = tmp_path / "my-font.otf"
     ids = assets_for_paths([font, font, stray, user_file], registry=reg)
     assert ids == ("font.noto-sans-tc", "asset:fonts/NotoSansTC-Bold.otf")
+    assert _rules(check_licences([], ids, 0, "TW", registry=reg)) == [
+        ("licence.unlisted-bundled-asset", "warn", "asset:fonts/NotoSansTC-Bold.otf")
+    ]
 
 
 def test_malformed_registry_names_the_file(tmp_path: Path) -> None:
