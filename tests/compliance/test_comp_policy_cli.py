@@ -134,3 +134,36 @@ def test_fail_on_exit_code_of_the_real_command(tmp_path: Path) -> None:
     assert subprocess.run(cmd, env=env, capture_output=True, check=False).returncode == 0
     done = subprocess.run([*cmd, "--fail-on", "block"], env=env, capture_output=True, text=True, check=False)
     assert done.returncode == 1 and "BLOCK" in done.stdout
+
+
+def test_screen_bad_files_exit_2_with_one_line(capsys, tmp_path: Path) -> None:
+    import struct
+    import zlib
+
+    pytest.importorskip("studio.compliance.visual")  # image/video decoding is the visual screen's
+
+    def chunk(kind: bytes, data: bytes) -> bytes:
+        return (
+            struct.pack(">I", len(data))
+            + kind
+            + data
+            + struct.pack(">I", zlib.crc32(kind + data) & 0xFFFFFFFF)
+        )
+
+    bomb = tmp_path / "huge.png"  # a 100000 x 100000 PNG header in 70 bytes
+    bomb.write_bytes(b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", struct.pack(">IIBBBBB", 100_000, 100_000, 8, 2, 0, 0, 0))
+                     + chunk(b"IDAT", zlib.compress(b"\0" * 10)) + chunk(b"IEND", b""))  # fmt: skip
+    corrupt = tmp_path / "corrupt.mp4"
+    corrupt.write_bytes(np.random.default_rng(0).integers(0, 255, 300, dtype=np.uint8).tobytes())
+    empty = tmp_path / "empty.jpg"
+    empty.write_bytes(b"")
+    odd = tmp_path / "model.xyz"
+    odd.write_bytes(b"x")
+    for path, words in (
+        (bomb, "not a readable image"),
+        (corrupt, "corrupt"),
+        (empty, "empty"),
+        (odd, ".xyz"),
+    ):
+        code, out, err = _run(capsys, "screen", str(path), "--no-clip", "--json")
+        assert code == 2 and out == "" and err.count("\n") == 1 and words in err, (path, err)
