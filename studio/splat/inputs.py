@@ -1,0 +1,522 @@
+"""What the user gave us, and turning it into images and posed views.
+
+Four kinds of input (``detect_input``):
+
+* ``photos``: a folder of JPEG/PNG/... photos (or a list of files). EXIF orientation is honoured
+  (``studio.images.load_photo``); corrupt files are skipped with a warning naming them.
+* ``video``: a walk-around video; frames are sampled and the sharpest kept (``video_frames``).
+* ``colmap``: a COLMAP sparse model (``cameras``/``images``/``points3D`` as ``.bin`` or ``.txt``) with its images.
+* ``nerf``: a ``transforms.json``: the NeRF-synthetic (Blender) layout is read by ``studio.splat.nerf``; the
+  nerfstudio variant (per-frame or global ``fl_x``/``fl_y``/``cx``/``cy``/``w``/``h``, distortion, ``file_path``
+  with or without an extension, optional ``mask_path``) is read here.
+
+``prepare_photos`` decodes each photo once: it measures it for the capture check, writes an upright, EXIF-free
+JPEG for SfM (COLMAP reads raw pixels and would ignore the EXIF rotation), keeps its alpha as a PNG mask, and
+reads a focal-length prior from EXIF. ``views_from_colmap`` turns a COLMAP model plus images into ``View``s:
+undistorted to pinhole (the rasterizer is pinhole only), resized, masked and composited on the background.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import os
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Literal
+
+import numpy as np
+from PIL import Image
+
+from studio.errors import Cancelled, InputError
+from studio.images import SUPPORTED_SUFFIXES
+from studio.progress import ProgressFn, null_progress
+from studio.splat.capture import ImageQuality, assess_image
+from studio.splat.colmap_io import ColmapModel, find_model_dir
+from studio.splat.scene import Scene, View
+from studio.splat.video_frames import VIDEO_SUFFIXES
+
+InputKind = Literal["photos", "video", "colmap", "nerf"]
+MaskMode = Literal["auto", "alpha", "none"]
+TRANSFORMS_NAMES = ("transforms.json", "transforms_train.json")
+IGNORED_NAMES = {".ds_store", "thumbs.db", "desktop.ini"}
+
+
+@dataclass(frozen=True)
+class InputSource:
+    """A detected input: its ``kind``, the user's ``path`` and the files that matter.
+
+    ``files``: photo files (photos), ``[video]`` (video), image files of the model (colmap), ``[transforms]``
+    (nerf). ``model_dir`` and ``image_dir`` are set for COLMAP inputs; ``ignored`` lists skipped non-images.
+    """
+
+    kind: InputKind
+    path: Path
+    files: list[Path]
+    model_dir: Path | None = None
+    image_dir: Path | None = None
+    ignored: list[str] = field(default_factory=list)
+
+
+def detect_input(path: str | os.PathLike[str] | Sequence[str | os.PathLike[str]]) -> InputSource:
+    """Work out what ``path`` is (a folder, a video, a transforms.json, or a list of photo files)."""
+    if isinstance(path, (list, tuple)):
+        files = [Path(p) for p in path]
+        if len(files) == 1 and (files[0].is_dir() or files[0].suffix.lower() in VIDEO_SUFFIXES):
+            return detect_input(files[0])
+        photos = [p for p in files if p.suffix.lower() in SUPPORTED_SUFFIXES]
+        videos = [p for p in files if p.suffix.lower() in VIDEO_SUFFIXES]
+        if videos and not photos:
+            if len(videos) > 1:
+                raise InputError(f"Got {len(videos)} videos; give one video or a set of photos.")
+            return detect_input(videos[0])
+        ignored = [p.name for p in files if p not in photos]
+        if not photos:
+            raise InputError("None of the files given is a photo or video.", "Use JPEG/PNG photos or an MP4/MOV.")
+        return InputSource("photos", photos[0].parent, photos, ignored=ignored)
+    path = Path(path)
+    if not path.exists():
+        raise InputError(f"The input {path} does not exist.", "Give a folder of photos, a video or a transforms.json.")
+    if path.is_file():
+        suffix = path.suffix.lower()
+        if suffix in VIDEO_SUFFIXES:
+            return InputSource("video", path, [path])
+        if suffix == ".json":
+            return InputSource("nerf", path, [path])
+        if suffix in SUPPORTED_SUFFIXES:
+            raise InputError(
+                f"{path.name} is a single photo; a 3D reconstruction needs many photos around the product.",
+                "Give a folder of 20-200 photos or a video.",
+            )
+        raise InputError(
+            f"{path.name} is not a photo folder, a video or a transforms.json.",
+            f"Supported videos: {', '.join(sorted(VIDEO_SUFFIXES))}.",
+        )
+    for name in TRANSFORMS_NAMES:
+        if (path / name).is_file():
+            return InputSource("nerf", path, [path / name])
+    model_dir = find_model_dir(path)
+    if model_dir is not None:
+        image_dir = _colmap_image_dir(path, model_dir)
+        return InputSource("colmap", path, sorted(_image_files(image_dir)[0]), model_dir=model_dir,
+                           image_dir=image_dir)
+    photos, ignored = _image_files(path)
+    if not photos and (path / "images").is_dir():
+        photos, ignored = _image_files(path / "images")
+    if not photos:
+        videos = sorted(p for p in path.iterdir() if p.suffix.lower() in VIDEO_SUFFIXES)
+        if len(videos) == 1:
+            return detect_input(videos[0])
+        raise InputError(
+            f"The folder {path} has no photos (JPEG, PNG, WebP, TIFF, BMP).",
+            "Give a folder of photos, a video, a COLMAP model folder or a transforms.json.",
+        )
+    return InputSource("photos", path, photos, ignored=ignored)
+
+
+def _image_files(folder: Path) -> tuple[list[Path], list[str]]:
+    photos, ignored = [], []
+    for p in sorted(folder.iterdir()):
+        if p.name.startswith(".") or p.name.lower() in IGNORED_NAMES or p.is_dir():
+            continue
+        if p.suffix.lower() in SUPPORTED_SUFFIXES:
+            photos.append(p)
+        else:
+            ignored.append(p.name)
+    return photos, ignored
+
+
+def _colmap_image_dir(root: Path, model_dir: Path) -> Path:
+    for candidate in (root / "images", model_dir.parent.parent / "images", model_dir.parent / "images", root):
+        if candidate.is_dir() and any(p.suffix.lower() in SUPPORTED_SUFFIXES for p in candidate.iterdir()):
+            return candidate
+    raise InputError(
+        f"Found a COLMAP model in {model_dir} but no images folder next to it.",
+        "Put the images in an 'images' folder beside 'sparse'.",
+    )
+
+
+# -- photos -----------------------------------------------------------------------------------------------------
+@dataclass(frozen=True)
+class PreparedImage:
+    """A photo ready for SfM: ``path`` (upright JPEG, ``width`` x ``height`` px), its ``source`` file, an alpha
+    ``mask_path`` (PNG, 255 = object) when the photo had transparency, and an EXIF focal prior in pixels."""
+
+    name: str
+    source: Path
+    path: Path
+    width: int
+    height: int
+    mask_path: Path | None
+    focal_px: float | None
+
+
+@dataclass(frozen=True)
+class PreparedSet:
+    images: list[PreparedImage]
+    qualities: list[ImageQuality]
+    skipped: list[tuple[str, str]]  # (source file name, reason)
+
+
+def prepare_photos(
+    files: Sequence[Path],
+    out_dir: str | os.PathLike[str],
+    *,
+    long_edge: int = 1600,
+    background: tuple[float, float, float] = (1.0, 1.0, 1.0),
+    on_progress: ProgressFn | None = None,
+    cancel: Callable[[], bool] | None = None,
+) -> PreparedSet:
+    """Load each photo once: measure it, write an upright JPEG (long edge at most ``long_edge`` px) to
+    ``out_dir``, and its alpha as a mask. Unreadable files are listed in ``skipped``, not raised."""
+    from studio.images import load_photo
+
+    report = on_progress or null_progress
+    out_dir = Path(out_dir)
+    out_dir.mkdir(parents=True, exist_ok=True)
+    prepared: list[PreparedImage] = []
+    qualities: list[ImageQuality] = []
+    skipped: list[tuple[str, str]] = []
+    used: set[str] = set()
+    for index, source in enumerate(files):
+        if cancel is not None and cancel():
+            raise Cancelled("Preparing the photos was cancelled.")
+        try:
+            image = load_photo(source, what="photo")
+        except InputError as exc:
+            skipped.append((source.name, exc.message.rstrip(".")))
+            continue
+        quality = assess_image(source.name, image)
+        qualities.append(quality)
+        focal = exif_focal_px(source, image.size)
+        scale = min(1.0, long_edge / max(image.size))
+        if scale < 1.0:
+            image = image.resize((max(1, round(image.width * scale)), max(1, round(image.height * scale))),
+                                 Image.Resampling.LANCZOS)
+            focal = focal * scale if focal else None
+        name = _unique_name(source.stem, used) + ".jpg"
+        target = out_dir / name
+        mask_path = None
+        if image.mode == "RGBA":
+            mask_path = out_dir / (Path(name).stem + ".mask.png")
+            image.getchannel("A").save(mask_path)
+            flat = Image.new("RGB", image.size, tuple(round(c * 255) for c in background))
+            flat.paste(image, mask=image.getchannel("A"))
+            image = flat
+        image.convert("RGB").save(target, quality=95, subsampling=0)
+        prepared.append(PreparedImage(name, Path(source), target, image.width, image.height, mask_path, focal))
+        report((index + 1) / max(len(files), 1), f"prepared {index + 1}/{len(files)} photos")
+    return PreparedSet(prepared, qualities, skipped)
+
+
+def _unique_name(stem: str, used: set[str]) -> str:
+    clean = "".join(ch if ch.isalnum() or ch in "-_." else "_" for ch in stem) or "image"
+    name, k = clean, 1
+    while name.lower() in used:
+        name = f"{clean}_{k}"
+        k += 1
+    used.add(name.lower())
+    return name
+
+
+def exif_focal_px(path: Path, size: tuple[int, int]) -> float | None:
+    """Focal length in pixels from EXIF ``FocalLengthIn35mmFilm`` (35 mm equivalent, diagonal convention)."""
+    try:
+        with Image.open(path) as image:
+            exif = image.getexif()
+            f35 = exif.get_ifd(0x8769).get(0xA405) or exif.get(0xA405)
+    except (OSError, ValueError, SyntaxError):
+        return None
+    try:
+        f35 = float(f35)
+    except (TypeError, ValueError):
+        return None
+    if not (8.0 <= f35 <= 1200.0):
+        return None
+    diagonal_px = math.hypot(*size)
+    return f35 * diagonal_px / math.hypot(36.0, 24.0)
+
+
+# -- posed views from COLMAP -------------------------------------------------------------------------------------
+def undistort(
+    image: np.ndarray, K: np.ndarray, coeffs: np.ndarray, fisheye: bool, mask: np.ndarray | None = None
+) -> tuple[np.ndarray, np.ndarray, np.ndarray | None]:
+    """Remove lens distortion: returns (image, new pinhole K [3,3], mask) with every output pixel valid.
+
+    OpenCV's K uses pixel centres at integers; COLMAP's (and ours) at +0.5, so the principal point is shifted
+    by half a pixel around the call.
+    """
+    import cv2
+
+    h, w = image.shape[:2]
+    K_cv = K.copy()
+    K_cv[:2, 2] -= 0.5
+    if fisheye:
+        new_K = cv2.fisheye.estimateNewCameraMatrixForUndistortRectify(K_cv, coeffs, (w, h), np.eye(3), balance=0.0)
+        map1, map2 = cv2.fisheye.initUndistortRectifyMap(K_cv, coeffs, np.eye(3), new_K, (w, h), cv2.CV_32FC1)
+    else:
+        new_K, _ = cv2.getOptimalNewCameraMatrix(K_cv, coeffs, (w, h), 0.0, (w, h))
+        map1, map2 = cv2.initUndistortRectifyMap(K_cv, coeffs, None, new_K, (w, h), cv2.CV_32FC1)
+    out = cv2.remap(image, map1, map2, cv2.INTER_LINEAR, borderMode=cv2.BORDER_REPLICATE)
+    out_mask = None
+    if mask is not None:
+        out_mask = cv2.remap(mask.astype(np.float32), map1, map2, cv2.INTER_LINEAR, borderMode=cv2.BORDER_REPLICATE)
+    new_K = np.asarray(new_K, dtype=np.float64)
+    new_K[:2, 2] += 0.5
+    return out, new_K, out_mask
+
+
+def views_from_colmap(
+    model: ColmapModel,
+    image_dir: str | os.PathLike[str],
+    *,
+    names: Sequence[str] | None = None,
+    long_edge: int | None = None,
+    masks: MaskMode = "auto",
+    background: tuple[float, float, float] = (1.0, 1.0, 1.0),
+    mask_paths: dict[str, Path] | None = None,
+    on_progress: ProgressFn | None = None,
+    cancel: Callable[[], bool] | None = None,
+) -> tuple[list[View], dict[str, str]]:
+    """Posed views for the registered images of ``model`` (all, or ``names``), sorted by name.
+
+    Each image is read from ``image_dir`` (EXIF orientation honoured), checked against its camera's size,
+    undistorted, resized to ``long_edge`` and masked per ``masks`` ("alpha": RGBA alpha or ``mask_paths``;
+    "auto": alpha if present, else a plain-backdrop separation when the backdrop allows; "none"). Returns the
+    views and a note per view on its mask ("alpha", "backdrop", "none").
+    """
+    from studio.images import load_photo
+    from studio.splat.focus import alpha_mask, background_mask, composite
+
+    report = on_progress or null_progress
+    image_dir = Path(image_dir)
+    by_name = {image.name: image for image in model.images.values()}
+    wanted = sorted(names if names is not None else by_name)
+    views: list[View] = []
+    notes: dict[str, str] = {}
+    for index, name in enumerate(wanted):
+        if cancel is not None and cancel():
+            raise Cancelled("Loading the posed images was cancelled.")
+        image_meta = by_name.get(name)
+        if image_meta is None:
+            raise InputError(f"The image {name} is not registered in the COLMAP model.")
+        camera = model.cameras[image_meta.camera_id]
+        path = image_dir / name
+        photo = load_photo(path, what="image")
+        if photo.size != (camera.width, camera.height):
+            raise InputError(
+                f"The image {name} is {photo.width}x{photo.height} but its COLMAP camera {camera.id} is"
+                f" {camera.width}x{camera.height}.",
+                "Use the images the model was made from (same size and orientation).",
+            )
+        array = np.asarray(photo)
+        mask = None
+        note = "none"
+        if masks != "none":
+            if array.shape[2] == 4:
+                mask, note = alpha_mask(array), "alpha"
+            elif mask_paths and name in mask_paths:
+                mask = np.asarray(Image.open(mask_paths[name]).convert("L"), dtype=np.float32) / 255.0
+                note = "alpha"
+        rgb = np.ascontiguousarray(array[..., :3])
+        K, coeffs, fisheye = camera.intrinsics()
+        if camera.distorted:
+            rgb, K, mask = undistort(rgb, K, coeffs, fisheye, mask)
+        if mask is None and masks == "auto":
+            mask = background_mask(rgb)
+            note = "backdrop" if mask is not None else "none"
+        if mask is not None:
+            rgb = composite(rgb, mask, background)
+        view = View(name=name, image=rgb, mask=mask, K=K, world_to_cam=image_meta.world_to_cam())
+        if long_edge is not None and max(view.width, view.height) > long_edge:
+            view = view.resized(long_edge)
+        views.append(view)
+        notes[name] = note
+        report((index + 1) / max(len(wanted), 1), f"loaded {index + 1}/{len(wanted)} posed images")
+    return views, notes
+
+
+# -- transforms.json -------------------------------------------------------------------------------------------
+NERFSTUDIO_KEYS = ("fl_x", "fl_y")
+
+
+def is_nerfstudio(data: dict) -> bool:
+    """True for the nerfstudio layout: focal lengths in pixels globally or per frame (not ``camera_angle_x``)."""
+    frames = data.get("frames") or []
+    return any(k in data for k in NERFSTUDIO_KEYS) or any(
+        isinstance(f, dict) and any(k in f for k in NERFSTUDIO_KEYS) for f in frames
+    )
+
+
+def read_transforms_json(path: Path) -> dict:
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError) as exc:
+        raise InputError(f"Cannot read {path.name}: {exc}.") from exc
+    except ValueError as exc:
+        raise InputError(f"{path.name} is not valid JSON ({exc}).", "Export transforms.json again.") from exc
+    if not isinstance(data, dict) or not isinstance(data.get("frames"), list) or not data["frames"]:
+        raise InputError(f"{path.name} has no 'frames' list.", "A transforms.json lists its frames under 'frames'.")
+    return data
+
+
+def resolve_frame_file(base: Path, file_path: str) -> Path:
+    """The image a frame's ``file_path`` names, inside ``base``; the extension may be missing."""
+    from studio.fsutil import resolve_inside
+
+    target = resolve_inside(base, file_path, what="frame file_path")
+    if target.is_file():
+        return target
+    for suffix in (".png", ".jpg", ".jpeg", ".PNG", ".JPG", ".JPEG", ".webp"):
+        candidate = target.with_name(target.name + suffix)
+        if candidate.is_file():
+            return resolve_inside(base, candidate.relative_to(base.resolve()), what="frame file_path")
+    raise InputError(
+        f"The frame image {file_path!r} named in transforms.json was not found (with or without an extension).",
+        f"Put the images where file_path says, relative to {base}.",
+    )
+
+
+def load_nerfstudio(
+    path: str | os.PathLike[str],
+    *,
+    long_edge: int | None = None,
+    background: tuple[float, float, float] = (1.0, 1.0, 1.0),
+    masks: MaskMode = "auto",
+    on_progress: ProgressFn | None = None,
+    cancel: Callable[[], bool] | None = None,
+) -> Scene:
+    """A ``Scene`` from a nerfstudio ``transforms.json``: ``transform_matrix`` is camera-to-world in the
+    OpenGL/Blender convention (x right, y up, z back), intrinsics are global or per frame, OPENCV/fisheye
+    distortion is removed. ``ply_file_path`` points are used when present; otherwise the scene starts empty."""
+    from studio.images import load_photo
+    from studio.splat.focus import alpha_mask, composite, estimate_focus
+
+    report = on_progress or null_progress
+    path = Path(path)
+    data = read_transforms_json(path)
+    base = path.parent
+    views: list[View] = []
+    frames = data["frames"]
+    flip = np.diag([1.0, -1.0, -1.0, 1.0])  # OpenGL camera axes -> OpenCV
+    for index, frame in enumerate(frames):
+        if cancel is not None and cancel():
+            raise Cancelled("Loading transforms.json was cancelled.")
+        if not isinstance(frame, dict) or "file_path" not in frame or "transform_matrix" not in frame:
+            raise InputError(f"Frame {index} of {path.name} needs 'file_path' and 'transform_matrix'.")
+        def field_of(key: str, default=None, frame=frame):
+            return frame.get(key, data.get(key, default))
+
+        image_path = resolve_frame_file(base, str(frame["file_path"]))
+        photo = load_photo(image_path, what="frame image")
+        array = np.asarray(photo)
+        h, w = array.shape[:2]
+        declared_w, declared_h = field_of("w"), field_of("h")
+        sx = w / float(declared_w) if declared_w else 1.0
+        sy = h / float(declared_h) if declared_h else 1.0
+        try:
+            fx = float(field_of("fl_x")) * sx
+            fy = float(field_of("fl_y", field_of("fl_x"))) * sy
+            cx = float(field_of("cx", (declared_w or w) / 2.0)) * sx
+            cy = float(field_of("cy", (declared_h or h) / 2.0)) * sy
+            c2w = np.asarray(frame["transform_matrix"], dtype=np.float64)
+        except (TypeError, ValueError) as exc:
+            raise InputError(f"Frame {index} of {path.name} has a bad intrinsic or pose value ({exc}).") from exc
+        if c2w.shape == (3, 4):
+            c2w = np.vstack([c2w, [0, 0, 0, 1]])
+        if c2w.shape != (4, 4) or not np.all(np.isfinite(c2w)):
+            raise InputError(f"Frame {index} of {path.name}: transform_matrix must be 4x4, got {c2w.shape}.")
+        # a nerfstudio matrix may carry scale; keep its rotation orthonormal
+        u, _, vt = np.linalg.svd(c2w[:3, :3])
+        c2w[:3, :3] = u @ vt
+        world_to_cam = np.linalg.inv(c2w @ flip)
+        K = np.array([[fx, 0, cx], [0, fy, cy], [0, 0, 1.0]])
+        mask = None
+        if masks != "none":
+            if array.shape[2] == 4:
+                mask = alpha_mask(array)
+            elif frame.get("mask_path"):
+                mask_file = resolve_frame_file(base, str(frame["mask_path"]))
+                mask_img = Image.open(mask_file).convert("L").resize((w, h), Image.Resampling.NEAREST)
+                mask = np.asarray(mask_img, dtype=np.float32) / 255.0
+        rgb = np.ascontiguousarray(array[..., :3])
+        model_name = str(field_of("camera_model", "OPENCV")).upper()
+        coeffs = [float(field_of(k, 0.0) or 0.0) for k in ("k1", "k2", "p1", "p2")]
+        fisheye = model_name == "OPENCV_FISHEYE"
+        if fisheye:
+            coeffs = [float(field_of(k, 0.0) or 0.0) for k in ("k1", "k2", "k3", "k4")]
+        elif float(field_of("k3", 0.0) or 0.0):
+            coeffs.append(float(field_of("k3")))
+        if any(abs(c) > 1e-12 for c in coeffs):
+            rgb, K, mask = undistort(rgb, K, np.asarray(coeffs), fisheye, mask)
+        if mask is not None:
+            rgb = composite(rgb, mask, background)
+        name = Path(str(frame["file_path"])).name
+        view = View(name=name, image=rgb, mask=mask, K=K, world_to_cam=world_to_cam)
+        if long_edge is not None and max(w, h) > long_edge:
+            view = view.resized(long_edge)
+        views.append(view)
+        report((index + 1) / len(frames), f"loaded {index + 1}/{len(frames)} frames")
+    points = np.zeros((0, 3), np.float32)
+    colors = np.zeros((0, 3), np.uint8)
+    if data.get("ply_file_path"):
+        points, colors = _read_ply_points(resolve_inside_file(base, str(data["ply_file_path"])))
+    focus = estimate_focus(np.stack([v.world_to_cam for v in views]), points if len(points) else None)
+    return Scene(views=views, points=points, colors=colors, background=background, up=focus.up,
+                 center=focus.center, radius=focus.radius, meta={"source": str(path), "loader": "nerfstudio"})
+
+
+def resolve_inside_file(base: Path, rel: str) -> Path:
+    from studio.fsutil import resolve_inside
+
+    target = resolve_inside(base, rel, what="ply_file_path")
+    if not target.is_file():
+        raise InputError(f"The point cloud {rel!r} named in transforms.json was not found.")
+    return target
+
+
+def _read_ply_points(path: Path) -> tuple[np.ndarray, np.ndarray]:
+    from plyfile import PlyData
+
+    try:
+        vertex = PlyData.read(str(path))["vertex"]
+        xyz = np.stack([vertex["x"], vertex["y"], vertex["z"]], axis=1).astype(np.float32)
+        names = vertex.data.dtype.names
+        if {"red", "green", "blue"} <= set(names):
+            rgb = np.stack([vertex["red"], vertex["green"], vertex["blue"]], axis=1).astype(np.uint8)
+        else:
+            rgb = np.full((len(xyz), 3), 128, np.uint8)
+    except (OSError, KeyError, ValueError) as exc:
+        raise InputError(f"The point cloud {path.name} cannot be read ({exc}).") from exc
+    return xyz, rgb
+
+
+def load_transforms(
+    path: str | os.PathLike[str],
+    *,
+    long_edge: int | None = None,
+    background: tuple[float, float, float] = (1.0, 1.0, 1.0),
+    masks: MaskMode = "auto",
+    on_progress: ProgressFn | None = None,
+    cancel: Callable[[], bool] | None = None,
+) -> Scene:
+    """A ``Scene`` from either transforms.json layout (nerfstudio here, NeRF-synthetic via ``studio.splat.nerf``)."""
+    path = Path(path)
+    if path.is_dir():
+        for name in TRANSFORMS_NAMES:
+            if (path / name).is_file():
+                path = path / name
+                break
+    data = read_transforms_json(path)
+    if is_nerfstudio(data):
+        return load_nerfstudio(path, long_edge=long_edge, background=background, masks=masks,
+                               on_progress=on_progress, cancel=cancel)
+    if "camera_angle_x" not in data:
+        raise InputError(
+            f"{path.name} has neither 'camera_angle_x' (NeRF-synthetic) nor 'fl_x' (nerfstudio).",
+            "Give the camera intrinsics in transforms.json.",
+        )
+    from studio.splat.nerf import load_nerf_transforms
+
+    return load_nerf_transforms(path, long_edge=long_edge, background=background)
