@@ -47,6 +47,9 @@ def _load_embedder(enabled: bool):
 )
 @click.option("--no-clip", is_flag=True, help="Run only the weight-free checks (hashes, text).")
 @click.option("--fps", default=2.0, show_default=True, type=float, help="Video frames screened per second.")
+@click.option(
+    "--html", "html_path", type=click.Path(path_type=Path), help="Also write a readable HTML report here."
+)
 def screen(
     files: tuple[Path, ...],
     texts: tuple[str, ...],
@@ -56,6 +59,7 @@ def screen(
     fail_on: str | None,
     no_clip: bool,
     fps: float,
+    html_path: Path | None,
 ) -> None:
     """Screen images, videos or ad copy against the rule packs and the reference bank.
 
@@ -90,11 +94,18 @@ def screen(
                 if why and "clip" not in result.checks_skipped:
                     result.checks_skipped["clip"] = why
                 reports.append(result)
+    if html_path is not None:
+        from studio.compliance.report_html import write_html_report
+        from studio.store import open_store
+
+        write_html_report(reports, html_path, store=open_store())
     if as_json:
         print_json([r.to_json() for r in reports])
     else:
         for r in reports:
             _print_report(r)
+        if html_path is not None:
+            click.echo(f"HTML report: {html_path}")
     if fail_on and any(SEVERITY[r.verdict] >= SEVERITY[fail_on] for r in reports):
         sys.exit(1)  # click would swallow its own Exit under studio.cli.main
 

@@ -167,3 +167,53 @@ def test_screen_bad_files_exit_2_with_one_line(capsys, tmp_path: Path) -> None:
     ):
         code, out, err = _run(capsys, "screen", str(path), "--no-clip", "--json")
         assert code == 2 and out == "" and err.count("\n") == 1 and words in err, (path, err)
+
+
+def test_screen_writes_an_html_report(capsys, tmp_path: Path) -> None:
+    pytest.importorskip("studio.compliance.report_html")
+    page = tmp_path / "report.html"
+    code, _out, _ = _run(capsys, "screen", "--text", "降血壓", "--category", "food", "--html", str(page))
+    assert code == 0 and page.is_file() and "tw-ads.food.medical-efficacy" in page.read_text(encoding="utf-8")
+
+
+def test_calibrate_command_writes_a_new_pack_version(capsys, tmp_path: Path, studio_home: Path) -> None:
+    pytest.importorskip("studio.compliance.calibrate")
+    from studio.compliance.refbank import ReferenceBank
+    from studio.compliance.rules import load_pack
+
+    rng = np.random.default_rng(11)
+    logo = rng.integers(0, 255, (24, 32, 3), dtype=np.uint8).repeat(10, 0).repeat(10, 1)
+    Image.fromarray(logo).save(tmp_path / "logo.png")
+    ReferenceBank(open_store()).add([tmp_path / "logo.png"], owner="ACME")
+    positive = tmp_path / "cal" / "positive" / "ip.near-copy"
+    negative = tmp_path / "cal" / "negative"
+    positive.mkdir(parents=True)
+    negative.mkdir(parents=True)
+    for i, quality in enumerate((90, 60, 35)):
+        Image.fromarray(logo).resize((320 - 40 * i, 240 - 30 * i)).save(
+            positive / f"copy{i}.jpg", quality=quality
+        )
+    for i in range(4):
+        other = rng.integers(0, 255, (24, 32, 3), dtype=np.uint8).repeat(10, 0).repeat(10, 1)
+        Image.fromarray(other).save(negative / f"other{i}.png")
+    out = tmp_path / "ip-calibrated.yaml"
+    args = ["compliance", "calibrate", str(tmp_path / "cal"), "--pack", "ip", "--no-clip", "--json"]
+    code, stdout, err = _run(capsys, *args, "--out", str(out))
+    assert code == 0, err
+    result = json.loads(stdout)
+    before, after = load_pack("ip"), load_pack(out)
+    assert result["version"] == after.version == before.version + 1
+    chosen = result["rules"]["ip.near-copy"]
+    assert set(chosen) >= {"pdq_max_distance", "phash_max_distance"}
+    assert after.rule("ip.near-copy").pdq_max_distance == chosen["pdq_max_distance"]["threshold"]
+    # without --out the pack goes to $STUDIO_HOME/packs and takes precedence over the built-in one
+    assert _run(capsys, *args)[0] == 0
+    assert load_pack("ip").version == before.version + 1 and (studio_home / "packs" / "ip.yaml").is_file()
+    code, _, err = _run(
+        capsys, "compliance", "calibrate", str(tmp_path / "cal"), "--pack", "ip", "--precision", "2"
+    )
+    assert code == 2 and "precision" in err
+    code, _, err = _run(
+        capsys, "compliance", "calibrate", str(tmp_path / "nope"), "--pack", "ip", "--no-clip"
+    )
+    assert code == 2 and "does not exist" in err
