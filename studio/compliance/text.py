@@ -144,12 +144,15 @@ def normalise_with_map(text: str) -> tuple[str, list[int]]:
             chars.append(fold.get(ord(out), out))
             origin.append(index)
     # drop spaces next to CJK characters (降 血 壓 -> 降血壓), and collapse runs of spaces
+    next_solid = [""] * (len(chars) + 1)  # the next non-space character after each position (one pass, O(n))
+    for i in range(len(chars) - 1, -1, -1):
+        next_solid[i] = chars[i + 1] if i + 1 < len(chars) and chars[i + 1] != " " else next_solid[i + 1]
     kept_chars: list[str] = []
     kept_origin: list[int] = []
     for i, ch in enumerate(chars):
         if ch == " ":
             prev = kept_chars[-1] if kept_chars else ""
-            nxt = next((c for c in chars[i + 1 :] if c != " "), "")
+            nxt = next_solid[i]
             if not prev or prev == " " or _is_cjk(prev) or (nxt and _is_cjk(nxt)) or not nxt:
                 continue
         kept_chars.append(ch)
