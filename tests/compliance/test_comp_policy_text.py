@@ -157,3 +157,12 @@ def test_labelled_benchmark_sentences() -> None:
     kinds = result["per_kind"]
     assert kinds["claim"]["fn"] == 0 and kinds["allowed"]["fp"] == 0
     assert result["overall"]["precision"] >= 0.95 and result["overall"]["recall"] >= 0.85
+
+
+def test_long_copy_is_normalised_in_linear_time(packs) -> None:
+    import time
+
+    start = time.perf_counter()
+    assert normalise("a " * 50_000) == " ".join(["a"] * 50_000)
+    assert time.perf_counter() - start < 2.0  # the old quadratic space folding took minutes here
+    assert _hits("Free of any detox claims", packs) == []
