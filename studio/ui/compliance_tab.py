@@ -152,7 +152,10 @@ def screen(
 
 # -- reference bank ---------------------------------------------------------------------------------------------
 def reference_rows(ctx: AppContext) -> list[list[Any]]:
-    from studio.compliance.refbank import ReferenceBank
+    try:
+        from studio.compliance.refbank import ReferenceBank
+    except ImportError:  # a partial install without the visual screen has no reference bank to show
+        return []
 
     return [[r.id, r.owner, r.kind, r.licence, r.name, r.notes, "yes" if r.embed_model else "no"]
             for r in ReferenceBank(ctx.store).list()]  # fmt: skip
