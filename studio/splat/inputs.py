@@ -41,6 +41,7 @@ InputKind = Literal["photos", "video", "colmap", "nerf"]
 MaskMode = Literal["auto", "alpha", "none"]
 TRANSFORMS_NAMES = ("transforms.json", "transforms_train.json")
 IGNORED_NAMES = {".ds_store", "thumbs.db", "desktop.ini"}
+BACKDROP_MIN_SHARE = 0.8  # plain-backdrop masks are used only when at least this share of views separates
 
 
 @dataclass(frozen=True)
@@ -283,8 +284,9 @@ def views_from_colmap(
 
     Each image is read from ``image_dir`` (EXIF orientation honoured), checked against its camera's size,
     undistorted, resized to ``long_edge`` and masked per ``masks`` ("alpha": RGBA alpha or ``mask_paths``;
-    "auto": alpha if present, else a plain-backdrop separation when the backdrop allows; "none"). Returns the
-    views and a note per view on its mask ("alpha", "backdrop", "none").
+    "auto": alpha if present, else a plain-backdrop separation, used only when at least ``BACKDROP_MIN_SHARE``
+    of the views separate; "none"). Returns the views and a note per view on its mask ("alpha", "backdrop",
+    "none").
     """
     from studio.images import load_photo
     from studio.splat.focus import alpha_mask, background_mask, composite
@@ -295,6 +297,7 @@ def views_from_colmap(
     wanted = sorted(names if names is not None else by_name)
     views: list[View] = []
     notes: dict[str, str] = {}
+    unmasked: dict[str, View | None] = {}
     for index, name in enumerate(wanted):
         if cancel is not None and cancel():
             raise Cancelled("Loading the posed images was cancelled.")
@@ -323,17 +326,28 @@ def views_from_colmap(
         K, coeffs, fisheye = camera.intrinsics()
         if camera.distorted:
             rgb, K, mask = undistort(rgb, K, coeffs, fisheye, mask)
+        raw_view = None
         if mask is None and masks == "auto":
             mask = background_mask(rgb)
             note = "backdrop" if mask is not None else "none"
+            if mask is not None:
+                raw_view = View(name=name, image=rgb, mask=None, K=K, world_to_cam=image_meta.world_to_cam())
         if mask is not None:
             rgb = composite(rgb, mask, background)
         view = View(name=name, image=rgb, mask=mask, K=K, world_to_cam=image_meta.world_to_cam())
         if long_edge is not None and max(view.width, view.height) > long_edge:
             view = view.resized(long_edge)
+            raw_view = raw_view.resized(long_edge) if raw_view is not None else None
         views.append(view)
+        unmasked[name] = raw_view
         notes[name] = note
         report((index + 1) / max(len(wanted), 1), f"loaded {index + 1}/{len(wanted)} posed images")
+    # Backdrop masks on only some views would teach the model two different backgrounds (floaters): use them
+    # only when most views separate cleanly, otherwise train every such view on its real backdrop.
+    separated = [n for n, note in notes.items() if note == "backdrop"]
+    if separated and len(separated) < BACKDROP_MIN_SHARE * len(views):
+        views = [unmasked[v.name] if notes[v.name] == "backdrop" else v for v in views]
+        notes = {n: ("none" if note == "backdrop" else note) for n, note in notes.items()}
     return views, notes
 
 

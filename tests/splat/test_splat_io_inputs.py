@@ -132,18 +132,39 @@ def test_undistort_matches_a_pinhole_render_with_the_new_intrinsics():
     assert abs(new_K[0, 0] / K[0, 0] - 1) < 0.1 and np.allclose(new_K[:2, 2], [w / 2, h / 2], atol=2)
 
 
-def test_views_from_colmap_check_sizes_and_build_pinhole_views(tmp_path):
-    K_true, images, poses = render_views(2, 200, 150, seed=10, alpha=True, ground=False, backdrop=(250, 250, 250))
-    paths = write_views(tmp_path, images, ext=".png")
-    cam = ColmapCamera(1, "PINHOLE", 200, 150, (K_true[0, 0], K_true[1, 1], K_true[0, 2], K_true[1, 2]))
+def gt_model(K, poses, names, size) -> ColmapModel:
+    """A COLMAP model (one PINHOLE camera) holding the true poses."""
+    cam = ColmapCamera(1, "PINHOLE", size[0], size[1], (K[0, 0], K[1, 1], K[0, 2], K[1, 2]))
     ims = {}
-    for i, (path, M) in enumerate(zip(paths, poses)):
+    for i, (name, M) in enumerate(zip(names, poses)):
         q = cv2.Rodrigues(M[:3, :3])[0].ravel()
         angle = np.linalg.norm(q)
         axis = q / angle if angle > 0 else np.array([1.0, 0, 0])
-        quat = (np.cos(angle / 2), *(np.sin(angle / 2) * axis))
-        ims[i + 1] = ColmapImage(i + 1, tuple(quat), tuple(M[:3, 3]), 1, path.name)
-    model = ColmapModel({1: cam}, ims, np.zeros((0, 3)), np.zeros((0, 3), np.uint8), np.zeros(0), np.zeros(0, int))
+        ims[i + 1] = ColmapImage(i + 1, (np.cos(angle / 2), *(np.sin(angle / 2) * axis)), tuple(M[:3, 3]), 1, name)
+    return ColmapModel({1: cam}, ims, np.zeros((0, 3)), np.zeros((0, 3), np.uint8), np.zeros(0), np.zeros(0, int))
+
+
+def test_backdrop_masks_are_used_only_when_most_views_separate(tmp_path):
+    K, plain, poses = render_views(6, 240, 180, seed=13, ground=False, backdrop=(240, 240, 240))
+    _, cluttered, _ = render_views(6, 240, 180, seed=13, ground=True, backdrop=(240, 240, 240))
+    names = [p.name for p in write_views(tmp_path / "plain", plain)]
+    views, notes = views_from_colmap(gt_model(K, poses, names, (240, 180)), tmp_path / "plain",
+                                     background=(0.0, 0.0, 0.0))
+    assert set(notes.values()) == {"backdrop"} and all(v.mask is not None for v in views)
+    assert views[0].image[0, 0].tolist() == [0, 0, 0]  # the grey backdrop became the black training background
+    mixed = [plain[i] if i < 3 else cluttered[i] for i in range(6)]
+    write_views(tmp_path / "mixed", mixed)
+    views, notes = views_from_colmap(gt_model(K, poses, names, (240, 180)), tmp_path / "mixed",
+                                     background=(0.0, 0.0, 0.0))
+    assert set(notes.values()) == {"none"} and all(v.mask is None for v in views)
+    assert views[0].image[0, 0].tolist() == [240, 240, 240]  # trained on its real backdrop
+
+
+def test_views_from_colmap_check_sizes_and_build_pinhole_views(tmp_path):
+    K_true, images, poses = render_views(2, 200, 150, seed=10, alpha=True, ground=False, backdrop=(250, 250, 250))
+    paths = write_views(tmp_path, images, ext=".png")
+    model = gt_model(K_true, poses, [p.name for p in paths], (200, 150))
+    ims = model.images
     views, notes = views_from_colmap(model, tmp_path, long_edge=100, masks="auto", background=(0.0, 0.0, 1.0))
     assert [v.name for v in views] == ["view_00.png", "view_01.png"] and set(notes.values()) == {"alpha"}
     for view, M in zip(views, poses):
@@ -210,3 +231,22 @@ def test_nerfstudio_bad_frames_are_clear_errors(tmp_path):
     (folder / "transforms.json").write_text(json.dumps({"frames": [{"file_path": "images/view_00"}]}))
     with pytest.raises(InputError, match="neither 'camera_angle_x'"):
         load_transforms(folder)
+
+
+def test_blender_style_transforms_go_through_the_nerf_loader(tmp_path):
+    """camera_angle_x + RGBA frames (the NeRF-synthetic layout) are read by studio.splat.nerf."""
+    K, images, poses = render_views(3, 160, 120, seed=12, alpha=True, ground=False)
+    folder = tmp_path / "blender"
+    write_views(folder / "train", images, prefix="r", ext=".png")
+    flip = np.diag([1.0, -1.0, -1.0, 1.0])
+    frames = [{"file_path": f"./train/r_{i:02d}", "transform_matrix": (np.linalg.inv(M) @ flip).tolist()}
+              for i, M in enumerate(poses)]
+    angle_x = 2 * np.arctan(160 / (2 * K[0, 0]))
+    (folder / "transforms_train.json").write_text(json.dumps({"camera_angle_x": angle_x, "frames": frames}))
+    assert not is_nerfstudio(json.loads((folder / "transforms_train.json").read_text()))
+    scene = load_transforms(folder, background=(0.0, 0.0, 0.0))
+    assert len(scene.views) == 3
+    for view, M, image in zip(scene.views, poses, images):
+        assert np.allclose(view.world_to_cam, M, atol=1e-6)
+        assert view.K[0, 0] == pytest.approx(K[0, 0], rel=1e-6)
+        assert view.mask is not None and np.array_equal(view.mask > 0.5, image[..., 3] > 127)
