@@ -22,6 +22,8 @@ COMMANDS: dict[str, str] = {
     "verify": "studio.cli.compliance:verify",
     "compliance": "studio.cli.compliance:compliance",
     "models": "studio.cli.models:models",
+    "splat": "studio.cli.splat:splat",
+    "refs": "studio.cli.refs:refs",
 }
 
 
@@ -62,7 +64,7 @@ def main(argv: list[str] | None = None) -> int:
     from studio.errors import StudioError
 
     try:
-        cli.main(args=argv, prog_name="studio", standalone_mode=False)
+        result = cli.main(args=argv, prog_name="studio", standalone_mode=False)
     except StudioError as exc:
         click.echo(f"error: {exc.one_line()}", err=True)
         return exc.exit_code
@@ -74,7 +76,8 @@ def main(argv: list[str] | None = None) -> int:
         return 2
     except click.exceptions.Exit as exc:
         return exc.exit_code
-    return 0
+    # with standalone_mode=False, click returns ctx.exit(code)'s code instead of raising
+    return result if isinstance(result, int) else 0
 
 
 if __name__ == "__main__":  # pragma: no cover
