@@ -4,7 +4,8 @@ Pure camera maths and image processing, no I/O:
 
 * ``estimate_up``: product captures often have no floor to fit, so up comes from the cameras: the normal of the
   best-fit plane of the camera centres when they circle the object (a walk-around), signed by the average camera
-  "up" (-y of OpenCV cameras); the average camera up alone when the centres are not spread in a plane.
+  "up" (-y of OpenCV cameras); for a dome of views the direction perpendicular to all camera right axes (a level
+  horizon); the average camera up alone as the last resort.
 * ``estimate_focus``: the object centre is the point closest to every camera's optical axis (people aim at the
   product), checked against the sparse points; the radius is a robust extent of the points near it.
 * ``normalize``: a similarity that moves the centre to the origin, turns up to +y (glTF, three.js and Babylon
@@ -32,7 +33,7 @@ class Focus:
     center: np.ndarray
     up: np.ndarray
     radius: float
-    up_method: str  # "camera-plane" | "camera-up"
+    up_method: str  # "camera-plane" | "horizon" | "camera-up"
     center_method: str  # "optical-axes" | "points" | "cameras"
 
 
@@ -76,12 +77,21 @@ def camera_axes(poses: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
 
 
 def estimate_up(poses: np.ndarray) -> tuple[np.ndarray, str]:
-    """Unit up vector [3] from cameras [N,4,4], and the method used ("camera-plane" or "camera-up")."""
+    """Unit up vector [3] from cameras [N,4,4], and the method used:
+
+    * "camera-plane": the normal of the best-fit plane of the camera centres, when they circle the object
+      (spread over an area, close to a plane) and the normal agrees with how the cameras are held;
+    * "horizon": the direction most perpendicular to every camera's x (right) axis: people and renderers keep
+      the horizon level, so the right axes lie in the ground plane even when the cameras tilt down at
+      different elevations (a dome of views); needs right axes pointing in several directions;
+    * "camera-up": the average camera up (-y), when neither applies (e.g. a forward-facing capture).
+    """
     poses = np.asarray(poses, dtype=np.float64)
     _, ups = camera_axes(poses)
     mean_up = ups.sum(axis=0)
     norm = np.linalg.norm(mean_up)
     mean_up = mean_up / norm if norm > 1e-9 else np.array([0.0, -1.0, 0.0])
+    agree = np.cos(np.radians(50))  # an estimate must be within 50 degrees of the average camera up
     centers = camera_centers(poses)
     if len(centers) >= 4:
         centred = centers - centers.mean(axis=0)
@@ -92,9 +102,18 @@ def estimate_up(poses: np.ndarray) -> tuple[np.ndarray, str]:
         if spread_2d and flat:
             if normal @ mean_up < 0:
                 normal = -normal
-            # the plane must agree with how people hold the camera (within 50 degrees)
-            if normal @ mean_up > np.cos(np.radians(50)):
+            if normal @ mean_up > agree:
                 return normal / np.linalg.norm(normal), "camera-plane"
+    if len(poses) >= 3:
+        rights = poses[:, 0, :3]
+        eigvals, eigvecs = np.linalg.eigh(rights.T @ rights)
+        # right axes spread over a plane: one small eigenvalue (its vector is up), two large ones
+        if eigvals[1] > 0.15 * eigvals[2] and eigvals[0] < 0.3 * eigvals[1]:
+            horizon_up = eigvecs[:, 0]
+            if horizon_up @ mean_up < 0:
+                horizon_up = -horizon_up
+            if horizon_up @ mean_up > agree:
+                return horizon_up / np.linalg.norm(horizon_up), "horizon"
     return mean_up, "camera-up"
 
 

@@ -62,6 +62,22 @@ def test_up_comes_from_the_camera_ring_whatever_the_world_frame(seed):
     assert np.degrees(np.arccos(np.clip(up @ (R @ [0, 0, 1.0]), -1, 1))) < 2.0
 
 
+@pytest.mark.parametrize("seed", [0, 1])
+def test_up_from_a_dome_of_level_cameras(seed):
+    """NeRF-style captures: cameras on a hemisphere at many elevations, horizon level, world then moved."""
+    rng = np.random.default_rng(seed)
+    centers = []
+    for _ in range(40):
+        azimuth, elevation = rng.uniform(0, 2 * np.pi), rng.uniform(np.radians(5), np.radians(80))
+        centers.append(4 * np.array([np.cos(elevation) * np.cos(azimuth), np.cos(elevation) * np.sin(azimuth),
+                                     np.sin(elevation)]))
+    poses = np.stack([look_at(c) for c in centers])
+    R, s, t = random_similarity(seed + 10)
+    up, method = estimate_up(move_world(poses, R, s, t))
+    assert method == "horizon"
+    assert np.degrees(np.arccos(np.clip(up @ (R @ [0, 0, 1.0]), -1, 1))) < 0.5
+
+
 def test_up_falls_back_to_camera_up_for_a_line_of_cameras():
     poses = np.stack([look_at((x, -3.0, 0.2), target=(x, 0, 0.2)) for x in np.linspace(-1, 1, 8)])
     up, method = estimate_up(poses)
