@@ -1,0 +1,250 @@
+"""Finding a reference inside a frame: ORB keypoints, a ratio test and a RANSAC similarity transform.
+
+Perceptual hashes only match when the compared windows line up: measured on the benchmark references pasted into a
+1080x1920 frame, a window shifted by 3 % of its size already moves PDQ by a median of 88 bits (the match threshold
+is 31), and one 10 % too large by 82. Sliding windows cannot be dense enough for that, so a reference that is
+cropped, rotated a few degrees or shown small inside a larger frame is first *located* here and then *verified* by
+hashing the aligned region (``studio.compliance.visual``): keypoints propose, hashes decide. A wrong proposal (two
+logos set in the same font share letters) hashes ~128 bits apart and is rejected.
+
+ORB (OpenCV, binary 256-bit descriptors, BSD licence) is fast enough to run on every sampled video frame. All
+references' descriptors are stacked into one matrix; one brute-force Hamming k-NN matches a frame against the whole
+bank; banks above ``FLANN_ABOVE`` descriptors use an LSH index instead.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+REF_SIDE = 400  # long side of a reference's feature image in pixels
+REF_FEATURES = 300  # ORB keypoints kept per reference image
+FRAME_FEATURES = 800  # ORB keypoints kept per screened frame
+RATIO = 0.8  # Lowe's ratio test
+MIN_GOOD = 8  # matches passing the ratio test needed before RANSAC is tried
+MIN_INLIERS = 8  # RANSAC inliers needed to propose an alignment
+RANSAC_PIXELS = 4.0  # reprojection tolerance in frame pixels
+FLANN_ABOVE = 30_000  # stacked reference descriptors above which an LSH index replaces brute force
+
+
+@dataclass(frozen=True)
+class Alignment:
+    """A proposed placement of reference ``ref`` in a frame.
+
+    ``matrix`` is the 2x3 similarity transform from the reference's feature image (``size`` = (w, h) pixels) to
+    frame pixels; ``inliers`` of ``good`` ratio-test matches agree with it.
+    """
+
+    ref: int  # position of the reference in the index
+    matrix: np.ndarray  # [2, 3] float64
+    inliers: int
+    good: int
+    size: tuple[int, int]
+
+    @property
+    def scale(self) -> float:
+        """Frame pixels per reference pixel."""
+        return float(np.hypot(self.matrix[0, 0], self.matrix[1, 0]))
+
+    @property
+    def angle(self) -> float:
+        """Rotation in degrees (counter-clockwise in image coordinates)."""
+        return float(np.degrees(np.arctan2(self.matrix[1, 0], self.matrix[0, 0])))
+
+    def box(self, frame_size: tuple[int, int]) -> tuple[int, int, int, int]:
+        """Bounding box (x0, y0, x1, y1) of the reference's corners in the frame, clipped to ``frame_size``."""
+        w, h = self.size
+        corners = np.array([[0, 0, 1], [w, 0, 1], [w, h, 1], [0, h, 1]], dtype=np.float64) @ self.matrix.T
+        x0, y0 = np.floor(corners.min(axis=0)).astype(int)
+        x1, y1 = np.ceil(corners.max(axis=0)).astype(int)
+        fw, fh = frame_size
+        return (max(0, int(x0)), max(0, int(y0)), min(fw, int(x1)), min(fh, int(y1)))
+
+
+@dataclass(frozen=True)
+class RefFeatures:
+    """ORB features of one reference: ``points`` [K, 2] float32 in its feature image, ``descriptors`` [K, 32]."""
+
+    points: np.ndarray
+    descriptors: np.ndarray
+    size: tuple[int, int]  # (w, h) of the feature image
+
+
+def feature_image(grey: np.ndarray, side: int = REF_SIDE) -> np.ndarray:
+    """``grey`` [H, W] uint8 area-downscaled so its long side is at most ``side``."""
+    import cv2
+
+    h, w = grey.shape[:2]
+    scale = side / max(h, w)
+    if scale >= 1:
+        return np.ascontiguousarray(grey)
+    return cv2.resize(
+        grey, (max(1, round(w * scale)), max(1, round(h * scale))), interpolation=cv2.INTER_AREA
+    )
+
+
+def orb_features(grey: np.ndarray, n: int) -> tuple[np.ndarray, np.ndarray]:
+    """ORB keypoints of ``grey`` [H, W] uint8: ``(points [K, 2] float32, descriptors [K, 32] uint8)``, K <= n."""
+    import cv2
+
+    orb = cv2.ORB_create(
+        nfeatures=n, scaleFactor=1.2, nlevels=8, edgeThreshold=15, patchSize=31, fastThreshold=10
+    )
+    keypoints, descriptors = orb.detectAndCompute(np.ascontiguousarray(grey), None)
+    if descriptors is None or not keypoints:
+        return np.zeros((0, 2), np.float32), np.zeros((0, 32), np.uint8)
+    return np.array([k.pt for k in keypoints], dtype=np.float32), descriptors
+
+
+def reference_features(grey: np.ndarray) -> RefFeatures:
+    """Features of a reference image ``grey`` [H, W] uint8 (any size; described at ``REF_SIDE``)."""
+    image = feature_image(grey)
+    points, descriptors = orb_features(image, REF_FEATURES)
+    return RefFeatures(points=points, descriptors=descriptors, size=(image.shape[1], image.shape[0]))
+
+
+class FeatureIndex:
+    """The stacked ORB descriptors of a list of references, matched against frames in one k-NN call."""
+
+    def __init__(self, refs: list[RefFeatures]):
+        self.refs = list(refs)
+        owners = [np.full(len(r.descriptors), i, dtype=np.int32) for i, r in enumerate(self.refs)]
+        self._owner = np.concatenate(owners) if owners else np.zeros(0, np.int32)
+        self._points = (
+            np.concatenate([r.points for r in self.refs]) if self.refs else np.zeros((0, 2), np.float32)
+        )
+        self._descriptors = (
+            np.concatenate([r.descriptors for r in self.refs]) if self.refs else np.zeros((0, 32), np.uint8)
+        )
+        self._matcher = None
+
+    def __len__(self) -> int:
+        return len(self._descriptors)
+
+    def _knn(self, descriptors: np.ndarray) -> list:
+        import cv2
+
+        if self._matcher is None:
+            if len(self._descriptors) > FLANN_ABOVE:
+                params = {"algorithm": 6, "table_number": 6, "key_size": 12, "multi_probe_level": 1}
+                matcher = cv2.FlannBasedMatcher(params, {"checks": 64})
+                matcher.add([self._descriptors])
+                matcher.train()
+            else:
+                matcher = cv2.BFMatcher(cv2.NORM_HAMMING)
+                matcher.add([self._descriptors])
+            self._matcher = matcher
+        return self._matcher.knnMatch(descriptors, k=2)
+
+    def locate(self, grey: np.ndarray, *, max_candidates: int = 5) -> list[Alignment]:
+        """Placements of references in the frame ``grey`` [H, W] uint8, most inliers first.
+
+        At most ``max_candidates`` references are tried with RANSAC (those with the most ratio-test matches).
+        """
+        import cv2
+
+        if len(self._descriptors) < 2:
+            return []
+        points, descriptors = orb_features(grey, FRAME_FEATURES)
+        if len(descriptors) < MIN_GOOD:
+            return []
+        pairs = self._knn(descriptors)
+        query_idx, train_idx = [], []
+        for pair in pairs:
+            if len(pair) == 2 and pair[0].distance < RATIO * pair[1].distance:
+                query_idx.append(pair[0].queryIdx)
+                train_idx.append(pair[0].trainIdx)
+        if len(query_idx) < MIN_GOOD:
+            return []
+        query_idx_a = np.asarray(query_idx)
+        train_idx_a = np.asarray(train_idx)
+        owners = self._owner[train_idx_a]
+        counts = np.bincount(owners, minlength=len(self.refs))
+        candidates = [int(r) for r in np.argsort(-counts)[:max_candidates] if counts[r] >= MIN_GOOD]
+        found = []
+        for ref in candidates:
+            mask = owners == ref
+            src = self._points[train_idx_a[mask]]
+            dst = points[query_idx_a[mask]]
+            matrix, inliers = cv2.estimateAffinePartial2D(
+                src,
+                dst,
+                method=cv2.RANSAC,
+                ransacReprojThreshold=RANSAC_PIXELS,
+                maxIters=500,
+                confidence=0.99,
+            )
+            if matrix is None or inliers is None:
+                continue
+            n_in = int(inliers.sum())
+            if n_in < MIN_INLIERS:
+                continue
+            found.append(
+                Alignment(
+                    ref=ref, matrix=matrix, inliers=n_in, good=int(mask.sum()), size=self.refs[ref].size
+                )
+            )
+        found.sort(key=lambda a: -a.inliers)
+        return found
+
+
+def rectify(
+    frame: np.ndarray, alignment: Alignment, *, min_visible: float = 0.3
+) -> tuple[np.ndarray, tuple[int, int, int, int]] | None:
+    """Warp the frame region showing the reference back onto the reference's feature image.
+
+    Returns ``(region [h, w, C], visible box (x0, y0, x1, y1) in feature-image pixels)``: the largest
+    axis-aligned part of the reference that the frame shows (a cropped copy shows only part of it), or None when
+    less than ``min_visible`` of the reference's area is in the frame.
+    """
+    import cv2
+
+    w, h = alignment.size
+    flags = cv2.INTER_AREA if alignment.scale > 1 else cv2.INTER_LINEAR
+    warped = cv2.warpAffine(frame, alignment.matrix, (w, h), flags=flags | cv2.WARP_INVERSE_MAP)
+    valid = cv2.warpAffine(
+        np.full(frame.shape[:2], 255, np.uint8),
+        alignment.matrix,
+        (w, h),
+        flags=cv2.INTER_NEAREST | cv2.WARP_INVERSE_MAP,
+        borderValue=0,
+    )
+    box = _inner_box(valid > 0)
+    if box is None:
+        return None
+    x0, y0, x1, y1 = box
+    if (x1 - x0) * (y1 - y0) < min_visible * w * h:
+        return None
+    return warped[y0:y1, x0:x1], box
+
+
+def _inner_box(mask: np.ndarray) -> tuple[int, int, int, int] | None:
+    """A large axis-aligned box inside the boolean ``mask`` (>= 97 % covered), or None if under 8x8 pixels.
+
+    Starts from the mask's bounding box and trims the least-covered edge until the box is inside: exact for
+    the upright rectangles of crops and pastes, a close inner box for small rotations.
+    """
+    rows = np.flatnonzero(mask.any(axis=1))
+    cols = np.flatnonzero(mask.any(axis=0))
+    if len(rows) < 8 or len(cols) < 8:
+        return None
+    y0, y1, x0, x1 = int(rows[0]), int(rows[-1]) + 1, int(cols[0]), int(cols[-1]) + 1
+    step = max(1, min(y1 - y0, x1 - x0) // 100)
+    for _ in range(400):
+        if y1 - y0 < 8 or x1 - x0 < 8:
+            return None
+        inner = mask[y0:y1, x0:x1]
+        edges = (inner[0].mean(), inner[-1].mean(), inner[:, 0].mean(), inner[:, -1].mean())
+        if min(edges) >= 0.97 and inner.mean() >= 0.97:
+            return x0, y0, x1, y1
+        worst = int(np.argmin(edges))
+        if worst == 0:
+            y0 += step
+        elif worst == 1:
+            y1 -= step
+        elif worst == 2:
+            x0 += step
+        else:
+            x1 -= step
+    return None

@@ -1,0 +1,468 @@
+"""The reference bank: protected images (third-party logos, characters, competitor products: kind "protected")
+and the brand's own or licensed assets (kind "licensed") that screening compares every frame against.
+
+Each reference is a row of the store's ``refs`` table with its owner, licence, notes and kind, a copy of the image
+under ``$STUDIO_HOME/refs/`` (so the bank survives the original being moved), and what matching needs:
+
+* ``pdq``: the PDQ hashes of the image's 8 rotations/flips (and, for images with transparency, of the same 8 over
+  black as well as over white), ``[V, 4]`` uint64 packed as a BLOB;
+* ``phash``: JSON with the pHashes of the same variants, the hashing scheme version and the original file name;
+* ``embedding``: its CLIP embedding (float32) and ``embed_model``, the embedder that made it; computed when the
+  reference is added with an embedder, or later, the first time screening runs with one.
+
+``ReferenceBank.index()`` gathers everything a screen needs in memory (hash matrices, ORB features, small RGB
+copies for verifying aligned regions); it is cached on the bank object until a reference is added or removed.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import threading
+import time
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+import numpy as np
+
+from studio.compliance import hashes
+from studio.errors import InputError
+from studio.progress import ProgressFn
+
+if TYPE_CHECKING:
+    from studio.compliance.align import FeatureIndex, RefFeatures
+    from studio.compliance.embed import ClipEmbedder
+    from studio.store import Store
+
+HASH_SCHEME = 1  # bump when the variants or the canonical form change: stored hashes are then recomputed
+# "protected": third-party logos, characters, competitor products (the ip pack blocks near-copies of these);
+# "licensed": the brand's own or licensed assets (the ip pack only warns, so the licence gets checked).
+REF_KINDS: tuple[str, ...] = ("protected", "licensed")
+MAX_REF_SIDE = 2048  # references are hashed and described from a copy at most this large
+
+
+@dataclass(frozen=True)
+class Reference:
+    """One row of the bank."""
+
+    id: int
+    owner: str
+    licence: str
+    notes: str
+    kind: str
+    path: Path  # the stored copy
+    name: str  # the original file name
+    sha256: str
+    pdq_quality: int
+    width: int
+    height: int
+    embed_model: str | None
+    created: float
+
+    @property
+    def label(self) -> str:
+        """``ref:<id>``, the form findings use."""
+        return f"ref:{self.id}"
+
+    def to_json(self) -> dict[str, object]:
+        return {
+            "id": self.id,
+            "ref": self.label,
+            "owner": self.owner,
+            "licence": self.licence,
+            "notes": self.notes,
+            "kind": self.kind,
+            "name": self.name,
+            "path": str(self.path),
+            "sha256": self.sha256,
+            "pdq_quality": self.pdq_quality,
+            "size": [self.width, self.height],
+            "embed_model": self.embed_model,
+            "created": self.created,
+        }
+
+
+@dataclass
+class IndexEntry:
+    """A reference as screening sees it."""
+
+    ref: Reference
+    pdq: np.ndarray  # [V, 4] uint64
+    phash: np.ndarray  # [V] uint64
+    rgb: np.ndarray | None  # [h, w, 3] uint8, the feature-image size (None if the stored copy is gone)
+    features: RefFeatures | None
+
+
+@dataclass
+class BankIndex:
+    """In-memory matching data of the whole bank (or of some kinds)."""
+
+    entries: list[IndexEntry]
+    pdq: np.ndarray  # [sum V, 4] uint64, all variants stacked
+    pdq_owner: np.ndarray  # [sum V] position in ``entries``
+    phash: np.ndarray  # [sum V] uint64
+    features: FeatureIndex
+    feature_owner: list[int]  # FeatureIndex position -> position in ``entries``
+    missing_files: list[int] = field(default_factory=list)  # reference ids whose stored copy is gone
+
+    def __len__(self) -> int:
+        return len(self.entries)
+
+
+class ReferenceBank:
+    """The protected-asset bank stored in ``store`` (table ``refs``); copies of the images in ``folder``."""
+
+    def __init__(self, store: Store, folder: str | os.PathLike[str] | None = None):
+        from studio.settings import studio_home
+
+        self.store = store
+        self.folder = Path(folder) if folder else studio_home() / "refs"
+        self._lock = threading.Lock()
+        self._index: BankIndex | None = None
+        self._index_key: tuple | None = None
+
+    # -- adding, listing, removing -----------------------------------------------------------------------
+    def add(
+        self,
+        paths: Sequence[str | os.PathLike[str]],
+        owner: str,
+        licence: str = "",
+        notes: str = "",
+        kind: str = "protected",
+        embedder: ClipEmbedder | None = None,
+        on_progress: ProgressFn | None = None,
+    ) -> list[int]:
+        """Add images to the bank; returns their ids in the order of ``paths``.
+
+        All images are read and hashed before anything is written: one unreadable file raises ``InputError``
+        (naming it) and adds nothing. An image already in the bank (same SHA-256) keeps its row and id.
+        """
+        from studio.fsutil import atomic_output, sha256_file
+
+        owner = (owner or "").strip()
+        if not owner:
+            raise InputError("A reference needs an owner.", "Pass --owner NAME (the rights holder).")
+        if kind not in REF_KINDS:
+            raise InputError(f"Unknown reference kind {kind!r}.", f"Use one of: {', '.join(REF_KINDS)}.")
+        if not paths:
+            raise InputError("No images given to add to the reference bank.", "Give one or more image files.")
+        report = on_progress or (lambda fraction, message: None)
+        prepared = []
+        for i, raw in enumerate(paths):
+            path = Path(raw)
+            report(i / len(paths) * 0.8, f"hashing {path.name}")
+            rgb, has_alpha = _load_reference(path)
+            prepared.append((path, sha256_file(path), rgb, has_alpha, _hash_variants(rgb, has_alpha)))
+        embeddings: list[np.ndarray | None] = [None] * len(prepared)
+        if embedder is not None:
+            report(0.8, "computing CLIP embeddings")
+            vectors = embedder.embed_images([_flatten(rgb) for _, _, rgb, _, _ in prepared])
+            embeddings = list(vectors)
+        self.folder.mkdir(parents=True, exist_ok=True)
+        ids: list[int] = []
+        written: list[Path] = []
+        conn = self.store.conn
+        try:
+            conn.execute("BEGIN IMMEDIATE")
+            for (path, digest, rgb, has_alpha, (pdq_words, quality, phash_words)), vector in zip(
+                prepared, embeddings
+            ):
+                existing = conn.execute("SELECT id FROM refs WHERE sha256 = ?", (digest,)).fetchone()
+                if existing:
+                    ids.append(int(existing[0]))
+                    continue
+                copy = self.folder / f"{digest[:16]}-{_safe_name(path.name)}"
+                if not copy.exists():
+                    with atomic_output(copy) as tmp:
+                        tmp.write_bytes(path.read_bytes())
+                    written.append(copy)
+                meta = {
+                    "scheme": HASH_SCHEME,
+                    "phash": [hashes.to_hex(w) for w in phash_words],
+                    "alpha": has_alpha,
+                    "name": path.name,
+                    "size": [int(rgb.shape[1]), int(rgb.shape[0])],
+                }
+                cur = conn.execute(
+                    "INSERT INTO refs(owner, licence, notes, kind, path, sha256, pdq, pdq_quality, phash,"
+                    " embedding, embed_model, created) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                    (
+                        owner,
+                        licence or "",
+                        notes or "",
+                        kind,
+                        str(copy),
+                        digest,
+                        hashes.words_to_bytes(pdq_words),
+                        int(quality),
+                        json.dumps(meta),
+                        None if vector is None else np.asarray(vector, dtype="<f4").tobytes(),
+                        None if vector is None else embedder.name,  # type: ignore[union-attr]
+                        time.time(),
+                    ),
+                )
+                ids.append(int(cur.lastrowid))
+            conn.execute("COMMIT")
+        except BaseException:
+            conn.execute("ROLLBACK")
+            for copy in written:
+                copy.unlink(missing_ok=True)
+            raise
+        self._invalidate()
+        report(1.0, f"{len(ids)} reference(s) in the bank")
+        return ids
+
+    def list(self, kinds: Sequence[str] | None = None) -> list[Reference]:
+        """All references (optionally only some kinds), oldest first."""
+        rows = self.store.execute("SELECT * FROM refs ORDER BY id").fetchall()
+        refs = [_reference(row) for row in rows]
+        return [r for r in refs if kinds is None or r.kind in kinds]
+
+    def get(self, ref_id: int) -> Reference:
+        row = self.store.execute("SELECT * FROM refs WHERE id = ?", (int(ref_id),)).fetchone()
+        if row is None:
+            raise InputError(
+                f"There is no reference with id {ref_id}.", "See `studio refs list` for the ids."
+            )
+        return _reference(row)
+
+    def remove(self, ref_id: int) -> Reference:
+        """Delete a reference (and its stored copy when no other row uses it); returns what was removed."""
+        ref = self.get(ref_id)
+        self.store.execute("DELETE FROM refs WHERE id = ?", (ref.id,))
+        still_used = self.store.execute("SELECT 1 FROM refs WHERE path = ?", (str(ref.path),)).fetchone()
+        if not still_used and ref.path.parent == self.folder:
+            ref.path.unlink(missing_ok=True)
+        self._invalidate()
+        return ref
+
+    def __len__(self) -> int:
+        return int(self.store.execute("SELECT COUNT(*) FROM refs").fetchone()[0])
+
+    # -- matching data -------------------------------------------------------------------------------------
+    def index(self) -> BankIndex:
+        """The in-memory matching data (cached until the bank changes)."""
+        from studio.compliance.align import FeatureIndex, feature_image, reference_features
+
+        key = self._key()
+        with self._lock:
+            if self._index is not None and self._index_key == key:
+                return self._index
+            entries: list[IndexEntry] = []
+            missing: list[int] = []
+            for row in self.store.execute("SELECT * FROM refs ORDER BY id").fetchall():
+                ref = _reference(row)
+                meta = json.loads(row["phash"] or "{}")
+                rgb = None
+                if ref.path.is_file():
+                    try:
+                        rgb, has_alpha = _load_reference(ref.path)
+                    except InputError:
+                        rgb = None
+                if rgb is None:
+                    missing.append(ref.id)
+                if meta.get("scheme") == HASH_SCHEME and row["pdq"]:
+                    pdq_words = hashes.words_from_bytes(row["pdq"], 4)
+                    phash_words = np.array([hashes.from_hex(h)[0] for h in meta["phash"]], dtype=np.uint64)
+                elif rgb is not None:  # hashed by an older scheme: recompute and store
+                    pdq_words, quality, phash_words = _hash_variants(rgb, has_alpha)
+                    meta.update(scheme=HASH_SCHEME, phash=[hashes.to_hex(w) for w in phash_words])
+                    self.store.execute(
+                        "UPDATE refs SET pdq = ?, pdq_quality = ?, phash = ? WHERE id = ?",
+                        (hashes.words_to_bytes(pdq_words), int(quality), json.dumps(meta), ref.id),
+                    )
+                else:
+                    continue
+                small = features = None
+                if rgb is not None:
+                    flat = _flatten(rgb)
+                    grey = feature_image(_grey(flat))
+                    small = _resize(flat, (grey.shape[1], grey.shape[0]))
+                    features = reference_features(_grey(flat))
+                entries.append(
+                    IndexEntry(ref=ref, pdq=pdq_words, phash=phash_words, rgb=small, features=features)
+                )
+            pdq_all = np.concatenate([e.pdq for e in entries]) if entries else np.zeros((0, 4), np.uint64)
+            pdq_owner = (
+                np.concatenate([np.full(len(e.pdq), i) for i, e in enumerate(entries)])
+                if entries
+                else (np.zeros(0, np.int64))
+            )
+            phash_all = np.concatenate([e.phash for e in entries]) if entries else np.zeros(0, np.uint64)
+            with_features = [i for i, e in enumerate(entries) if e.features is not None]
+            feature_index = FeatureIndex([entries[i].features for i in with_features])  # type: ignore[misc]
+            self._index = BankIndex(
+                entries=entries,
+                pdq=pdq_all,
+                pdq_owner=pdq_owner,
+                phash=phash_all,
+                features=feature_index,
+                feature_owner=with_features,
+                missing_files=missing,
+            )
+            self._index_key = key
+            return self._index
+
+    def embeddings(self, embedder: ClipEmbedder, ref_ids: Sequence[int] | None = None) -> np.ndarray:
+        """CLIP embeddings ``[R, D]`` of ``ref_ids`` (default: all, by id) made by ``embedder``.
+
+        References embedded by another model (or not yet) are embedded now and the vectors stored.
+        """
+        refs = self.list() if ref_ids is None else [self.get(i) for i in ref_ids]
+        rows = {
+            row["id"]: row
+            for row in self.store.execute("SELECT id, embedding, embed_model FROM refs").fetchall()
+        }
+        stale = [r for r in refs if rows[r.id]["embed_model"] != embedder.name or not rows[r.id]["embedding"]]
+        if stale:
+            images = []
+            for r in stale:
+                if not r.path.is_file():
+                    raise InputError(
+                        f"The stored copy of reference {r.id} ({r.path}) is missing.",
+                        f"Remove it with `studio refs remove {r.id}` and add the image again.",
+                    )
+                rgb, _ = _load_reference(r.path)
+                images.append(_flatten(rgb))
+            vectors = embedder.embed_images(images)
+            for r, vector in zip(stale, vectors):
+                self.store.execute(
+                    "UPDATE refs SET embedding = ?, embed_model = ? WHERE id = ?",
+                    (np.asarray(vector, dtype="<f4").tobytes(), embedder.name, r.id),
+                )
+            rows = {
+                row["id"]: row
+                for row in self.store.execute("SELECT id, embedding, embed_model FROM refs").fetchall()
+            }
+        if not refs:
+            return np.zeros((0, 0), dtype=np.float32)
+        return np.stack(
+            [np.frombuffer(rows[r.id]["embedding"], dtype="<f4").astype(np.float32) for r in refs]
+        )
+
+    def thumbnail(self, ref_id: int, side: int = 256) -> np.ndarray | None:
+        """A small RGB copy ``[h, w, 3]`` (long side ``side``) of the stored image, or None if it is gone."""
+        ref = self.get(ref_id)
+        if not ref.path.is_file():
+            return None
+        rgb, _ = _load_reference(ref.path)
+        flat = _flatten(rgb)
+        scale = min(1.0, side / max(flat.shape[:2]))
+        return _resize(flat, (max(1, round(flat.shape[1] * scale)), max(1, round(flat.shape[0] * scale))))
+
+    # -- internals -------------------------------------------------------------------------------------------
+    def _key(self) -> tuple:
+        row = self.store.execute(
+            "SELECT COUNT(*), COALESCE(MAX(id), 0), COALESCE(SUM(id), 0) FROM refs"
+        ).fetchone()
+        return tuple(row)
+
+    def _invalidate(self) -> None:
+        with self._lock:
+            self._index = None
+            self._index_key = None
+
+
+# -- image preparation -------------------------------------------------------------------------------------------
+def _load_reference(path: Path) -> tuple[np.ndarray, bool]:
+    """The reference as [H, W, 3 or 4] uint8 (RGBA when it has real transparency), at most MAX_REF_SIDE."""
+    from studio.images import load_photo
+
+    image = load_photo(path, what="reference image")
+    scale = MAX_REF_SIDE / max(image.size)
+    if scale < 1:
+        from PIL import Image
+
+        image = image.resize(
+            (max(1, round(image.width * scale)), max(1, round(image.height * scale))), Image.BOX
+        )
+    array = np.asarray(image)
+    if min(array.shape[:2]) < 16:
+        raise InputError(
+            f"The reference image {path.name} is {array.shape[1]}x{array.shape[0]} pixels; the minimum is 16.",
+            "Use a larger image of the protected asset.",
+        )
+    return array, array.shape[2] == 4
+
+
+def _flatten(rgb: np.ndarray, background: int = 255) -> np.ndarray:
+    """RGBA -> RGB over a grey level ``background``; RGB passes through."""
+    if rgb.shape[2] == 3:
+        return rgb
+    alpha = rgb[..., 3:4].astype(np.float32) / 255.0
+    out = rgb[..., :3].astype(np.float32) * alpha + background * (1.0 - alpha)
+    return np.clip(out + 0.5, 0, 255).astype(np.uint8)
+
+
+def _hash_variants(rgb: np.ndarray, has_alpha: bool) -> tuple[np.ndarray, int, np.ndarray]:
+    """PDQ ``[V, 4]``, PDQ quality of the upright image and pHash ``[V]`` of the 8 dihedral variants
+    (over white, and also over black for transparent images: V = 8 or 16)."""
+    backgrounds = (255, 0) if has_alpha else (255,)
+    pdq_all, phash_all, quality = [], [], 0
+    for i, background in enumerate(backgrounds):
+        flat = _flatten(rgb, background)
+        words, q = hashes.pdq_dihedral(flat)
+        if i == 0:
+            quality = q
+        pdq_all.append(words)
+        canon = hashes.canonical(flat)
+        phash_all.append(hashes.phash_grey(hashes.grey32(np.stack(_dihedral(canon)))))
+    return np.concatenate(pdq_all), quality, np.concatenate(phash_all)
+
+
+def _dihedral(image: np.ndarray) -> list[np.ndarray]:
+    """The 8 rotations/flips of ``image`` in ``hashes.DIHEDRAL_NAMES`` order (as pdqhash computes them)."""
+    transposed = image.transpose(1, 0, 2)
+    return [
+        image,
+        np.rot90(image, 1),
+        np.rot90(image, 2),
+        np.rot90(image, 3),
+        image[::-1],
+        image[:, ::-1],
+        transposed,
+        np.rot90(image, 2).transpose(1, 0, 2),
+    ]
+
+
+def _grey(rgb: np.ndarray) -> np.ndarray:
+    import cv2
+
+    return cv2.cvtColor(np.ascontiguousarray(rgb[..., :3]), cv2.COLOR_RGB2GRAY)
+
+
+def _resize(rgb: np.ndarray, size: tuple[int, int]) -> np.ndarray:
+    import cv2
+
+    if (rgb.shape[1], rgb.shape[0]) == size:
+        return np.ascontiguousarray(rgb)
+    interpolation = cv2.INTER_AREA if size[0] < rgb.shape[1] else cv2.INTER_LINEAR
+    return cv2.resize(np.ascontiguousarray(rgb), size, interpolation=interpolation)
+
+
+def _safe_name(name: str) -> str:
+    stem = re.sub(r"[^A-Za-z0-9._-]+", "_", name)[-80:].lstrip(".")
+    return stem or "image"
+
+
+def _reference(row) -> Reference:
+    meta = json.loads(row["phash"] or "{}")
+    size = meta.get("size") or [0, 0]
+    return Reference(
+        id=int(row["id"]),
+        owner=row["owner"],
+        licence=row["licence"],
+        notes=row["notes"],
+        kind=row["kind"],
+        path=Path(row["path"]),
+        name=meta.get("name") or Path(row["path"]).name,
+        sha256=row["sha256"],
+        pdq_quality=int(row["pdq_quality"] or 0),
+        width=int(size[0]),
+        height=int(size[1]),
+        embed_model=row["embed_model"],
+        created=float(row["created"]),
+    )

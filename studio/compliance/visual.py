@@ -1,0 +1,540 @@
+"""Screening images and videos: near-copies of the reference bank, CLIP similarity, CLIP zero-shot concepts.
+
+For every sampled frame (a still image is one frame; a video gives frames at a fixed rate and at scene changes,
+``studio.compliance.frames``):
+
+1. **Whole-frame hashes**: PDQ and pHash of the frame against every reference's 8 rotations/flips. Catches
+   resized, recompressed, recoloured, blurred, noisy, mirrored and 90-degree-rotated copies.
+2. **Aligned-region hashes**: ORB keypoints locate references inside the frame (cropped copies, small
+   rotations, a logo shown small in a larger frame; ``studio.compliance.align``); the located region is warped
+   back onto the reference and hashed against the same part of the reference. Keypoints only propose; the hash
+   distance decides, with the same thresholds as step 1. (Sliding hash windows were measured and rejected:
+   PDQ moves ~88 bits for a 3 % misalignment.)
+3. **CLIP reference similarity** (with an embedder): cosine between the reference embeddings and the frame,
+   its crops (2x2 and 3x3 overlapping grids, a centre crop) and the regions found in step 2.
+4. **CLIP concepts** (with an embedder): for each ``clip_concept`` rule, the best cosine between the frame (or
+   a crop) and the rule's concept prompts; it fires when it reaches the rule's threshold *and* beats every
+   ``negatives`` prompt on the same crop (zero-shot against the negatives).
+
+Scores follow ``Finding``: hash detectors give a Hamming distance (fires when ``score <= threshold``), CLIP a
+cosine (fires when ``score >= threshold``). Hits on consecutive sampled frames are merged into one finding per
+rule and reference (or concept), reported at its strongest frame, with the frame's index, time and the box in
+source pixels.
+
+Without an embedder the CLIP checks are listed in ``checks_skipped`` with the reason (how to get the weights);
+with an empty bank the reference checks are skipped and say so. Neither stops the weight-free checks.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterable, Iterator, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+import numpy as np
+
+from studio.compliance import hashes
+from studio.compliance.findings import Finding
+from studio.compliance.frames import DEFAULT_FPS, DEFAULT_MAX_SIDE, DEFAULT_SCENE_THRESHOLD, Frame, is_video
+from studio.errors import InputError
+from studio.progress import ProgressFn
+
+if TYPE_CHECKING:
+    from studio.compliance.embed import ClipEmbedder
+    from studio.compliance.refbank import BankIndex, ReferenceBank
+    from studio.compliance.rules import Rule, RulePack
+
+IMAGE_MAX_SIDE = 1280  # still images are screened at most this large (long side, pixels)
+DEFAULT_MIN_PDQ_QUALITY = 50  # PDQ hashes of flatter regions are not trusted (pHash still is)
+ADD_REFS_HINT = "add protected images with `studio refs add IMAGE... --owner NAME`"
+
+
+@dataclass(frozen=True)
+class VisualOptions:
+    """Knobs of ``screen_media`` (defaults are what the benchmark measured)."""
+
+    fps: float = DEFAULT_FPS  # grid samples per second of video
+    scene_threshold: float | None = DEFAULT_SCENE_THRESHOLD  # also sample at scene changes (None: grid only)
+    video_max_side: int = DEFAULT_MAX_SIDE  # decoded frame size (long side, pixels)
+    image_max_side: int = IMAGE_MAX_SIDE
+    keypoints: bool = True  # step 2 (aligned-region hashes)
+    max_alignments: int = 5  # references tried with RANSAC per frame
+    clip_crops: bool = True  # CLIP on crops as well as the whole frame
+    skip_repeats: bool = True  # reuse the result of the previous frame when the picture has not changed
+    fast_decode: bool = True  # see ``frames.iter_frames``
+
+
+@dataclass
+class _Hit:
+    """One rule firing on one frame."""
+
+    rule: Rule
+    key: str  # reference label ("ref:3") or concept text
+    detector: str
+    score: float
+    threshold: float
+    frame: int
+    time: float
+    box: tuple[int, int, int, int]
+    message: str
+    strength: float  # larger = stronger evidence, to pick a run's representative frame
+    extra: list[str] = field(default_factory=list)
+
+
+@dataclass
+class _RefEvidence:
+    """The best evidence for one reference in one frame."""
+
+    pdq: int = 999
+    pdq_box: tuple[int, int, int, int] | None = None
+    pdq_how: str = ""
+    phash: int = 999
+    phash_box: tuple[int, int, int, int] | None = None
+    phash_how: str = ""
+    clip: float = -2.0
+    clip_box: tuple[int, int, int, int] | None = None
+
+
+def screen_media(
+    path: str | os.PathLike[str],
+    *,
+    packs: Sequence[RulePack],
+    bank: ReferenceBank | None,
+    embedder: ClipEmbedder | None,
+    fps: float = DEFAULT_FPS,
+    on_progress: ProgressFn | None = None,
+    category: str | None = None,
+    options: VisualOptions | None = None,
+) -> tuple[list[Finding], list[str], dict[str, str]]:
+    """Screen an image or a video with the visual rules of ``packs``.
+
+    ``category``: only rules that apply to this product category (None: every rule). Returns ``(findings,
+    checks_run, checks_skipped)``; ``checks_skipped`` maps a check to why it did not run. Raises ``InputError``
+    for a missing, corrupt or unsupported file.
+    """
+    options = options or VisualOptions()
+    if fps != options.fps:
+        options = VisualOptions(**{**options.__dict__, "fps": fps})
+    report = on_progress or (lambda fraction, message: None)
+    path = Path(path)
+    rules = [r for pack in packs for r in pack.rules if category is None or r.applies(category)]
+    ref_rules = [r for r in rules if r.detector == "reference"]
+    concept_rules = [r for r in rules if r.detector == "clip_concept"]
+    checks_run: list[str] = []
+    skipped: dict[str, str] = {}
+
+    # 1. which checks can run
+    index: BankIndex | None = None
+    wants_pdq = any(r.pdq_max_distance is not None for r in ref_rules)
+    wants_phash = any(r.phash_max_distance is not None for r in ref_rules)
+    wants_clip_ref = any(r.clip_threshold is not None for r in ref_rules)
+    if ref_rules:
+        index = bank.index() if bank is not None else None
+        if index is None or len(index) == 0:
+            reason = (
+                f"the reference bank is empty; {ADD_REFS_HINT}" if bank is not None else "no reference bank"
+            )
+            for check, wanted in (
+                ("pdq", wants_pdq),
+                ("phash", wants_phash),
+                ("clip_reference", wants_clip_ref),
+            ):
+                if wanted:
+                    skipped[check] = reason
+            index = None
+        else:
+            checks_run += [c for c, w in (("pdq", wants_pdq), ("phash", wants_phash)) if w]
+            if index.missing_files and options.keypoints:
+                ids = ", ".join(f"ref:{i}" for i in index.missing_files)
+                skipped["keypoints"] = f"the stored images of {ids} are missing (hashes still compared)"
+    no_clip_reason = None
+    if embedder is None and ((wants_clip_ref and index is not None) or concept_rules):
+        from studio.compliance.embed import default_embedder_reason
+
+        no_clip_reason = default_embedder_reason() or "no CLIP model was loaded for this screen"
+    if wants_clip_ref and index is not None:
+        if embedder is None:
+            skipped["clip_reference"] = str(no_clip_reason)
+        else:
+            checks_run.append("clip_reference")
+    if concept_rules:
+        if embedder is None:
+            skipped["clip_concept"] = str(no_clip_reason)
+        else:
+            checks_run.append("clip_concept")
+
+    # 2. what the frames are compared with
+    use_clip_ref = "clip_reference" in checks_run
+    use_concepts = "clip_concept" in checks_run
+    ref_vectors = None
+    if use_clip_ref and index is not None and embedder is not None and bank is not None:
+        report(0.0, "embedding the references")
+        ref_vectors = bank.embeddings(embedder, [e.ref.id for e in index.entries])
+    concept_vectors: dict[str, tuple[np.ndarray, np.ndarray | None]] = {}
+    if use_concepts and embedder is not None:
+        for rule in concept_rules:
+            negatives = embedder.embed_texts(list(rule.negatives)) if rule.negatives else None
+            concept_vectors[rule.id] = (embedder.embed_texts(list(rule.concepts)), negatives)
+    hash_rules = [r for r in ref_rules if r.pdq_max_distance is not None or r.phash_max_distance is not None]
+    if not (index is not None and hash_rules) and not use_clip_ref and not use_concepts:
+        _check_readable(path)
+        return [], checks_run, skipped
+
+    # 3. the frames
+    video = is_video(path)
+    frames, total = _frames(path, video, options)
+    hits: list[_Hit] = []
+    previous: tuple[np.ndarray, list[_Hit]] | None = None
+    n_frames = 0
+    step = 1.0 / options.fps
+    for frame in frames:
+        n_frames += 1
+        thumb = _signature(frame.image)
+        if options.skip_repeats and previous is not None and _same_picture(previous[0], thumb):
+            frame_hits = [_restamp(h, frame) for h in previous[1]]
+        else:
+            frame_hits = _screen_frame(
+                frame,
+                index=index if hash_rules or use_clip_ref else None,
+                ref_rules=ref_rules,
+                concept_rules=concept_rules if use_concepts else [],
+                embedder=embedder if (use_clip_ref or use_concepts) else None,
+                ref_vectors=ref_vectors,
+                concept_vectors=concept_vectors,
+                options=options,
+            )
+            previous = (thumb, frame_hits)
+        hits += frame_hits
+        if total:
+            report(min(0.99, frame.time / total), f"screened {n_frames} frame(s) ({frame.time:.1f} s)")
+    if n_frames == 0:
+        raise InputError(f"No frames could be read from {path.name}.", "Check that the file plays.")
+    report(1.0, f"screened {n_frames} frame(s)")
+    return _merge(hits, gap=2.5 * step if video else 0.0, video=video), checks_run, skipped
+
+
+# -- frames ------------------------------------------------------------------------------------------------------
+def _frames(path: Path, video: bool, options: VisualOptions) -> tuple[Iterator[Frame], float]:
+    if video:
+        from studio.compliance.frames import iter_frames, probe
+
+        info = probe(path)
+        frames = iter_frames(
+            path,
+            fps=options.fps,
+            scene_threshold=options.scene_threshold,
+            max_side=options.video_max_side,
+            fast_decode=options.fast_decode,
+            info=info,
+        )
+        return frames, info.duration
+    image, scale = load_still(path, options.image_max_side)
+    return iter([Frame(index=0, time=0.0, image=image, scene_score=0.0, scale=scale)]), 0.0
+
+
+def load_still(path: str | os.PathLike[str], max_side: int = IMAGE_MAX_SIDE) -> tuple[np.ndarray, float]:
+    """A still image as [H, W, 3] uint8 RGB (transparency over white), at most ``max_side``; and its scale.
+
+    Images above ``studio.images.MAX_PIXELS`` are refused with an ``InputError`` (a decompression bomb or a
+    mistake); large ones are downscaled before hashing, so memory stays bounded.
+    """
+    from PIL import Image
+
+    from studio.images import flatten, load_photo
+
+    image = flatten(load_photo(path, what="image to screen"))
+    scale = min(1.0, max_side / max(image.size))
+    if scale < 1:
+        image = image.resize(
+            (max(1, round(image.width * scale)), max(1, round(image.height * scale))), Image.BOX
+        )
+    return np.asarray(image, dtype=np.uint8), scale
+
+
+def _check_readable(path: Path) -> None:
+    """Even with nothing to compare, a broken file is an error (a screen must not 'pass' garbage)."""
+    if is_video(path):
+        from studio.compliance.frames import probe
+
+        probe(path)
+    else:
+        load_still(path, 64)
+
+
+# -- one frame ---------------------------------------------------------------------------------------------------
+def _screen_frame(
+    frame: Frame,
+    *,
+    index: BankIndex | None,
+    ref_rules: Sequence[Rule],
+    concept_rules: Sequence[Rule],
+    embedder: ClipEmbedder | None,
+    ref_vectors: np.ndarray | None,
+    concept_vectors: dict[str, tuple[np.ndarray, np.ndarray | None]],
+    options: VisualOptions,
+) -> list[_Hit]:
+    rgb = frame.image
+    height, width = rgb.shape[:2]
+    full_box = (0, 0, width, height)
+    evidence: list[_RefEvidence] = []
+    region_boxes: list[tuple[int, int, int, int]] = []
+    min_quality = min(
+        (r.min_pdq_quality if r.min_pdq_quality is not None else DEFAULT_MIN_PDQ_QUALITY for r in ref_rules),
+        default=DEFAULT_MIN_PDQ_QUALITY,
+    )
+    if index is not None:
+        evidence = [_RefEvidence() for _ in index.entries]
+        # 1. whole frame against every variant of every reference
+        canon = hashes.canonical(rgb)
+        words, quality = hashes.pdq(canon)
+        frame_phash = hashes.phash_grey(hashes.grey32(canon))
+        pdq_d = hashes.hamming(words[None], index.pdq)[0]
+        phash_d = hashes.hamming(frame_phash, index.phash)[0]
+        for i, entry in enumerate(index.entries):
+            mask = index.pdq_owner == i
+            if quality >= min_quality and entry.ref.pdq_quality >= min_quality:
+                _better_pdq(evidence[i], int(pdq_d[mask].min()), full_box, "whole frame")
+            _better_phash(evidence[i], int(phash_d[mask].min()), full_box, "whole frame")
+        # 2. references located by keypoints, verified by hashing the aligned region
+        if options.keypoints and len(index.features):
+            from studio.compliance.align import rectify
+
+            grey = _grey(rgb)
+            for alignment in index.features.locate(grey, max_candidates=options.max_alignments):
+                position = index.feature_owner[alignment.ref]
+                entry = index.entries[position]
+                if entry.rgb is None:
+                    continue
+                rectified = rectify(rgb, alignment)
+                if rectified is None:
+                    continue
+                region, (x0, y0, x1, y1) = rectified
+                ref_region = entry.rgb[y0:y1, x0:x1]
+                box = alignment.box((width, height))
+                region_boxes.append(box)
+                how = (
+                    f"{alignment.inliers} keypoints aligned (scale {alignment.scale:.2f},"
+                    f" {alignment.angle:+.0f} deg)"
+                )
+                region_words, region_quality = hashes.pdq(region)
+                ref_words, ref_quality = hashes.pdq(ref_region)
+                if region_quality >= min_quality and ref_quality >= min_quality:
+                    distance = int(hashes.hamming(region_words[None], ref_words[None])[0, 0])
+                    _better_pdq(evidence[position], distance, box, how)
+                distance = int(
+                    hashes.hamming(np.array([hashes.phash(region)]), np.array([hashes.phash(ref_region)]))[
+                        0, 0
+                    ]
+                )
+                _better_phash(evidence[position], distance, box, how)
+
+    # 3-4. CLIP on the frame and its crops
+    crop_boxes: list[tuple[int, int, int, int]] = []
+    crop_vectors = None
+    if embedder is not None and (ref_vectors is not None or concept_rules):
+        crop_boxes = [full_box] + (_grid_boxes(width, height) if options.clip_crops else []) + region_boxes
+        crops = [rgb[y0:y1, x0:x1] for x0, y0, x1, y1 in crop_boxes]
+        crop_vectors = embedder.embed_images(crops)
+        if ref_vectors is not None and index is not None and len(ref_vectors):
+            sims = crop_vectors @ ref_vectors.T  # [C, R]
+            best_crop = sims.argmax(axis=0)
+            for i in range(len(index.entries)):
+                evidence[i].clip = float(sims[best_crop[i], i])
+                evidence[i].clip_box = crop_boxes[int(best_crop[i])]
+
+    hits: list[_Hit] = []
+    if index is not None:
+        for rule in ref_rules:
+            for i, entry in enumerate(index.entries):
+                if rule.reference_kinds is not None and entry.ref.kind not in rule.reference_kinds:
+                    continue
+                hit = _reference_hit(rule, entry, evidence[i], frame)
+                if hit is not None:
+                    hits.append(hit)
+    if crop_vectors is not None:
+        for rule in concept_rules:
+            hit = _concept_hit(rule, crop_vectors, crop_boxes, concept_vectors[rule.id], frame)
+            if hit is not None:
+                hits.append(hit)
+    return hits
+
+
+def _better_pdq(ev: _RefEvidence, distance: int, box: tuple[int, int, int, int], how: str) -> None:
+    if distance < ev.pdq:
+        ev.pdq, ev.pdq_box, ev.pdq_how = distance, box, how
+
+
+def _better_phash(ev: _RefEvidence, distance: int, box: tuple[int, int, int, int], how: str) -> None:
+    if distance < ev.phash:
+        ev.phash, ev.phash_box, ev.phash_how = distance, box, how
+
+
+def _reference_hit(rule: Rule, entry, ev: _RefEvidence, frame: Frame) -> _Hit | None:
+    ref = entry.ref
+    fired: list[tuple[str, float, float, tuple[int, int, int, int], str, float]] = []
+    if rule.pdq_max_distance is not None and ev.pdq <= rule.pdq_max_distance and ev.pdq_box:
+        fired.append(("pdq", ev.pdq, rule.pdq_max_distance, ev.pdq_box, ev.pdq_how, 3 + 1 - ev.pdq / 256))
+    if rule.phash_max_distance is not None and ev.phash <= rule.phash_max_distance and ev.phash_box:
+        fired.append(
+            ("phash", ev.phash, rule.phash_max_distance, ev.phash_box, ev.phash_how, 2 + 1 - ev.phash / 64)
+        )
+    if rule.clip_threshold is not None and ev.clip >= rule.clip_threshold and ev.clip_box:
+        fired.append(("clip_reference", ev.clip, rule.clip_threshold, ev.clip_box, "CLIP", 1 + ev.clip / 2))
+    if not fired:
+        return None
+    detector, score, threshold, box, how, strength = fired[0]
+    relation = "<=" if detector != "clip_reference" else ">="
+    unit = {"pdq": "PDQ distance", "phash": "pHash distance", "clip_reference": "CLIP cosine"}[detector]
+    shown = f"{score:.3f}" if detector == "clip_reference" else f"{int(score)}"
+    what = f"{ref.kind} {ref.name!r} of {ref.owner}" + (f" (licence: {ref.licence})" if ref.licence else "")
+    message = f"Looks like {ref.label}, {what}: {unit} {shown} {relation} {threshold:g}"
+    if how and how not in ("whole frame", "CLIP"):
+        message += f", {how}"
+    extra = [f"{d} {s:.3f}" if d == "clip_reference" else f"{d} {int(s)}" for d, s, *_ in fired[1:]]
+    return _Hit(
+        rule=rule,
+        key=ref.label,
+        detector=detector,
+        score=float(score),
+        threshold=float(threshold),
+        frame=frame.index,
+        time=frame.time,
+        box=_to_source(box, frame.scale),
+        message=message,
+        strength=strength,
+        extra=extra,
+    )
+
+
+def _concept_hit(
+    rule: Rule,
+    crop_vectors: np.ndarray,
+    crop_boxes: list[tuple[int, int, int, int]],
+    vectors: tuple[np.ndarray, np.ndarray | None],
+    frame: Frame,
+) -> _Hit | None:
+    concepts, negatives = vectors
+    sims = crop_vectors @ concepts.T  # [C, K]
+    best_concept = sims.max(axis=1)  # [C]
+    if negatives is not None:
+        best_negative = (crop_vectors @ negatives.T).max(axis=1)
+        eligible = best_concept > best_negative
+    else:
+        best_negative = None
+        eligible = np.ones(len(best_concept), dtype=bool)
+    threshold = rule.effective_threshold
+    eligible &= best_concept >= threshold
+    if not eligible.any():
+        return None
+    crop = int(np.argmax(np.where(eligible, best_concept, -np.inf)))
+    concept_index = int(sims[crop].argmax())
+    concept = rule.concepts[concept_index]
+    score = float(best_concept[crop])
+    message = f"Shows {concept!r}: CLIP cosine {score:.3f} >= {threshold:g}"
+    if best_negative is not None:
+        message += f" (best negative prompt {float(best_negative[crop]):.3f})"
+    return _Hit(
+        rule=rule,
+        key=concept,
+        detector="clip_concept",
+        score=score,
+        threshold=threshold,
+        frame=frame.index,
+        time=frame.time,
+        box=_to_source(crop_boxes[crop], frame.scale),
+        message=message,
+        strength=score,
+    )
+
+
+def _grid_boxes(width: int, height: int) -> list[tuple[int, int, int, int]]:
+    """Crops for CLIP: a centre crop, a 2x2 grid of 60 % crops and a 3x3 grid of 45 % crops (overlapping)."""
+    boxes = []
+    for fraction, n in ((0.6, 1), (0.6, 2), (0.45, 3)):
+        cw, ch = int(width * fraction), int(height * fraction)
+        for row in range(n):
+            for col in range(n):
+                x0 = (width - cw) // 2 if n == 1 else round(col * (width - cw) / (n - 1))
+                y0 = (height - ch) // 2 if n == 1 else round(row * (height - ch) / (n - 1))
+                boxes.append((x0, y0, x0 + cw, y0 + ch))
+    return boxes
+
+
+def _to_source(box: tuple[int, int, int, int], scale: float) -> tuple[int, int, int, int]:
+    if scale >= 1:
+        return tuple(int(v) for v in box)  # type: ignore[return-value]
+    return tuple(round(v / scale) for v in box)  # type: ignore[return-value]
+
+
+def _grey(rgb: np.ndarray) -> np.ndarray:
+    import cv2
+
+    return cv2.cvtColor(rgb, cv2.COLOR_RGB2GRAY)
+
+
+# -- repeated pictures -------------------------------------------------------------------------------------------
+def _signature(rgb: np.ndarray) -> np.ndarray:
+    """Mean grey of 16x16-pixel blocks, [H/16, W/16] float32: cheap to compare, sensitive to small changes."""
+    import cv2
+
+    height, width = rgb.shape[:2]
+    small = cv2.resize(_grey(rgb), (max(1, width // 16), max(1, height // 16)), interpolation=cv2.INTER_AREA)
+    return small.astype(np.float32)
+
+
+def _same_picture(a: np.ndarray, b: np.ndarray, tolerance: float = 4.0) -> bool:
+    """Whether no 16x16 block changed by more than ``tolerance`` grey levels (a logo appearing anywhere
+    changes the blocks it covers by far more; codec noise on a still shot stays around 1-2)."""
+    return a.shape == b.shape and float(np.abs(a - b).max()) <= tolerance
+
+
+def _restamp(hit: _Hit, frame: Frame) -> _Hit:
+    return _Hit(**{**hit.__dict__, "frame": frame.index, "time": frame.time, "extra": list(hit.extra)})
+
+
+# -- merging hits into findings ------------------------------------------------------------------------------------
+def _merge(hits: Iterable[_Hit], *, gap: float, video: bool) -> list[Finding]:
+    """One finding per run of hits of the same rule and reference/concept on (nearly) consecutive frames."""
+    groups: dict[tuple[str, str], list[_Hit]] = {}
+    for hit in hits:
+        groups.setdefault((hit.rule.id, hit.key), []).append(hit)
+    findings = []
+    for run in (run for group in groups.values() for run in _runs(group, gap)):
+        best = max(run, key=lambda h: (h.strength, -h.time))
+        message = best.message
+        if best.extra:
+            message += f" (also {', '.join(best.extra)})"
+        if video:
+            first, last = run[0].time, run[-1].time
+            span = f"at {first:.1f} s" if len(run) == 1 else f"from {first:.1f} s to {last:.1f} s"
+            message += f"; in {len(run)} sampled frame(s) {span}, strongest at {best.time:.1f} s"
+        findings.append(
+            Finding(
+                rule=best.rule.id,
+                action=best.rule.action,
+                detector=best.detector,
+                score=best.score,
+                threshold=best.threshold,
+                message=message,
+                reference=best.key,
+                frame=best.frame,
+                time=round(best.time, 3),
+                box=best.box,
+                legal=best.rule.legal,
+            )
+        )
+    findings.sort(key=lambda f: (f.time or 0.0, f.rule, f.reference or ""))
+    return findings
+
+
+def _runs(hits: list[_Hit], gap: float) -> list[list[_Hit]]:
+    hits = sorted(hits, key=lambda h: h.time)
+    runs: list[list[_Hit]] = [[hits[0]]]
+    for hit in hits[1:]:
+        if hit.time - runs[-1][-1].time <= gap:
+            runs[-1].append(hit)
+        else:
+            runs.append([hit])
+    return runs
