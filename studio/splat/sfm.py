@@ -173,6 +173,41 @@ def run_sfm(
     )
 
 
+def load_sfm_result(
+    work_dir: str | os.PathLike[str], names: Sequence[str], options: SfmOptions = SfmOptions()
+) -> SfmResult | None:
+    """The result of an earlier ``run_sfm`` in ``work_dir`` on exactly ``names``, or None (missing, another
+    image set, or too few registered). Lets a resumed reconstruction keep the poses its checkpoint was
+    trained with instead of re-running (not bit-for-bit deterministic, multi-threaded) SfM."""
+    work_dir = Path(work_dir)
+    try:
+        result = json.loads((work_dir / "sfm_result.json").read_text(encoding="utf-8"))
+        spec = json.loads((work_dir / "sfm_spec.json").read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return None
+    spec_names = sorted(name for group in spec.get("groups", []) for name in group)
+    models = result.get("models") or []
+    if spec_names != sorted(names) or not models or models[0].get("registered", 0) < options.min_registered:
+        return None
+    best = models[0]
+    try:
+        model = read_model(best["path"])
+    except InputError:
+        return None
+    registered = sorted(best["images"])
+    return SfmResult(
+        model_dir=Path(best["path"]),
+        model=model,
+        registered=registered,
+        unregistered=sorted(set(names) - set(registered)),
+        images=int(result["images"]),
+        verified_pairs=int(result.get("verified_pairs", 0)),
+        other_models=[int(m["registered"]) for m in models[1:]],
+        timings={},
+        log_path=work_dir / "sfm.log",
+    )
+
+
 def _camera_groups(
     image_dir: Path, names: list[str], focal_priors: dict[str, float]
 ) -> tuple[list[list[str]], list[float | None]]:

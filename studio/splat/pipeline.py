@@ -1,0 +1,665 @@
+"""Photos, a video or a posed set in; a Gaussian-splat model out. The one entry point the CLI and the app share.
+
+``reconstruct`` reads top to bottom:
+
+1. ``detect_input``: photos, video, COLMAP model or transforms.json.
+2. Capture: video frames sampled (sharpest per window); photos prepared once (upright JPEGs for SfM) and
+   checked (``capture.build_report``); an unusable set stops here, before any heavy work.
+3. Poses: pycolmap SfM in a worker process (photos: exhaustive matching; video frames: sequential), or the
+   poses given.
+4. Scene: images undistorted, resized to ``resolution``, masked (alpha / plain backdrop / none) and composited
+   on the background colour; centre, up and scale normalised (``focus.focus_scene``); optional crop box.
+5. Training (``studio.splat.train``), with progress, previews and cancel passed through.
+6. Outputs: the model (``model.safetensors``) and its exports (``.ply``/``.splat``/``.spz``), the capture report,
+   the cameras and a ``result.json``, all staged and renamed into ``outdir`` only when every one is written.
+
+The store gets a ``renders`` row (kind "splat": running -> done / failed / cancelled with the reason) and, only
+after the files are in place, a ``models`` row. An interrupted run leaves no final model and nothing marked done.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import time
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Literal
+
+import numpy as np
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+
+from studio.errors import Cancelled, DependencyError, InputError, StudioError
+from studio.fsutil import atomic_output, ensure_writable_dir
+from studio.progress import ProgressFn, null_progress, scaled
+from studio.splat.capture import CaptureReport, CaptureThresholds, build_report, check_capture, require_usable
+
+ExportFormat = Literal["ply", "splat", "spz"]
+MODEL_NAME = "model.safetensors"
+WORK_NAME = ".studio-splat-work"
+NAMED_COLORS = {
+    "white": (1.0, 1.0, 1.0),
+    "black": (0.0, 0.0, 0.0),
+    "grey": (0.5, 0.5, 0.5),
+    "gray": (0.5, 0.5, 0.5),
+    "green": (0.0, 1.0, 0.0),
+}
+# progress bar share per stage
+SPANS = {
+    "frames": (0.0, 0.05),
+    "capture": (0.05, 0.1),
+    "sfm": (0.1, 0.35),
+    "scene": (0.35, 0.38),
+    "focus": (0.38, 0.4),
+    "train": (0.4, 0.97),
+    "export": (0.97, 1.0),
+}
+
+
+def parse_background(value: str | tuple[float, float, float] | list[float]) -> tuple[float, float, float]:
+    """A colour as RGB in 0..1 from a name (white, black, grey, green), ``#rrggbb``, or three numbers
+    (``"1,1,1"`` in 0..1 or ``"255,255,255"`` in 0..255)."""
+    if isinstance(value, (tuple, list)):
+        numbers = [float(v) for v in value]
+    else:
+        text = str(value).strip().lower()
+        if text in NAMED_COLORS:
+            return NAMED_COLORS[text]
+        if text.startswith("#") and len(text) == 7:
+            try:
+                return tuple(int(text[i:i + 2], 16) / 255.0 for i in (1, 3, 5))  # type: ignore[return-value]
+            except ValueError:
+                pass
+            raise InputError(f"The background {value!r} is not a #rrggbb colour.")
+        try:
+            numbers = [float(v) for v in text.replace(" ", "").split(",")]
+        except ValueError:
+            numbers = []
+        if not numbers:
+            raise InputError(
+                f"The background {value!r} is not a colour.",
+                "Use white, black, grey, green, #rrggbb or r,g,b.",
+            )
+    if len(numbers) != 3 or any(not np.isfinite(v) or v < 0 for v in numbers):
+        raise InputError(f"The background needs three non-negative numbers, got {value!r}.")
+    if max(numbers) > 1.0:
+        if max(numbers) > 255:
+            raise InputError(f"The background values must be 0..1 or 0..255, got {value!r}.")
+        numbers = [v / 255.0 for v in numbers]
+    return (numbers[0], numbers[1], numbers[2])
+
+
+class ReconstructOptions(BaseModel):
+    """What the user can choose for one reconstruction (validated at the boundary, frozen)."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    steps: int | None = Field(None, ge=1, le=1_000_000)  # training steps; None: the trainer's default
+    max_minutes: float | None = Field(None, gt=0, le=24 * 60)  # training wall-clock budget, minutes
+    resolution: int = Field(800, ge=32, le=4096)  # training images' long edge, pixels
+    sfm_resolution: int = Field(1600, ge=256, le=4096)  # long edge of the images SfM sees, pixels
+    device: Literal["auto", "cpu", "cuda"] = "auto"
+    holdout: int = Field(8, ge=0, le=1000)  # every K-th view held out for PSNR/SSIM; 0: none (1 is refused)
+    background: tuple[float, float, float] = (1.0, 1.0, 1.0)  # training background, RGB 0..1
+    masks: Literal["auto", "alpha", "none"] = "auto"
+    crop: tuple[float, float, float, float, float, float] | None = None  # min xyz, max xyz (normalised frame)
+    normalize: bool = True  # centre at the origin, up +y, object radius 1
+    video_frames: int = Field(60, ge=8, le=1000)  # frames kept from a video
+    matcher: Literal["auto", "exhaustive", "sequential"] = "auto"  # auto: sequential for video frames
+    min_registered: int = Field(8, ge=3, le=10_000)
+    formats: tuple[ExportFormat, ...] = ("ply", "splat")
+    sfm_timeout_minutes: float | None = Field(None, gt=0)
+    mask_weight: float = Field(0.1, ge=0.0, le=10.0)  # weight of |alpha - mask| on masked views
+    seed: int = 0
+    resume: bool = False  # continue from the last training checkpoint in the work folder
+    train: dict[str, Any] = Field(default_factory=dict)  # further TrainConfig fields (advanced), checked there
+
+    @field_validator("background", mode="before")
+    @classmethod
+    def _background(cls, value: Any) -> tuple[float, float, float]:
+        return parse_background(value)
+
+    @field_validator("holdout")
+    @classmethod
+    def _holdout(cls, value: int) -> int:
+        if value == 1:
+            raise ValueError("holdout must be 0 (no held-out views) or at least 2 (every K-th view)")
+        return value
+
+    @field_validator("crop")
+    @classmethod
+    def _crop(cls, value: tuple[float, ...] | None) -> tuple[float, ...] | None:
+        if value is not None and any(value[i + 3] <= value[i] for i in range(3)):
+            raise ValueError(f"the crop box needs max > min on every axis, got {value}")
+        return value
+
+    @classmethod
+    def build(cls, **values: Any) -> ReconstructOptions:
+        """Construct, turning pydantic's validation errors into one ``InputError`` naming the field."""
+        try:
+            return cls(**values)
+        except ValidationError as exc:
+            first = exc.errors()[0]
+            where = ".".join(str(p) for p in first.get("loc", ())) or "options"
+            raise InputError(
+                f"Bad splat option {where}: {first.get('msg')} (got {first.get('input')!r}).",
+                "See `studio splat --help` for the allowed values.",
+            ) from exc
+
+
+@dataclass(frozen=True)
+class ReconstructResult:
+    """What a reconstruction produced. ``seconds`` holds wall-clock seconds per stage."""
+
+    outdir: Path
+    model: Path
+    exports: dict[str, Path]
+    images: int  # input images (photos given, frames sampled, views in the posed set)
+    registered: int  # images with a pose that were trained on (train + held out)
+    unregistered: list[str]
+    psnr: float | None
+    ssim: float | None
+    gaussians: int
+    steps: int
+    device: str
+    seconds: dict[str, float]
+    kind: str
+    capture: CaptureReport | None = None
+    render_id: int | None = None
+    model_id: int | None = None
+    warnings: list[str] = field(default_factory=list)
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "model": str(self.model),
+            "exports": {k: str(v) for k, v in self.exports.items()},
+            "images": self.images,
+            "registered": self.registered,
+            "unregistered": list(self.unregistered),
+            "psnr": self.psnr,
+            "ssim": self.ssim,
+            "gaussians": self.gaussians,
+            "steps": self.steps,
+            "device": self.device,
+            "seconds": {k: round(v, 3) for k, v in self.seconds.items()},
+            "input": self.kind,
+            "render_id": self.render_id,
+            "model_id": self.model_id,
+            "warnings": list(self.warnings),
+        }
+
+
+class CancelFlag:
+    """One cancel signal for every callee: callable (``cancel()``) and ``threading.Event``-like (``is_set()``).
+
+    Wraps whatever the caller gave (a callable returning bool, an Event, or None); ``set()`` cancels too.
+    """
+
+    def __init__(self, source: Any = None):
+        self._source = source
+        self._set = False
+
+    @classmethod
+    def wrap(cls, source: Any) -> CancelFlag:
+        return source if isinstance(source, CancelFlag) else cls(source)
+
+    def set(self) -> None:
+        self._set = True
+
+    def is_set(self) -> bool:
+        if self._set:
+            return True
+        source = self._source
+        if source is None:
+            return False
+        if hasattr(source, "is_set"):
+            return bool(source.is_set())
+        return bool(source())
+
+    def __call__(self) -> bool:
+        return self.is_set()
+
+
+def resolve_device(device: str) -> str:
+    """"auto" -> "cuda" when torch sees a GPU, else "cpu"; "cuda" without a GPU is a ``DependencyError``."""
+    import torch
+
+    if device == "auto":
+        return "cuda" if torch.cuda.is_available() else "cpu"
+    if device == "cuda" and not torch.cuda.is_available():
+        raise DependencyError("CUDA was requested but torch sees no GPU on this machine.", "Use --device cpu.")
+    return device
+
+
+class _Stages:
+    """Wall-clock seconds per stage, store events, and the stage's slice of the progress bar."""
+
+    def __init__(self, report: ProgressFn, store: Any, render_id: int | None):
+        self.seconds: dict[str, float] = {}
+        self.report = report
+        self.store = store
+        self.render_id = render_id
+
+    @contextmanager
+    def stage(self, name: str, message: str) -> Iterator[ProgressFn]:
+        start, end = SPANS[name]
+        progress = scaled(self.report, start, end)
+        progress(0.0, message)
+        if self.store is not None and self.render_id is not None:
+            self.store.event(self.render_id, "stage", message, {"stage": name})
+        began = time.perf_counter()
+        try:
+            yield progress
+        finally:
+            self.seconds[name] = self.seconds.get(name, 0.0) + time.perf_counter() - began
+        progress(1.0, message)
+
+
+def reconstruct(
+    input_path: str | os.PathLike[str] | list[str | os.PathLike[str]],
+    outdir: str | os.PathLike[str],
+    options: ReconstructOptions | None = None,
+    *,
+    store: Any | None = None,
+    on_progress: ProgressFn | None = None,
+    on_preview: Callable[..., None] | None = None,
+    cancel: Callable[[], bool] | None = None,
+    project_id: int | None = None,
+) -> ReconstructResult:
+    """Reconstruct a splat model from ``input_path`` into ``outdir`` (see the module docstring).
+
+    ``cancel()`` is polled throughout (``Cancelled`` is raised, nothing final is written); ``on_preview`` gets
+    the trainer's preview images. Raises ``InputError`` for unusable input (with what was wrong and what is
+    expected), ``DependencyError`` for a missing GPU, ``RenderError``/``ModelError`` for failures past that.
+    """
+    options = options or ReconstructOptions()
+    report = on_progress or null_progress
+    cancel = CancelFlag.wrap(cancel)
+    outdir = ensure_writable_dir(outdir)
+    work = outdir / WORK_NAME
+    staging = work / "final"
+    if staging.exists():
+        shutil.rmtree(staging)
+    staging.mkdir(parents=True)
+    render_id = None
+    if store is not None:
+        spec = {"input": _input_label(input_path), "outdir": str(outdir), "options": options.model_dump()}
+        render_id = store.start_render("splat", spec, project_id=project_id)
+    stages = _Stages(report, store, render_id)
+    started = time.perf_counter()
+    try:
+        result = _run(input_path, outdir, work, staging, options, stages, on_preview, cancel, store, render_id,
+                      started)
+    except Cancelled as exc:
+        _finish(store, render_id, "cancelled", exc.one_line(), stages.seconds)
+        _drop_bulky(work)
+        raise
+    except KeyboardInterrupt:
+        _finish(store, render_id, "cancelled", "interrupted (Ctrl-C)", stages.seconds)
+        _drop_bulky(work)
+        raise
+    except StudioError as exc:
+        _finish(store, render_id, "failed", exc.one_line(), stages.seconds)
+        _drop_bulky(work)
+        raise
+    except BaseException as exc:
+        _finish(store, render_id, "failed", f"{type(exc).__name__}: {exc}"[:500], stages.seconds)
+        _drop_bulky(work)
+        raise
+    finally:
+        shutil.rmtree(staging, ignore_errors=True)
+    return result
+
+
+def _input_label(input_path: Any) -> str | list[str]:
+    if isinstance(input_path, (list, tuple)):
+        return [str(p) for p in input_path]
+    return str(input_path)
+
+
+def _finish(store: Any, render_id: int | None, status: str, reason: str, seconds: dict[str, float]) -> None:
+    if store is not None and render_id is not None:
+        store.finish_render(render_id, status, reason=reason, timings=seconds)
+
+
+def _drop_bulky(work: Path) -> None:
+    """After a failure or cancel: drop the prepared images, frames and SfM database; keep the logs (``sfm.log``
+    is named in error hints), the sparse model and the training checkpoints (for ``resume``). Nothing kept
+    here is a final output: those only appear in ``outdir`` when a run completes."""
+    for name in ("images", "frames"):
+        shutil.rmtree(work / name, ignore_errors=True)
+    database = work / "sfm" / "database.db"
+    if database.exists():
+        database.unlink()
+
+
+def _check_cancel(cancel: Callable[[], bool] | None) -> None:
+    if cancel is not None and cancel():
+        raise Cancelled("The reconstruction was cancelled.", "Nothing was saved.")
+
+
+def _run(
+    input_path: Any,
+    outdir: Path,
+    work: Path,
+    staging: Path,
+    options: ReconstructOptions,
+    stages: _Stages,
+    on_preview: Callable[..., None] | None,
+    cancel: Callable[[], bool] | None,
+    store: Any,
+    render_id: int | None,
+    started: float,
+) -> ReconstructResult:
+    from studio.splat.inputs import detect_input
+
+    source = detect_input(input_path)
+    device = resolve_device(options.device)  # fail fast, before any heavy work
+    warnings: list[str] = []
+    capture: CaptureReport | None = None
+    unregistered: list[str] = []
+
+    # 1-4: capture, poses, scene
+    if source.kind in ("photos", "video"):
+        scene, capture, n_images, unregistered = _scene_from_images(source, work, options, stages, cancel)
+    else:
+        scene, capture, n_images, unregistered = _scene_from_posed(source, options, stages, cancel)
+    if capture is not None:
+        warnings += capture.warnings
+        _write_json(staging / "capture_report.json", capture.to_json())
+    _check_cancel(cancel)
+
+    with stages.stage("focus", "centring the object") as progress:
+        from studio.splat.focus import focus_scene
+
+        crop = None
+        if options.crop is not None:
+            crop = (tuple(options.crop[:3]), tuple(options.crop[3:]))
+        if options.masks == "none" and any(v.mask is not None for v in scene.views):
+            from dataclasses import replace
+
+            scene = replace(scene, views=[replace(v, mask=None) for v in scene.views])
+        scene, focus, sim = focus_scene(scene, normalise=options.normalize, crop_box=crop)
+        masked = sum(v.mask is not None for v in scene.views)
+        progress(1.0, f"{len(scene.views)} views, {masked} masked, {len(scene.points)} points")
+
+    # 5: training
+    _check_cancel(cancel)
+    from studio.splat.train import TrainConfig, train
+
+    config_values: dict[str, Any] = {"seed": options.seed, "holdout_every": options.holdout}
+    if masked:
+        config_values["mask_weight"] = options.mask_weight
+    if options.steps is not None:
+        config_values["steps"] = options.steps
+    if options.max_minutes is not None:
+        config_values["max_seconds"] = options.max_minutes * 60.0
+    config = TrainConfig.from_dict({**config_values, **options.train})
+    with stages.stage("train", f"training on {device}") as progress:
+        trained = train(
+            scene,
+            config,
+            device=device,
+            on_progress=progress,
+            on_preview=on_preview,
+            cancel=cancel,
+            checkpoint_dir=work / "checkpoints",
+            resume=options.resume,
+        )
+    _check_cancel(cancel)
+
+    # 6: outputs, staged then moved into place together
+    with stages.stage("export", "writing the model") as progress:
+        from studio.splat.export import export
+
+        gaussians = trained.gaussians
+        meta_extra = {
+            "source": _input_label(input_path),
+            "input_kind": source.kind,
+            "normalisation": sim.to_json() if sim is not None else None,
+            "up_method": focus.up_method,
+            "center_method": focus.center_method,
+        }
+        if hasattr(gaussians, "with_meta"):
+            gaussians = gaussians.with_meta(reconstruct=meta_extra)
+        model_path = gaussians.save(staging / MODEL_NAME)
+        staged = {MODEL_NAME: model_path}
+        for index, fmt in enumerate(options.formats):
+            target = export(gaussians, staging / f"model.{fmt}", fmt)  # atomic itself
+            staged[target.name] = target
+            progress((index + 1) / (len(options.formats) + 1), f"exported {fmt}")
+        _write_json(staging / "cameras.json", _cameras_json(scene, trained))
+        staged["cameras.json"] = staging / "cameras.json"
+        if capture is not None:
+            staged["capture_report.json"] = staging / "capture_report.json"
+    seconds = dict(stages.seconds)
+    seconds["total"] = time.perf_counter() - started
+    n_gaussians = int(getattr(gaussians, "n", 0) or len(gaussians.means))
+    psnr = _maybe_float(getattr(trained, "psnr", None))
+    ssim = _maybe_float(getattr(trained, "ssim", None))
+    registered = len(scene.views)
+    summary = {
+        "model": str(outdir / MODEL_NAME),
+        "exports": {fmt: str(outdir / f"model.{fmt}") for fmt in options.formats},
+        "images": n_images,
+        "registered": registered,
+        "unregistered": unregistered,
+        "psnr": psnr,
+        "ssim": ssim,
+        "gaussians": n_gaussians,
+        "steps": int(getattr(trained, "steps", 0)),
+        "device": str(getattr(trained, "device", device)),
+        "seconds": {k: round(v, 3) for k, v in seconds.items()},
+        "input": source.kind,
+        "options": options.model_dump(),
+        "warnings": warnings,
+    }
+    _write_json(staging / "result.json", summary)
+    staged["result.json"] = staging / "result.json"
+    _check_cancel(cancel)
+    _publish(staged, outdir)
+
+    model_id = None
+    final_model = outdir / MODEL_NAME
+    if store is not None:
+        meta = {"seconds": summary["seconds"], "exports": summary["exports"], "device": summary["device"],
+                "steps": summary["steps"], "input": source.kind, "unregistered": unregistered}
+        cur = store.execute(
+            "INSERT INTO models(render_id, path, images, registered, psnr, ssim, gaussians, meta_json, created)"
+            " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            (render_id, str(final_model), n_images, registered, psnr, ssim, n_gaussians,
+             json.dumps(meta, ensure_ascii=False), time.time()),
+        )
+        model_id = int(cur.lastrowid)
+        outputs = [{"kind": "model", "path": str(final_model)}] + [
+            {"kind": fmt, "path": str(outdir / f"model.{fmt}")} for fmt in options.formats
+        ]
+        store.finish_render(render_id, "done", outputs=outputs, timings=seconds)
+    _cleanup_work(work)
+    return ReconstructResult(
+        outdir=outdir,
+        model=final_model,
+        exports={fmt: outdir / f"model.{fmt}" for fmt in options.formats},
+        images=n_images,
+        registered=registered,
+        unregistered=unregistered,
+        psnr=psnr,
+        ssim=ssim,
+        gaussians=n_gaussians,
+        steps=summary["steps"],
+        device=summary["device"],
+        seconds=seconds,
+        kind=source.kind,
+        capture=capture,
+        render_id=render_id,
+        model_id=model_id,
+        warnings=warnings,
+    )
+
+
+def _scene_from_images(source, work: Path, options: ReconstructOptions, stages: _Stages, cancel):
+    from studio.splat.focus import estimate_focus
+    from studio.splat.inputs import prepare_photos, views_from_colmap
+    from studio.splat.scene import Scene
+    from studio.splat.sfm import SfmOptions, load_sfm_result, run_sfm
+
+    files = source.files
+    matcher = options.matcher
+    if source.kind == "video":
+        from studio.splat.video_frames import sample_frames
+
+        with stages.stage("frames", f"sampling frames from {source.path.name}") as progress:
+            frames = sample_frames(source.path, work / "frames", count=options.video_frames,
+                                   long_edge=options.sfm_resolution, on_progress=progress, cancel=cancel)
+        files = frames.paths
+        if matcher == "auto":
+            matcher = "sequential"
+    if matcher == "auto":
+        matcher = "exhaustive"
+    images_dir = work / "images"
+    if images_dir.exists():
+        shutil.rmtree(images_dir)
+    with stages.stage("capture", f"checking {len(files)} images") as progress:
+        prepared = prepare_photos(files, images_dir, long_edge=options.sfm_resolution,
+                                  background=options.background, on_progress=progress, cancel=cancel)
+        thresholds = CaptureThresholds(min_usable=options.min_registered)
+        capture = build_report(prepared.qualities, skipped=prepared.skipped, ignored=source.ignored,
+                               thresholds=thresholds)
+        require_usable(capture)
+    usable = set(capture.usable)
+    chosen = [p for p in prepared.images if p.source.name in usable]
+    priors = {p.name: p.focal_px for p in chosen if p.focal_px}
+    with stages.stage("sfm", f"finding camera poses for {len(chosen)} images") as progress:
+        timeout = options.sfm_timeout_minutes * 60 if options.sfm_timeout_minutes else None
+        sfm_options = SfmOptions(matcher=matcher, min_registered=options.min_registered, seed=options.seed,
+                                 max_image_size=options.sfm_resolution, timeout_seconds=timeout)
+        names = [p.name for p in chosen]
+        # resuming: keep the poses the checkpoint was trained with
+        sfm = load_sfm_result(work / "sfm", names, sfm_options) if options.resume else None
+        if sfm is not None:
+            progress(1.0, f"reusing the earlier poses ({len(sfm.registered)} images)")
+        else:
+            sfm = run_sfm(images_dir, work / "sfm", names, options=sfm_options, focal_priors=priors,
+                          on_progress=progress, cancel=cancel)
+    stages.seconds.update({f"sfm_{k}": v for k, v in sfm.timings.items()})
+    source_name = {p.name: p.source.name for p in chosen}
+    with stages.stage("scene", f"loading {len(sfm.registered)} posed images") as progress:
+        views, _notes = views_from_colmap(
+            sfm.model, images_dir, long_edge=options.resolution, masks=options.masks,
+            background=options.background,
+            mask_paths={p.name: p.mask_path for p in chosen if p.mask_path is not None},
+            on_progress=progress, cancel=cancel,
+        )
+        focus = estimate_focus(np.stack([v.world_to_cam for v in views]), sfm.model.xyz)
+        scene = Scene(views=views, points=sfm.model.xyz.astype(np.float32), colors=sfm.model.rgb,
+                      background=options.background, up=focus.up, center=focus.center, radius=focus.radius,
+                      meta={"source": str(source.path), "loader": f"sfm-{matcher}"})
+    unregistered = sorted(source_name.get(n, n) for n in sfm.unregistered)
+    return scene, capture, len(files), unregistered
+
+
+def _scene_from_posed(source, options: ReconstructOptions, stages: _Stages, cancel):
+    from studio.splat.colmap_io import read_model
+    from studio.splat.focus import estimate_focus
+    from studio.splat.inputs import (
+        load_transforms,
+        read_transforms_json,
+        resolve_frame_file,
+        views_from_colmap,
+    )
+    from studio.splat.scene import Scene
+
+    thresholds = CaptureThresholds(min_usable=options.min_registered)
+    if source.kind == "colmap":
+        model = read_model(source.model_dir)
+        files = [source.image_dir / name for name in model.image_names]
+        missing = [str(p.name) for p in files if not p.is_file()]
+        if missing:
+            raise InputError(
+                f"{len(missing)} image(s) of the COLMAP model are missing from {source.image_dir}: "
+                f"{', '.join(missing[:5])}.",
+                "Put the images the model was made from in the images folder.",
+            )
+        with stages.stage("capture", f"checking {len(files)} images") as progress:
+            capture = check_capture(files, thresholds=thresholds, on_progress=progress, cancel=cancel)
+            require_usable(capture)
+        with stages.stage("scene", f"loading {len(files)} posed images") as progress:
+            views, _ = views_from_colmap(model, source.image_dir, long_edge=options.resolution,
+                                         masks=options.masks, background=options.background,
+                                         on_progress=progress, cancel=cancel)
+            focus = estimate_focus(np.stack([v.world_to_cam for v in views]), model.xyz)
+            scene = Scene(views=views, points=model.xyz.astype(np.float32), colors=model.rgb,
+                          background=options.background, up=focus.up, center=focus.center, radius=focus.radius,
+                          meta={"source": str(source.path), "loader": "colmap"})
+        unregistered = sorted({p.name for p in source.files} - set(model.image_names))
+        return scene, capture, len(source.files), unregistered
+    # transforms.json
+    data = read_transforms_json(source.files[0])
+    base = source.files[0].parent
+    files = [resolve_frame_file(base, str(f.get("file_path", ""))) for f in data["frames"]]
+    with stages.stage("capture", f"checking {len(files)} frames") as progress:
+        capture = check_capture(files, thresholds=thresholds, on_progress=progress, cancel=cancel)
+        require_usable(capture)
+    with stages.stage("scene", f"loading {len(files)} posed frames") as progress:
+        scene = load_transforms(source.files[0], long_edge=options.resolution, background=options.background,
+                                masks=options.masks, on_progress=progress, cancel=cancel)
+    return scene, capture, len(files), []
+
+
+def _maybe_float(value: Any) -> float | None:
+    if value is None:
+        return None
+    value = float(value)
+    return value if np.isfinite(value) else None
+
+
+def _cameras_json(scene, trained) -> dict[str, Any]:
+    holdout = set(getattr(trained, "holdout_views", []) or [])
+    return {
+        "convention": "OpenCV world_to_cam (x right, y down, z forward); K in pixels, pixel centres at +0.5",
+        "up": np.asarray(scene.up).tolist(),
+        "center": np.asarray(scene.center).tolist(),
+        "radius": scene.radius,
+        "views": [
+            {
+                "name": v.name,
+                "width": v.width,
+                "height": v.height,
+                "K": v.K.tolist(),
+                "world_to_cam": v.world_to_cam.tolist(),
+                "holdout": v.name in holdout,
+            }
+            for v in scene.views
+        ],
+    }
+
+
+def _write_json(path: Path, data: dict[str, Any]) -> None:
+    with atomic_output(path) as tmp:
+        tmp.write_text(json.dumps(data, indent=2, ensure_ascii=False, default=str), encoding="utf-8")
+
+
+def _publish(staged: dict[str, Path], outdir: Path) -> None:
+    """Move every staged file into ``outdir``; if one move fails, remove the ones already moved."""
+    moved: list[Path] = []
+    try:
+        for name, path in staged.items():
+            target = outdir / name
+            os.replace(path, target)
+            moved.append(target)
+    except OSError:
+        for target in moved:
+            target.unlink(missing_ok=True)
+        raise
+
+
+def _cleanup_work(work: Path) -> None:
+    """After success keep the SfM model and logs (small, useful); drop images, frames, database, checkpoints."""
+    for name in ("images", "frames", "checkpoints", "final"):
+        shutil.rmtree(work / name, ignore_errors=True)
+    database = work / "sfm" / "database.db"
+    if database.exists():
+        database.unlink()

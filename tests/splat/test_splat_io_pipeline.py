@@ -1,0 +1,259 @@
+"""reconstruct(): the whole path on a synthetic capture, the store rows, and every bad-input / cancel path."""
+
+from __future__ import annotations
+
+import json
+import sys
+import threading
+from pathlib import Path
+
+import numpy as np
+import pytest
+from PIL import Image
+
+sys.path.insert(0, str(Path(__file__).parent))
+from test_splat_io_synthetic import render_views, write_views
+
+from studio.errors import Cancelled, DependencyError, InputError
+from studio.splat.pipeline import CancelFlag, ReconstructOptions, parse_background, reconstruct
+from studio.store import Store
+
+FAST = {"steps": 12, "resolution": 64, "holdout": 4, "train": {"progress_every": 4, "preview_every": 6}}
+
+
+@pytest.fixture
+def store(tmp_path):
+    return Store(tmp_path / "studio.sqlite3")
+
+
+@pytest.fixture(scope="module")
+def capture(tmp_path_factory):
+    """12 sharp views of the textured box + one corrupt file + one pure-noise photo that cannot register."""
+    root = tmp_path_factory.mktemp("capture")
+    _, images, _ = render_views(12, 400, 300, seed=0)
+    write_views(root, images)
+    (root / "broken.jpg").write_bytes(b"\xff\xd8\xff\xe0" + bytes(100))
+    noise = (np.random.default_rng(1).random((300, 400, 3)) * 255).astype(np.uint8)
+    Image.fromarray(noise).save(root / "zz_noise.jpg")
+    (root / "README.txt").write_text("not a photo")
+    return root
+
+
+@pytest.fixture(scope="module")
+def colmap_project(tmp_path_factory):
+    """A COLMAP project (images/ + sparse/0) made by our SfM from 12 synthetic views: a posed input."""
+    import shutil
+
+    from studio.splat.sfm import SfmOptions, run_sfm
+
+    root = tmp_path_factory.mktemp("colmap_project")
+    _, images, _ = render_views(12, 400, 300, seed=0)
+    write_views(root / "images", images)
+    result = run_sfm(root / "images", root / "work", options=SfmOptions(max_features=3000))
+    shutil.copytree(result.model_dir, root / "sparse" / "0")
+    shutil.rmtree(root / "work")
+    return root
+
+
+def visible_files(folder: Path) -> list[str]:
+    """The outputs a user sees (the hidden work folder is not an output)."""
+    return sorted(p.name for p in folder.iterdir() if not p.name.startswith(".")) if folder.exists() else []
+
+
+def rows(store, sql, params=()):
+    return [dict(r) for r in store.execute(sql, params).fetchall()]
+
+
+def test_photos_to_model_end_to_end(capture, tmp_path, store):
+    from studio.splat.gaussians import load_model
+
+    messages, previews = [], []
+    out = tmp_path / "out"
+    result = reconstruct(capture, out, ReconstructOptions(**FAST), store=store,
+                         on_progress=lambda f, m: messages.append((f, m)), on_preview=previews.append)
+    # the result: counts, unregistered and skipped files named
+    assert result.kind == "photos" and result.images == 14
+    assert result.registered == 12 and result.unregistered == ["zz_noise.jpg"]
+    assert any("broken.jpg" in w for w in result.warnings) and any("README.txt" in w for w in result.warnings)
+    assert result.steps == 12 and result.device == "cpu"
+    assert result.psnr is not None and np.isfinite(result.psnr) and 0 < result.ssim <= 1
+    assert {"capture", "sfm", "scene", "focus", "train", "export", "total"} <= set(result.seconds)
+    assert {"sfm_extract", "sfm_match", "sfm_map"} <= set(result.seconds)
+    # files: the model and its exports, the reports; nothing half-written, the bulky work files gone
+    assert sorted(p.name for p in out.iterdir() if not p.name.startswith(".")) == [
+        "cameras.json", "capture_report.json", "model.ply", "model.safetensors", "model.splat", "result.json"]
+    assert not list(out.glob("*.part*"))
+    work = out / ".studio-splat-work"
+    assert not (work / "images").exists() and not (work / "sfm" / "database.db").exists()
+    assert (work / "sfm" / "sfm.log").is_file()
+    model = load_model(result.model)
+    assert model.n == result.gaussians
+    assert load_model(result.exports["ply"]).n == result.gaussians
+    cameras = json.loads((out / "cameras.json").read_text())
+    assert len(cameras["views"]) == 12 and cameras["up"] == [0.0, 1.0, 0.0]
+    assert sum(v["holdout"] for v in cameras["views"]) == 3
+    summary = json.loads((out / "result.json").read_text())
+    assert summary["registered"] == 12 and summary["gaussians"] == result.gaussians
+    report = json.loads((out / "capture_report.json").read_text())
+    assert report["usable"] == 13 and [s["file"] for s in report["skipped"]] == ["broken.jpg"]
+    # the normalised frame: the ring of cameras circles +y, centred on the box
+    centers = np.array([-np.asarray(v["world_to_cam"])[:3, :3].T @ np.asarray(v["world_to_cam"])[:3, 3]
+                        for v in cameras["views"]])
+    assert abs(np.mean(centers, axis=0)[0]) < 0.5 and abs(np.mean(centers, axis=0)[2]) < 0.5
+    assert np.ptp(centers[:, 1]) < 0.6 * np.ptp(centers[:, 0])  # the ring is flat in y (up)
+    # progress is monotone and ends at 1; previews are images
+    fractions = [f for f, _ in messages]
+    assert fractions == sorted(fractions) and fractions[-1] == pytest.approx(1.0)
+    assert previews and previews[0].dtype == np.uint8 and previews[0].ndim == 3
+    # the store: the render is done, the model row matches the files
+    (render,) = store.renders(kind="splat")
+    assert render.status == "done" and render.id == result.render_id
+    assert {o["path"] for o in render.outputs} == {str(result.model), *map(str, result.exports.values())}
+    (row,) = rows(store, "SELECT * FROM models")
+    assert row["path"] == str(result.model) and row["render_id"] == render.id
+    assert (row["images"], row["registered"], row["gaussians"]) == (14, 12, result.gaussians)
+    assert row["psnr"] == pytest.approx(result.psnr)
+    meta = json.loads(row["meta_json"])
+    assert meta["seconds"]["train"] > 0 and meta["unregistered"] == ["zz_noise.jpg"]
+
+
+def test_identical_photos_fail_before_any_heavy_work(tmp_path, store):
+    _, images, _ = render_views(1, 400, 300, seed=2)
+    for i in range(10):
+        Image.fromarray(images[0]).save(tmp_path / f"same_{i}.jpg", quality=80 + i)
+    with pytest.raises(InputError, match="Only 1 distinct usable image"):
+        reconstruct(tmp_path, tmp_path / "out", ReconstructOptions(**FAST), store=store)
+    (render,) = store.renders(kind="splat")
+    assert render.status == "failed" and "Only 1 distinct usable image" in render.reason
+    assert "sfm" not in render.timings  # stopped at the capture check
+    assert rows(store, "SELECT * FROM models") == []
+    assert not (tmp_path / "out" / "model.safetensors").exists()
+
+
+def test_too_few_readable_photos_is_a_clear_error(tmp_path, store):
+    _, images, _ = render_views(5, 400, 300, seed=3)
+    write_views(tmp_path / "in", images)
+    for i in range(4):
+        (tmp_path / "in" / f"corrupt_{i}.jpg").write_bytes(b"not a jpeg")
+    with pytest.raises(InputError) as info:
+        reconstruct(tmp_path / "in", tmp_path / "out", ReconstructOptions(**FAST), store=store)
+    assert "Only 5 usable image(s); at least 8" in info.value.message
+    assert "4 file(s) were skipped" in info.value.hint
+
+
+def test_a_set_that_does_not_register_fails_clearly(tmp_path, store):
+    rng = np.random.default_rng(5)
+    write_views(tmp_path / "in", [(rng.random((300, 400, 3)) * 255).astype(np.uint8) for _ in range(9)])
+    with pytest.raises(InputError, match="None of the 9 images could be placed in 3D"):
+        reconstruct(tmp_path / "in", tmp_path / "out", ReconstructOptions(**FAST), store=store)
+    (render,) = store.renders(kind="splat")
+    assert render.status == "failed" and "could be placed" in render.reason
+    assert rows(store, "SELECT * FROM models") == []
+    assert not list((tmp_path / "out").glob("model.*"))
+    assert (tmp_path / "out" / ".studio-splat-work" / "sfm" / "sfm.log").is_file()  # kept for diagnosis
+
+
+def test_cancel_during_sfm_leaves_nothing_done(capture, tmp_path, store):
+    flag = threading.Event()
+
+    def progress(fraction, message):
+        if "features" in message:
+            flag.set()
+
+    with pytest.raises(Cancelled):
+        reconstruct(capture, tmp_path / "out", ReconstructOptions(**FAST), store=store, on_progress=progress,
+                    cancel=flag)
+    (render,) = store.renders(kind="splat")
+    assert render.status == "cancelled"
+    assert rows(store, "SELECT * FROM models") == []
+    assert visible_files(tmp_path / "out") == []  # no model, no exports, no reports
+
+
+def test_colmap_project_to_model(colmap_project, tmp_path, store):
+    out = tmp_path / "out"
+    result = reconstruct(colmap_project, out, ReconstructOptions(**{**FAST, "masks": "none"}), store=store)
+    assert result.kind == "colmap" and result.images == 12 and result.registered == 12
+    assert "sfm" not in result.seconds  # the poses were given
+    assert result.unregistered == []
+    assert (out / "model.safetensors").is_file() and (out / "capture_report.json").is_file()
+    assert store.renders(kind="splat")[0].status == "done"
+
+
+def test_cancel_during_training_leaves_nothing_done_and_resume_finishes(colmap_project, tmp_path, store):
+    cancelled = CancelFlag()
+
+    def progress(fraction, message):
+        if message.startswith("step "):
+            cancelled.set()
+
+    options = ReconstructOptions(**{**FAST, "steps": 40})
+    out = tmp_path / "out"
+    with pytest.raises(Cancelled, match="cancelled"):
+        reconstruct(colmap_project, out, options, store=store, on_progress=progress, cancel=cancelled)
+    (render,) = store.renders(kind="splat")
+    assert render.status == "cancelled" and "train" in render.timings
+    assert rows(store, "SELECT * FROM models") == []
+    assert visible_files(out) == []  # no model, no exports, no reports
+    assert list((out / ".studio-splat-work" / "checkpoints").iterdir())  # kept for --resume
+
+    messages = []
+    resumed = reconstruct(colmap_project, out, options.model_copy(update={"resume": True}), store=store,
+                          on_progress=lambda f, m: messages.append(m))
+    assert any(m.startswith("Resuming from step") for m in messages)
+    assert resumed.steps == 40 and (out / "model.safetensors").is_file()
+    assert [r.status for r in store.renders(kind="splat")] == ["done", "cancelled"]
+    assert not (out / ".studio-splat-work" / "checkpoints").exists()  # a finished run needs none
+
+
+def test_cuda_without_a_gpu_fails_before_work(capture, tmp_path, store):
+    import torch
+
+    if torch.cuda.is_available():
+        pytest.skip("this machine has a GPU")
+    with pytest.raises(DependencyError, match="no GPU"):
+        reconstruct(capture, tmp_path / "out", ReconstructOptions(device="cuda"), store=store)
+    assert store.renders(kind="splat")[0].status == "failed"
+
+
+def test_options_are_validated_with_clear_messages():
+    with pytest.raises(InputError, match="holdout"):
+        ReconstructOptions.build(holdout=1)
+    with pytest.raises(InputError, match="crop"):
+        ReconstructOptions.build(crop=(0, 0, 0, 1, -1, 1))
+    with pytest.raises(InputError, match="resolution"):
+        ReconstructOptions.build(resolution=10)
+    with pytest.raises(InputError, match="not_an_option"):
+        ReconstructOptions.build(not_an_option=1)
+    assert ReconstructOptions.build(background="#ff8000").background == pytest.approx((1.0, 128 / 255, 0.0))
+
+
+def test_parse_background():
+    assert parse_background("white") == (1.0, 1.0, 1.0)
+    assert parse_background("0,0,0") == (0.0, 0.0, 0.0)
+    assert parse_background("255,128,0") == pytest.approx((1.0, 128 / 255, 0.0))
+    assert parse_background([0.5, 0.5, 0.5]) == (0.5, 0.5, 0.5)
+    for bad in ("purple-ish", "#12345", "1,2", "300,0,0", "-1,0,0"):
+        with pytest.raises(InputError):
+            parse_background(bad)
+
+
+def test_video_to_model_uses_sequential_matching(tmp_path, store):
+    # a slow orbit: 36 frames at 12 fps, every third one motion-blurred
+    import cv2
+    import imageio_ffmpeg
+    from test_splat_io_synthetic import ring_poses
+
+    _, images, _ = render_views(36, 400, 300, seed=0, poses=ring_poses(36))
+    frames = [cv2.GaussianBlur(im, (0, 0), 3) if i % 3 == 1 else im for i, im in enumerate(images)]
+    video = tmp_path / "orbit.mp4"
+    writer = imageio_ffmpeg.write_frames(str(video), (400, 300), fps=12, quality=9, macro_block_size=4,
+                                         ffmpeg_log_level="error")
+    writer.send(None)
+    for frame in frames:
+        writer.send(np.ascontiguousarray(frame))
+    writer.close()
+    result = reconstruct(video, tmp_path / "out", ReconstructOptions(**{**FAST, "video_frames": 12}), store=store)
+    assert result.kind == "video" and result.images == 12 and result.registered >= 11
+    spec = json.loads((tmp_path / "out" / ".studio-splat-work" / "sfm" / "sfm_spec.json").read_text())
+    assert spec["matcher"] == "sequential"
+    assert {"frames", "sfm", "train"} <= set(result.seconds)
