@@ -1,0 +1,320 @@
+"""The 3D Studio tab: photos or a video in, a capture report, training with live previews, a 3D viewer of the
+result, downloads (.ply / .splat / .spz) and "use in an ad" (an orbit MP4 recorded as a ``spin`` asset).
+
+The handlers are plain functions of ``AppContext`` and the form values (tested directly, no browser); the
+``build_splat_tab`` wiring only adapts them to Gradio (progress, errors, the shared GPU queue).
+"""
+
+from __future__ import annotations
+
+import queue
+import shutil
+import threading
+import time
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import gradio as gr
+
+from studio.ui.context import GPU_QUEUE, MAX_UPLOAD_BYTES, AppContext
+
+BACKGROUNDS = [("White", "white"), ("Black", "black"), ("Grey", "grey"), ("Green", "green")]
+STATUS_EVERY = 1.0  # seconds between status-only updates sent to the page (previews are sent at once)
+MASK_CHOICES = [("Auto (alpha or plain backdrop)", "auto"), ("Alpha only", "alpha"), ("No masks", "none")]
+
+
+def _paths(files: Any) -> list[Path]:
+    """Gradio gives file paths as str, dicts with "path"/"name", or objects with ``.name``."""
+    if files is None:
+        return []
+    if not isinstance(files, (list, tuple)):
+        files = [files]
+    out = []
+    for f in files:
+        if isinstance(f, dict):
+            f = f.get("path") or f.get("name")
+        elif not isinstance(f, (str, Path)):
+            f = getattr(f, "path", None) or getattr(f, "name", None)
+        if f:
+            out.append(Path(f))
+    return out
+
+
+def stage_uploads(ctx: AppContext, photos: Any, video: Any) -> tuple[Path, Path]:
+    """Copy the uploads into a fresh job folder under ``ctx.outputs``: (input path, job folder).
+
+    Raises ``InputError`` when nothing (or both a video and photos) was given, or a file is over the limit.
+    """
+    from studio.errors import InputError
+
+    photo_paths = _paths(photos)
+    video_paths = _paths(video)
+    if not photo_paths and not video_paths:
+        raise InputError("Upload photos of the product or a video walking around it.",
+                         "20-200 sharp, overlapping photos, or a slow 20-60 s video.")
+    if photo_paths and video_paths:
+        raise InputError("Upload either photos or a video, not both.")
+    for path in photo_paths + video_paths:
+        if not path.is_file():
+            raise InputError(f"The upload {path.name} is missing on the server.", "Upload it again.")
+        size = path.stat().st_size
+        if size > MAX_UPLOAD_BYTES:
+            raise InputError(f"{path.name} is {size / 1e6:.0f} MB; the limit is {MAX_UPLOAD_BYTES // 1_000_000} MB.")
+    job = ctx.outputs / time.strftime("splat-%Y%m%d-%H%M%S")
+    suffix = 0
+    while job.exists():
+        suffix += 1
+        job = job.with_name(f"{job.name.split('~')[0]}~{suffix}")
+    inputs = job / "input"
+    inputs.mkdir(parents=True)
+    if video_paths:
+        target = inputs / video_paths[0].name
+        shutil.copyfile(video_paths[0], target)
+        return target, job
+    used: set[str] = set()
+    for path in photo_paths:
+        name = path.name
+        k = 1
+        while name.lower() in used:
+            name = f"{path.stem}_{k}{path.suffix}"
+            k += 1
+        used.add(name.lower())
+        shutil.copyfile(path, inputs / name)
+    return inputs, job
+
+
+def report_markdown(report: Any) -> str:
+    lines = [f"**{report.total} images, {len(report.usable)} usable ({report.distinct} distinct)**"]
+    if report.sizes:
+        lines.append("Sizes: " + ", ".join(f"{k} x{v}" for k, v in report.sizes.items()))
+    lines += [f"- ⚠️ {w}" for w in report.warnings]
+    lines += [f"- ❌ {e}" for e in report.errors]
+    if report.ok and not report.warnings:
+        lines.append("- ✅ No problems found.")
+    return "\n".join(lines)
+
+
+def check_capture_handler(ctx: AppContext, photos: Any, video: Any) -> tuple[str, dict[str, Any]]:
+    """The "Check capture" button: (markdown summary, report JSON). Unusable sets are shown, not raised."""
+    from studio.splat.capture import check_capture
+    from studio.splat.inputs import detect_input
+
+    source_path, job = stage_uploads(ctx, photos, video)
+    try:
+        source = detect_input(source_path)
+        files = source.files
+        if source.kind == "video":
+            from studio.splat.video_frames import sample_frames
+
+            files = sample_frames(source.path, job / "check-frames", count=60).paths
+        report = check_capture(files, ignored=source.ignored)
+        return report_markdown(report), report.to_json()
+    finally:
+        shutil.rmtree(job, ignore_errors=True)
+
+
+def reconstruct_handler(
+    ctx: AppContext,
+    photos: Any,
+    video: Any,
+    steps: float | None,
+    max_minutes: float | None,
+    resolution: float,
+    background: str,
+    masks: str,
+    holdout: float,
+    device: str,
+    progress: Any = None,
+    cancel: threading.Event | None = None,
+    preview_every: int | None = None,
+) -> Iterator[tuple[str, Any, str | None, list[str], str]]:
+    """The "Build 3D model" button, as a generator of (status, preview image, viewer file, downloads, model).
+
+    The reconstruction runs in a worker thread; its progress goes to ``progress`` (gr.Progress) and its preview
+    images are yielded as they come (status text at most every ``STATUS_EVERY`` s). Closing the generator
+    (Gradio's cancel) or setting ``cancel`` stops the run.
+    """
+    from studio.errors import StudioError
+    from studio.splat.pipeline import CancelFlag, ReconstructOptions, reconstruct
+
+    source, job = stage_uploads(ctx, photos, video)
+    train_extra: dict[str, Any] = {}
+    if preview_every:
+        train_extra["preview_every"] = int(preview_every)
+    options = ReconstructOptions.build(
+        steps=int(steps) if steps else None,
+        max_minutes=float(max_minutes) if max_minutes else None,
+        resolution=int(resolution),
+        background=background,
+        masks=masks,
+        holdout=int(holdout),
+        device=device,
+        formats=("ply", "splat", "spz"),
+        train=train_extra,
+    )
+    events: queue.Queue = queue.Queue()
+    flag = CancelFlag(cancel)
+    outcome: dict[str, Any] = {}
+
+    def work() -> None:
+        try:
+            outcome["result"] = reconstruct(
+                source, job / "model", options, store=ctx.store,
+                on_progress=lambda f, m: events.put(("progress", f, m)),
+                on_preview=lambda image: events.put(("preview", image, None)),
+                cancel=flag,
+            )
+        except BaseException as exc:  # noqa: BLE001 - handed to the generator, which re-raises it
+            outcome["error"] = exc
+        finally:
+            events.put(("done", None, None))
+
+    thread = threading.Thread(target=work, name="splat-reconstruct", daemon=True)
+    thread.start()
+    status = "Starting…"
+    preview = None
+    last_yield = 0.0
+    try:
+        while True:
+            kind, a, b = events.get()
+            if kind == "progress":
+                status = f"{a:.0%} · {b}"
+                if progress is not None:
+                    progress(a, desc=b)
+                if time.monotonic() - last_yield < STATUS_EVERY:
+                    continue
+            elif kind == "preview":
+                preview = a
+            else:
+                break
+            last_yield = time.monotonic()
+            yield status, preview, None, [], ""
+    finally:
+        if thread.is_alive():  # the generator was closed (cancel) or failed: stop the worker
+            flag.set()
+            thread.join()
+    error = outcome.get("error")
+    if error is not None:
+        if isinstance(error, StudioError):
+            raise gr.Error(error.one_line()) from None
+        raise error
+    result = outcome["result"]
+    quality = (f"PSNR {result.psnr:.2f} dB, SSIM {result.ssim:.3f} on held-out views" if result.psnr is not None
+               else "no held-out views")
+    summary = (
+        f"**Done** in {result.seconds.get('total', 0):.0f} s: {result.registered}/{result.images} images posed,"
+        f" {result.gaussians:,} Gaussians, {quality}."
+    )
+    if result.unregistered:
+        summary += f"\n\nNot placed: {', '.join(result.unregistered[:10])}"
+    viewer = result.exports.get("splat") or result.exports.get("ply")
+    downloads = [str(result.model)] + [str(p) for p in result.exports.values()]
+    report_json = result.outdir / "capture_report.json"
+    if report_json.is_file():
+        downloads.append(str(report_json))
+    yield summary, preview, str(viewer) if viewer else None, downloads, str(result.model)
+
+
+def use_in_ad_handler(
+    ctx: AppContext,
+    model_path: str | None,
+    seconds: float = 6.0,
+    size: int = 720,
+    device: str = "auto",
+    progress: Any = None,
+) -> tuple[str, str]:
+    """Render the orbit MP4 of the last model and record it in the store as a ``spin`` asset: (message, mp4)."""
+    from studio.errors import InputError
+    from studio.splat.gaussians import load_model
+    from studio.splat.pipeline import resolve_device
+    from studio.splat.spin import render_orbit
+
+    if not model_path or not Path(model_path).is_file():
+        raise InputError("Build a 3D model first.", "Upload photos or a video and press Build.")
+    model_path = Path(model_path)
+    dev = resolve_device(device)
+    gaussians = load_model(model_path, device=dev)
+    out = model_path.parent / f"spin-{int(size)}-{time.strftime('%H%M%S')}.mp4"
+    report = (lambda f, m: progress(f, desc=m)) if progress is not None else None
+    background = tuple(gaussians.meta.get("background", (1.0, 1.0, 1.0)))
+    render_orbit(gaussians, out, width=int(size), height=int(size), seconds=float(seconds), background=background,
+                 on_progress=report)
+    asset_id = ctx.store.add_asset(out, "spin", width=int(size), height=int(size))
+    return f"Spin saved (asset #{asset_id}); pick it in the Ad Studio tab.", str(out)
+
+
+def build_splat_tab(ctx: AppContext) -> None:
+    """The tab's components and events (called inside ``with gr.Tab("3D Studio")``)."""
+    from studio.errors import StudioError
+
+    with gr.Row():
+        with gr.Column(scale=5):
+            photos = gr.File(label="Photos around the product (20-200, JPEG/PNG)", file_count="multiple",
+                             file_types=["image"], elem_id="splat-photos", height=160)
+            video = gr.File(label="…or a video walking around it (MP4/MOV)", file_types=["video"],
+                            elem_id="splat-video", height=110)
+            check = gr.Button("Check capture", elem_id="splat-check")
+            with gr.Accordion("Settings", open=False):
+                with gr.Row():
+                    steps = gr.Number(value=3000, precision=0, minimum=1, label="Training steps")
+                    max_minutes = gr.Number(value=20, minimum=0, label="Time limit (minutes, 0 = none)")
+                with gr.Row():
+                    resolution = gr.Slider(128, 1600, value=640, step=32, label="Training resolution (long edge, px)")
+                    holdout = gr.Slider(0, 16, value=8, step=1, label="Hold out every K-th view (0 = none)")
+                with gr.Row():
+                    background = gr.Dropdown(BACKGROUNDS, value="white", label="Background")
+                    masks = gr.Dropdown(MASK_CHOICES, value="auto", label="Masks")
+                    device = gr.Dropdown(["auto", "cpu", "cuda"], value="auto", label="Device")
+            build = gr.Button("Build 3D model", variant="primary", elem_id="splat-build")
+            stop = gr.Button("Cancel", elem_id="splat-cancel")
+        with gr.Column(scale=6):
+            report_md = gr.Markdown("Upload photos or a video, then **Check capture** or **Build 3D model**.",
+                                    elem_id="splat-report")
+            report_json = gr.JSON(label="Capture report", visible=False)
+            status = gr.Markdown("", elem_id="splat-status")
+            preview = gr.Image(label="Training preview", interactive=False, elem_id="splat-preview", height=300)
+            viewer = gr.Model3D(label="3D model", elem_id="splat-viewer", height=420)
+            downloads = gr.File(label="Downloads (.safetensors, .ply, .splat, .spz, capture report)",
+                                file_count="multiple", interactive=False, elem_id="splat-downloads")
+            with gr.Row():
+                spin_seconds = gr.Slider(3, 15, value=6, step=1, label="Spin length (s)")
+                spin_size = gr.Dropdown([480, 720, 1080], value=720, label="Spin size (px)")
+            use = gr.Button("Use in an ad", elem_id="splat-use")
+            spin_video = gr.Video(label="Product spin", interactive=False, elem_id="splat-spin", height=300)
+            use_status = gr.Markdown("", elem_id="splat-use-status")
+    model_state = gr.State("")
+
+    def on_check(photos_value, video_value):
+        try:
+            text, data = check_capture_handler(ctx, photos_value, video_value)
+        except StudioError as exc:
+            raise gr.Error(exc.one_line()) from None
+        return text, gr.update(value=data, visible=True)
+
+    def on_build(photos_value, video_value, steps_v, minutes_v, res_v, bg_v, masks_v, holdout_v, device_v,
+                 progress=gr.Progress()):  # noqa: B008 - gradio injects the tracker
+        try:
+            yield from reconstruct_handler(ctx, photos_value, video_value, steps_v, minutes_v, res_v, bg_v,
+                                           masks_v, holdout_v, device_v, progress=progress)
+        except StudioError as exc:
+            raise gr.Error(exc.one_line()) from None
+
+    def on_use(model_value, seconds_v, size_v, device_v, progress=gr.Progress()):  # noqa: B008
+        try:
+            return use_in_ad_handler(ctx, model_value, seconds_v, size_v, device_v, progress=progress)
+        except StudioError as exc:
+            raise gr.Error(exc.one_line()) from None
+
+    check.click(on_check, inputs=[photos, video], outputs=[report_md, report_json], api_name="splat_check")
+    build_event = build.click(
+        on_build,
+        inputs=[photos, video, steps, max_minutes, resolution, background, masks, holdout, device],
+        outputs=[status, preview, viewer, downloads, model_state],
+        concurrency_id=GPU_QUEUE,
+        concurrency_limit=1,
+        api_name="splat_build",
+    )
+    stop.click(None, cancels=[build_event])
+    use.click(on_use, inputs=[model_state, spin_seconds, spin_size, device], outputs=[use_status, spin_video],
+              concurrency_id=GPU_QUEUE, concurrency_limit=1, api_name="splat_use_in_ad")
