@@ -55,6 +55,14 @@ def splat() -> None:
     """
 
 
+def _require_file(model: Path) -> None:
+    """Fail fast (before importing torch) on a model path that is not there."""
+    if not model.is_file():
+        from studio.errors import InputError
+
+        raise InputError(f"The model file {model} does not exist.", "Build one with `studio splat INPUT -o OUT`.")
+
+
 def _parse_crop(value: str | None) -> tuple[float, ...] | None:
     if value is None:
         return None
@@ -187,6 +195,7 @@ def check(inputs: tuple[Path, ...], min_usable: int, video_frames: int, as_json:
 def render(model: Path, orbit: bool, out: Path, width: int, height: int, seconds: float, fps: int, device: str,
            as_json: bool) -> None:
     """Render a product spin (MP4) of MODEL (.safetensors, .ply, .splat or .spz)."""
+    _require_file(model)
     from studio.splat.gaussians import load_model
     from studio.splat.pipeline import resolve_device
     from studio.splat.spin import render_orbit
@@ -214,6 +223,7 @@ def render(model: Path, orbit: bool, out: Path, width: int, height: int, seconds
               help="Output file (default: MODEL with the format's extension).")
 def export_command(model: Path, fmt: str, out: Path | None) -> None:
     """Export MODEL to a standard 3DGS .ply, an antimatter15 .splat or a Niantic .spz."""
+    _require_file(model)
     from studio.errors import InputError
     from studio.splat.export import export
     from studio.splat.gaussians import load_model
