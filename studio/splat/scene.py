@@ -95,7 +95,7 @@ class View:
         mask = None
         if self.mask is not None:
             mask = np.asarray(
-                Image.fromarray(self.mask.astype(np.float32), mode="F").resize(
+                Image.fromarray(self.mask.astype(np.float32)).resize(
                     (new_w, new_h), Image.Resampling.BOX
                 ),
                 dtype=np.float32,

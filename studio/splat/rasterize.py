@@ -1,0 +1,635 @@
+"""Differentiable rasterization of 3D Gaussians: our own CPU (pure PyTorch) path and gsplat's CUDA path.
+
+Both follow the same image formation (the 3DGS / gsplat "classic" model), so a model trained on one renders the
+same on the other:
+
+1. Projection (EWA): camera-space mean ``t``, covariance ``R S S^T R^T`` pushed through the Jacobian of the pinhole
+   projection (with ``t_x/t_z`` clamped to 1.3x the field of view, as gsplat does), plus ``eps2d = 0.3`` px^2 on the
+   diagonal. Gaussians with depth <= ``near_plane``, opacity < 1/255 or no pixel on screen are culled.
+2. Colour from spherical harmonics (degree 0..3, Inria's basis order) at the view direction ``mean - camera``,
+   then ``max(colour + 0.5, 0)``.
+3. Per pixel (centre at ``(j + 0.5, i + 0.5)``), Gaussians front to back by camera depth:
+   ``alpha = min(0.999, opacity * exp(-0.5 d^T conic d))``, skipped below 1/255; compositing stops before the
+   Gaussian that would take the transmittance to <= 1e-4; the background fills the remaining transmittance.
+
+The CPU path enumerates the exact (pixel, Gaussian) pairs inside each Gaussian's opacity-aware bounding box
+(``radius = ceil(min(3.33, sqrt(2 ln(255 opacity))) * sigma)`` per axis: outside it alpha < 1/255, so nothing is
+missed), sorts them by pixel (a stable sort keeps depth order), and composites with segmented cumulative sums.
+Its backward pass is analytic (``_Composite``), so autograd never stores per-pair intermediates.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Literal
+
+import torch
+import torch.nn.functional as F
+from torch import Tensor
+
+from studio.errors import DependencyError, InputError
+
+ALPHA_MIN = 1.0 / 255.0  # pairs below this alpha are skipped (gsplat's ALPHA_THRESHOLD)
+ALPHA_MAX = 0.999  # per-pair alpha clamp
+T_MIN = 1e-4  # compositing stops before the transmittance would drop to this
+EXTEND_MAX = 3.33  # bounding-box half-size cap, in standard deviations
+PAIR_BUDGET = 4_000_000  # (pixel, Gaussian) pairs per chunk in forward-only renders (bounds memory)
+
+Backend = Literal["torch", "gsplat"]
+
+# Real spherical-harmonic basis constants (degrees 0..3).
+_C0 = 0.28209479177387814
+_C1 = 0.4886025119029199
+_C2 = (1.0925484305920792, -1.0925484305920792, 0.31539156525252005, -1.0925484305920792, 0.5462742152960396)
+_C3 = (
+    -0.5900435899266435,
+    2.890611442640554,
+    -0.4570457994644658,
+    0.3731763325901154,
+    -0.4570457994644658,
+    1.445305721320277,
+    -0.5900435899266435,
+)
+
+
+@dataclass(frozen=True)
+class RenderOutput:
+    """One rendered view."""
+
+    image: Tensor  # [H, W, 3] float32 RGB, background included, not clamped (roughly 0..1)
+    alpha: Tensor  # [H, W] float32 accumulated opacity in [0, 1]
+    means2d: Tensor  # [N, 2] ([1, N, 2] from gsplat) projected centres, px; retain_grad() it for densification
+    radii: Tensor  # [N, 2] int32 bounding-box half sizes in pixels; 0 = not drawn in this view
+    depths: Tensor  # [N] float32 camera-space depth (z), world units
+
+
+# ----------------------------------------------------------------------------------------------- geometry
+
+
+def quat_to_rotmat(quats: Tensor) -> Tensor:
+    """Rotation matrices [..., 3, 3] from quaternions [..., 4] (w, x, y, z; normalised here)."""
+    w, x, y, z = F.normalize(quats, dim=-1).unbind(-1)
+    rows = (
+        1 - 2 * (y * y + z * z), 2 * (x * y - w * z), 2 * (x * z + w * y),
+        2 * (x * y + w * z), 1 - 2 * (x * x + z * z), 2 * (y * z - w * x),
+        2 * (x * z - w * y), 2 * (y * z + w * x), 1 - 2 * (x * x + y * y),
+    )  # fmt: skip
+    return torch.stack(rows, dim=-1).reshape(quats.shape[:-1] + (3, 3))
+
+
+def sh_basis(degree: int, dirs: Tensor) -> Tensor:
+    """Real SH basis [..., (degree+1)^2] at unit directions [..., 3] (Inria / gsplat order and signs)."""
+    if not 0 <= degree <= 3:
+        raise InputError(f"sh_degree must be 0..3, got {degree}.")
+    x, y, z = dirs.unbind(-1)
+    out = [torch.full_like(x, _C0)]
+    if degree >= 1:
+        out += [-_C1 * y, _C1 * z, -_C1 * x]
+    if degree >= 2:
+        xx, yy, zz = x * x, y * y, z * z
+        out += [
+            _C2[0] * x * y,
+            _C2[1] * y * z,
+            _C2[2] * (2 * zz - xx - yy),
+            _C2[3] * x * z,
+            _C2[4] * (xx - yy),
+        ]
+    if degree >= 3:
+        out += [
+            _C3[0] * y * (3 * xx - yy),
+            _C3[1] * x * y * z,
+            _C3[2] * y * (4 * zz - xx - yy),
+            _C3[3] * z * (2 * zz - 3 * xx - 3 * yy),
+            _C3[4] * x * (4 * zz - xx - yy),
+            _C3[5] * z * (xx - yy),
+            _C3[6] * x * (xx - 3 * yy),
+        ]
+    return torch.stack(out, dim=-1)
+
+
+def sh_to_rgb(sh: Tensor, degree: int, dirs: Tensor) -> Tensor:
+    """Colours [N, 3] = max(SH(dirs) + 0.5, 0) from coefficients sh [N, K, 3] and view directions dirs [N, 3]."""
+    n_coeffs = (degree + 1) ** 2
+    if sh.shape[-2] < n_coeffs:
+        raise InputError(f"sh has {sh.shape[-2]} coefficients, degree {degree} needs {n_coeffs}.")
+    basis = sh_basis(degree, F.normalize(dirs, dim=-1))  # [N, n]
+    rgb = (basis[..., None] * sh[..., :n_coeffs, :]).sum(dim=-2)
+    return torch.clamp_min(rgb + 0.5, 0.0)
+
+
+def project(
+    means: Tensor,  # [N, 3] world
+    quats: Tensor,  # [N, 4] wxyz (any norm)
+    scales: Tensor,  # [N, 3] standard deviations, world units
+    opacities: Tensor,  # [N] in (0, 1)
+    viewmat: Tensor,  # [4, 4] world-to-camera, OpenCV
+    K: Tensor,  # [3, 3] pixels
+    width: int,
+    height: int,
+    eps2d: float = 0.3,
+    near_plane: float = 0.01,
+) -> tuple[Tensor, Tensor, Tensor, Tensor]:
+    """EWA projection. Returns means2d [N, 2] px, conics [N, 3] (inverse 2D covariance: xx, xy, yy, px^-2),
+    depths [N] and radii [N, 2] int32 (0 = culled). Differentiable in means2d, conics and depths."""
+    R = viewmat[:3, :3]
+    t_c = means @ R.T + viewmat[:3, 3]  # [N, 3]
+    tx, ty, tz = t_c.unbind(-1)
+    fx, fy, cx, cy = K[0, 0], K[1, 1], K[0, 2], K[1, 2]
+    safe_z = torch.where(tz.abs() < 1e-6, torch.full_like(tz, 1e-6), tz)
+    inv_z = 1.0 / safe_z
+    # The Jacobian is evaluated at a point clamped to 1.3x the field of view (gsplat / Inria), which keeps
+    # huge Gaussians just outside the frustum from blowing up.
+    lim_xp = (width - cx) / fx + 0.3 * (0.5 * width / fx)
+    lim_xn = cx / fx + 0.3 * (0.5 * width / fx)
+    lim_yp = (height - cy) / fy + 0.3 * (0.5 * height / fy)
+    lim_yn = cy / fy + 0.3 * (0.5 * height / fy)
+    u = torch.clamp(tx * inv_z, min=-lim_xn, max=lim_xp)
+    v = torch.clamp(ty * inv_z, min=-lim_yn, max=lim_yp)
+    # Camera-space covariance = W W^T with W = R_cam R_g S; its image-plane projection through the Jacobian
+    # J = [[fx/z, 0, -fx u/z], [0, fy/z, -fy v/z]] is T T^T with T = J W (rows t0, t1), written out
+    # element-wise: batched 2x3 / 3x3 matmuls are slow on CPU.
+    M = quat_to_rotmat(quats) * scales[:, None, :]  # [N, 3, 3] = R_g S
+    Wt = (M.transpose(1, 2).reshape(-1, 3) @ R.T).reshape(-1, 3, 3)  # [N, 3, 3] = (R_cam M)^T, one GEMM
+    w0, w1, w2 = Wt[:, :, 0], Wt[:, :, 1], Wt[:, :, 2]
+    t0 = (fx * inv_z)[:, None] * (w0 - u[:, None] * w2)
+    t1 = (fy * inv_z)[:, None] * (w1 - v[:, None] * w2)
+    a = (t0 * t0).sum(-1) + eps2d
+    b = (t0 * t1).sum(-1)
+    c = (t1 * t1).sum(-1) + eps2d
+    det = (a * c - b * b).clamp_min(1e-12)
+    conics = torch.stack([c / det, -b / det, a / det], dim=-1)
+    means2d = torch.stack([fx * tx * inv_z + cx, fy * ty * inv_z + cy], dim=-1)
+
+    with torch.no_grad():
+        op = opacities.detach().clamp_min(1e-12)
+        extend = torch.sqrt(2.0 * torch.log(op / ALPHA_MIN).clamp_min(0.0)).clamp_max(EXTEND_MAX)
+        rx = torch.ceil(extend * torch.sqrt(a.detach()))
+        ry = torch.ceil(extend * torch.sqrt(c.detach()))
+        m = means2d.detach()
+        ok = (
+            (tz.detach() > near_plane)
+            & (op >= ALPHA_MIN)
+            & (det.detach() > 1e-12)
+            & (rx > 0)
+            & (ry > 0)
+            & (m[:, 0] + rx > 0)
+            & (m[:, 0] - rx < width)
+            & (m[:, 1] + ry > 0)
+            & (m[:, 1] - ry < height)
+            & torch.isfinite(m).all(dim=-1)
+        )
+        radii = torch.stack([rx, ry], dim=-1).masked_fill(~ok[:, None], 0).to(torch.int32)
+    return means2d, conics, tz, radii
+
+
+# ----------------------------------------------------------------------------------------------- pairs
+
+
+@torch.no_grad()
+def _pixel_pairs(
+    means2d: Tensor, conics: Tensor, opacities: Tensor, radii: Tensor, ids: Tensor, width: int, height: int
+) -> tuple[Tensor, Tensor, Tensor, Tensor]:
+    """Every (pixel, Gaussian) pair with alpha >= 1/255 for the Gaussians ``ids`` (given front to back).
+
+    Works row by row: on pixel row ``y`` the pixels with ``opacity * exp(-sigma) >= 1/255`` form one interval
+    (the ellipse ``sigma <= ln(255 opacity)``), found by solving a quadratic, so no pair is evaluated in vain.
+
+    Returns, in generation order (grouped by Gaussian in ``ids`` order, then row-major):
+    gid [P] int64, pix [P] int64 (row-major pixel index), alpha [P] (0 for the rare boundary pair that rounds
+    below 1/255) and lengths [M] (pairs per Gaussian of ``ids``).
+    """
+    dtype = means2d.dtype
+    m = means2d.index_select(0, ids)
+    con = conics.index_select(0, ids)
+    op = opacities.index_select(0, ids)
+    ry = radii.index_select(0, ids)[:, 1].to(dtype)
+    n_ids = len(ids)
+    y0 = torch.ceil(m[:, 1] - ry - 0.5).clamp(0, height).to(torch.int64)
+    y1 = torch.floor(m[:, 1] + ry - 0.5).clamp(-1, height - 1).to(torch.int64)
+    bh = (y1 - y0 + 1).clamp_min(0)
+    n_rows = int(bh.sum())
+    if n_rows == 0:
+        empty = torch.empty(0, dtype=torch.int64)
+        return empty, empty, torch.empty(0, dtype=dtype), torch.zeros(n_ids, dtype=torch.int64)
+    # --- rows: one entry per (Gaussian, pixel row)
+    row_g = torch.repeat_interleave(torch.arange(n_ids), bh)
+    row_y = y0.index_select(0, row_g) + (torch.arange(n_rows) - (torch.cumsum(bh, 0) - bh).index_select(0, row_g))
+    mg = m.index_select(0, row_g)
+    cg = con.index_select(0, row_g)
+    a, b, c = cg[:, 0], cg[:, 1], cg[:, 2]
+    level = 2.0 * torch.log(op / ALPHA_MIN).clamp_min(0.0).index_select(0, row_g)  # 2 sigma_max
+    dy = row_y.to(dtype) + 0.5 - mg[:, 1]
+    disc = (b * dy) ** 2 - a * (c * dy * dy - level)
+    centre = mg[:, 0] - b * dy / a
+    half = torch.sqrt(disc.clamp_min(0.0)) / a
+    # Pixel j is inside when its centre j + 0.5 lies in [centre - half, centre + half] (widened by a hair;
+    # the alpha test below drops what rounding lets in).
+    x0 = torch.ceil(centre - half - 0.5 - 1e-3).clamp(0, width).to(torch.int64)
+    x1 = torch.floor(centre + half - 0.5 + 1e-3).clamp(-1, width - 1).to(torch.int64)
+    cnt = torch.where(disc >= 0, (x1 - x0 + 1).clamp_min(0), torch.zeros_like(x0))
+    lengths = torch.zeros(n_ids, dtype=torch.int64).index_add_(0, row_g, cnt)
+    total = int(cnt.sum())
+    if total == 0:
+        empty = torch.empty(0, dtype=torch.int64)
+        return empty, empty, torch.empty(0, dtype=dtype), lengths
+    # --- pairs: sigma(dx) = A dx^2 + B dx + C along the row, dx = pixel centre - mean
+    feats = torch.stack(
+        [x0.to(dtype) + 0.5 - mg[:, 0], 0.5 * a, b * dy, 0.5 * c * dy * dy, op.index_select(0, row_g)], dim=1
+    )
+    pair_r = torch.repeat_interleave(torch.arange(n_rows), cnt)
+    off = torch.arange(total) - (torch.cumsum(cnt, 0) - cnt).index_select(0, pair_r)
+    f = feats.index_select(0, pair_r)
+    dx = off.to(dtype) + f[:, 0]
+    sigma = (f[:, 1] * dx + f[:, 2]) * dx + f[:, 3]
+    alpha = torch.clamp_max(f[:, 4] * torch.exp(-sigma), ALPHA_MAX)
+    alpha = torch.where((alpha >= ALPHA_MIN) & (sigma >= 0), alpha, torch.zeros_like(alpha))
+    pix = (row_y * width + x0).index_select(0, pair_r) + off
+    gid = ids.index_select(0, row_g).index_select(0, pair_r)
+    return gid, pix, alpha, lengths
+
+
+@dataclass(frozen=True)
+class _Sorted:
+    """Pairs reordered pixel-major (front to back within a pixel) and the pixel segments."""
+
+    perm: Tensor  # [P] int64: sorted[i] = generation[perm[i]]
+    pix: Tensor  # [P] int64 sorted pixel of each pair
+    gid: Tensor  # [P] int64 Gaussian of each sorted pair
+    alpha: Tensor  # [P] alpha of each sorted pair
+    counts: Tensor  # [n_pix] int64 pairs per pixel
+    starts: Tensor  # [n_pix] int64 first sorted pair of each pixel (clamped into range)
+
+
+def _sort_pairs(gid: Tensor, pix: Tensor, alpha: Tensor, n_pix: int) -> _Sorted:
+    # A stable sort by pixel keeps the generation (depth) order within each pixel. int32 keys sort faster.
+    pix_s32, perm = torch.sort(pix.to(torch.int32), stable=True)
+    pix_s = pix_s32.to(torch.int64)
+    counts = torch.bincount(pix_s, minlength=n_pix)
+    starts = (torch.cumsum(counts, 0) - counts).clamp_max(max(len(pix) - 1, 0))
+    return _Sorted(perm, pix_s, gid.index_select(0, perm), alpha.index_select(0, perm), counts, starts)
+
+
+def _segment_prefix(values: Tensor, srt: _Sorted, exclusive: bool) -> Tensor:
+    """Cumulative sum of ``values`` (sorted order) restarting at each pixel; float64 inside for accuracy."""
+    v = values.to(torch.float64)
+    cs = torch.cumsum(v, 0)
+    excl = cs - v
+    base = excl.index_select(0, srt.starts).index_select(0, srt.pix)
+    return (excl if exclusive else cs) - base
+
+
+def _transmittance(srt: _Sorted, t_start: Tensor | None) -> tuple[Tensor, Tensor, Tensor]:
+    """Per sorted pair: T before it, whether it is composited (T stays above T_MIN), and its weight."""
+    alpha = srt.alpha
+    trans = torch.exp(_segment_prefix(torch.log1p(-alpha), srt, exclusive=True)).to(alpha.dtype)
+    if t_start is not None:
+        trans = trans * t_start.index_select(0, srt.pix)
+    keep = trans * (1.0 - alpha) > T_MIN
+    w = torch.where(keep, alpha * trans, torch.zeros_like(alpha))
+    return trans, keep, w
+
+
+def _pixel_sums(values: Tensor, srt: _Sorted) -> Tensor:
+    """Sum of per-pair rows [P, F] over each pixel -> [n_pix, F]."""
+    return torch.segment_reduce(values, "sum", lengths=srt.counts, axis=0, unsafe=True)
+
+
+def _pixel_centres(width: int, height: int, dtype: torch.dtype) -> tuple[Tensor, Tensor]:
+    """Per pixel (row-major) centre coordinates x + 0.5 and y + 0.5, [H * W] each."""
+    xs = torch.arange(width, dtype=dtype) + 0.5
+    ys = torch.arange(height, dtype=dtype) + 0.5
+    return xs.repeat(height), ys.repeat_interleave(width)
+
+
+class _Composite(torch.autograd.Function):
+    """Front-to-back alpha compositing of (pixel, Gaussian) pairs with an analytic backward.
+
+    The forward keeps only the composited pairs (alpha > 0, transmittance not yet cut off), pixel-major, so the
+    backward's work is proportional to them, not to every pair in the bounding boxes.
+    """
+
+    @staticmethod
+    def forward(  # type: ignore[override]
+        ctx,
+        means2d: Tensor,  # [N, 2]
+        conics: Tensor,  # [N, 3]
+        opacities: Tensor,  # [N]
+        colors: Tensor,  # [N, 3]
+        background: Tensor,  # [3]
+        radii: Tensor,  # [N, 2] int32
+        ids: Tensor,  # [M] int64 drawn Gaussians, front to back
+        width: int,
+        height: int,
+    ) -> tuple[Tensor, Tensor]:
+        n_pix = width * height
+        gid, pix, alpha, _ = _pixel_pairs(means2d, conics, opacities, radii, ids, width, height)
+        ctx.width, ctx.height = width, height
+        if len(gid) == 0:
+            t_final = torch.ones(n_pix, dtype=colors.dtype)
+            empty = torch.empty(0, dtype=torch.int64)
+            ctx.save_for_backward(means2d, conics, opacities, colors, background, empty, empty,
+                                  alpha, alpha, alpha, t_final)  # fmt: skip
+            return background[None, :].expand(n_pix, 3).clone(), torch.zeros(n_pix, dtype=colors.dtype)
+        srt = _sort_pairs(gid, pix, alpha, n_pix)
+        del gid, pix, alpha
+        trans, keep, w = _transmittance(srt, None)
+        col = colors.index_select(0, srt.gid)
+        acc = torch.segment_reduce(w, "sum", lengths=srt.counts, unsafe=True)
+        rgb = torch.segment_reduce(w[:, None] * col, "sum", lengths=srt.counts, axis=0, unsafe=True)
+        t_final = (1.0 - acc).clamp_min(0.0)
+        img = rgb + t_final[:, None] * background[None, :]
+        live = torch.nonzero(keep & (srt.alpha > 0)).squeeze(1)
+        ctx.save_for_backward(
+            means2d, conics, opacities, colors, background,
+            srt.pix.index_select(0, live), srt.gid.index_select(0, live), srt.alpha.index_select(0, live),
+            trans.index_select(0, live), w.index_select(0, live), t_final,
+        )  # fmt: skip
+        return img, acc
+
+    @staticmethod
+    def backward(ctx, g_img: Tensor, g_acc: Tensor):  # type: ignore[override]
+        means2d, conics, opacities, colors, background, pix, gid, alpha, trans, w, t_final = ctx.saved_tensors
+        width, height = ctx.width, ctx.height
+        n = means2d.shape[0]
+        g_background = (g_img * t_final[:, None]).sum(0)
+        if len(pix) == 0:
+            return (torch.zeros_like(means2d), torch.zeros_like(conics), torch.zeros_like(opacities),
+                    torch.zeros_like(colors), g_background, None, None, None, None)  # fmt: skip
+        g_img = g_img.contiguous()
+        g_acc = g_acc.contiguous()
+        n_pix = width * height
+        counts = torch.bincount(pix, minlength=n_pix)
+        starts = torch.cumsum(counts, 0) - counts
+        # Composited pairs only, pixel-major, front to back. With C = sum_i c_i a_i T_i + T_f bg and
+        # A = 1 - T_f:  dL/da_i = G.c_i T_i - (sum_{j>i} w_j G.c_j + T_f (G.bg - gA)) / (1 - a_i).
+        G = g_img.index_select(0, pix)  # [K, 3]
+        col = colors.index_select(0, gid)  # [K, 3]
+        gc = (G * col).sum(1)
+        q = (w * gc).to(torch.float64)
+        incl = torch.cumsum(q, 0)
+        last = incl.index_select(0, (starts + counts - 1).clamp_min(0))  # running sum at each pixel's end
+        suffix = last.index_select(0, pix) - incl  # sum over the later pairs of the same pixel
+        pixel_term = t_final * ((g_img @ background) - g_acc)  # [n_pix]
+        tail = suffix.to(w.dtype) + pixel_term.index_select(0, pix)
+        g_alpha = gc * trans - tail / (1.0 - alpha)
+        # alpha = min(0.999, o exp(-sigma)): no gradient through the clamp (as gsplat).
+        g_alpha = torch.where(alpha < ALPHA_MAX, g_alpha, torch.zeros_like(g_alpha))
+        op = opacities.index_select(0, gid)
+        m = means2d.index_select(0, gid)
+        con = conics.index_select(0, gid)
+        cx, cy = _pixel_centres(width, height, m.dtype)
+        dx = cx.index_select(0, pix) - m[:, 0]
+        dy = cy.index_select(0, pix) - m[:, 1]
+        g_sigma = -g_alpha * alpha  # sigma = 0.5 (a dx^2 + c dy^2) + b dx dy with d = pixel - mean
+        a, b, c = con.unbind(1)
+        columns = (
+            -(a * dx + b * dy) * g_sigma,  # mean x
+            -(b * dx + c * dy) * g_sigma,  # mean y
+            0.5 * dx * dx * g_sigma,  # conic a
+            dx * dy * g_sigma,  # conic b
+            0.5 * dy * dy * g_sigma,  # conic c
+            g_alpha * alpha / op.clamp_min(1e-12),  # opacity: d alpha / d o = exp(-sigma)
+            w * G[:, 0],  # colour
+            w * G[:, 1],
+            w * G[:, 2],
+        )
+        rows = torch.zeros(9, n, dtype=g_sigma.dtype)
+        for k, column in enumerate(columns):  # nine 1-D scatters beat one [K, 9] scatter on CPU
+            rows[k].index_add_(0, gid, column)
+        grads = rows.T
+        return (grads[:, 0:2], grads[:, 2:5], rows[5], grads[:, 6:9], g_background,
+                None, None, None, None)  # fmt: skip
+
+
+def _draw_order(radii: Tensor, depths: Tensor) -> Tensor:
+    """Indices of the drawn Gaussians (radii > 0), front to back."""
+    visible = torch.nonzero((radii > 0).all(dim=-1)).squeeze(1)
+    return visible.index_select(0, torch.argsort(depths.index_select(0, visible), stable=True))
+
+
+def composite(
+    means2d: Tensor,
+    conics: Tensor,
+    opacities: Tensor,
+    colors: Tensor,
+    radii: Tensor,
+    depths: Tensor,
+    background: Tensor,
+    width: int,
+    height: int,
+) -> tuple[Tensor, Tensor]:
+    """Composite projected Gaussians into an image [H, W, 3] and an alpha [H, W] (differentiable, CPU).
+
+    means2d [N, 2] px, conics [N, 3], opacities [N], colors [N, 3], radii [N, 2] (0 = skip), depths [N],
+    background [3].
+    """
+    with torch.no_grad():
+        ids = _draw_order(radii, depths.detach())
+    img, acc = _Composite.apply(means2d, conics, opacities, colors, background, radii, ids, width, height)
+    return img.reshape(height, width, 3), acc.reshape(height, width)
+
+
+@torch.no_grad()
+def composite_chunked(
+    means2d: Tensor,
+    conics: Tensor,
+    opacities: Tensor,
+    colors: Tensor,
+    radii: Tensor,
+    depths: Tensor,
+    background: Tensor,
+    width: int,
+    height: int,
+    pair_budget: int = PAIR_BUDGET,
+) -> tuple[Tensor, Tensor]:
+    """Forward-only :func:`composite` in bounded memory: Gaussians go front to back in chunks of about
+    ``pair_budget`` bounding-box pixels, each pixel's transmittance is carried from chunk to chunk, and finished
+    pixels are dropped. Same image as :func:`composite` up to float rounding."""
+    n_pix = width * height
+    order = _draw_order(radii, depths)
+    r = radii.index_select(0, order).to(torch.int64)
+    box = ((2 * r[:, 0] + 1) * (2 * r[:, 1] + 1)).clamp_max(n_pix)
+    bounds = torch.cumsum(box, 0)
+    img = torch.zeros(n_pix, 3, dtype=colors.dtype)
+    trans = torch.ones(n_pix, dtype=colors.dtype)
+    done = torch.zeros(n_pix, dtype=torch.bool)
+    start = 0
+    while start < len(order):
+        limit = (int(bounds[start - 1]) if start else 0) + pair_budget
+        stop = max(start + 1, int(torch.searchsorted(bounds, limit, right=True)))
+        ids = order[start:stop]
+        start = stop
+        gid, pix, alpha, _ = _pixel_pairs(means2d, conics, opacities, radii, ids, width, height)
+        live = torch.nonzero((alpha > 0) & ~done.index_select(0, pix)).squeeze(1)
+        if len(live) == 0:
+            continue
+        srt = _sort_pairs(gid.index_select(0, live), pix.index_select(0, live), alpha.index_select(0, live), n_pix)
+        _, keep, w = _transmittance(srt, trans)
+        sums = _pixel_sums(torch.cat([w[:, None], w[:, None] * colors.index_select(0, srt.gid)], dim=1), srt)
+        img += sums[:, 1:]
+        # T after this chunk = T before its first dropped pair; a pixel with a dropped pair is finished.
+        trans = (trans - sums[:, 0]).clamp_min(0.0)
+        done[srt.pix[~keep]] = True
+        if bool(done.all()):
+            break
+    img = img + trans[:, None] * background[None, :]
+    return img.reshape(height, width, 3), (1.0 - trans).reshape(height, width)
+
+
+# ----------------------------------------------------------------------------------------------- entry point
+
+
+def rasterize(
+    means: Tensor,  # [N, 3] world
+    quats: Tensor,  # [N, 4] wxyz
+    scales: Tensor,  # [N, 3] standard deviations (activated), world units
+    opacities: Tensor,  # [N] (activated) in (0, 1)
+    sh: Tensor,  # [N, K, 3] SH coefficients, K >= (sh_degree + 1)^2
+    sh_degree: int,
+    viewmat: Tensor,  # [4, 4] world-to-camera, OpenCV
+    K: Tensor,  # [3, 3] pixels
+    width: int,
+    height: int,
+    background: Tensor,  # [3] RGB 0..1
+    *,
+    backend: Backend = "torch",
+    eps2d: float = 0.3,
+    near_plane: float = 0.01,
+) -> RenderOutput:
+    """Render one view. ``backend="torch"`` runs anywhere (our rasterizer; differentiable when inputs require
+    grad, chunked forward-only otherwise); ``backend="gsplat"`` calls ``gsplat.rasterization`` on CUDA tensors.
+    """
+    if width <= 0 or height <= 0:
+        raise InputError(f"Image size must be positive, got {width}x{height}.")
+    if backend == "gsplat":
+        return _rasterize_gsplat(
+            means, quats, scales, opacities, sh, sh_degree, viewmat, K, width, height, background, eps2d, near_plane
+        )
+    if backend != "torch":
+        raise InputError(f"Unknown rasterizer backend {backend!r}.", "Use 'torch' or 'gsplat'.")
+    if means.device.type != "cpu":
+        raise InputError("The torch rasterizer runs on CPU tensors.", "Use backend='gsplat' on CUDA.")
+    means2d, conics, depths, radii = project(
+        means, quats, scales, opacities, viewmat, K, width, height, eps2d=eps2d, near_plane=near_plane
+    )
+    cam_pos = -viewmat[:3, :3].T @ viewmat[:3, 3]
+    colors = sh_to_rgb(sh, sh_degree, means - cam_pos)
+    needs_grad = torch.is_grad_enabled() and any(
+        t.requires_grad for t in (means, quats, scales, opacities, sh, background)
+    )
+    if needs_grad:
+        image, alpha = composite(means2d, conics, opacities, colors, radii, depths, background, width, height)
+    else:
+        image, alpha = composite_chunked(
+            means2d.detach(), conics.detach(), opacities.detach(), colors.detach(), radii, depths.detach(),
+            background.detach(), width, height,
+        )  # fmt: skip
+    return RenderOutput(image=image, alpha=alpha, means2d=means2d, radii=radii, depths=depths)
+
+
+def cuda_available() -> bool:
+    return torch.cuda.is_available()
+
+
+def _rasterize_gsplat(
+    means, quats, scales, opacities, sh, sh_degree, viewmat, K, width, height, background, eps2d, near_plane
+) -> RenderOutput:
+    if not torch.cuda.is_available():
+        raise DependencyError(
+            "The gsplat rasterizer needs a CUDA GPU and none is available.", "Train with device='cpu'."
+        )
+    try:
+        from gsplat import rasterization
+    except ImportError as exc:  # pragma: no cover - gsplat is a declared dependency
+        raise DependencyError("gsplat is not installed.", "pip install gsplat") from exc
+    if means.device.type != "cuda":
+        raise InputError("The gsplat rasterizer needs CUDA tensors.", "Move the model to 'cuda' first.")
+    colors, alphas, info = rasterization(
+        means,
+        quats,
+        scales,
+        opacities,
+        sh,
+        viewmat[None],
+        K[None],
+        width,
+        height,
+        near_plane=near_plane,
+        eps2d=eps2d,
+        sh_degree=sh_degree,
+        packed=False,
+        backgrounds=background[None],
+    )
+    return RenderOutput(
+        image=colors[0],
+        alpha=alphas[0, ..., 0],
+        means2d=info["means2d"],
+        radii=info["radii"][0],
+        depths=info["depths"][0],
+    )
+
+
+def tensor_size_ok(width: int, height: int) -> None:
+    """Raise if an image of ``width`` x ``height`` cannot be rendered (guards absurd sizes)."""
+    if width < 1 or height < 1 or width * height > 64_000_000:
+        raise InputError(f"Cannot render {width}x{height} pixels.", "Use 1..8000 pixels per side.")
+
+
+# ----------------------------------------------------------------------------------------------- conveniences
+
+
+def render_gaussians(
+    gaussians,
+    K,
+    world_to_cam,
+    width: int,
+    height: int,
+    background=(1.0, 1.0, 1.0),
+    *,
+    sh_degree: int | None = None,
+    backend: Backend | None = None,
+) -> RenderOutput:
+    """Render a :class:`~studio.splat.gaussians.Gaussians` model from a camera (K [3, 3] px, world_to_cam
+    [4, 4] OpenCV; numpy or torch). The backend defaults to gsplat for CUDA models, ours otherwise."""
+    device = gaussians.device
+    if backend is None:
+        backend = "gsplat" if device.type == "cuda" else "torch"
+    degree = gaussians.sh_degree if sh_degree is None else min(sh_degree, gaussians.sh_degree)
+    n_coeffs = (degree + 1) ** 2
+    K_t = torch.as_tensor(K, dtype=torch.float32, device=device)
+    view_t = torch.as_tensor(world_to_cam, dtype=torch.float32, device=device)
+    bg = torch.as_tensor(background, dtype=torch.float32, device=device)
+    tensor_size_ok(width, height)
+    return rasterize(
+        gaussians.means,
+        gaussians.quats,
+        gaussians.scales,
+        gaussians.opacities,
+        gaussians.sh[:, :n_coeffs],
+        degree,
+        view_t,
+        K_t,
+        int(width),
+        int(height),
+        bg,
+        backend=backend,
+    )
+
+
+def to_uint8(image: Tensor):
+    """[H, W, 3] float 0..1 tensor -> numpy uint8 (rounded, clamped)."""
+    return (image.detach().clamp(0, 1) * 255.0 + 0.5).to(torch.uint8).cpu().numpy()
+
+
+def render_view(
+    gaussians,
+    K,
+    world_to_cam,
+    width: int,
+    height: int,
+    background=(1.0, 1.0, 1.0),
+):
+    """Render ``gaussians`` as an [H, W, 3] uint8 RGB numpy image (no gradients)."""
+    with torch.no_grad():
+        out = render_gaussians(gaussians, K, world_to_cam, width, height, background)
+    return to_uint8(out.image)
