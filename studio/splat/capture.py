@@ -263,8 +263,8 @@ def build_report(
         warnings.append(f"{len(duplicates)} near-duplicate image(s) add no new viewpoint: {pairs}.")
     if blurry:
         warnings.append(
-            f"{len(blurry)} blurry image(s) (sharpness under {t.blurry_abs:.0f}, median {median_blur:.0f}, or under"
-            f" {t.blurry_rel:.0%} of the set's contrast-relative median): {', '.join(blurry[:8])}."
+            f"{len(blurry)} blurry image(s): {', '.join(blurry[:8])} (sharpness under {t.blurry_abs:.0f}, or under"
+            f" {t.blurry_rel:.0%} of the set's contrast-normalised median; the set's median is {median_blur:.0f})."
         )
     if dark:
         warnings.append(f"{len(dark)} too dark: {', '.join(dark[:8])}.")
