@@ -100,8 +100,15 @@ def ply_bytes(g: Gaussians) -> bytes:
     a = _arrays(g)
     n = g.n
     rest = a["sh"][:, 1:, :].transpose(0, 2, 1).reshape(n, -1)  # channel-major, as Inria
-    columns = [a["means"], np.zeros((n, 3), np.float32), a["sh"][:, 0, :], rest, a["opacity_logits"][:, None],
-               a["log_scales"], a["quats"]]  # fmt: skip
+    columns = [
+        a["means"],
+        np.zeros((n, 3), np.float32),
+        a["sh"][:, 0, :],
+        rest,
+        a["opacity_logits"][:, None],
+        a["log_scales"],
+        a["quats"],
+    ]
     table = np.ascontiguousarray(np.concatenate(columns, axis=1), dtype="<f4")
     names = ply_properties(g.sh_degree)
     assert table.shape[1] == len(names)
@@ -131,8 +138,22 @@ def read_ply(path: str | os.PathLike[str]) -> Gaussians:
         raise InputError(f"{path.name} has no vertex element.", "Expected a 3D Gaussian splat PLY.")
     v = ply["vertex"].data
     names = set(v.dtype.names or ())
-    required = ["x", "y", "z", "f_dc_0", "f_dc_1", "f_dc_2", "opacity", "scale_0", "scale_1", "scale_2",
-                "rot_0", "rot_1", "rot_2", "rot_3"]  # fmt: skip
+    required = [
+        "x",
+        "y",
+        "z",
+        "f_dc_0",
+        "f_dc_1",
+        "f_dc_2",
+        "opacity",
+        "scale_0",
+        "scale_1",
+        "scale_2",
+        "rot_0",
+        "rot_1",
+        "rot_2",
+        "rot_3",
+    ]
     missing = [r for r in required if r not in names]
     if missing:
         raise InputError(
@@ -284,7 +305,9 @@ def read_spz(path: str | os.PathLike[str]) -> Gaussians:
     k = num_sh_coeffs(degree) - 1
     sizes = [n * 9, n, n * 3, n * 3, n * 3, n * k * 3]
     if len(raw) != 16 + sum(sizes):
-        raise InputError(f"{path.name} is truncated or damaged ({len(raw) - 16} data bytes for {n} Gaussians).")
+        raise InputError(
+            f"{path.name} is truncated or damaged ({len(raw) - 16} data bytes for {n} Gaussians)."
+        )
     parts, offset = [], 16
     for size in sizes:
         parts.append(np.frombuffer(raw, dtype=np.uint8, count=size, offset=offset))

@@ -178,13 +178,17 @@ def load_model(path: str | os.PathLike[str], device: str | torch.device = "cpu")
     except SafetensorError as exc:
         raise ModelError(f"{path.name} is not a readable safetensors file ({exc}).") from exc
     except KeyError as exc:
-        raise ModelError(f"{path.name} lacks the tensor {exc}.", "The file is damaged or from elsewhere.") from exc
+        raise ModelError(
+            f"{path.name} lacks the tensor {exc}.", "The file is damaged or from elsewhere."
+        ) from exc
     try:
         meta = json.loads(metadata.get("meta", "{}"))
         degree = int(metadata["sh_degree"])
     except (ValueError, KeyError) as exc:
         raise ModelError(f"{path.name} has malformed metadata ({exc}).") from exc
-    return Gaussians(**{k: v.to(device, torch.float32) for k, v in tensors.items()}, sh_degree=degree, meta=meta)
+    return Gaussians(
+        **{k: v.to(device, torch.float32) for k, v in tensors.items()}, sh_degree=degree, meta=meta
+    )
 
 
 # ------------------------------------------------------------------------------------------ initialisation

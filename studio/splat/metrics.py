@@ -22,7 +22,7 @@ SSIM_SIGMA = 1.5
 def _as_float_image(image: Tensor | np.ndarray) -> Tensor:
     """[H, W, 3] float32 in 0..1 from a uint8 array or a float tensor."""
     if isinstance(image, np.ndarray):
-        t = torch.from_numpy(np.ascontiguousarray(image))
+        t = torch.from_numpy(np.array(image, copy=True))
         return t.to(torch.float32) / 255.0 if image.dtype == np.uint8 else t.to(torch.float32)
     return image.to(torch.float32) if image.dtype != torch.uint8 else image.to(torch.float32) / 255.0
 
@@ -51,8 +51,10 @@ def _band(n: int, dtype: torch.dtype, device: torch.device) -> Tensor:
 def ssim_map(image: Tensor, reference: Tensor) -> Tensor:
     """SSIM per valid window position, [C, H - 10, W - 10], for [H, W, C] float images (differentiable)."""
     if image.shape != reference.shape or image.ndim != 3:
-        raise InputError(f"SSIM needs two [H, W, C] images of one shape, got {tuple(image.shape)}, "
-                         f"{tuple(reference.shape)}.")  # fmt: skip
+        raise InputError(
+            f"SSIM needs two [H, W, C] images of one shape, got {tuple(image.shape)}, "
+            f"{tuple(reference.shape)}."
+        )
     h, w, c = image.shape
     if min(h, w) < SSIM_WINDOW:
         raise InputError(f"SSIM needs images of at least {SSIM_WINDOW}x{SSIM_WINDOW} pixels, got {w}x{h}.")

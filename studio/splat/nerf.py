@@ -35,7 +35,8 @@ def find_manifest(path: str | os.PathLike[str]) -> Path:
             if (path / name).is_file():
                 return path / name
         raise InputError(
-            f"The folder {path} has no {' or '.join(MANIFEST_NAMES)}.", "Point to a NeRF-style capture folder."
+            f"The folder {path} has no {' or '.join(MANIFEST_NAMES)}.",
+            "Point to a NeRF-style capture folder.",
         )
     if not path.is_file():
         raise InputError(f"The transforms file {path} does not exist.", "Check the path.")
@@ -50,7 +51,9 @@ def _number(value: Any, what: str, manifest: Path) -> float:
 
 def _image_path(folder: Path, raw: Any, manifest: Path, index: int) -> Path:
     if not isinstance(raw, str) or not raw.strip():
-        raise InputError(f"{manifest.name}: frame {index} has no file_path.", "Give each frame a file_path string.")
+        raise InputError(
+            f"{manifest.name}: frame {index} has no file_path.", "Give each frame a file_path string."
+        )
     target = resolve_inside(folder, raw, what=f"image path of frame {index}")
     if target.is_file():
         return target
@@ -59,7 +62,9 @@ def _image_path(folder: Path, raw: Any, manifest: Path, index: int) -> Path:
             candidate = resolve_inside(folder, raw + suffix, what=f"image path of frame {index}")
             if candidate.is_file():
                 return candidate
-    raise InputError(f"{manifest.name}: the image {raw!r} of frame {index} does not exist.", "Check file_path.")
+    raise InputError(
+        f"{manifest.name}: the image {raw!r} of frame {index} does not exist.", "Check file_path."
+    )
 
 
 def _pose(raw: Any, manifest: Path, index: int) -> np.ndarray:
@@ -139,9 +144,13 @@ def load_nerf_transforms(
     try:
         data = json.loads(manifest.read_text(encoding="utf-8"))
     except (OSError, UnicodeDecodeError, json.JSONDecodeError) as exc:
-        raise InputError(f"{manifest.name} is not valid JSON ({exc}).", "Fix or regenerate the file.") from exc
+        raise InputError(
+            f"{manifest.name} is not valid JSON ({exc}).", "Fix or regenerate the file."
+        ) from exc
     if not isinstance(data, dict) or not isinstance(data.get("frames"), list) or not data["frames"]:
-        raise InputError(f"{manifest.name} has no frames.", "Expected an object with a non-empty 'frames' list.")
+        raise InputError(
+            f"{manifest.name} has no frames.", "Expected an object with a non-empty 'frames' list."
+        )
     if long_edge is not None and long_edge < 8:
         raise InputError(f"long_edge must be at least 8 pixels, got {long_edge}.")
     bg = tuple(float(c) for c in background)
@@ -197,7 +206,9 @@ def _intrinsics(data: dict[str, Any], width: int, height: int, manifest: Path) -
             raise InputError(f"{manifest.name}: camera_angle_x must be in (0, pi) radians, got {angle}.")
         fx = 0.5 * width / math.tan(0.5 * angle)
     else:
-        raise InputError(f"{manifest.name} gives no focal length.", "Add camera_angle_x (radians) or fl_x (pixels).")
+        raise InputError(
+            f"{manifest.name} gives no focal length.", "Add camera_angle_x (radians) or fl_x (pixels)."
+        )
     if "fl_y" in data:
         fy = _number(data["fl_y"], "fl_y", manifest) * sy
     elif "camera_angle_y" in data:

@@ -58,7 +58,9 @@ class RenderOutput:
 
     image: Tensor  # [H, W, 3] float32 RGB, background included, not clamped (roughly 0..1)
     alpha: Tensor  # [H, W] float32 accumulated opacity in [0, 1]
-    means2d: Tensor  # [N, 2] ([1, N, 2] from gsplat) projected centres, px; retain_grad() it for densification
+    means2d: (
+        Tensor  # [N, 2] ([1, N, 2] from gsplat) projected centres, px; retain_grad() it for densification
+    )
     radii: Tensor  # [N, 2] int32 bounding-box half sizes in pixels; 0 = not drawn in this view
     depths: Tensor  # [N] float32 camera-space depth (z), world units
 
@@ -70,10 +72,16 @@ def quat_to_rotmat(quats: Tensor) -> Tensor:
     """Rotation matrices [..., 3, 3] from quaternions [..., 4] (w, x, y, z; normalised here)."""
     w, x, y, z = F.normalize(quats, dim=-1).unbind(-1)
     rows = (
-        1 - 2 * (y * y + z * z), 2 * (x * y - w * z), 2 * (x * z + w * y),
-        2 * (x * y + w * z), 1 - 2 * (x * x + z * z), 2 * (y * z - w * x),
-        2 * (x * z - w * y), 2 * (y * z + w * x), 1 - 2 * (x * x + y * y),
-    )  # fmt: skip
+        1 - 2 * (y * y + z * z),
+        2 * (x * y - w * z),
+        2 * (x * z + w * y),
+        2 * (x * y + w * z),
+        1 - 2 * (x * x + z * z),
+        2 * (y * z - w * x),
+        2 * (x * z - w * y),
+        2 * (y * z + w * x),
+        1 - 2 * (x * x + y * y),
+    )
     return torch.stack(rows, dim=-1).reshape(quats.shape[:-1] + (3, 3))
 
 
@@ -213,7 +221,9 @@ def _pixel_pairs(
         return empty, empty, torch.empty(0, dtype=dtype), torch.zeros(n_ids, dtype=torch.int64)
     # --- rows: one entry per (Gaussian, pixel row)
     row_g = torch.repeat_interleave(torch.arange(n_ids), bh)
-    row_y = y0.index_select(0, row_g) + (torch.arange(n_rows) - (torch.cumsum(bh, 0) - bh).index_select(0, row_g))
+    row_y = y0.index_select(0, row_g) + (
+        torch.arange(n_rows) - (torch.cumsum(bh, 0) - bh).index_select(0, row_g)
+    )
     mg = m.index_select(0, row_g)
     cg = con.index_select(0, row_g)
     a, b, c = cg[:, 0], cg[:, 1], cg[:, 2]
@@ -327,8 +337,9 @@ class _Composite(torch.autograd.Function):
         if len(gid) == 0:
             t_final = torch.ones(n_pix, dtype=colors.dtype)
             empty = torch.empty(0, dtype=torch.int64)
-            ctx.save_for_backward(means2d, conics, opacities, colors, background, empty, empty,
-                                  alpha, alpha, alpha, t_final)  # fmt: skip
+            ctx.save_for_backward(
+                means2d, conics, opacities, colors, background, empty, empty, alpha, alpha, alpha, t_final
+            )
             return background[None, :].expand(n_pix, 3).clone(), torch.zeros(n_pix, dtype=colors.dtype)
         srt = _sort_pairs(gid, pix, alpha, n_pix)
         del gid, pix, alpha
@@ -340,10 +351,18 @@ class _Composite(torch.autograd.Function):
         img = rgb + t_final[:, None] * background[None, :]
         live = torch.nonzero(keep & (srt.alpha > 0)).squeeze(1)
         ctx.save_for_backward(
-            means2d, conics, opacities, colors, background,
-            srt.pix.index_select(0, live), srt.gid.index_select(0, live), srt.alpha.index_select(0, live),
-            trans.index_select(0, live), w.index_select(0, live), t_final,
-        )  # fmt: skip
+            means2d,
+            conics,
+            opacities,
+            colors,
+            background,
+            srt.pix.index_select(0, live),
+            srt.gid.index_select(0, live),
+            srt.alpha.index_select(0, live),
+            trans.index_select(0, live),
+            w.index_select(0, live),
+            t_final,
+        )
         return img, acc
 
     @staticmethod
@@ -353,8 +372,17 @@ class _Composite(torch.autograd.Function):
         n = means2d.shape[0]
         g_background = (g_img * t_final[:, None]).sum(0)
         if len(pix) == 0:
-            return (torch.zeros_like(means2d), torch.zeros_like(conics), torch.zeros_like(opacities),
-                    torch.zeros_like(colors), g_background, None, None, None, None)  # fmt: skip
+            return (
+                torch.zeros_like(means2d),
+                torch.zeros_like(conics),
+                torch.zeros_like(opacities),
+                torch.zeros_like(colors),
+                g_background,
+                None,
+                None,
+                None,
+                None,
+            )
         g_img = g_img.contiguous()
         g_acc = g_acc.contiguous()
         n_pix = width * height
@@ -397,8 +425,7 @@ class _Composite(torch.autograd.Function):
         for k, column in enumerate(columns):  # nine 1-D scatters beat one [K, 9] scatter on CPU
             rows[k].index_add_(0, gid, column)
         grads = rows.T
-        return (grads[:, 0:2], grads[:, 2:5], rows[5], grads[:, 6:9], g_background,
-                None, None, None, None)  # fmt: skip
+        return (grads[:, 0:2], grads[:, 2:5], rows[5], grads[:, 6:9], g_background, None, None, None, None)
 
 
 def _draw_order(radii: Tensor, depths: Tensor) -> Tensor:
@@ -463,7 +490,9 @@ def composite_chunked(
         live = torch.nonzero((alpha > 0) & ~done.index_select(0, pix)).squeeze(1)
         if len(live) == 0:
             continue
-        srt = _sort_pairs(gid.index_select(0, live), pix.index_select(0, live), alpha.index_select(0, live), n_pix)
+        srt = _sort_pairs(
+            gid.index_select(0, live), pix.index_select(0, live), alpha.index_select(0, live), n_pix
+        )
         _, keep, w = _transmittance(srt, trans)
         sums = _pixel_sums(torch.cat([w[:, None], w[:, None] * colors.index_select(0, srt.gid)], dim=1), srt)
         img += sums[:, 1:]
@@ -503,7 +532,19 @@ def rasterize(
         raise InputError(f"Image size must be positive, got {width}x{height}.")
     if backend == "gsplat":
         return _rasterize_gsplat(
-            means, quats, scales, opacities, sh, sh_degree, viewmat, K, width, height, background, eps2d, near_plane
+            means,
+            quats,
+            scales,
+            opacities,
+            sh,
+            sh_degree,
+            viewmat,
+            K,
+            width,
+            height,
+            background,
+            eps2d,
+            near_plane,
         )
     if backend != "torch":
         raise InputError(f"Unknown rasterizer backend {backend!r}.", "Use 'torch' or 'gsplat'.")
@@ -521,9 +562,16 @@ def rasterize(
         image, alpha = composite(means2d, conics, opacities, colors, radii, depths, background, width, height)
     else:
         image, alpha = composite_chunked(
-            means2d.detach(), conics.detach(), opacities.detach(), colors.detach(), radii, depths.detach(),
-            background.detach(), width, height,
-        )  # fmt: skip
+            means2d.detach(),
+            conics.detach(),
+            opacities.detach(),
+            colors.detach(),
+            radii,
+            depths.detach(),
+            background.detach(),
+            width,
+            height,
+        )
     return RenderOutput(image=image, alpha=alpha, means2d=means2d, radii=radii, depths=depths)
 
 

@@ -95,9 +95,7 @@ class View:
         mask = None
         if self.mask is not None:
             mask = np.asarray(
-                Image.fromarray(self.mask.astype(np.float32)).resize(
-                    (new_w, new_h), Image.Resampling.BOX
-                ),
+                Image.fromarray(self.mask.astype(np.float32)).resize((new_w, new_h), Image.Resampling.BOX),
                 dtype=np.float32,
             ).clip(0.0, 1.0)
         K = self.K.copy()

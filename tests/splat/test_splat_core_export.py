@@ -29,8 +29,9 @@ def _model(n: int = 200, degree: int = 3, seed: int = 0) -> Gaussians:
         quats=quats / quats.norm(dim=1, keepdim=True),
         log_scales=torch.randn(n, 3, generator=g) * 0.5 - 4.0,
         opacity_logits=torch.randn(n, generator=g) * 2.0,
-        sh=torch.cat([torch.randn(n, 1, 3, generator=g), torch.randn(n, 15, 3, generator=g).clamp(-1, 1) * 0.3],
-                     dim=1)[:, : (degree + 1) ** 2].contiguous(),
+        sh=torch.cat(
+            [torch.randn(n, 1, 3, generator=g), torch.randn(n, 15, 3, generator=g).clamp(-1, 1) * 0.3], dim=1
+        )[:, : (degree + 1) ** 2].contiguous(),
         sh_degree=degree,
         meta={"center": [0.0, 0.0, 0.0]},
     )

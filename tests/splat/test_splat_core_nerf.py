@@ -161,14 +161,42 @@ def test_view_and_scene_contract_rejects_bad_data():
         View("a", image, None, np.zeros((3, 3)), np.eye(4))
     view = View("a", image, None, K, np.eye(4))
     with pytest.raises(InputError, match="same name"):
-        Scene([view, view], np.zeros((0, 3)), np.zeros((0, 3), np.uint8), (1, 1, 1), np.array([0, 0, 1.0]),
-              np.zeros(3), 1.0)  # fmt: skip
+        Scene(
+            [view, view],
+            np.zeros((0, 3)),
+            np.zeros((0, 3), np.uint8),
+            (1, 1, 1),
+            np.array([0, 0, 1.0]),
+            np.zeros(3),
+            1.0,
+        )
     with pytest.raises(InputError, match="colour"):
-        Scene([view], np.zeros((2, 3)), np.zeros((1, 3), np.uint8), (1, 1, 1), np.array([0, 0, 1.0]),
-              np.zeros(3), 1.0)  # fmt: skip
+        Scene(
+            [view],
+            np.zeros((2, 3)),
+            np.zeros((1, 3), np.uint8),
+            (1, 1, 1),
+            np.array([0, 0, 1.0]),
+            np.zeros(3),
+            1.0,
+        )
     with pytest.raises(InputError, match="background"):
-        Scene([view], np.zeros((0, 3)), np.zeros((0, 3), np.uint8), (2, 1, 1), np.array([0, 0, 1.0]),
-              np.zeros(3), 1.0)  # fmt: skip
-    scene = Scene([view], np.zeros((0, 3)), np.zeros((0, 3), np.uint8), (1, 1, 1), np.array([0, 0, 2.0]),
-                  np.zeros(3), 1.0)  # fmt: skip
+        Scene(
+            [view],
+            np.zeros((0, 3)),
+            np.zeros((0, 3), np.uint8),
+            (2, 1, 1),
+            np.array([0, 0, 1.0]),
+            np.zeros(3),
+            1.0,
+        )
+    scene = Scene(
+        [view],
+        np.zeros((0, 3)),
+        np.zeros((0, 3), np.uint8),
+        (1, 1, 1),
+        np.array([0, 0, 2.0]),
+        np.zeros(3),
+        1.0,
+    )
     assert np.allclose(scene.up, [0, 0, 1])

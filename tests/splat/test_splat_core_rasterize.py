@@ -14,6 +14,15 @@ from studio.splat import rasterize as R
 from studio.splat.gaussians import Gaussians
 
 
+@pytest.fixture(autouse=True)
+def _one_thread():
+    """Small workloads: intra-op threads only add synchronisation (badly so on a busy machine)."""
+    before = torch.get_num_threads()
+    torch.set_num_threads(1)
+    yield
+    torch.set_num_threads(before)
+
+
 def _scene(n: int = 24, seed: int = 0, dtype=torch.float64, opacity=(0.05, 0.95)):
     g = torch.Generator().manual_seed(seed)
     means = torch.randn(n, 3, generator=g, dtype=dtype) * 0.4
@@ -23,7 +32,9 @@ def _scene(n: int = 24, seed: int = 0, dtype=torch.float64, opacity=(0.05, 0.95)
     opac = torch.rand(n, generator=g, dtype=dtype) * (hi - lo) + lo
     sh = torch.randn(n, 16, 3, generator=g, dtype=dtype) * 0.3
     view = torch.eye(4, dtype=dtype)
-    view[:3, :3] = torch.tensor([[1.0, 0, 0], [0, math.cos(0.3), -math.sin(0.3)], [0, math.sin(0.3), math.cos(0.3)]])
+    view[:3, :3] = torch.tensor(
+        [[1.0, 0, 0], [0, math.cos(0.3), -math.sin(0.3)], [0, math.sin(0.3), math.cos(0.3)]]
+    )
     view[2, 3] = 3.0
     K = torch.tensor([[40.0, 0, 16.5], [0, 38.0, 11.0], [0, 0, 1]], dtype=dtype)
     return means, quats, scales, opac, sh, view, K
@@ -119,8 +130,19 @@ def test_gradients_of_float32_training_path_agree_with_float64():
     grads = {}
     for dtype in (torch.float64, torch.float32):
         ps = [t.to(dtype).clone().requires_grad_() for t in (means, scales, opac, sh)]
-        out = R.rasterize(ps[0], quats.to(dtype), ps[1], ps[2], ps[3], 3, view.to(dtype), K.to(dtype), 32, 24,
-                          torch.ones(3, dtype=dtype))  # fmt: skip
+        out = R.rasterize(
+            ps[0],
+            quats.to(dtype),
+            ps[1],
+            ps[2],
+            ps[3],
+            3,
+            view.to(dtype),
+            K.to(dtype),
+            32,
+            24,
+            torch.ones(3, dtype=dtype),
+        )
         ((out.image - target.to(dtype)) ** 2).mean().backward()
         grads[dtype] = [p.grad.double() for p in ps]
     for g64, g32 in zip(grads[torch.float64], grads[torch.float32]):
@@ -132,7 +154,9 @@ def test_projection_and_sh_match_gsplat_torch_reference():
     means, quats, scales, opac, sh, view, K = _scene(n=50, seed=2)
     W, H = 40, 30
     covars, _ = torch_impl._quat_scale_to_covar_preci(quats, scales, compute_preci=False)
-    _, m2_ref, depth_ref, con_ref, _ = torch_impl._fully_fused_projection(means, covars, view[None], K[None], W, H)
+    _, m2_ref, depth_ref, con_ref, _ = torch_impl._fully_fused_projection(
+        means, covars, view[None], K[None], W, H
+    )
     m2, con, dep, _rad = R.project(means, quats, scales, opac, view, K, W, H)
     assert torch.allclose(m2, m2_ref[0], atol=1e-9)
     assert torch.allclose(con, con_ref[0], atol=1e-9)
@@ -140,8 +164,10 @@ def test_projection_and_sh_match_gsplat_torch_reference():
     dirs = torch.randn(50, 3, dtype=torch.float64)
     for degree in range(4):
         ref = torch_impl._spherical_harmonics(degree, dirs, sh)
-        ours = (R.sh_basis(degree, torch.nn.functional.normalize(dirs, dim=-1))[..., None]
-                * sh[:, : (degree + 1) ** 2]).sum(-2)  # fmt: skip
+        ours = (
+            R.sh_basis(degree, torch.nn.functional.normalize(dirs, dim=-1))[..., None]
+            * sh[:, : (degree + 1) ** 2]
+        ).sum(-2)
         assert torch.allclose(ours, ref, atol=1e-12)
 
 
@@ -180,8 +206,20 @@ def test_render_view_and_errors():
     with pytest.raises(InputError):
         R.render_view(g, K, w2c, 0, 24)
     with pytest.raises(InputError):
-        R.rasterize(g.means, g.quats, g.scales, g.opacities, g.sh, 0, torch.eye(4), torch.eye(3), 4, 4,
-                    torch.ones(3), backend="vulkan")  # type: ignore[arg-type]  # fmt: skip
+        R.rasterize(
+            g.means,
+            g.quats,
+            g.scales,
+            g.opacities,
+            g.sh,
+            0,
+            torch.eye(4),
+            torch.eye(3),
+            4,
+            4,
+            torch.ones(3),
+            backend="vulkan",
+        )  # type: ignore[arg-type]
 
 
 @pytest.mark.skipif(torch.cuda.is_available(), reason="checks the no-CUDA error path")
@@ -201,8 +239,9 @@ def test_torch_and_gsplat_rasterizers_agree_on_images_and_gradients():
     results = {}
     for backend, device in (("torch", "cpu"), ("gsplat", "cuda")):
         ps = [t.to(device).clone().requires_grad_() for t in (means, quats, scales, opac, sh)]
-        out = R.rasterize(*ps, 3, view.to(device), K.to(device), W, H, torch.ones(3, device=device),
-                          backend=backend)  # fmt: skip
+        out = R.rasterize(
+            *ps, 3, view.to(device), K.to(device), W, H, torch.ones(3, device=device), backend=backend
+        )
         loss = ((out.image - target.to(device)) ** 2).mean()
         loss.backward()
         results[backend] = (out.image.detach().cpu(), [p.grad.detach().cpu() for p in ps])

@@ -1,0 +1,201 @@
+"""Product spin: orbit camera maths, and the MP4 itself probed with ffmpeg (codec, pixel format, size, frame
+count, duration) and compared with direct renders."""
+
+from __future__ import annotations
+
+import math
+import re
+import subprocess
+import threading
+
+import imageio_ffmpeg
+import numpy as np
+import pytest
+import torch
+
+from studio.errors import Cancelled, InputError
+from studio.splat.gaussians import Gaussians, rgb_to_sh0
+from studio.splat.metrics import psnr
+from studio.splat.rasterize import render_view
+from studio.splat.spin import look_at, object_bounds, orbit_cameras, render_orbit
+
+
+@pytest.fixture(autouse=True)
+def _one_thread():
+    before = torch.get_num_threads()
+    torch.set_num_threads(1)
+    yield
+    torch.set_num_threads(before)
+
+
+def _product() -> Gaussians:
+    """A red body and a blue cap along +z: asymmetric, so a wrong up axis or orbit would show."""
+    means = torch.tensor([[0.0, 0.0, 0.0], [0.0, 0.0, 0.45], [0.35, 0.0, 0.0]])
+    colors = torch.tensor([[0.9, 0.1, 0.1], [0.1, 0.2, 0.9], [0.1, 0.8, 0.2]])
+    sh = rgb_to_sh0(colors)[:, None, :]
+    return Gaussians(
+        means=means,
+        quats=torch.tensor([[1.0, 0, 0, 0]] * 3),
+        log_scales=torch.log(torch.tensor([[0.25, 0.25, 0.3], [0.15, 0.15, 0.1], [0.1, 0.1, 0.1]])),
+        opacity_logits=torch.full((3,), 4.0),
+        sh=sh,
+        sh_degree=0,
+        meta={"center": [0.0, 0.0, 0.1], "up": [0.0, 0.0, 1.0], "front": [0.0, -1.0, 0.0], "radius": 1.0},
+    )
+
+
+def test_look_at_is_an_opencv_camera():
+    w2c = look_at(np.array([0.0, -4.0, 0.0]), np.zeros(3), np.array([0.0, 0.0, 1.0]))
+    assert np.allclose(w2c[:3, :3] @ w2c[:3, :3].T, np.eye(3)) and np.linalg.det(w2c[:3, :3]) > 0
+    cam = lambda p: w2c[:3, :3] @ p + w2c[:3, 3]
+    assert np.allclose(cam(np.zeros(3)), [0, 0, 4])  # target straight ahead (+z)
+    assert cam(np.array([0, 0, 1.0]))[1] < 0  # world up is image up (-y)
+    assert cam(np.array([1.0, 0, 0]))[0] > 0  # world +x is to the right from -y
+    with pytest.raises(InputError):
+        look_at(np.array([0, 0, 5.0]), np.zeros(3), np.array([0, 0, 1.0]))
+
+
+def test_orbit_cameras_circle_the_object():
+    center = np.array([0.5, -0.2, 1.0])
+    cams = orbit_cameras(
+        center,
+        [0, 0, 2.0],
+        [0, -1.0, 0],
+        0.8,
+        n_frames=12,
+        width=64,
+        height=48,
+        elevation_deg=20.0,
+        fov_deg=30.0,
+    )
+    assert len(cams) == 12
+    positions, heights = [], []
+    for K, w2c in cams:
+        c = w2c[:3, :3] @ center + w2c[:3, 3]
+        uv = K @ c
+        assert np.allclose(uv[:2] / uv[2], [32, 24])  # the centre is in the middle of every frame
+        pos = -w2c[:3, :3].T @ w2c[:3, 3]
+        positions.append(pos)
+        heights.append(pos[2] - center[2])
+    dist = np.linalg.norm(np.array(positions) - center, axis=1)
+    assert np.allclose(dist, dist[0])
+    assert dist[0] == pytest.approx(1.15 * 0.8 / math.sin(math.radians(15)))
+    assert np.allclose(np.degrees(np.arcsin(np.array(heights) / dist)), 20.0)
+    first = positions[0] - center
+    assert first[1] < 0 and abs(first[0]) < 1e-9  # starts on the front side (-y)
+    step = np.degrees(
+        np.arccos(
+            np.clip(
+                np.dot(positions[0][:2] - center[:2], positions[1][:2] - center[:2])
+                / np.linalg.norm(positions[0][:2] - center[:2]) ** 2,
+                -1,
+                1,
+            )
+        )
+    )
+    assert step == pytest.approx(30.0)  # 12 frames over one full turn, no repeated frame
+
+
+def _probe(path) -> str:
+    proc = subprocess.run(
+        [imageio_ffmpeg.get_ffmpeg_exe(), "-hide_banner", "-i", str(path)],
+        check=False,
+        capture_output=True,
+        text=True,
+    )
+    return proc.stderr
+
+
+def _decode(path, width: int, height: int) -> np.ndarray:
+    proc = subprocess.run(
+        [
+            imageio_ffmpeg.get_ffmpeg_exe(),
+            "-v",
+            "error",
+            "-i",
+            str(path),
+            "-f",
+            "rawvideo",
+            "-pix_fmt",
+            "rgb24",
+            "-",
+        ],
+        capture_output=True,
+        check=True,
+    )
+    return np.frombuffer(proc.stdout, np.uint8).reshape(-1, height, width, 3)
+
+
+def test_render_orbit_writes_a_probed_h264_mp4(tmp_path):
+    g = _product()
+    progress: list[float] = []
+    out = render_orbit(
+        g,
+        tmp_path / "spin.mp4",
+        width=64,
+        height=48,
+        seconds=1.0,
+        fps=12,
+        on_progress=lambda f, m: progress.append(f),
+    )
+    info = _probe(out)
+    assert re.search(r"Video: h264 .*yuv420p", info), info
+    assert re.search(r"\b64x48\b", info) and re.search(r"\b12 fps\b", info)
+    duration = re.search(r"Duration: (\d+):(\d+):([\d.]+)", info)
+    assert duration and float(duration.group(3)) == pytest.approx(1.0, abs=0.05)
+    frames = _decode(out, 64, 48)
+    assert len(frames) == 12 and progress[-1] == 1.0 and len(progress) == 12
+    # The first frame is the front view, on the white background.
+    cams = orbit_cameras(
+        [0, 0, 0.1],
+        [0, 0, 1],
+        [0, -1, 0],
+        object_bounds(g, np.array([0, 0, 0.1]))[1],
+        n_frames=12,
+        width=64,
+        height=48,
+        elevation_deg=15.0,
+    )
+    direct = render_view(g, *cams[0], 64, 48, (1.0, 1.0, 1.0))
+    assert psnr(frames[0], direct) > 30.0
+    assert np.all(frames[0][0, 0] > 240)  # background corner stays white
+    # The spin turns: a quarter turn later the frame differs from the first.
+    assert psnr(frames[3], frames[0]) < 25.0
+    assert not [p for p in tmp_path.iterdir() if ".part" in p.name]
+
+
+def test_spin_from_a_saved_model_and_bad_requests(tmp_path):
+    path = _product().save(tmp_path / "m.safetensors")
+    out = render_orbit(
+        path, tmp_path / "a.mp4", width=32, height=32, seconds=0.5, fps=10, background=(0, 0, 0)
+    )
+    frames = _decode(out, 32, 32)
+    assert len(frames) == 5 and np.all(frames[0][0, 0] < 16)  # black background
+    with pytest.raises(InputError, match="even"):
+        render_orbit(path, tmp_path / "b.mp4", width=33, height=32, seconds=1.0)
+    with pytest.raises(InputError, match="seconds"):
+        render_orbit(path, tmp_path / "b.mp4", width=32, height=32, seconds=0)
+    with pytest.raises(InputError, match=".mp4"):
+        render_orbit(path, tmp_path / "b.gif", width=32, height=32, seconds=1.0)
+    assert not (tmp_path / "b.mp4").exists()
+
+
+def test_cancelled_spin_leaves_no_file(tmp_path):
+    cancel = threading.Event()
+
+    def stop(fraction: float, message: str) -> None:
+        if fraction >= 0.3:
+            cancel.set()
+
+    with pytest.raises(Cancelled):
+        render_orbit(
+            _product(),
+            tmp_path / "spin.mp4",
+            width=32,
+            height=32,
+            seconds=1.0,
+            fps=10,
+            on_progress=stop,
+            cancel=cancel,
+        )
+    assert list(tmp_path.iterdir()) == []

@@ -1,0 +1,227 @@
+"""Training on a small synthetic scene: it must measurably improve held-out PSNR; checkpoints, resume, cancel,
+SH schedule, previews and config checks. Ground truth is rendered from known coloured Gaussians."""
+
+from __future__ import annotations
+
+import math
+import threading
+
+import numpy as np
+import pytest
+import torch
+
+from studio.errors import Cancelled, ConfigError, DependencyError
+from studio.splat.gaussians import Gaussians, load_model, rgb_to_sh0
+from studio.splat.rasterize import render_gaussians, to_uint8
+from studio.splat.scene import Scene, View
+from studio.splat.spin import look_at
+from studio.splat.train import (
+    TrainConfig,
+    evaluate,
+    initial_gaussians,
+    latest_checkpoint,
+    split_views,
+    train,
+)
+
+
+@pytest.fixture(autouse=True)
+def _one_thread():
+    """Small workloads: intra-op threads only add synchronisation (badly so on a busy machine)."""
+    before = torch.get_num_threads()
+    torch.set_num_threads(1)
+    yield
+    torch.set_num_threads(before)
+
+
+SIZE = 40
+
+
+def _truth(n: int = 40, seed: int = 0) -> Gaussians:
+    g = torch.Generator().manual_seed(seed)
+    colors = torch.rand(n, 3, generator=g)
+    sh = torch.zeros(n, 4, 3)
+    sh[:, 0] = rgb_to_sh0(colors)
+    return Gaussians(
+        means=torch.randn(n, 3, generator=g) * 0.35,
+        quats=torch.randn(n, 4, generator=g),
+        log_scales=torch.log(torch.rand(n, 3, generator=g) * 0.12 + 0.05),
+        opacity_logits=torch.full((n,), 2.5),
+        sh=sh,
+        sh_degree=1,
+    )
+
+
+def synthetic_scene(n_views: int = 12, size: int = SIZE) -> Scene:
+    """Views on a ring around a cluster of coloured Gaussians, rendered with our rasterizer (white background,
+    masks from the rendered alpha)."""
+    truth = _truth()
+    focal = 0.5 * size / math.tan(math.radians(25))
+    K = np.array([[focal, 0, size / 2], [0, focal, size / 2], [0, 0, 1.0]])
+    views = []
+    for i in range(n_views):
+        theta = 2 * math.pi * i / n_views
+        elev = math.radians(20 if i % 2 else -10)
+        pos = 3.0 * np.array(
+            [math.cos(elev) * math.cos(theta), math.cos(elev) * math.sin(theta), math.sin(elev)]
+        )
+        w2c = look_at(pos, np.zeros(3), np.array([0.0, 0.0, 1.0]))
+        with torch.no_grad():
+            out = render_gaussians(truth, K, w2c, size, size, (1.0, 1.0, 1.0))
+        views.append(View(f"v{i:02d}", to_uint8(out.image), out.alpha.numpy().astype(np.float32), K, w2c))
+    return Scene(
+        views,
+        np.zeros((0, 3)),
+        np.zeros((0, 3), np.uint8),
+        (1.0, 1.0, 1.0),
+        np.array([0, 0, 1.0]),
+        np.zeros(3),
+        1.0,
+    )
+
+
+@pytest.fixture(scope="module")
+def scene() -> Scene:
+    return synthetic_scene()
+
+
+FAST = {
+    "steps": 40,
+    "holdout_every": 4,
+    "init_points": 300,
+    "sh_degree": 1,
+    "sh_interval": 1000,
+    "refine_start": 10,
+    "refine_every": 10,
+    "checkpoint_every": 10,
+    "progress_every": 1,
+    "preview_every": 0,
+    "reset_every": 0,
+    "grow_grad2d": 1e-5,
+}
+
+
+def test_training_improves_held_out_psnr(scene):
+    config = TrainConfig(
+        steps=200,
+        holdout_every=4,
+        init_points=300,
+        sh_degree=1,
+        sh_interval=100,
+        refine_start=50,
+        refine_every=50,
+        reset_every=0,
+        preview_every=100,
+    )
+    train_views, holdout = split_views(scene.views, 4)
+    assert [v.name for v in holdout] == ["v00", "v04", "v08"]
+    start, kind = initial_gaussians(scene, train_views, config)
+    assert kind == "carved"  # masks exist, no SfM points
+    before = evaluate(start, holdout, scene.background)
+    previews: list[np.ndarray] = []
+    progress: list[float] = []
+    result = train(scene, config, on_progress=lambda f, m: progress.append(f), on_preview=previews.append)
+    assert result.steps == 200 and not result.stopped_early and result.device == "cpu"
+    assert result.holdout_views == ["v00", "v04", "v08"] and len(result.train_views) == 9
+    assert result.psnr is not None and result.ssim is not None
+    assert result.psnr > before.psnr + 4.0, (before.psnr, result.psnr)
+    assert result.ssim > before.ssim + 0.05
+    assert result.gaussians.n > start.n  # densification grew the model
+    assert set(result.per_view) == {"v00", "v04", "v08"}
+    # Metrics and orbit hints are stored with the model.
+    meta = result.gaussians.meta
+    assert meta["metrics"]["psnr"] == pytest.approx(result.psnr)
+    assert meta["train"]["holdout_views"] == result.holdout_views and meta["up"] == [0.0, 0.0, 1.0]
+    # Progress is monotone and ends at 1; previews are uint8 renders of the first held-out view.
+    assert progress == sorted(progress) and progress[-1] == 1.0
+    assert len(previews) == 2 and previews[0].shape == (SIZE, SIZE, 3) and previews[0].dtype == np.uint8
+
+
+def test_checkpoint_resume_matches_an_uninterrupted_run(scene, tmp_path):
+    config = TrainConfig(**FAST)
+    straight = train(scene, config)
+
+    cancel = threading.Event()
+
+    def stop_at_20(fraction: float, message: str) -> None:
+        if message.startswith("step 20/"):
+            cancel.set()
+
+    output = tmp_path / "model.safetensors"
+    with pytest.raises(Cancelled):
+        train(
+            scene,
+            config,
+            on_progress=stop_at_20,
+            cancel=cancel,
+            checkpoint_dir=tmp_path / "ckpt",
+            output=output,
+        )
+    ckpt = latest_checkpoint(tmp_path / "ckpt")
+    assert ckpt is not None and ckpt.name == "step_0000020.safetensors"
+    assert not output.exists()  # a cancelled run leaves no final model
+    assert not [p for p in (tmp_path / "ckpt").iterdir() if ".part" in p.name]
+
+    resumed = train(scene, config, checkpoint_dir=tmp_path / "ckpt", resume=True, output=output)
+    assert resumed.steps == 40
+    a, b = straight.gaussians, resumed.gaussians
+    assert a.n == b.n and a.n != 300  # densification ran (before and after the interruption)
+    for name, t in a.tensors().items():
+        assert torch.allclose(getattr(b, name), t, atol=1e-6), name
+    assert resumed.psnr == pytest.approx(straight.psnr, abs=1e-4)
+    saved = load_model(output)
+    assert saved.n == a.n and saved.meta["metrics"]["psnr"] == pytest.approx(resumed.psnr)
+
+
+def test_resume_refuses_a_different_setup(scene, tmp_path):
+    config = TrainConfig(**{**FAST, "steps": 10})
+    train(scene, config, checkpoint_dir=tmp_path)
+    with pytest.raises(ConfigError, match="seed"):
+        train(scene, TrainConfig(**{**FAST, "steps": 20, "seed": 5}), checkpoint_dir=tmp_path, resume=True)
+    other = Scene(scene.views[:6], scene.points, scene.colors, scene.background, scene.up, scene.center, 1.0)
+    with pytest.raises(ConfigError, match="different views"):
+        train(other, TrainConfig(**{**FAST, "steps": 20}), checkpoint_dir=tmp_path, resume=True)
+
+
+def test_sh_degree_schedule(scene):
+    early = train(scene, TrainConfig(**{**FAST, "steps": 15, "sh_interval": 20, "holdout_every": 0}))
+    assert early.psnr is None
+    assert float(early.gaussians.sh[:, 1:].abs().max()) == 0.0  # only the DC colour is trained before step 20
+    later = train(scene, TrainConfig(**{**FAST, "steps": 30, "sh_interval": 20, "holdout_every": 0}))
+    assert float(later.gaussians.sh[:, 1:].abs().max()) > 0.0
+
+
+def test_max_seconds_stops_early_and_still_evaluates(scene):
+    result = train(scene, TrainConfig(**{**FAST, "steps": 100_000, "max_seconds": 1.0}))
+    assert result.stopped_early and 0 < result.steps < 100_000 and result.psnr is not None
+
+
+def test_config_and_device_errors(scene):
+    with pytest.raises(ConfigError, match="ssim_weight"):
+        TrainConfig(ssim_weight=1.5)
+    with pytest.raises(ConfigError, match="Unknown training settings: stepz"):
+        TrainConfig.from_dict({"stepz": 3})
+    assert TrainConfig.from_dict({"steps": 3}).steps == 3
+    if not torch.cuda.is_available():
+        with pytest.raises(DependencyError, match="CUDA"):
+            train(scene, TrainConfig(steps=1), device="cuda")
+
+
+@pytest.mark.gpu
+@pytest.mark.skipif(not torch.cuda.is_available(), reason="needs CUDA")
+def test_training_on_cuda_improves_held_out_psnr(scene):
+    pytest.importorskip("gsplat")
+    config = TrainConfig(
+        steps=200,
+        holdout_every=4,
+        init_points=300,
+        sh_degree=1,
+        refine_start=50,
+        refine_every=50,
+        reset_every=0,
+    )
+    train_views, holdout = split_views(scene.views, 4)
+    start, _ = initial_gaussians(scene, train_views, config)
+    before = evaluate(start, holdout, scene.background)
+    result = train(scene, config, device="cuda")
+    assert result.device == "cuda" and result.psnr > before.psnr + 4.0
