@@ -94,7 +94,8 @@ def resolve_resources(spec: AdSpec) -> Resources:
             raise InputError(f"The music {spec.music!r} was not found.", "Give an audio file path, 'default' or null.")
     spin_clip = None
     if spec.spin is not None and not Path(spec.spin).is_file():
-        raise InputError(f"The 3D model {spec.spin} for the spin shot does not exist.", "Give a .ply splat model.")
+        raise InputError(f"The 3D spin {spec.spin} does not exist.",
+                         "Give a splat model (.safetensors, .ply, .splat, .spz) or a spin clip (.mp4).")
     return Resources(photos=tuple(Path(p) for p in spec.photos), logo=spec.logo, font=resolve_font(spec.font),
                      music=music, spin_clip=spin_clip)
 
@@ -244,11 +245,18 @@ def _prepare_audio(timeline: Timeline, wav: Path) -> Path | None:
     return wav
 
 
+SPIN_SIZE = 540  # px, square: the orbit is rendered once and scaled into the shot's box
+
+
 def _with_spin(spec: AdSpec, resources: Resources, outdir: Path) -> Resources:
-    """Render the 3D product spin once (square, on the brand background) for the spin shot."""
+    """The 3D product spin shot: a ready spin clip (.mp4, e.g. from the 3D Studio's "use in an ad") is used as it
+    is; a splat model is orbited once on the brand background."""
     from dataclasses import replace
 
     from studio.video.templates import hex_rgb
+
+    if Path(spec.spin).suffix.lower() in (".mp4", ".mov", ".webm"):
+        return replace(resources, spin_clip=Path(spec.spin))
 
     try:
         from studio.splat.spin import render_orbit
@@ -257,5 +265,5 @@ def _with_spin(spec: AdSpec, resources: Resources, outdir: Path) -> Resources:
     cache = Path(tempfile.mkdtemp(prefix="studio-spin-"))
     clip = cache / "spin.mp4"
     bg = tuple(c / 255 for c in hex_rgb(spec.brand.background))
-    render_orbit(Path(spec.spin), clip, width=720, height=720, seconds=3.0, fps=30, background=bg)
+    render_orbit(Path(spec.spin), clip, width=SPIN_SIZE, height=SPIN_SIZE, seconds=3.0, fps=30, background=bg)
     return replace(resources, spin_clip=clip)

@@ -75,7 +75,7 @@ class AdSpec(BaseModel):
     music: str | None = "default"  # "default", a bundled music id, a path, or null for silence
     seed: int = 0
     category: Literal[CATEGORIES] = "general"  # type: ignore[valid-type]
-    spin: Path | None = None  # a splat model (.ply) for a 3D product spin shot
+    spin: Path | None = None  # a 3D product spin shot: a splat model (.safetensors/.ply/.splat/.spz) or a spin .mp4
     compliance: Compliance = Compliance()
 
     @field_validator("selling_points")

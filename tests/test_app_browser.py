@@ -74,6 +74,18 @@ def test_app_binds_to_localhost_only(app_url):
     assert app_url.startswith("http://127.0.0.1:")
 
 
+def test_chinese_renders_with_the_bundled_font(app_url, browser):
+    """The app serves its own CJK font, so Chinese is never tofu, even where the system has no CJK font."""
+    page = browser.new_page()
+    page.goto(app_url)
+    page.locator("#headline textarea, #headline input").first.fill("把山上的霧，泡進杯裡")
+    faces = page.evaluate("""() => document.fonts.load('16px "Studio Noto Sans TC"', '山嵐茶坊')
+                             .then(list => list.map(f => f.status))""")
+    assert faces and all(status == "loaded" for status in faces)
+    assert page.evaluate("""() => document.fonts.check('16px "Studio Noto Sans TC"', '山嵐茶坊')""")
+    page.close()
+
+
 def test_upload_generate_and_play(app_url, browser, tmp_path):
     photos = [str(make_photo(tmp_path / f"p{i}.jpg", seed=i)) for i in range(2)]
     page = browser.new_page(viewport={"width": 1400, "height": 1600})

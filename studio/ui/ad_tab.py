@@ -26,9 +26,16 @@ def history_rows(ctx: AppContext) -> list[list[Any]]:
 
 
 def spin_choices(ctx: AppContext) -> list[tuple[str, str]]:
-    rows = ctx.store.execute("SELECT path FROM models ORDER BY id DESC LIMIT 20").fetchall()
-    return [("none", "")] + [(Path(r["path"]).parent.name + "/" + Path(r["path"]).name, r["path"]) for r in rows
-                             if Path(r["path"]).is_file()]
+    """Spin clips made with the 3D Studio's "use in an ad", then trained models (orbited at render time)."""
+    spins = ctx.store.execute("SELECT path FROM assets WHERE kind = 'spin' ORDER BY id DESC LIMIT 20").fetchall()
+    models = ctx.store.execute("SELECT path FROM models ORDER BY id DESC LIMIT 20").fetchall()
+    choices = [("none", "")]
+    for label, rows in (("spin", spins), ("model", models)):
+        for row in rows:
+            path = Path(row["path"])
+            if path.is_file():
+                choices.append((f"{label}: {path.parent.name}/{path.name}", str(path)))
+    return choices
 
 
 def generate(ctx: AppContext, photos: list[str] | None, logo: str | None, product: str, headline: str,
@@ -127,7 +134,11 @@ def build_ad_tab(ctx: AppContext, sample: dict[str, Any] | None = None) -> None:
                 brand = sample.get("brand", {})
                 primary = gr.ColorPicker(value=brand.get("primary", "#1F5F4A"), label="Brand colour")
                 accent = gr.ColorPicker(value=brand.get("accent", "#E8B04B"), label="Accent colour")
-            spin = gr.Dropdown(spin_choices(ctx), value="", label="3D product spin (from the 3D Studio)")
+            with gr.Row():
+                spin = gr.Dropdown(spin_choices(ctx), value="", label="3D product spin (from the 3D Studio)",
+                                   scale=5)
+                refresh = gr.Button("↻", scale=1, min_width=40)
+            refresh.click(lambda: gr.update(choices=spin_choices(ctx)), outputs=[spin], api_name=False)
             draft = gr.Checkbox(value=False, label="Draft quality (faster encode)", elem_id="draft")
             go = gr.Button("Generate", variant="primary", elem_id="generate")
         with gr.Column(scale=6):

@@ -41,6 +41,20 @@ def sample_form() -> dict[str, Any]:
     return data
 
 
+def font_css() -> str:
+    """Serve the bundled Noto Sans TC to the browser, so Chinese never shows as tofu boxes even on machines
+    without a CJK system font."""
+    from studio.settings import assets_dir
+
+    faces = []
+    for weight, name in ((400, "NotoSansTC-Regular.otf"), (700, "NotoSansTC-Bold.otf")):
+        path = (assets_dir() / "fonts" / name).resolve()
+        faces.append(f'@font-face {{ font-family: "Studio Noto Sans TC"; font-weight: {weight}; '
+                     f'src: url("/gradio_api/file={path}") format("opentype"); font-display: swap; }}')
+    family = '"Studio Noto Sans TC", ui-sans-serif, system-ui, sans-serif'
+    return "\n".join(faces) + f"\nbody, .gradio-container, input, textarea, button, table {{ font-family: {family} !important; }}"
+
+
 def build_app(ctx: AppContext, *, sample: bool = True) -> gr.Blocks:
     from studio.ui.ad_tab import build_ad_tab
 
@@ -67,4 +81,5 @@ def launch(host: str = "127.0.0.1", port: int = 7860, *, sample: bool = True, ho
     demo = build_app(ctx, sample=sample)
     demo.queue(default_concurrency_limit=2)
     demo.launch(server_name=host, server_port=port, max_file_size=MAX_UPLOAD_BYTES, show_error=True,
-                allowed_paths=[str(assets_dir()), str(ctx.outputs)], footer_links=["api", "settings"])
+                allowed_paths=[str(assets_dir()), str(ctx.outputs)], footer_links=["api", "settings"],
+                css=font_css())
