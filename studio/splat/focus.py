@@ -13,7 +13,8 @@ Pure camera maths and image processing, no I/O:
 * ``alpha_mask`` / ``background_mask``: masks from RGBA alpha, or for plain backdrops a weight-free separation
   (border colour model, flood fill from the border, GrabCut refinement); it declines (returns None) when the
   border is not a plain colour. ``composite`` puts a masked image on the training background colour.
-* ``crop_points``: the optional crop box, in normalised coordinates.
+* ``crop_points`` / ``crop_gaussians``: the optional crop box (normalised coordinates) on the initial points
+  and on the trained model.
 """
 
 from __future__ import annotations
@@ -230,6 +231,12 @@ def focus_scene(
         located = transform_scene(located, sim)
     if crop_box is not None:
         points, colors = crop_points(located.points, located.colors, crop_box[0], crop_box[1])
+        if len(located.points) and not len(points):
+            raise InputError(
+                f"The crop box {list(crop_box[0])}..{list(crop_box[1])} contains none of the"
+                f" {len(located.points)} initial points.",
+                "The box is in the normalised frame (object centre at 0, radius 1, up +y); make it larger.",
+            )
         located = replace(located, points=points, colors=colors)
     return located, focus, sim
 
@@ -245,6 +252,24 @@ def crop_points(
         raise InputError(f"The crop box must have max > min on every axis, got min {lo} and max {hi}.")
     inside = np.all((points >= lo) & (points <= hi), axis=1)
     return points[inside], np.asarray(colors).reshape(-1, 3)[inside]
+
+
+def crop_gaussians(gaussians, box_min, box_max):
+    """The Gaussians (``studio.splat.gaussians.Gaussians``) whose centres lie inside the axis-aligned box, in
+    the model's frame; ``InputError`` when none do."""
+    import torch
+
+    means = gaussians.means
+    lo = torch.as_tensor(box_min, dtype=means.dtype, device=means.device)
+    hi = torch.as_tensor(box_max, dtype=means.dtype, device=means.device)
+    keep = ((means >= lo) & (means <= hi)).all(dim=1)
+    if not bool(keep.any()):
+        raise InputError(
+            f"The crop box {list(map(float, box_min))}..{list(map(float, box_max))} contains none of the"
+            f" {gaussians.n} Gaussians.",
+            "The box is in the normalised frame (object centre at 0, radius 1, up +y); make it larger.",
+        )
+    return replace(gaussians, **{name: tensor[keep] for name, tensor in gaussians.tensors().items()})
 
 
 # -- masks -----------------------------------------------------------------------------------------------------

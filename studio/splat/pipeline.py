@@ -416,15 +416,18 @@ def _run(
         from studio.splat.export import export
 
         gaussians = trained.gaussians
-        meta_extra = {
+        if crop is not None:  # densification may have grown Gaussians outside the box: drop them too
+            from studio.splat.focus import crop_gaussians
+
+            gaussians = crop_gaussians(gaussians, crop[0], crop[1])
+        gaussians = gaussians.with_meta(reconstruct={
             "source": _input_label(input_path),
             "input_kind": source.kind,
             "normalisation": sim.to_json() if sim is not None else None,
             "up_method": focus.up_method,
             "center_method": focus.center_method,
-        }
-        if hasattr(gaussians, "with_meta"):
-            gaussians = gaussians.with_meta(reconstruct=meta_extra)
+            "crop": list(options.crop) if options.crop is not None else None,
+        })
         model_path = gaussians.save(staging / MODEL_NAME)
         staged = {MODEL_NAME: model_path}
         for index, fmt in enumerate(options.formats):
@@ -437,9 +440,9 @@ def _run(
             staged["capture_report.json"] = staging / "capture_report.json"
     seconds = dict(stages.seconds)
     seconds["total"] = time.perf_counter() - started
-    n_gaussians = int(getattr(gaussians, "n", 0) or len(gaussians.means))
-    psnr = _maybe_float(getattr(trained, "psnr", None))
-    ssim = _maybe_float(getattr(trained, "ssim", None))
+    n_gaussians = gaussians.n
+    psnr = _maybe_float(trained.psnr)
+    ssim = _maybe_float(trained.ssim)
     registered = len(scene.views)
     summary = {
         "model": str(outdir / MODEL_NAME),
@@ -450,8 +453,8 @@ def _run(
         "psnr": psnr,
         "ssim": ssim,
         "gaussians": n_gaussians,
-        "steps": int(getattr(trained, "steps", 0)),
-        "device": str(getattr(trained, "device", device)),
+        "steps": int(trained.steps),
+        "device": str(trained.device),
         "seconds": {k: round(v, 3) for k, v in seconds.items()},
         "input": source.kind,
         "options": options.model_dump(),
@@ -617,7 +620,7 @@ def _maybe_float(value: Any) -> float | None:
 
 
 def _cameras_json(scene, trained) -> dict[str, Any]:
-    holdout = set(getattr(trained, "holdout_views", []) or [])
+    holdout = set(trained.holdout_views)
     return {
         "convention": "OpenCV world_to_cam (x right, y down, z forward); K in pixels, pixel centres at +0.5",
         "up": np.asarray(scene.up).tolist(),

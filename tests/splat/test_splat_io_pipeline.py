@@ -169,14 +169,26 @@ def test_cancel_during_sfm_leaves_nothing_done(capture, tmp_path, store):
     assert visible_files(tmp_path / "out") == []  # no model, no exports, no reports
 
 
-def test_colmap_project_to_model(colmap_project, tmp_path, store):
+def test_colmap_project_to_model_with_a_crop_box(colmap_project, tmp_path, store):
+    from studio.splat.gaussians import load_model
+
     out = tmp_path / "out"
-    result = reconstruct(colmap_project, out, ReconstructOptions(**{**FAST, "masks": "none"}), store=store)
+    box = (-1.5, -1.5, -1.5, 1.5, 1.5, 1.5)  # normalised frame: the box (radius ~1), not the far ground
+    result = reconstruct(colmap_project, out, ReconstructOptions(**{**FAST, "masks": "none", "crop": box}),
+                         store=store)
+    means = load_model(result.model).means.numpy()
+    assert len(means) == result.gaussians > 0
+    assert np.all(means >= -1.5) and np.all(means <= 1.5)
     assert result.kind == "colmap" and result.images == 12 and result.registered == 12
     assert "sfm" not in result.seconds  # the poses were given
     assert result.unregistered == []
     assert (out / "model.safetensors").is_file() and (out / "capture_report.json").is_file()
-    assert store.renders(kind="splat")[0].status == "done"
+    # a box around nothing is refused before training
+    with pytest.raises(InputError, match="contains none of the"):
+        reconstruct(colmap_project, tmp_path / "out2",
+                    ReconstructOptions(**{**FAST, "masks": "none", "crop": (5, 5, 5, 6, 6, 6)}), store=store)
+    failed, done = store.renders(kind="splat")
+    assert done.status == "done" and failed.status == "failed" and "train" not in failed.timings
 
 
 def test_cancel_during_training_leaves_nothing_done_and_resume_finishes(colmap_project, tmp_path, store):
