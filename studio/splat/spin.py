@@ -126,11 +126,17 @@ def render_orbit(
     radius: float | None = None,
     crf: int = 18,
     cancel: threading.Event | None = None,
+    render_long_edge: int | None = None,
 ) -> Path:
     """Render a turntable MP4 (H.264, yuv420p, ``fps``, ``round(seconds * fps)`` frames) of a splat model.
 
     The orbit goes around the model's recorded ``up`` through its ``center`` (training metadata; override with
     ``center`` / ``up`` / ``front`` / ``radius``); the radius defaults to the visible object's extent.
+
+    Frames are rendered with at most ``render_long_edge`` pixels on the long side and upscaled by ffmpeg
+    (Lanczos) to ``width`` x ``height``: a model trained on small images holds no more detail, and CPU render
+    time grows with the pixel count. ``None`` picks 4x the training images' long edge (at least 256 px) when the
+    model records it, else the full output size.
     """
     report = on_progress or null_progress
     if width < 16 or height < 16 or width % 2 or height % 2:
@@ -158,17 +164,21 @@ def render_orbit(
         if "radius" in meta:
             radius = min(radius, 1.5 * float(meta["radius"]))
     n_frames = max(1, round(seconds * fps))
+    rw, rh = render_size(width, height, render_long_edge, meta)
     cameras = orbit_cameras(
         c0,
         up_v,
         front_v,
         float(radius),
         n_frames=n_frames,
-        width=width,
-        height=height,
+        width=rw,
+        height=rh,
         elevation_deg=elevation_deg,
         fov_deg=fov_deg,
     )
+    scale_filter = "scale=out_color_matrix=bt709:out_range=tv"
+    if (rw, rh) != (width, height):
+        scale_filter = f"scale={width}:{height}:flags=lanczos:out_color_matrix=bt709:out_range=tv"
 
     ffmpeg = _ffmpeg_exe()
     out_mp4 = Path(out_mp4)
@@ -187,14 +197,14 @@ def render_orbit(
             "-pix_fmt",
             "rgb24",
             "-s",
-            f"{width}x{height}",
+            f"{rw}x{rh}",
             "-r",
             str(fps),
             "-i",
             "-",
             "-an",
             "-vf",
-            "scale=out_color_matrix=bt709:out_range=tv",
+            scale_filter,
             "-c:v",
             "libx264",
             "-preset",
@@ -220,7 +230,7 @@ def render_orbit(
             for i, (K, w2c) in enumerate(cameras):
                 if cancel is not None and cancel.is_set():
                     raise Cancelled(f"The spin render was cancelled at frame {i} of {n_frames}.")
-                frame = render_view(g, K, w2c, width, height, bg)
+                frame = render_view(g, K, w2c, rw, rh, bg)
                 try:
                     assert proc.stdin is not None
                     proc.stdin.write(np.ascontiguousarray(frame).tobytes())
@@ -238,6 +248,21 @@ def render_orbit(
             if proc.stderr is not None:
                 proc.stderr.close()
     return out_mp4
+
+
+def render_size(width: int, height: int, render_long_edge: int | None, meta: dict) -> tuple[int, int]:
+    """The (even) size frames are rendered at before ffmpeg scales them to ``width`` x ``height``."""
+    if render_long_edge is None:
+        trained = meta.get("train", {}).get("image_size") if isinstance(meta.get("train"), dict) else None
+        if not trained:
+            return width, height
+        render_long_edge = max(256, 4 * int(max(trained)))
+    if render_long_edge < 16:
+        raise InputError(f"render_long_edge must be at least 16 pixels, got {render_long_edge}.")
+    scale = min(1.0, render_long_edge / max(width, height))
+    if scale >= 1.0:
+        return width, height
+    return max(16, 2 * round(width * scale / 2)), max(16, 2 * round(height * scale / 2))
 
 
 def _stderr(proc: subprocess.Popen) -> str:

@@ -199,3 +199,21 @@ def test_cancelled_spin_leaves_no_file(tmp_path):
             cancel=cancel,
         )
     assert list(tmp_path.iterdir()) == []
+
+
+def test_frames_render_at_the_models_useful_resolution_and_are_upscaled(tmp_path):
+    from studio.splat.spin import render_size
+
+    meta = {"train": {"image_size": [100, 80]}}
+    assert render_size(1080, 1920, None, meta) == (224, 400)  # 4x the training long edge
+    assert render_size(200, 120, None, meta) == (200, 120)  # never above the output
+    assert render_size(1080, 1920, None, {}) == (1080, 1920)  # unknown: full size
+    assert render_size(1080, 1920, 960, {}) == (540, 960)
+    g = _product().with_meta(train={"image_size": [8, 8]})  # -> rendered at 256 px, upscaled to 320
+    out = render_orbit(g, tmp_path / "up.mp4", width=320, height=320, seconds=0.2, fps=10)
+    assert re.search(r"\b320x320\b", _probe(out))
+    frames = _decode(out, 320, 320)
+    assert len(frames) == 2
+    cams = orbit_cameras([0, 0, 0.1], [0, 0, 1], [0, -1, 0], object_bounds(g, np.array([0, 0, 0.1]))[1],
+                         n_frames=2, width=320, height=320, elevation_deg=15.0)  # fmt: skip
+    assert psnr(frames[0], render_view(g, *cams[0], 320, 320, (1.0, 1.0, 1.0))) > 28.0
