@@ -37,8 +37,13 @@ def main() -> None:
     prep_seconds = time.perf_counter() - started
     priors = {p.name: p.focal_px for p in prepared.images if p.focal_px}
     started = time.perf_counter()
-    result = run_sfm(work / "images", work / "sfm", [p.name for p in prepared.images],
-                     options=SfmOptions(matcher=args.matcher, min_registered=8), focal_priors=priors)
+    result = run_sfm(
+        work / "images",
+        work / "sfm",
+        [p.name for p in prepared.images],
+        options=SfmOptions(matcher=args.matcher, min_registered=8),
+        focal_priors=priors,
+    )
     total = time.perf_counter() - started
     out = {
         "photos": len(source.files),

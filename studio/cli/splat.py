@@ -39,8 +39,11 @@ class SplatGroup(click.Group):
         build = self.commands.get(self.default_command)
         if build is not None:
             with formatter.section("Options of `studio splat INPUT` (the build command)"):
-                rows = [p.get_help_record(ctx) for p in build.get_params(ctx)
-                        if isinstance(p, click.Option) and p.name != "help"]
+                rows = [
+                    p.get_help_record(ctx)
+                    for p in build.get_params(ctx)
+                    if isinstance(p, click.Option) and p.name != "help"
+                ]
                 formatter.write_dl([r for r in rows if r is not None])
 
 
@@ -60,7 +63,9 @@ def _require_file(model: Path) -> None:
     if not model.is_file():
         from studio.errors import InputError
 
-        raise InputError(f"The model file {model} does not exist.", "Build one with `studio splat INPUT -o OUT`.")
+        raise InputError(
+            f"The model file {model} does not exist.", "Build one with `studio splat INPUT -o OUT`."
+        )
 
 
 def _parse_crop(value: str | None) -> tuple[float, ...] | None:
@@ -79,51 +84,115 @@ def _parse_formats(value: str) -> tuple[str, ...]:
     formats = tuple(f.strip().lower() for f in value.split(",") if f.strip())
     bad = [f for f in formats if f not in FORMATS]
     if bad or not formats:
-        raise click.BadParameter(f"{', '.join(bad) or value!r}: use a comma list of {', '.join(FORMATS)}",
-                                 param_hint="--formats")
+        raise click.BadParameter(
+            f"{', '.join(bad) or value!r}: use a comma list of {', '.join(FORMATS)}", param_hint="--formats"
+        )
     return formats
 
 
 @splat.command()
 @click.argument("inputs", nargs=-1, required=True, type=click.Path(path_type=Path))
-@click.option("-o", "--out", "outdir", required=True, type=click.Path(file_okay=False, path_type=Path),
-              help="Output folder (created if missing).")
+@click.option(
+    "-o",
+    "--out",
+    "outdir",
+    required=True,
+    type=click.Path(file_okay=False, path_type=Path),
+    help="Output folder (created if missing).",
+)
 @click.option("--steps", type=int, help="Training steps (default 7000).")
 @click.option("--max-minutes", type=float, help="Stop training after this many minutes (then evaluate).")
-@click.option("--resolution", type=int, default=800, show_default=True, help="Training images' long edge, px.")
-@click.option("--sfm-resolution", type=int, default=1600, show_default=True,
-              help="Long edge of the images SfM sees, px.")
+@click.option(
+    "--resolution", type=int, default=800, show_default=True, help="Training images' long edge, px."
+)
+@click.option(
+    "--sfm-resolution",
+    type=int,
+    default=1600,
+    show_default=True,
+    help="Long edge of the images SfM sees, px.",
+)
 @click.option("--device", type=click.Choice(["auto", "cpu", "cuda"]), default="auto", show_default=True)
-@click.option("--holdout", type=int, default=8, show_default=True,
-              help="Hold out every K-th view for PSNR/SSIM (0: none).")
-@click.option("--background", default="white", show_default=True,
-              help="Training background: white, black, grey, green, #rrggbb or r,g,b.")
-@click.option("--masks", type=click.Choice(["auto", "alpha", "none"]), default="auto", show_default=True,
-              help="auto: alpha, else plain-backdrop separation; alpha: only RGBA alpha; none: no masks.")
+@click.option(
+    "--holdout",
+    type=int,
+    default=8,
+    show_default=True,
+    help="Hold out every K-th view for PSNR/SSIM (0: none).",
+)
+@click.option(
+    "--background",
+    default="white",
+    show_default=True,
+    help="Training background: white, black, grey, green, #rrggbb or r,g,b.",
+)
+@click.option(
+    "--masks",
+    type=click.Choice(["auto", "alpha", "none"]),
+    default="auto",
+    show_default=True,
+    help="auto: alpha, else plain-backdrop separation; alpha: only RGBA alpha; none: no masks.",
+)
 @click.option("--crop", help="Crop box in the normalised frame (object radius 1, up +y): x0,y0,z0,x1,y1,z1.")
 @click.option("--no-normalize", is_flag=True, help="Keep the input's coordinate frame.")
-@click.option("--frames", "video_frames", type=int, default=60, show_default=True,
-              help="Frames kept from a video.")
-@click.option("--matcher", type=click.Choice(["auto", "exhaustive", "sequential"]), default="auto",
-              show_default=True, help="SfM matching (auto: sequential for video frames).")
-@click.option("--formats", default="ply,splat", show_default=True, help="Exports: comma list of ply,splat,spz.")
+@click.option(
+    "--frames", "video_frames", type=int, default=60, show_default=True, help="Frames kept from a video."
+)
+@click.option(
+    "--matcher",
+    type=click.Choice(["auto", "exhaustive", "sequential"]),
+    default="auto",
+    show_default=True,
+    help="SfM matching (auto: sequential for video frames).",
+)
+@click.option(
+    "--formats", default="ply,splat", show_default=True, help="Exports: comma list of ply,splat,spz."
+)
 @click.option("--seed", type=int, default=0, show_default=True)
 @click.option("--resume", is_flag=True, help="Continue from the last training checkpoint in OUTDIR.")
 @click.option("--project", help="Record the run under this project name.")
 @click.option("--json", "as_json", is_flag=True, help="Print one JSON object with the result.")
-def build(inputs: tuple[Path, ...], outdir: Path, steps: int | None, max_minutes: float | None, resolution: int,
-          sfm_resolution: int, device: str, holdout: int, background: str, masks: str, crop: str | None,
-          no_normalize: bool, video_frames: int, matcher: str, formats: str, seed: int, resume: bool,
-          project: str | None, as_json: bool) -> None:
+def build(
+    inputs: tuple[Path, ...],
+    outdir: Path,
+    steps: int | None,
+    max_minutes: float | None,
+    resolution: int,
+    sfm_resolution: int,
+    device: str,
+    holdout: int,
+    background: str,
+    masks: str,
+    crop: str | None,
+    no_normalize: bool,
+    video_frames: int,
+    matcher: str,
+    formats: str,
+    seed: int,
+    resume: bool,
+    project: str | None,
+    as_json: bool,
+) -> None:
     """Reconstruct a splat model from INPUT into OUTDIR (also the default: `studio splat INPUT -o OUTDIR`)."""
     from studio.splat.pipeline import ReconstructOptions, reconstruct
     from studio.store import open_store
 
     options = ReconstructOptions.build(
-        steps=steps, max_minutes=max_minutes, resolution=resolution, sfm_resolution=sfm_resolution,
-        device=device, holdout=holdout, background=background, masks=masks, crop=_parse_crop(crop),
-        normalize=not no_normalize, video_frames=video_frames, matcher=matcher, formats=_parse_formats(formats),
-        seed=seed, resume=resume,
+        steps=steps,
+        max_minutes=max_minutes,
+        resolution=resolution,
+        sfm_resolution=sfm_resolution,
+        device=device,
+        holdout=holdout,
+        background=background,
+        masks=masks,
+        crop=_parse_crop(crop),
+        normalize=not no_normalize,
+        video_frames=video_frames,
+        matcher=matcher,
+        formats=_parse_formats(formats),
+        seed=seed,
+        resume=resume,
     )
     source = inputs[0] if len(inputs) == 1 else list(inputs)
     store = open_store()
@@ -135,10 +204,15 @@ def build(inputs: tuple[Path, ...], outdir: Path, steps: int | None, max_minutes
         return
     for warning in result.warnings:
         click.echo(f"warning: {warning}", err=True)
-    quality = (f"PSNR {result.psnr:.2f} dB, SSIM {result.ssim:.3f}" if result.psnr is not None
-               else "no held-out views")
-    click.echo(f"{result.registered}/{result.images} images posed, {result.gaussians:,} Gaussians,"
-               f" {result.steps} steps on {result.device}, {quality}, {result.seconds.get('total', 0):.0f} s")
+    quality = (
+        f"PSNR {result.psnr:.2f} dB, SSIM {result.ssim:.3f}"
+        if result.psnr is not None
+        else "no held-out views"
+    )
+    click.echo(
+        f"{result.registered}/{result.images} images posed, {result.gaussians:,} Gaussians,"
+        f" {result.steps} steps on {result.device}, {quality}, {result.seconds.get('total', 0):.0f} s"
+    )
     click.echo(f"model  {result.model}")
     for fmt, path in result.exports.items():
         click.echo(f"{fmt:6s} {path}")
@@ -147,8 +221,14 @@ def build(inputs: tuple[Path, ...], outdir: Path, steps: int | None, max_minutes
 @splat.command()
 @click.argument("inputs", nargs=-1, required=True, type=click.Path(path_type=Path))
 @click.option("--min-usable", type=int, default=8, show_default=True, help="Fewer usable images is an error.")
-@click.option("--frames", "video_frames", type=int, default=60, show_default=True,
-              help="Frames sampled from a video before checking.")
+@click.option(
+    "--frames",
+    "video_frames",
+    type=int,
+    default=60,
+    show_default=True,
+    help="Frames sampled from a video before checking.",
+)
 @click.option("--json", "as_json", is_flag=True, help="Print the report as one JSON object.")
 def check(inputs: tuple[Path, ...], min_usable: int, video_frames: int, as_json: bool) -> None:
     """Capture check: counts, blur, exposure, near-duplicates and sizes; exit 2 if the set is unusable."""
@@ -160,15 +240,20 @@ def check(inputs: tuple[Path, ...], min_usable: int, video_frames: int, as_json:
 
     source = detect_input(inputs[0] if len(inputs) == 1 else list(inputs))
     thresholds = CaptureThresholds(min_usable=min_usable)
-    with tempfile.TemporaryDirectory(prefix="studio-splat-check-") as tmp, \
-            progress_bar("Checking", enabled=not as_json) as report:
+    with (
+        tempfile.TemporaryDirectory(prefix="studio-splat-check-") as tmp,
+        progress_bar("Checking", enabled=not as_json) as report,
+    ):
         if source.kind == "video":
             from studio.splat.video_frames import sample_frames
 
             files = sample_frames(source.path, Path(tmp), count=video_frames).paths
         elif source.kind == "nerf":
             data = read_transforms_json(source.files[0])
-            files = [resolve_frame_file(source.files[0].parent, str(f.get("file_path", ""))) for f in data["frames"]]
+            files = [
+                resolve_frame_file(source.files[0].parent, str(f.get("file_path", "")))
+                for f in data["frames"]
+            ]
         else:
             files = source.files
         if not files:
@@ -184,16 +269,26 @@ def check(inputs: tuple[Path, ...], min_usable: int, video_frames: int, as_json:
 @splat.command()
 @click.argument("model", type=click.Path(dir_okay=False, path_type=Path))
 @click.option("--orbit", is_flag=True, required=True, help="Render a turntable orbit around the object.")
-@click.option("-o", "--out", "out", required=True, type=click.Path(dir_okay=False, path_type=Path),
-              help="Output MP4.")
+@click.option(
+    "-o", "--out", "out", required=True, type=click.Path(dir_okay=False, path_type=Path), help="Output MP4."
+)
 @click.option("--width", type=int, default=720, show_default=True)
 @click.option("--height", type=int, default=720, show_default=True)
 @click.option("--seconds", type=float, default=6.0, show_default=True, help="Length of one full turn.")
 @click.option("--fps", type=int, default=30, show_default=True)
 @click.option("--device", type=click.Choice(["auto", "cpu", "cuda"]), default="auto", show_default=True)
 @click.option("--json", "as_json", is_flag=True, help="Print one JSON object.")
-def render(model: Path, orbit: bool, out: Path, width: int, height: int, seconds: float, fps: int, device: str,
-           as_json: bool) -> None:
+def render(
+    model: Path,
+    orbit: bool,
+    out: Path,
+    width: int,
+    height: int,
+    seconds: float,
+    fps: int,
+    device: str,
+    as_json: bool,
+) -> None:
     """Render a product spin (MP4) of MODEL (.safetensors, .ply, .splat or .spz)."""
     _require_file(model)
     from studio.splat.gaussians import load_model
@@ -208,8 +303,16 @@ def render(model: Path, orbit: bool, out: Path, width: int, height: int, seconds
     gaussians = load_model(model, device=dev)  # the spin renders on the device the model is on
     background = tuple(gaussians.meta.get("background", (1.0, 1.0, 1.0)))
     with progress_bar("Rendering", enabled=not as_json) as report:
-        path = render_orbit(gaussians, out, width=width, height=height, seconds=seconds, fps=fps,
-                            background=background, on_progress=report)
+        path = render_orbit(
+            gaussians,
+            out,
+            width=width,
+            height=height,
+            seconds=seconds,
+            fps=fps,
+            background=background,
+            on_progress=report,
+        )
     if as_json:
         print_json({"video": str(path), "width": width, "height": height, "seconds": seconds, "fps": fps})
     else:
@@ -219,8 +322,13 @@ def render(model: Path, orbit: bool, out: Path, width: int, height: int, seconds
 @splat.command("export")
 @click.argument("model", type=click.Path(dir_okay=False, path_type=Path))
 @click.option("--format", "fmt", type=click.Choice(FORMATS), required=True, help="ply, splat or spz.")
-@click.option("-o", "--out", "out", type=click.Path(dir_okay=False, path_type=Path),
-              help="Output file (default: MODEL with the format's extension).")
+@click.option(
+    "-o",
+    "--out",
+    "out",
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="Output file (default: MODEL with the format's extension).",
+)
 def export_command(model: Path, fmt: str, out: Path | None) -> None:
     """Export MODEL to a standard 3DGS .ply, an antimatter15 .splat or a Niantic .spz."""
     _require_file(model)

@@ -135,11 +135,15 @@ class CaptureReport:
             f"Capture check: {self.total} images, {len(self.usable)} usable ({self.distinct} distinct).",
         ]
         if self.sizes:
-            sizes = ", ".join(f"{size} x{count}" for size, count in sorted(self.sizes.items(), key=lambda kv: -kv[1]))
+            sizes = ", ".join(
+                f"{size} x{count}" for size, count in sorted(self.sizes.items(), key=lambda kv: -kv[1])
+            )
             lines.append(f"Sizes: {sizes}.")
         if self.images:
             blur = np.array([q.blur for q in self.images])
-            lines.append(f"Sharpness (Laplacian variance): median {np.median(blur):.0f}, lowest {blur.min():.0f}.")
+            lines.append(
+                f"Sharpness (Laplacian variance): median {np.median(blur):.0f}, lowest {blur.min():.0f}."
+            )
         lines += [f"warning: {w}" for w in self.warnings]
         lines += [f"error: {e}" for e in self.errors]
         if self.ok and not self.warnings:
@@ -210,7 +214,9 @@ def build_report(
     kept: list[ImageQuality] = []
     for q in images:
         if min(q.width, q.height) < t.min_short_edge:
-            skipped.append((q.name, f"too small ({q.size}; the short edge must be at least {t.min_short_edge} px)"))
+            skipped.append(
+                (q.name, f"too small ({q.size}; the short edge must be at least {t.min_short_edge} px)")
+            )
         elif q.blur < t.featureless_blur:
             skipped.append((q.name, "featureless (a flat image with nothing to match)"))
         else:
@@ -244,7 +250,8 @@ def build_report(
     blurry = [
         q.name
         for q in kept
-        if _relative_sharpness(q) < t.blurry_rel * median_rel or (q.blur < t.blurry_abs and q.name not in badly_exposed)
+        if _relative_sharpness(q) < t.blurry_rel * median_rel
+        or (q.blur < t.blurry_abs and q.name not in badly_exposed)
     ]
     sizes: dict[str, int] = {}
     for q in kept:

@@ -160,14 +160,22 @@ def find_model_dir(path: str | os.PathLike[str]) -> Path | None:
     if sparse.is_dir():
         numbered = [p for p in sparse.iterdir() if p.is_dir() and p.name.isdigit() and _has_model(p)]
         if numbered:
-            return max(numbered, key=lambda p: p.joinpath("images.bin").stat().st_size
-                       if p.joinpath("images.bin").exists() else p.joinpath("images.txt").stat().st_size)
+            return max(
+                numbered,
+                key=lambda p: (
+                    p.joinpath("images.bin").stat().st_size
+                    if p.joinpath("images.bin").exists()
+                    else p.joinpath("images.txt").stat().st_size
+                ),
+            )
     return None
 
 
 def _has_model(folder: Path) -> bool:
-    return all((folder / f"{n}.bin").is_file() or (folder / f"{n}.txt").is_file()
-               for n in ("cameras", "images", "points3D"))
+    return all(
+        (folder / f"{n}.bin").is_file() or (folder / f"{n}.txt").is_file()
+        for n in ("cameras", "images", "points3D")
+    )
 
 
 def read_model(folder: str | os.PathLike[str]) -> ColmapModel:
@@ -224,7 +232,7 @@ class _Reader:
 
     def cstring(self) -> str:
         end = self.data.index(b"\x00", self.pos)
-        text = self.data[self.pos:end].decode("utf-8")
+        text = self.data[self.pos : end].decode("utf-8")
         self.pos = end + 1
         return text
 
@@ -249,7 +257,9 @@ def _read_cameras(path: Path) -> dict[int, ColmapCamera]:
             raise ValueError(f"unknown camera model {name}")
         params = tuple(float(v) for v in fields[4:])
         if len(params) != MODEL_IDS[name][1]:
-            raise ValueError(f"camera {camera_id} ({name}) has {len(params)} parameters, not {MODEL_IDS[name][1]}")
+            raise ValueError(
+                f"camera {camera_id} ({name}) has {len(params)} parameters, not {MODEL_IDS[name][1]}"
+            )
         cameras[camera_id] = ColmapCamera(camera_id, name, width, height, params)
     return cameras
 
@@ -290,7 +300,9 @@ def _add_image(images: dict[int, ColmapImage], image_id: int, q, t, camera_id: i
     q_arr = np.asarray(q, dtype=np.float64)
     if not np.all(np.isfinite(q_arr)) or np.linalg.norm(q_arr) < 1e-9 or not np.all(np.isfinite(t)):
         return  # an image without a pose (unregistered): skipped
-    images[image_id] = ColmapImage(int(image_id), tuple(map(float, q)), tuple(map(float, t)), int(camera_id), name)
+    images[image_id] = ColmapImage(
+        int(image_id), tuple(map(float, q)), tuple(map(float, t)), int(camera_id), name
+    )
 
 
 def _read_points(path: Path) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:

@@ -48,7 +48,7 @@ class Similarity:
 
     def apply_points(self, points: np.ndarray) -> np.ndarray:
         """World points [P,3] into the new frame."""
-        return (self.scale * (np.asarray(points, dtype=np.float64) - self.center) @ self.rotation.T)
+        return self.scale * (np.asarray(points, dtype=np.float64) - self.center) @ self.rotation.T
 
     def apply_pose(self, world_to_cam: np.ndarray) -> np.ndarray:
         """A 4x4 OpenCV world-to-camera matrix for the new world (same image, same K)."""
@@ -166,8 +166,13 @@ def estimate_focus(poses: np.ndarray, points: np.ndarray | None = None) -> Focus
         if len(near) >= 10:
             # the object fills the middle of the frame: most points near the centre are on it
             radius = float(np.clip(np.percentile(near, 60), 0.05 * cam_dist, 0.9 * cam_dist))
-    return Focus(center=np.asarray(center, dtype=np.float64), up=up, radius=radius, up_method=up_method,
-                 center_method=method)
+    return Focus(
+        center=np.asarray(center, dtype=np.float64),
+        up=up,
+        radius=radius,
+        up_method=up_method,
+        center_method=method,
+    )
 
 
 def normalize(focus: Focus, target_up: tuple[float, float, float] = (0.0, 1.0, 0.0)) -> Similarity:
@@ -195,7 +200,9 @@ def rotation_between(a: np.ndarray, b: np.ndarray) -> np.ndarray:
     return np.eye(3) + vx + vx @ vx / (1 + c)
 
 
-def transform_scene(scene: Scene, sim: Similarity, *, up: tuple[float, float, float] = (0.0, 1.0, 0.0)) -> Scene:
+def transform_scene(
+    scene: Scene, sim: Similarity, *, up: tuple[float, float, float] = (0.0, 1.0, 0.0)
+) -> Scene:
     """``scene`` in the normalised frame: poses and points moved, centre at the origin, radius scaled."""
     views = [
         View(name=v.name, image=v.image, mask=v.mask, K=v.K, world_to_cam=sim.apply_pose(v.world_to_cam))
@@ -222,8 +229,9 @@ def focus_scene(
     """Estimate the object's centre, radius and up from ``scene``'s cameras and points, and (``normalise``)
     move the scene so the centre is the origin, up is +y and the radius is 1. ``crop_box`` (min xyz, max xyz,
     in the output frame) drops the initial points outside it. Returns (scene, focus, similarity or None)."""
-    focus = estimate_focus(np.stack([v.world_to_cam for v in scene.views]),
-                           scene.points if len(scene.points) else None)
+    focus = estimate_focus(
+        np.stack([v.world_to_cam for v in scene.views]), scene.points if len(scene.points) else None
+    )
     located = replace(scene, center=focus.center, up=focus.up, radius=focus.radius)
     sim = None
     if normalise:
@@ -308,12 +316,18 @@ def backdrop_model(rgb: np.ndarray, band: float = 0.04, tolerance: float = 14.0)
     h, w = lab.shape[:2]
     k = max(2, round(band * min(h, w)))
     border = np.concatenate(
-        [lab[:k].reshape(-1, 3), lab[-k:].reshape(-1, 3), lab[:, :k].reshape(-1, 3), lab[:, -k:].reshape(-1, 3)]
+        [
+            lab[:k].reshape(-1, 3),
+            lab[-k:].reshape(-1, 3),
+            lab[:, :k].reshape(-1, 3),
+            lab[:, -k:].reshape(-1, 3),
+        ]
     )
     color = np.median(border, axis=0)
     dist = np.linalg.norm(border - color, axis=1)
-    return BackdropModel(color_lab=color, plainness=float(np.mean(dist < tolerance)),
-                         spread=float(np.percentile(dist, 90)))
+    return BackdropModel(
+        color_lab=color, plainness=float(np.mean(dist < tolerance)), spread=float(np.percentile(dist, 90))
+    )
 
 
 def background_mask(
@@ -334,7 +348,9 @@ def background_mask(
     rgb = np.asarray(rgb, dtype=np.uint8)
     h, w = rgb.shape[:2]
     scale = min(1.0, work_edge / max(h, w))
-    small = cv2.resize(rgb, (max(1, round(w * scale)), max(1, round(h * scale))), interpolation=cv2.INTER_AREA)
+    small = cv2.resize(
+        rgb, (max(1, round(w * scale)), max(1, round(h * scale))), interpolation=cv2.INTER_AREA
+    )
     model = backdrop_model(small)
     if model.plainness < min_plainness:
         return None
@@ -361,8 +377,15 @@ def background_mask(
     fgd_model = np.zeros((1, 65), np.float64)
     cv2.setRNGSeed(0)
     try:
-        cv2.grabCut(cv2.cvtColor(small, cv2.COLOR_RGB2BGR), gc, None, bgd_model, fgd_model,
-                    grabcut_iterations, cv2.GC_INIT_WITH_MASK)
+        cv2.grabCut(
+            cv2.cvtColor(small, cv2.COLOR_RGB2BGR),
+            gc,
+            None,
+            bgd_model,
+            fgd_model,
+            grabcut_iterations,
+            cv2.GC_INIT_WITH_MASK,
+        )
     except cv2.error:
         pass  # GrabCut refuses masks without both classes: keep the flood-fill answer
     fg = ((gc == cv2.GC_FGD) | (gc == cv2.GC_PR_FGD)).astype(np.uint8)

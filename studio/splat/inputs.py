@@ -74,11 +74,15 @@ def detect_input(path: str | os.PathLike[str] | Sequence[str | os.PathLike[str]]
             return detect_input(videos[0])
         ignored = [p.name for p in files if p not in photos]
         if not photos:
-            raise InputError("None of the files given is a photo or video.", "Use JPEG/PNG photos or an MP4/MOV.")
+            raise InputError(
+                "None of the files given is a photo or video.", "Use JPEG/PNG photos or an MP4/MOV."
+            )
         return InputSource("photos", photos[0].parent, photos, ignored=ignored)
     path = Path(path)
     if not path.exists():
-        raise InputError(f"The input {path} does not exist.", "Give a folder of photos, a video or a transforms.json.")
+        raise InputError(
+            f"The input {path} does not exist.", "Give a folder of photos, a video or a transforms.json."
+        )
     if path.is_file():
         suffix = path.suffix.lower()
         if suffix in VIDEO_SUFFIXES:
@@ -100,8 +104,9 @@ def detect_input(path: str | os.PathLike[str] | Sequence[str | os.PathLike[str]]
     model_dir = find_model_dir(path)
     if model_dir is not None:
         image_dir = _colmap_image_dir(path, model_dir)
-        return InputSource("colmap", path, sorted(_image_files(image_dir)[0]), model_dir=model_dir,
-                           image_dir=image_dir)
+        return InputSource(
+            "colmap", path, sorted(_image_files(image_dir)[0]), model_dir=model_dir, image_dir=image_dir
+        )
     photos, ignored = _image_files(path)
     if not photos and (path / "images").is_dir():
         photos, ignored = _image_files(path / "images")
@@ -193,8 +198,10 @@ def prepare_photos(
         focal = exif_focal_px(source, image.size)
         scale = min(1.0, long_edge / max(image.size))
         if scale < 1.0:
-            image = image.resize((max(1, round(image.width * scale)), max(1, round(image.height * scale))),
-                                 Image.Resampling.LANCZOS)
+            image = image.resize(
+                (max(1, round(image.width * scale)), max(1, round(image.height * scale))),
+                Image.Resampling.LANCZOS,
+            )
             focal = focal * scale if focal else None
         name = _unique_name(source.stem, used) + ".jpg"
         target = out_dir / name
@@ -206,7 +213,9 @@ def prepare_photos(
             flat.paste(image, mask=image.getchannel("A"))
             image = flat
         image.convert("RGB").save(target, quality=95, subsampling=0)
-        prepared.append(PreparedImage(name, Path(source), target, image.width, image.height, mask_path, focal))
+        prepared.append(
+            PreparedImage(name, Path(source), target, image.width, image.height, mask_path, focal)
+        )
         report((index + 1) / max(len(files), 1), f"prepared {index + 1}/{len(files)} photos")
     return PreparedSet(prepared, qualities, skipped)
 
@@ -254,7 +263,9 @@ def undistort(
     K_cv = K.copy()
     K_cv[:2, 2] -= 0.5
     if fisheye:
-        new_K = cv2.fisheye.estimateNewCameraMatrixForUndistortRectify(K_cv, coeffs, (w, h), np.eye(3), balance=0.0)
+        new_K = cv2.fisheye.estimateNewCameraMatrixForUndistortRectify(
+            K_cv, coeffs, (w, h), np.eye(3), balance=0.0
+        )
         map1, map2 = cv2.fisheye.initUndistortRectifyMap(K_cv, coeffs, np.eye(3), new_K, (w, h), cv2.CV_32FC1)
     else:
         new_K, _ = cv2.getOptimalNewCameraMatrix(K_cv, coeffs, (w, h), 0.0, (w, h))
@@ -262,7 +273,9 @@ def undistort(
     out = cv2.remap(image, map1, map2, cv2.INTER_LINEAR, borderMode=cv2.BORDER_REPLICATE)
     out_mask = None
     if mask is not None:
-        out_mask = cv2.remap(mask.astype(np.float32), map1, map2, cv2.INTER_LINEAR, borderMode=cv2.BORDER_REPLICATE)
+        out_mask = cv2.remap(
+            mask.astype(np.float32), map1, map2, cv2.INTER_LINEAR, borderMode=cv2.BORDER_REPLICATE
+        )
     new_K = np.asarray(new_K, dtype=np.float64)
     new_K[:2, 2] += 0.5
     return out, new_K, out_mask
@@ -371,7 +384,9 @@ def read_transforms_json(path: Path) -> dict:
     except ValueError as exc:
         raise InputError(f"{path.name} is not valid JSON ({exc}).", "Export transforms.json again.") from exc
     if not isinstance(data, dict) or not isinstance(data.get("frames"), list) or not data["frames"]:
-        raise InputError(f"{path.name} has no 'frames' list.", "A transforms.json lists its frames under 'frames'.")
+        raise InputError(
+            f"{path.name} has no 'frames' list.", "A transforms.json lists its frames under 'frames'."
+        )
     return data
 
 
@@ -419,6 +434,7 @@ def load_nerfstudio(
             raise Cancelled("Loading transforms.json was cancelled.")
         if not isinstance(frame, dict) or "file_path" not in frame or "transform_matrix" not in frame:
             raise InputError(f"Frame {index} of {path.name} needs 'file_path' and 'transform_matrix'.")
+
         def field_of(key: str, default=None, frame=frame):
             return frame.get(key, data.get(key, default))
 
@@ -436,7 +452,9 @@ def load_nerfstudio(
             cy = float(field_of("cy", (declared_h or h) / 2.0)) * sy
             c2w = np.asarray(frame["transform_matrix"], dtype=np.float64)
         except (TypeError, ValueError) as exc:
-            raise InputError(f"Frame {index} of {path.name} has a bad intrinsic or pose value ({exc}).") from exc
+            raise InputError(
+                f"Frame {index} of {path.name} has a bad intrinsic or pose value ({exc})."
+            ) from exc
         if c2w.shape == (3, 4):
             c2w = np.vstack([c2w, [0, 0, 0, 1]])
         if c2w.shape != (4, 4) or not np.all(np.isfinite(c2w)):
@@ -477,8 +495,16 @@ def load_nerfstudio(
     if data.get("ply_file_path"):
         points, colors = _read_ply_points(resolve_inside_file(base, str(data["ply_file_path"])))
     focus = estimate_focus(np.stack([v.world_to_cam for v in views]), points if len(points) else None)
-    return Scene(views=views, points=points, colors=colors, background=background, up=focus.up,
-                 center=focus.center, radius=focus.radius, meta={"source": str(path), "loader": "nerfstudio"})
+    return Scene(
+        views=views,
+        points=points,
+        colors=colors,
+        background=background,
+        up=focus.up,
+        center=focus.center,
+        radius=focus.radius,
+        meta={"source": str(path), "loader": "nerfstudio"},
+    )
 
 
 def resolve_inside_file(base: Path, rel: str) -> Path:
@@ -524,8 +550,14 @@ def load_transforms(
                 break
     data = read_transforms_json(path)
     if is_nerfstudio(data):
-        return load_nerfstudio(path, long_edge=long_edge, background=background, masks=masks,
-                               on_progress=on_progress, cancel=cancel)
+        return load_nerfstudio(
+            path,
+            long_edge=long_edge,
+            background=background,
+            masks=masks,
+            on_progress=on_progress,
+            cancel=cancel,
+        )
     if "camera_angle_x" not in data:
         raise InputError(
             f"{path.name} has neither 'camera_angle_x' (NeRF-synthetic) nor 'fl_x' (nerfstudio).",

@@ -70,7 +70,7 @@ def parse_background(value: str | tuple[float, float, float] | list[float]) -> t
             return NAMED_COLORS[text]
         if text.startswith("#") and len(text) == 7:
             try:
-                return tuple(int(text[i:i + 2], 16) / 255.0 for i in (1, 3, 5))  # type: ignore[return-value]
+                return tuple(int(text[i : i + 2], 16) / 255.0 for i in (1, 3, 5))  # type: ignore[return-value]
             except ValueError:
                 pass
             raise InputError(f"The background {value!r} is not a #rrggbb colour.")
@@ -115,7 +115,9 @@ class ReconstructOptions(BaseModel):
     mask_weight: float = Field(0.1, ge=0.0, le=10.0)  # weight of |alpha - mask| on masked views
     seed: int = 0
     resume: bool = False  # continue from the last training checkpoint in the work folder
-    train: dict[str, Any] = Field(default_factory=dict)  # further TrainConfig fields (advanced), checked there
+    train: dict[str, Any] = Field(
+        default_factory=dict
+    )  # further TrainConfig fields (advanced), checked there
 
     @field_validator("background", mode="before")
     @classmethod
@@ -224,13 +226,15 @@ class CancelFlag:
 
 
 def resolve_device(device: str) -> str:
-    """"auto" -> "cuda" when torch sees a GPU, else "cpu"; "cuda" without a GPU is a ``DependencyError``."""
+    """ "auto" -> "cuda" when torch sees a GPU, else "cpu"; "cuda" without a GPU is a ``DependencyError``."""
     import torch
 
     if device == "auto":
         return "cuda" if torch.cuda.is_available() else "cpu"
     if device == "cuda" and not torch.cuda.is_available():
-        raise DependencyError("CUDA was requested but torch sees no GPU on this machine.", "Use --device cpu.")
+        raise DependencyError(
+            "CUDA was requested but torch sees no GPU on this machine.", "Use --device cpu."
+        )
     return device
 
 
@@ -291,8 +295,9 @@ def reconstruct(
     stages = _Stages(report, store, render_id)
     started = time.perf_counter()
     try:
-        result = _run(input_path, outdir, work, staging, options, stages, on_preview, cancel, store, render_id,
-                      started)
+        result = _run(
+            input_path, outdir, work, staging, options, stages, on_preview, cancel, store, render_id, started
+        )
     except Cancelled as exc:
         _finish(store, render_id, "cancelled", exc.one_line(), stages.seconds)
         _drop_bulky(work)
@@ -420,14 +425,16 @@ def _run(
             from studio.splat.focus import crop_gaussians
 
             gaussians = crop_gaussians(gaussians, crop[0], crop[1])
-        gaussians = gaussians.with_meta(reconstruct={
-            "source": _input_label(input_path),
-            "input_kind": source.kind,
-            "normalisation": sim.to_json() if sim is not None else None,
-            "up_method": focus.up_method,
-            "center_method": focus.center_method,
-            "crop": list(options.crop) if options.crop is not None else None,
-        })
+        gaussians = gaussians.with_meta(
+            reconstruct={
+                "source": _input_label(input_path),
+                "input_kind": source.kind,
+                "normalisation": sim.to_json() if sim is not None else None,
+                "up_method": focus.up_method,
+                "center_method": focus.center_method,
+                "crop": list(options.crop) if options.crop is not None else None,
+            }
+        )
         model_path = gaussians.save(staging / MODEL_NAME)
         staged = {MODEL_NAME: model_path}
         for index, fmt in enumerate(options.formats):
@@ -468,13 +475,28 @@ def _run(
     model_id = None
     final_model = outdir / MODEL_NAME
     if store is not None:
-        meta = {"seconds": summary["seconds"], "exports": summary["exports"], "device": summary["device"],
-                "steps": summary["steps"], "input": source.kind, "unregistered": unregistered}
+        meta = {
+            "seconds": summary["seconds"],
+            "exports": summary["exports"],
+            "device": summary["device"],
+            "steps": summary["steps"],
+            "input": source.kind,
+            "unregistered": unregistered,
+        }
         cur = store.execute(
             "INSERT INTO models(render_id, path, images, registered, psnr, ssim, gaussians, meta_json, created)"
             " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
-            (render_id, str(final_model), n_images, registered, psnr, ssim, n_gaussians,
-             json.dumps(meta, ensure_ascii=False), time.time()),
+            (
+                render_id,
+                str(final_model),
+                n_images,
+                registered,
+                psnr,
+                ssim,
+                n_gaussians,
+                json.dumps(meta, ensure_ascii=False),
+                time.time(),
+            ),
         )
         model_id = int(cur.lastrowid)
         outputs = [{"kind": "model", "path": str(final_model)}] + [
@@ -515,8 +537,14 @@ def _scene_from_images(source, work: Path, options: ReconstructOptions, stages: 
         from studio.splat.video_frames import sample_frames
 
         with stages.stage("frames", f"sampling frames from {source.path.name}") as progress:
-            frames = sample_frames(source.path, work / "frames", count=options.video_frames,
-                                   long_edge=options.sfm_resolution, on_progress=progress, cancel=cancel)
+            frames = sample_frames(
+                source.path,
+                work / "frames",
+                count=options.video_frames,
+                long_edge=options.sfm_resolution,
+                on_progress=progress,
+                cancel=cancel,
+            )
         files = frames.paths
         if matcher == "auto":
             matcher = "sequential"
@@ -526,40 +554,70 @@ def _scene_from_images(source, work: Path, options: ReconstructOptions, stages: 
     if images_dir.exists():
         shutil.rmtree(images_dir)
     with stages.stage("capture", f"checking {len(files)} images") as progress:
-        prepared = prepare_photos(files, images_dir, long_edge=options.sfm_resolution,
-                                  background=options.background, on_progress=progress, cancel=cancel)
+        prepared = prepare_photos(
+            files,
+            images_dir,
+            long_edge=options.sfm_resolution,
+            background=options.background,
+            on_progress=progress,
+            cancel=cancel,
+        )
         thresholds = CaptureThresholds(min_usable=options.min_registered)
-        capture = build_report(prepared.qualities, skipped=prepared.skipped, ignored=source.ignored,
-                               thresholds=thresholds)
+        capture = build_report(
+            prepared.qualities, skipped=prepared.skipped, ignored=source.ignored, thresholds=thresholds
+        )
         require_usable(capture)
     usable = set(capture.usable)
     chosen = [p for p in prepared.images if p.source.name in usable]
     priors = {p.name: p.focal_px for p in chosen if p.focal_px}
     with stages.stage("sfm", f"finding camera poses for {len(chosen)} images") as progress:
         timeout = options.sfm_timeout_minutes * 60 if options.sfm_timeout_minutes else None
-        sfm_options = SfmOptions(matcher=matcher, min_registered=options.min_registered, seed=options.seed,
-                                 max_image_size=options.sfm_resolution, timeout_seconds=timeout)
+        sfm_options = SfmOptions(
+            matcher=matcher,
+            min_registered=options.min_registered,
+            seed=options.seed,
+            max_image_size=options.sfm_resolution,
+            timeout_seconds=timeout,
+        )
         names = [p.name for p in chosen]
         # resuming: keep the poses the checkpoint was trained with
         sfm = load_sfm_result(work / "sfm", names, sfm_options) if options.resume else None
         if sfm is not None:
             progress(1.0, f"reusing the earlier poses ({len(sfm.registered)} images)")
         else:
-            sfm = run_sfm(images_dir, work / "sfm", names, options=sfm_options, focal_priors=priors,
-                          on_progress=progress, cancel=cancel)
+            sfm = run_sfm(
+                images_dir,
+                work / "sfm",
+                names,
+                options=sfm_options,
+                focal_priors=priors,
+                on_progress=progress,
+                cancel=cancel,
+            )
     stages.seconds.update({f"sfm_{k}": v for k, v in sfm.timings.items()})
     source_name = {p.name: p.source.name for p in chosen}
     with stages.stage("scene", f"loading {len(sfm.registered)} posed images") as progress:
         views, _notes = views_from_colmap(
-            sfm.model, images_dir, long_edge=options.resolution, masks=options.masks,
+            sfm.model,
+            images_dir,
+            long_edge=options.resolution,
+            masks=options.masks,
             background=options.background,
             mask_paths={p.name: p.mask_path for p in chosen if p.mask_path is not None},
-            on_progress=progress, cancel=cancel,
+            on_progress=progress,
+            cancel=cancel,
         )
         focus = estimate_focus(np.stack([v.world_to_cam for v in views]), sfm.model.xyz)
-        scene = Scene(views=views, points=sfm.model.xyz.astype(np.float32), colors=sfm.model.rgb,
-                      background=options.background, up=focus.up, center=focus.center, radius=focus.radius,
-                      meta={"source": str(source.path), "loader": f"sfm-{matcher}"})
+        scene = Scene(
+            views=views,
+            points=sfm.model.xyz.astype(np.float32),
+            colors=sfm.model.rgb,
+            background=options.background,
+            up=focus.up,
+            center=focus.center,
+            radius=focus.radius,
+            meta={"source": str(source.path), "loader": f"sfm-{matcher}"},
+        )
     unregistered = sorted(source_name.get(n, n) for n in sfm.unregistered)
     return scene, capture, len(files), unregistered
 
@@ -590,13 +648,26 @@ def _scene_from_posed(source, options: ReconstructOptions, stages: _Stages, canc
             capture = check_capture(files, thresholds=thresholds, on_progress=progress, cancel=cancel)
             require_usable(capture)
         with stages.stage("scene", f"loading {len(files)} posed images") as progress:
-            views, _ = views_from_colmap(model, source.image_dir, long_edge=options.resolution,
-                                         masks=options.masks, background=options.background,
-                                         on_progress=progress, cancel=cancel)
+            views, _ = views_from_colmap(
+                model,
+                source.image_dir,
+                long_edge=options.resolution,
+                masks=options.masks,
+                background=options.background,
+                on_progress=progress,
+                cancel=cancel,
+            )
             focus = estimate_focus(np.stack([v.world_to_cam for v in views]), model.xyz)
-            scene = Scene(views=views, points=model.xyz.astype(np.float32), colors=model.rgb,
-                          background=options.background, up=focus.up, center=focus.center, radius=focus.radius,
-                          meta={"source": str(source.path), "loader": "colmap"})
+            scene = Scene(
+                views=views,
+                points=model.xyz.astype(np.float32),
+                colors=model.rgb,
+                background=options.background,
+                up=focus.up,
+                center=focus.center,
+                radius=focus.radius,
+                meta={"source": str(source.path), "loader": "colmap"},
+            )
         unregistered = sorted({p.name for p in source.files} - set(model.image_names))
         return scene, capture, len(source.files), unregistered
     # transforms.json
@@ -607,8 +678,14 @@ def _scene_from_posed(source, options: ReconstructOptions, stages: _Stages, canc
         capture = check_capture(files, thresholds=thresholds, on_progress=progress, cancel=cancel)
         require_usable(capture)
     with stages.stage("scene", f"loading {len(files)} posed frames") as progress:
-        scene = load_transforms(source.files[0], long_edge=options.resolution, background=options.background,
-                                masks=options.masks, on_progress=progress, cancel=cancel)
+        scene = load_transforms(
+            source.files[0],
+            long_edge=options.resolution,
+            background=options.background,
+            masks=options.masks,
+            on_progress=progress,
+            cancel=cancel,
+        )
     return scene, capture, len(files), []
 
 

@@ -136,9 +136,7 @@ def run_sfm(
 
     result_path = work_dir / "sfm_result.json"
     if not result_path.is_file():
-        raise RenderError(
-            "Structure-from-motion ended without a result.", f"See the log {log_path}."
-        )
+        raise RenderError("Structure-from-motion ended without a result.", f"See the log {log_path}.")
     result = json.loads(result_path.read_text(encoding="utf-8"))
     models = result.get("models") or []
     total = int(result["images"])
@@ -221,7 +219,9 @@ def _camera_groups(
             with Image.open(path) as image:
                 size = image.size
         except OSError as exc:
-            raise InputError(f"The SfM image {name} cannot be read ({exc}).", "Check the prepared images.") from exc
+            raise InputError(
+                f"The SfM image {name} cannot be read ({exc}).", "Check the prepared images."
+            ) from exc
         focal = focal_priors.get(name)
         key = (size[0], size[1], None if not focal else round(100 * float(focal) / max(size)))
         keyed.setdefault(key, []).append(name)

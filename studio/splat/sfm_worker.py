@@ -36,7 +36,9 @@ EXTRACT_CHUNK = 8  # images per extraction call, so progress moves during the lo
 
 
 def _progress(work_dir: Path, stage: str, fraction: float, message: str) -> None:
-    line = json.dumps({"stage": stage, "fraction": round(float(fraction), 4), "message": message, "t": time.time()})
+    line = json.dumps(
+        {"stage": stage, "fraction": round(float(fraction), 4), "message": message, "t": time.time()}
+    )
     with open(work_dir / "progress.jsonl", "a", encoding="utf-8") as fh:
         fh.write(line + "\n")
         fh.flush()
@@ -80,14 +82,16 @@ def run(spec: dict[str, Any]) -> dict[str, Any]:
     for names, focal in zip(groups, priors):
         camera_id = -1
         for start in range(0, len(names), EXTRACT_CHUNK):
-            chunk = names[start:start + EXTRACT_CHUNK]
+            chunk = names[start : start + EXTRACT_CHUNK]
             reader = pycolmap.ImageReaderOptions()
             reader.camera_model = spec.get("camera_model", "SIMPLE_RADIAL")
             if camera_id >= 0:
                 reader.existing_camera_id = camera_id
             elif focal:
                 # a focal prior from EXIF; principal point at the centre; no distortion to start from
-                reader.camera_params = _initial_params(reader.camera_model, float(focal), image_dir / chunk[0])
+                reader.camera_params = _initial_params(
+                    reader.camera_model, float(focal), image_dir / chunk[0]
+                )
             pycolmap.extract_features(
                 database,
                 image_dir,
@@ -126,7 +130,9 @@ def run(spec: dict[str, Any]) -> dict[str, Any]:
     try:
         _pairs, inliers = db.read_two_view_geometry_num_inliers()
         verified_pairs = sum(1 for n in inliers if n >= verification.min_num_inliers)
-        keypoints = {image.name: int(db.num_keypoints_for_image(image.image_id)) for image in db.read_all_images()}
+        keypoints = {
+            image.name: int(db.num_keypoints_for_image(image.image_id)) for image in db.read_all_images()
+        }
     finally:
         db.close()
     timings["match"] = time.perf_counter() - started
@@ -145,7 +151,9 @@ def run(spec: dict[str, Any]) -> dict[str, Any]:
 
     def next_image() -> None:
         registered[0] += 1
-        _progress(work_dir, "map", min(registered[0] / max(total, 1), 1.0), f"registered {registered[0]} images")
+        _progress(
+            work_dir, "map", min(registered[0] / max(total, 1), 1.0), f"registered {registered[0]} images"
+        )
 
     _progress(work_dir, "map", 0.0, "mapping")
     reconstructions: dict[int, Any] = {}
@@ -156,7 +164,9 @@ def run(spec: dict[str, Any]) -> dict[str, Any]:
     timings["map"] = time.perf_counter() - started
 
     models = []
-    ordered = sorted(reconstructions.values(), key=lambda r: (r.num_reg_images(), r.num_points3D()), reverse=True)
+    ordered = sorted(
+        reconstructions.values(), key=lambda r: (r.num_reg_images(), r.num_points3D()), reverse=True
+    )
     for index, rec in enumerate(ordered):
         folder = sparse / str(index)
         folder.mkdir(parents=True, exist_ok=True)
@@ -179,7 +189,9 @@ def run(spec: dict[str, Any]) -> dict[str, Any]:
         "pycolmap": getattr(pycolmap, "__version__", "?"),
     }
     _write_json(work_dir / "sfm_result.json", result)
-    _progress(work_dir, "map", 1.0, f"{models[0]['registered'] if models else 0} of {total} images registered")
+    _progress(
+        work_dir, "map", 1.0, f"{models[0]['registered'] if models else 0} of {total} images registered"
+    )
     return result
 
 

@@ -94,8 +94,9 @@ def probe_video(path: str | os.PathLike[str]) -> VideoInfo:
             f"The video {path.name} has no usable video stream (size {width}x{height}, {duration:.2f} s).",
             "Use an MP4 or MOV file with a video track.",
         )
-    return VideoInfo(path=path, duration=duration, fps=fps if fps > 0 else 30.0, width=width, height=height,
-                     rotate=rotate)
+    return VideoInfo(
+        path=path, duration=duration, fps=fps if fps > 0 else 30.0, width=width, height=height, rotate=rotate
+    )
 
 
 def frame_sharpness(image: np.ndarray) -> float:
@@ -105,8 +106,9 @@ def frame_sharpness(image: np.ndarray) -> float:
     grey = image if image.ndim == 2 else cv2.cvtColor(image, cv2.COLOR_RGB2GRAY)
     scale = 640 / max(grey.shape)
     if scale < 1:
-        grey = cv2.resize(grey, (round(grey.shape[1] * scale), round(grey.shape[0] * scale)),
-                          interpolation=cv2.INTER_AREA)
+        grey = cv2.resize(
+            grey, (round(grey.shape[1] * scale), round(grey.shape[0] * scale)), interpolation=cv2.INTER_AREA
+        )
     return float(cv2.Laplacian(grey.astype(np.float32), cv2.CV_32F, ksize=1).var())
 
 
@@ -150,14 +152,25 @@ def sample_frames(
     wanted = count * max(1, per_window)
     rate = min(info.fps, wanted / info.duration)
     scale = (
-        f"scale='if(gte(iw,ih),min({long_edge},iw),-2)':'if(gte(iw,ih),-2,min({long_edge},ih))'"
-        ":flags=area"
+        f"scale='if(gte(iw,ih),min({long_edge},iw),-2)':'if(gte(iw,ih),-2,min({long_edge},ih))':flags=area"
     )
     candidates_dir = Path(tempfile.mkdtemp(prefix=".candidates-", dir=out_dir))
     try:
         command = [
-            ffmpeg_exe(), "-hide_banner", "-nostdin", "-loglevel", "error", "-i", str(info.path),
-            "-an", "-vf", f"fps={rate:.6f},{scale}", "-q:v", "2", "-start_number", "0",
+            ffmpeg_exe(),
+            "-hide_banner",
+            "-nostdin",
+            "-loglevel",
+            "error",
+            "-i",
+            str(info.path),
+            "-an",
+            "-vf",
+            f"fps={rate:.6f},{scale}",
+            "-q:v",
+            "2",
+            "-start_number",
+            "0",
             str(candidates_dir / "c_%06d.jpg"),
         ]
         report(0.0, f"decoding {info.path.name} ({info.duration:.1f} s)")

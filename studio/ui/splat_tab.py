@@ -51,8 +51,10 @@ def stage_uploads(ctx: AppContext, photos: Any, video: Any) -> tuple[Path, Path]
     photo_paths = _paths(photos)
     video_paths = _paths(video)
     if not photo_paths and not video_paths:
-        raise InputError("Upload photos of the product or a video walking around it.",
-                         "20-200 sharp, overlapping photos, or a slow 20-60 s video.")
+        raise InputError(
+            "Upload photos of the product or a video walking around it.",
+            "20-200 sharp, overlapping photos, or a slow 20-60 s video.",
+        )
     if photo_paths and video_paths:
         raise InputError("Upload either photos or a video, not both.")
     for path in photo_paths + video_paths:
@@ -60,7 +62,9 @@ def stage_uploads(ctx: AppContext, photos: Any, video: Any) -> tuple[Path, Path]
             raise InputError(f"The upload {path.name} is missing on the server.", "Upload it again.")
         size = path.stat().st_size
         if size > MAX_UPLOAD_BYTES:
-            raise InputError(f"{path.name} is {size / 1e6:.0f} MB; the limit is {MAX_UPLOAD_BYTES // 1_000_000} MB.")
+            raise InputError(
+                f"{path.name} is {size / 1e6:.0f} MB; the limit is {MAX_UPLOAD_BYTES // 1_000_000} MB."
+            )
     job = ctx.outputs / time.strftime("splat-%Y%m%d-%H%M%S")
     suffix = 0
     while job.exists():
@@ -160,7 +164,10 @@ def reconstruct_handler(
     def work() -> None:
         try:
             outcome["result"] = reconstruct(
-                source, job / "model", options, store=ctx.store,
+                source,
+                job / "model",
+                options,
+                store=ctx.store,
                 on_progress=lambda f, m: events.put(("progress", f, m)),
                 on_preview=lambda image: events.put(("preview", image, None)),
                 cancel=flag,
@@ -200,8 +207,11 @@ def reconstruct_handler(
             raise gr.Error(error.one_line()) from None
         raise error
     result = outcome["result"]
-    quality = (f"PSNR {result.psnr:.2f} dB, SSIM {result.ssim:.3f} on held-out views" if result.psnr is not None
-               else "no held-out views")
+    quality = (
+        f"PSNR {result.psnr:.2f} dB, SSIM {result.ssim:.3f} on held-out views"
+        if result.psnr is not None
+        else "no held-out views"
+    )
     summary = (
         f"**Done** in {result.seconds.get('total', 0):.0f} s: {result.registered}/{result.images} images posed,"
         f" {result.gaussians:,} Gaussians, {quality}."
@@ -238,8 +248,15 @@ def use_in_ad_handler(
     out = model_path.parent / f"spin-{int(size)}-{time.strftime('%H%M%S')}.mp4"
     report = (lambda f, m: progress(f, desc=m)) if progress is not None else None
     background = tuple(gaussians.meta.get("background", (1.0, 1.0, 1.0)))
-    render_orbit(gaussians, out, width=int(size), height=int(size), seconds=float(seconds), background=background,
-                 on_progress=report)
+    render_orbit(
+        gaussians,
+        out,
+        width=int(size),
+        height=int(size),
+        seconds=float(seconds),
+        background=background,
+        on_progress=report,
+    )
     asset_id = ctx.store.add_asset(out, "spin", width=int(size), height=int(size))
     return f"Spin saved (asset #{asset_id}); pick it in the Ad Studio tab.", str(out)
 
@@ -250,17 +267,28 @@ def build_splat_tab(ctx: AppContext) -> None:
 
     with gr.Row():
         with gr.Column(scale=5):
-            photos = gr.File(label="Photos around the product (20-200, JPEG/PNG)", file_count="multiple",
-                             file_types=["image"], elem_id="splat-photos", height=160)
-            video = gr.File(label="…or a video walking around it (MP4/MOV)", file_types=["video"],
-                            elem_id="splat-video", height=110)
+            photos = gr.File(
+                label="Photos around the product (20-200, JPEG/PNG)",
+                file_count="multiple",
+                file_types=["image"],
+                elem_id="splat-photos",
+                height=160,
+            )
+            video = gr.File(
+                label="…or a video walking around it (MP4/MOV)",
+                file_types=["video"],
+                elem_id="splat-video",
+                height=110,
+            )
             check = gr.Button("Check capture", elem_id="splat-check")
             with gr.Accordion("Settings", open=False):
                 with gr.Row():
                     steps = gr.Number(value=3000, precision=0, minimum=1, label="Training steps")
                     max_minutes = gr.Number(value=20, minimum=0, label="Time limit (minutes, 0 = none)")
                 with gr.Row():
-                    resolution = gr.Slider(128, 1600, value=640, step=32, label="Training resolution (long edge, px)")
+                    resolution = gr.Slider(
+                        128, 1600, value=640, step=32, label="Training resolution (long edge, px)"
+                    )
                     holdout = gr.Slider(0, 16, value=8, step=1, label="Hold out every K-th view (0 = none)")
                 with gr.Row():
                     background = gr.Dropdown(BACKGROUNDS, value="white", label="Background")
@@ -269,14 +297,22 @@ def build_splat_tab(ctx: AppContext) -> None:
             build = gr.Button("Build 3D model", variant="primary", elem_id="splat-build")
             stop = gr.Button("Cancel", elem_id="splat-cancel")
         with gr.Column(scale=6):
-            report_md = gr.Markdown("Upload photos or a video, then **Check capture** or **Build 3D model**.",
-                                    elem_id="splat-report")
+            report_md = gr.Markdown(
+                "Upload photos or a video, then **Check capture** or **Build 3D model**.",
+                elem_id="splat-report",
+            )
             report_json = gr.JSON(label="Capture report", visible=False)
             status = gr.Markdown("", elem_id="splat-status")
-            preview = gr.Image(label="Training preview", interactive=False, elem_id="splat-preview", height=300)
+            preview = gr.Image(
+                label="Training preview", interactive=False, elem_id="splat-preview", height=300
+            )
             viewer = gr.Model3D(label="3D model", elem_id="splat-viewer", height=420)
-            downloads = gr.File(label="Downloads (.safetensors, .ply, .splat, .spz, capture report)",
-                                file_count="multiple", interactive=False, elem_id="splat-downloads")
+            downloads = gr.File(
+                label="Downloads (.safetensors, .ply, .splat, .spz, capture report)",
+                file_count="multiple",
+                interactive=False,
+                elem_id="splat-downloads",
+            )
             with gr.Row():
                 spin_seconds = gr.Slider(3, 15, value=6, step=1, label="Spin length (s)")
                 spin_size = gr.Dropdown([480, 720, 1080], value=720, label="Spin size (px)")
@@ -292,11 +328,32 @@ def build_splat_tab(ctx: AppContext) -> None:
             raise gr.Error(exc.one_line()) from None
         return text, gr.update(value=data, visible=True)
 
-    def on_build(photos_value, video_value, steps_v, minutes_v, res_v, bg_v, masks_v, holdout_v, device_v,
-                 progress=gr.Progress()):  # noqa: B008 - gradio injects the tracker
+    def on_build(
+        photos_value,
+        video_value,
+        steps_v,
+        minutes_v,
+        res_v,
+        bg_v,
+        masks_v,
+        holdout_v,
+        device_v,
+        progress=gr.Progress(),  # noqa: B008 - gradio injects the tracker
+    ):
         try:
-            yield from reconstruct_handler(ctx, photos_value, video_value, steps_v, minutes_v, res_v, bg_v,
-                                           masks_v, holdout_v, device_v, progress=progress)
+            yield from reconstruct_handler(
+                ctx,
+                photos_value,
+                video_value,
+                steps_v,
+                minutes_v,
+                res_v,
+                bg_v,
+                masks_v,
+                holdout_v,
+                device_v,
+                progress=progress,
+            )
         except StudioError as exc:
             raise gr.Error(exc.one_line()) from None
 
@@ -316,5 +373,11 @@ def build_splat_tab(ctx: AppContext) -> None:
         api_name="splat_build",
     )
     stop.click(None, cancels=[build_event])
-    use.click(on_use, inputs=[model_state, spin_seconds, spin_size, device], outputs=[use_status, spin_video],
-              concurrency_id=GPU_QUEUE, concurrency_limit=1, api_name="splat_use_in_ad")
+    use.click(
+        on_use,
+        inputs=[model_state, spin_seconds, spin_size, device],
+        outputs=[use_status, spin_video],
+        concurrency_id=GPU_QUEUE,
+        concurrency_limit=1,
+        api_name="splat_use_in_ad",
+    )

@@ -18,8 +18,14 @@ from test_splat_io_synthetic import render_views, write_views
 
 def run(*args: str, home: Path) -> subprocess.CompletedProcess:
     env = {**os.environ, "STUDIO_HOME": str(home)}
-    return subprocess.run([sys.executable, "-m", "studio", "splat", *args], capture_output=True, text=True,
-                          env=env, timeout=600, check=False)
+    return subprocess.run(
+        [sys.executable, "-m", "studio", "splat", *args],
+        capture_output=True,
+        text=True,
+        env=env,
+        timeout=600,
+        check=False,
+    )
 
 
 @pytest.fixture(scope="module")
@@ -38,8 +44,23 @@ def photos(tmp_path_factory):
 @pytest.fixture(scope="module")
 def built(photos, home, tmp_path_factory):
     out = tmp_path_factory.mktemp("cli_out") / "model"
-    result = run(str(photos), "-o", str(out), "--steps", "10", "--resolution", "64", "--holdout", "4",
-                 "--device", "cpu", "--background", "black", "--json", home=home)
+    result = run(
+        str(photos),
+        "-o",
+        str(out),
+        "--steps",
+        "10",
+        "--resolution",
+        "64",
+        "--holdout",
+        "4",
+        "--device",
+        "cpu",
+        "--background",
+        "black",
+        "--json",
+        home=home,
+    )
     return result, out
 
 
@@ -48,11 +69,26 @@ def test_help_lists_the_commands_and_the_build_options(home):
     assert result.returncode == 0, result.stderr
     for command in ("build", "check", "render", "export"):
         assert f"  {command} " in result.stdout
-    for option in ("--steps", "--max-minutes", "--resolution", "--device", "--holdout", "--background",
-                   "--masks", "--json", "-o, --out"):
+    for option in (
+        "--steps",
+        "--max-minutes",
+        "--resolution",
+        "--device",
+        "--holdout",
+        "--background",
+        "--masks",
+        "--json",
+        "-o, --out",
+    ):
         assert option in result.stdout
-    top = subprocess.run([sys.executable, "-m", "studio", "--help"], capture_output=True, text=True, timeout=120,
-                         env={**os.environ, "STUDIO_HOME": str(home)}, check=False)
+    top = subprocess.run(
+        [sys.executable, "-m", "studio", "--help"],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        env={**os.environ, "STUDIO_HOME": str(home)},
+        check=False,
+    )
     assert "  splat " in top.stdout
 
 
@@ -106,8 +142,25 @@ def test_export_each_format(built, home, tmp_path, capsys, monkeypatch):
 def test_render_orbit_writes_an_mp4(built, home, tmp_path):
     _, out = built
     spin = tmp_path / "spin.mp4"
-    result = run("render", str(out / "model.safetensors"), "--orbit", "-o", str(spin), "--width", "64",
-                 "--height", "64", "--seconds", "1", "--fps", "8", "--device", "cpu", "--json", home=home)
+    result = run(
+        "render",
+        str(out / "model.safetensors"),
+        "--orbit",
+        "-o",
+        str(spin),
+        "--width",
+        "64",
+        "--height",
+        "64",
+        "--seconds",
+        "1",
+        "--fps",
+        "8",
+        "--device",
+        "cpu",
+        "--json",
+        home=home,
+    )
     assert result.returncode == 0, result.stderr
     assert json.loads(result.stdout)["video"] == str(spin)
     import imageio_ffmpeg
@@ -153,7 +206,9 @@ def test_bad_input_exits_2_with_one_line(args, expected, photos, home, tmp_path)
     result = run(*(a.format(**values) for a in args), home=home)
     assert result.returncode == 2, (result.stdout, result.stderr)
     assert expected in result.stderr
-    assert result.stderr.strip().count("\n") == 0 or "Usage:" in result.stderr  # one line (click: usage + line)
+    assert (
+        result.stderr.strip().count("\n") == 0 or "Usage:" in result.stderr
+    )  # one line (click: usage + line)
     assert "Traceback" not in result.stderr
 
 

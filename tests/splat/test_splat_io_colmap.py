@@ -76,10 +76,13 @@ def test_intrinsics_convert_colmap_models_to_opencv():
     K, coeffs, fisheye = ColmapCamera(1, "SIMPLE_RADIAL", 640, 480, (500.0, 320.0, 240.0, -0.05)).intrinsics()
     assert np.allclose(K, [[500, 0, 320], [0, 500, 240], [0, 0, 1]])
     assert coeffs.tolist() == [-0.05, 0, 0, 0] and not fisheye
-    K, coeffs, _ = ColmapCamera(1, "OPENCV", 640, 480, (500, 510, 320, 240, 0.1, 0.01, 0.001, 0.002)).intrinsics()
+    K, coeffs, _ = ColmapCamera(
+        1, "OPENCV", 640, 480, (500, 510, 320, 240, 0.1, 0.01, 0.001, 0.002)
+    ).intrinsics()
     assert K[1, 1] == 510 and coeffs.tolist() == [0.1, 0.01, 0.001, 0.002]
-    _, coeffs, fisheye = ColmapCamera(1, "OPENCV_FISHEYE", 640, 480, (500, 500, 320, 240, 0.1, 0.2, 0.3, 0.4)
-                                      ).intrinsics()
+    _, coeffs, fisheye = ColmapCamera(
+        1, "OPENCV_FISHEYE", 640, 480, (500, 500, 320, 240, 0.1, 0.2, 0.3, 0.4)
+    ).intrinsics()
     assert fisheye and coeffs.tolist() == [0.1, 0.2, 0.3, 0.4]
     assert not ColmapCamera(1, "PINHOLE", 640, 480, (500, 500, 320, 240)).distorted
     assert ColmapCamera(1, "SIMPLE_RADIAL", 640, 480, (500, 320, 240, -0.05)).distorted

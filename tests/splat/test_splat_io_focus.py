@@ -69,8 +69,12 @@ def test_up_from_a_dome_of_level_cameras(seed):
     centers = []
     for _ in range(40):
         azimuth, elevation = rng.uniform(0, 2 * np.pi), rng.uniform(np.radians(5), np.radians(80))
-        centers.append(4 * np.array([np.cos(elevation) * np.cos(azimuth), np.cos(elevation) * np.sin(azimuth),
-                                     np.sin(elevation)]))
+        centers.append(
+            4
+            * np.array(
+                [np.cos(elevation) * np.cos(azimuth), np.cos(elevation) * np.sin(azimuth), np.sin(elevation)]
+            )
+        )
     poses = np.stack([look_at(c) for c in centers])
     R, s, t = random_similarity(seed + 10)
     up, method = estimate_up(move_world(poses, R, s, t))
@@ -105,15 +109,26 @@ def test_normalising_keeps_every_pixel_in_place():
     poses = move_world(np.stack(ring_poses(8)), R, s, t)
     rng = np.random.default_rng(1)
     points = (R @ (rng.normal(size=(50, 3)) * 0.3).T).T * s + t
-    views = [View(name=f"v{i}", image=np.zeros((240, 320, 3), np.uint8), mask=None, K=K, world_to_cam=M)
-             for i, M in enumerate(poses)]
-    scene = Scene(views=views, points=points, colors=np.zeros((50, 3), np.uint8), background=(1, 1, 1),
-                  up=(0, 0, 1), center=(0, 0, 0), radius=1.0)
+    views = [
+        View(name=f"v{i}", image=np.zeros((240, 320, 3), np.uint8), mask=None, K=K, world_to_cam=M)
+        for i, M in enumerate(poses)
+    ]
+    scene = Scene(
+        views=views,
+        points=points,
+        colors=np.zeros((50, 3), np.uint8),
+        background=(1, 1, 1),
+        up=(0, 0, 1),
+        center=(0, 0, 0),
+        radius=1.0,
+    )
     out, focus, sim = focus_scene(scene)
     assert sim is not None and sim.scale == pytest.approx(1 / focus.radius)
     assert np.allclose(out.center, 0, atol=1e-9) and np.allclose(out.up, [0, 1, 0])
     assert out.radius == pytest.approx(1.0)
-    assert np.allclose(transform_scene(scene, normalize(focus)).views[0].world_to_cam, out.views[0].world_to_cam)
+    assert np.allclose(
+        transform_scene(scene, normalize(focus)).views[0].world_to_cam, out.views[0].world_to_cam
+    )
     # world up (+z before the random similarity) is +y now
     assert np.allclose(sim.rotation @ (R @ [0, 0, 1.0]), [0, 1, 0], atol=0.03)
     cropped, _, _ = focus_scene(scene, crop_box=((-0.5, -0.5, -0.5), (0.5, 0.5, 0.5)))
@@ -128,7 +143,12 @@ def test_normalising_keeps_every_pixel_in_place():
 
 
 def test_rotation_between_handles_opposite_and_equal_directions():
-    for a, b in [([0, 0, 1], [0, 1, 0]), ([1, 0, 0], [-1, 0, 0]), ([0, 1, 0], [0, 1, 0]), ([1, 2, 3], [-3, 1, 0])]:
+    for a, b in [
+        ([0, 0, 1], [0, 1, 0]),
+        ([1, 0, 0], [-1, 0, 0]),
+        ([0, 1, 0], [0, 1, 0]),
+        ([1, 2, 3], [-3, 1, 0]),
+    ]:
         R = rotation_between(np.array(a, float), np.array(b, float))
         assert np.allclose(R @ (np.array(a) / np.linalg.norm(a)), np.array(b) / np.linalg.norm(b), atol=1e-9)
         assert np.allclose(R @ R.T, np.eye(3), atol=1e-9) and np.linalg.det(R) == pytest.approx(1.0)

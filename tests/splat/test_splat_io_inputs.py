@@ -122,8 +122,12 @@ def test_undistort_matches_a_pinhole_render_with_the_new_intrinsics():
     out, new_K, mask = undistort(distorted, K, coeffs, fisheye=False, mask=np.ones((h, w), np.float32))
     assert out.shape == pinhole.shape and mask is not None
     # the same view through new_K is the pinhole image under the homography new_K K^-1 (pixel centres at +0.5)
-    H = np.array([[1, 0, -0.5], [0, 1, -0.5], [0, 0, 1]]) @ new_K @ np.linalg.inv(K) @ np.array(
-        [[1, 0, 0.5], [0, 1, 0.5], [0, 0, 1]])
+    H = (
+        np.array([[1, 0, -0.5], [0, 1, -0.5], [0, 0, 1]])
+        @ new_K
+        @ np.linalg.inv(K)
+        @ np.array([[1, 0, 0.5], [0, 1, 0.5], [0, 0, 1]])
+    )
     expected = cv2.warpPerspective(pinhole, H, (w, h), flags=cv2.INTER_LINEAR)
     inner = (slice(20, h - 20), slice(20, w - 20))
     err = np.abs(out[inner].astype(float) - expected[inner].astype(float)).mean()
@@ -140,28 +144,40 @@ def gt_model(K, poses, names, size) -> ColmapModel:
         q = cv2.Rodrigues(M[:3, :3])[0].ravel()
         angle = np.linalg.norm(q)
         axis = q / angle if angle > 0 else np.array([1.0, 0, 0])
-        ims[i + 1] = ColmapImage(i + 1, (np.cos(angle / 2), *(np.sin(angle / 2) * axis)), tuple(M[:3, 3]), 1, name)
-    return ColmapModel({1: cam}, ims, np.zeros((0, 3)), np.zeros((0, 3), np.uint8), np.zeros(0), np.zeros(0, int))
+        ims[i + 1] = ColmapImage(
+            i + 1, (np.cos(angle / 2), *(np.sin(angle / 2) * axis)), tuple(M[:3, 3]), 1, name
+        )
+    return ColmapModel(
+        {1: cam}, ims, np.zeros((0, 3)), np.zeros((0, 3), np.uint8), np.zeros(0), np.zeros(0, int)
+    )
 
 
 def test_backdrop_masks_are_used_only_when_most_views_separate(tmp_path):
     K, plain, poses = render_views(6, 240, 180, seed=13, ground=False, backdrop=(240, 240, 240))
     _, cluttered, _ = render_views(6, 240, 180, seed=13, ground=True, backdrop=(240, 240, 240))
     names = [p.name for p in write_views(tmp_path / "plain", plain)]
-    views, notes = views_from_colmap(gt_model(K, poses, names, (240, 180)), tmp_path / "plain",
-                                     background=(0.0, 0.0, 0.0))
+    views, notes = views_from_colmap(
+        gt_model(K, poses, names, (240, 180)), tmp_path / "plain", background=(0.0, 0.0, 0.0)
+    )
     assert set(notes.values()) == {"backdrop"} and all(v.mask is not None for v in views)
-    assert views[0].image[0, 0].tolist() == [0, 0, 0]  # the grey backdrop became the black training background
+    assert views[0].image[0, 0].tolist() == [
+        0,
+        0,
+        0,
+    ]  # the grey backdrop became the black training background
     mixed = [plain[i] if i < 3 else cluttered[i] for i in range(6)]
     write_views(tmp_path / "mixed", mixed)
-    views, notes = views_from_colmap(gt_model(K, poses, names, (240, 180)), tmp_path / "mixed",
-                                     background=(0.0, 0.0, 0.0))
+    views, notes = views_from_colmap(
+        gt_model(K, poses, names, (240, 180)), tmp_path / "mixed", background=(0.0, 0.0, 0.0)
+    )
     assert set(notes.values()) == {"none"} and all(v.mask is None for v in views)
     assert views[0].image[0, 0].tolist() == [240, 240, 240]  # trained on its real backdrop
 
 
 def test_views_from_colmap_check_sizes_and_build_pinhole_views(tmp_path):
-    K_true, images, poses = render_views(2, 200, 150, seed=10, alpha=True, ground=False, backdrop=(250, 250, 250))
+    K_true, images, poses = render_views(
+        2, 200, 150, seed=10, alpha=True, ground=False, backdrop=(250, 250, 250)
+    )
     paths = write_views(tmp_path, images, ext=".png")
     model = gt_model(K_true, poses, [p.name for p in paths], (200, 150))
     ims = model.images
@@ -174,8 +190,14 @@ def test_views_from_colmap_check_sizes_and_build_pinhole_views(tmp_path):
         assert view.image[0, 0].tolist() == [0, 0, 255]  # transparent corner composited on the background
     plain, notes = views_from_colmap(model, tmp_path, masks="none")
     assert all(v.mask is None for v in plain) and set(notes.values()) == {"none"}
-    wrong = ColmapModel({1: ColmapCamera(1, "PINHOLE", 640, 480, (500, 500, 320, 240))}, ims, model.xyz,
-                        model.rgb, model.errors, model.track_lengths)
+    wrong = ColmapModel(
+        {1: ColmapCamera(1, "PINHOLE", 640, 480, (500, 500, 320, 240))},
+        ims,
+        model.xyz,
+        model.rgb,
+        model.errors,
+        model.track_lengths,
+    )
     with pytest.raises(InputError, match="is 200x150 but its COLMAP camera 1 is 640x480"):
         views_from_colmap(wrong, tmp_path)
 
@@ -239,8 +261,10 @@ def test_blender_style_transforms_go_through_the_nerf_loader(tmp_path):
     folder = tmp_path / "blender"
     write_views(folder / "train", images, prefix="r", ext=".png")
     flip = np.diag([1.0, -1.0, -1.0, 1.0])
-    frames = [{"file_path": f"./train/r_{i:02d}", "transform_matrix": (np.linalg.inv(M) @ flip).tolist()}
-              for i, M in enumerate(poses)]
+    frames = [
+        {"file_path": f"./train/r_{i:02d}", "transform_matrix": (np.linalg.inv(M) @ flip).tolist()}
+        for i, M in enumerate(poses)
+    ]
     angle_x = 2 * np.arctan(160 / (2 * K[0, 0]))
     (folder / "transforms_train.json").write_text(json.dumps({"camera_angle_x": angle_x, "frames": frames}))
     assert not is_nerfstudio(json.loads((folder / "transforms_train.json").read_text()))

@@ -69,8 +69,14 @@ def test_photos_to_model_end_to_end(capture, tmp_path, store):
 
     messages, previews = [], []
     out = tmp_path / "out"
-    result = reconstruct(capture, out, ReconstructOptions(**FAST), store=store,
-                         on_progress=lambda f, m: messages.append((f, m)), on_preview=previews.append)
+    result = reconstruct(
+        capture,
+        out,
+        ReconstructOptions(**FAST),
+        store=store,
+        on_progress=lambda f, m: messages.append((f, m)),
+        on_preview=previews.append,
+    )
     # the result: counts, unregistered and skipped files named
     assert result.kind == "photos" and result.images == 14
     assert result.registered == 12 and result.unregistered == ["zz_noise.jpg"]
@@ -81,7 +87,13 @@ def test_photos_to_model_end_to_end(capture, tmp_path, store):
     assert {"sfm_extract", "sfm_match", "sfm_map"} <= set(result.seconds)
     # files: the model and its exports, the reports; nothing half-written, the bulky work files gone
     assert sorted(p.name for p in out.iterdir() if not p.name.startswith(".")) == [
-        "cameras.json", "capture_report.json", "model.ply", "model.safetensors", "model.splat", "result.json"]
+        "cameras.json",
+        "capture_report.json",
+        "model.ply",
+        "model.safetensors",
+        "model.splat",
+        "result.json",
+    ]
     assert not list(out.glob("*.part*"))
     work = out / ".studio-splat-work"
     assert not (work / "images").exists() and not (work / "sfm" / "database.db").exists()
@@ -97,8 +109,12 @@ def test_photos_to_model_end_to_end(capture, tmp_path, store):
     report = json.loads((out / "capture_report.json").read_text())
     assert report["usable"] == 13 and [s["file"] for s in report["skipped"]] == ["broken.jpg"]
     # the normalised frame: the ring of cameras circles +y, centred on the box
-    centers = np.array([-np.asarray(v["world_to_cam"])[:3, :3].T @ np.asarray(v["world_to_cam"])[:3, 3]
-                        for v in cameras["views"]])
+    centers = np.array(
+        [
+            -np.asarray(v["world_to_cam"])[:3, :3].T @ np.asarray(v["world_to_cam"])[:3, 3]
+            for v in cameras["views"]
+        ]
+    )
     assert abs(np.mean(centers, axis=0)[0]) < 0.5 and abs(np.mean(centers, axis=0)[2]) < 0.5
     assert np.ptp(centers[:, 1]) < 0.6 * np.ptp(centers[:, 0])  # the ring is flat in y (up)
     # progress is monotone and ends at 1; previews are images
@@ -161,8 +177,14 @@ def test_cancel_during_sfm_leaves_nothing_done(capture, tmp_path, store):
             flag.set()
 
     with pytest.raises(Cancelled):
-        reconstruct(capture, tmp_path / "out", ReconstructOptions(**FAST), store=store, on_progress=progress,
-                    cancel=flag)
+        reconstruct(
+            capture,
+            tmp_path / "out",
+            ReconstructOptions(**FAST),
+            store=store,
+            on_progress=progress,
+            cancel=flag,
+        )
     (render,) = store.renders(kind="splat")
     assert render.status == "cancelled"
     assert rows(store, "SELECT * FROM models") == []
@@ -174,8 +196,9 @@ def test_colmap_project_to_model_with_a_crop_box(colmap_project, tmp_path, store
 
     out = tmp_path / "out"
     box = (-1.5, -1.5, -1.5, 1.5, 1.5, 1.5)  # normalised frame: the box (radius ~1), not the far ground
-    result = reconstruct(colmap_project, out, ReconstructOptions(**{**FAST, "masks": "none", "crop": box}),
-                         store=store)
+    result = reconstruct(
+        colmap_project, out, ReconstructOptions(**{**FAST, "masks": "none", "crop": box}), store=store
+    )
     means = load_model(result.model).means.numpy()
     assert len(means) == result.gaussians > 0
     assert np.all(means >= -1.5) and np.all(means <= 1.5)
@@ -185,8 +208,12 @@ def test_colmap_project_to_model_with_a_crop_box(colmap_project, tmp_path, store
     assert (out / "model.safetensors").is_file() and (out / "capture_report.json").is_file()
     # a box around nothing is refused before training
     with pytest.raises(InputError, match="contains none of the"):
-        reconstruct(colmap_project, tmp_path / "out2",
-                    ReconstructOptions(**{**FAST, "masks": "none", "crop": (5, 5, 5, 6, 6, 6)}), store=store)
+        reconstruct(
+            colmap_project,
+            tmp_path / "out2",
+            ReconstructOptions(**{**FAST, "masks": "none", "crop": (5, 5, 5, 6, 6, 6)}),
+            store=store,
+        )
     failed, done = store.renders(kind="splat")
     assert done.status == "done" and failed.status == "failed" and "train" not in failed.timings
 
@@ -209,8 +236,13 @@ def test_cancel_during_training_leaves_nothing_done_and_resume_finishes(colmap_p
     assert list((out / ".studio-splat-work" / "checkpoints").iterdir())  # kept for --resume
 
     messages = []
-    resumed = reconstruct(colmap_project, out, options.model_copy(update={"resume": True}), store=store,
-                          on_progress=lambda f, m: messages.append(m))
+    resumed = reconstruct(
+        colmap_project,
+        out,
+        options.model_copy(update={"resume": True}),
+        store=store,
+        on_progress=lambda f, m: messages.append(m),
+    )
     assert any(m.startswith("Resuming from step") for m in messages)
     assert resumed.steps == 40 and (out / "model.safetensors").is_file()
     assert [r.status for r in store.renders(kind="splat")] == ["done", "cancelled"]
@@ -258,13 +290,16 @@ def test_video_to_model_uses_sequential_matching(tmp_path, store):
     _, images, _ = render_views(36, 400, 300, seed=0, poses=ring_poses(36))
     frames = [cv2.GaussianBlur(im, (0, 0), 3) if i % 3 == 1 else im for i, im in enumerate(images)]
     video = tmp_path / "orbit.mp4"
-    writer = imageio_ffmpeg.write_frames(str(video), (400, 300), fps=12, quality=9, macro_block_size=4,
-                                         ffmpeg_log_level="error")
+    writer = imageio_ffmpeg.write_frames(
+        str(video), (400, 300), fps=12, quality=9, macro_block_size=4, ffmpeg_log_level="error"
+    )
     writer.send(None)
     for frame in frames:
         writer.send(np.ascontiguousarray(frame))
     writer.close()
-    result = reconstruct(video, tmp_path / "out", ReconstructOptions(**{**FAST, "video_frames": 12}), store=store)
+    result = reconstruct(
+        video, tmp_path / "out", ReconstructOptions(**{**FAST, "video_frames": 12}), store=store
+    )
     assert result.kind == "video" and result.images == 12 and result.registered >= 11
     spec = json.loads((tmp_path / "out" / ".studio-splat-work" / "sfm" / "sfm_spec.json").read_text())
     assert spec["matcher"] == "sequential"

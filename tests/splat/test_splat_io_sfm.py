@@ -41,8 +41,12 @@ def ring(tmp_path_factory):
     _, other, _ = render_views(12, 400, 300, seed=21)
     write_views(root / "images", other[:9], prefix="zz_other")
     messages = []
-    result = run_sfm(root / "images", root / "work", options=SfmOptions(min_registered=8, max_features=3000),
-                     on_progress=lambda f, m: messages.append((f, m)))
+    result = run_sfm(
+        root / "images",
+        root / "work",
+        options=SfmOptions(min_registered=8, max_features=3000),
+        on_progress=lambda f, m: messages.append((f, m)),
+    )
     truth = {f"view_{i:02d}.jpg": p for i, p in enumerate(poses)}
     return result, truth, K, messages, root
 
@@ -97,8 +101,9 @@ def test_sfm_mixed_image_sizes_get_one_camera_each(tmp_path):
     K_big, big, _ = render_views(12, 480, 360, seed=1)
     images = [small[i] if i % 2 == 0 else big[i] for i in range(12)]
     write_views(tmp_path / "images", images)
-    result = run_sfm(tmp_path / "images", tmp_path / "work",
-                     options=SfmOptions(min_registered=8, max_features=3000))
+    result = run_sfm(
+        tmp_path / "images", tmp_path / "work", options=SfmOptions(min_registered=8, max_features=3000)
+    )
     assert len(result.registered) >= 11
     sizes = {(c.width, c.height): c for c in result.model.cameras.values()}
     assert set(sizes) == {(400, 300), (480, 360)}
@@ -139,8 +144,13 @@ def test_sfm_cancel_stops_the_worker_and_leaves_no_result(tmp_path):
         return bool(seen)  # cancel as soon as the worker reported anything
 
     with pytest.raises(Cancelled):
-        run_sfm(tmp_path / "images", tmp_path / "work", options=SfmOptions(min_registered=8),
-                on_progress=lambda f, m: seen.append(m), cancel=cancel)
+        run_sfm(
+            tmp_path / "images",
+            tmp_path / "work",
+            options=SfmOptions(min_registered=8),
+            on_progress=lambda f, m: seen.append(m),
+            cancel=cancel,
+        )
     assert time.monotonic() - started < 15
     assert not (tmp_path / "work" / "sfm_result.json").exists()
     assert not list((tmp_path / "work").glob("sparse/*/images.bin"))

@@ -45,8 +45,15 @@ def noise_texture(rng: np.random.Generator, size: int, scale: int = 1) -> np.nda
 def _faces(ground: bool):
     faces = []
     if ground:
-        faces.append((np.array([-2.0, -2.0, -HALF]), np.array([4.0, 0, 0]), np.array([0, 4.0, 0]),
-                      np.array([0, 0, 1.0]), True))
+        faces.append(
+            (
+                np.array([-2.0, -2.0, -HALF]),
+                np.array([4.0, 0, 0]),
+                np.array([0, 4.0, 0]),
+                np.array([0, 0, 1.0]),
+                True,
+            )
+        )
     for axis in range(3):
         for sign in (-1, 1):
             if axis == 2 and sign < 0:
@@ -90,7 +97,9 @@ def render_views(
     focal = 0.9 * width
     K = np.array([[focal, 0, width / 2], [0, focal, height / 2], [0, 0, 1.0]])
     faces = _faces(ground)
-    textures = [noise_texture(rng, 1024, 4) if is_ground else noise_texture(rng, 256) for *_, is_ground in faces]
+    textures = [
+        noise_texture(rng, 1024, 4) if is_ground else noise_texture(rng, 256) for *_, is_ground in faces
+    ]
     poses = poses or ring_poses(n_views)
     images = []
     for M in poses:
@@ -109,8 +118,12 @@ def render_views(
             H = shift @ K @ np.column_stack([R @ a / size, R @ b / size, R @ origin + t])
             H = H @ np.array([[1, 0, 0.5], [0, 1, 0.5], [0, 0, 1.0]])
             warped = cv2.warpPerspective(texture, H, (width, height), flags=cv2.INTER_LINEAR)
-            cover = cv2.warpPerspective(np.full((size, size), 255, np.uint8), H, (width, height),
-                                        flags=cv2.INTER_NEAREST) > 0
+            cover = (
+                cv2.warpPerspective(
+                    np.full((size, size), 255, np.uint8), H, (width, height), flags=cv2.INTER_NEAREST
+                )
+                > 0
+            )
             image[cover] = warped[cover]
             if not is_ground:
                 object_mask[cover] = 255
@@ -120,7 +133,9 @@ def render_views(
     return K, images, poses
 
 
-def write_views(folder: Path, images: list[np.ndarray], prefix: str = "view", ext: str = ".jpg") -> list[Path]:
+def write_views(
+    folder: Path, images: list[np.ndarray], prefix: str = "view", ext: str = ".jpg"
+) -> list[Path]:
     """Save images (RGB or RGBA, uint8) as ``prefix_00.jpg`` ...; RGBA needs ``ext='.png'``."""
     from PIL import Image
 
@@ -142,7 +157,7 @@ def relative_rotation_errors(estimated: dict[str, np.ndarray], truth: dict[str, 
     names = sorted(set(estimated) & set(truth))
     errors = []
     for i, a in enumerate(names):
-        for b in names[i + 1:]:
+        for b in names[i + 1 :]:
             est = estimated[a][:3, :3] @ estimated[b][:3, :3].T
             gt = truth[a][:3, :3] @ truth[b][:3, :3].T
             errors.append(rotation_angle_deg(est @ gt.T))

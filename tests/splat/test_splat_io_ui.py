@@ -34,14 +34,32 @@ def uploads(tmp_path_factory):
     return [str(p) for p in write_views(root, images)]
 
 
-FAST = {"steps": 10, "max_minutes": 0, "resolution": 64, "background": "white", "masks": "auto", "holdout": 4, "device": "cpu"}
+FAST = {
+    "steps": 10,
+    "max_minutes": 0,
+    "resolution": 64,
+    "background": "white",
+    "masks": "auto",
+    "holdout": 4,
+    "device": "cpu",
+}
 
 
 def run_build(ctx, uploads, **overrides):
     values = {**FAST, **overrides}
-    return splat_tab.reconstruct_handler(ctx, uploads, None, values["steps"], values["max_minutes"],
-                                         values["resolution"], values["background"], values["masks"],
-                                         values["holdout"], values["device"], preview_every=5)
+    return splat_tab.reconstruct_handler(
+        ctx,
+        uploads,
+        None,
+        values["steps"],
+        values["max_minutes"],
+        values["resolution"],
+        values["background"],
+        values["masks"],
+        values["holdout"],
+        values["device"],
+        preview_every=5,
+    )
 
 
 def test_uploads_are_checked_and_copied(ctx, uploads, tmp_path, monkeypatch):
@@ -81,8 +99,9 @@ def built(tmp_path_factory, uploads):
         def __call__(self, fraction, desc=None):
             progress_calls.append((fraction, desc))
 
-    gen = splat_tab.reconstruct_handler(ctx, uploads, None, 10, 0, 64, "white", "auto", 4, "cpu",
-                                        progress=Progress(), preview_every=5)
+    gen = splat_tab.reconstruct_handler(
+        ctx, uploads, None, 10, 0, 64, "white", "auto", 4, "cpu", progress=Progress(), preview_every=5
+    )
     return ctx, list(gen), progress_calls
 
 
@@ -127,8 +146,12 @@ def test_closing_the_generator_cancels_the_run(ctx, uploads):
 
 def test_bad_uploads_raise_gradio_errors(ctx, tmp_path):
     rng = np.random.default_rng(0)
-    noise = [str(p) for p in write_views(tmp_path / "noise",
-                                         [(rng.random((300, 400, 3)) * 255).astype(np.uint8) for _ in range(9)])]
+    noise = [
+        str(p)
+        for p in write_views(
+            tmp_path / "noise", [(rng.random((300, 400, 3)) * 255).astype(np.uint8) for _ in range(9)]
+        )
+    ]
     with pytest.raises(gr.Error, match="None of the 9 images could be placed"):
         list(run_build(ctx, noise))
     assert ctx.store.renders(kind="splat")[0].status == "failed"

@@ -21,8 +21,9 @@ from studio.splat.video_frames import probe_video, sample_frames, select_sharpes
 
 def write_video(path: Path, frames: list[np.ndarray], fps: int = 12) -> None:
     h, w = frames[0].shape[:2]
-    writer = imageio_ffmpeg.write_frames(str(path), (w, h), fps=fps, quality=9, macro_block_size=16,
-                                         ffmpeg_log_level="error")
+    writer = imageio_ffmpeg.write_frames(
+        str(path), (w, h), fps=fps, quality=9, macro_block_size=16, ffmpeg_log_level="error"
+    )
     writer.send(None)
     for frame in frames:
         writer.send(np.ascontiguousarray(frame))
@@ -73,8 +74,20 @@ def test_long_edge_limit_and_rotation_metadata(orbit_video, tmp_path):
     path, _ = orbit_video
     rotated = tmp_path / "portrait.mp4"
     subprocess.run(
-        [imageio_ffmpeg.get_ffmpeg_exe(), "-hide_banner", "-loglevel", "error", "-y", "-display_rotation:v:0",
-         "90", "-i", str(path), "-c", "copy", str(rotated)],
+        [
+            imageio_ffmpeg.get_ffmpeg_exe(),
+            "-hide_banner",
+            "-loglevel",
+            "error",
+            "-y",
+            "-display_rotation:v:0",
+            "90",
+            "-i",
+            str(path),
+            "-c",
+            "copy",
+            str(rotated),
+        ],
         check=True,
     )
     info = probe_video(rotated)
