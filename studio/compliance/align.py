@@ -14,6 +14,7 @@ bank; banks above ``FLANN_ABOVE`` descriptors use an LSH index instead.
 
 from __future__ import annotations
 
+import threading
 from dataclasses import dataclass
 
 import numpy as np
@@ -118,11 +119,16 @@ class FeatureIndex:
             np.concatenate([r.descriptors for r in self.refs]) if self.refs else np.zeros((0, 32), np.uint8)
         )
         self._matcher = None
+        self._lock = threading.Lock()  # app workers may screen at once; OpenCV matchers are not thread-safe
 
     def __len__(self) -> int:
         return len(self._descriptors)
 
     def _knn(self, descriptors: np.ndarray) -> list:
+        with self._lock:
+            return self._knn_locked(descriptors)
+
+    def _knn_locked(self, descriptors: np.ndarray) -> list:
         import cv2
 
         if self._matcher is None:

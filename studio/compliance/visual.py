@@ -61,7 +61,10 @@ class VisualOptions:
     image_max_side: int = IMAGE_MAX_SIDE
     keypoints: bool = True  # step 2 (aligned-region hashes)
     max_alignments: int = 5  # references tried with RANSAC per frame
-    clip_crops: bool = True  # CLIP on crops as well as the whole frame
+    clip_fps: float = 0.5  # CLIP runs on frames this often, and on the first frame after every scene change
+    clip_grid: int = (
+        2  # CLIP crops: the whole frame, a centre crop and an n x n overlapping grid (0: no crops)
+    )
     skip_repeats: bool = True  # reuse the result of the previous frame when the picture has not changed
     fast_decode: bool = True  # see ``frames.iter_frames``
 
@@ -171,7 +174,7 @@ def screen_media(
     ref_vectors = None
     if use_clip_ref and index is not None and embedder is not None and bank is not None:
         report(0.0, "embedding the references")
-        ref_vectors = bank.embeddings(embedder, [e.ref.id for e in index.entries])
+        ref_vectors = _reference_vectors(bank, index, embedder)
     concept_vectors: dict[str, tuple[np.ndarray, np.ndarray | None]] = {}
     if use_concepts and embedder is not None:
         for rule in concept_rules:
@@ -186,33 +189,57 @@ def screen_media(
     video = is_video(path)
     frames, total = _frames(path, video, options)
     hits: list[_Hit] = []
-    previous: tuple[np.ndarray, list[_Hit]] | None = None
+    previous: tuple[np.ndarray, list[_Hit], bool] | None = None
     n_frames = 0
     step = 1.0 / options.fps
+    clip_step = 1.0 / options.clip_fps if options.clip_fps > 0 else float("inf")
+    last_clip = -float("inf")
+    wants_clip = use_clip_ref or use_concepts
     for frame in frames:
         n_frames += 1
         thumb = _signature(frame.image)
-        if options.skip_repeats and previous is not None and _same_picture(previous[0], thumb):
-            frame_hits = [_restamp(h, frame) for h in previous[1]]
+        scene_cut = options.scene_threshold is not None and frame.scene_score > options.scene_threshold
+        # CLIP costs ~0.1 s per crop on 2 CPU cores: a sparser grid than the hashes, plus every new shot
+        run_clip = wants_clip and (not video or scene_cut or frame.time - last_clip >= clip_step - 1e-6)
+        same = options.skip_repeats and previous is not None and _same_picture(previous[0], thumb)
+        if same and (previous[2] or not run_clip):  # type: ignore[index]
+            frame_hits = [_restamp(h, frame) for h in previous[1]]  # type: ignore[index]
         else:
             frame_hits = _screen_frame(
                 frame,
                 index=index if hash_rules or use_clip_ref else None,
                 ref_rules=ref_rules,
                 concept_rules=concept_rules if use_concepts else [],
-                embedder=embedder if (use_clip_ref or use_concepts) else None,
+                embedder=embedder if run_clip else None,
                 ref_vectors=ref_vectors,
                 concept_vectors=concept_vectors,
                 options=options,
             )
-            previous = (thumb, frame_hits)
+            previous = (thumb, frame_hits, run_clip)
+        if run_clip:
+            last_clip = frame.time
         hits += frame_hits
         if total:
             report(min(0.99, frame.time / total), f"screened {n_frames} frame(s) ({frame.time:.1f} s)")
     if n_frames == 0:
         raise InputError(f"No frames could be read from {path.name}.", "Check that the file plays.")
     report(1.0, f"screened {n_frames} frame(s)")
-    return _merge(hits, gap=2.5 * step if video else 0.0, video=video), checks_run, skipped
+    gaps = (2.5 * step, 2.5 * clip_step) if video else (0.0, 0.0)
+    return _merge(hits, gaps=gaps, video=video), checks_run, skipped
+
+
+def _reference_vectors(bank: ReferenceBank, index: BankIndex, embedder: ClipEmbedder) -> np.ndarray:
+    """``[R, D]`` CLIP embeddings of the index's references; NaN rows for those that cannot be embedded (their
+    stored image is gone and no embedding by this model was kept), so they never match."""
+    usable = [
+        i for i, e in enumerate(index.entries) if e.rgb is not None or e.ref.embed_model == embedder.name
+    ]
+    vectors = bank.embeddings(embedder, [index.entries[i].ref.id for i in usable]) if usable else None
+    width = vectors.shape[1] if vectors is not None and vectors.size else embedder.dim
+    out = np.full((len(index.entries), width), np.nan, dtype=np.float32)
+    if vectors is not None and vectors.size:
+        out[usable] = vectors
+    return out
 
 
 # -- frames ------------------------------------------------------------------------------------------------------
@@ -318,27 +345,22 @@ def _screen_frame(
                     f"{alignment.inliers} keypoints aligned (scale {alignment.scale:.2f},"
                     f" {alignment.angle:+.0f} deg)"
                 )
-                region_words, region_quality = hashes.pdq(region)
-                ref_words, ref_quality = hashes.pdq(ref_region)
-                if region_quality >= min_quality and ref_quality >= min_quality:
-                    distance = int(hashes.hamming(region_words[None], ref_words[None])[0, 0])
-                    _better_pdq(evidence[position], distance, box, how)
-                distance = int(
-                    hashes.hamming(np.array([hashes.phash(region)]), np.array([hashes.phash(ref_region)]))[
-                        0, 0
-                    ]
-                )
-                _better_phash(evidence[position], distance, box, how)
+                parts = _PARTS if alignment.inliers >= PART_MIN_INLIERS else _PARTS[:1]
+                for part, pdq_d, phash_d in _compare_parts(region, ref_region, parts, min_quality):
+                    said = how if part == "whole" else f"{how}; the {part} matches (the rest may be covered)"
+                    if pdq_d is not None:
+                        _better_pdq(evidence[position], pdq_d, box, said)
+                    _better_phash(evidence[position], phash_d, box, said)
 
     # 3-4. CLIP on the frame and its crops
     crop_boxes: list[tuple[int, int, int, int]] = []
     crop_vectors = None
     if embedder is not None and (ref_vectors is not None or concept_rules):
-        crop_boxes = [full_box] + (_grid_boxes(width, height) if options.clip_crops else []) + region_boxes
+        crop_boxes = [full_box] + _grid_boxes(width, height, options.clip_grid) + region_boxes
         crops = [rgb[y0:y1, x0:x1] for x0, y0, x1, y1 in crop_boxes]
         crop_vectors = embedder.embed_images(crops)
         if ref_vectors is not None and index is not None and len(ref_vectors):
-            sims = crop_vectors @ ref_vectors.T  # [C, R]
+            sims = np.nan_to_num(crop_vectors @ ref_vectors.T, nan=-2.0)  # [C, R]; -2: cannot match
             best_crop = sims.argmax(axis=0)
             for i in range(len(index.entries)):
                 evidence[i].clip = float(sims[best_crop[i], i])
@@ -359,6 +381,43 @@ def _screen_frame(
             if hit is not None:
                 hits.append(hit)
     return hits
+
+
+# Parts of an aligned region compared on their own, so a caption band, a sticker or a price tag over part of a
+# copied picture does not hide it. Only for alignments with enough keypoints: the geometry is already certain,
+# the hashes confirm the content.
+_PARTS: tuple[tuple[str, tuple[float, float, float, float]], ...] = (
+    ("whole", (0.0, 0.0, 1.0, 1.0)),
+    ("top half", (0.0, 0.0, 1.0, 0.5)),
+    ("bottom half", (0.0, 0.5, 1.0, 1.0)),
+    ("left half", (0.0, 0.0, 0.5, 1.0)),
+    ("right half", (0.5, 0.0, 1.0, 1.0)),
+)
+PART_MIN_INLIERS = 12
+PART_MIN_SIDE = 32  # pixels: smaller parts are not hashed
+
+
+def _compare_parts(
+    region: np.ndarray,
+    ref_region: np.ndarray,
+    parts: Sequence[tuple[str, tuple[float, float, float, float]]],
+    min_quality: int,
+) -> list[tuple[str, int | None, int]]:
+    """``(part, PDQ distance or None when a side's quality is too low, pHash distance)`` per part."""
+    height, width = region.shape[:2]
+    out = []
+    for name, (fx0, fy0, fx1, fy1) in parts:
+        x0, x1 = round(fx0 * width), round(fx1 * width)
+        y0, y1 = round(fy0 * height), round(fy1 * height)
+        if name != "whole" and min(x1 - x0, y1 - y0) < PART_MIN_SIDE:
+            continue
+        a = hashes.canonical(region[y0:y1, x0:x1])
+        b = hashes.canonical(ref_region[y0:y1, x0:x1])
+        (wa, wb), (qa, qb) = hashes.pdq_many(np.stack([a, b]))
+        pdq_d = int(hashes.hamming(wa[None], wb[None])[0, 0]) if min(qa, qb) >= min_quality else None
+        pa, pb = hashes.phash_grey(hashes.grey32(np.stack([a, b])))
+        out.append((name, pdq_d, int(hashes.hamming(np.array([pa]), np.array([pb]))[0, 0])))
+    return out
 
 
 def _better_pdq(ev: _RefEvidence, distance: int, box: tuple[int, int, int, int], how: str) -> None:
@@ -449,15 +508,19 @@ def _concept_hit(
     )
 
 
-def _grid_boxes(width: int, height: int) -> list[tuple[int, int, int, int]]:
-    """Crops for CLIP: a centre crop, a 2x2 grid of 60 % crops and a 3x3 grid of 45 % crops (overlapping)."""
+def _grid_boxes(width: int, height: int, n: int) -> list[tuple[int, int, int, int]]:
+    """Crops for CLIP: a 60 % centre crop and an ``n`` x ``n`` grid of overlapping crops (60 % of the sides for
+    n = 2, 45 % for n = 3, ...); none for n = 0."""
+    if n <= 0:
+        return []
     boxes = []
-    for fraction, n in ((0.6, 1), (0.6, 2), (0.45, 3)):
+    layouts = [(0.6, 1)] + ([(min(0.6, 1.35 / n), n)] if n > 1 else [])
+    for fraction, count in layouts:
         cw, ch = int(width * fraction), int(height * fraction)
-        for row in range(n):
-            for col in range(n):
-                x0 = (width - cw) // 2 if n == 1 else round(col * (width - cw) / (n - 1))
-                y0 = (height - ch) // 2 if n == 1 else round(row * (height - ch) / (n - 1))
+        for row in range(count):
+            for col in range(count):
+                x0 = (width - cw) // 2 if count == 1 else round(col * (width - cw) / (count - 1))
+                y0 = (height - ch) // 2 if count == 1 else round(row * (height - ch) / (count - 1))
                 boxes.append((x0, y0, x0 + cw, y0 + ch))
     return boxes
 
@@ -495,13 +558,20 @@ def _restamp(hit: _Hit, frame: Frame) -> _Hit:
 
 
 # -- merging hits into findings ------------------------------------------------------------------------------------
-def _merge(hits: Iterable[_Hit], *, gap: float, video: bool) -> list[Finding]:
-    """One finding per run of hits of the same rule and reference/concept on (nearly) consecutive frames."""
+def _merge(hits: Iterable[_Hit], *, gaps: tuple[float, float], video: bool) -> list[Finding]:
+    """One finding per run of hits of the same rule and reference/concept on (nearly) consecutive frames.
+
+    ``gaps``: the largest time between two hits of one run, for hash detectors and for CLIP detectors (which
+    look at fewer frames)."""
     groups: dict[tuple[str, str], list[_Hit]] = {}
     for hit in hits:
         groups.setdefault((hit.rule.id, hit.key), []).append(hit)
     findings = []
-    for run in (run for group in groups.values() for run in _runs(group, gap)):
+    runs = []
+    for group in groups.values():
+        gap = gaps[1] if all(h.detector.startswith("clip") for h in group) else gaps[0]
+        runs += _runs(group, gap)
+    for run in runs:
         best = max(run, key=lambda h: (h.strength, -h.time))
         message = best.message
         if best.extra:

@@ -268,3 +268,63 @@ def test_huge_images(tmp_path, bank, pack):
     Image.fromarray(picture).save(big, quality=80)
     findings, run, _ = screen_media(big, packs=[pack], bank=bank, embedder=None)
     assert findings == [] and "pdq" in run
+
+
+def test_copy_partly_covered_by_a_caption_is_found(tmp_path, media, bank, pack):
+    from PIL import ImageDraw
+
+    frame = media.paste(media.scene(21, size=(1080, 1920)), media.logo(1), (300, 600, 780, 1080))
+    draw = ImageDraw.Draw(frame)
+    draw.rectangle([300, 930, 780, 1080], fill=(0, 0, 0))  # a caption band over the bottom 31 % of the copy
+    draw.text((320, 950), "SALE 50% OFF", fill=(255, 255, 255))
+    findings, _, _ = screen_media(_save(frame, tmp_path / "captioned.jpg", quality=90), packs=[pack], bank=bank,
+                                  embedder=None)  # fmt: skip
+    assert [f.reference for f in findings] == [_ids(bank)["brand1.png"]]
+    assert "the top half matches" in findings[0].message
+
+
+def test_a_reference_whose_image_is_gone_still_matches_by_hash(tmp_path, media, bank, pack, tiny_clip):
+    from studio.compliance.embed import ClipEmbedder
+
+    embedder = ClipEmbedder.load(tiny_clip.name, checkpoint=tiny_clip.checkpoint)
+    gone = bank.list()[0]
+    gone.path.unlink()
+    fresh = ReferenceBank(bank.store)
+    findings, run, skipped = screen_media(_save(media.logo(1), tmp_path / "copy.png"), packs=[pack], bank=fresh,
+                                          embedder=embedder)  # fmt: skip
+    # found from the hashes kept in the store; CLIP cannot embed it (no image, no stored vector) so never matches
+    assert [f.reference for f in findings if f.detector in ("pdq", "phash")] == [gone.label]
+    assert not [f for f in findings if f.reference == gone.label and f.detector == "clip_reference"]
+    assert gone.label in skipped["keypoints"] and "clip_reference" in run
+
+
+def test_clip_runs_on_a_sparser_grid_plus_every_cut(tmp_path, media, bank, tiny_clip):
+    from studio.compliance.embed import ClipEmbedder
+
+    calls: list[int] = []
+
+    class Counting(ClipEmbedder):
+        def embed_images(self, images):
+            calls.append(len(images))
+            return super().embed_images(images)
+
+    base = ClipEmbedder.load(tiny_clip.name, checkpoint=tiny_clip.checkpoint)
+    embedder = Counting(model_name=base.model_name, weights=base.weights, local_dir=None, name=base.name)
+    concept = parse_pack(
+        "pack: c\nversion: 1\nrules:\n  - id: c.any\n    detector: clip_concept\n    action: warn\n"
+        "    threshold: -1.0\n    concepts: [a photo]\n"
+    )
+    blue, orange = Image.new("RGB", (320, 568), (20, 40, 200)), Image.new("RGB", (320, 568), (240, 140, 20))
+    shots = [
+        media.scene(60, size=(320, 568)),
+        blue,
+        media.scene(61, size=(320, 568)),
+        orange,
+    ]  # a cut a second
+    video = media.video(tmp_path / "cuts.mp4", shots, 1.0)
+    findings, run, _ = screen_media(video, packs=[concept], bank=bank, embedder=embedder,
+                                    options=VisualOptions(fps=2.0, clip_fps=0.25, clip_grid=2))  # fmt: skip
+    assert run == ["clip_concept"]
+    # 8 sampled frames; CLIP on the first and on the three cuts only, 6 crops each (frame, centre, 2x2)
+    assert calls == [6, 6, 6, 6]
+    assert len(findings) == 1 and "from 0.0 s" in findings[0].message  # one run: CLIP's gap is 2.5 / clip_fps
