@@ -53,9 +53,7 @@ class TrainConfig:
     """Everything that decides a training run (3DGS defaults unless noted). Saved into the model metadata."""
 
     steps: int = 7000  # optimisation steps; each renders one training view
-    max_seconds: float | None = (
-        None  # stop early (then evaluate) after this much training time; None = no limit
-    )
+    max_seconds: float | None = None  # stop (then evaluate) after this much training; also paces the lr decay
     seed: int = 0  # seeds initialisation, view order and split sampling
     sh_degree: int = 3  # final spherical-harmonics degree (0..3)
     sh_interval: int = 1000  # the active SH degree rises by one every this many steps
@@ -67,9 +65,7 @@ class TrainConfig:
     progress_every: int = 25  # call on_progress every this many steps
     init_points: int = 20_000  # Gaussians to start from when the scene has no SfM points
     init_opacity: float = 0.1  # initial opacity of every Gaussian
-    init_scale_cap: float = (
-        0.05  # cap on the initial nearest-neighbour scale, as a fraction of the scene radius
-    )
+    init_scale_cap: float = 0.05  # cap on the initial nearest-neighbour scale, x the scene radius
     max_gaussians: int = 1_000_000  # densification never grows the model past this
     lr_means: float = 1.6e-4  # Adam learning rate of the centres, times the camera extent, at step 0 ...
     lr_means_final: float = 1.6e-6  # ... decaying exponentially to this (times the extent) at the last step
@@ -82,14 +78,10 @@ class TrainConfig:
     refine_stop: int = 15_000  # ... and stops at this step
     refine_every: int = 100  # densify / prune every this many steps
     reset_every: int = 3000  # reset all opacities to 2 x prune_opacity every this many steps (0 = never)
-    grow_grad2d: float = (
-        0.0002  # mean screen-space gradient (NDC units) above which a Gaussian is cloned/split
-    )
+    grow_grad2d: float = 0.0002  # mean screen-space gradient (NDC) above which Gaussians are cloned/split
     grow_scale3d: float = 0.01  # Gaussians larger than this (times the extent) are split, smaller ones cloned
     prune_opacity: float = 0.005  # Gaussians less opaque than this are removed
-    prune_scale3d: float = (
-        0.1  # after the first opacity reset, Gaussians larger than this (x extent) are removed
-    )
+    prune_scale3d: float = 0.1  # after the first opacity reset, Gaussians larger than this x extent go
 
     def __post_init__(self) -> None:
         checks = [
@@ -112,6 +104,24 @@ class TrainConfig:
         for ok, message in checks:
             if not ok:
                 raise ConfigError(f"Invalid TrainConfig: {message}.", f"Got {self!r}.")
+
+    @classmethod
+    def compact(cls, steps: int = 2000, max_seconds: float | None = None, **overrides: Any) -> TrainConfig:
+        """The 3DGS schedule compressed to a few thousand steps with a model capped for small images (~100-200
+        px): what the CPU path can afford. Measured on NeRF-synthetic lego at 100 px: see bench/results_splat.md.
+        """
+        values: dict[str, Any] = {
+            "steps": steps,
+            "max_seconds": max_seconds,
+            "sh_interval": max(1, steps // 6),
+            "init_points": 10_000,
+            "refine_start": min(100, steps),
+            "refine_every": 100,
+            "refine_stop": max(1, int(steps * 0.6)),
+            "reset_every": 0,
+            "max_gaussians": 30_000,
+        }
+        return cls.from_dict({**values, **overrides})
 
     @classmethod
     def from_dict(cls, values: dict[str, Any]) -> TrainConfig:
@@ -652,7 +662,11 @@ def train(
                 drawn = (out.radii.reshape(-1, 2) > 0).all(dim=-1)
                 state.grad2d += torch.where(drawn, g2.norm(dim=-1), torch.zeros_like(state.grad2d))
                 state.count += drawn.to(state.count.dtype)
+            # The centres' learning rate decays over the run; with a time cap, over whichever ends first.
             frac = step / max(config.steps - 1, 1)
+            if config.max_seconds is not None:
+                frac = max(frac, (time.perf_counter() - start_clock) / config.max_seconds)
+            frac = min(frac, 1.0)
             state.adam.lrs["means"] = lr0 * (lr1 / lr0) ** frac if lr0 > 0 and lr1 > 0 else lr0
             state.adam.step(state.params)
         state.step += 1

@@ -202,6 +202,15 @@ def test_config_and_device_errors(scene):
     with pytest.raises(ConfigError, match="Unknown training settings: stepz"):
         TrainConfig.from_dict({"stepz": 3})
     assert TrainConfig.from_dict({"steps": 3}).steps == 3
+    compact = TrainConfig.compact(steps=600, max_seconds=60, seed=3)
+    assert (compact.refine_stop, compact.sh_interval, compact.max_gaussians, compact.seed) == (
+        360,
+        100,
+        30_000,
+        3,
+    )
+    with pytest.raises(ConfigError, match="Unknown"):
+        TrainConfig.compact(stepz=1)
     if not torch.cuda.is_available():
         with pytest.raises(DependencyError, match="CUDA"):
             train(scene, TrainConfig(steps=1), device="cuda")
