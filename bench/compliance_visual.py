@@ -50,6 +50,11 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--json", type=Path, help="write all numbers here")
     parser.add_argument("--skip-timing", action="store_true")
     parser.add_argument("--timing-only", action="store_true", help="only the 15 s video timing")
+    parser.add_argument(
+        "--window-sensitivity",
+        action="store_true",
+        help="only measure how far PDQ moves when a hash window is shifted or enlarged around a pasted copy",
+    )
     parser.add_argument("--repeats", type=int, default=3, help="timed screens of the 15 s video")
     parser.add_argument(
         "--clip-speed",
@@ -90,6 +95,12 @@ def main(argv: list[str] | None = None) -> int:
     ip = load_pack("ip")
     near = ip.rule("ip.near-copy")
     scoring = _scoring_pack(ip, near)
+
+    if args.window_sensitivity:
+        out = _window_sensitivity(refs, backgrounds)
+        if args.json:
+            args.json.write_text(json.dumps(out, indent=2))
+        return 0
 
     if args.timing_only:
         timing = _timing(work, refs, backgrounds, bank, ip, args.repeats)
@@ -259,6 +270,40 @@ def _table(title: str, res: dict) -> str:
     lines.append(f"  recall mild {res['recall_mild']:.3f}, all edits {res['recall_all']:.3f};"
                  f" false positives {res['false_positives']}/{res['negatives']} = {res['fpr']:.4f}")  # fmt: skip
     return "\n".join(lines)
+
+
+def _window_sensitivity(refs, backgrounds) -> dict:
+    """PDQ distance between a reference and a window around its copy pasted into a 1080x1920 frame, when the
+    window is shifted by a fraction of its size or made larger: why screening aligns with keypoints first."""
+    from studio.compliance import hashes
+
+    rows: dict[str, list[int]] = {}
+    for k, item in enumerate(refs):
+        reference = np.asarray(item.image)
+        ref_hash, _ = hashes.pdq(reference)
+        frame = np.asarray(data._cover(backgrounds[k % len(backgrounds)], (1080, 1920))).copy()
+        scale = 0.35 * 1080 / reference.shape[1]
+        small = np.asarray(
+            item.image.resize((int(reference.shape[1] * scale), int(reference.shape[0] * scale)))
+        )
+        x, y = 300, 700
+        frame[y : y + small.shape[0], x : x + small.shape[1]] = small
+        sh, sw = small.shape[:2]
+        for shift in (0.0, 0.03, 0.06, 0.1):
+            for grow in (1.0, 1.1, 1.2):
+                w, h = int(sw * grow), int(sh * grow)
+                x0, y0 = int(x + shift * sw - (w - sw) / 2), int(y + shift * sh - (h - sh) / 2)
+                window_hash, _ = hashes.pdq(frame[y0 : y0 + h, x0 : x0 + w])
+                key = f"shift {shift:.0%}, size x{grow:.1f}"
+                rows.setdefault(key, []).append(int(hashes.hamming(window_hash[None], ref_hash[None])[0, 0]))
+    out = {
+        k: {"median": float(np.median(v)), "p90": float(np.percentile(v, 90)), "max": max(v)}
+        for k, v in rows.items()
+    }
+    print("PDQ distance of a misplaced window around a pasted copy (29 references; match <= 31):")
+    for key, v in out.items():
+        print(f"  {key:22s} median {v['median']:5.1f}  p90 {v['p90']:5.1f}  max {v['max']}")
+    return out
 
 
 def _clip_timing(work: Path, bank) -> dict:

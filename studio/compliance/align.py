@@ -1,8 +1,9 @@
 """Finding a reference inside a frame: ORB keypoints, a ratio test and a RANSAC similarity transform.
 
-Perceptual hashes only match when the compared windows line up: measured on the benchmark references pasted into a
-1080x1920 frame, a window shifted by 3 % of its size already moves PDQ by a median of 88 bits (the match threshold
-is 31), and one 10 % too large by 82. Sliding windows cannot be dense enough for that, so a reference that is
+Perceptual hashes only match when the compared windows line up: measured on the 29 benchmark references pasted
+into a 1080x1920 frame (``bench/compliance_visual.py --window-sensitivity``), a window shifted by 3 % of its size
+already moves PDQ by a median of 92 bits (the match threshold is 31), and one 10 % too large by 82, because the
+frame around the copy enters the window. Sliding windows cannot be dense enough for that, so a reference that is
 cropped, rotated a few degrees or shown small inside a larger frame is first *located* here and then *verified* by
 hashing the aligned region (``studio.compliance.visual``): keypoints propose, hashes decide. A wrong proposal (two
 logos set in the same font share letters) hashes ~128 bits apart and is rejected.
@@ -19,6 +20,9 @@ from dataclasses import dataclass
 
 import numpy as np
 
+FEATURE_SCHEME = (
+    1  # bump when REF_SIDE, REF_FEATURES or the ORB settings change (cached features are rebuilt)
+)
 REF_SIDE = 400  # long side of a reference's feature image in pixels
 REF_FEATURES = 300  # ORB keypoints kept per reference image
 FRAME_FEATURES = 800  # ORB keypoints kept per screened frame

@@ -236,6 +236,8 @@ class ReferenceBank:
         still_used = self.store.execute("SELECT 1 FROM refs WHERE path = ?", (str(ref.path),)).fetchone()
         if not still_used and ref.path.parent == self.folder:
             ref.path.unlink(missing_ok=True)
+        if not self.store.execute("SELECT 1 FROM refs WHERE sha256 = ?", (ref.sha256,)).fetchone():
+            self._feature_cache(ref.sha256).unlink(missing_ok=True)
         self._invalidate()
         return ref
 
@@ -245,7 +247,7 @@ class ReferenceBank:
     # -- matching data -------------------------------------------------------------------------------------
     def index(self) -> BankIndex:
         """The in-memory matching data (cached until the bank changes)."""
-        from studio.compliance.align import FeatureIndex, feature_image, reference_features
+        from studio.compliance.align import FeatureIndex
 
         key = self._key()
         with self._lock:
@@ -256,18 +258,14 @@ class ReferenceBank:
             for row in self.store.execute("SELECT * FROM refs ORDER BY id").fetchall():
                 ref = _reference(row)
                 meta = json.loads(row["phash"] or "{}")
-                rgb = None
-                if ref.path.is_file():
-                    try:
-                        rgb, has_alpha = _load_reference(ref.path)
-                    except InputError:
-                        rgb = None
-                if rgb is None:
+                matching = self._features(ref)
+                if matching is None:
                     missing.append(ref.id)
                 if meta.get("scheme") == HASH_SCHEME and row["pdq"]:
                     pdq_words = hashes.words_from_bytes(row["pdq"], 4)
                     phash_words = np.array([hashes.from_hex(h)[0] for h in meta["phash"]], dtype=np.uint64)
-                elif rgb is not None:  # hashed by an older scheme: recompute and store
+                elif matching is not None:  # hashed by an older scheme: recompute and store
+                    rgb, has_alpha = _load_reference(ref.path)
                     pdq_words, quality, phash_words = _hash_variants(rgb, has_alpha)
                     meta.update(scheme=HASH_SCHEME, phash=[hashes.to_hex(w) for w in phash_words])
                     self.store.execute(
@@ -276,12 +274,7 @@ class ReferenceBank:
                     )
                 else:
                     continue
-                small = features = None
-                if rgb is not None:
-                    flat = _flatten(rgb)
-                    grey = feature_image(_grey(flat))
-                    small = _resize(flat, (grey.shape[1], grey.shape[0]))
-                    features = reference_features(_grey(flat))
+                small, features = matching if matching is not None else (None, None)
                 entries.append(
                     IndexEntry(ref=ref, pdq=pdq_words, phash=phash_words, rgb=small, features=features)
                 )
@@ -305,6 +298,46 @@ class ReferenceBank:
             )
             self._index_key = key
             return self._index
+
+    def _features(self, ref: Reference) -> tuple[np.ndarray, RefFeatures] | None:
+        """The small RGB copy and ORB features of ``ref`` (None when its stored image is gone or unreadable).
+
+        Cached in ``<folder>/.features/`` (a numpy archive per image, read without pickle), so opening the bank
+        in a new process does not decode every reference again.
+        """
+        from studio.compliance.align import RefFeatures, feature_image, reference_features
+        from studio.fsutil import atomic_output
+
+        if not ref.path.is_file():
+            return None
+        cache = self._feature_cache(ref.sha256)
+        if cache.is_file():
+            try:
+                with np.load(cache, allow_pickle=False) as data:
+                    size = (int(data["size"][0]), int(data["size"][1]))
+                    return data["rgb"], RefFeatures(
+                        points=data["points"], descriptors=data["descriptors"], size=size
+                    )
+            except (OSError, ValueError, KeyError):
+                pass  # a damaged cache file is rebuilt below
+        try:
+            rgb, _ = _load_reference(ref.path)
+        except InputError:
+            return None
+        flat = _flatten(rgb)
+        grey = feature_image(_grey(flat))
+        small = _resize(flat, (grey.shape[1], grey.shape[0]))
+        features = reference_features(_grey(flat))
+        cache.parent.mkdir(parents=True, exist_ok=True)
+        with atomic_output(cache) as tmp, open(tmp, "wb") as fh:
+            np.savez(fh, rgb=small, points=features.points, descriptors=features.descriptors,
+                     size=np.array(features.size))  # fmt: skip
+        return small, features
+
+    def _feature_cache(self, sha256: str) -> Path:
+        from studio.compliance.align import FEATURE_SCHEME
+
+        return self.folder / ".features" / f"{sha256[:32]}-v{FEATURE_SCHEME}.npz"
 
     def embeddings(self, embedder: ClipEmbedder, ref_ids: Sequence[int] | None = None) -> np.ndarray:
         """CLIP embeddings ``[R, D]`` of ``ref_ids`` (default: all, by id) made by ``embedder``.

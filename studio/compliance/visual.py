@@ -9,7 +9,7 @@ For every sampled frame (a still image is one frame; a video gives frames at a f
    rotations, a logo shown small in a larger frame; ``studio.compliance.align``); the located region is warped
    back onto the reference and hashed against the same part of the reference. Keypoints only propose; the hash
    distance decides, with the same thresholds as step 1. (Sliding hash windows were measured and rejected:
-   PDQ moves ~88 bits for a 3 % misalignment.)
+   PDQ moves ~90 bits for a 3 % misalignment.)
 3. **CLIP reference similarity** (with an embedder): cosine between the reference embeddings and the frame,
    its crops (2x2 and 3x3 overlapping grids, a centre crop) and the regions found in step 2.
 4. **CLIP concepts** (with an embedder): for each ``clip_concept`` rule, the best cosine between the frame (or

@@ -157,3 +157,18 @@ def test_thumbnail(bank, logos):
     (ref_id,) = bank.add([logos[0]], owner="ACME")
     thumb = bank.thumbnail(ref_id, side=100)
     assert thumb is not None and thumb.shape == (100, 100, 3) and thumb.dtype == np.uint8
+
+
+def test_features_are_cached_on_disk(bank, logos):
+    (ref_id,) = bank.add([logos[0]], owner="ACME")
+    first = bank.index().entries[0]
+    caches = list((bank.folder / ".features").glob("*.npz"))
+    assert len(caches) == 1
+    # a new process (a new bank object) reads the cache instead of decoding the image again
+    ref = bank.get(ref_id)
+    ref.path.write_bytes(b"no longer decodable")
+    again = ReferenceBank(bank.store).index().entries[0]
+    assert np.array_equal(again.features.descriptors, first.features.descriptors)
+    assert np.array_equal(again.rgb, first.rgb)
+    bank.remove(ref_id)
+    assert not caches[0].exists()
