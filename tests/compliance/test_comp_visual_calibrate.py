@@ -116,3 +116,29 @@ def test_calibration_folder_errors(tmp_path, labelled):
     )
     with pytest.raises(InputError, match="Nothing to calibrate"):
         calibrate_folder(root, text_pack, bank=bank)
+
+
+def test_clip_thresholds_are_calibrated_with_an_embedder(labelled, tiny_clip, media):
+    from studio.compliance.embed import ClipEmbedder
+
+    root, bank = labelled
+    embedder = ClipEmbedder.load(tiny_clip.name, checkpoint=tiny_clip.checkpoint)
+    pack = parse_pack(
+        "pack: mixed\nversion: 4\nrules:\n"
+        "  - id: ip.near-copy\n    detector: reference\n    action: block\n    pdq_max_distance: 31\n"
+        "    clip_threshold: 0.9\n"
+        "  - id: c.logo\n    detector: clip_concept\n    action: warn\n    threshold: 0.3\n"
+        "    concepts: [a logo]\n"
+    )
+    concept_dir = root / "positive" / "c.logo"
+    concept_dir.mkdir()
+    for seed in (70, 71):
+        media.logo(seed).save(concept_dir / f"logo{seed}.png")
+    result = calibrate_folder(root, pack, bank=bank, embedder=embedder, precision=0.5)
+    assert set(result.choices) == {"ip.near-copy", "c.logo"}
+    assert set(result.choices["ip.near-copy"]) == {"pdq_max_distance", "clip_threshold"}
+    concept = result.choices["c.logo"]["threshold"]
+    assert concept.positives == 2 and concept.negatives == 6
+    assert -1.0 <= result.pack.rule("c.logo").threshold <= 1.0
+    assert result.pack.rule("c.logo").threshold == round(concept.threshold, 4)
+    assert result.pack.version == 5 and result.skipped == {}
