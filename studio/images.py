@@ -92,11 +92,11 @@ def to_8bit(image: Image.Image, *, keep_alpha: bool = True) -> Image.Image:
         array = np.asarray(image, dtype=np.float64)
         peak = 65535.0 if array.max() > 255 else 255.0
         array = np.clip(array / peak * 255.0 + 0.5, 0, 255).astype(np.uint8)
-        return Image.fromarray(array, "L").convert("RGB")
+        return Image.fromarray(array).convert("RGB")
     if mode == "F":
         array = np.asarray(image, dtype=np.float64)
         array = (array - array.min()) / max(float(np.ptp(array)), 1e-9) * 255.0
-        return Image.fromarray(array.astype(np.uint8), "L").convert("RGB")
+        return Image.fromarray(array.astype(np.uint8)).convert("RGB")
     if mode in ("RGBA", "LA", "PA") or (mode == "P" and "transparency" in image.info):
         rgba = image.convert("RGBA")
         alpha = np.asarray(rgba)[..., 3]
