@@ -100,10 +100,10 @@ def _parse_formats(value: str) -> tuple[str, ...]:
     type=click.Path(file_okay=False, path_type=Path),
     help="Output folder (created if missing).",
 )
-@click.option("--steps", type=int, help="Training steps (default 7000).")
+@click.option("--steps", type=int, help="Training steps (default: 2000 on CPU, 7000 on CUDA).")
 @click.option("--max-minutes", type=float, help="Stop training after this many minutes (then evaluate).")
 @click.option(
-    "--resolution", type=int, default=800, show_default=True, help="Training images' long edge, px."
+    "--resolution", type=int, help="Training images' long edge, px (default: 200 on CPU, 800 on CUDA)."
 )
 @click.option(
     "--sfm-resolution",
@@ -148,6 +148,13 @@ def _parse_formats(value: str) -> tuple[str, ...]:
 @click.option(
     "--formats", default="ply,splat", show_default=True, help="Exports: comma list of ply,splat,spz."
 )
+@click.option(
+    "--schedule",
+    type=click.Choice(["auto", "full", "compact"]),
+    default="auto",
+    show_default=True,
+    help="Training schedule: compact (CPU-sized) or the full 3DGS one; auto picks by device.",
+)
 @click.option("--seed", type=int, default=0, show_default=True)
 @click.option("--resume", is_flag=True, help="Continue from the last training checkpoint in OUTDIR.")
 @click.option("--project", help="Record the run under this project name.")
@@ -157,7 +164,7 @@ def build(
     outdir: Path,
     steps: int | None,
     max_minutes: float | None,
-    resolution: int,
+    resolution: int | None,
     sfm_resolution: int,
     device: str,
     holdout: int,
@@ -168,6 +175,7 @@ def build(
     video_frames: int,
     matcher: str,
     formats: str,
+    schedule: str,
     seed: int,
     resume: bool,
     project: str | None,
@@ -191,6 +199,7 @@ def build(
         video_frames=video_frames,
         matcher=matcher,
         formats=_parse_formats(formats),
+        schedule=schedule,
         seed=seed,
         resume=resume,
     )

@@ -99,7 +99,9 @@ class ReconstructOptions(BaseModel):
 
     steps: int | None = Field(None, ge=1, le=1_000_000)  # training steps; None: the trainer's default
     max_minutes: float | None = Field(None, gt=0, le=24 * 60)  # training wall-clock budget, minutes
-    resolution: int = Field(800, ge=32, le=4096)  # training images' long edge, pixels
+    resolution: int | None = Field(
+        None, ge=32, le=4096
+    )  # training long edge, px; None: by device (see below)
     sfm_resolution: int = Field(1600, ge=256, le=4096)  # long edge of the images SfM sees, pixels
     device: Literal["auto", "cpu", "cuda"] = "auto"
     holdout: int = Field(8, ge=0, le=1000)  # every K-th view held out for PSNR/SSIM; 0: none (1 is refused)
@@ -112,6 +114,7 @@ class ReconstructOptions(BaseModel):
     min_registered: int = Field(8, ge=3, le=10_000)
     formats: tuple[ExportFormat, ...] = ("ply", "splat")
     sfm_timeout_minutes: float | None = Field(None, gt=0)
+    schedule: Literal["auto", "full", "compact"] = "auto"  # auto: compact on CPU, the full 3DGS one on CUDA
     mask_weight: float = Field(0.1, ge=0.0, le=10.0)  # weight of |alpha - mask| on masked views
     seed: int = 0
     resume: bool = False  # continue from the last training checkpoint in the work folder
@@ -223,6 +226,43 @@ class CancelFlag:
 
     def __call__(self) -> bool:
         return self.is_set()
+
+
+# Defaults by device. The CPU rasterizer trains small images in minutes (splat-core's compact schedule targets
+# ~100-200 px); a GPU takes the usual 3DGS sizes.
+CPU_RESOLUTION = 200
+GPU_RESOLUTION = 800
+
+
+def training_resolution(options: ReconstructOptions, device: str) -> int:
+    """The training long edge in pixels: ``options.resolution``, else 200 on CPU and 800 on CUDA."""
+    if options.resolution is not None:
+        return options.resolution
+    return CPU_RESOLUTION if device == "cpu" else GPU_RESOLUTION
+
+
+def train_config(options: ReconstructOptions, device: str, *, masked: bool):
+    """The ``TrainConfig`` for ``options`` on ``device``: the compact schedule (scaled to ``steps``, default
+    2000) on CPU, the full 3DGS one (default 7000 steps) on CUDA, unless ``options.schedule`` says otherwise;
+    ``options.train`` overrides single fields."""
+    from studio.splat.train import TrainConfig
+
+    schedule = options.schedule
+    if schedule == "auto":
+        schedule = "compact" if device == "cpu" else "full"
+    values: dict[str, Any] = {"seed": options.seed, "holdout_every": options.holdout}
+    if masked:
+        values["mask_weight"] = options.mask_weight
+    max_seconds = options.max_minutes * 60.0 if options.max_minutes is not None else None
+    if schedule == "compact":
+        return TrainConfig.compact(
+            steps=options.steps or 2000, max_seconds=max_seconds, **{**values, **options.train}
+        )
+    if options.steps is not None:
+        values["steps"] = options.steps
+    if max_seconds is not None:
+        values["max_seconds"] = max_seconds
+    return TrainConfig.from_dict({**values, **options.train})
 
 
 def resolve_device(device: str) -> str:
@@ -363,6 +403,7 @@ def _run(
 
     source = detect_input(input_path)
     device = resolve_device(options.device)  # fail fast, before any heavy work
+    options = options.model_copy(update={"resolution": training_resolution(options, device)})
     warnings: list[str] = []
     capture: CaptureReport | None = None
     unregistered: list[str] = []
@@ -393,16 +434,9 @@ def _run(
 
     # 5: training
     _check_cancel(cancel)
-    from studio.splat.train import TrainConfig, train
+    from studio.splat.train import train
 
-    config_values: dict[str, Any] = {"seed": options.seed, "holdout_every": options.holdout}
-    if masked:
-        config_values["mask_weight"] = options.mask_weight
-    if options.steps is not None:
-        config_values["steps"] = options.steps
-    if options.max_minutes is not None:
-        config_values["max_seconds"] = options.max_minutes * 60.0
-    config = TrainConfig.from_dict({**config_values, **options.train})
+    config = train_config(options, device, masked=bool(masked))
     with stages.stage("train", f"training on {device}") as progress:
         trained = train(
             scene,

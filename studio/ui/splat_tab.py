@@ -149,7 +149,7 @@ def reconstruct_handler(
     options = ReconstructOptions.build(
         steps=int(steps) if steps else None,
         max_minutes=float(max_minutes) if max_minutes else None,
-        resolution=int(resolution),
+        resolution=int(resolution) if resolution else None,
         background=background,
         masks=masks,
         holdout=int(holdout),
@@ -283,11 +283,17 @@ def build_splat_tab(ctx: AppContext) -> None:
             check = gr.Button("Check capture", elem_id="splat-check")
             with gr.Accordion("Settings", open=False):
                 with gr.Row():
-                    steps = gr.Number(value=3000, precision=0, minimum=1, label="Training steps")
+                    steps = gr.Number(
+                        value=0, precision=0, minimum=0, label="Training steps (0 = auto: 2000 CPU, 7000 GPU)"
+                    )
                     max_minutes = gr.Number(value=20, minimum=0, label="Time limit (minutes, 0 = none)")
                 with gr.Row():
                     resolution = gr.Slider(
-                        128, 1600, value=640, step=32, label="Training resolution (long edge, px)"
+                        0,
+                        1600,
+                        value=0,
+                        step=32,
+                        label="Training resolution (long edge px; 0 = auto: 200 CPU, 800 GPU)",
                     )
                     holdout = gr.Slider(0, 16, value=8, step=1, label="Hold out every K-th view (0 = none)")
                 with gr.Row():

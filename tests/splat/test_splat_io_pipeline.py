@@ -271,6 +271,28 @@ def test_options_are_validated_with_clear_messages():
     assert ReconstructOptions.build(background="#ff8000").background == pytest.approx((1.0, 128 / 255, 0.0))
 
 
+def test_training_defaults_follow_the_device():
+    from studio.splat.pipeline import train_config, training_resolution
+
+    default = ReconstructOptions()
+    assert training_resolution(default, "cpu") == 200 and training_resolution(default, "cuda") == 800
+    assert training_resolution(ReconstructOptions(resolution=320), "cpu") == 320
+    cpu = train_config(default, "cpu", masked=False)
+    assert cpu.steps == 2000 and cpu.max_gaussians == 30_000 and cpu.mask_weight == 0.0  # compact schedule
+    gpu = train_config(default, "cuda", masked=True)
+    assert gpu.steps == 7000 and gpu.mask_weight == pytest.approx(0.1)
+    custom = train_config(
+        ReconstructOptions(steps=300, max_minutes=2, holdout=0, schedule="full", train={"sh_degree": 1}),
+        "cpu",
+        masked=False,
+    )
+    assert (custom.steps, custom.max_seconds, custom.holdout_every, custom.sh_degree) == (300, 120.0, 0, 1)
+    from studio.errors import ConfigError
+
+    with pytest.raises(ConfigError, match="Unknown training settings: nonsense"):
+        train_config(ReconstructOptions(train={"nonsense": 1}), "cpu", masked=False)
+
+
 def test_parse_background():
     assert parse_background("white") == (1.0, 1.0, 1.0)
     assert parse_background("0,0,0") == (0.0, 0.0, 0.0)
