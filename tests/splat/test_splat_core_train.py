@@ -234,3 +234,54 @@ def test_training_on_cuda_improves_held_out_psnr(scene):
     before = evaluate(start, holdout, scene.background)
     result = train(scene, config, device="cuda")
     assert result.device == "cuda" and result.psnr > before.psnr + 4.0
+
+
+def test_initialisation_follows_the_scene(scene):
+    train_views, _ = split_views(scene.views, 4)
+    config = TrainConfig(init_points=200, sh_degree=2)
+    pts = np.random.default_rng(0).normal(size=(50, 3)) * 0.3
+    cols = np.full((50, 3), 200, np.uint8)
+    with_points = Scene(scene.views, pts, cols, scene.background, scene.up, scene.center, scene.radius)
+    g, kind = initial_gaussians(with_points, train_views, config)
+    assert kind == "points" and g.n == 50 and g.sh.shape == (50, 9, 3)
+    assert torch.allclose(g.means, torch.tensor(pts, dtype=torch.float32))
+    assert torch.allclose(0.5 + 0.28209479177387814 * g.sh[:, 0], torch.full((50, 3), 200 / 255), atol=1e-6)
+    no_masks = [View(v.name, v.image, None, v.K, v.world_to_cam) for v in train_views]
+    g, kind = initial_gaussians(scene, no_masks, config)
+    assert kind == "random" and g.n == 200
+    assert float(g.means.norm(dim=1).max()) <= scene.radius + 1e-5  # inside the scene sphere
+    g, kind = initial_gaussians(scene, train_views, config)
+    assert kind == "carved" and g.n == 200
+    # Carved points project inside every mask that sees them.
+    for view in train_views:
+        cam = g.means.double().numpy() @ view.world_to_cam[:3, :3].T + view.world_to_cam[:3, 3]
+        uv = cam @ view.K.T
+        col, row = np.floor(uv[:, 0] / uv[:, 2]).astype(int), np.floor(uv[:, 1] / uv[:, 2]).astype(int)
+        ok = (col >= 0) & (col < view.width) & (row >= 0) & (row < view.height)
+        assert np.all(view.mask[row[ok], col[ok]] >= 0.5)
+
+
+def test_opacity_reset_and_model_size_cap(scene):
+    reset = train(scene, TrainConfig(**{**FAST, "steps": 20, "reset_every": 20, "refine_stop": 100}))
+    assert float(reset.gaussians.opacities.max()) <= 0.01 + 1e-6  # reset to 2 x prune_opacity at step 20
+    capped = train(scene, TrainConfig(**{**FAST, "steps": 40, "max_gaussians": 350, "grow_grad2d": 0.0}))
+    assert 300 < capped.gaussians.n <= 350  # every Gaussian wanted to grow; the cap held
+
+
+def test_mask_loss_pulls_alpha_towards_the_masks(scene):
+    """A white object on a white background: colour cannot say where the object is, only the masks can."""
+    white = [View(v.name, np.full_like(v.image, 255), v.mask, v.K, v.world_to_cam) for v in scene.views]
+    blank = Scene(white, scene.points, scene.colors, scene.background, scene.up, scene.center, scene.radius)
+    train_views, _ = split_views(blank.views, 4)
+
+    def alpha_error(g: Gaussians) -> float:
+        errs = []
+        for v in train_views:
+            out = render_gaussians(g, v.K, v.world_to_cam, v.width, v.height, blank.background)
+            errs.append(float((out.alpha - torch.from_numpy(v.mask)).abs().mean()))
+        return float(np.mean(errs))
+
+    base = {**FAST, "steps": 60, "init_opacity": 0.5, "refine_start": 10**6}  # the loss term alone
+    without = alpha_error(train(blank, TrainConfig(**base)).gaussians)
+    with_mask = alpha_error(train(blank, TrainConfig(**{**base, "mask_weight": 1.0})).gaussians)
+    assert with_mask < 0.8 * without, (with_mask, without)
