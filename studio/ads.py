@@ -59,8 +59,9 @@ Gate = Callable[[Path, Path, Timeline, AdSpec], None]
 
 
 def slug(text: str) -> str:
-    ascii_part = re.sub(r"[^A-Za-z0-9]+", "-", text).strip("-").lower()
-    return ascii_part or "ad"
+    """A file-name stem from the product name: letters and digits of any script (CJK included), '-' between."""
+    stem = re.sub(r"[^\w]+|_+", "-", text, flags=re.UNICODE).strip("-").lower()
+    return stem[:60] or "ad"
 
 
 def bundled_music(music_id: str | None = None) -> Path | None:

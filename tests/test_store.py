@@ -29,3 +29,12 @@ def test_assets_are_deduplicated_by_sha256(tmp_path):
     c = tmp_path / "c.bin"
     c.write_bytes(b"other")
     assert store.add_asset(c, "photo") != store.add_asset(a, "photo")
+
+
+def test_output_names_keep_chinese_product_names():
+    from studio.ads import slug
+
+    assert slug("山嵐茶坊 高山烏龍") == "山嵐茶坊-高山烏龍"
+    assert slug("Mountain Mist Tea!") == "mountain-mist-tea"
+    assert slug("../etc/passwd") == "etc-passwd"  # no path separators survive
+    assert slug("***") == "ad"
