@@ -251,4 +251,3 @@ def test_torch_and_gsplat_rasterizers_agree_on_images_and_gradients():
     for name, gt, gg in zip(("means", "quats", "scales", "opacities", "sh"), grads_t, grads_g):
         scale = float(gg.abs().max()) + 1e-12
         assert float((gt - gg).abs().max()) / scale < 2e-2, name
-
