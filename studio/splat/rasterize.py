@@ -575,10 +575,6 @@ def rasterize(
     return RenderOutput(image=image, alpha=alpha, means2d=means2d, radii=radii, depths=depths)
 
 
-def cuda_available() -> bool:
-    return torch.cuda.is_available()
-
-
 def _rasterize_gsplat(
     means, quats, scales, opacities, sh, sh_degree, viewmat, K, width, height, background, eps2d, near_plane
 ) -> RenderOutput:
