@@ -168,7 +168,7 @@ def run_moviepy(workdir: Path, preset: str) -> dict:
                     k = 1 - (ease(t / fade) if fade else 1)
                     return (x + sx * k, y + sy * k)
 
-                clip = ImageClip(rgba).with_position(text_pos)
+                clip = ImageClip(rgba, duration=end - layer.start).with_position(text_pos)
                 if fade:
                     clip = clip.with_effects([vfx.CrossFadeIn(fade)])
             else:

@@ -350,5 +350,20 @@ def export_command(model: Path, fmt: str, out: Path | None) -> None:
         raise InputError(f"The output {out.name!r} does not end in .{fmt}.", f"Use -o NAME.{fmt}.")
     if out.resolve() == model.resolve():
         raise InputError("The output would overwrite the model itself.", "Choose another -o path.")
-    export(load_model(model), out, fmt)  # written to a temporary file, renamed when complete
+    import os
+    import tempfile
+
+    from studio.splat.screening import screen_model
+    from studio.store import open_store
+
+    gaussians = load_model(model)
+    fd, tmp_name = tempfile.mkstemp(prefix=f".{out.stem}.", suffix=f".part.{fmt}", dir=out.parent.resolve())
+    os.close(fd)
+    tmp = Path(tmp_name)
+    try:
+        export(gaussians, tmp, fmt)
+        screen_model(gaussians, tmp, out, store=open_store())  # the export gate: quarantined when blocked
+        os.replace(tmp, out)
+    finally:
+        tmp.unlink(missing_ok=True)
     click.echo(str(out))

@@ -32,7 +32,7 @@ from typing import Any, Literal
 import numpy as np
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
-from studio.errors import Cancelled, DependencyError, InputError, StudioError
+from studio.errors import Cancelled, ComplianceError, DependencyError, InputError, StudioError
 from studio.fsutil import atomic_output, ensure_writable_dir
 from studio.progress import ProgressFn, null_progress, scaled
 from studio.splat.capture import CaptureReport, CaptureThresholds, build_report, check_capture, require_usable
@@ -54,8 +54,9 @@ SPANS = {
     "sfm": (0.1, 0.35),
     "scene": (0.35, 0.38),
     "focus": (0.38, 0.4),
-    "train": (0.4, 0.97),
-    "export": (0.97, 1.0),
+    "train": (0.4, 0.95),
+    "export": (0.95, 0.97),
+    "screen": (0.97, 1.0),
 }
 
 
@@ -346,6 +347,10 @@ def reconstruct(
         _finish(store, render_id, "cancelled", "interrupted (Ctrl-C)", stages.seconds)
         _drop_bulky(work)
         raise
+    except ComplianceError as exc:
+        _finish(store, render_id, "blocked", exc.one_line(), stages.seconds)
+        _drop_bulky(work)
+        raise
     except StudioError as exc:
         _finish(store, render_id, "failed", exc.one_line(), stages.seconds)
         _drop_bulky(work)
@@ -479,6 +484,13 @@ def _run(
         staged["cameras.json"] = staging / "cameras.json"
         if capture is not None:
             staged["capture_report.json"] = staging / "capture_report.json"
+    # 7: the compliance export gate screens renders of the model before anything reaches the output folder
+    with stages.stage("screen", "compliance screen") as progress:
+        from studio.splat.screening import screen_model
+        from studio.store import open_store
+
+        screen_model(gaussians, model_path, outdir / MODEL_NAME, store=store or open_store(),
+                     background=tuple(scene.background), render_id=render_id, on_progress=progress)
     seconds = dict(stages.seconds)
     seconds["total"] = time.perf_counter() - started
     n_gaussians = gaussians.n

@@ -108,6 +108,32 @@ def object_bounds(g: Gaussians, center: np.ndarray | None = None) -> tuple[np.nd
     return c, float(max(np.percentile(dist, 98), 1e-6))
 
 
+def orbit_setup(g: Gaussians, center=None, up=None, front=None, radius: float | None = None):
+    """(center [3], up [3], front [3], radius) of the orbit: the model's recorded hints (training metadata),
+    overridden by the arguments; the radius defaults to the visible object's extent."""
+    meta = g.meta
+    c0 = np.asarray(center if center is not None else meta.get("center", np.zeros(3)), dtype=np.float64)
+    if center is None and "center" not in meta:
+        c0, _ = object_bounds(g)
+    up_v = np.asarray(up if up is not None else meta.get("up", DEFAULT_UP), dtype=np.float64)
+    front_v = np.asarray(front if front is not None else meta.get("front", (1.0, 0.0, 0.0)), dtype=np.float64)
+    if radius is None:
+        _, radius = object_bounds(g, c0)
+        if "radius" in meta:
+            radius = min(radius, 1.5 * float(meta["radius"]))
+    return c0, up_v, front_v, float(radius)
+
+
+def preview_images(
+    g: Gaussians, *, n: int = 4, size: int = 256, background: tuple[float, float, float] = (1.0, 1.0, 1.0)
+) -> list[np.ndarray]:
+    """``n`` views around the model ([size, size, 3] uint8 each): what the compliance screen looks at for a
+    model file, which has no pictures of its own."""
+    c0, up_v, front_v, radius = orbit_setup(g)
+    cameras = orbit_cameras(c0, up_v, front_v, radius, n_frames=n, width=size, height=size)
+    return [render_view(g, K, w2c, size, size, background) for K, w2c in cameras]
+
+
 def render_orbit(
     model_or_path: Gaussians | str | os.PathLike[str],
     out_mp4: str | os.PathLike[str],
@@ -154,15 +180,7 @@ def render_orbit(
         raise InputError(f"The background must be three numbers in 0..1, got {background!r}.")
     g = model_or_path if isinstance(model_or_path, Gaussians) else load_model(model_or_path)
     meta = g.meta
-    c0 = np.asarray(center if center is not None else meta.get("center", np.zeros(3)), dtype=np.float64)
-    if center is None and "center" not in meta:
-        c0, _ = object_bounds(g)
-    up_v = np.asarray(up if up is not None else meta.get("up", DEFAULT_UP), dtype=np.float64)
-    front_v = np.asarray(front if front is not None else meta.get("front", (1.0, 0.0, 0.0)), dtype=np.float64)
-    if radius is None:
-        _, radius = object_bounds(g, c0)
-        if "radius" in meta:
-            radius = min(radius, 1.5 * float(meta["radius"]))
+    c0, up_v, front_v, radius = orbit_setup(g, center, up, front, radius)
     n_frames = max(1, round(seconds * fps))
     rw, rh = render_size(width, height, render_long_edge, meta)
     cameras = orbit_cameras(

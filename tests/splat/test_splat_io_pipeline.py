@@ -83,7 +83,7 @@ def test_photos_to_model_end_to_end(capture, tmp_path, store):
     assert any("broken.jpg" in w for w in result.warnings) and any("README.txt" in w for w in result.warnings)
     assert result.steps == 12 and result.device == "cpu"
     assert result.psnr is not None and np.isfinite(result.psnr) and 0 < result.ssim <= 1
-    assert {"capture", "sfm", "scene", "focus", "train", "export", "total"} <= set(result.seconds)
+    assert {"capture", "sfm", "scene", "focus", "train", "export", "screen", "total"} <= set(result.seconds)
     assert {"sfm_extract", "sfm_match", "sfm_map"} <= set(result.seconds)
     # files: the model and its exports, the reports; nothing half-written, the bulky work files gone
     assert sorted(p.name for p in out.iterdir() if not p.name.startswith(".")) == [
@@ -91,9 +91,12 @@ def test_photos_to_model_end_to_end(capture, tmp_path, store):
         "capture_report.json",
         "model.ply",
         "model.safetensors",
+        "model.safetensors.compliance.html",
+        "model.safetensors.compliance.json",
         "model.splat",
         "result.json",
     ]
+    assert json.loads((out / "model.safetensors.compliance.json").read_text())["verdict"] in ("pass", "warn")
     assert not list(out.glob("*.part*"))
     work = out / ".studio-splat-work"
     assert not (work / "images").exists() and not (work / "sfm" / "database.db").exists()

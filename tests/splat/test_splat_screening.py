@@ -1,0 +1,49 @@
+"""The 3D export runs the compliance gate on renders of the model before it is published."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+from PIL import Image
+
+from studio.errors import ComplianceError
+from studio.splat.gaussians import init_from_points
+from studio.splat.screening import screen_model
+from studio.splat.spin import preview_images
+from studio.store import Store
+
+
+def _model():
+    rng = np.random.default_rng(1)
+    points = rng.normal(0, 0.3, (300, 3))
+    colours = rng.integers(0, 255, (300, 3))
+    return init_from_points(points, colours, sh_degree=0, opacity=0.9)
+
+
+def test_clean_model_passes_and_gets_a_report(tmp_path):
+    store = Store(tmp_path / "s.sqlite3")
+    g = _model()
+    tmp = g.save(tmp_path / "staged.safetensors")
+    final = tmp_path / "out" / "model.safetensors"
+    final.parent.mkdir()
+    result = screen_model(g, tmp, final, store=store)
+    assert result.report.verdict in ("pass", "warn")
+    assert final.with_name(final.name + ".compliance.json").is_file()
+    assert tmp.is_file(), "the caller publishes the staged file after a pass"
+
+
+def test_model_that_copies_a_protected_product_is_quarantined(tmp_path, studio_home):
+    from studio.compliance.refbank import ReferenceBank
+
+    store = Store(tmp_path / "s.sqlite3")
+    g = _model()
+    protected = tmp_path / "protected.png"
+    Image.fromarray(preview_images(g, n=4, size=256)[1]).save(protected)  # someone else's product, same look
+    ReferenceBank(store).add([protected], owner="Competitor Inc.", licence="all rights reserved")
+    tmp = g.save(tmp_path / "staged.safetensors")
+    final = tmp_path / "out" / "model.safetensors"
+    final.parent.mkdir()
+    with pytest.raises(ComplianceError, match="blocked"):
+        screen_model(g, tmp, final, store=store)
+    assert not tmp.exists() and not final.exists()
+    assert list(studio_home.glob("quarantine/*/*.safetensors"))
