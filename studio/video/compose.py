@@ -217,6 +217,10 @@ class _Photo:
         cover = max(bw / photo.width, bh / photo.height) * zmax
         target = (max(bw, math.ceil(photo.width * cover)), max(bh, math.ceil(photo.height * cover)))
         self.source = photo.convert("RGBA" if self.alpha else "RGB").resize(target, Image.LANCZOS, reducing_gap=3.0)
+        if layer.blur > 0:
+            self.source = self.source.filter(ImageFilter.GaussianBlur(layer.blur * zmax))
+        if layer.dim > 0:
+            self.source = Image.eval(self.source, lambda v: int(v * (1.0 - layer.dim)))
         self.zmax = zmax
         self.mask = _rounded_mask(self.size, layer.radius) if layer.radius else None
         self.shadow = _drop_shadow(self.size, layer.radius) if layer.shadow else None

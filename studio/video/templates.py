@@ -136,6 +136,17 @@ def _split_durations(total: float, weights: list[float]) -> list[float]:
     return [w * scale for w in weights]
 
 
+def _photo_aspect(path: Path) -> float:
+    """Width / height of a photo as displayed (EXIF orientation honoured), without decoding its pixels."""
+    from PIL import Image, ImageOps
+
+    with Image.open(path) as image:
+        orientation = image.getexif().get(0x0112, 1)
+        w, h = image.size
+    del ImageOps
+    return h / w if orientation in (5, 6, 7, 8) else w / h
+
+
 def _kenburns(index: int) -> dict:
     """Alternate zoom-in/zoom-out and pan directions so consecutive photos do not move alike."""
     moves = [
@@ -225,9 +236,22 @@ def showcase(spec: AdSpec, preset: Preset, res: Resources) -> Timeline:
                                      **_kenburns(i)))
             panel = lay.text_box()
         else:
-            layers.append(ImageLayer(path=str(photo), box=Box(0, 0, lay.w, lay.h),
-                                     matte=hex_rgb(spec.brand.background), **_kenburns(i)))
             panel = Box(lay.safe.x, lay.safe.y1 - lay.safe.h * 0.42, lay.safe.w, lay.safe.h * 0.42)
+            aspect = _photo_aspect(photo)
+            if aspect > (lay.w / lay.h) * 1.5:
+                # A wide photo in a tall frame: full-bleed would crop away most of it. Show all of it over a
+                # blurred, darkened cover of itself (the usual short-video treatment).
+                layers.append(ImageLayer(path=str(photo), box=Box(0, 0, lay.w, lay.h), zoom=(1.1, 1.1),
+                                         blur=28, dim=0.35, matte=hex_rgb(spec.brand.background)))
+                card_h = min(lay.w / aspect, panel.y - lay.safe.y - lay.px(80))
+                card_w = card_h * aspect
+                card_y = lay.safe.y + (panel.y - lay.safe.y - card_h) / 2
+                layers.append(ImageLayer(path=str(photo), box=Box((lay.w - card_w) / 2, card_y, card_w, card_h),
+                                         matte=hex_rgb(spec.brand.background), radius=lay.px(18), shadow=True,
+                                         zoom=(1.0, 1.06), pan=((0.5, 0.5), (0.5, 0.5))))
+            else:
+                layers.append(ImageLayer(path=str(photo), box=Box(0, 0, lay.w, lay.h),
+                                         matte=hex_rgb(spec.brand.background), **_kenburns(i)))
             # a soft dark scrim under the text so it reads over any photo
             band_top = panel.y - lay.px(160)
             layers.append(RectLayer(box=Box(0, band_top, lay.w, lay.h - band_top), color=(0, 0, 0, 150),

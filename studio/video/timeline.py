@@ -84,6 +84,8 @@ class ImageLayer(Layer):
     radius: int = 0  # rounded corners (px)
     shadow: bool = False
     matte: RGB | None = None  # background behind a "contain" image or a transparent PNG
+    blur: float = 0.0  # Gaussian blur radius (px at output size): a soft backdrop made from the photo itself
+    dim: float = 0.0  # 0..1: darken (a backdrop behind a photo that does not fill the frame)
 
 
 @dataclass(frozen=True)
