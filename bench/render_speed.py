@@ -139,6 +139,12 @@ def run_moviepy(workdir: Path, preset: str) -> dict:
                     photo = photo.convert("RGB")
                     cover = max(box.w / photo.width, box.h / photo.height)
                     base = photo.resize((round(photo.width * cover), round(photo.height * cover)), Image.LANCZOS)
+                    if layer.blur:  # the blurred, darkened backdrop behind a wide photo (done once, as ours)
+                        from PIL import ImageFilter
+
+                        base = base.filter(ImageFilter.GaussianBlur(layer.blur))
+                    if layer.dim:
+                        base = Image.eval(base, lambda v, d=layer.dim: int(v * (1.0 - d)))
                     z0, z1 = layer.zoom
                     (fx0, fy0), (fx1, fy1) = layer.pan
 

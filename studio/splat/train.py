@@ -108,7 +108,7 @@ class TrainConfig:
     @classmethod
     def compact(cls, steps: int = 2000, max_seconds: float | None = None, **overrides: Any) -> TrainConfig:
         """The 3DGS schedule compressed to a few thousand steps with a model capped for small images (~100-200
-        px): what the CPU path can afford. Measured on NeRF-synthetic lego at 100 px: see bench/results_splat.md.
+        px): what the CPU path can afford. Measured on NeRF-synthetic lego at 100 px: see bench/README.md.
         """
         values: dict[str, Any] = {
             "steps": steps,
