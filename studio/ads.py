@@ -177,14 +177,11 @@ def make_ad(
         base = slug(spec.product)
         n = len(timelines)
         with tempfile.TemporaryDirectory(prefix="studio-audio-") as scratch:
-            audio_cache: dict[float, Path | None] = {}
+            # every platform's timeline lasts exactly spec.duration (the templates check it): one music bed
+            audio = _prepare_audio(next(iter(timelines.values())), Path(scratch) / "music.wav")
             for k, (platform, timeline) in enumerate(timelines.items()):
                 part = scaled(report, k / n, (k + 1) / n)
                 t1 = time.perf_counter()
-                audio = audio_cache.get(timeline.duration, "missing")
-                if audio == "missing":
-                    audio = _prepare_audio(timeline, Path(scratch) / f"music-{k}.wav")
-                    audio_cache[timeline.duration] = audio
                 final = outdir / f"{base}-{platform}.mp4"
                 tmp = outdir / f".{final.stem}.part.mp4"
                 temps.append((tmp, final))

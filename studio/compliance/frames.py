@@ -24,7 +24,8 @@ from pathlib import Path
 
 import numpy as np
 
-from studio.errors import DependencyError, InputError
+from studio.errors import InputError
+from studio.media import ffmpeg_exe
 
 VIDEO_SUFFIXES = frozenset({".mp4", ".mov", ".m4v", ".webm", ".mkv", ".avi", ".mpg", ".mpeg", ".gif"})
 DEFAULT_FPS = 2.0
@@ -59,18 +60,6 @@ class Frame:
     image: np.ndarray
     scene_score: float  # ffmpeg's scene-change score against the previous decoded frame, 0..1
     scale: float  # decoded pixels per source pixel (boxes in source pixels = boxes / scale)
-
-
-def ffmpeg_exe() -> str:
-    """The ffmpeg binary bundled with ``imageio_ffmpeg``."""
-    try:
-        import imageio_ffmpeg
-
-        return imageio_ffmpeg.get_ffmpeg_exe()
-    except Exception as exc:
-        raise DependencyError(
-            f"ffmpeg is not available ({exc}).", "Install the imageio-ffmpeg package (it bundles ffmpeg)."
-        ) from exc
 
 
 def is_video(path: str | os.PathLike[str]) -> bool:

@@ -469,6 +469,8 @@ def _label_video(source: Path, dest: Path, text: str) -> None:
 
     import imageio_ffmpeg
 
+    from studio.media import ffmpeg_exe
+
     reader = imageio_ffmpeg.read_frames(str(source))
     try:
         meta = next(reader)  # the first item is the stream's metadata; no frame is decoded for it
@@ -485,7 +487,7 @@ def _label_video(source: Path, dest: Path, text: str) -> None:
     badge.save(badge_path)
     try:
         cmd = [
-            imageio_ffmpeg.get_ffmpeg_exe(), "-y", "-loglevel", "error", "-i", str(source), "-i", str(badge_path),
+            ffmpeg_exe(), "-y", "-loglevel", "error", "-i", str(source), "-i", str(badge_path),
             "-filter_complex", f"[0:v][1:v]overlay={x}:{y}:format=auto[v]", "-map", "[v]", "-map", "0:a?",
             "-c:v", "libx264", "-preset", "veryfast", "-crf", "18", "-pix_fmt", "yuv420p", "-c:a", "copy",
             "-movflags", "+faststart", str(dest),

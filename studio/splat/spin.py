@@ -15,8 +15,9 @@ from pathlib import Path
 import numpy as np
 import torch
 
-from studio.errors import Cancelled, DependencyError, InputError, RenderError
+from studio.errors import Cancelled, InputError, RenderError
 from studio.fsutil import atomic_output
+from studio.media import ffmpeg_exe
 from studio.progress import ProgressFn, null_progress
 from studio.splat.gaussians import Gaussians, load_model
 from studio.splat.rasterize import render_view
@@ -198,7 +199,7 @@ def render_orbit(
     if (rw, rh) != (width, height):
         scale_filter = f"scale={width}:{height}:flags=lanczos:out_color_matrix=bt709:out_range=tv"
 
-    ffmpeg = _ffmpeg_exe()
+    ffmpeg = ffmpeg_exe()
     out_mp4 = Path(out_mp4)
     if out_mp4.suffix.lower() != ".mp4":
         raise InputError(f"The spin must be written to an .mp4 file, got {out_mp4.name!r}.")
@@ -296,13 +297,3 @@ def _stderr(proc: subprocess.Popen) -> str:
         text = ""
     return " ".join(text.split())[-400:] or f"exit code {proc.returncode}"
 
-
-def _ffmpeg_exe() -> str:
-    try:
-        import imageio_ffmpeg
-    except ImportError as exc:  # pragma: no cover - a declared dependency
-        raise DependencyError("imageio-ffmpeg is not installed.", "pip install imageio-ffmpeg") from exc
-    try:
-        return imageio_ffmpeg.get_ffmpeg_exe()
-    except RuntimeError as exc:
-        raise DependencyError(f"ffmpeg was not found ({exc}).", "Reinstall imageio-ffmpeg.") from exc

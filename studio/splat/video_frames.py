@@ -20,7 +20,8 @@ from pathlib import Path
 
 import numpy as np
 
-from studio.errors import Cancelled, DependencyError, InputError
+from studio.errors import Cancelled, InputError
+from studio.media import ffmpeg_exe
 from studio.progress import ProgressFn, null_progress
 
 VIDEO_SUFFIXES = {".mp4", ".mov", ".m4v", ".avi", ".mkv", ".webm", ".mts", ".3gp"}
@@ -48,15 +49,6 @@ class SampledFrames:
     times: list[float]
     sharpness: list[float]
     candidates: int  # frames decoded and scored
-
-
-def ffmpeg_exe() -> str:
-    try:
-        import imageio_ffmpeg
-
-        return imageio_ffmpeg.get_ffmpeg_exe()
-    except (ImportError, RuntimeError) as exc:  # pragma: no cover - the dependency is installed
-        raise DependencyError("No ffmpeg binary was found.", "Install imageio-ffmpeg.") from exc
 
 
 def probe_video(path: str | os.PathLike[str]) -> VideoInfo:

@@ -6,7 +6,6 @@ Frames are written from a separate thread so Python's compositing overlaps x264'
 
 from __future__ import annotations
 
-import functools
 import queue
 import subprocess
 import threading
@@ -16,26 +15,9 @@ from pathlib import Path
 
 from PIL import Image
 
-from studio.errors import DependencyError, RenderError
+from studio.errors import RenderError
+from studio.media import ffmpeg_exe
 from studio.progress import ProgressFn, null_progress
-
-
-@functools.lru_cache(maxsize=1)
-def ffmpeg_exe() -> str:
-    """The ffmpeg binary shipped by imageio-ffmpeg (libx264 + aac), or one on PATH."""
-    try:
-        import imageio_ffmpeg
-
-        return imageio_ffmpeg.get_ffmpeg_exe()
-    except Exception as exc:  # noqa: BLE001 - any failure means "not available"
-        import shutil
-
-        found = shutil.which("ffmpeg")
-        if found:
-            return found
-        raise DependencyError(
-            "ffmpeg was not found.", "Install the imageio-ffmpeg package (`make run` does) or put ffmpeg on PATH."
-        ) from exc
 
 
 @dataclass(frozen=True)
@@ -49,8 +31,8 @@ class EncodeSettings:
 def video_args(width: int, height: int, fps: int, settings: EncodeSettings) -> list[str]:
     """Encoder arguments shared by the renderer and the encode-only benchmark floor."""
     return [
-        "-vf", "scale=out_color_matrix=bt709:out_range=tv,format=yuv420p,"
-        "setparams=colorspace=bt709:color_primaries=bt709:color_trc=bt709:range=tv",
+        "-vf", ("scale=out_color_matrix=bt709:out_range=tv,format=yuv420p,"
+                "setparams=colorspace=bt709:color_primaries=bt709:color_trc=bt709:range=tv"),
         "-c:v", "libx264", "-preset", settings.preset, "-crf", str(settings.crf),
         "-profile:v", "high", "-pix_fmt", "yuv420p",
         "-g", str(round(fps * settings.gop_seconds)),

@@ -138,12 +138,11 @@ def _split_durations(total: float, weights: list[float]) -> list[float]:
 
 def _photo_aspect(path: Path) -> float:
     """Width / height of a photo as displayed (EXIF orientation honoured), without decoding its pixels."""
-    from PIL import Image, ImageOps
+    from PIL import Image
 
     with Image.open(path) as image:
         orientation = image.getexif().get(0x0112, 1)
         w, h = image.size
-    del ImageOps
     return h / w if orientation in (5, 6, 7, 8) else w / h
 
 
@@ -298,7 +297,6 @@ def promo(spec: AdSpec, preset: Preset, res: Resources) -> Timeline:
     """A sale: brand-colour stage, photo cards with a price sticker that pops, punchy text, a bold end card."""
     lay, write = Layout(preset), Writer(res.font)
     primary, accent = hex_rgb(spec.brand.primary), hex_rgb(spec.brand.accent)
-    fg = hex_rgb(spec.brand.text)
     bg = hex_rgb(spec.brand.background)
     end_len = min(3.0, spec.duration * 0.22)
     spin_len = 3.0 if res.spin_clip else 0.0
@@ -355,10 +353,7 @@ def promo(spec: AdSpec, preset: Preset, res: Resources) -> Timeline:
     spin = _spin_shot(spec, res, lay, write, spin_len)
     if spin:
         shots.append(spin)
-    end = _end_card(spec, res, lay, write, end_len + 0.4)
-    shots.append(Shot(duration=end.duration, layers=end.layers, transition=Transition("crossfade", 0.4),
-                      name=end.name))
-    del fg
+    shots.append(_end_card(spec, res, lay, write, end_len + 0.4))
     return _timeline(spec, preset, res, shots)
 
 
