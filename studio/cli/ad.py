@@ -72,7 +72,7 @@ def ad(spec_file: Path | None, outdir: Path, photos: tuple[Path, ...], logo: Pat
         spec = parse_spec(overrides, source="command line")
     store = open_store()
     gate = None if no_screen else _gate(store)
-    with progress_bar("Rendering", enabled=not as_json) as report:
+    with progress_bar("Rendering") as report:
         result = make_ad(spec, outdir, store=store, on_progress=report, gate=gate,
                          encode=EncodeSettings(preset="veryfast") if draft else EncodeSettings())
     if as_json:

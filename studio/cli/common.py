@@ -15,7 +15,8 @@ from studio.progress import ProgressFn
 def progress_bar(description: str, *, enabled: bool = True) -> Iterator[ProgressFn]:
     """A rich progress bar on stderr as an ``on_progress(fraction, message)`` callback.
 
-    Disabled (a no-op) when ``enabled`` is false, e.g. with ``--json`` or when stderr is not a terminal.
+    A no-op when ``enabled`` is false or stderr is not a terminal. It stays on with ``--json``: the JSON goes to
+    stdout, the bar to stderr, so a terminal user still sees a long job move.
     """
     if not enabled or not sys.stderr.isatty():
         yield lambda fraction, message: None

@@ -85,7 +85,7 @@ def screen(
 
         embedder, why = _load_embedder(not no_clip)
         store = open_store()
-        with progress_bar("Screening", enabled=not as_json) as report:
+        with progress_bar("Screening") as report:
             for index, file in enumerate(files):
                 part = _part(report, index, len(files), file.name)
                 result = screen_file(
@@ -226,7 +226,7 @@ def calibrate_command(
         raise InputError(f"--precision must be in (0, 1], not {precision}.", "Try 0.95.")
     pack = load_pack(pack_name)
     embedder, _why = _load_embedder(not no_clip)
-    with progress_bar("Calibrating", enabled=not as_json) as report:
+    with progress_bar("Calibrating") as report:
         result = calibrate_folder(
             folder, pack, store=open_store(), embedder=embedder, precision=precision, on_progress=report
         )

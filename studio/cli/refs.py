@@ -44,7 +44,7 @@ def add(
         embedder = try_default_embedder()
     bank = ReferenceBank(open_store())
     before = {r.id for r in bank.list()}
-    with progress_bar("Adding references", enabled=not as_json) as report:
+    with progress_bar("Adding references") as report:
         ids = bank.add(list(images), owner=owner, licence=licence, notes=notes, kind=kind, embedder=embedder,
                        on_progress=report)  # fmt: skip
     added = [bank.get(i) for i in ids]

@@ -206,7 +206,7 @@ def build(
     source = inputs[0] if len(inputs) == 1 else list(inputs)
     store = open_store()
     project_id = store.project(project) if project else None
-    with progress_bar("Splat", enabled=not as_json) as report:
+    with progress_bar("Splat") as report:
         result = reconstruct(source, outdir, options, store=store, on_progress=report, project_id=project_id)
     if as_json:
         print_json(result.to_json())
@@ -251,7 +251,7 @@ def check(inputs: tuple[Path, ...], min_usable: int, video_frames: int, as_json:
     thresholds = CaptureThresholds(min_usable=min_usable)
     with (
         tempfile.TemporaryDirectory(prefix="studio-splat-check-") as tmp,
-        progress_bar("Checking", enabled=not as_json) as report,
+        progress_bar("Checking") as report,
     ):
         if source.kind == "video":
             from studio.splat.video_frames import sample_frames
@@ -311,7 +311,7 @@ def render(
     dev = resolve_device(device)
     gaussians = load_model(model, device=dev)  # the spin renders on the device the model is on
     background = tuple(gaussians.meta.get("background", (1.0, 1.0, 1.0)))
-    with progress_bar("Rendering", enabled=not as_json) as report:
+    with progress_bar("Rendering") as report:
         path = render_orbit(
             gaussians,
             out,

@@ -217,3 +217,39 @@ def test_the_explicit_build_command_takes_a_folder_named_like_a_command(home, tm
     folder.mkdir()
     result = run("build", str(folder), "-o", str(tmp_path / "o"), home=home)
     assert result.returncode == 2 and "has no photos" in result.stderr
+
+
+def test_json_on_a_terminal_keeps_stdout_clean_and_shows_progress_on_stderr(photos, home):
+    """A user at a terminal who asks for --json still sees the progress bar (on stderr, a terminal here);
+    stdout holds exactly one JSON object."""
+    import pty
+
+    master, slave = pty.openpty()
+    try:
+        proc = subprocess.run(
+            [sys.executable, "-m", "studio", "splat", "check", str(photos), "--json"],
+            stdout=subprocess.PIPE,
+            stderr=slave,
+            env={**os.environ, "STUDIO_HOME": str(home), "COLUMNS": "120"},
+            timeout=300,
+            check=False,
+        )
+        os.close(slave)
+        slave = -1
+        chunks = []
+        while True:
+            try:
+                chunk = os.read(master, 65536)
+            except OSError:  # EIO once the child's end is closed and drained
+                break
+            if not chunk:
+                break
+            chunks.append(chunk)
+    finally:
+        if slave >= 0:
+            os.close(slave)
+        os.close(master)
+    terminal = b"".join(chunks).decode("utf-8", "replace")
+    assert proc.returncode == 0, terminal
+    assert json.loads(proc.stdout)["usable"] == 12
+    assert "Checking" in terminal
