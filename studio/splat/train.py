@@ -47,6 +47,9 @@ CHECKPOINT_FORMAT = "1"
 CHECKPOINT_INDEX = "checkpoint.json"
 PARAM_NAMES = ("means", "quats", "log_scales", "opacity_logits", "sh0", "shN")
 
+# monitor callback: fn(step, training_seconds, current) -> True to stop; current() returns the model so far.
+MonitorFn = Callable[[int, float, Callable[[], Gaussians]], bool | None]
+
 
 @dataclass(frozen=True)
 class TrainConfig:
@@ -147,7 +150,7 @@ class TrainResult:
     holdout_views: list[str]
     device: str  # "cpu" or "cuda"
     per_view: dict[str, tuple[float, float]] = field(default_factory=dict)  # held-out view -> (PSNR, SSIM)
-    stopped_early: bool = False  # True when max_seconds ended training before config.steps
+    stopped_early: bool = False  # True when max_seconds (or the monitor) ended training before config.steps
 
 
 # ------------------------------------------------------------------------------------------------ helpers
@@ -550,6 +553,7 @@ def train(
     checkpoint_dir: Path | None = None,
     resume: bool = False,
     output: Path | None = None,
+    monitor: tuple[int, MonitorFn] | None = None,
 ) -> TrainResult:
     """Train a Gaussian-splat model of ``scene``.
 
@@ -558,6 +562,13 @@ def train(
     ``config.preview_every`` steps. When ``cancel`` is set, a checkpoint is written (if ``checkpoint_dir``) and
     :class:`~studio.errors.Cancelled` is raised; ``resume=True`` continues from the latest checkpoint in
     ``checkpoint_dir``. With ``output`` (a ``.safetensors`` path) the final model is saved there atomically.
+
+    ``monitor=(every, fn)`` calls ``fn(step, seconds, current)`` after every ``every``-th step and after the
+    last step (if not already), with ``seconds`` the training time so far and ``current()`` a detached copy of
+    the Gaussians (all SH coefficients). Its run time (on CUDA between two synchronisations) is not training
+    time: it is left out of ``seconds``, of the ``max_seconds`` budget and of the result's ``seconds``. ``fn``
+    returning True stops training there, like ``max_seconds`` (evaluation still follows). For benchmarks that
+    evaluate during training; without it nothing changes.
     """
     report = on_progress or null_progress
     dev = _resolve_device(device)
@@ -567,6 +578,8 @@ def train(
         )
     if output is not None and Path(output).suffix != ".safetensors":
         raise InputError(f"The model output must be a .safetensors file, got {Path(output).name!r}.")
+    if monitor is not None and (not isinstance(monitor[0], int) or monitor[0] < 1):
+        raise InputError(f"monitor's interval must be a positive number of steps, got {monitor[0]!r}.")
 
     # 1. views and images
     train_views, holdout_views = split_views(scene.views, config.holdout_every)
@@ -606,6 +619,22 @@ def train(
     def checkpoint() -> None:
         if checkpoint_dir is not None:
             write_checkpoint(Path(checkpoint_dir), state, config, scene)
+
+    watched = -1  # the last step the monitor saw
+
+    def watch() -> bool:
+        """Run the monitor with the training clock paused; True if it asks to stop."""
+        nonlocal start_clock, watched
+        if dev.type == "cuda":
+            torch.cuda.synchronize(dev)  # queued training work belongs to training time
+        paused = time.perf_counter()
+        watched = state.step
+        fn = monitor[1]  # type: ignore[index]
+        stop = fn(state.step, paused - start_clock, lambda: state.gaussians(config.sh_degree))
+        if dev.type == "cuda":
+            torch.cuda.synchronize(dev)
+        start_clock += time.perf_counter() - paused
+        return bool(stop)
 
     # 3. optimisation
     while state.step < config.steps:
@@ -702,7 +731,12 @@ def train(
         if checkpoint_dir is not None and step % config.checkpoint_every == 0:
             state.seconds = time.perf_counter() - start_clock
             checkpoint()
+        if monitor is not None and step % monitor[0] == 0 and watch():
+            stopped_early = True
+            break
 
+    if monitor is not None and watched != state.step:
+        watch()
     state.seconds = time.perf_counter() - start_clock
     if checkpoint_dir is not None and state.step % config.checkpoint_every != 0:
         checkpoint()

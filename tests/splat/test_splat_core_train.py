@@ -5,12 +5,13 @@ from __future__ import annotations
 
 import math
 import threading
+import time
 
 import numpy as np
 import pytest
 import torch
 
-from studio.errors import Cancelled, ConfigError, DependencyError
+from studio.errors import Cancelled, ConfigError, DependencyError, InputError
 from studio.splat.gaussians import Gaussians, load_model, rgb_to_sh0
 from studio.splat.rasterize import render_gaussians, to_uint8
 from studio.splat.scene import Scene, View
@@ -194,6 +195,39 @@ def test_sh_degree_schedule(scene):
 def test_max_seconds_stops_early_and_still_evaluates(scene):
     result = train(scene, TrainConfig(**{**FAST, "steps": 100_000, "max_seconds": 1.0}))
     assert result.stopped_early and 0 < result.steps < 100_000 and result.psnr is not None
+
+
+def test_monitor_sees_the_right_steps_and_its_time_is_not_training_time(scene):
+    """The monitor runs every n steps and after the last one; the time it takes is left out of the training
+    clock, so a monitor slower than max_seconds does not cut training short."""
+    calls: list[tuple[int, float, int]] = []
+
+    def slow_monitor(step: int, seconds: float, current) -> None:
+        calls.append((step, seconds, current().n))
+        time.sleep(0.8)
+
+    config = TrainConfig(**{**FAST, "steps": 23, "max_seconds": 2.0})
+    start = time.perf_counter()
+    result = train(scene, config, monitor=(5, slow_monitor))
+    wall = time.perf_counter() - start
+    assert [c[0] for c in calls] == [5, 10, 15, 20, 23]  # every 5th step, then the last
+    assert result.steps == 23 and not result.stopped_early  # 4 s of monitor > max_seconds = 2 s
+    seconds = [c[1] for c in calls]
+    assert seconds == sorted(seconds) and seconds[-1] <= result.seconds
+    assert result.seconds < wall - 5 * 0.8 + 0.05
+    assert calls[-1][2] == result.gaussians.n  # current() is the model as it stands
+    with pytest.raises(InputError, match="monitor"):
+        train(scene, config, monitor=(0, slow_monitor))
+
+
+def test_monitor_can_stop_training_and_changes_nothing_else(scene):
+    config = TrainConfig(**{**FAST, "steps": 20})
+    plain = train(scene, config)
+    watched = train(scene, config, monitor=(7, lambda step, seconds, current: None))
+    for name, t in plain.gaussians.tensors().items():
+        assert torch.equal(getattr(watched.gaussians, name), t), name
+    stopped = train(scene, config, monitor=(5, lambda step, seconds, current: step >= 10))
+    assert stopped.steps == 10 and stopped.stopped_early and stopped.psnr is not None
 
 
 def test_config_and_device_errors(scene):
