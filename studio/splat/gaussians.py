@@ -250,6 +250,35 @@ def _project_to_pixels(view, pts: np.ndarray) -> tuple[np.ndarray, np.ndarray, n
     return ok, np.where(ok, row, 0), np.where(ok, col, 0)
 
 
+def fill_points(
+    points: np.ndarray, center: np.ndarray, views: list, n: int, rng: np.random.Generator
+) -> tuple[np.ndarray, np.ndarray]:
+    """``n`` coloured random points for a capture without masks: uniform in the ball around ``center`` that holds
+    99 % of the SfM ``points``, kept where some view sees them, each coloured by the pixel it projects to in the
+    view whose camera is nearest (the likeliest to see it unoccluded).
+
+    Plain walls, sky and other textureless background yield no SfM points; without these the first renders show
+    the training background there and densification takes long to grow into it. Returns (points [Q, 3] float64,
+    colors [Q, 3] uint8), Q <= n.
+    """
+    pts = np.asarray(points, dtype=np.float64).reshape(-1, 3)
+    if n <= 0 or len(pts) == 0 or not views:
+        return np.zeros((0, 3)), np.zeros((0, 3), dtype=np.uint8)
+    centre = np.asarray(center, dtype=np.float64)
+    radius = float(np.percentile(np.linalg.norm(pts - centre, axis=1), 99))
+    cand = sample_in_sphere(2 * n, centre, max(radius, 1e-6), rng)
+    best = np.full(len(cand), np.inf)
+    colors = np.zeros((len(cand), 3), dtype=np.uint8)
+    for view in views:
+        ok, row, col = _project_to_pixels(view, cand)
+        dist = np.linalg.norm(cand - view.camera_center[None, :], axis=1)
+        better = ok & (dist < best)
+        best[better] = dist[better]
+        colors[better] = view.image[row[better], col[better]]
+    seen = np.nonzero(np.isfinite(best))[0][:n]
+    return cand[seen], colors[seen]
+
+
 def carve_points(candidates: np.ndarray, views: list) -> tuple[np.ndarray, np.ndarray]:
     """Space carving: keep the candidate points [P, 3] that fall inside the object mask (>= 0.5) of every
     masked view that sees them, and colour them with the mean of the pixels they project to.

@@ -35,6 +35,7 @@ from studio.progress import ProgressFn, null_progress
 from studio.splat.gaussians import (
     Gaussians,
     carve_points,
+    fill_points,
     init_from_points,
     num_sh_coeffs,
     sample_in_sphere,
@@ -69,6 +70,8 @@ class TrainConfig:
     init_points: int = 20_000  # Gaussians to start from when the scene has no SfM points
     init_opacity: float = 0.1  # initial opacity of every Gaussian
     init_scale_cap: float = 0.05  # cap on the initial nearest-neighbour scale, x the scene radius
+    fill_fraction: float = 0.4  # unmasked captures with SfM points: add this x their count of coloured random
+    # points (see gaussians.fill_points) so background without SfM points starts covered; 0 = off
     max_gaussians: int = 1_000_000  # densification never grows the model past this
     lr_means: float = 1.6e-4  # Adam learning rate of the centres, times the camera extent, at step 0 ...
     lr_means_final: float = 1.6e-6  # ... decaying exponentially to this (times the extent) at the last step
@@ -97,6 +100,7 @@ class TrainConfig:
             (self.holdout_every == 0 or self.holdout_every >= 2, "holdout_every must be 0 or >= 2"),
             (self.init_points >= 16, "init_points must be >= 16"),
             (0.0 < self.init_opacity < 1.0, "init_opacity must be in (0, 1)"),
+            (0.0 <= self.fill_fraction <= 5.0, "fill_fraction must be in 0..5"),
             (self.max_gaussians >= 16, "max_gaussians must be >= 16"),
             (self.refine_every >= 1, "refine_every must be >= 1"),
             (
@@ -461,9 +465,20 @@ def initial_gaussians(scene: Scene, train_views: list[View], config: TrainConfig
     rng = np.random.default_rng(config.seed)
     cap = config.init_scale_cap * scene.radius
     if len(scene.points) >= 4:
+        points = np.asarray(scene.points, dtype=np.float64)
+        colors = np.asarray(scene.colors, dtype=np.uint8)
+        kind = "points"
+        if config.fill_fraction > 0 and not any(v.mask is not None for v in train_views):
+            extra, extra_colors = fill_points(
+                points, scene.center, train_views, int(config.fill_fraction * len(points)), rng
+            )
+            if len(extra):
+                points = np.concatenate([points, extra])
+                colors = np.concatenate([colors, extra_colors])
+                kind = "points+fill"
         return init_from_points(
-            scene.points, scene.colors, sh_degree=config.sh_degree, opacity=config.init_opacity, scale_cap=cap
-        ), "points"
+            points, colors, sh_degree=config.sh_degree, opacity=config.init_opacity, scale_cap=cap
+        ), kind
     if any(v.mask is not None for v in train_views):
         # Space carving: random points in the scene sphere that every mask agrees on.
         kept = np.zeros((0, 3))

@@ -277,7 +277,7 @@ def test_initialisation_follows_the_scene(scene):
     cols = np.full((50, 3), 200, np.uint8)
     with_points = Scene(scene.views, pts, cols, scene.background, scene.up, scene.center, scene.radius)
     g, kind = initial_gaussians(with_points, train_views, config)
-    assert kind == "points" and g.n == 50 and g.sh.shape == (50, 9, 3)
+    assert kind == "points" and g.n == 50 and g.sh.shape == (50, 9, 3)  # masked views: no fill
     assert torch.allclose(g.means, torch.tensor(pts, dtype=torch.float32))
     assert torch.allclose(0.5 + 0.28209479177387814 * g.sh[:, 0], torch.full((50, 3), 200 / 255), atol=1e-6)
     no_masks = [View(v.name, v.image, None, v.K, v.world_to_cam) for v in train_views]
@@ -293,6 +293,37 @@ def test_initialisation_follows_the_scene(scene):
         col, row = np.floor(uv[:, 0] / uv[:, 2]).astype(int), np.floor(uv[:, 1] / uv[:, 2]).astype(int)
         ok = (col >= 0) & (col < view.width) & (row >= 0) & (row < view.height)
         assert np.all(view.mask[row[ok], col[ok]] >= 0.5)
+
+
+def test_unmasked_captures_get_coloured_fill_points(scene):
+    """Without masks, SfM points are topped up with random points coloured from the nearest view's pixels."""
+    train_views, _ = split_views(scene.views, 4)
+    no_masks = [View(v.name, v.image, None, v.K, v.world_to_cam) for v in train_views]
+    pts = np.random.default_rng(1).normal(size=(100, 3)) * 0.3
+    cols = np.full((100, 3), 200, np.uint8)
+    with_points = Scene(no_masks, pts, cols, scene.background, scene.up, scene.center, scene.radius)
+    g, kind = initial_gaussians(with_points, no_masks, TrainConfig(sh_degree=0, fill_fraction=0.5))
+    assert kind == "points+fill" and g.n == 150
+    assert torch.allclose(g.means[:100], torch.tensor(pts, dtype=torch.float32))
+    extra = g.means[100:].double().numpy()
+    reach = np.percentile(np.linalg.norm(pts, axis=1), 99)
+    assert np.linalg.norm(extra, axis=1).max() <= reach + 1e-6
+    rgb = (0.5 + 0.28209479177387814 * g.sh[100:, 0]).numpy() * 255
+    for point, colour in zip(extra, rgb):
+        # the colour is the pixel under the point in the nearest view that sees it
+        best, expect = np.inf, None
+        for view in no_masks:
+            cam = view.world_to_cam[:3, :3] @ point + view.world_to_cam[:3, 3]
+            u, v = (view.K @ cam)[:2] / cam[2]
+            col, row = int(np.floor(u)), int(np.floor(v))
+            dist = np.linalg.norm(point - view.camera_center)
+            if cam[2] > 0 and 0 <= col < view.width and 0 <= row < view.height and dist < best:
+                best, expect = dist, view.image[row, col]
+        assert expect is not None and np.allclose(colour, expect, atol=0.6)
+    g, kind = initial_gaussians(with_points, no_masks, TrainConfig(sh_degree=0, fill_fraction=0.0))
+    assert kind == "points" and g.n == 100
+    with pytest.raises(ConfigError, match="fill_fraction"):
+        TrainConfig(fill_fraction=-1)
 
 
 def test_opacity_reset_and_model_size_cap(scene):

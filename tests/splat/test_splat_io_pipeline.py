@@ -202,8 +202,16 @@ def test_colmap_project_to_model_with_a_crop_box(colmap_project, tmp_path, store
     result = reconstruct(
         colmap_project, out, ReconstructOptions(**{**FAST, "masks": "none", "crop": box}), store=store
     )
-    means = load_model(result.model).means.numpy()
+    model = load_model(result.model)
+    means = model.means.numpy()
     assert len(means) == result.gaussians > 0
+    # No masks: the whole scene is trained against the photos' mean colour, not the white default, and the
+    # user is told so.
+    background = model.meta["background"]
+    assert background != [1.0, 1.0, 1.0] and all(0.0 < c < 1.0 for c in background)
+    hex_bg = "#" + "".join(f"{round(255 * c):02x}" for c in background)
+    assert any("No masks" in w and hex_bg in w and "#ffffff" in w for w in result.warnings)
+    assert model.meta["train"]["init"] == "points+fill"
     assert np.all(means >= -1.5) and np.all(means <= 1.5)
     assert result.kind == "colmap" and result.images == 12 and result.registered == 12
     assert "sfm" not in result.seconds  # the poses were given
