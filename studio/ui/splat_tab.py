@@ -21,7 +21,8 @@ from studio.ui.context import GPU_QUEUE, MAX_UPLOAD_BYTES, AppContext
 
 BACKGROUNDS = [("White", "white"), ("Black", "black"), ("Grey", "grey"), ("Green", "green")]
 STATUS_EVERY = 1.0  # seconds between status-only updates sent to the page (previews are sent at once)
-MASK_CHOICES = [("Auto (alpha or plain backdrop)", "auto"), ("Alpha only", "alpha"), ("No masks", "none")]
+PREVIEWS_PER_RUN = 10  # a short run (a few hundred steps or less) still shows about this many previews
+MASK_CHOICES = [("Auto", "auto"), ("Alpha only", "alpha"), ("None", "none")]
 
 
 def _paths(files: Any) -> list[Path]:
@@ -136,14 +137,20 @@ def reconstruct_handler(
     """The "Build 3D model" button, as a generator of (status, preview image, viewer file, downloads, model).
 
     The reconstruction runs in a worker thread; its progress goes to ``progress`` (gr.Progress) and its preview
-    images are yielded as they come (status text at most every ``STATUS_EVERY`` s). Closing the generator
-    (Gradio's cancel) or setting ``cancel`` stops the run.
+    images are yielded as they come (status text at most every ``STATUS_EVERY`` s). Without ``preview_every``,
+    a run of ``steps`` shows about ``PREVIEWS_PER_RUN`` previews (never fewer than the trainer's default gives).
+    Closing the generator (Gradio's cancel) or setting ``cancel`` stops the run.
     """
     from studio.errors import StudioError
     from studio.splat.pipeline import CancelFlag, ReconstructOptions, reconstruct
 
     source, job = stage_uploads(ctx, photos, video)
     train_extra: dict[str, Any] = {}
+    if preview_every is None and steps:
+        from studio.splat.train import TrainConfig
+
+        # the trainer's default cadence (every 250 steps) would show nothing at all for a 100-step trial run
+        preview_every = min(TrainConfig.preview_every, max(1, int(steps) // PREVIEWS_PER_RUN))
     if preview_every:
         train_extra["preview_every"] = int(preview_every)
     options = ReconstructOptions.build(
@@ -275,18 +282,24 @@ def build_splat_tab(ctx: AppContext) -> None:
                 height=160,
             )
             video = gr.File(
-                label="…or a video walking around it (MP4/MOV)",
+                label="Or a video walking around it (MP4/MOV)",
                 file_types=["video"],
                 elem_id="splat-video",
-                height=110,
+                height=150,
             )
             check = gr.Button("Check capture", elem_id="splat-check")
-            with gr.Accordion("Settings", open=False):
+            with gr.Accordion("Settings", open=False, elem_id="splat-settings"):
                 with gr.Row():
                     steps = gr.Number(
-                        value=0, precision=0, minimum=0, label="Training steps (0 = auto: 2000 CPU, 7000 GPU)"
+                        value=0,
+                        precision=0,
+                        minimum=0,
+                        label="Training steps (0 = auto: 2000 CPU, 7000 GPU)",
+                        elem_id="splat-steps",
                     )
-                    max_minutes = gr.Number(value=20, minimum=0, label="Time limit (minutes, 0 = none)")
+                    max_minutes = gr.Number(
+                        value=20, minimum=0, label="Time limit (minutes, 0 = none)", elem_id="splat-minutes"
+                    )
                 with gr.Row():
                     resolution = gr.Slider(
                         0,
@@ -294,12 +307,24 @@ def build_splat_tab(ctx: AppContext) -> None:
                         value=0,
                         step=32,
                         label="Training resolution (long edge px; 0 = auto: 200 CPU, 800 GPU)",
+                        elem_id="splat-resolution",
                     )
-                    holdout = gr.Slider(0, 16, value=8, step=1, label="Hold out every K-th view (0 = none)")
+                    holdout = gr.Slider(
+                        0,
+                        16,
+                        value=8,
+                        step=1,
+                        label="Hold out every K-th view (0 = none)",
+                        elem_id="splat-holdout",
+                    )
                 with gr.Row():
                     background = gr.Dropdown(BACKGROUNDS, value="white", label="Background")
-                    masks = gr.Dropdown(MASK_CHOICES, value="auto", label="Masks")
-                    device = gr.Dropdown(["auto", "cpu", "cuda"], value="auto", label="Device")
+                    masks = gr.Dropdown(
+                        MASK_CHOICES, value="auto", label="Masks", info="Auto: alpha, else a plain backdrop"
+                    )
+                    device = gr.Dropdown(
+                        ["auto", "cpu", "cuda"], value="auto", label="Device", elem_id="splat-device"
+                    )
             build = gr.Button("Build 3D model", variant="primary", elem_id="splat-build")
             stop = gr.Button("Cancel", elem_id="splat-cancel")
         with gr.Column(scale=6):
@@ -320,12 +345,17 @@ def build_splat_tab(ctx: AppContext) -> None:
                 elem_id="splat-downloads",
             )
             with gr.Row():
-                spin_seconds = gr.Slider(3, 15, value=6, step=1, label="Spin length (s)")
-                spin_size = gr.Dropdown([480, 720, 1080], value=720, label="Spin size (px)")
+                spin_seconds = gr.Slider(
+                    3, 15, value=6, step=1, label="Spin length (s)", elem_id="splat-spin-seconds"
+                )
+                spin_size = gr.Dropdown(
+                    [480, 720, 1080], value=720, label="Spin size (px)", elem_id="splat-spin-size"
+                )
             use = gr.Button("Use in an ad", elem_id="splat-use")
             spin_video = gr.Video(label="Product spin", interactive=False, elem_id="splat-spin", height=300)
             use_status = gr.Markdown("", elem_id="splat-use-status")
     model_state = gr.State("")
+    viewer_file = gr.State("")  # the build's .splat/.ply, shown in the viewer once the build has finished
 
     def on_check(photos_value, video_value):
         try:
@@ -370,13 +400,19 @@ def build_splat_tab(ctx: AppContext) -> None:
             raise gr.Error(exc.one_line()) from None
 
     check.click(on_check, inputs=[photos, video], outputs=[report_md, report_json], api_name="splat_check")
-    build_event = build.click(
+    # The viewer is cleared before the build and set by a plain event after it, never by the build's generator:
+    # gradio 6's Model3D drops a .splat/.ply that arrives as the last update of a streaming event (the final
+    # message repeats the value, which cancels the viewer's lazy loading), and the 3D view stayed empty.
+    build_event = build.click(lambda: None, outputs=[viewer], queue=False, api_visibility="private").then(
         on_build,
         inputs=[photos, video, steps, max_minutes, resolution, background, masks, holdout, device],
-        outputs=[status, preview, viewer, downloads, model_state],
+        outputs=[status, preview, viewer_file, downloads, model_state],
         concurrency_id=GPU_QUEUE,
         concurrency_limit=1,
         api_name="splat_build",
+    )
+    build_event.success(
+        lambda path: path or None, inputs=[viewer_file], outputs=[viewer], api_visibility="private"
     )
     stop.click(None, cancels=[build_event])
     use.click(
