@@ -122,9 +122,10 @@ def _parse_formats(value: str) -> tuple[str, ...]:
 )
 @click.option(
     "--background",
-    default="white",
+    default="auto",
     show_default=True,
-    help="Training background: white, black, grey, green, #rrggbb or r,g,b.",
+    help="Training background: auto, white, black, grey, green, #rrggbb or r,g,b. auto: white behind masked "
+    "objects, the photos' mean colour when there are no masks (the whole scene is trained).",
 )
 @click.option(
     "--masks",

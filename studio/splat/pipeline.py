@@ -106,7 +106,9 @@ class ReconstructOptions(BaseModel):
     sfm_resolution: int = Field(1600, ge=256, le=4096)  # long edge of the images SfM sees, pixels
     device: Literal["auto", "cpu", "cuda"] = "auto"
     holdout: int = Field(8, ge=0, le=1000)  # every K-th view held out for PSNR/SSIM; 0: none (1 is refused)
-    background: tuple[float, float, float] = (1.0, 1.0, 1.0)  # training background, RGB 0..1
+    # Training background, RGB 0..1. None ("auto"): white for masked views, the photos' mean colour when no
+    # mask separates the object (the whole scene is trained; see _run).
+    background: tuple[float, float, float] | None = None
     masks: Literal["auto", "alpha", "none"] = "auto"
     crop: tuple[float, float, float, float, float, float] | None = None  # min xyz, max xyz (normalised frame)
     normalize: bool = True  # centre at the origin, up +y, object radius 1
@@ -125,8 +127,15 @@ class ReconstructOptions(BaseModel):
 
     @field_validator("background", mode="before")
     @classmethod
-    def _background(cls, value: Any) -> tuple[float, float, float]:
+    def _background(cls, value: Any) -> tuple[float, float, float] | None:
+        if value is None or (isinstance(value, str) and value.strip().lower() == "auto"):
+            return None
         return parse_background(value)
+
+    @property
+    def composite_background(self) -> tuple[float, float, float]:
+        """The colour masked images are composited on: the chosen background, white when it is auto."""
+        return self.background if self.background is not None else (1.0, 1.0, 1.0)
 
     @field_validator("holdout")
     @classmethod
@@ -440,14 +449,18 @@ def _run(
         if not masked and scene.views:
             # Nothing separates object from surroundings, so the whole scene is trained and the background
             # colour only shows where no Gaussian is yet: the images' mean colour is far closer there than
-            # white or black (+4 dB held-out on the plush capture at 400 steps, bench/README.md).
-            mean = np.mean([v.image.reshape(-1, 3).mean(axis=0) for v in scene.views], axis=0) / 255.0
-            scene = replace(scene, background=tuple(round(float(x), 4) for x in mean))
+            # white or black (+4 dB held-out on the plush capture at 400 steps, bench/README.md). An explicit
+            # choice is kept.
+            if options.background is None:
+                mean = np.mean([v.image.reshape(-1, 3).mean(axis=0) for v in scene.views], axis=0) / 255.0
+                scene = replace(scene, background=tuple(round(float(x), 4) for x in mean))
+                how = f"trained against the photos' mean colour {_hex(scene.background)}"
+            else:
+                how = f"trained against the chosen background {_hex(scene.background)}"
             warnings.append(
                 "No masks (the backdrop is not a plain colour, or masks are off): the whole scene is "
-                "reconstructed, trained against the photos' mean colour "
-                f"{_hex(scene.background)} instead of {_hex(options.background)}. For a clean product "
-                "model, shoot on a plain backdrop or give RGBA photos, or use --crop."
+                f"reconstructed, {how}. For a clean product model, shoot on a plain backdrop or give RGBA "
+                "photos, or use a crop box."
             )
         progress(1.0, f"{len(scene.views)} views, {masked} masked, {len(scene.points)} points")
 
@@ -503,8 +516,15 @@ def _run(
         from studio.splat.screening import screen_model
         from studio.store import open_store
 
-        screen_model(gaussians, model_path, outdir / MODEL_NAME, store=store or open_store(),
-                     background=tuple(scene.background), render_id=render_id, on_progress=progress)
+        screen_model(
+            gaussians,
+            model_path,
+            outdir / MODEL_NAME,
+            store=store or open_store(),
+            background=tuple(scene.background),
+            render_id=render_id,
+            on_progress=progress,
+        )
     seconds = dict(stages.seconds)
     seconds["total"] = time.perf_counter() - started
     n_gaussians = gaussians.n
@@ -618,7 +638,7 @@ def _scene_from_images(source, work: Path, options: ReconstructOptions, stages: 
             files,
             images_dir,
             long_edge=options.sfm_resolution,
-            background=options.background,
+            background=options.composite_background,
             on_progress=progress,
             cancel=cancel,
         )
@@ -662,7 +682,7 @@ def _scene_from_images(source, work: Path, options: ReconstructOptions, stages: 
             images_dir,
             long_edge=options.resolution,
             masks=options.masks,
-            background=options.background,
+            background=options.composite_background,
             mask_paths={p.name: p.mask_path for p in chosen if p.mask_path is not None},
             on_progress=progress,
             cancel=cancel,
@@ -672,7 +692,7 @@ def _scene_from_images(source, work: Path, options: ReconstructOptions, stages: 
             views=views,
             points=sfm.model.xyz.astype(np.float32),
             colors=sfm.model.rgb,
-            background=options.background,
+            background=options.composite_background,
             up=focus.up,
             center=focus.center,
             radius=focus.radius,
@@ -713,7 +733,7 @@ def _scene_from_posed(source, options: ReconstructOptions, stages: _Stages, canc
                 source.image_dir,
                 long_edge=options.resolution,
                 masks=options.masks,
-                background=options.background,
+                background=options.composite_background,
                 on_progress=progress,
                 cancel=cancel,
             )
@@ -722,7 +742,7 @@ def _scene_from_posed(source, options: ReconstructOptions, stages: _Stages, canc
                 views=views,
                 points=model.xyz.astype(np.float32),
                 colors=model.rgb,
-                background=options.background,
+                background=options.composite_background,
                 up=focus.up,
                 center=focus.center,
                 radius=focus.radius,
@@ -741,7 +761,7 @@ def _scene_from_posed(source, options: ReconstructOptions, stages: _Stages, canc
         scene = load_transforms(
             source.files[0],
             long_edge=options.resolution,
-            background=options.background,
+            background=options.composite_background,
             masks=options.masks,
             on_progress=progress,
             cancel=cancel,

@@ -19,7 +19,7 @@ import gradio as gr
 
 from studio.ui.context import GPU_QUEUE, MAX_UPLOAD_BYTES, AppContext
 
-BACKGROUNDS = [("White", "white"), ("Black", "black"), ("Grey", "grey"), ("Green", "green")]
+BACKGROUNDS = [("Auto", "auto"), ("White", "white"), ("Black", "black"), ("Grey", "grey"), ("Green", "green")]
 STATUS_EVERY = 1.0  # seconds between status-only updates sent to the page (previews are sent at once)
 PREVIEWS_PER_RUN = 10  # a short run (a few hundred steps or less) still shows about this many previews
 MASK_CHOICES = [("Auto", "auto"), ("Alpha only", "alpha"), ("None", "none")]
@@ -225,6 +225,8 @@ def reconstruct_handler(
     )
     if result.unregistered:
         summary += f"\n\nNot placed: {', '.join(result.unregistered[:10])}"
+    if result.warnings:
+        summary += "\n\n" + "\n".join(f"- ⚠️ {w}" for w in result.warnings)
     viewer = result.exports.get("splat") or result.exports.get("ply")
     downloads = [str(result.model)] + [str(p) for p in result.exports.values()]
     report_json = result.outdir / "capture_report.json"
@@ -318,7 +320,12 @@ def build_splat_tab(ctx: AppContext) -> None:
                         elem_id="splat-holdout",
                     )
                 with gr.Row():
-                    background = gr.Dropdown(BACKGROUNDS, value="white", label="Background")
+                    background = gr.Dropdown(
+                        BACKGROUNDS,
+                        value="auto",
+                        label="Background",
+                        info="Auto: white behind a masked product, the photos' mean colour otherwise",
+                    )
                     masks = gr.Dropdown(
                         MASK_CHOICES, value="auto", label="Masks", info="Auto: alpha, else a plain backdrop"
                     )

@@ -205,12 +205,12 @@ def test_colmap_project_to_model_with_a_crop_box(colmap_project, tmp_path, store
     model = load_model(result.model)
     means = model.means.numpy()
     assert len(means) == result.gaussians > 0
-    # No masks: the whole scene is trained against the photos' mean colour, not the white default, and the
+    # No masks and the background left on auto: the whole scene is trained against the photos' mean colour, and the
     # user is told so.
     background = model.meta["background"]
     assert background != [1.0, 1.0, 1.0] and all(0.0 < c < 1.0 for c in background)
     hex_bg = "#" + "".join(f"{round(255 * c):02x}" for c in background)
-    assert any("No masks" in w and hex_bg in w and "#ffffff" in w for w in result.warnings)
+    assert any("No masks" in w and f"mean colour {hex_bg}" in w for w in result.warnings)
     assert model.meta["train"]["init"] == "points+fill"
     assert np.all(means >= -1.5) and np.all(means <= 1.5)
     assert result.kind == "colmap" and result.images == 12 and result.registered == 12
@@ -227,6 +227,15 @@ def test_colmap_project_to_model_with_a_crop_box(colmap_project, tmp_path, store
         )
     failed, done = store.renders(kind="splat")
     assert done.status == "done" and failed.status == "failed" and "train" not in failed.timings
+
+
+def test_an_explicit_background_is_kept_without_masks(colmap_project, tmp_path, store):
+    from studio.splat.gaussians import load_model
+
+    options = ReconstructOptions(**{**FAST, "masks": "none", "background": "black"})
+    result = reconstruct(colmap_project, tmp_path / "out", options, store=store)
+    assert load_model(result.model).meta["background"] == [0.0, 0.0, 0.0]
+    assert any("No masks" in w and "chosen background #000000" in w for w in result.warnings)
 
 
 def test_cancel_during_training_leaves_nothing_done_and_resume_finishes(colmap_project, tmp_path, store):
@@ -280,6 +289,9 @@ def test_options_are_validated_with_clear_messages():
     with pytest.raises(InputError, match="not_an_option"):
         ReconstructOptions.build(not_an_option=1)
     assert ReconstructOptions.build(background="#ff8000").background == pytest.approx((1.0, 128 / 255, 0.0))
+    auto = ReconstructOptions.build(background="auto")
+    assert auto.background is None and ReconstructOptions().background is None
+    assert auto.composite_background == (1.0, 1.0, 1.0)  # masked images go on white
 
 
 def test_training_defaults_follow_the_device():
