@@ -62,11 +62,21 @@ def orbit_cameras(
     elevation_deg: float = 15.0,
     fov_deg: float = 30.0,
     margin: float = 1.15,
+    arc_deg: tuple[float, float] | None = None,
+    max_distance: float | list[list[float]] | None = None,
+    max_fov_deg: float = 75.0,
 ) -> list[tuple[np.ndarray, np.ndarray]]:
-    """``n_frames`` cameras (K [3, 3], world_to_cam [4, 4]) on one full turn around ``up`` through ``center``,
-    starting on the ``front`` side, ``elevation_deg`` above the equator, far enough that a sphere of
-    ``radius`` (times ``margin``) fits the shorter side of a ``fov_deg`` view. The last frame stops one step
-    short of the first, so the video loops seamlessly."""
+    """``n_frames`` cameras (K [3, 3], world_to_cam [4, 4]) around ``up`` through ``center``, ``elevation_deg``
+    above the equator, far enough that a sphere of ``radius`` (times ``margin``) fits the shorter side of a
+    ``fov_deg`` view.
+
+    Without ``arc_deg``: one full turn starting on the ``front`` side. With ``arc_deg = (start, end)``
+    (azimuths in degrees from ``front`` towards ``up x front``): a swing across that arc and back, easing at
+    both ends and starting in its middle (a product photographed from one side is never shown from behind).
+    Either way the last frame leads back into the first, so the video loops seamlessly.
+    With ``max_distance`` (a number, or ``[[azimuth_deg, distance], ...]`` interpolated along the path) the
+    camera comes no further out than that (where the photos were taken: further out there may be walls, or
+    nothing trained); the field of view widens to fit the object, up to ``max_fov_deg``."""
     if n_frames < 1:
         raise InputError(f"An orbit needs at least one frame, got {n_frames}.")
     if not -89.0 <= elevation_deg <= 89.0:
@@ -84,15 +94,48 @@ def orbit_cameras(
         front = np.cross(up, [1.0, 0.0, 0.0] if abs(up[0]) < 0.9 else [0.0, 1.0, 0.0])
     front /= np.linalg.norm(front)
     side = np.cross(up, front)
-    distance = margin * radius / math.sin(math.radians(fov_deg) / 2.0)
-    K = intrinsics(width, height, fov_deg)
+    fit_distance = margin * radius / math.sin(math.radians(fov_deg) / 2.0)
+    if arc_deg is not None:
+        start, end = (float(a) for a in arc_deg)
+        if not end > start:
+            raise InputError(f"The orbit arc must go from a smaller to a larger angle, got {arc_deg}.")
+        if end - start >= 360.0:
+            arc_deg = None
+    cap = _distance_cap(max_distance, periodic=arc_deg is None)
     elev = math.radians(elevation_deg)
     cameras = []
     for i in range(n_frames):
-        theta = 2.0 * math.pi * i / n_frames
+        if arc_deg is None:
+            theta = 2.0 * math.pi * i / n_frames
+        else:
+            mid, half = 0.5 * (start + end), 0.5 * (end - start)
+            theta = math.radians(mid + half * math.sin(2.0 * math.pi * i / n_frames))
+        distance, fov = fit_distance, fov_deg
+        limit = cap(math.degrees(theta)) if cap is not None else None
+        if limit is not None and 0 < limit < fit_distance:
+            distance = limit
+            fit = min(1.0, margin * radius / distance)
+            fov = min(max(fov_deg, 2.0 * math.degrees(math.asin(fit))), max(fov_deg, max_fov_deg))
         direction = math.cos(elev) * (math.cos(theta) * front + math.sin(theta) * side) + math.sin(elev) * up
-        cameras.append((K.copy(), look_at(center + distance * direction, center, up)))
+        cameras.append((intrinsics(width, height, fov), look_at(center + distance * direction, center, up)))
     return cameras
+
+
+def _distance_cap(max_distance, *, periodic: bool):
+    """``max_distance`` as a function of the azimuth in degrees (None: no cap)."""
+    if max_distance is None:
+        return None
+    if isinstance(max_distance, (int, float)):
+        value = float(max_distance)
+        return lambda _azimuth: value
+    table = np.asarray(max_distance, dtype=np.float64).reshape(-1, 2)
+    if len(table) == 0:
+        return None
+    order = np.argsort(table[:, 0])
+    az, dist = table[order, 0], table[order, 1]
+    if periodic:
+        return lambda azimuth: float(np.interp(azimuth, az, dist, period=360.0))
+    return lambda azimuth: float(np.interp(azimuth, az, dist))
 
 
 def object_bounds(g: Gaussians, center: np.ndarray | None = None) -> tuple[np.ndarray, float]:
@@ -125,13 +168,34 @@ def orbit_setup(g: Gaussians, center=None, up=None, front=None, radius: float | 
     return c0, up_v, front_v, float(radius)
 
 
+def orbit_path(meta: dict) -> dict[str, object]:
+    """The swing arc, distance cap and elevation recorded at training time (``train.orbit_hints``), as
+    ``orbit_cameras`` keyword arguments; empty for models without them (a .ply from elsewhere)."""
+    out: dict[str, object] = {}
+    arc = meta.get("arc")
+    if isinstance(arc, (list, tuple)) and len(arc) == 2 and float(arc[1]) > float(arc[0]):
+        out["arc_deg"] = (float(arc[0]), float(arc[1]))
+    distance = meta.get("camera_distance")
+    if isinstance(distance, (int, float)) and distance > 0:
+        out["max_distance"] = float(distance)
+    elif (
+        isinstance(distance, list) and distance and all(isinstance(p, list) and len(p) == 2 for p in distance)
+    ):
+        out["max_distance"] = [[float(a), float(d)] for a, d in distance]
+    elevation = meta.get("camera_elevation")
+    if isinstance(elevation, (int, float)):
+        out["elevation_deg"] = float(min(max(elevation, -10.0), 45.0))
+    return out
+
+
 def preview_images(
     g: Gaussians, *, n: int = 4, size: int = 256, background: tuple[float, float, float] = (1.0, 1.0, 1.0)
 ) -> list[np.ndarray]:
     """``n`` views around the model ([size, size, 3] uint8 each): what the compliance screen looks at for a
     model file, which has no pictures of its own."""
     c0, up_v, front_v, radius = orbit_setup(g)
-    cameras = orbit_cameras(c0, up_v, front_v, radius, n_frames=n, width=size, height=size)
+    path = orbit_path(g.meta)
+    cameras = orbit_cameras(c0, up_v, front_v, radius, n_frames=n, width=size, height=size, **path)  # type: ignore[arg-type]
     return [render_view(g, K, w2c, size, size, background) for K, w2c in cameras]
 
 
@@ -144,7 +208,7 @@ def render_orbit(
     seconds: float,
     fps: int = 30,
     background: tuple[float, float, float] = (1.0, 1.0, 1.0),
-    elevation_deg: float = 15.0,
+    elevation_deg: float | None = None,
     on_progress: ProgressFn | None = None,
     fov_deg: float = 30.0,
     center=None,
@@ -158,7 +222,10 @@ def render_orbit(
     """Render a turntable MP4 (H.264, yuv420p, ``fps``, ``round(seconds * fps)`` frames) of a splat model.
 
     The orbit goes around the model's recorded ``up`` through its ``center`` (training metadata; override with
-    ``center`` / ``up`` / ``front`` / ``radius``); the radius defaults to the visible object's extent.
+    ``center`` / ``up`` / ``front`` / ``radius``); the radius defaults to the visible object's extent. Models
+    that record where their photos were taken (``orbit_path``) swing across the photographed arc instead of a
+    full turn when the photos leave a side out, stay within the cameras' distance, and take the cameras'
+    elevation (within -10..45 degrees) unless ``elevation_deg`` is given (default 15).
 
     Frames are rendered with at most ``render_long_edge`` pixels on the long side and upscaled by ffmpeg
     (Lanczos) to ``width`` x ``height``: a model trained on small images holds no more detail, and CPU render
@@ -184,6 +251,10 @@ def render_orbit(
     c0, up_v, front_v, radius = orbit_setup(g, center, up, front, radius)
     n_frames = max(1, round(seconds * fps))
     rw, rh = render_size(width, height, render_long_edge, meta)
+    path = orbit_path(meta)
+    if elevation_deg is not None:
+        path["elevation_deg"] = float(elevation_deg)
+    path.setdefault("elevation_deg", 15.0)
     cameras = orbit_cameras(
         c0,
         up_v,
@@ -192,8 +263,8 @@ def render_orbit(
         n_frames=n_frames,
         width=rw,
         height=rh,
-        elevation_deg=elevation_deg,
         fov_deg=fov_deg,
+        **path,  # type: ignore[arg-type]
     )
     scale_filter = "scale=out_color_matrix=bt709:out_range=tv"
     if (rw, rh) != (width, height):
@@ -296,4 +367,3 @@ def _stderr(proc: subprocess.Popen) -> str:
     except (OSError, subprocess.TimeoutExpired):
         text = ""
     return " ".join(text.split())[-400:] or f"exit code {proc.returncode}"
-

@@ -217,3 +217,70 @@ def test_frames_render_at_the_models_useful_resolution_and_are_upscaled(tmp_path
     cams = orbit_cameras([0, 0, 0.1], [0, 0, 1], [0, -1, 0], object_bounds(g, np.array([0, 0, 0.1]))[1],
                          n_frames=2, width=320, height=320, elevation_deg=15.0)  # fmt: skip
     assert psnr(frames[0], render_view(g, *cams[0], 320, 320, (1.0, 1.0, 1.0))) > 28.0
+
+
+def _azimuth(position, center, front, up):
+    flat = np.asarray(position, dtype=float) - center
+    flat = flat - up * (flat @ up)
+    return math.degrees(math.atan2(flat @ np.cross(up, front), flat @ front))
+
+
+def test_a_partial_capture_gets_a_swing_across_the_photographed_arc():
+    """A product against a wall was photographed from one side: the spin swings across that arc and back,
+    starting in its middle, easing at the ends, looping, and never further out than the cameras stood."""
+    center, up, front = np.zeros(3), np.array([0.0, 0.0, 1.0]), np.array([1.0, 0.0, 0.0])
+    profile = [[-60.0, 1.5], [0.0, 3.0], [80.0, 2.0]]
+    cams = orbit_cameras(center, up, front, 1.0, n_frames=40, width=64, height=64, elevation_deg=10.0,
+                         arc_deg=(-60.0, 80.0), max_distance=profile)  # fmt: skip
+    positions = [-w2c[:3, :3].T @ w2c[:3, 3] for _, w2c in cams]
+    az = np.array([_azimuth(p, center, front, up) for p in positions])
+    assert az.min() == pytest.approx(-60.0, abs=0.5) and az.max() == pytest.approx(80.0, abs=0.5)
+    assert az[0] == pytest.approx(10.0, abs=1e-6)  # starts in the middle of the arc
+    assert np.abs(np.diff(az)).max() < 12.0  # no jump: a swing, not a turn
+    assert abs(az[-1] - az[0]) < 12.0  # ... that loops back to its start
+    dist = np.linalg.norm(np.array(positions) - center, axis=1)
+    assert np.all(dist <= np.interp(az, [-60, 0, 80], [1.5, 3.0, 2.0]) + 1e-6)
+    for (K, w2c), d in zip(cams, dist):  # closer cameras widen the view so the object still fits
+        half_fov = math.atan(32.0 / K[0, 0])
+        assert math.sin(half_fov) >= min(1.0, 1.15 / d) - 1e-6 or math.degrees(2 * half_fov) >= 75.0 - 1e-6
+    full = orbit_cameras(center, up, front, 1.0, n_frames=8, width=64, height=64, arc_deg=(-180.0, 180.0))
+    az_full = [_azimuth(-w2c[:3, :3].T @ w2c[:3, 3], center, front, up) for _, w2c in full]
+    assert az_full[:3] == pytest.approx([0.0, 45.0, 90.0])  # a whole circle is an ordinary turn
+    with pytest.raises(InputError, match="arc"):
+        orbit_cameras(center, up, front, 1.0, n_frames=4, width=64, height=64, arc_deg=(30.0, 10.0))
+
+
+def test_covered_arc_and_the_orbit_hints_from_the_cameras():
+    from studio.splat.scene import Scene, View
+    from studio.splat.spin import orbit_path
+    from studio.splat.train import covered_arc, orbit_hints
+
+    assert covered_arc(np.arange(0, 360, 20)) is None  # all the way round
+    assert covered_arc([350, 10, 30, 50]) == pytest.approx((-10.0, 50.0))  # across the front
+    assert covered_arc([100, 140, 200]) == pytest.approx((100.0, 200.0))
+
+    K = np.array([[50.0, 0, 32], [0, 50.0, 32], [0, 0, 1]])
+    image = np.zeros((64, 64, 3), np.uint8)
+
+    def scene_at(azimuths, distances):
+        views = []
+        for i, (a, d) in enumerate(zip(azimuths, distances)):
+            t = math.radians(a)
+            pos = d * np.array([math.cos(t), math.sin(t), 0.3])
+            views.append(View(f"v{i}", image, None, K, look_at(pos, np.zeros(3), np.array([0, 0, 1.0]))))
+        return Scene(views, np.zeros((0, 3)), np.zeros((0, 3), np.uint8), (1.0, 1.0, 1.0),
+                     np.array([0, 0, 1.0]), np.zeros(3), 1.0)  # fmt: skip
+
+    side = np.linspace(-40, 100, 30)  # photographed from one side, closer at the ends
+    hints = orbit_hints(scene_at(side, np.where(np.abs(side - 30) > 45, 1.5, 3.0)))
+    lo, hi = hints["arc"]
+    # azimuths count from the first photo's side (-40 degrees here): the 5th..95th percentile of the cameras'
+    assert 0 < lo < 15 and 125 < hi < 140
+    profile = np.array(hints["camera_distance"])
+    assert profile[0, 1] < 2.5 and profile[6, 1] == pytest.approx(3.0 * math.hypot(1, 0.3), abs=1e-3)
+    assert hints["camera_elevation"] == pytest.approx(math.degrees(math.atan(0.3)), abs=1e-6)
+    path = orbit_path(hints)
+    assert path["arc_deg"] == (lo, hi) and path["elevation_deg"] == pytest.approx(16.7, abs=0.1)
+    ring = orbit_hints(scene_at(np.arange(0, 360, 30), [2.0] * 12))
+    assert "arc" not in ring and all(d == pytest.approx(2.0 * math.hypot(1, 0.3), abs=1e-3) for _, d in ring["camera_distance"])
+    assert orbit_path({}) == {}  # a model from elsewhere: an ordinary turn
