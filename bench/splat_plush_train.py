@@ -24,11 +24,10 @@ from pathlib import Path
 
 os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")
 
-import numpy as np
 import torch
 
-from studio.splat.focus import estimate_focus, focus_scene
-from studio.splat.inputs import detect_input, prepare_photos, views_from_colmap
+from studio.splat.focus import focus_scene, mean_colour
+from studio.splat.inputs import detect_input, prepare_photos, scene_from_colmap
 from studio.splat.scene import Scene
 from studio.splat.sfm import SfmOptions, load_sfm_result, run_sfm
 from studio.splat.train import TrainConfig, train
@@ -49,19 +48,7 @@ def load_scene(photos: Path, work: Path, resolution: int) -> Scene:
     if sfm is None:
         priors = {p.name: p.focal_px for p in prepared.images if p.focal_px}
         sfm = run_sfm(work / "images", work / "sfm", names, options=options, focal_priors=priors)
-    views, _ = views_from_colmap(
-        sfm.model, work / "images", long_edge=resolution, masks="auto", mask_paths={}
-    )
-    focus = estimate_focus(np.stack([v.world_to_cam for v in views]), sfm.model.xyz)
-    scene = Scene(
-        views=views,
-        points=sfm.model.xyz.astype(np.float32),
-        colors=sfm.model.rgb,
-        background=(1.0, 1.0, 1.0),
-        up=focus.up,
-        center=focus.center,
-        radius=focus.radius,
-    )
+    scene = scene_from_colmap(sfm.model, work / "images", long_edge=resolution, masks="auto")
     return focus_scene(scene, normalise=True)[0]
 
 
@@ -77,9 +64,7 @@ def main() -> None:
     torch.set_num_threads(args.threads)
     scene = load_scene(args.photos, args.work, args.resolution)
     masked = sum(v.mask is not None for v in scene.views)
-    mean = tuple(
-        float(x) for x in np.mean([v.image.reshape(-1, 3).mean(0) for v in scene.views], axis=0) / 255.0
-    )
+    mean = mean_colour(scene.views)
     print(
         f"{len(scene.views)} views at {scene.views[0].width}x{scene.views[0].height}, {masked} masked, "
         f"{len(scene.points)} SfM points; mean colour {tuple(round(c, 3) for c in mean)}",

@@ -68,3 +68,18 @@ def top_level_atoms(path: Path) -> list[str]:
             if size == 0:
                 break
     return atoms
+
+
+VIDEO_STATE_JS = """v => new Promise(resolve => {
+    const done = () => resolve({ready: v.readyState, duration: v.duration, w: v.videoWidth, h: v.videoHeight,
+                                error: v.error && v.error.code});
+    if (v.readyState >= 2) return done();
+    v.addEventListener('loadeddata', done); v.addEventListener('error', done);
+    setTimeout(done, 20000); v.load();
+})"""
+
+
+def video_state(video) -> dict:
+    """Load a <video> (a Playwright locator) in the browser and return its readyState, duration, size and error
+    code once it has data, failed, or 20 s passed."""
+    return video.evaluate(VIDEO_STATE_JS)

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import pytest
 
-from tests.helpers import make_photo
+from tests.helpers import make_photo, video_state
 
 pytestmark = pytest.mark.browser
 
@@ -48,13 +48,7 @@ def test_upload_generate_and_play(app_url, browser, tmp_path):
     video.wait_for(state="attached", timeout=240_000)
     square = page.locator("#video-square video")
     square.wait_for(state="attached", timeout=30_000)
-    playable = video.evaluate("""v => new Promise(resolve => {
-        const done = () => resolve({ready: v.readyState, duration: v.duration, w: v.videoWidth, h: v.videoHeight,
-                                    error: v.error && v.error.code});
-        if (v.readyState >= 2) return done();
-        v.addEventListener('loadeddata', done); v.addEventListener('error', done);
-        setTimeout(done, 20000); v.load();
-    })""")
+    playable = video_state(video)
     assert playable["error"] is None, playable
     assert playable["ready"] >= 2 and (playable["w"], playable["h"]) == (1080, 1920), playable
     assert abs(playable["duration"] - 5.0) < 0.1

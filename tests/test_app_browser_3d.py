@@ -19,6 +19,7 @@ import pytest
 from PIL import Image
 from playwright.sync_api import expect
 
+from tests.helpers import video_state
 from tests.splat.test_splat_io_synthetic import render_views, write_views
 
 pytestmark = pytest.mark.browser
@@ -137,13 +138,7 @@ def test_photos_to_model_to_spin(app, browser, capture, tmp_path):
     video = page.locator("#splat-spin video")
     video.wait_for(state="attached", timeout=120_000)
     assert video.get_attribute("src")
-    playable = video.evaluate("""v => new Promise(resolve => {
-        const done = () => resolve({ready: v.readyState, duration: v.duration, w: v.videoWidth, h: v.videoHeight,
-                                    error: v.error && v.error.code});
-        if (v.readyState >= 2) return done();
-        v.addEventListener('loadeddata', done); v.addEventListener('error', done);
-        setTimeout(done, 20000); v.load();
-    })""")
+    playable = video_state(video)
     assert playable["error"] is None, playable
     assert playable["ready"] >= 2 and (playable["w"], playable["h"]) == (480, 480), playable
     assert abs(playable["duration"] - 3.0) < 0.2, playable

@@ -281,6 +281,12 @@ def crop_gaussians(gaussians, box_min, box_max):
 
 
 # -- masks -----------------------------------------------------------------------------------------------------
+def mean_colour(views: list[View]) -> tuple[float, float, float]:
+    """The mean RGB (0..1) of the views' images, each view weighted equally."""
+    mean = np.mean([v.image.reshape(-1, 3).mean(axis=0) for v in views], axis=0) / 255.0
+    return (float(mean[0]), float(mean[1]), float(mean[2]))
+
+
 def alpha_mask(rgba: np.ndarray) -> np.ndarray:
     """[H,W,4] uint8 RGBA -> [H,W] float32 mask in 0..1 (1 = object)."""
     rgba = np.asarray(rgba)

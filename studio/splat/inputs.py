@@ -368,6 +368,45 @@ def views_from_colmap(
 NERFSTUDIO_KEYS = ("fl_x", "fl_y")
 
 
+def scene_from_colmap(
+    model: ColmapModel,
+    image_dir: str | os.PathLike[str],
+    *,
+    long_edge: int | None = None,
+    masks: MaskMode = "auto",
+    background: tuple[float, float, float] = (1.0, 1.0, 1.0),
+    mask_paths: dict[str, Path] | None = None,
+    meta: dict[str, str] | None = None,
+    on_progress: ProgressFn | None = None,
+    cancel: Callable[[], bool] | None = None,
+) -> Scene:
+    """A ``Scene`` of a COLMAP model's registered images (``views_from_colmap``) with its sparse points, and the
+    object's centre, up and radius estimated from the cameras (``focus.estimate_focus``)."""
+    from studio.splat.focus import estimate_focus
+
+    views, _notes = views_from_colmap(
+        model,
+        image_dir,
+        long_edge=long_edge,
+        masks=masks,
+        background=background,
+        mask_paths=mask_paths,
+        on_progress=on_progress,
+        cancel=cancel,
+    )
+    focus = estimate_focus(np.stack([v.world_to_cam for v in views]), model.xyz)
+    return Scene(
+        views=views,
+        points=model.xyz.astype(np.float32),
+        colors=model.rgb,
+        background=background,
+        up=focus.up,
+        center=focus.center,
+        radius=focus.radius,
+        meta=dict(meta or {}),
+    )
+
+
 def is_nerfstudio(data: dict) -> bool:
     """True for the nerfstudio layout: focal lengths in pixels globally or per frame (not ``camera_angle_x``)."""
     frames = data.get("frames") or []

@@ -437,7 +437,7 @@ def _run(
     _check_cancel(cancel)
 
     with stages.stage("focus", "centring the object") as progress:
-        from studio.splat.focus import focus_scene
+        from studio.splat.focus import focus_scene, mean_colour
 
         crop = None
         if options.crop is not None:
@@ -452,8 +452,7 @@ def _run(
             # white or black (+4 dB held-out on the plush capture at 400 steps, bench/README.md). An explicit
             # choice is kept.
             if options.background is None:
-                mean = np.mean([v.image.reshape(-1, 3).mean(axis=0) for v in scene.views], axis=0) / 255.0
-                scene = replace(scene, background=tuple(round(float(x), 4) for x in mean))
+                scene = replace(scene, background=tuple(round(c, 4) for c in mean_colour(scene.views)))
                 how = f"trained against the photos' mean colour {_hex(scene.background)}"
             else:
                 how = f"trained against the chosen background {_hex(scene.background)}"
@@ -606,9 +605,7 @@ def _run(
 
 
 def _scene_from_images(source, work: Path, options: ReconstructOptions, stages: _Stages, cancel):
-    from studio.splat.focus import estimate_focus
-    from studio.splat.inputs import prepare_photos, views_from_colmap
-    from studio.splat.scene import Scene
+    from studio.splat.inputs import prepare_photos, scene_from_colmap
     from studio.splat.sfm import SfmOptions, load_sfm_result, run_sfm
 
     files = source.files
@@ -677,26 +674,16 @@ def _scene_from_images(source, work: Path, options: ReconstructOptions, stages: 
     stages.seconds.update({f"sfm_{k}": v for k, v in sfm.timings.items()})
     source_name = {p.name: p.source.name for p in chosen}
     with stages.stage("scene", f"loading {len(sfm.registered)} posed images") as progress:
-        views, _notes = views_from_colmap(
+        scene = scene_from_colmap(
             sfm.model,
             images_dir,
             long_edge=options.resolution,
             masks=options.masks,
             background=options.composite_background,
             mask_paths={p.name: p.mask_path for p in chosen if p.mask_path is not None},
+            meta={"source": str(source.path), "loader": f"sfm-{matcher}"},
             on_progress=progress,
             cancel=cancel,
-        )
-        focus = estimate_focus(np.stack([v.world_to_cam for v in views]), sfm.model.xyz)
-        scene = Scene(
-            views=views,
-            points=sfm.model.xyz.astype(np.float32),
-            colors=sfm.model.rgb,
-            background=options.composite_background,
-            up=focus.up,
-            center=focus.center,
-            radius=focus.radius,
-            meta={"source": str(source.path), "loader": f"sfm-{matcher}"},
         )
     unregistered = sorted(source_name.get(n, n) for n in sfm.unregistered)
     return scene, capture, len(files), unregistered
@@ -704,14 +691,12 @@ def _scene_from_images(source, work: Path, options: ReconstructOptions, stages: 
 
 def _scene_from_posed(source, options: ReconstructOptions, stages: _Stages, cancel):
     from studio.splat.colmap_io import read_model
-    from studio.splat.focus import estimate_focus
     from studio.splat.inputs import (
         load_transforms,
         read_transforms_json,
         resolve_frame_file,
-        views_from_colmap,
+        scene_from_colmap,
     )
-    from studio.splat.scene import Scene
 
     thresholds = CaptureThresholds(min_usable=options.min_registered)
     if source.kind == "colmap":
@@ -728,25 +713,15 @@ def _scene_from_posed(source, options: ReconstructOptions, stages: _Stages, canc
             capture = check_capture(files, thresholds=thresholds, on_progress=progress, cancel=cancel)
             require_usable(capture)
         with stages.stage("scene", f"loading {len(files)} posed images") as progress:
-            views, _ = views_from_colmap(
+            scene = scene_from_colmap(
                 model,
                 source.image_dir,
                 long_edge=options.resolution,
                 masks=options.masks,
                 background=options.composite_background,
+                meta={"source": str(source.path), "loader": "colmap"},
                 on_progress=progress,
                 cancel=cancel,
-            )
-            focus = estimate_focus(np.stack([v.world_to_cam for v in views]), model.xyz)
-            scene = Scene(
-                views=views,
-                points=model.xyz.astype(np.float32),
-                colors=model.rgb,
-                background=options.composite_background,
-                up=focus.up,
-                center=focus.center,
-                radius=focus.radius,
-                meta={"source": str(source.path), "loader": "colmap"},
             )
         unregistered = sorted({p.name for p in source.files} - set(model.image_names))
         return scene, capture, len(source.files), unregistered

@@ -13,14 +13,7 @@ from studio.errors import DependencyError, InputError
 from studio.splat import rasterize as R
 from studio.splat.gaussians import Gaussians
 
-
-@pytest.fixture(autouse=True)
-def _one_thread():
-    """Small workloads: intra-op threads only add synchronisation (badly so on a busy machine)."""
-    before = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(before)
+pytestmark = pytest.mark.usefixtures("one_thread")  # tests/splat/conftest.py
 
 
 def _scene(n: int = 24, seed: int = 0, dtype=torch.float64, opacity=(0.05, 0.95)):

@@ -19,13 +19,7 @@ from studio.splat.metrics import psnr
 from studio.splat.rasterize import render_view
 from studio.splat.spin import look_at, object_bounds, orbit_cameras, render_orbit
 
-
-@pytest.fixture(autouse=True)
-def _one_thread():
-    before = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(before)
+pytestmark = pytest.mark.usefixtures("one_thread")  # tests/splat/conftest.py
 
 
 def _product() -> Gaussians:

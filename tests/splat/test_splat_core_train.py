@@ -25,14 +25,7 @@ from studio.splat.train import (
     train,
 )
 
-
-@pytest.fixture(autouse=True)
-def _one_thread():
-    """Small workloads: intra-op threads only add synchronisation (badly so on a busy machine)."""
-    before = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(before)
+pytestmark = pytest.mark.usefixtures("one_thread")  # tests/splat/conftest.py
 
 
 SIZE = 40
