@@ -29,8 +29,11 @@ test: $(VENV)/.installed-test system-deps
 bench: $(VENV)/.installed
 	$(PY) bench/render_speed.py
 
+LINTED := studio tests bench tools app.py
+
 lint: $(VENV)/.installed-test
-	$(VENV)/bin/ruff check studio tests bench app.py
+	$(VENV)/bin/ruff format --check $(LINTED)
+	$(VENV)/bin/ruff check $(LINTED)
 
 clean:
 	rm -rf $(VENV) .pytest_cache

@@ -7,7 +7,9 @@ import argparse
 
 def main() -> None:
     parser = argparse.ArgumentParser(description="studio: the browser app")
-    parser.add_argument("--host", default="127.0.0.1", help="address to bind (default 127.0.0.1: this machine only)")
+    parser.add_argument(
+        "--host", default="127.0.0.1", help="address to bind (default 127.0.0.1: this machine only)"
+    )
     parser.add_argument("--port", type=int, default=7860)
     parser.add_argument("--no-sample", action="store_true", help="start with an empty form")
     args = parser.parse_args()

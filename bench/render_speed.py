@@ -42,13 +42,21 @@ def build(workdir: Path, preset: str):
 
         photos = [make_photo(workdir / f"photo{i}.jpg", (1600, 2000), seed=i) for i in range(3)]
     logo = sample / "logo.png"
-    spec = parse_spec({
-        "product": "山嵐茶坊 高山烏龍", "photos": [str(p) for p in photos],
-        "logo": str(logo) if logo.is_file() else None,
-        "headline": "一口喝見阿里山的清晨", "selling_points": ["高山茶區手採嫩葉", "低溫烘焙 回甘不苦澀", "獨立包裝 隨時沖泡"],
-        "price": "NT$ 680 買二送一", "cta": "立即選購", "template": "showcase", "duration": 15,
-        "platforms": ["tiktok"], "music": "default" if bundled_music() else None,
-    })
+    spec = parse_spec(
+        {
+            "product": "山嵐茶坊 高山烏龍",
+            "photos": [str(p) for p in photos],
+            "logo": str(logo) if logo.is_file() else None,
+            "headline": "一口喝見阿里山的清晨",
+            "selling_points": ["高山茶區手採嫩葉", "低溫烘焙 回甘不苦澀", "獨立包裝 隨時沖泡"],
+            "price": "NT$ 680 買二送一",
+            "cta": "立即選購",
+            "template": "showcase",
+            "duration": 15,
+            "platforms": ["tiktok"],
+            "music": "default" if bundled_music() else None,
+        }
+    )
     res = resolve_resources(spec)
     return spec, res, timeline_for(spec, "tiktok", res)
 
@@ -66,9 +74,16 @@ def run_ours(workdir: Path, preset: str) -> dict:
     _, _, timeline = build(workdir, preset)
     audio = audio_for(timeline, workdir)
     t0 = time.perf_counter()
-    encode_frames(iter_frames(timeline), workdir / "ours.mp4", width=timeline.width, height=timeline.height,
-                  fps=timeline.fps, frame_count=timeline.frame_count, audio_wav=audio,
-                  settings=EncodeSettings(preset=preset))
+    encode_frames(
+        iter_frames(timeline),
+        workdir / "ours.mp4",
+        width=timeline.width,
+        height=timeline.height,
+        fps=timeline.fps,
+        frame_count=timeline.frame_count,
+        audio_wav=audio,
+        settings=EncodeSettings(preset=preset),
+    )
     return {"seconds": time.perf_counter() - t0}
 
 
@@ -80,15 +95,49 @@ def run_floor(workdir: Path, preset: str) -> dict:
     audio = audio_for(timeline, workdir)
     raw = workdir / "frames.rgb"
     with open(raw, "wb") as fh:  # not timed: the frames already exist for the floor
-        for frame in iter_frames(timeline):
-            fh.write(frame.tobytes())
+        fh.writelines(frame.tobytes() for frame in iter_frames(timeline))
     settings = EncodeSettings(preset=preset)
-    audio_in = ["-i", str(audio)] if audio else ["-f", "lavfi", "-i", "anullsrc=channel_layout=stereo:sample_rate=48000"]
-    cmd = [ffmpeg_exe(), "-hide_banner", "-loglevel", "error", "-y", "-f", "rawvideo", "-pix_fmt", "rgb24",
-           "-s", f"{timeline.width}x{timeline.height}", "-r", str(timeline.fps), "-i", str(raw), *audio_in,
-           "-map", "0:v:0", "-map", "1:a:0", *video_args(timeline.width, timeline.height, timeline.fps, settings),
-           "-c:a", "aac", "-b:a", settings.audio_bitrate, "-ar", "48000", "-ac", "2",
-           "-t", f"{timeline.frame_count / timeline.fps:.6f}", "-movflags", "+faststart", str(workdir / "floor.mp4")]
+    audio_in = (
+        ["-i", str(audio)]
+        if audio
+        else ["-f", "lavfi", "-i", "anullsrc=channel_layout=stereo:sample_rate=48000"]
+    )
+    cmd = [
+        ffmpeg_exe(),
+        "-hide_banner",
+        "-loglevel",
+        "error",
+        "-y",
+        "-f",
+        "rawvideo",
+        "-pix_fmt",
+        "rgb24",
+        "-s",
+        f"{timeline.width}x{timeline.height}",
+        "-r",
+        str(timeline.fps),
+        "-i",
+        str(raw),
+        *audio_in,
+        "-map",
+        "0:v:0",
+        "-map",
+        "1:a:0",
+        *video_args(timeline.width, timeline.height, timeline.fps, settings),
+        "-c:a",
+        "aac",
+        "-b:a",
+        settings.audio_bitrate,
+        "-ar",
+        "48000",
+        "-ac",
+        "2",
+        "-t",
+        f"{timeline.frame_count / timeline.fps:.6f}",
+        "-movflags",
+        "+faststart",
+        str(workdir / "floor.mp4"),
+    ]
     subprocess.run(["cat", str(raw)], stdout=subprocess.DEVNULL, check=True)  # warm the page cache
     t0 = time.perf_counter()
     subprocess.run(cmd, check=True)
@@ -134,11 +183,14 @@ def run_moviepy(workdir: Path, preset: str) -> dict:
                 if photo.mode == "RGBA" and layer.matte is None:  # a logo: contain, keep alpha
                     photo.thumbnail((round(box.w), round(box.h)))
                     clip = ImageClip(np.asarray(photo)).with_position(
-                        (box.x + (box.w - photo.width) / 2, box.y + (box.h - photo.height) / 2))
+                        (box.x + (box.w - photo.width) / 2, box.y + (box.h - photo.height) / 2)
+                    )
                 else:
                     photo = photo.convert("RGB")
                     cover = max(box.w / photo.width, box.h / photo.height)
-                    base = photo.resize((round(photo.width * cover), round(photo.height * cover)), Image.LANCZOS)
+                    base = photo.resize(
+                        (round(photo.width * cover), round(photo.height * cover)), Image.LANCZOS
+                    )
                     if layer.blur:  # the blurred, darkened backdrop behind a wide photo (done once, as ours)
                         from PIL import ImageFilter
 
@@ -188,10 +240,17 @@ def run_moviepy(workdir: Path, preset: str) -> dict:
     if audio:
         video = video.with_audio(AudioFileClip(str(audio)))
     t0 = time.perf_counter()
-    video.write_videofile(str(workdir / "moviepy.mp4"), fps=timeline.fps, codec="libx264", preset=preset,
-                          audio_codec="aac", audio_fps=48000, audio_bitrate="192k", logger=None,
-                          ffmpeg_params=["-crf", "20", "-profile:v", "high", "-pix_fmt", "yuv420p",
-                                         "-movflags", "+faststart"])
+    video.write_videofile(
+        str(workdir / "moviepy.mp4"),
+        fps=timeline.fps,
+        codec="libx264",
+        preset=preset,
+        audio_codec="aac",
+        audio_fps=48000,
+        audio_bitrate="192k",
+        logger=None,
+        ffmpeg_params=["-crf", "20", "-profile:v", "high", "-pix_fmt", "yuv420p", "-movflags", "+faststart"],
+    )
     return {"seconds": time.perf_counter() - t0}
 
 
@@ -202,13 +261,18 @@ def child(variant: str, workdir: Path, preset: str) -> None:
     result = VARIANTS[variant](workdir, preset)
     self_kb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
     children_kb = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
-    result.update(python_peak_mb=self_kb / 1024, ffmpeg_peak_mb=children_kb / 1024,
-                  peak_mb=(self_kb + children_kb) / 1024)
+    result.update(
+        python_peak_mb=self_kb / 1024,
+        ffmpeg_peak_mb=children_kb / 1024,
+        peak_mb=(self_kb + children_kb) / 1024,
+    )
     print("RESULT " + json.dumps(result))
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     parser.add_argument("--preset", default="medium", help="x264 preset for all variants (default: medium)")
     parser.add_argument("--skip-moviepy", action="store_true")
     parser.add_argument("--variant", help=argparse.SUPPRESS)
@@ -222,22 +286,29 @@ def main() -> None:
         for variant in ("ours", "floor", "moviepy"):
             if variant == "moviepy" and args.skip_moviepy:
                 continue
-            out = subprocess.run([sys.executable, __file__, "--variant", variant, "--workdir", tmp,
-                                  "--preset", args.preset], capture_output=True, text=True)
+            out = subprocess.run(  # noqa: PLW1510 - the return code is read below
+                [sys.executable, __file__, "--variant", variant, "--workdir", tmp, "--preset", args.preset],
+                capture_output=True,
+                text=True,
+            )
             if out.returncode != 0:
                 sys.exit(f"{variant} failed:\n{out.stderr[-3000:]}")
             line = next(x for x in out.stdout.splitlines() if x.startswith("RESULT "))
             results[variant] = json.loads(line[7:])
-            print(f"{variant:8s} {results[variant]['seconds']:7.2f} s   peak {results[variant]['peak_mb']:7.0f} MB"
-                  f" (python {results[variant]['python_peak_mb']:.0f} + ffmpeg {results[variant]['ffmpeg_peak_mb']:.0f})",
-                  flush=True)
+            print(
+                f"{variant:8s} {results[variant]['seconds']:7.2f} s   peak {results[variant]['peak_mb']:7.0f} MB"
+                f" (python {results[variant]['python_peak_mb']:.0f} + ffmpeg {results[variant]['ffmpeg_peak_mb']:.0f})",
+                flush=True,
+            )
     ours, floor = results["ours"]["seconds"], results["floor"]["seconds"]
     print(f"\nours / floor       = {ours / floor:.2f}x   (target <= 1.5x)")
     if "moviepy" in results:
         print(f"moviepy / ours     = {results['moviepy']['seconds'] / ours:.2f}x   (target >= 4x)")
     print(f"peak memory (ours) = {results['ours']['peak_mb']:.0f} MB   (target < 1536 MB)")
-    print(f"machine: {platform.node()} {os.cpu_count()} cores, python {platform.python_version()}, "
-          f"preset {args.preset}, {time.strftime('%Y-%m-%d')}")
+    print(
+        f"machine: {platform.node()} {os.cpu_count()} cores, python {platform.python_version()}, "
+        f"preset {args.preset}, {time.strftime('%Y-%m-%d')}"
+    )
 
 
 if __name__ == "__main__":

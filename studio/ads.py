@@ -92,13 +92,22 @@ def resolve_resources(spec: AdSpec) -> Resources:
     elif spec.music:
         music = bundled_music(spec.music) if spec.music.startswith("music.") else Path(spec.music)
         if music is None or not music.is_file():
-            raise InputError(f"The music {spec.music!r} was not found.", "Give an audio file path, 'default' or null.")
+            raise InputError(
+                f"The music {spec.music!r} was not found.", "Give an audio file path, 'default' or null."
+            )
     spin_clip = None
     if spec.spin is not None and not Path(spec.spin).is_file():
-        raise InputError(f"The 3D spin {spec.spin} does not exist.",
-                         "Give a splat model (.safetensors, .ply, .splat, .spz) or a spin clip (.mp4).")
-    return Resources(photos=tuple(Path(p) for p in spec.photos), logo=spec.logo, font=resolve_font(spec.font),
-                     music=music, spin_clip=spin_clip)
+        raise InputError(
+            f"The 3D spin {spec.spin} does not exist.",
+            "Give a splat model (.safetensors, .ply, .splat, .spz) or a spin clip (.mp4).",
+        )
+    return Resources(
+        photos=tuple(Path(p) for p in spec.photos),
+        logo=spec.logo,
+        font=resolve_font(spec.font),
+        music=music,
+        spin_clip=spin_clip,
+    )
 
 
 def build_timeline(spec: AdSpec, platform: str, resources: Resources) -> Timeline:
@@ -130,7 +139,9 @@ def join_lines(lines: tuple[str, ...]) -> str:
 
 
 def _is_cjk(ch: str) -> bool:
-    return bool(ch) and ("\u2e80" <= ch <= "\u9fff" or "\uf900" <= ch <= "\ufaff" or "\uff00" <= ch <= "\uffef")
+    return bool(ch) and (
+        "\u2e80" <= ch <= "\u9fff" or "\uf900" <= ch <= "\ufaff" or "\uff00" <= ch <= "\uffef"
+    )
 
 
 def cover_time(timeline: Timeline) -> float:
@@ -147,7 +158,7 @@ def make_ad(
     *,
     store: Store | None = None,
     on_progress: ProgressFn | None = None,
-    encode: EncodeSettings = EncodeSettings(),
+    encode: EncodeSettings = EncodeSettings(),  # noqa: B008 - frozen dataclass
     gate: Gate | None = None,
     cancel: threading.Event | None = None,
     project: str | None = None,
@@ -186,10 +197,18 @@ def make_ad(
                 tmp = outdir / f".{final.stem}.part.mp4"
                 temps.append((tmp, final))
                 part(0.0, f"{platform}: rendering")
-                encode_frames(iter_frames(timeline), tmp, width=timeline.width, height=timeline.height,
-                              fps=timeline.fps, frame_count=timeline.frame_count, audio_wav=audio, settings=encode,
-                              on_progress=lambda f, m, part=part, platform=platform: part(f * 0.97, f"{platform}: {m}"),
-                              cancel=cancel)
+                encode_frames(
+                    iter_frames(timeline),
+                    tmp,
+                    width=timeline.width,
+                    height=timeline.height,
+                    fps=timeline.fps,
+                    frame_count=timeline.frame_count,
+                    audio_wav=audio,
+                    settings=encode,
+                    on_progress=lambda f, m, part=part, platform=platform: part(f * 0.97, f"{platform}: {m}"),
+                    cancel=cancel,
+                )
                 cover_final = outdir / f"{base}-{platform}-cover.jpg"
                 cover_tmp = outdir / f".{cover_final.stem}.part.jpg"
                 temps.append((cover_tmp, cover_final))
@@ -202,16 +221,32 @@ def make_ad(
                     part(0.98, f"{platform}: compliance screen")
                     gate(tmp, final, timeline, spec)
                 timings[f"render_{platform}"] = time.perf_counter() - t1
-                outputs.append(AdOutput(platform, final, cover_final, srt_final, timeline.width, timeline.height,
-                                        round(timeline.frame_count / timeline.fps, 3), timeline.fps))
+                outputs.append(
+                    AdOutput(
+                        platform,
+                        final,
+                        cover_final,
+                        srt_final,
+                        timeline.width,
+                        timeline.height,
+                        round(timeline.frame_count / timeline.fps, 3),
+                        timeline.fps,
+                    )
+                )
         for tmp, final in temps:
             tmp.replace(final)
         temps.clear()
         timings["total"] = time.perf_counter() - t0
         if store is not None and render_id is not None:
             for output in outputs:
-                store.add_asset(output.path, "video", project_id=project_id, role=f"ad:{output.platform}",
-                                width=output.width, height=output.height)
+                store.add_asset(
+                    output.path,
+                    "video",
+                    project_id=project_id,
+                    role=f"ad:{output.platform}",
+                    width=output.width,
+                    height=output.height,
+                )
             store.finish_render(render_id, "done", outputs=[o.to_json() for o in outputs], timings=timings)
         report(1.0, "done")
         return AdResult(render_id, outputs, timings)
@@ -226,8 +261,13 @@ def make_ad(
         if store is not None and render_id is not None:
             from studio.errors import Cancelled, ComplianceError
 
-            status = ("cancelled" if isinstance(exc, Cancelled) else
-                      "blocked" if isinstance(exc, ComplianceError) else "failed")
+            status = (
+                "cancelled"
+                if isinstance(exc, Cancelled)
+                else "blocked"
+                if isinstance(exc, ComplianceError)
+                else "failed"
+            )
             reason = exc.one_line() if isinstance(exc, StudioError) else f"{type(exc).__name__}: {exc}"
             store.finish_render(render_id, status, reason=reason, timings=timings)
         raise
@@ -238,8 +278,13 @@ def _prepare_audio(timeline: Timeline, wav: Path) -> Path | None:
 
     if timeline.audio.path is None:
         return None
-    prepare_music(Path(timeline.audio.path), timeline.frame_count / timeline.fps, wav,
-                  fade_in=timeline.audio.fade_in, fade_out=timeline.audio.fade_out)
+    prepare_music(
+        Path(timeline.audio.path),
+        timeline.frame_count / timeline.fps,
+        wav,
+        fade_in=timeline.audio.fade_in,
+        fade_out=timeline.audio.fade_out,
+    )
     return wav
 
 

@@ -47,9 +47,7 @@ def ensure_writable_dir(folder: str | os.PathLike[str]) -> Path:
     if not folder.is_dir():
         raise InputError(f"The output path {folder} is not a folder.", "Give a folder for the outputs.")
     if not os.access(folder, os.W_OK | os.X_OK):
-        raise InputError(
-            f"The output folder {folder} is not writable.", "Choose a folder you can write to."
-        )
+        raise InputError(f"The output folder {folder} is not writable.", "Choose a folder you can write to.")
     return folder
 
 
@@ -61,7 +59,9 @@ def sha256_file(path: str | os.PathLike[str]) -> str:
     return digest.hexdigest()
 
 
-def resolve_inside(base: str | os.PathLike[str], relative: str | os.PathLike[str], what: str = "path") -> Path:
+def resolve_inside(
+    base: str | os.PathLike[str], relative: str | os.PathLike[str], what: str = "path"
+) -> Path:
     """Resolve ``relative`` against ``base`` and refuse anything that escapes ``base`` (``..``, absolute, links)."""
     base_path = Path(base).resolve()
     target = (base_path / relative).resolve()

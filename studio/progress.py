@@ -10,7 +10,7 @@ from collections.abc import Callable
 ProgressFn = Callable[[float, str], None]
 
 
-def null_progress(fraction: float, message: str) -> None:  # noqa: ARG001 - the no-op callback
+def null_progress(fraction: float, message: str) -> None:
     return None
 
 

@@ -75,7 +75,9 @@ class AdSpec(BaseModel):
     music: str | None = "default"  # "default", a bundled music id, a path, or null for silence
     seed: int = 0
     category: Literal[CATEGORIES] = "general"  # type: ignore[valid-type]
-    spin: Path | None = None  # a 3D product spin shot: a splat model (.safetensors/.ply/.splat/.spz) or a spin .mp4
+    spin: Path | None = (
+        None  # a 3D product spin shot: a splat model (.safetensors/.ply/.splat/.spz) or a spin .mp4
+    )
     compliance: Compliance = Compliance()
 
     @field_validator("selling_points")
@@ -174,7 +176,7 @@ def _inside(base_dir: Path, value: Any, what: str) -> Any:
     if value.startswith(ASSETS_PREFIX):
         from studio.settings import assets_dir
 
-        return str(resolve_inside(assets_dir(), value[len(ASSETS_PREFIX):], what=f"{what} path"))
+        return str(resolve_inside(assets_dir(), value[len(ASSETS_PREFIX) :], what=f"{what} path"))
     return str(resolve_inside(base_dir, value, what=f"{what} path"))
 
 
@@ -182,10 +184,14 @@ def load_spec(path: str | Path) -> AdSpec:
     """Read a spec from a .yaml/.yml/.json file (YAML via safe_load)."""
     path = Path(path)
     if not path.is_file():
-        raise InputError(f"The spec file {path} does not exist.", "Give the path of a .yaml or .json ad spec.")
+        raise InputError(
+            f"The spec file {path} does not exist.", "Give the path of a .yaml or .json ad spec."
+        )
     text = path.read_text(encoding="utf-8")
     try:
         data = json.loads(text) if path.suffix.lower() == ".json" else yaml.safe_load(text)
     except (json.JSONDecodeError, yaml.YAMLError) as exc:
-        raise ConfigError(f"The spec file {path.name} is not valid {path.suffix[1:].upper()}: {exc}") from None
+        raise ConfigError(
+            f"The spec file {path.name} is not valid {path.suffix[1:].upper()}: {exc}"
+        ) from None
     return parse_spec(data, base_dir=path.parent.resolve(), source=path.name)

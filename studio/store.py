@@ -156,9 +156,7 @@ class Store:
     # -- projects and assets ----------------------------------------------------------------------------
     def project(self, name: str) -> int:
         """The id of the project ``name``, created if new."""
-        self.conn.execute(
-            "INSERT OR IGNORE INTO projects(name, created) VALUES (?, ?)", (name, time.time())
-        )
+        self.conn.execute("INSERT OR IGNORE INTO projects(name, created) VALUES (?, ?)", (name, time.time()))
         return self.conn.execute("SELECT id FROM projects WHERE name = ?", (name,)).fetchone()[0]
 
     def add_asset(
@@ -237,7 +235,9 @@ class Store:
             rows = self.conn.execute("SELECT * FROM renders ORDER BY id DESC LIMIT ?", (limit,))
         return [_render_row(row) for row in rows]
 
-    def event(self, render_id: int | None, kind: str, message: str, data: dict[str, Any] | None = None) -> None:
+    def event(
+        self, render_id: int | None, kind: str, message: str, data: dict[str, Any] | None = None
+    ) -> None:
         self.conn.execute(
             "INSERT INTO events(render_id, ts, kind, message, data_json) VALUES (?, ?, ?, ?, ?)",
             (render_id, time.time(), kind, message, json.dumps(data or {}, ensure_ascii=False, default=str)),

@@ -11,8 +11,14 @@ import numpy as np
 from PIL import Image, ImageDraw
 
 
-def make_photo(path: Path, size: tuple[int, int] = (1200, 1500), seed: int = 0, mode: str = "RGB",
-               fmt: str | None = None, **save) -> Path:
+def make_photo(
+    path: Path,
+    size: tuple[int, int] = (1200, 1500),
+    seed: int = 0,
+    mode: str = "RGB",
+    fmt: str | None = None,
+    **save,
+) -> Path:
     """A photo-like image: gradient + shapes + fine noise (compresses like a photo, not like flat colour)."""
     rng = np.random.default_rng(seed)
     w, h = size
@@ -44,8 +50,12 @@ def ffprobe_exe() -> str | None:
 def ffprobe(path: Path) -> dict:
     exe = ffprobe_exe()
     assert exe, "ffprobe is needed by the render tests (make test installs Debian's ffmpeg package)"
-    out = subprocess.run([exe, "-v", "error", "-count_frames", "-show_streams", "-show_format", "-of", "json",
-                          str(path)], capture_output=True, check=True, text=True).stdout
+    out = subprocess.run(
+        [exe, "-v", "error", "-count_frames", "-show_streams", "-show_format", "-of", "json", str(path)],
+        capture_output=True,
+        check=True,
+        text=True,
+    ).stdout
     return json.loads(out)
 
 

@@ -18,16 +18,29 @@ FAST = EncodeSettings(preset="veryfast")
 
 
 def _spec(tmp_path, **extra):
-    return parse_spec({"product": "Tea", "photos": [str(make_photo(tmp_path / "a.jpg"))], "duration": 5,
-                       "platforms": ["square"], "music": None, **extra})
+    return parse_spec(
+        {
+            "product": "Tea",
+            "photos": [str(make_photo(tmp_path / "a.jpg"))],
+            "duration": 5,
+            "platforms": ["square"],
+            "music": None,
+            **extra,
+        }
+    )
 
 
 def test_clean_ad_passes_with_report_and_provenance(tmp_path):
     from studio.compliance.provenance import read_manifest
 
     store = Store(tmp_path / "s.sqlite3")
-    result = make_ad(_spec(tmp_path, headline="幫助消化 每天一杯"), tmp_path / "out", store=store, encode=FAST,
-                     gate=ad_gate(store, load_clip=False))
+    result = make_ad(
+        _spec(tmp_path, headline="幫助消化 每天一杯"),
+        tmp_path / "out",
+        store=store,
+        encode=FAST,
+        gate=ad_gate(store, load_clip=False),
+    )
     output = result.outputs[0].path
     report = json.loads(output.with_name(output.name + ".compliance.json").read_text())
     assert report["verdict"] in ("pass", "warn")
@@ -44,4 +57,6 @@ def test_blocked_claim_is_quarantined_not_written(tmp_path, studio_home):
     assert list((tmp_path / "out").iterdir()) == []
     row = store.renders()[0]
     assert row.status == "blocked" and "tw-ads" in row.reason
-    assert list(studio_home.glob("quarantine/*/*.mp4")), "the blocked video waits in quarantine with its report"
+    assert list(studio_home.glob("quarantine/*/*.mp4")), (
+        "the blocked video waits in quarantine with its report"
+    )

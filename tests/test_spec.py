@@ -54,7 +54,9 @@ def test_paths_may_not_leave_the_spec_folder(tmp_path):
 
 def test_assets_prefix_resolves_inside_bundled_assets(tmp_path):
     with pytest.raises(InputError, match="outside its folder"):
-        parse_spec({"product": "x", "photos": ["assets:../pyproject.toml"], "headline": "h"}, base_dir=tmp_path)
+        parse_spec(
+            {"product": "x", "photos": ["assets:../pyproject.toml"], "headline": "h"}, base_dir=tmp_path
+        )
 
 
 def test_yaml_is_safe_loaded(tmp_path):

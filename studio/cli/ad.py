@@ -11,9 +11,17 @@ from studio.cli.common import print_json, progress_bar
 
 @click.command()
 @click.argument("spec_file", required=False, type=click.Path(dir_okay=False, path_type=Path))
-@click.option("-o", "--out", "outdir", required=True, type=click.Path(file_okay=False, path_type=Path),
-              help="Output folder (created if missing).")
-@click.option("--photo", "photos", multiple=True, type=click.Path(path_type=Path), help="Product photo (repeat).")
+@click.option(
+    "-o",
+    "--out",
+    "outdir",
+    required=True,
+    type=click.Path(file_okay=False, path_type=Path),
+    help="Output folder (created if missing).",
+)
+@click.option(
+    "--photo", "photos", multiple=True, type=click.Path(path_type=Path), help="Product photo (repeat)."
+)
 @click.option("--logo", type=click.Path(path_type=Path), help="Logo image (a transparent PNG is best).")
 @click.option("--product", help="Product name (quick form; default: the headline).")
 @click.option("--headline", help="Headline (quick form).")
@@ -21,8 +29,12 @@ from studio.cli.common import print_json, progress_bar
 @click.option("--price", help="Price or promo line, e.g. 'NT$ 680 買二送一'.")
 @click.option("--cta", help="Call to action, e.g. '立即選購'.")
 @click.option("--template", help="showcase, promo or features (see `studio templates`).")
-@click.option("--platform", "platforms", multiple=True,
-              help="tiktok, reels, shorts, instagram-feed, square, youtube (or 9:16, 4:5, 1:1, 16:9); repeat.")
+@click.option(
+    "--platform",
+    "platforms",
+    multiple=True,
+    help="tiktok, reels, shorts, instagram-feed, square, youtube (or 9:16, 4:5, 1:1, 16:9); repeat.",
+)
 @click.option("--duration", type=float, help="Seconds (5-60).")
 @click.option("--language", type=click.Choice(["zh-TW", "en"]), help="Language of the copy.")
 @click.option("--music", help="'default', a bundled music id, an audio file, or 'none'.")
@@ -31,10 +43,27 @@ from studio.cli.common import print_json, progress_bar
 @click.option("--draft", is_flag=True, help="Faster, larger files (x264 veryfast) for previews.")
 @click.option("--no-screen", is_flag=True, help="Skip the compliance screen (not for publishing).")
 @click.option("--json", "as_json", is_flag=True, help="Print one JSON object with the outputs.")
-def ad(spec_file: Path | None, outdir: Path, photos: tuple[Path, ...], logo: Path | None, product: str | None,
-       headline: str | None, points: tuple[str, ...], price: str | None, cta: str | None, template: str | None,
-       platforms: tuple[str, ...], duration: float | None, language: str | None, music: str | None,
-       category: str | None, seed: int | None, draft: bool, no_screen: bool, as_json: bool) -> None:
+def ad(
+    spec_file: Path | None,
+    outdir: Path,
+    photos: tuple[Path, ...],
+    logo: Path | None,
+    product: str | None,
+    headline: str | None,
+    points: tuple[str, ...],
+    price: str | None,
+    cta: str | None,
+    template: str | None,
+    platforms: tuple[str, ...],
+    duration: float | None,
+    language: str | None,
+    music: str | None,
+    category: str | None,
+    seed: int | None,
+    draft: bool,
+    no_screen: bool,
+    as_json: bool,
+) -> None:
     """Render a short video ad: from SPEC_FILE (YAML/JSON), or the quick form (--photo ... --headline ...).
 
     Options given with a SPEC_FILE override its fields. Writes NAME-PLATFORM.mp4, a -cover.jpg and an .srt per
@@ -49,9 +78,18 @@ def ad(spec_file: Path | None, outdir: Path, photos: tuple[Path, ...], logo: Pat
     overrides: dict = {}
     if photos:
         overrides["photos"] = [str(p) for p in photos]
-    for key, value in (("logo", logo), ("headline", headline), ("price", price), ("cta", cta),
-                       ("template", template), ("duration", duration), ("language", language),
-                       ("category", category), ("seed", seed), ("product", product)):
+    for key, value in (
+        ("logo", logo),
+        ("headline", headline),
+        ("price", price),
+        ("cta", cta),
+        ("template", template),
+        ("duration", duration),
+        ("language", language),
+        ("category", category),
+        ("seed", seed),
+        ("product", product),
+    ):
         if value is not None:
             overrides[key] = str(value) if isinstance(value, Path) else value
     if points:
@@ -66,21 +104,35 @@ def ad(spec_file: Path | None, outdir: Path, photos: tuple[Path, ...], logo: Pat
             spec = parse_spec({**spec.to_data(), **overrides}, source=spec_file.name)
     else:
         if not photos or not headline:
-            raise InputError("Give a SPEC_FILE, or at least one --photo and a --headline.",
-                             "See `studio ad --help`.")
+            raise InputError(
+                "Give a SPEC_FILE, or at least one --photo and a --headline.", "See `studio ad --help`."
+            )
         overrides.setdefault("product", headline)
         spec = parse_spec(overrides, source="command line")
     store = open_store()
     gate = None if no_screen else _gate(store)
     with progress_bar("Rendering") as report:
-        result = make_ad(spec, outdir, store=store, on_progress=report, gate=gate,
-                         encode=EncodeSettings(preset="veryfast") if draft else EncodeSettings())
+        result = make_ad(
+            spec,
+            outdir,
+            store=store,
+            on_progress=report,
+            gate=gate,
+            encode=EncodeSettings(preset="veryfast") if draft else EncodeSettings(),
+        )
     if as_json:
-        print_json({"render_id": result.render_id, "outputs": [o.to_json() for o in result.outputs],
-                    "timings": result.timings})
+        print_json(
+            {
+                "render_id": result.render_id,
+                "outputs": [o.to_json() for o in result.outputs],
+                "timings": result.timings,
+            }
+        )
     else:
         for output in result.outputs:
-            click.echo(f"{output.platform:15s} {output.width}x{output.height} {output.duration:.1f}s  {output.path}")
+            click.echo(
+                f"{output.platform:15s} {output.width}x{output.height} {output.duration:.1f}s  {output.path}"
+            )
 
 
 def _gate(store):
@@ -110,8 +162,20 @@ def history(limit: int, as_json: bool) -> None:
 
     rows = open_store().renders(limit=limit)
     if as_json:
-        print_json([{"id": r.id, "kind": r.kind, "status": r.status, "reason": r.reason, "outputs": r.outputs,
-                     "timings": r.timings, "created": r.created} for r in rows])
+        print_json(
+            [
+                {
+                    "id": r.id,
+                    "kind": r.kind,
+                    "status": r.status,
+                    "reason": r.reason,
+                    "outputs": r.outputs,
+                    "timings": r.timings,
+                    "created": r.created,
+                }
+                for r in rows
+            ]
+        )
         return
     for row in rows:
         name = row.spec.get("product", "")

@@ -40,14 +40,22 @@ def screen_model(
     embedder = _default_embedder()
     with tempfile.TemporaryDirectory(prefix="studio-splat-previews-") as scratch:
         previews = []
-        for index, image in enumerate(preview_images(gaussians, n=PREVIEW_VIEWS, size=PREVIEW_SIZE,
-                                                     background=background)):
+        for index, image in enumerate(
+            preview_images(gaussians, n=PREVIEW_VIEWS, size=PREVIEW_SIZE, background=background)
+        ):
             path = Path(scratch) / f"view-{index}.png"
             Image.fromarray(image).save(path)
             previews.append(path)
-        context = ExportContext(kind="splat", previews=tuple(previews), category=category,
-                                override_reason=override_reason, render_id=render_id)
-        return gate_output(tmp_path, final_path, context, store=store, embedder=embedder, on_progress=on_progress)
+        context = ExportContext(
+            kind="splat",
+            previews=tuple(previews),
+            category=category,
+            override_reason=override_reason,
+            render_id=render_id,
+        )
+        return gate_output(
+            tmp_path, final_path, context, store=store, embedder=embedder, on_progress=on_progress
+        )
 
 
 def _default_embedder():

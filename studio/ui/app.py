@@ -49,10 +49,15 @@ def font_css() -> str:
     faces = []
     for weight, name in ((400, "NotoSansTC-Regular.otf"), (700, "NotoSansTC-Bold.otf")):
         path = (assets_dir() / "fonts" / name).resolve()
-        faces.append(f'@font-face {{ font-family: "Studio Noto Sans TC"; font-weight: {weight}; '
-                     f'src: url("/gradio_api/file={path}") format("opentype"); font-display: swap; }}')
+        faces.append(
+            f'@font-face {{ font-family: "Studio Noto Sans TC"; font-weight: {weight}; '
+            f'src: url("/gradio_api/file={path}") format("opentype"); font-display: swap; }}'
+        )
     family = '"Studio Noto Sans TC", ui-sans-serif, system-ui, sans-serif'
-    return "\n".join(faces) + f"\nbody, .gradio-container, input, textarea, button, table {{ font-family: {family} !important; }}"
+    return (
+        "\n".join(faces)
+        + f"\nbody, .gradio-container, input, textarea, button, table {{ font-family: {family} !important; }}"
+    )
 
 
 def build_app(ctx: AppContext, *, sample: bool = True) -> gr.Blocks:
@@ -72,7 +77,9 @@ def build_app(ctx: AppContext, *, sample: bool = True) -> gr.Blocks:
     return demo
 
 
-def launch(host: str = "127.0.0.1", port: int = 7860, *, sample: bool = True, home: Path | None = None) -> None:
+def launch(
+    host: str = "127.0.0.1", port: int = 7860, *, sample: bool = True, home: Path | None = None
+) -> None:
     ctx = make_context(home)
     os.environ.setdefault("GRADIO_TEMP_DIR", str(ctx.home / "gradio"))
     os.environ.setdefault("GRADIO_ANALYTICS_ENABLED", "False")
@@ -80,6 +87,12 @@ def launch(host: str = "127.0.0.1", port: int = 7860, *, sample: bool = True, ho
 
     demo = build_app(ctx, sample=sample)
     demo.queue(default_concurrency_limit=2)
-    demo.launch(server_name=host, server_port=port, max_file_size=MAX_UPLOAD_BYTES, show_error=True,
-                allowed_paths=[str(assets_dir()), str(ctx.outputs)], footer_links=["api", "settings"],
-                css=font_css())
+    demo.launch(
+        server_name=host,
+        server_port=port,
+        max_file_size=MAX_UPLOAD_BYTES,
+        show_error=True,
+        allowed_paths=[str(assets_dir()), str(ctx.outputs)],
+        footer_links=["api", "settings"],
+        css=font_css(),
+    )

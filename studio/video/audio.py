@@ -32,10 +32,25 @@ class MusicStats:
 def decode_audio(path: Path, *, sample_rate: int = SAMPLE_RATE) -> np.ndarray:
     """Any file ffmpeg reads -> float32 [samples, 2] at ``sample_rate``."""
     if not Path(path).is_file():
-        raise InputError(f"The music file {path} does not exist.", "Give an audio file (m4a, mp3, wav, flac).")
-    cmd = [ffmpeg_exe(), "-v", "error", "-i", str(path), "-vn", "-ac", "2", "-ar", str(sample_rate),
-           "-f", "f32le", "-"]
-    proc = subprocess.run(cmd, capture_output=True)
+        raise InputError(
+            f"The music file {path} does not exist.", "Give an audio file (m4a, mp3, wav, flac)."
+        )
+    cmd = [
+        ffmpeg_exe(),
+        "-v",
+        "error",
+        "-i",
+        str(path),
+        "-vn",
+        "-ac",
+        "2",
+        "-ar",
+        str(sample_rate),
+        "-f",
+        "f32le",
+        "-",
+    ]
+    proc = subprocess.run(cmd, capture_output=True, check=False)
     if proc.returncode != 0 or not proc.stdout:
         raise InputError(
             f"The music file {Path(path).name} could not be decoded: "
@@ -81,10 +96,11 @@ def _limit(samples: np.ndarray, ceiling_db: float, sample_rate: int) -> np.ndarr
     return samples * gain[:, None].astype(np.float32)
 
 
-def fit_music(samples: np.ndarray, duration: float, *, fade_in: float, fade_out: float,
-              sample_rate: int = SAMPLE_RATE) -> np.ndarray:
+def fit_music(
+    samples: np.ndarray, duration: float, *, fade_in: float, fade_out: float, sample_rate: int = SAMPLE_RATE
+) -> np.ndarray:
     """Loop (with a short crossfade) or trim to ``duration`` seconds, then fade in and out."""
-    total = int(round(duration * sample_rate))
+    total = round(duration * sample_rate)
     if len(samples) == 0:
         raise InputError("The music file has no samples.", "Use a longer audio file.")
     if len(samples) < total:
@@ -109,8 +125,13 @@ def fit_music(samples: np.ndarray, duration: float, *, fade_in: float, fade_out:
     return out
 
 
-def normalise(samples: np.ndarray, *, target_lufs: float = TARGET_LUFS, ceiling_dbtp: float = PEAK_CEILING_DBTP,
-              sample_rate: int = SAMPLE_RATE) -> tuple[np.ndarray, MusicStats]:
+def normalise(
+    samples: np.ndarray,
+    *,
+    target_lufs: float = TARGET_LUFS,
+    ceiling_dbtp: float = PEAK_CEILING_DBTP,
+    sample_rate: int = SAMPLE_RATE,
+) -> tuple[np.ndarray, MusicStats]:
     """Gain to ``target_lufs`` integrated; limit true peaks to ``ceiling_dbtp`` (re-solving the gain)."""
     measured = loudness_lufs(samples, sample_rate)
     if not np.isfinite(measured):
@@ -128,13 +149,16 @@ def normalise(samples: np.ndarray, *, target_lufs: float = TARGET_LUFS, ceiling_
             out = _limit(out, ceiling_dbtp - 0.1, sample_rate)
             limited = True
     return out.astype(np.float32), MusicStats(
-        lufs=loudness_lufs(out, sample_rate), true_peak_dbtp=true_peak_db(out, sample_rate),
-        gain_db=total_gain, limited=limited,
+        lufs=loudness_lufs(out, sample_rate),
+        true_peak_dbtp=true_peak_db(out, sample_rate),
+        gain_db=total_gain,
+        limited=limited,
     )
 
 
-def prepare_music(path: Path, duration: float, out_wav: Path, *, fade_in: float = 0.05,
-                  fade_out: float = 1.5) -> MusicStats:
+def prepare_music(
+    path: Path, duration: float, out_wav: Path, *, fade_in: float = 0.05, fade_out: float = 1.5
+) -> MusicStats:
     """Decode ``path``, fit it to ``duration``, normalise, and write a float WAV for the muxer."""
     import wave
 

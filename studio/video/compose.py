@@ -163,7 +163,9 @@ class _Rect:
             ramp_h = max(1, round(size[1] * layer.fade_top))
             ramp = np.ones(size[1], np.float32)
             ramp[:ramp_h] = np.linspace(0.0, 1.0, ramp_h, dtype=np.float32) ** 1.6
-            ramp_img = Image.fromarray((np.broadcast_to(ramp[:, None], (size[1], size[0])) * 255).astype(np.uint8))
+            ramp_img = Image.fromarray(
+                (np.broadcast_to(ramp[:, None], (size[1], size[0])) * 255).astype(np.uint8)
+            )
             self.mask = ImageChops.multiply(self.mask, ramp_img)
 
     def draw(self, frame: Image.Image, t: float) -> None:
@@ -171,7 +173,9 @@ class _Rect:
             return
         dx, dy = _offset(self.env, t)
         box = self.layer.box
-        frame.paste(self.fill, (round(box.x + dx), round(box.y + dy)), _alpha_scaled(self.mask, self.env.opacity(t)))
+        frame.paste(
+            self.fill, (round(box.x + dx), round(box.y + dy)), _alpha_scaled(self.mask, self.env.opacity(t))
+        )
 
     def close(self) -> None:
         pass
@@ -203,10 +207,13 @@ class _Photo:
         self.alpha = photo.mode == "RGBA" and layer.matte is None
         if layer.fit == "contain" or photo.mode == "RGBA":
             scale = min(bw / photo.width, bh / photo.height)
-            fitted = photo.resize((max(1, round(photo.width * scale)), max(1, round(photo.height * scale))),
-                                  Image.LANCZOS)
+            fitted = photo.resize(
+                (max(1, round(photo.width * scale)), max(1, round(photo.height * scale))), Image.LANCZOS
+            )
             mode = "RGBA" if self.alpha else "RGB"
-            canvas = Image.new(mode, (bw, bh), (0, 0, 0, 0) if self.alpha else (layer.matte or (255, 255, 255)))
+            canvas = Image.new(
+                mode, (bw, bh), (0, 0, 0, 0) if self.alpha else (layer.matte or (255, 255, 255))
+            )
             pos = ((bw - fitted.width) // 2, (bh - fitted.height) // 2)
             if fitted.mode == "RGBA" and not self.alpha:
                 canvas.paste(fitted, pos, fitted.getchannel("A"))
@@ -216,7 +223,9 @@ class _Photo:
         zmax = max(layer.zoom)
         cover = max(bw / photo.width, bh / photo.height) * zmax
         target = (max(bw, math.ceil(photo.width * cover)), max(bh, math.ceil(photo.height * cover)))
-        self.source = photo.convert("RGBA" if self.alpha else "RGB").resize(target, Image.LANCZOS, reducing_gap=3.0)
+        self.source = photo.convert("RGBA" if self.alpha else "RGB").resize(
+            target, Image.LANCZOS, reducing_gap=3.0
+        )
         if layer.blur > 0:
             self.source = self.source.filter(ImageFilter.GaussianBlur(layer.blur * zmax))
         if layer.dim > 0:
@@ -255,8 +264,13 @@ class _Photo:
         # Map output pixel centres onto the window (sub-pixel exact; the down-scale is <= zmax, so bilinear is
         # enough). OpenCV's SIMD warp is ~3x faster than Pillow's box resize here.
         matrix = np.array([[sx, 0.0, x0 + 0.5 * sx - 0.5], [0.0, sy, y0 + 0.5 * sy - 0.5]])
-        warped = cv2.warpAffine(self._array, matrix, self.size, flags=cv2.INTER_LINEAR | cv2.WARP_INVERSE_MAP,
-                                borderMode=cv2.BORDER_REPLICATE)
+        warped = cv2.warpAffine(
+            self._array,
+            matrix,
+            self.size,
+            flags=cv2.INTER_LINEAR | cv2.WARP_INVERSE_MAP,
+            borderMode=cv2.BORDER_REPLICATE,
+        )
         image = Image.fromarray(warped)
         self._last = (t, image)
         return image
@@ -264,9 +278,18 @@ class _Photo:
     def covers(self, width: int, height: int, t: float) -> bool:
         """True when this layer alone paints every pixel of a width x height frame at time t."""
         box = self.layer.box
-        return (not self.alpha and self.mask is None and self.env.visible(t) and self.env.opacity(t) >= 0.999
-                and _offset(self.env, t) == (0.0, 0.0) and round(box.x) <= 0 and round(box.y) <= 0
-                and round(box.x1) >= width and round(box.y1) >= height and self.size == (width, height))
+        return (
+            not self.alpha
+            and self.mask is None
+            and self.env.visible(t)
+            and self.env.opacity(t) >= 0.999
+            and _offset(self.env, t) == (0.0, 0.0)
+            and round(box.x) <= 0
+            and round(box.y) <= 0
+            and round(box.x1) >= width
+            and round(box.y1) >= height
+            and self.size == (width, height)
+        )
 
     def draw(self, frame: Image.Image, t: float) -> None:
         if not self.env.visible(t):
@@ -276,8 +299,11 @@ class _Photo:
         x, y = round(self.layer.box.x + dx), round(self.layer.box.y + dy)
         if self.shadow is not None:
             shadow, (sx, sy) = self.shadow
-            frame.paste((0, 0, 0), (x + sx, y + sy, x + sx + shadow.width, y + sy + shadow.height),
-                        _alpha_scaled(shadow, opacity))
+            frame.paste(
+                (0, 0, 0),
+                (x + sx, y + sy, x + sx + shadow.width, y + sy + shadow.height),
+                _alpha_scaled(shadow, opacity),
+            )
         image = self.frame_image(t)
         mask = self.mask
         if self.alpha:
@@ -306,8 +332,9 @@ class _Text:
             height=layer.line_height * (len(layer.lines) - 1) + layer.size,
             font_path=Path(layer.font_path),
         )
-        image = render_text(fitted, color=layer.color, align=layer.align, pill=layer.pill, pad=layer.pad,
-                            shadow=layer.shadow)
+        image = render_text(
+            fitted, color=layer.color, align=layer.align, pill=layer.pill, pad=layer.pad, shadow=layer.shadow
+        )
         self.rgb = image.convert("RGB")
         self.alpha = image.getchannel("A")
         margin = 12 if layer.shadow else 0
@@ -375,10 +402,25 @@ class _Clip:
             vf = f"scale={bw}:{bh}:force_original_aspect_ratio=increase,crop={bw}:{bh}"
         else:
             r, g, b = layer.matte
-            vf = (f"scale={bw}:{bh}:force_original_aspect_ratio=decrease,"
-                  f"pad={bw}:{bh}:(ow-iw)/2:(oh-ih)/2:color=0x{r:02x}{g:02x}{b:02x}")
-        cmd = [ffmpeg_exe(), "-v", "error", *(["-stream_loop", "-1"] if layer.loop else []), "-i", layer.path,
-               "-vf", f"{vf},fps={timeline.fps}", "-f", "rawvideo", "-pix_fmt", "rgb24", "-"]
+            vf = (
+                f"scale={bw}:{bh}:force_original_aspect_ratio=decrease,"
+                f"pad={bw}:{bh}:(ow-iw)/2:(oh-ih)/2:color=0x{r:02x}{g:02x}{b:02x}"
+            )
+        cmd = [
+            ffmpeg_exe(),
+            "-v",
+            "error",
+            *(["-stream_loop", "-1"] if layer.loop else []),
+            "-i",
+            layer.path,
+            "-vf",
+            f"{vf},fps={timeline.fps}",
+            "-f",
+            "rawvideo",
+            "-pix_fmt",
+            "rgb24",
+            "-",
+        ]
         self.proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL)
         self.index = -1
         self.current: Image.Image | None = None
@@ -392,7 +434,9 @@ class _Clip:
             self.current = Image.frombytes("RGB", self.size, data)
             self.index += 1
         if self.current is None:
-            raise RenderError(f"The clip {self.layer.path} has no decodable frames.", "Render the clip again.")
+            raise RenderError(
+                f"The clip {self.layer.path} has no decodable frames.", "Render the clip again."
+            )
         return self.current
 
     def draw(self, frame: Image.Image, t: float) -> None:
@@ -439,7 +483,7 @@ class _PreparedShot:
             self.first_dynamic += 1
 
     def render(self, t: float) -> Image.Image:
-        dynamic = self.layers[self.first_dynamic:]
+        dynamic = self.layers[self.first_dynamic :]
         size = self.base.size
         if dynamic and isinstance(dynamic[0], _Photo) and dynamic[0].covers(*size, t):
             # A full-frame photo hides the base: start from it instead of copying the base and pasting over it.
@@ -465,7 +509,11 @@ def iter_frames(timeline: Timeline) -> Iterator[Image.Image]:
     try:
         for index in range(timeline.frame_count):
             t = index / timeline.fps
-            active = [i for i, (s, shot) in enumerate(zip(starts, timeline.shots)) if s - 1e-9 <= t < s + shot.duration]
+            active = [
+                i
+                for i, (s, shot) in enumerate(zip(starts, timeline.shots))
+                if s - 1e-9 <= t < s + shot.duration
+            ]
             if not active:
                 active = [len(timeline.shots) - 1]
             for i in list(prepared):

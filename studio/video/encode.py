@@ -31,13 +31,35 @@ class EncodeSettings:
 def video_args(width: int, height: int, fps: int, settings: EncodeSettings) -> list[str]:
     """Encoder arguments shared by the renderer and the encode-only benchmark floor."""
     return [
-        "-vf", ("scale=out_color_matrix=bt709:out_range=tv,format=yuv420p,"
-                "setparams=colorspace=bt709:color_primaries=bt709:color_trc=bt709:range=tv"),
-        "-c:v", "libx264", "-preset", settings.preset, "-crf", str(settings.crf),
-        "-profile:v", "high", "-pix_fmt", "yuv420p",
-        "-g", str(round(fps * settings.gop_seconds)),
-        "-colorspace", "bt709", "-color_primaries", "bt709", "-color_trc", "bt709", "-color_range", "tv",
-        "-s", f"{width}x{height}", "-r", str(fps),
+        "-vf",
+        (
+            "scale=out_color_matrix=bt709:out_range=tv,format=yuv420p,"
+            "setparams=colorspace=bt709:color_primaries=bt709:color_trc=bt709:range=tv"
+        ),
+        "-c:v",
+        "libx264",
+        "-preset",
+        settings.preset,
+        "-crf",
+        str(settings.crf),
+        "-profile:v",
+        "high",
+        "-pix_fmt",
+        "yuv420p",
+        "-g",
+        str(round(fps * settings.gop_seconds)),
+        "-colorspace",
+        "bt709",
+        "-color_primaries",
+        "bt709",
+        "-color_trc",
+        "bt709",
+        "-color_range",
+        "tv",
+        "-s",
+        f"{width}x{height}",
+        "-r",
+        str(fps),
     ]
 
 
@@ -58,18 +80,48 @@ def encode_frames(
     ``out_path`` (MP4). ``audio_wav`` None gives a silent AAC track. Raises ``RenderError`` with ffmpeg's message."""
     report = on_progress or null_progress
     duration = frame_count / fps
-    audio_in = (["-i", str(audio_wav)] if audio_wav is not None
-                else ["-f", "lavfi", "-i", "anullsrc=channel_layout=stereo:sample_rate=48000"])
+    audio_in = (
+        ["-i", str(audio_wav)]
+        if audio_wav is not None
+        else ["-f", "lavfi", "-i", "anullsrc=channel_layout=stereo:sample_rate=48000"]
+    )
     cmd = [
-        ffmpeg_exe(), "-hide_banner", "-loglevel", "error", "-y",
-        "-f", "rawvideo", "-pix_fmt", "rgb24", "-s", f"{width}x{height}", "-r", str(fps), "-i", "-",
+        ffmpeg_exe(),
+        "-hide_banner",
+        "-loglevel",
+        "error",
+        "-y",
+        "-f",
+        "rawvideo",
+        "-pix_fmt",
+        "rgb24",
+        "-s",
+        f"{width}x{height}",
+        "-r",
+        str(fps),
+        "-i",
+        "-",
         *audio_in,
-        "-map", "0:v:0", "-map", "1:a:0",
+        "-map",
+        "0:v:0",
+        "-map",
+        "1:a:0",
         *video_args(width, height, fps, settings),
-        "-c:a", "aac", "-b:a", settings.audio_bitrate, "-ar", "48000", "-ac", "2",
-        "-t", f"{duration:.6f}",
-        "-movflags", "+faststart",
-        "-f", "mp4", str(out_path),
+        "-c:a",
+        "aac",
+        "-b:a",
+        settings.audio_bitrate,
+        "-ar",
+        "48000",
+        "-ac",
+        "2",
+        "-t",
+        f"{duration:.6f}",
+        "-movflags",
+        "+faststart",
+        "-f",
+        "mp4",
+        str(out_path),
     ]
     proc = subprocess.Popen(cmd, stdin=subprocess.PIPE, stderr=subprocess.PIPE)
     frames_queue: queue.Queue[bytes | None] = queue.Queue(maxsize=6)
@@ -97,7 +149,9 @@ def encode_frames(
 
                 raise Cancelled("The render was cancelled.")
             if frame.size != (width, height) or frame.mode != "RGB":
-                raise RenderError(f"Frame {written} is {frame.mode} {frame.size}, expected RGB {width}x{height}.")
+                raise RenderError(
+                    f"Frame {written} is {frame.mode} {frame.size}, expected RGB {width}x{height}."
+                )
             if writer_error:
                 break
             frames_queue.put(frame.tobytes())

@@ -33,7 +33,9 @@ class Preset:
 
     @property
     def aspect(self) -> str:
-        return {(9, 16): "9:16", (4, 5): "4:5", (1, 1): "1:1", (16, 9): "16:9"}[_ratio(self.width, self.height)]
+        return {(9, 16): "9:16", (4, 5): "4:5", (1, 1): "1:1", (16, 9): "16:9"}[
+            _ratio(self.width, self.height)
+        ]
 
     @property
     def safe_box(self) -> tuple[int, int, int, int]:

@@ -53,6 +53,7 @@ def mix(a: tuple[int, int, int], b: tuple[int, int, int], t: float) -> tuple[int
 
 def readable_on(colour: tuple[int, int, int]) -> tuple[int, int, int]:
     """Black or white, whichever reads better on ``colour`` (WCAG relative luminance)."""
+
     def channel(c: float) -> float:
         c /= 255
         return c / 12.92 if c <= 0.03928 else ((c + 0.055) / 1.055) ** 2.4
@@ -99,19 +100,57 @@ class Writer:
     def __init__(self, font: FontChoice):
         self.font = font
 
-    def block(self, text: str, box: Box, *, size: int, min_size: int, max_lines: int, bold: bool = False,
-              color: tuple[int, int, int] = (255, 255, 255), align: str = "left", valign: str = "top",
-              pill: tuple[int, int, int] | None = None, pad: int = 0, shadow: bool = False, role: str = "text",
-              field: str = "text", start: float = 0.0, end: float | None = None, anim: Anim = Anim()) -> TextLayer:
+    def block(
+        self,
+        text: str,
+        box: Box,
+        *,
+        size: int,
+        min_size: int,
+        max_lines: int,
+        bold: bool = False,
+        color: tuple[int, int, int] = (255, 255, 255),
+        align: str = "left",
+        valign: str = "top",
+        pill: tuple[int, int, int] | None = None,
+        pad: int = 0,
+        shadow: bool = False,
+        role: str = "text",
+        field: str = "text",
+        start: float = 0.0,
+        end: float | None = None,
+        anim: Anim = Anim(),  # noqa: B008 - frozen dataclass
+    ) -> TextLayer:
         path = self.font.bold if bold else self.font.regular
-        fitted = fit_text(text, path, box_width=int(box.w - 2 * pad), box_height=int(box.h - 2 * pad),
-                          max_size=size, min_size=min_size, max_lines=max_lines, field=field)
+        fitted = fit_text(
+            text,
+            path,
+            box_width=int(box.w - 2 * pad),
+            box_height=int(box.h - 2 * pad),
+            max_size=size,
+            min_size=min_size,
+            max_lines=max_lines,
+            field=field,
+        )
         height = fitted.height + 2 * pad
         placed = Box(box.x, box.y, box.w, min(box.h, height + round(fitted.size * 0.3)))
         return TextLayer(
-            start=start, end=end, anim=anim, text=text, lines=fitted.lines, font_path=str(path), size=fitted.size,
-            line_height=fitted.line_height, box=placed, color=color, align=align, valign=valign, pill=pill,
-            pad=pad, shadow=shadow, role=role,
+            start=start,
+            end=end,
+            anim=anim,
+            text=text,
+            lines=fitted.lines,
+            font_path=str(path),
+            size=fitted.size,
+            line_height=fitted.line_height,
+            box=placed,
+            color=color,
+            align=align,
+            valign=valign,
+            pill=pill,
+            pad=pad,
+            shadow=shadow,
+            role=role,
         )
 
 
@@ -149,10 +188,10 @@ def _photo_aspect(path: Path) -> float:
 def _kenburns(index: int) -> dict:
     """Alternate zoom-in/zoom-out and pan directions so consecutive photos do not move alike."""
     moves = [
-        dict(zoom=(1.0, 1.12), pan=((0.5, 0.55), (0.5, 0.45))),
-        dict(zoom=(1.12, 1.0), pan=((0.42, 0.5), (0.58, 0.5))),
-        dict(zoom=(1.02, 1.14), pan=((0.6, 0.45), (0.4, 0.55))),
-        dict(zoom=(1.14, 1.02), pan=((0.5, 0.4), (0.5, 0.6))),
+        {"zoom": (1.0, 1.12), "pan": ((0.5, 0.55), (0.5, 0.45))},
+        {"zoom": (1.12, 1.0), "pan": ((0.42, 0.5), (0.58, 0.5))},
+        {"zoom": (1.02, 1.14), "pan": ((0.6, 0.45), (0.4, 0.55))},
+        {"zoom": (1.14, 1.02), "pan": ((0.5, 0.4), (0.5, 0.6))},
     ]
     return moves[index % len(moves)]
 
@@ -170,47 +209,106 @@ def _end_card(spec: AdSpec, res: Resources, lay: Layout, write: Writer, duration
     primary, accent = hex_rgb(spec.brand.primary), hex_rgb(spec.brand.accent)
     fg = hex_rgb(spec.brand.text)
     s = lay.safe
-    layers: list[Layer] = [GradientLayer(top=mix(primary, (0, 0, 0), 0.05), bottom=mix(primary, (0, 0, 0), 0.35))]
+    layers: list[Layer] = [
+        GradientLayer(top=mix(primary, (0, 0, 0), 0.05), bottom=mix(primary, (0, 0, 0), 0.35))
+    ]
     y = s.y + lay.px(40)
     if res.logo is not None:
         side = lay.px(260 if not lay.wide else 220)
-        layers.append(ImageLayer(path=str(res.logo), box=Box(lay.w / 2 - side / 2, y, side, side), fit="contain",
-                                 anim=Anim(fade_in=0.4, pop=0.12)))
+        layers.append(
+            ImageLayer(
+                path=str(res.logo),
+                box=Box(lay.w / 2 - side / 2, y, side, side),
+                fit="contain",
+                anim=Anim(fade_in=0.4, pop=0.12),
+            )
+        )
         y += side + lay.px(40)
-    name = write.block(spec.product, Box(s.x, y, s.w, lay.px(200)), size=lay.px(76), min_size=lay.px(40),
-                       max_lines=2, bold=True, color=fg, align="center", role="headline", field="product name",
-                       anim=Anim(fade_in=0.5, slide=(0, lay.px(30))))
+    name = write.block(
+        spec.product,
+        Box(s.x, y, s.w, lay.px(200)),
+        size=lay.px(76),
+        min_size=lay.px(40),
+        max_lines=2,
+        bold=True,
+        color=fg,
+        align="center",
+        role="headline",
+        field="product name",
+        anim=Anim(fade_in=0.5, slide=(0, lay.px(30))),
+    )
     layers.append(name)
     y = name.box.y1 + lay.px(30)
     if spec.price:
-        price = write.block(spec.price, Box(s.x, y, s.w, lay.px(170)), size=lay.px(84), min_size=lay.px(40),
-                            max_lines=2, bold=True, color=accent, align="center", role="price", field="price line",
-                            start=0.25, anim=Anim(fade_in=0.4, pop=0.2))
+        price = write.block(
+            spec.price,
+            Box(s.x, y, s.w, lay.px(170)),
+            size=lay.px(84),
+            min_size=lay.px(40),
+            max_lines=2,
+            bold=True,
+            color=accent,
+            align="center",
+            role="price",
+            field="price line",
+            start=0.25,
+            anim=Anim(fade_in=0.4, pop=0.2),
+        )
         layers.append(price)
         y = price.box.y1 + lay.px(40)
     if spec.cta:
-        cta = write.block(spec.cta, Box(s.x + s.w * 0.15, y, s.w * 0.7, lay.px(150)), size=lay.px(60),
-                          min_size=lay.px(34), max_lines=1, bold=True, color=readable_on(accent), align="center",
-                          pill=accent, pad=lay.px(26), role="cta", field="call to action", start=0.5,
-                          anim=Anim(fade_in=0.4, pop=0.15))
+        cta = write.block(
+            spec.cta,
+            Box(s.x + s.w * 0.15, y, s.w * 0.7, lay.px(150)),
+            size=lay.px(60),
+            min_size=lay.px(34),
+            max_lines=1,
+            bold=True,
+            color=readable_on(accent),
+            align="center",
+            pill=accent,
+            pad=lay.px(26),
+            role="cta",
+            field="call to action",
+            start=0.5,
+            anim=Anim(fade_in=0.4, pop=0.15),
+        )
         layers.append(cta)
     top, bottom = extent(layers[1:])
     layers = layers[:1] + shift(layers[1:], max(0.0, (s.y + s.y1) / 2 - (top + bottom) / 2))
-    return Shot(duration=duration, layers=tuple(layers), transition=Transition("crossfade", 0.4), name="end card")
+    return Shot(
+        duration=duration, layers=tuple(layers), transition=Transition("crossfade", 0.4), name="end card"
+    )
 
 
 def _spin_shot(spec: AdSpec, res: Resources, lay: Layout, write: Writer, duration: float) -> Shot | None:
     if res.spin_clip is None:
         return None
     bg = hex_rgb(spec.brand.background)
-    layers: list[Layer] = [GradientLayer(top=bg, bottom=mix(bg, (0, 0, 0), 0.12)),
-                           ClipLayer(path=str(res.spin_clip), box=lay.photo_box(), fit="contain", matte=bg)]
+    layers: list[Layer] = [
+        GradientLayer(top=bg, bottom=mix(bg, (0, 0, 0), 0.12)),
+        ClipLayer(path=str(res.spin_clip), box=lay.photo_box(), fit="contain", matte=bg),
+    ]
     label = "360° 全方位" if spec.language == "zh-TW" else "360° view"
     tb = lay.text_box()
-    layers.append(write.block(label, Box(tb.x, tb.y, tb.w, lay.px(140)), size=lay.px(64), min_size=lay.px(36),
-                              max_lines=1, bold=True, color=readable_on(bg), align="center", role="text",
-                              field="spin label", anim=Anim(fade_in=0.4)))
-    return Shot(duration=duration, layers=tuple(layers), transition=Transition("crossfade", 0.4), name="3d spin")
+    layers.append(
+        write.block(
+            label,
+            Box(tb.x, tb.y, tb.w, lay.px(140)),
+            size=lay.px(64),
+            min_size=lay.px(36),
+            max_lines=1,
+            bold=True,
+            color=readable_on(bg),
+            align="center",
+            role="text",
+            field="spin label",
+            anim=Anim(fade_in=0.4),
+        )
+    )
+    return Shot(
+        duration=duration, layers=tuple(layers), transition=Transition("crossfade", 0.4), name="3d spin"
+    )
 
 
 def showcase(spec: AdSpec, preset: Preset, res: Resources) -> Timeline:
@@ -231,8 +329,11 @@ def showcase(spec: AdSpec, preset: Preset, res: Resources) -> Timeline:
         layers: list[Layer] = []
         if lay.wide:
             layers.append(GradientLayer(top=primary, bottom=mix(primary, (0, 0, 0), 0.3)))
-            layers.append(ImageLayer(path=str(photo), box=lay.photo_box(), matte=hex_rgb(spec.brand.background),
-                                     **_kenburns(i)))
+            layers.append(
+                ImageLayer(
+                    path=str(photo), box=lay.photo_box(), matte=hex_rgb(spec.brand.background), **_kenburns(i)
+                )
+            )
             panel = lay.text_box()
         else:
             panel = Box(lay.safe.x, lay.safe.y1 - lay.safe.h * 0.42, lay.safe.w, lay.safe.h * 0.42)
@@ -240,21 +341,44 @@ def showcase(spec: AdSpec, preset: Preset, res: Resources) -> Timeline:
             if aspect > (lay.w / lay.h) * 1.5:
                 # A wide photo in a tall frame: full-bleed would crop away most of it. Show all of it over a
                 # blurred, darkened cover of itself (the usual short-video treatment).
-                layers.append(ImageLayer(path=str(photo), box=Box(0, 0, lay.w, lay.h), zoom=(1.1, 1.1),
-                                         blur=28, dim=0.35, matte=hex_rgb(spec.brand.background)))
+                layers.append(
+                    ImageLayer(
+                        path=str(photo),
+                        box=Box(0, 0, lay.w, lay.h),
+                        zoom=(1.1, 1.1),
+                        blur=28,
+                        dim=0.35,
+                        matte=hex_rgb(spec.brand.background),
+                    )
+                )
                 card_h = min(lay.w / aspect, panel.y - lay.safe.y - lay.px(80))
                 card_w = card_h * aspect
                 card_y = lay.safe.y + (panel.y - lay.safe.y - card_h) / 2
-                layers.append(ImageLayer(path=str(photo), box=Box((lay.w - card_w) / 2, card_y, card_w, card_h),
-                                         matte=hex_rgb(spec.brand.background), radius=lay.px(18), shadow=True,
-                                         zoom=(1.0, 1.06), pan=((0.5, 0.5), (0.5, 0.5))))
+                layers.append(
+                    ImageLayer(
+                        path=str(photo),
+                        box=Box((lay.w - card_w) / 2, card_y, card_w, card_h),
+                        matte=hex_rgb(spec.brand.background),
+                        radius=lay.px(18),
+                        shadow=True,
+                        zoom=(1.0, 1.06),
+                        pan=((0.5, 0.5), (0.5, 0.5)),
+                    )
+                )
             else:
-                layers.append(ImageLayer(path=str(photo), box=Box(0, 0, lay.w, lay.h),
-                                         matte=hex_rgb(spec.brand.background), **_kenburns(i)))
+                layers.append(
+                    ImageLayer(
+                        path=str(photo),
+                        box=Box(0, 0, lay.w, lay.h),
+                        matte=hex_rgb(spec.brand.background),
+                        **_kenburns(i),
+                    )
+                )
             # a soft dark scrim under the text so it reads over any photo
             band_top = panel.y - lay.px(160)
-            layers.append(RectLayer(box=Box(0, band_top, lay.w, lay.h - band_top), color=(0, 0, 0, 150),
-                                    fade_top=0.45))
+            layers.append(
+                RectLayer(box=Box(0, band_top, lay.w, lay.h - band_top), color=(0, 0, 0, 150), fade_top=0.45)
+            )
         layers += _logo_layer(res, lay, corner="left" if not lay.wide else "right")
         # photo 1: the headline; photo k: selling point k-1; the last photo also lists any points left over
         blocks: list[tuple[str, str, int]] = []  # (text, role, index)
@@ -270,11 +394,17 @@ def showcase(spec: AdSpec, preset: Preset, res: Resources) -> Timeline:
             first = k == 0
             size = lay.px(92 if role == "headline" else (68 if first else 52))
             block = write.block(
-                text, Box(panel.x, y, panel.w, (panel.y1 - y) if not first else panel.h * 0.6),
-                size=size, min_size=lay.px(44 if role == "headline" else 30), max_lines=3 if first else 2,
-                bold=first, shadow=not lay.wide, role=role,
+                text,
+                Box(panel.x, y, panel.w, (panel.y1 - y) if not first else panel.h * 0.6),
+                size=size,
+                min_size=lay.px(44 if role == "headline" else 30),
+                max_lines=3 if first else 2,
+                bold=first,
+                shadow=not lay.wide,
+                role=role,
                 field="headline" if role == "headline" else f"selling point {number}",
-                start=0.3 + 0.35 * k, anim=Anim(fade_in=0.5, slide=(0, lay.px(40)) if first else (lay.px(-24), 0)),
+                start=0.3 + 0.35 * k,
+                anim=Anim(fade_in=0.5, slide=(0, lay.px(40)) if first else (lay.px(-24), 0)),
             )
             texts.append(block)
             y = block.box.y1 + lay.px(16)
@@ -284,8 +414,14 @@ def showcase(spec: AdSpec, preset: Preset, res: Resources) -> Timeline:
             top, bottom = extent(texts)
             texts = shift(texts, (panel.y + panel.y1) / 2 - (top + bottom) / 2)  # centred beside the photo
         layers += texts
-        shots.append(Shot(duration=lengths[i], layers=tuple(layers),
-                          transition=Transition("crossfade", xfade) if i else Transition(), name=f"photo {i + 1}"))
+        shots.append(
+            Shot(
+                duration=lengths[i],
+                layers=tuple(layers),
+                transition=Transition("crossfade", xfade) if i else Transition(),
+                name=f"photo {i + 1}",
+            )
+        )
     spin = _spin_shot(spec, res, lay, write, spin_len)
     if spin:
         shots.append(spin)
@@ -303,13 +439,18 @@ def promo(spec: AdSpec, preset: Preset, res: Resources) -> Timeline:
     photos = list(res.photos)
     n = len(photos)
     slide_len = 0.35
-    lengths = _split_durations(spec.duration - end_len - spin_len + slide_len * (n - 1) + (0.4 if spin_len else 0),
-                               [1.3] + [1.0] * (n - 1))
+    lengths = _split_durations(
+        spec.duration - end_len - spin_len + slide_len * (n - 1) + (0.4 if spin_len else 0),
+        [1.3] + [1.0] * (n - 1),
+    )
     shots: list[Shot] = []
     s = lay.safe
     for i, photo in enumerate(photos):
-        layers: list[Layer] = [GradientLayer(top=accent if i == 0 else primary,
-                                             bottom=mix(accent if i == 0 else primary, (0, 0, 0), 0.25))]
+        layers: list[Layer] = [
+            GradientLayer(
+                top=accent if i == 0 else primary, bottom=mix(accent if i == 0 else primary, (0, 0, 0), 0.25)
+            )
+        ]
         if lay.wide:
             card = Box(s.x, s.y, lay.w * 0.5 - s.x, s.h)
             panel = Box(lay.w * 0.5 + lay.px(48), s.y, s.x1 - lay.w * 0.5 - lay.px(48), s.h)
@@ -317,29 +458,68 @@ def promo(spec: AdSpec, preset: Preset, res: Resources) -> Timeline:
             card_h = (s.h * 0.55) if lay.tall else (s.h * 0.5)
             card = Box(s.x, s.y + lay.px(20), s.w, card_h)
             panel = Box(s.x, card.y1 + lay.px(36), s.w, s.y1 - card.y1 - lay.px(36))
-        layers.append(ImageLayer(path=str(photo), box=card, radius=lay.px(36), shadow=True, matte=bg,
-                                 anim=Anim(fade_in=0.3, pop=0.06), **_kenburns(i + 1)))
+        layers.append(
+            ImageLayer(
+                path=str(photo),
+                box=card,
+                radius=lay.px(36),
+                shadow=True,
+                matte=bg,
+                anim=Anim(fade_in=0.3, pop=0.06),
+                **_kenburns(i + 1),
+            )
+        )
         ink = readable_on(accent if i == 0 else primary)
         y = panel.y
         if i == 0:
-            head = write.block(spec.headline, Box(panel.x, y, panel.w, panel.h * 0.45), size=lay.px(84),
-                               min_size=lay.px(40), max_lines=3, bold=True, color=ink, role="headline",
-                               field="headline", start=0.2, anim=Anim(fade_in=0.4, slide=(0, lay.px(30))))
+            head = write.block(
+                spec.headline,
+                Box(panel.x, y, panel.w, panel.h * 0.45),
+                size=lay.px(84),
+                min_size=lay.px(40),
+                max_lines=3,
+                bold=True,
+                color=ink,
+                role="headline",
+                field="headline",
+                start=0.2,
+                anim=Anim(fade_in=0.4, slide=(0, lay.px(30))),
+            )
             layers.append(head)
             y = head.box.y1 + lay.px(24)
         elif i - 1 < len(spec.selling_points):
-            point = write.block(spec.selling_points[i - 1], Box(panel.x, y, panel.w, panel.h * 0.45),
-                                size=lay.px(70), min_size=lay.px(36), max_lines=3, bold=True, color=ink,
-                                role="point", field=f"selling point {i}", start=0.2,
-                                anim=Anim(fade_in=0.4, slide=(0, lay.px(30))))
+            point = write.block(
+                spec.selling_points[i - 1],
+                Box(panel.x, y, panel.w, panel.h * 0.45),
+                size=lay.px(70),
+                min_size=lay.px(36),
+                max_lines=3,
+                bold=True,
+                color=ink,
+                role="point",
+                field=f"selling point {i}",
+                start=0.2,
+                anim=Anim(fade_in=0.4, slide=(0, lay.px(30))),
+            )
             layers.append(point)
             y = point.box.y1 + lay.px(24)
         if spec.price:
             sticker_bg = primary if i == 0 else accent
-            price = write.block(spec.price, Box(panel.x, y, panel.w, max(lay.px(120), panel.y1 - y)),
-                                size=lay.px(80), min_size=lay.px(36), max_lines=2, bold=True,
-                                color=readable_on(sticker_bg), pill=sticker_bg, pad=lay.px(22), role="price",
-                                field="price line", start=0.6, anim=Anim(fade_in=0.35, pop=0.25))
+            price = write.block(
+                spec.price,
+                Box(panel.x, y, panel.w, max(lay.px(120), panel.y1 - y)),
+                size=lay.px(80),
+                min_size=lay.px(36),
+                max_lines=2,
+                bold=True,
+                color=readable_on(sticker_bg),
+                pill=sticker_bg,
+                pad=lay.px(22),
+                role="price",
+                field="price line",
+                start=0.6,
+                anim=Anim(fade_in=0.35, pop=0.25),
+            )
             layers.append(price)
         if lay.wide:
             top, bottom = extent(layers[2:])
@@ -348,8 +528,14 @@ def promo(spec: AdSpec, preset: Preset, res: Resources) -> Timeline:
             top, bottom = extent(layers[1:])
             layers = layers[:1] + shift(layers[1:], (s.y + s.y1) / 2 - (top + bottom) / 2)
         layers += _logo_layer(res, lay, size=120, corner="right")
-        shots.append(Shot(duration=lengths[i], layers=tuple(layers),
-                          transition=Transition("slide", slide_len) if i else Transition(), name=f"promo {i + 1}"))
+        shots.append(
+            Shot(
+                duration=lengths[i],
+                layers=tuple(layers),
+                transition=Transition("slide", slide_len) if i else Transition(),
+                name=f"promo {i + 1}",
+            )
+        )
     spin = _spin_shot(spec, res, lay, write, spin_len)
     if spin:
         shots.append(spin)
@@ -370,23 +556,51 @@ def features(spec: AdSpec, preset: Preset, res: Resources) -> Timeline:
     photos = list(res.photos)
     s = lay.safe
     intro_layers: list[Layer] = [
-        ImageLayer(path=str(photos[0]), box=Box(0, 0, lay.w, lay.h), matte=bg, zoom=(1.15, 1.0),
-                   pan=((0.5, 0.5), (0.5, 0.5))),
+        ImageLayer(
+            path=str(photos[0]),
+            box=Box(0, 0, lay.w, lay.h),
+            matte=bg,
+            zoom=(1.15, 1.0),
+            pan=((0.5, 0.5), (0.5, 0.5)),
+        ),
         RectLayer(box=Box(0, 0, lay.w, lay.h), color=(*primary, 150)),
     ]
     intro_layers += _logo_layer(res, lay, size=170)
-    intro_layers.append(write.block(spec.headline, Box(s.x, s.y + s.h * 0.3, s.w, s.h * 0.4), size=lay.px(100),
-                                    min_size=lay.px(44), max_lines=3, bold=True, color=(255, 255, 255),
-                                    align="center", valign="middle", shadow=True, role="headline", field="headline",
-                                    start=0.2, anim=Anim(fade_in=0.6, pop=0.1)))
+    intro_layers.append(
+        write.block(
+            spec.headline,
+            Box(s.x, s.y + s.h * 0.3, s.w, s.h * 0.4),
+            size=lay.px(100),
+            min_size=lay.px(44),
+            max_lines=3,
+            bold=True,
+            color=(255, 255, 255),
+            align="center",
+            valign="middle",
+            shadow=True,
+            role="headline",
+            field="headline",
+            start=0.2,
+            anim=Anim(fade_in=0.6, pop=0.1),
+        )
+    )
     shots = [Shot(duration=intro_len, layers=tuple(intro_layers), name="intro")]
     hero = photos[1] if len(photos) > 1 else photos[0]
     layers: list[Layer] = [GradientLayer(top=bg, bottom=mix(bg, (0, 0, 0), 0.08))]
     photo_box = lay.photo_box()
     if not lay.wide:
         photo_box = Box(s.x, s.y, s.w, photo_box.h - s.y)
-    layers.append(ImageLayer(path=str(hero), box=photo_box, radius=lay.px(28), shadow=True, matte=bg,
-                             zoom=(1.0, 1.1), pan=((0.5, 0.5), (0.5, 0.45))))
+    layers.append(
+        ImageLayer(
+            path=str(hero),
+            box=photo_box,
+            radius=lay.px(28),
+            shadow=True,
+            matte=bg,
+            zoom=(1.0, 1.1),
+            pan=((0.5, 0.5), (0.5, 0.45)),
+        )
+    )
     panel = lay.text_box()
     points = spec.selling_points or [spec.headline]
     step = (list_len - 1.5) / max(len(points), 1)
@@ -396,19 +610,38 @@ def features(spec: AdSpec, preset: Preset, res: Resources) -> Timeline:
     for k, point in enumerate(points):
         dot = lay.px(30)
         start = 0.4 + step * k
-        row = write.block(point, Box(panel.x + dot + lay.px(24), y, panel.w - dot - lay.px(24), row_h),
-                          size=lay.px(72 if lay.tall else 60), min_size=lay.px(32), max_lines=2, bold=k == 0, color=ink, role="point",
-                          field=f"selling point {k + 1}", start=start,
-                          anim=Anim(fade_in=0.35, slide=(lay.px(40), 0)))
-        layers.append(RectLayer(box=Box(panel.x, y + row.size * 0.25, dot, dot), color=(*accent, 255),
-                                radius=dot // 2, start=start, anim=Anim(fade_in=0.25, pop=0.4)))
+        row = write.block(
+            point,
+            Box(panel.x + dot + lay.px(24), y, panel.w - dot - lay.px(24), row_h),
+            size=lay.px(72 if lay.tall else 60),
+            min_size=lay.px(32),
+            max_lines=2,
+            bold=k == 0,
+            color=ink,
+            role="point",
+            field=f"selling point {k + 1}",
+            start=start,
+            anim=Anim(fade_in=0.35, slide=(lay.px(40), 0)),
+        )
+        layers.append(
+            RectLayer(
+                box=Box(panel.x, y + row.size * 0.25, dot, dot),
+                color=(*accent, 255),
+                radius=dot // 2,
+                start=start,
+                anim=Anim(fade_in=0.25, pop=0.4),
+            )
+        )
         layers.append(row)
         y = row.box.y1 + gap
     rows = layers[2:]
     top, bottom = extent(rows)
     layers = layers[:2] + shift(rows, (panel.y + panel.y1) / 2 - (top + bottom) / 2)
-    shots.append(Shot(duration=list_len, layers=tuple(layers), transition=Transition("crossfade", 0.4),
-                      name="features"))
+    shots.append(
+        Shot(
+            duration=list_len, layers=tuple(layers), transition=Transition("crossfade", 0.4), name="features"
+        )
+    )
     spin = _spin_shot(spec, res, lay, write, spin_len)
     if spin:
         shots.append(spin)
@@ -417,11 +650,18 @@ def features(spec: AdSpec, preset: Preset, res: Resources) -> Timeline:
 
 
 def _timeline(spec: AdSpec, preset: Preset, res: Resources, shots: list[Shot]) -> Timeline:
-    timeline = Timeline(width=preset.width, height=preset.height, fps=preset.fps, shots=tuple(shots),
-                        audio=Audio(path=str(res.music) if res.music else None),
-                        meta={"template": spec.template, "platform": preset.name})
+    timeline = Timeline(
+        width=preset.width,
+        height=preset.height,
+        fps=preset.fps,
+        shots=tuple(shots),
+        audio=Audio(path=str(res.music) if res.music else None),
+        meta={"template": spec.template, "platform": preset.name},
+    )
     if abs(timeline.duration - spec.duration) > 0.5 / preset.fps:
-        raise RenderError(f"Template {spec.template} made {timeline.duration:.3f} s, expected {spec.duration} s.")
+        raise RenderError(
+            f"Template {spec.template} made {timeline.duration:.3f} s, expected {spec.duration} s."
+        )
     check_safe_zone(timeline, preset)
     return timeline
 

@@ -23,7 +23,7 @@ BUNDLED_FONTS = {
 }
 NO_LINE_START = set("，。、！？：；）」』】》〉…,.!?:;)]}%’”・ー〜～")
 NO_LINE_END = set("（「『【《〈([{‘“$＄")
-_TOKEN = re.compile(r"[A-Za-z0-9À-ɏ'’\-\.%$#&+/@]+|\s+|.", re.S)
+_TOKEN = re.compile(r"[A-Za-z0-9À-ɏ'’\-\.%$#&+/@]+|\s+|.", re.DOTALL)
 
 
 @dataclass(frozen=True)
@@ -195,7 +195,9 @@ def render_text(
     image = Image.new("RGBA", (width + 2 * margin, height + 2 * margin), (0, 0, 0, 0))
     if pill is not None:
         ImageDraw.Draw(image).rounded_rectangle(
-            (margin, margin, margin + width - 1, margin + height - 1), radius=min(height // 2, 28), fill=(*pill, 255)
+            (margin, margin, margin + width - 1, margin + height - 1),
+            radius=min(height // 2, 28),
+            fill=(*pill, 255),
         )
     text_layer = Image.new("RGBA", image.size, (0, 0, 0, 0))
     draw = ImageDraw.Draw(text_layer)

@@ -276,5 +276,7 @@ def test_covered_arc_and_the_orbit_hints_from_the_cameras():
     path = orbit_path(hints)
     assert path["arc_deg"] == (lo, hi) and path["elevation_deg"] == pytest.approx(16.7, abs=0.1)
     ring = orbit_hints(scene_at(np.arange(0, 360, 30), [2.0] * 12))
-    assert "arc" not in ring and all(d == pytest.approx(2.0 * math.hypot(1, 0.3), abs=1e-3) for _, d in ring["camera_distance"])
+    assert "arc" not in ring and all(
+        d == pytest.approx(2.0 * math.hypot(1, 0.3), abs=1e-3) for _, d in ring["camera_distance"]
+    )
     assert orbit_path({}) == {}  # a model from elsewhere: an ordinary turn

@@ -21,8 +21,17 @@ FAST = EncodeSettings(preset="veryfast")
 
 
 def _spec(photos, **extra):
-    return parse_spec({"product": "Tea", "photos": [str(p) for p in photos], "headline": "Fresh tea",
-                       "duration": 5, "platforms": ["square"], "music": None, **extra})
+    return parse_spec(
+        {
+            "product": "Tea",
+            "photos": [str(p) for p in photos],
+            "headline": "Fresh tea",
+            "duration": 5,
+            "platforms": ["square"],
+            "music": None,
+            **extra,
+        }
+    )
 
 
 def test_corrupt_image(tmp_path):

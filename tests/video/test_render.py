@@ -21,10 +21,30 @@ FAST = EncodeSettings(preset="veryfast")
 def _tone_music(path: Path, seconds: float = 4.0) -> Path:
     """A quiet two-tone chord (about -30 LUFS) so normalisation has real work to do; shorter than the ad so it
     must loop."""
-    subprocess.run([ffmpeg_exe(), "-v", "error", "-y", "-f", "lavfi", "-i",
-                    f"sine=frequency=220:duration={seconds}:sample_rate=44100", "-f", "lavfi", "-i",
-                    f"sine=frequency=330:duration={seconds}:sample_rate=44100", "-filter_complex",
-                    "[0][1]amix=inputs=2,volume=0.05[a]", "-map", "[a]", "-c:a", "aac", str(path)], check=True)
+    subprocess.run(
+        [
+            ffmpeg_exe(),
+            "-v",
+            "error",
+            "-y",
+            "-f",
+            "lavfi",
+            "-i",
+            f"sine=frequency=220:duration={seconds}:sample_rate=44100",
+            "-f",
+            "lavfi",
+            "-i",
+            f"sine=frequency=330:duration={seconds}:sample_rate=44100",
+            "-filter_complex",
+            "[0][1]amix=inputs=2,volume=0.05[a]",
+            "-map",
+            "[a]",
+            "-c:a",
+            "aac",
+            str(path),
+        ],
+        check=True,
+    )
     return path
 
 
@@ -32,17 +52,27 @@ def _tone_music(path: Path, seconds: float = 4.0) -> Path:
 def rendered(tmp_path_factory):
     tmp = tmp_path_factory.mktemp("render")
     photos = [str(make_photo(tmp / f"p{i}.jpg", seed=i)) for i in range(2)]
-    spec = parse_spec({"product": "Mountain Mist Tea", "photos": photos, "logo": str(make_logo(tmp / "logo.png")),
-                       "headline": "一口喝見阿里山的清晨", "selling_points": ["手採嫩葉", "回甘不苦澀"],
-                       "price": "NT$ 680", "cta": "立即選購", "duration": 6,
-                       "platforms": ["tiktok", "youtube"], "music": str(_tone_music(tmp / "tone.m4a"))})
+    spec = parse_spec(
+        {
+            "product": "Mountain Mist Tea",
+            "photos": photos,
+            "logo": str(make_logo(tmp / "logo.png")),
+            "headline": "一口喝見阿里山的清晨",
+            "selling_points": ["手採嫩葉", "回甘不苦澀"],
+            "price": "NT$ 680",
+            "cta": "立即選購",
+            "duration": 6,
+            "platforms": ["tiktok", "youtube"],
+            "music": str(_tone_music(tmp / "tone.m4a")),
+        }
+    )
     store = Store(tmp / "store.sqlite3")
     result = make_ad(spec, tmp / "out", store=store, encode=FAST)
     return spec, result, store, tmp / "out"
 
 
 def test_outputs_meet_delivery_conventions(rendered):
-    spec, result, _, _ = rendered
+    _spec, result, _, _ = rendered
     assert [o.platform for o in result.outputs] == ["tiktok", "youtube"]
     for output, size in zip(result.outputs, [(1080, 1920), (1920, 1080)]):
         info = ffprobe(output.path)
@@ -66,12 +96,12 @@ def test_music_is_normalised_to_minus_14_lufs(rendered):
     assert len(samples) == pytest.approx(6.0 * SAMPLE_RATE, abs=SAMPLE_RATE * 0.05)
     assert loudness_lufs(samples) == pytest.approx(-14.0, abs=1.0)
     assert true_peak_db(samples) <= -1.0
-    tail = samples[-int(0.1 * SAMPLE_RATE):]
+    tail = samples[-int(0.1 * SAMPLE_RATE) :]
     assert np.abs(tail).max() < np.abs(samples).max() * 0.2, "faded out at the end"
 
 
 def test_cover_srt_and_store(rendered):
-    spec, result, store, outdir = rendered
+    _spec, result, store, outdir = rendered
     from PIL import Image
 
     for output in result.outputs:
@@ -85,8 +115,16 @@ def test_cover_srt_and_store(rendered):
 
 
 def test_silent_track_without_music(tmp_path):
-    spec = parse_spec({"product": "T", "photos": [str(make_photo(tmp_path / "a.jpg"))], "headline": "Quiet",
-                       "duration": 5, "platforms": ["square"], "music": None})
+    spec = parse_spec(
+        {
+            "product": "T",
+            "photos": [str(make_photo(tmp_path / "a.jpg"))],
+            "headline": "Quiet",
+            "duration": 5,
+            "platforms": ["square"],
+            "music": None,
+        }
+    )
     result = make_ad(spec, tmp_path / "out", encode=FAST)
     info = ffprobe(result.outputs[0].path)
     assert any(s["codec_type"] == "audio" and s["codec_name"] == "aac" for s in info["streams"])

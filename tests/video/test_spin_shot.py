@@ -20,8 +20,22 @@ FAST = EncodeSettings(preset="veryfast")
 
 def _spin_clip(path):
     """A 3 s solid magenta clip standing in for a rendered turntable."""
-    subprocess.run([ffmpeg_exe(), "-v", "error", "-y", "-f", "lavfi", "-i", "color=c=0xFF00FF:s=320x320:d=3:r=30",
-                    "-pix_fmt", "yuv420p", str(path)], check=True)
+    subprocess.run(
+        [
+            ffmpeg_exe(),
+            "-v",
+            "error",
+            "-y",
+            "-f",
+            "lavfi",
+            "-i",
+            "color=c=0xFF00FF:s=320x320:d=3:r=30",
+            "-pix_fmt",
+            "yuv420p",
+            str(path),
+        ],
+        check=True,
+    )
     return path
 
 
@@ -35,8 +49,17 @@ def _spin_time(timeline) -> float:
 def test_spin_clip_becomes_a_shot_in_every_template(tmp_path):
     clip = _spin_clip(tmp_path / "spin.mp4")
     for template in ("showcase", "promo", "features"):
-        spec = parse_spec({"product": "Tea", "photos": [str(make_photo(tmp_path / "a.jpg"))], "headline": "Tea",
-                           "duration": 10, "music": None, "spin": str(clip), "template": template})
+        spec = parse_spec(
+            {
+                "product": "Tea",
+                "photos": [str(make_photo(tmp_path / "a.jpg"))],
+                "headline": "Tea",
+                "duration": 10,
+                "music": None,
+                "spin": str(clip),
+                "template": template,
+            }
+        )
         res = replace(resolve_resources(spec), spin_clip=clip)
         timeline = timeline_for(spec, "tiktok", res)
         assert abs(timeline.duration - 10) < 1e-6
@@ -55,14 +78,41 @@ def test_spin_from_a_splat_model_is_orbited_into_the_ad(tmp_path, monkeypatch):
     model = tmp_path / "model.safetensors"
     init_from_points(points, colours, sh_degree=0, opacity=0.95).save(model)
     monkeypatch.setattr(studio.ads, "SPIN_SIZE", 96)  # a small orbit keeps the CPU rasterizer quick in tests
-    spec = parse_spec({"product": "Tea", "photos": [str(make_photo(tmp_path / "a.jpg"))], "headline": "Tea",
-                       "duration": 8, "music": None, "spin": str(model), "platforms": ["square"]})
+    spec = parse_spec(
+        {
+            "product": "Tea",
+            "photos": [str(make_photo(tmp_path / "a.jpg"))],
+            "headline": "Tea",
+            "duration": 8,
+            "music": None,
+            "spin": str(model),
+            "platforms": ["square"],
+        }
+    )
     result = make_ad(spec, tmp_path / "out", encode=FAST)
     output = result.outputs[0]
     assert output.duration == 8.0
     # the middle of the spin shot shows the red model on the brand background
-    probe = subprocess.run([ffmpeg_exe(), "-v", "error", "-ss", "4.5", "-i", str(output.path), "-frames:v", "1",
-                            "-f", "rawvideo", "-pix_fmt", "rgb24", "-"], capture_output=True, check=True).stdout
+    probe = subprocess.run(
+        [
+            ffmpeg_exe(),
+            "-v",
+            "error",
+            "-ss",
+            "4.5",
+            "-i",
+            str(output.path),
+            "-frames:v",
+            "1",
+            "-f",
+            "rawvideo",
+            "-pix_fmt",
+            "rgb24",
+            "-",
+        ],
+        capture_output=True,
+        check=True,
+    ).stdout
     frame = np.frombuffer(probe, np.uint8).reshape(1080, 1080, 3)
     red = (frame[..., 0] > 150) & (frame[..., 1] < 90) & (frame[..., 2] < 90)
     assert red.mean() > 0.01

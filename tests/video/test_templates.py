@@ -14,11 +14,22 @@ from tests.helpers import make_logo, make_photo
 
 @pytest.fixture
 def resources(tmp_path):
-    photos = [str(make_photo(tmp_path / f"p{i}.jpg", (1400, 1000) if i % 2 else (1000, 1400), seed=i))
-              for i in range(3)]
-    spec = parse_spec({"product": "山嵐茶坊", "photos": photos, "logo": str(make_logo(tmp_path / "logo.png")),
-                       "headline": "一口喝見阿里山的清晨", "selling_points": ["手採嫩葉", "低溫烘焙 回甘", "Easy to brew"],
-                       "price": "NT$ 680 買二送一", "cta": "立即選購", "music": None})
+    photos = [
+        str(make_photo(tmp_path / f"p{i}.jpg", (1400, 1000) if i % 2 else (1000, 1400), seed=i))
+        for i in range(3)
+    ]
+    spec = parse_spec(
+        {
+            "product": "山嵐茶坊",
+            "photos": photos,
+            "logo": str(make_logo(tmp_path / "logo.png")),
+            "headline": "一口喝見阿里山的清晨",
+            "selling_points": ["手採嫩葉", "低溫烘焙 回甘", "Easy to brew"],
+            "price": "NT$ 680 買二送一",
+            "cta": "立即選購",
+            "music": None,
+        }
+    )
     return spec, resolve_resources(spec)
 
 
@@ -36,7 +47,9 @@ def test_timeline_duration_and_safe_zone(resources, template, platform):
     roles = {t.role for t in texts}
     assert {"headline", "point", "price", "cta"} <= roles
     for text in texts:
-        assert x0 - 1 <= text.box.x and text.box.x1 <= x1 + 1 and y0 - 1 <= text.box.y and text.box.y1 <= y1 + 1
+        assert (
+            x0 - 1 <= text.box.x and text.box.x1 <= x1 + 1 and y0 - 1 <= text.box.y and text.box.y1 <= y1 + 1
+        )
 
 
 def test_templates_look_different(resources):
@@ -47,7 +60,7 @@ def test_templates_look_different(resources):
         frames[template] = np.asarray(render_frame(timeline, 2.0).resize((108, 192)), dtype=np.float32)
     names = sorted(frames)
     for i, a in enumerate(names):
-        for b in names[i + 1:]:
+        for b in names[i + 1 :]:
             assert np.abs(frames[a] - frames[b]).mean() > 12, (a, b)
 
 
@@ -60,8 +73,12 @@ def test_layout_reflows_without_letterbox(resources, platform):
     assert frame.shape == (PRESETS[platform].height, PRESETS[platform].width, 3)
     for edge in (frame[:8], frame[-8:], frame[:, :8], frame[:, -8:]):
         assert edge.mean() > 20, "a black bar at the frame's edge"
-    photo_boxes = {(round(layer.box.w), round(layer.box.h)) for shot in timeline.shots for layer in shot.layers
-                   if isinstance(layer, ImageLayer) and layer.box.w > 400}
+    photo_boxes = {
+        (round(layer.box.w), round(layer.box.h))
+        for shot in timeline.shots
+        for layer in shot.layers
+        if isinstance(layer, ImageLayer) and layer.box.w > 400
+    }
     assert photo_boxes, "photos are placed"
 
 

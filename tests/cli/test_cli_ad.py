@@ -13,8 +13,14 @@ def run(*args: str, env_home) -> subprocess.CompletedProcess:
     import os
 
     env = {**os.environ, "STUDIO_HOME": str(env_home)}
-    return subprocess.run([sys.executable, "-m", "studio", *args], capture_output=True, text=True, env=env,
-                          timeout=600)
+    return subprocess.run(
+        [sys.executable, "-m", "studio", *args],
+        capture_output=True,
+        text=True,
+        env=env,
+        timeout=600,
+        check=False,
+    )
 
 
 def test_help_lists_every_command(studio_home):
@@ -28,14 +34,39 @@ def test_help_lists_every_command(studio_home):
 
 def test_quick_form_json(tmp_path, studio_home):
     photos = [make_photo(tmp_path / f"p{i}.jpg", seed=i) for i in range(2)]
-    result = run("ad", "--photo", str(photos[0]), "--photo", str(photos[1]), "--headline", "Fresh oolong",
-                 "--point", "Hand picked", "--price", "NT$ 680", "--platform", "tiktok", "--platform", "1:1",
-                 "--duration", "5", "--music", "none", "--draft", "--no-screen", "-o", str(tmp_path / "out"),
-                 "--json", env_home=studio_home)
+    result = run(
+        "ad",
+        "--photo",
+        str(photos[0]),
+        "--photo",
+        str(photos[1]),
+        "--headline",
+        "Fresh oolong",
+        "--point",
+        "Hand picked",
+        "--price",
+        "NT$ 680",
+        "--platform",
+        "tiktok",
+        "--platform",
+        "1:1",
+        "--duration",
+        "5",
+        "--music",
+        "none",
+        "--draft",
+        "--no-screen",
+        "-o",
+        str(tmp_path / "out"),
+        "--json",
+        env_home=studio_home,
+    )
     assert result.returncode == 0, result.stderr
     data = json.loads(result.stdout)
     assert [(o["platform"], o["width"], o["height"]) for o in data["outputs"]] == [
-        ("tiktok", 1080, 1920), ("square", 1080, 1080)]
+        ("tiktok", 1080, 1920),
+        ("square", 1080, 1080),
+    ]
     for output in data["outputs"]:
         assert output["duration"] == 5.0 and (tmp_path / "out").joinpath(output["path"]).is_file()
     history = run("history", "--json", env_home=studio_home)

@@ -11,12 +11,11 @@ import pytest
 from PIL import Image
 
 sys.path.insert(0, str(Path(__file__).parent))
-from test_splat_io_synthetic import render_views, write_views
-
 from studio.errors import InputError
 from studio.store import Store
 from studio.ui import splat_tab
 from studio.ui.context import GPU_QUEUE, AppContext
+from tests.splat.test_splat_io_synthetic import render_views, write_views
 
 
 @pytest.fixture
