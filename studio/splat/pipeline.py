@@ -32,6 +32,7 @@ from typing import Any, Literal
 import numpy as np
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
+from studio.cancel import CancelToken, check
 from studio.errors import Cancelled, ComplianceError, DependencyError, InputError, StudioError
 from studio.fsutil import atomic_output, ensure_writable_dir
 from studio.progress import ProgressFn, null_progress, scaled
@@ -207,37 +208,6 @@ class ReconstructResult:
         }
 
 
-class CancelFlag:
-    """One cancel signal for every callee: callable (``cancel()``) and ``threading.Event``-like (``is_set()``).
-
-    Wraps whatever the caller gave (a callable returning bool, an Event, or None); ``set()`` cancels too.
-    """
-
-    def __init__(self, source: Any = None):
-        self._source = source
-        self._set = False
-
-    @classmethod
-    def wrap(cls, source: Any) -> CancelFlag:
-        return source if isinstance(source, CancelFlag) else cls(source)
-
-    def set(self) -> None:
-        self._set = True
-
-    def is_set(self) -> bool:
-        if self._set:
-            return True
-        source = self._source
-        if source is None:
-            return False
-        if hasattr(source, "is_set"):
-            return bool(source.is_set())
-        return bool(source())
-
-    def __call__(self) -> bool:
-        return self.is_set()
-
-
 # Defaults by device. The CPU rasterizer trains small images in minutes (splat-core's compact schedule targets
 # ~100-200 px); a GPU takes the usual 3DGS sizes.
 CPU_RESOLUTION = 200
@@ -320,18 +290,17 @@ def reconstruct(
     store: Any | None = None,
     on_progress: ProgressFn | None = None,
     on_preview: Callable[..., None] | None = None,
-    cancel: Callable[[], bool] | None = None,
+    cancel: CancelToken | None = None,
     project_id: int | None = None,
 ) -> ReconstructResult:
     """Reconstruct a splat model from ``input_path`` into ``outdir`` (see the module docstring).
 
-    ``cancel()`` is polled throughout (``Cancelled`` is raised, nothing final is written); ``on_preview`` gets
+    ``cancel`` is polled throughout (``Cancelled`` is raised, nothing final is written); ``on_preview`` gets
     the trainer's preview images. Raises ``InputError`` for unusable input (with what was wrong and what is
     expected), ``DependencyError`` for a missing GPU, ``RenderError``/``ModelError`` for failures past that.
     """
     options = options or ReconstructOptions()
     report = on_progress or null_progress
-    cancel = CancelFlag.wrap(cancel)
     outdir = ensure_writable_dir(outdir)
     work = outdir / WORK_NAME
     staging = work / "final"
@@ -399,11 +368,6 @@ def _drop_bulky(work: Path) -> None:
         database.unlink()
 
 
-def _check_cancel(cancel: Callable[[], bool] | None) -> None:
-    if cancel is not None and cancel():
-        raise Cancelled("The reconstruction was cancelled.", "Nothing was saved.")
-
-
 def _run(
     input_path: Any,
     outdir: Path,
@@ -412,7 +376,7 @@ def _run(
     options: ReconstructOptions,
     stages: _Stages,
     on_preview: Callable[..., None] | None,
-    cancel: Callable[[], bool] | None,
+    cancel: CancelToken | None,
     store: Any,
     render_id: int | None,
     started: float,
@@ -434,7 +398,7 @@ def _run(
     if capture is not None:
         warnings += capture.warnings
         _write_json(staging / "capture_report.json", capture.to_json())
-    _check_cancel(cancel)
+    check(cancel, "The reconstruction")
 
     with stages.stage("focus", "centring the object") as progress:
         from studio.splat.focus import focus_scene, mean_colour
@@ -464,7 +428,7 @@ def _run(
         progress(1.0, f"{len(scene.views)} views, {masked} masked, {len(scene.points)} points")
 
     # 5: training
-    _check_cancel(cancel)
+    check(cancel, "The reconstruction")
     from studio.splat.train import train
 
     config = train_config(options, device, masked=bool(masked))
@@ -479,7 +443,7 @@ def _run(
             checkpoint_dir=work / "checkpoints",
             resume=options.resume,
         )
-    _check_cancel(cancel)
+    check(cancel, "The reconstruction")
 
     # 6: outputs, staged then moved into place together
     with stages.stage("export", "writing the model") as progress:
@@ -548,7 +512,7 @@ def _run(
     }
     _write_json(staging / "result.json", summary)
     staged["result.json"] = staging / "result.json"
-    _check_cancel(cancel)
+    check(cancel, "The reconstruction")
     _publish(staged, outdir)
 
     model_id = None
@@ -604,7 +568,9 @@ def _run(
     )
 
 
-def _scene_from_images(source, work: Path, options: ReconstructOptions, stages: _Stages, cancel):
+def _scene_from_images(
+    source, work: Path, options: ReconstructOptions, stages: _Stages, cancel: CancelToken | None
+):
     from studio.splat.inputs import prepare_photos, scene_from_colmap
     from studio.splat.sfm import SfmOptions, load_sfm_result, run_sfm
 
@@ -689,7 +655,7 @@ def _scene_from_images(source, work: Path, options: ReconstructOptions, stages: 
     return scene, capture, len(files), unregistered
 
 
-def _scene_from_posed(source, options: ReconstructOptions, stages: _Stages, cancel):
+def _scene_from_posed(source, options: ReconstructOptions, stages: _Stages, cancel: CancelToken | None):
     from studio.splat.colmap_io import read_model
     from studio.splat.inputs import (
         load_transforms,

@@ -17,6 +17,7 @@ from typing import Any
 
 import gradio as gr
 
+from studio.cancel import CancelToken
 from studio.ui.context import GPU_QUEUE, MAX_UPLOAD_BYTES, AppContext
 
 BACKGROUNDS = [("Auto", "auto"), ("White", "white"), ("Black", "black"), ("Grey", "grey"), ("Green", "green")]
@@ -131,7 +132,7 @@ def reconstruct_handler(
     holdout: float,
     device: str,
     progress: Any = None,
-    cancel: threading.Event | None = None,
+    cancel: CancelToken | None = None,
     preview_every: int | None = None,
 ) -> Iterator[tuple[str, Any, str | None, list[str], str]]:
     """The "Build 3D model" button, as a generator of (status, preview image, viewer file, downloads, model).
@@ -139,10 +140,10 @@ def reconstruct_handler(
     The reconstruction runs in a worker thread; its progress goes to ``progress`` (gr.Progress) and its preview
     images are yielded as they come (status text at most every ``STATUS_EVERY`` s). Without ``preview_every``,
     a run of ``steps`` shows about ``PREVIEWS_PER_RUN`` previews (never fewer than the trainer's default gives).
-    Closing the generator (Gradio's cancel) or setting ``cancel`` stops the run.
+    Closing the generator (Gradio's cancel) or cancelling ``cancel`` stops the run.
     """
     from studio.errors import StudioError
-    from studio.splat.pipeline import CancelFlag, ReconstructOptions, reconstruct
+    from studio.splat.pipeline import ReconstructOptions, reconstruct
 
     source, job = stage_uploads(ctx, photos, video)
     train_extra: dict[str, Any] = {}
@@ -165,7 +166,7 @@ def reconstruct_handler(
         train=train_extra,
     )
     events: queue.Queue = queue.Queue()
-    flag = CancelFlag(cancel)
+    flag = cancel.child() if cancel is not None else CancelToken()
     outcome: dict[str, Any] = {}
 
     def work() -> None:
@@ -206,7 +207,7 @@ def reconstruct_handler(
             yield status, preview, None, [], ""
     finally:
         if thread.is_alive():  # the generator was closed (cancel) or failed: stop the worker
-            flag.set()
+            flag.cancel("the build was stopped")
             thread.join()
     error = outcome.get("error")
     if error is not None:

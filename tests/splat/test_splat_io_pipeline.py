@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import json
 import sys
-import threading
 from pathlib import Path
 
 import numpy as np
@@ -14,8 +13,9 @@ from PIL import Image
 sys.path.insert(0, str(Path(__file__).parent))
 from test_splat_io_synthetic import render_views, write_views
 
+from studio.cancel import CancelToken
 from studio.errors import Cancelled, DependencyError, InputError
-from studio.splat.pipeline import CancelFlag, ReconstructOptions, parse_background, reconstruct
+from studio.splat.pipeline import ReconstructOptions, parse_background, reconstruct
 from studio.store import Store
 
 FAST = {"steps": 12, "resolution": 64, "holdout": 4, "train": {"progress_every": 4, "preview_every": 6}}
@@ -173,11 +173,11 @@ def test_a_set_that_does_not_register_fails_clearly(tmp_path, store):
 
 
 def test_cancel_during_sfm_leaves_nothing_done(capture, tmp_path, store):
-    flag = threading.Event()
+    flag = CancelToken()
 
     def progress(fraction, message):
         if "features" in message:
-            flag.set()
+            flag.cancel()
 
     with pytest.raises(Cancelled):
         reconstruct(
@@ -239,11 +239,11 @@ def test_an_explicit_background_is_kept_without_masks(colmap_project, tmp_path, 
 
 
 def test_cancel_during_training_leaves_nothing_done_and_resume_finishes(colmap_project, tmp_path, store):
-    cancelled = CancelFlag()
+    cancelled = CancelToken()
 
     def progress(fraction, message):
         if message.startswith("step "):
-            cancelled.set()
+            cancelled.cancel()
 
     options = ReconstructOptions(**{**FAST, "steps": 40})
     out = tmp_path / "out"
