@@ -526,22 +526,16 @@ def _run(
             "input": source.kind,
             "unregistered": unregistered,
         }
-        cur = store.execute(
-            "INSERT INTO models(render_id, path, images, registered, psnr, ssim, gaussians, meta_json, created)"
-            " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
-            (
-                render_id,
-                str(final_model),
-                n_images,
-                registered,
-                psnr,
-                ssim,
-                n_gaussians,
-                json.dumps(meta, ensure_ascii=False),
-                time.time(),
-            ),
+        model_id = store.add_model(
+            final_model,
+            render_id=render_id,
+            images=n_images,
+            registered=registered,
+            psnr=psnr,
+            ssim=ssim,
+            gaussians=n_gaussians,
+            meta=meta,
         )
-        model_id = int(cur.lastrowid)
         outputs = [{"kind": "model", "path": str(final_model)}] + [
             {"kind": fmt, "path": str(outdir / f"model.{fmt}")} for fmt in options.formats
         ]

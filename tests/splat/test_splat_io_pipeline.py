@@ -60,10 +60,6 @@ def visible_files(folder: Path) -> list[str]:
     return sorted(p.name for p in folder.iterdir() if not p.name.startswith(".")) if folder.exists() else []
 
 
-def rows(store, sql, params=()):
-    return [dict(r) for r in store.execute(sql, params).fetchall()]
-
-
 def test_photos_to_model_end_to_end(capture, tmp_path, store):
     from studio.splat.gaussians import load_model
 
@@ -128,11 +124,11 @@ def test_photos_to_model_end_to_end(capture, tmp_path, store):
     (render,) = store.renders(kind="splat")
     assert render.status == "done" and render.id == result.render_id
     assert {o["path"] for o in render.outputs} == {str(result.model), *map(str, result.exports.values())}
-    (row,) = rows(store, "SELECT * FROM models")
-    assert row["path"] == str(result.model) and row["render_id"] == render.id
-    assert (row["images"], row["registered"], row["gaussians"]) == (14, 12, result.gaussians)
-    assert row["psnr"] == pytest.approx(result.psnr)
-    meta = json.loads(row["meta_json"])
+    (row,) = store.models()
+    assert row.path == result.model and row.render_id == render.id
+    assert (row.images, row.registered, row.gaussians) == (14, 12, result.gaussians)
+    assert row.psnr == pytest.approx(result.psnr)
+    meta = row.meta
     assert meta["seconds"]["train"] > 0 and meta["unregistered"] == ["zz_noise.jpg"]
 
 
@@ -145,7 +141,7 @@ def test_identical_photos_fail_before_any_heavy_work(tmp_path, store):
     (render,) = store.renders(kind="splat")
     assert render.status == "failed" and "Only 1 distinct usable image" in render.reason
     assert "sfm" not in render.timings  # stopped at the capture check
-    assert rows(store, "SELECT * FROM models") == []
+    assert store.models() == []
     assert not (tmp_path / "out" / "model.safetensors").exists()
 
 
@@ -167,7 +163,7 @@ def test_a_set_that_does_not_register_fails_clearly(tmp_path, store):
         reconstruct(tmp_path / "in", tmp_path / "out", ReconstructOptions(**FAST), store=store)
     (render,) = store.renders(kind="splat")
     assert render.status == "failed" and "could be placed" in render.reason
-    assert rows(store, "SELECT * FROM models") == []
+    assert store.models() == []
     assert not list((tmp_path / "out").glob("model.*"))
     assert (tmp_path / "out" / ".studio-splat-work" / "sfm" / "sfm.log").is_file()  # kept for diagnosis
 
@@ -190,7 +186,7 @@ def test_cancel_during_sfm_leaves_nothing_done(capture, tmp_path, store):
         )
     (render,) = store.renders(kind="splat")
     assert render.status == "cancelled"
-    assert rows(store, "SELECT * FROM models") == []
+    assert store.models() == []
     assert visible_files(tmp_path / "out") == []  # no model, no exports, no reports
 
 
@@ -251,7 +247,7 @@ def test_cancel_during_training_leaves_nothing_done_and_resume_finishes(colmap_p
         reconstruct(colmap_project, out, options, store=store, on_progress=progress, cancel=cancelled)
     (render,) = store.renders(kind="splat")
     assert render.status == "cancelled" and "train" in render.timings
-    assert rows(store, "SELECT * FROM models") == []
+    assert store.models() == []
     assert visible_files(out) == []  # no model, no exports, no reports
     assert list((out / ".studio-splat-work" / "checkpoints").iterdir())  # kept for --resume
 

@@ -130,8 +130,8 @@ def test_use_in_ad_renders_a_spin_asset(built):
     model = outputs[-1][4]
     message, video = splat_tab.use_in_ad_handler(ctx, model, seconds=1, size=64, device="cpu")
     assert Path(video).suffix == ".mp4" and Path(video).is_file() and "asset #" in message
-    rows = ctx.store.execute("SELECT path, kind, width, height FROM assets WHERE kind='spin'").fetchall()
-    assert [(r["path"], r["width"], r["height"]) for r in rows] == [(video, 64, 64)]
+    rows = ctx.store.assets(kind="spin")
+    assert [(str(r.path), r.width, r.height) for r in rows] == [(video, 64, 64)]
     with pytest.raises(InputError, match="Build a 3D model first"):
         splat_tab.use_in_ad_handler(ctx, "")
 
@@ -143,7 +143,7 @@ def test_closing_the_generator_cancels_the_run(ctx, uploads):
     gen.close()  # what Gradio does on the Cancel button
     (render,) = ctx.store.renders(kind="splat")
     assert render.status == "cancelled"
-    assert ctx.store.execute("SELECT COUNT(*) FROM models").fetchone()[0] == 0
+    assert ctx.store.models() == []
     assert not list(ctx.outputs.glob("*/model/model.*"))
 
 
