@@ -447,7 +447,7 @@ def _run(
 
     # 6: outputs, staged then moved into place together
     with stages.stage("export", "writing the model") as progress:
-        from studio.splat.export import export
+        from studio.splat.export import export_formats
 
         gaussians = trained.gaussians
         if crop is not None:  # densification may have grown Gaussians outside the box: drop them too
@@ -464,12 +464,14 @@ def _run(
                 "crop": list(options.crop) if options.crop is not None else None,
             }
         )
+        # the model first: an export that cannot hold it never costs the user the trained model
         model_path = gaussians.save(staging / MODEL_NAME)
         staged = {MODEL_NAME: model_path}
-        for index, fmt in enumerate(options.formats):
-            target = export(gaussians, staging / f"model.{fmt}", fmt)  # atomic itself
-            staged[target.name] = target
-            progress((index + 1) / (len(options.formats) + 1), f"exported {fmt}")
+        written = export_formats(
+            gaussians, staging, options.formats, on_warning=warnings.append, on_progress=progress
+        )
+        staged.update({path.name: path for path in written.values()})
+        exported = list(written)
         _write_json(staging / "cameras.json", _cameras_json(scene, trained))
         staged["cameras.json"] = staging / "cameras.json"
         if capture is not None:
@@ -496,7 +498,7 @@ def _run(
     registered = len(scene.views)
     summary = {
         "model": str(outdir / MODEL_NAME),
-        "exports": {fmt: str(outdir / f"model.{fmt}") for fmt in options.formats},
+        "exports": {fmt: str(outdir / f"model.{fmt}") for fmt in exported},
         "images": n_images,
         "registered": registered,
         "unregistered": unregistered,
@@ -537,14 +539,14 @@ def _run(
             meta=meta,
         )
         outputs = [{"kind": "model", "path": str(final_model)}] + [
-            {"kind": fmt, "path": str(outdir / f"model.{fmt}")} for fmt in options.formats
+            {"kind": fmt, "path": str(outdir / f"model.{fmt}")} for fmt in exported
         ]
         store.finish_render(render_id, "done", outputs=outputs, timings=seconds)
     _cleanup_work(work)
     return ReconstructResult(
         outdir=outdir,
         model=final_model,
-        exports={fmt: outdir / f"model.{fmt}" for fmt in options.formats},
+        exports={fmt: outdir / f"model.{fmt}" for fmt in exported},
         images=n_images,
         registered=registered,
         unregistered=unregistered,

@@ -345,3 +345,45 @@ def test_video_to_model_uses_sequential_matching(tmp_path, store):
     spec = json.loads((tmp_path / "out" / ".studio-splat-work" / "sfm" / "sfm_spec.json").read_text())
     assert spec["matcher"] == "sequential"
     assert {"frames", "sfm", "train"} <= set(result.seconds)
+
+
+def far_posed_set(root: Path, offset: float) -> Path:
+    """A nerfstudio transforms.json of 12 views of the textured box, the whole scene ``offset`` units out."""
+    K, images, poses = render_views(12, 400, 300, seed=0)
+    write_views(root / "images", images)
+    flip = np.diag([1.0, -1.0, -1.0, 1.0])  # OpenCV camera axes -> OpenGL (nerfstudio)
+    frames = []
+    for i, world_to_cam in enumerate(poses):
+        c2w = np.linalg.inv(world_to_cam) @ flip
+        c2w[0, 3] += offset
+        frames.append({"file_path": f"images/view_{i:02d}.jpg", "transform_matrix": c2w.tolist()})
+    data = {
+        "fl_x": K[0, 0],
+        "fl_y": K[1, 1],
+        "cx": K[0, 2],
+        "cy": K[1, 2],
+        "w": 400,
+        "h": 300,
+        "frames": frames,
+    }
+    path = root / "transforms.json"
+    path.write_text(json.dumps(data))
+    return path
+
+
+def test_a_model_spz_cannot_hold_still_builds_and_keeps_every_format_it_can(tmp_path, store):
+    """The 3D Studio lost 2 of 4 trained models to '.spz positions cannot hold it': never again."""
+    from studio.splat.export import read_spz
+    from studio.splat.gaussians import load_model
+
+    posed = far_posed_set(tmp_path / "far", 5000.0)  # beyond .spz's +-2048 at full precision
+    out = tmp_path / "out"
+    options = ReconstructOptions(**{**FAST, "holdout": 0}, normalize=False, formats=("ply", "splat", "spz"))
+    result = reconstruct(posed, out, options, store=store)
+    assert result.model.is_file() and set(result.exports) == {"ply", "splat", "spz"}
+    assert any(".spz:" in w and "fractional bits" in w for w in result.warnings), result.warnings
+    model = load_model(result.model)
+    assert float(model.means[:, 0].mean()) > 4000  # the frame was kept
+    assert read_spz(result.exports["spz"]).n == model.n
+    (row,) = rows(store, "SELECT status FROM renders WHERE id = ?", (result.render_id,))
+    assert row["status"] == "done"

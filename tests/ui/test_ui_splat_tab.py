@@ -58,6 +58,7 @@ def run_build(ctx, uploads, **overrides):
         values["holdout"],
         values["device"],
         preview_every=5,
+        **({"formats": values["formats"]} if "formats" in values else {}),
     )
 
 
@@ -123,6 +124,12 @@ def test_build_streams_status_and_previews_then_the_model(built):
     assert fractions == sorted(fractions) and fractions[-1] == pytest.approx(1.0)
     (render,) = ctx.store.renders(kind="splat")
     assert render.status == "done"
+
+
+def test_the_user_chooses_the_export_formats(ctx, uploads):
+    *_, final = run_build(ctx, uploads, formats=["ply"])
+    downloads = final[3]
+    assert {Path(d).suffix for d in downloads} == {".safetensors", ".ply", ".json"}, downloads
 
 
 def test_use_in_ad_renders_a_spin_asset(built):
