@@ -385,5 +385,4 @@ def test_a_model_spz_cannot_hold_still_builds_and_keeps_every_format_it_can(tmp_
     model = load_model(result.model)
     assert float(model.means[:, 0].mean()) > 4000  # the frame was kept
     assert read_spz(result.exports["spz"]).n == model.n
-    (row,) = rows(store, "SELECT status FROM renders WHERE id = ?", (result.render_id,))
-    assert row["status"] == "done"
+    assert store.render(result.render_id).status == "done"
