@@ -7,6 +7,7 @@ A failure leaves no partial file and is recorded in the store as failed with its
 
 from __future__ import annotations
 
+import logging
 import re
 import tempfile
 import time
@@ -28,6 +29,7 @@ from studio.video.templates import TEMPLATES, Resources
 from studio.video.text import resolve_font
 from studio.video.timeline import Timeline
 
+log = logging.getLogger(__name__)
 MIN_PHOTO_EDGE = 320  # px, short edge: smaller photos look blurry on a 1080 px frame
 
 
@@ -170,6 +172,7 @@ def make_ad(
     """
     report = on_progress or null_progress
     outdir = Path(outdir)
+    log.info("ad %r: %s, %g s, %s", spec.product, spec.template, spec.duration, ",".join(spec.platforms))
     render_id = None
     if store is not None:
         project_id = store.project(project or spec.product)
@@ -250,6 +253,9 @@ def make_ad(
                 )
             store.finish_render(render_id, "done", outputs=[o.to_json() for o in outputs], timings=timings)
         report(1.0, "done")
+        log.info(
+            "ad render %s done in %.1f s: %s", render_id, timings["total"], [o.path.name for o in outputs]
+        )
         return AdResult(render_id, outputs, timings)
     except BaseException as exc:
         for tmp, final in temps:
@@ -271,6 +277,11 @@ def make_ad(
             )
             reason = exc.one_line() if isinstance(exc, StudioError) else f"{type(exc).__name__}: {exc}"
             store.finish_render(render_id, status, reason=reason, timings=timings)
+        log.info(
+            "ad render %s stopped: %s",
+            render_id,
+            exc.one_line() if isinstance(exc, StudioError) else repr(exc),
+        )
         raise
 
 
@@ -297,7 +308,7 @@ def _with_spin(spec: AdSpec, resources: Resources, outdir: Path) -> Resources:
     is; a splat model is orbited once on the brand background."""
     from dataclasses import replace
 
-    from studio.video.templates import hex_rgb
+    from studio.colours import hex_to_rgb
 
     if Path(spec.spin).suffix.lower() in (".mp4", ".mov", ".webm"):
         return replace(resources, spin_clip=Path(spec.spin))
@@ -308,6 +319,6 @@ def _with_spin(spec: AdSpec, resources: Resources, outdir: Path) -> Resources:
         raise InputError("The 3D spin needs studio's splat module.", "Reinstall studio.") from exc
     cache = Path(tempfile.mkdtemp(prefix="studio-spin-"))
     clip = cache / "spin.mp4"
-    bg = tuple(c / 255 for c in hex_rgb(spec.brand.background))
+    bg = tuple(c / 255 for c in hex_to_rgb(spec.brand.background))
     render_orbit(Path(spec.spin), clip, width=SPIN_SIZE, height=SPIN_SIZE, seconds=3.0, fps=30, background=bg)
     return replace(resources, spin_clip=clip)
