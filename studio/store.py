@@ -8,6 +8,8 @@ from __future__ import annotations
 
 import contextlib
 import json
+import os
+import socket
 import sqlite3
 import threading
 import time
@@ -101,7 +103,93 @@ MIGRATIONS: list[str] = [
         created REAL NOT NULL
     );
     """,
+    # 2: renders record their owner (so a killed render is found at the next start), their scratch folder and
+    # the commit journal of a multi-file output set; status 'interrupted'. SQLite cannot alter a CHECK: rebuild.
+    """
+    CREATE TABLE renders_v2 (
+        id INTEGER PRIMARY KEY,
+        project_id INTEGER REFERENCES projects(id) ON DELETE SET NULL,
+        kind TEXT NOT NULL,
+        spec_json TEXT NOT NULL,
+        status TEXT NOT NULL
+            CHECK (status IN ('running', 'done', 'failed', 'blocked', 'cancelled', 'interrupted')),
+        reason TEXT,
+        outputs_json TEXT NOT NULL DEFAULT '[]',
+        timings_json TEXT NOT NULL DEFAULT '{}',
+        created REAL NOT NULL,
+        finished REAL,
+        owner_host TEXT,
+        owner_pid INTEGER,
+        owner_token TEXT,
+        scratch TEXT,
+        journal_json TEXT
+    );
+    INSERT INTO renders_v2(id, project_id, kind, spec_json, status, reason, outputs_json, timings_json, created,
+                           finished)
+        SELECT id, project_id, kind, spec_json, status, reason, outputs_json, timings_json, created, finished
+        FROM renders;
+    DROP TABLE renders;
+    ALTER TABLE renders_v2 RENAME TO renders;
+    CREATE INDEX renders_created ON renders(created);
+    CREATE INDEX renders_running ON renders(status) WHERE status = 'running';
+    """,
 ]
+
+
+@dataclass(frozen=True)
+class Owner:
+    """A process that holds a render or a job lease: host, pid and a start token (so a reused pid is not taken for
+    the process that died)."""
+
+    host: str
+    pid: int
+    token: str
+
+    @classmethod
+    def me(cls) -> Owner:
+        return cls(socket.gethostname(), os.getpid(), process_token(os.getpid()))
+
+    def alive(self) -> bool:
+        """Whether this process still runs. A process on another host cannot be checked: it counts as alive."""
+        if self.host != socket.gethostname():
+            return True
+        return pid_alive(self.pid, self.token)
+
+    def __str__(self) -> str:
+        return f"{self.host}:{self.pid}:{self.token}"
+
+    @classmethod
+    def parse(cls, text: str) -> Owner:
+        host, pid, token = text.split(":", 2)
+        return cls(host, int(pid), token)
+
+
+def process_token(pid: int) -> str:
+    """The boot id and start time of process ``pid`` (Linux ``/proc``); "" where they cannot be read."""
+    try:
+        stat = Path(f"/proc/{pid}/stat").read_text()
+        start = stat.rsplit(")", 1)[1].split()[19]  # field 22, counted after the command name
+        boot = Path("/proc/sys/kernel/random/boot_id").read_text().strip()
+    except (OSError, IndexError):
+        return ""
+    return f"{boot}/{start}"
+
+
+def pid_alive(pid: int, token: str = "") -> bool:
+    """Whether ``pid`` runs (a zombie does not) and, when ``token`` is given, is the process that had it."""
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        pass  # it exists, owned by someone else
+    try:
+        state = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
+        if state in ("Z", "X"):
+            return False
+    except (OSError, IndexError):
+        pass
+    return not token or process_token(pid) in ("", token)
 
 
 @dataclass(frozen=True)
@@ -128,6 +216,11 @@ class RenderRow:
     timings: dict[str, float]
     created: float
     finished: float | None
+    owner: Owner | None = None  # the process rendering it (None: written before owners were recorded)
+    scratch: Path | None = None  # its temporary folder, removed when it ends
+    journal: dict[str, Any] | None = (
+        None  # the commit journal: {"moves": [[tmp, final], ...], "outputs": [...]}
+    )
 
 
 @dataclass(frozen=True)
@@ -223,6 +316,10 @@ class Store:
 
     def _migrate(self) -> None:
         conn = self._conn
+        if conn.execute("PRAGMA user_version").fetchone()[0] == len(MIGRATIONS):
+            return
+        # foreign keys off while tables are rebuilt (SQLite's recipe); checked before the commit
+        conn.execute("PRAGMA foreign_keys = OFF")
         conn.execute("BEGIN IMMEDIATE")  # two processes opening a new store at once migrate it once
         try:
             version = conn.execute("PRAGMA user_version").fetchone()[0]
@@ -230,10 +327,17 @@ class Store:
                 for statement in _statements(script):
                     conn.execute(statement)
                 conn.execute(f"PRAGMA user_version = {index}")
+            broken = conn.execute("PRAGMA foreign_key_check").fetchall()
+            if broken:
+                raise sqlite3.IntegrityError(
+                    f"migration broke foreign keys: {[tuple(r) for r in broken][:5]}"
+                )
             conn.execute("COMMIT")
         except BaseException:
             conn.execute("ROLLBACK")
             raise
+        finally:
+            conn.execute("PRAGMA foreign_keys = ON")
 
     def _execute(self, sql: str, params: tuple | dict = ()) -> sqlite3.Cursor:
         return self._conn.execute(sql, params)
@@ -304,13 +408,61 @@ class Store:
 
     # -- renders and events -----------------------------------------------------------------------------
     def start_render(self, kind: str, spec: dict[str, Any], project_id: int | None = None) -> int:
+        """A new ``running`` render owned by this process (see ``claim_stale_renders``)."""
+        me = Owner.me()
         cur = self._execute(
-            "INSERT INTO renders(project_id, kind, spec_json, status, created) VALUES (?, ?, ?, 'running', ?)",
-            (project_id, kind, json.dumps(spec, ensure_ascii=False, default=str), time.time()),
-        )
+            "INSERT INTO renders(project_id, kind, spec_json, status, created, owner_host, owner_pid, owner_token)"
+            " VALUES (?, ?, ?, 'running', ?, ?, ?, ?)",
+            (project_id, kind, json.dumps(spec, ensure_ascii=False, default=str), time.time(), me.host, me.pid,
+             me.token),
+        )  # fmt: skip
         render_id = int(cur.lastrowid)
         self.event(render_id, "started", f"{kind} started")
         return render_id
+
+    def set_render_scratch(self, render_id: int, scratch: str | Path) -> None:
+        """Record the render's temporary folder (before it is created), so a later start can remove it."""
+        self._execute("UPDATE renders SET scratch = ? WHERE id = ?", (str(scratch), render_id))
+
+    def set_render_journal(self, render_id: int, moves: list[tuple[Path, Path]], outputs: list[dict]) -> None:
+        """Record the (temporary, final) renames of a finished output set before the first rename: from here on
+        the set is committed, and a start after a kill completes the renames (``claim_stale_renders``)."""
+        journal = {"moves": [[str(a), str(b)] for a, b in moves], "outputs": outputs}
+        self._execute(
+            "UPDATE renders SET journal_json = ? WHERE id = ?",
+            (json.dumps(journal, ensure_ascii=False, default=str), render_id),
+        )
+
+    def claim_stale_renders(self) -> list[RenderRow]:
+        """``running`` renders whose process is gone (killed, crashed, the machine rebooted), now owned by this
+        process. Each is claimed with a fenced update, so two processes starting at once never both settle it;
+        the caller settles it with ``finish_render``. A render of a live process, here or on another host, is
+        never claimed."""
+        me = Owner.me()
+        claimed = []
+        for row in self._execute("SELECT * FROM renders WHERE status = 'running' ORDER BY id").fetchall():
+            render = _render_row(row)
+            if render.owner is not None and (render.owner == me or render.owner.alive()):
+                continue
+            cur = self._execute(
+                "UPDATE renders SET owner_host = ?, owner_pid = ?, owner_token = ? WHERE id = ? AND status ="
+                " 'running' AND owner_host IS ? AND owner_pid IS ? AND owner_token IS ?",
+                (
+                    me.host,
+                    me.pid,
+                    me.token,
+                    render.id,
+                    row["owner_host"],
+                    row["owner_pid"],
+                    row["owner_token"],
+                ),
+            )
+            if cur.rowcount == 1:
+                self.event(
+                    render.id, "claimed", f"settling a render left by {render.owner or 'an older version'}"
+                )
+                claimed.append(self.render(render.id))
+        return [r for r in claimed if r is not None]
 
     def finish_render(
         self,
@@ -582,7 +734,16 @@ def _ref_row(row: sqlite3.Row) -> RefRow:
 
 
 def _render_row(row: sqlite3.Row) -> RenderRow:
+    keys = row.keys()
+    owner = None
+    if "owner_pid" in keys and row["owner_pid"] is not None:
+        owner = Owner(row["owner_host"] or "", int(row["owner_pid"]), row["owner_token"] or "")
+    journal = row["journal_json"] if "journal_json" in keys else None
+    scratch = row["scratch"] if "scratch" in keys else None
     return RenderRow(
+        owner=owner,
+        scratch=Path(scratch) if scratch else None,
+        journal=json.loads(journal) if journal else None,
         id=row["id"],
         project_id=row["project_id"],
         kind=row["kind"],
