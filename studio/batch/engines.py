@@ -39,8 +39,23 @@ def _worker_init() -> None:
     from studio.cancel import CancelToken
 
     _worker_cancel = CancelToken()
+    _die_with_parent()
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     signal.signal(signal.SIGTERM, lambda signum, frame: _worker_cancel.cancel("the batch was cancelled"))
+
+
+def _die_with_parent() -> None:
+    """Linux: the kernel SIGKILLs this worker when its coordinator dies, so a killed coordinator leaves no render
+    running on (the next run reclaims and redoes its jobs)."""
+    try:
+        import ctypes
+
+        libc = ctypes.CDLL(None, use_errno=True)
+        libc.prctl(1, int(signal.SIGKILL))  # PR_SET_PDEATHSIG
+    except (OSError, AttributeError):
+        return
+    if os.getppid() == 1:  # the parent died before the call
+        os._exit(1)
 
 
 def _run_in_worker(task: JobTask) -> JobResult:
