@@ -10,6 +10,7 @@ import concurrent.futures as cf
 import multiprocessing
 import os
 import signal
+from concurrent.futures.process import BrokenProcessPool
 from typing import Any
 
 from studio.batch.jobs import JobResult, JobTask, run_ad_job
@@ -79,7 +80,7 @@ class LocalEngine:
     def submit(self, task: JobTask) -> cf.Future:
         try:
             return self._pool.submit(_run_in_worker, task)
-        except cf.process.BrokenProcessPool:
+        except BrokenProcessPool:
             self.restart()
             return self._pool.submit(_run_in_worker, task)
 

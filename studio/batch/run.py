@@ -13,6 +13,7 @@ import concurrent.futures as cf
 import os
 import shutil
 import time
+from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -112,7 +113,9 @@ def run_batch(
             if not in_flight:
                 break
             t = time.perf_counter()
-            done, _ = cf.wait(list(in_flight), timeout=lease_seconds / 4, return_when=cf.FIRST_COMPLETED)
+            done, _ = cf.wait(
+                list(in_flight), timeout=min(0.5, lease_seconds / 4), return_when=cf.FIRST_COMPLETED
+            )
             waiting += time.perf_counter() - t
             if time.monotonic() - last_heartbeat > lease_seconds / 4:
                 store.extend_leases(owner, [j.id for j, _ in in_flight.values()], lease_seconds)
@@ -122,9 +125,9 @@ def run_batch(
                 job, staging = in_flight.pop(future)
                 try:
                     result = future.result()
-                except cf.process.BrokenProcessPool:
+                except BrokenProcessPool:
                     broken = True
-                    _settle_failure(store, outdir, job, owner, "a worker process died", max_attempts, False)
+                    _settle_lost_worker(store, outdir, job, owner, max_attempts, cancelled)
                 except BaseException as exc:  # noqa: BLE001 - recorded against the job
                     _settle_error(store, outdir, job, owner, exc, max_attempts, cancelled)
                 else:
@@ -134,7 +137,7 @@ def run_batch(
             if broken:
                 for future, (job, staging) in list(in_flight.items()):
                     in_flight.pop(future)
-                    _settle_failure(store, outdir, job, owner, "a worker process died", max_attempts, False)
+                    _settle_lost_worker(store, outdir, job, owner, max_attempts, cancelled)
                     shutil.rmtree(staging, ignore_errors=True)
                 engine.restart()
             counts = store.job_counts(batch_id)
@@ -235,6 +238,13 @@ def _settle_error(store, outdir, job, owner, exc, max_attempts, cancelled) -> No
     message = exc.one_line() if isinstance(exc, StudioError) else f"{type(exc).__name__}: {exc}"
     verdict = "block" if isinstance(exc, ComplianceError) else None
     _settle_failure(store, outdir, job, owner, message, max_attempts, isinstance(exc, PERMANENT), verdict)
+
+
+def _settle_lost_worker(store, outdir, job, owner, max_attempts, cancelled) -> None:
+    if cancelled:
+        _settle_error(store, outdir, job, owner, Cancelled("The batch was cancelled."), max_attempts, True)
+    else:
+        _settle_failure(store, outdir, job, owner, "a worker process died", max_attempts, False)
 
 
 def _settle_failure(store, outdir, job, owner, message, max_attempts, permanent, verdict=None) -> None:

@@ -11,6 +11,8 @@ import subprocess
 import time
 from pathlib import Path
 
+import pytest
+
 from studio.store import Store
 from tests.batch.batchrun import batch_args, env_for, frame_count, leftovers, run_batch_cli
 from tests.batch.catalogues import write_csv
@@ -62,6 +64,7 @@ def _running_jobs(store: Store) -> int:
     return store.job_counts(batches[0].id)["running"] if batches else 0
 
 
+@pytest.mark.slow
 def test_kill_at_random_moments_and_crash_points_then_resume(photos, tmp_path, studio_home):
     rows = [[f"P{i}", f"Product {i}", f"Headline {i}", f"p{i % 3}.jpg", "square"] for i in range(3)]
     catalogue = write_csv(photos / "c.csv", HEADER, rows[:2])

@@ -76,3 +76,36 @@ def test_a_failing_render_fails_only_its_job(photos, tmp_path, studio_home):
     status = subprocess.run([sys.executable, "-m", "studio", "batch", "status", "--json"], capture_output=True,
                             text=True, check=True, env={**os.environ, "STUDIO_HOME": str(studio_home)})  # fmt: skip
     assert json.loads(status.stdout)["counts"]["failed"] == 1
+
+
+def test_sigterm_cancels_the_batch_and_retry_finishes_it(photos, tmp_path, studio_home):
+    import signal
+    import time
+
+    from tests.batch.batchrun import batch_args, env_for
+
+    catalogue = write_csv(photos / "c.csv", HEADER, [[f"S{i}", "Tea", "Fresh", "", "", "p0.jpg", "square"]
+                                                       for i in range(2)])  # fmt: skip
+    out = tmp_path / "out"
+    proc = subprocess.Popen(batch_args(catalogue, out, "--workers", "1"), env=env_for(studio_home),
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)  # fmt: skip
+    store = Store(studio_home / "studio.sqlite3")
+    deadline = time.monotonic() + 300
+    while time.monotonic() < deadline and proc.poll() is None:
+        batches = store.batches()
+        if batches and store.job_counts(batches[0].id)["running"]:
+            break
+        time.sleep(0.05)  # polling interval
+    proc.send_signal(signal.SIGTERM)
+    _, stderr = proc.communicate(timeout=300)
+    assert proc.returncode == 143, stderr
+    (batch,) = store.batches()
+    counts = store.job_counts(batch.id)
+    assert counts["cancelled"] == 2 and counts["running"] == 0, counts
+    assert leftovers(out) == [] and not list(out.glob("*.mp4"))
+    retry = subprocess.run([sys.executable, "-m", "studio", "batch", "retry", str(batch.id)], capture_output=True,
+                           text=True, env=env_for(studio_home), check=True)  # fmt: skip
+    assert retry.stdout.startswith("2 jobs queued again")
+    again = run_batch_cli(catalogue, out, studio_home, "--workers", "2")
+    assert again.returncode == 0, again.stderr
+    assert sorted(p.name for p in out.glob("*.mp4")) == ["s0-square.mp4", "s1-square.mp4"]
