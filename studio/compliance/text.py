@@ -29,12 +29,13 @@ from __future__ import annotations
 
 import re
 import unicodedata
-from collections.abc import Iterable, Sequence
+from bisect import bisect_left
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from functools import lru_cache
 
 from studio.compliance.findings import SEVERITY, Finding
-from studio.compliance.rules import Rule, RulePack, check_category
+from studio.compliance.rules import Claim, Rule, RulePack, check_category
 from studio.errors import InputError
 
 MAX_TEXT_CHARS = 100_000  # one piece of copy; longer input is refused, not truncated
@@ -130,8 +131,38 @@ def _is_cjk(ch: str) -> bool:
     )
 
 
-def normalise_with_map(text: str) -> tuple[str, list[int]]:
-    """Normalise ``text`` for matching; also return, for each output character, its index in ``text``."""
+# Characters people put between the characters of a phrase to hide it (能治·療, 降-血-壓, 生_髮, c.u.r.e): dropped
+# between two CJK characters (and between single Latin letters); commas, full stops 。 and other clause
+# punctuation are kept because they end a clause.
+_JOINERS = set(".-_~*'\"`^+=·•‧・∙⋅°") | {
+    "\u2010",
+    "\u2011",
+    "\u2012",
+    "\u2013",
+    "\u2014",
+    "\u2015",
+    "\u2212",
+}
+_SPACED_LETTERS = re.compile(r"(?<![a-z0-9])[a-z](?:[ ._\-·*]{1,3}[a-z](?![a-z0-9])){2,}")
+
+
+@dataclass
+class WorkMeter:
+    """Counts the work a screen does (for tests that the matcher is linear, without a clock).
+
+    ``regex_calls``: calls into the regex engine (``finditer``, ``sub``); ``steps``: characters and candidate
+    matches visited by the Python code around them.
+    """
+
+    regex_calls: int = 0
+    steps: int = 0
+
+
+def normalise_with_map(text: str, meter: WorkMeter | None = None) -> tuple[str, list[int]]:
+    """Normalise ``text`` for matching; also return, for each output character, its index in ``text``.
+
+    One pass per step, each O(len(text)).
+    """
     fold = _fold_table()
     chars: list[str] = []
     origin: list[int] = []
@@ -143,21 +174,59 @@ def normalise_with_map(text: str) -> tuple[str, list[int]]:
                 out = " "
             chars.append(fold.get(ord(out), out))
             origin.append(index)
-    # drop spaces next to CJK characters (降 血 壓 -> 降血壓), and collapse runs of spaces
-    next_solid = [""] * (len(chars) + 1)  # the next non-space character after each position (one pass, O(n))
-    for i in range(len(chars) - 1, -1, -1):
-        next_solid[i] = chars[i + 1] if i + 1 < len(chars) and chars[i + 1] != " " else next_solid[i + 1]
+    n = len(chars)
+    soft = [ch == " " or ch in _JOINERS for ch in chars]
+    # the nearest solid (not soft) character before and after each position: two passes, O(n)
+    prev_solid = [""] * n
+    last = ""
+    for i in range(n):
+        prev_solid[i] = last
+        if not soft[i]:
+            last = chars[i]
+    next_solid = [""] * n
+    last = ""
+    for i in range(n - 1, -1, -1):
+        next_solid[i] = last
+        if not soft[i]:
+            last = chars[i]
     kept_chars: list[str] = []
     kept_origin: list[int] = []
     for i, ch in enumerate(chars):
-        if ch == " ":
-            prev = kept_chars[-1] if kept_chars else ""
-            nxt = next_solid[i]
-            if not prev or prev == " " or _is_cjk(prev) or (nxt and _is_cjk(nxt)) or not nxt:
-                continue
+        if soft[i]:
+            before, after = prev_solid[i], next_solid[i]
+            if ch != " ":
+                if before and after and _is_cjk(before) and _is_cjk(after):
+                    continue  # 能治·療 -> 能治療
+            else:
+                previous = kept_chars[-1] if kept_chars else ""
+                if not previous or previous == " " or not after or _is_cjk(previous) or _is_cjk(after):
+                    continue  # 降 血 壓 -> 降血壓; runs of spaces -> one
         kept_chars.append(ch)
         kept_origin.append(origin[i])
-    return "".join(kept_chars), kept_origin
+    norm = "".join(kept_chars)
+    if meter is not None:
+        meter.steps += len(text) + 3 * n
+        meter.regex_calls += 1
+    # single letters spelled out with separators: c.u.r.e.s / c u r e s -> cures
+    drop: list[tuple[int, int]] = []
+    for m in _SPACED_LETTERS.finditer(norm):
+        drop.append((m.start(), m.end()))
+    if drop:
+        out_chars: list[str] = []
+        out_origin: list[int] = []
+        spans = iter(drop)
+        span = next(spans, None)
+        for i, ch in enumerate(norm):
+            while span is not None and i >= span[1]:
+                span = next(spans, None)
+            if span is not None and span[0] <= i < span[1] and not ("a" <= ch <= "z"):
+                continue
+            out_chars.append(ch)
+            out_origin.append(kept_origin[i])
+        norm, kept_origin = "".join(out_chars), out_origin
+        if meter is not None:
+            meter.steps += len(norm)
+    return norm, kept_origin
 
 
 def normalise(text: str) -> str:
@@ -185,73 +254,282 @@ def _word_forms(word: str) -> str:
     return "(?:" + "|".join(re.escape(f) for f in sorted(forms, key=len, reverse=True)) + ")"
 
 
+def _is_latin(norm: str) -> bool:
+    return re.search(r"[a-z]", norm) is not None
+
+
+def _term_body(term: str) -> str:
+    """The regex body (no boundaries) of one phrase or lexicon term, after normalisation."""
+    norm = normalise(term)
+    if not _is_latin(norm):
+        return re.escape(norm)
+    tokens = re.split(r"[\s\-]+", norm.strip())
+    return r"[\s\-]*".join(_word_forms(t) if re.fullmatch(r"[a-z]+", t) else re.escape(t) for t in tokens)
+
+
 def _phrase_regex(phrase: str) -> re.Pattern[str]:
     norm = normalise(phrase)
-    if not re.search(r"[a-z]", norm):
+    if not _is_latin(norm):
         return re.compile(re.escape(norm))  # CJK (and digits/symbols): no word boundaries in Chinese
-    tokens = re.split(r"[\s\-]+", norm.strip())
-    body = r"[\s\-]*".join(_word_forms(t) if re.fullmatch(r"[a-z]+", t) else re.escape(t) for t in tokens)
     head = r"(?<![a-z0-9])" if re.match(r"[a-z0-9]", norm) else ""
     tail = r"(?![a-z0-9])" if re.search(r"[a-z0-9]$", norm) else ""
-    return re.compile(head + body + tail)
+    return re.compile(head + _term_body(phrase) + tail)
+
+
+def _fold_pattern(pattern: str) -> str:
+    """A pack's regular expression in the matching form: CJK characters folded like the text (ASCII untouched)."""
+    fold = _fold_table()
+    return "".join(fold.get(ord(ch), ch) if _is_cjk(ch) else ch for ch in pattern)
+
+
+_GAP_CJK = r"[^,.!?;:。!?;:\n\r\t|/…]"  # any character that does not end a clause
+_WORD_GAP = r"(?:[\s\-]+[a-z0-9'’]+)"
+
+
+def _alternation(terms: Iterable[str]) -> str:
+    bodies = sorted({_term_body(t) for t in terms}, key=len, reverse=True)
+    return "(?:" + "|".join(bodies) + ")"
+
+
+def _claim_regexes(claim: Claim) -> list[tuple[str, re.Pattern[str], re.Pattern[str] | None]]:
+    """The regexes of one claim: CJK terms joined by a bounded in-clause gap, Latin terms by a bounded word gap.
+
+    The gaps are bounded and the gap's characters cannot end a clause, so each regex does O(len(text)) work.
+    The third item (verb-target claims) finds the verb nearest the target, to report 防止便秘 rather than
+    改善體質又防止便秘.
+    """
+    out: list[tuple[str, re.Pattern[str], re.Pattern[str] | None]] = []
+    verbs = [t for t in claim.verb_terms if normalise(t)]
+    targets = [t for t in claim.target_terms if normalise(t)]
+    cjk_v = [t for t in verbs if not _is_latin(normalise(t))]
+    cjk_t = [t for t in targets if not _is_latin(normalise(t))]
+    en_v = [t for t in verbs if _is_latin(normalise(t))]
+    en_t = [t for t in targets if _is_latin(normalise(t))]
+    first_is_verb = claim.order == "verb-target"
+    if cjk_v and cjk_t:
+        a, b = (cjk_v, cjk_t) if first_is_verb else (cjk_t, cjk_v)
+        first, second = ("v", "t") if first_is_verb else ("t", "v")
+        body = (
+            f"(?P<{first}>{_alternation(a)}){_GAP_CJK}{{0,{claim.max_gap}}}?(?P<{second}>{_alternation(b)})"
+        )
+        nearest = re.compile(_alternation(cjk_v)) if first_is_verb else None
+        out.append(("cjk", re.compile(body), nearest))
+    if en_v and en_t:
+        a, b = (en_v, en_t) if first_is_verb else (en_t, en_v)
+        first, second = ("v", "t") if first_is_verb else ("t", "v")
+        body = (
+            rf"(?<![a-z0-9])(?P<{first}>{_alternation(a)})(?![a-z0-9])"
+            rf"{_WORD_GAP}{{0,{claim.max_gap_words}}}?[\s\-]+"
+            rf"(?P<{second}>{_alternation(b)})(?![a-z0-9])"
+        )
+        nearest = re.compile(rf"(?<![a-z0-9]){_alternation(en_v)}(?![a-z0-9])") if first_is_verb else None
+        out.append(("en", re.compile(body), nearest))
+    return out
 
 
 @dataclass(frozen=True)
 class _Compiled:
-    banned: tuple[tuple[str, re.Pattern[str]], ...]
+    # (label, regex, kind: phrase | pattern | claim, for claims the regex of their verbs)
+    banned: tuple[tuple[str, re.Pattern[str], str, re.Pattern[str] | None], ...]
     allowed: tuple[re.Pattern[str], ...]
+    allowed_max: int  # the longest an allowed phrase can be (bounded for the linear overlap test)
+    terms: Mapping[str, str]  # normalised claim verb or target -> the lexicon term as written in the pack
 
 
 @lru_cache(maxsize=512)
-def _compiled(phrases: tuple[str, ...], allow: tuple[str, ...]) -> _Compiled:
+def _compiled(
+    phrases: tuple[str, ...], allow: tuple[str, ...], patterns: tuple[str, ...] = (), claims: tuple = ()
+) -> _Compiled:
+    banned: list[tuple[str, re.Pattern[str], str, re.Pattern[str] | None]] = [
+        (p, _phrase_regex(p), "phrase", None) for p in phrases
+    ]
+    banned += [(p, re.compile(_fold_pattern(p), re.IGNORECASE), "pattern", None) for p in patterns]
+    terms: dict[str, str] = {}
+    for claim in claims:
+        banned += [("claim", regex, "claim", nearest) for _, regex, nearest in _claim_regexes(claim)]
+        terms.update({normalise(t): t for t in (*claim.verb_terms, *claim.target_terms)})
+    allowed = tuple(_phrase_regex(a) for a in allow)
     return _Compiled(
-        banned=tuple((p, _phrase_regex(p)) for p in phrases),
-        allowed=tuple(_phrase_regex(a) for a in allow),
+        banned=tuple(banned),
+        allowed=allowed,
+        allowed_max=max((len(normalise(a)) + 8 for a in allow), default=0),
+        terms=terms,
     )
 
 
-def find_phrases(text: str, phrases: Sequence[str], allow: Sequence[str] = ()) -> list[PhraseMatch]:
-    """Whole-phrase matches of ``phrases`` in ``text`` after the allow-list and overlap rules; negation marked.
+def _term_of(matched: str, terms: Mapping[str, str]) -> str:
+    """The pack's term for a matched verb or target (cures -> cure, 治疗 -> 治療); the match itself if unknown."""
+    for cut in ("", "s", "es", "d", "ed", "ing"):
+        if matched.endswith(cut):
+            stem = matched[: len(matched) - len(cut)] if cut else matched
+            for candidate in (stem, stem + "e"):
+                if candidate in terms:
+                    return terms[candidate]
+    return matched
 
-    Offsets are into ``text`` as given. Matches are in text order.
+
+def find_phrases(
+    text: str,
+    phrases: Sequence[str],
+    allow: Sequence[str] = (),
+    *,
+    patterns: Sequence[str] = (),
+    claims: Sequence[Claim] = (),
+    meter: WorkMeter | None = None,
+) -> list[PhraseMatch]:
+    """Whole-phrase, pattern and claim matches in ``text`` after the allow-list and overlap rules; negation marked.
+
+    Offsets are into ``text`` as given. Matches are in text order. The work is linear in ``len(text)``: one regex
+    scan per phrase, pattern and claim, and bounded work per candidate match (see ``WorkMeter``).
     """
-    norm, origin = normalise_with_map(text)
+    norm, origin = normalise_with_map(text, meter)
     if not norm:
         return []
-    compiled = _compiled(tuple(phrases), tuple(allow))
-    allowed_spans = [(m.start(), m.end()) for pattern in compiled.allowed for m in pattern.finditer(norm)]
-    allowed_spans = [(a, b) for a, b in allowed_spans if b > a]
-    candidates: list[tuple[int, int, str]] = []
-    for phrase, pattern in compiled.banned:
+    compiled = _compiled(tuple(phrases), tuple(allow), tuple(patterns), tuple(claims))
+    allowed_spans: list[tuple[int, int]] = []
+    for pattern in compiled.allowed:
+        allowed_spans.extend((m.start(), m.end()) for m in pattern.finditer(norm) if m.end() > m.start())
+    allowed_spans.sort()
+    allowed_starts = [a for a, _ in allowed_spans]
+    candidates: list[tuple[int, int, str, int]] = []  # (start, end, label, negation position)
+    for label, pattern, kind, nearest in compiled.banned:
         for m in pattern.finditer(norm):
             a, b = m.start(), m.end()
             if b <= a:
                 continue
-            masked = any(
-                x < b and a < y and not (a <= x and y <= b and (b - a) > (y - x)) for x, y in allowed_spans
-            )
-            if not masked:
-                candidates.append((a, b, phrase))
-    # longest first; drop matches that overlap a kept one
+            if meter is not None:
+                meter.steps += 1
+            if kind == "claim":
+                # a claim is masked when either of its terms touches an allowed phrase (根治壁癌: 壁癌 is allowed)
+                if any(
+                    _masked(
+                        m.start(g), m.end(g), allowed_spans, allowed_starts, compiled.allowed_max, meter, True
+                    )
+                    for g in ("v", "t")
+                ):
+                    continue
+            elif _masked(a, b, allowed_spans, allowed_starts, compiled.allowed_max, meter):
+                continue
+            if kind == "claim":
+                verb_start, verb = m.start("v"), m.group("v")
+                if nearest is not None:  # the verb nearest the target (bounded: the gap is bounded)
+                    for vm in nearest.finditer(norm, m.end("v"), m.start("t")):
+                        verb_start, verb = vm.start(), vm.group()
+                    if meter is not None:
+                        meter.regex_calls += 1
+                    a = min(a, verb_start) if verb_start < m.start("v") else verb_start
+                label = f"{_term_of(verb, compiled.terms)}+{_term_of(m.group('t'), compiled.terms)}"
+                candidates.append((a, b, label, verb_start))
+            else:
+                candidates.append((a, b, label, a))
+    if meter is not None:
+        meter.regex_calls += len(compiled.allowed) + len(compiled.banned)
+        meter.steps += len(candidates)
+    # longest first; drop matches that overlap a kept one (an occupancy array: O(total match length))
     candidates.sort(key=lambda c: (-(c[1] - c[0]), c[0]))
-    kept: list[tuple[int, int, str]] = []
-    for a, b, phrase in candidates:
-        if all(b <= x or y <= a for x, y, _ in kept):
-            kept.append((a, b, phrase))
+    taken = bytearray(len(norm))
+    kept: list[tuple[int, int, str, int]] = []
+    for cand in candidates:
+        a, b = cand[0], cand[1]
+        if meter is not None:
+            meter.steps += b - a
+        if not any(taken[a:b]):
+            taken[a:b] = b"\x01" * (b - a)
+            kept.append(cand)
     kept.sort()
+    clause_starts = _clause_starts(norm) if kept else []
     matches = []
-    for a, b, phrase in kept:
+    for a, b, label, neg_at in kept:
         start, end = origin[a], origin[b - 1] + 1
-        matches.append(PhraseMatch(phrase, start, end, text[start:end], _negation_before(norm, a)))
+        negation = _negation_before(norm, neg_at, clause_starts[neg_at], meter)
+        matches.append(PhraseMatch(label, start, end, text[start:end], negation))
     return matches
 
 
-def _negation_before(norm: str, start: int) -> str | None:
-    """The negation cue governing the phrase that starts at ``start`` in the normalised text, if any."""
-    clause_start = start
-    while clause_start > 0 and norm[clause_start - 1] not in _CLAUSE_BREAKS:
-        clause_start -= 1
-    window = norm[clause_start:start]
+def claim_target(label: str, claims: Sequence[Claim]) -> str | None:
+    """The lexicon term of a claim match label ``verb+target`` (for its suggestion), if any."""
+    if "+" not in label or not claims:
+        return None
+    target = label.split("+", 1)[1]
+    return target if any(target in c.target_terms for c in claims) else None
+
+
+def _masked(
+    a: int,
+    b: int,
+    spans: list[tuple[int, int]],
+    starts: list[int],
+    longest: int,
+    meter: WorkMeter | None,
+    any_overlap: bool = False,
+) -> bool:
+    """Whether an allowed span overlaps ``a:b`` without being strictly inside it (spans sorted by start).
+
+    With ``any_overlap`` every overlap masks.
+    """
+    i = bisect_left(starts, a - longest)
+    while i < len(spans) and spans[i][0] < b:
+        x, y = spans[i]
+        if meter is not None:
+            meter.steps += 1
+        if x < b and a < y and (any_overlap or not (a <= x and y <= b and (b - a) > (y - x))):
+            return True
+        i += 1
+    return False
+
+
+def _clause_starts(norm: str) -> list[int]:
+    """For each position, where its clause starts (one pass)."""
+    out = [0] * (len(norm) + 1)
+    start = 0
+    for i, ch in enumerate(norm):
+        out[i] = start
+        if ch in _CLAUSE_BREAKS:
+            start = i + 1
+    out[len(norm)] = start
+    return out
+
+
+_NEGATION_WINDOW = 48  # characters before a phrase searched for a negation cue (cue + gap always fit)
+_LIST_ITEM = re.compile(r"\s*[a-z][a-z'-]*\s*(?:(?:or|and)\s*)?$")
+
+
+def _negation_before(
+    norm: str, start: int, clause_start: int | None = None, meter: WorkMeter | None = None
+) -> str | None:
+    """The negation cue governing the phrase that starts at ``start`` in the normalised text, if any.
+
+    Only the clause of the phrase counts, and at most ``_NEGATION_WINDOW`` characters of it, so the work per
+    phrase is bounded. An English list continues a clause across its commas: in "not intended to diagnose,
+    treat, cure or prevent any disease" the cue "not" governs "prevent".
+    """
+    if clause_start is None:
+        clause_start = start
+        while clause_start > 0 and norm[clause_start - 1] not in _CLAUSE_BREAKS:
+            clause_start -= 1
+    list_start: int | None = None
+    # extend over English list items ("diagnose, treat, cure or ") at most a few times; the phrase itself may be
+    # the last item (nothing between the comma and it)
+    ext_start, ext_list, confirmed = clause_start, None, False
+    for _ in range(6):
+        if ext_start < 2 or norm[ext_start - 1] != ",":
+            break
+        item = norm[ext_start : start if ext_list is None else ext_list]
+        if _LIST_ITEM.fullmatch(item):
+            confirmed = True
+        elif not (ext_list is None and not item.strip()):
+            break
+        ext_list = ext_start - 1
+        previous = ext_list
+        while previous > 0 and norm[previous - 1] not in _CLAUSE_BREAKS and start - previous < 120:
+            previous -= 1
+        ext_start = previous
+    if confirmed:
+        clause_start, list_start = ext_start, ext_list
+    lo = max(clause_start, start - _NEGATION_WINDOW)
+    window = norm[lo : start if list_start is None else list_start]
+    if meter is not None:
+        meter.steps += len(window)
     for breaker in _SCOPE_BREAKERS:
         for m in _cue_regex(breaker).finditer(window):
             window = window[m.end() :]
@@ -303,12 +581,39 @@ def _check_text_input(text: object, what: str = "text") -> str:
     return text
 
 
-def phrase_findings(text: str, rule: Rule, *, time: float | None = None) -> list[Finding]:
-    """Findings of one ``phrase`` rule on ``text`` (``time``: when the text appears on screen, in seconds)."""
+def _rule_matches(text: str, rule: Rule, meter: WorkMeter | None = None) -> list[PhraseMatch]:
+    return find_phrases(
+        text, rule.phrases, rule.allow, patterns=rule.patterns, claims=rule.claims, meter=meter
+    )
+
+
+def _suggestion(rule: Rule, match: PhraseMatch) -> str | None:
+    """The pack's compliant wording for a match: by phrase, or by the claim's target term."""
+    if match.phrase in rule.suggestions:
+        return rule.suggestions[match.phrase]
+    target = claim_target(match.phrase, rule.claims)
+    return rule.suggestions.get(target) if target else None
+
+
+def phrase_findings(
+    text: str, rule: Rule, *, time: float | None = None, meter: WorkMeter | None = None
+) -> list[Finding]:
+    """Findings of one ``phrase`` rule on ``text`` (``time``: when the text appears on screen, in seconds).
+
+    The rule's phrases, its regular-expression ``patterns`` and its ``claims`` (a verb and a target of its
+    lexicons in one clause: 能改善失眠, "cures chronic back pain") are all matched; a finding quotes the copy as
+    written (「能治·療糖尿病」) and names the phrase, the pattern or the claim's two terms in ``reference``.
+    """
+    return [f for f, _, _ in _spanned_findings(text, rule, time=time, meter=meter)]
+
+
+def _spanned_findings(
+    text: str, rule: Rule, *, time: float | None = None, meter: WorkMeter | None = None
+) -> list[tuple[Finding, int, int]]:
     if rule.detector != "phrase":
         raise InputError(f"Rule {rule.id!r} is a {rule.detector!r} rule, not a phrase rule.")
     findings = []
-    for match in find_phrases(text, rule.phrases, rule.allow):
+    for match in _rule_matches(text, rule, meter):
         action = rule.action
         note = ""
         if match.negation is not None:
@@ -318,28 +623,48 @@ def phrase_findings(text: str, rule: Rule, *, time: float | None = None) -> list
                 action = _lower(action, rule.negation)
             note = f" (negated by 「{match.negation}」: {action} instead of {rule.action})"
         context = _context(text, match.start, match.end)
-        suggestion = rule.suggestions.get(match.phrase)
+        suggestion = _suggestion(rule, match)
         message = f"「{match.matched}」 is wording the rule {rule.id} does not allow"
         if rule.description:
             message += f": {rule.description.rstrip('.')}"
         message += f". In: “{context}”{note}"
         if suggestion:
             message += f". Suggested: 「{suggestion}」"
-        findings.append(
-            Finding(
-                rule=rule.id,
-                action=action,
-                detector="phrase",
-                score=1.0,
-                threshold=rule.effective_threshold,
-                message=message + ".",
-                reference=match.phrase,
-                time=time,
-                suggestion=suggestion,
-                legal=rule.legal,
-            )
+        finding = Finding(
+            rule=rule.id,
+            action=action,
+            detector="phrase",
+            score=1.0,
+            threshold=rule.effective_threshold,
+            message=message + ".",
+            reference=match.phrase,
+            time=time,
+            suggestion=suggestion,
+            legal=rule.legal,
         )
+        findings.append((finding, match.start, match.end))
     return findings
+
+
+def _without_repeats(spanned: list[tuple[Finding, int, int]]) -> list[Finding]:
+    """Drop a finding whose text another rule's finding (listed earlier, at least as severe) already covers.
+
+    ``降血壓`` in a food ad is found by the food rule and by the every-product medical rule: the report names it
+    once, under the more specific rule (the one listed first in the pack). O(k log k) for k findings.
+    """
+    order = sorted(range(len(spanned)), key=lambda i: (spanned[i][1], -spanned[i][2], i))
+    reach = {level: -1 for level in SEVERITY.values()}  # the furthest end covered by a kept finding >= level
+    keep: set[int] = set()
+    for i in order:
+        finding, _, end = spanned[i]
+        level = SEVERITY[finding.action]
+        if reach[level] >= end:
+            continue
+        keep.add(i)
+        for other, furthest in reach.items():
+            if other <= level:
+                reach[other] = max(furthest, end)
+    return [spanned[i][0] for i in range(len(spanned)) if i in keep]
 
 
 def _context(text: str, start: int, end: int, width: int = 24) -> str:
@@ -414,17 +739,25 @@ def _coverage(intervals: Iterable[tuple[float, float]], duration: float) -> tupl
 
 
 def check_text(
-    text: str, packs: Sequence[RulePack], category: str = "general", *, time: float | None = None
+    text: str,
+    packs: Sequence[RulePack],
+    category: str = "general",
+    *,
+    time: float | None = None,
+    meter: WorkMeter | None = None,
 ) -> list[Finding]:
-    """All phrase-rule findings on one piece of copy for an ad of product ``category``."""
+    """All phrase-rule findings on one piece of copy for an ad of product ``category``.
+
+    ``meter`` (optional) counts the work done, for tests that the screen is linear in the length of the copy.
+    """
     _check_text_input(text)
     check_category(category)
-    findings: list[Finding] = []
+    spanned: list[tuple[Finding, int, int]] = []
     for pack in packs:
         for rule in pack.for_category(category):
             if rule.detector == "phrase":
-                findings.extend(phrase_findings(text, rule, time=time))
-    return findings
+                spanned.extend(_spanned_findings(text, rule, time=time, meter=meter))
+    return _without_repeats(spanned)
 
 
 def check_texts(
@@ -470,8 +803,8 @@ def suggest_rewrite(text: str, packs: Sequence[RulePack], category: str = "gener
         for rule in pack.for_category(category):
             if rule.detector != "phrase" or not rule.suggestions:
                 continue
-            for match in find_phrases(text, rule.phrases, rule.allow):
-                suggestion = rule.suggestions.get(match.phrase)
+            for match in _rule_matches(text, rule):
+                suggestion = _suggestion(rule, match)
                 if suggestion and not (match.negation and rule.negation == "drop"):
                     replacements.append((match.start, match.end, suggestion))
     chosen: list[tuple[int, int, str]] = []
