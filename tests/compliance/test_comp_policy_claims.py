@@ -239,3 +239,25 @@ def test_split_spaced_and_disguised_phrases_are_normalised(packs) -> None:
     assert normalise("好喝。降價中") == "好喝。降价中"
     assert _flagged("調·整體質", packs, "food") == []  # an allowed phrase stays allowed
     assert normalise("PM2.5 filter") == "pm2.5 filter"
+
+
+def test_fold_table_covers_every_lexicon_character() -> None:
+    """Each Traditional character of the shipped packs folds to OpenCC's Simplified form (so 治疗 == 治療)."""
+    opencc = pytest.importorskip("opencc")
+    from studio.compliance.text import _fold_table, _is_cjk
+
+    convert = opencc.OpenCC("t2s").convert
+    fold = _fold_table()
+    chars: set[str] = set()
+    for name in ("tw-ads", "platform-general", "ip"):
+        pack = load_pack(name)
+        for terms in pack.lexicons.values():
+            chars.update("".join(terms))
+        for rule in pack.rules:
+            chars.update("".join((*rule.phrases, *rule.allow, *rule.patterns, *rule.required)))
+    wrong = {
+        ch: (fold.get(ord(ch)), convert(ch))
+        for ch in sorted(c for c in chars if _is_cjk(c))
+        if convert(ch) != ch and fold.get(ord(ch)) != convert(ch)
+    }
+    assert wrong == {}, wrong
