@@ -379,13 +379,14 @@ def find_phrases(
     patterns: Sequence[str] = (),
     claims: Sequence[Claim] = (),
     meter: WorkMeter | None = None,
+    normalised: tuple[str, list[int]] | None = None,
 ) -> list[PhraseMatch]:
     """Whole-phrase, pattern and claim matches in ``text`` after the allow-list and overlap rules; negation marked.
 
     Offsets are into ``text`` as given. Matches are in text order. The work is linear in ``len(text)``: one regex
     scan per phrase, pattern and claim, and bounded work per candidate match (see ``WorkMeter``).
     """
-    norm, origin = normalise_with_map(text, meter)
+    norm, origin = normalised if normalised is not None else normalise_with_map(text, meter)
     if not norm:
         return []
     compiled = _compiled(tuple(phrases), tuple(allow), tuple(patterns), tuple(claims))
@@ -593,9 +594,20 @@ def _check_text_input(text: object, what: str = "text") -> str:
     return text
 
 
-def _rule_matches(text: str, rule: Rule, meter: WorkMeter | None = None) -> list[PhraseMatch]:
+def _rule_matches(
+    text: str,
+    rule: Rule,
+    meter: WorkMeter | None = None,
+    normalised: tuple[str, list[int]] | None = None,
+) -> list[PhraseMatch]:
     return find_phrases(
-        text, rule.phrases, rule.allow, patterns=rule.patterns, claims=rule.claims, meter=meter
+        text,
+        rule.phrases,
+        rule.allow,
+        patterns=rule.patterns,
+        claims=rule.claims,
+        meter=meter,
+        normalised=normalised,
     )
 
 
@@ -620,12 +632,17 @@ def phrase_findings(
 
 
 def _spanned_findings(
-    text: str, rule: Rule, *, time: float | None = None, meter: WorkMeter | None = None
+    text: str,
+    rule: Rule,
+    *,
+    time: float | None = None,
+    meter: WorkMeter | None = None,
+    normalised: tuple[str, list[int]] | None = None,
 ) -> list[tuple[Finding, int, int]]:
     if rule.detector != "phrase":
         raise InputError(f"Rule {rule.id!r} is a {rule.detector!r} rule, not a phrase rule.")
     findings = []
-    for match in _rule_matches(text, rule, meter):
+    for match in _rule_matches(text, rule, meter, normalised):
         action = rule.action
         note = ""
         if match.negation is not None:
@@ -765,10 +782,11 @@ def check_text(
     _check_text_input(text)
     check_category(category)
     spanned: list[tuple[Finding, int, int]] = []
+    normalised = normalise_with_map(text, meter)  # once for every rule
     for pack in packs:
         for rule in pack.for_category(category):
             if rule.detector == "phrase":
-                spanned.extend(_spanned_findings(text, rule, time=time, meter=meter))
+                spanned.extend(_spanned_findings(text, rule, time=time, meter=meter, normalised=normalised))
     return _without_repeats(spanned)
 
 
