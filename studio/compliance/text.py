@@ -4,21 +4,32 @@ How a phrase rule decides, in order:
 
 1. **Normalise** the text and every phrase the same way: NFKC (full-width -> half-width, compatibility forms),
    lower case, invisible format characters dropped, whitespace next to CJK characters dropped (so 降 血 壓 still
-   matches), and Traditional characters folded onto Simplified ones (降血压 and 降血壓 match the same phrase; the
-   folding table covers about 1,300 common characters, not every character). Offsets into the original text are
-   kept, so findings quote what the user wrote.
-2. **Find** every banned phrase: CJK phrases anywhere (Chinese has no spaces); phrases with Latin letters only at
-   word boundaries, with simple English inflections (cure, cures, cured, curing) and any run of spaces or hyphens
-   between words.
+   matches), joiner punctuation (· . - _ * ~ ...) between two CJK characters dropped (能治·療 == 能治療; commas
+   and 。 are kept: they end a clause), single Latin letters spelled out with separators joined (c.u.r.e.s ==
+   cures), and Traditional characters folded onto Simplified ones (降血压 and 降血壓 match the same phrase; the
+   folding table covers about 1,300 common characters, and a test checks it against OpenCC for every character
+   of the shipped packs). Offsets into the original text are kept, so findings quote what the user wrote.
+2. **Find** every banned phrase, pattern and claim: CJK phrases anywhere (Chinese has no spaces); phrases with
+   Latin letters only at word boundaries, with simple English inflections (cure, cures, cured, curing) and any
+   run of spaces or hyphens between words; a rule's ``patterns`` (regular expressions, refused at load when they
+   can backtrack catastrophically, see ``regexcheck``); a rule's ``claims``: a term of one lexicon (efficacy
+   verbs: 改善, 治療, cure ...) and a term of another (diseases and symptoms: 失眠, 糖尿病, insomnia ...) within
+   a few characters or words of the same clause (能有效改善失眠, "relieves chronic back pain"), or a target
+   followed by a word saying it is gone (痛風救星, "keeps colds away").
 3. **Allow-list**: allowed phrases are found the same way and mask the text they cover; a banned match that
    overlaps an allowed span is dropped unless it strictly contains it (調整體質 is allowed, 改善體質 is not;
-   "幫助消化" masks nothing of a longer banned phrase that contains it). Of overlapping banned matches of one rule
-   the longest wins.
+   "幫助消化" masks nothing of a longer banned phrase that contains it); a claim is dropped when either of its
+   terms touches an allowed phrase (根治壁癌: 壁癌 is damp walls). Of overlapping banned matches of one rule the
+   longest wins; of two rules' findings on the same words the first listed (the more specific) is reported.
 4. **Negation**: a negation cue (不含, 無, 沒有, 不能, 並非, not, no, never, without, free of ...) earlier in the
    same clause and at most two CJK characters or three English words before the phrase turns the finding into
    what the rule's ``negation`` says (``drop`` it, lower it to ``warn`` or ``review``, or ``keep`` it).
-   Look-alikes that are not negations (不只, 不再, 不斷, 非常, not only, no more ...) are ignored.
+   Look-alikes that are not negations (不只, 不再, 不斷, 非常, not only, no more ...) are ignored. An English list
+   continues the clause across its commas ("not intended to diagnose, treat, cure or prevent any disease").
 5. **Suggest** the pack's compliant wording for the matched phrase (改善體質 -> 調整體質).
+
+The work is linear in the length of the copy: a fixed number of regex scans per rule and bounded work per
+candidate match (``WorkMeter`` counts both, for tests).
 
 ``required_text`` rules check that each required text appears in the on-screen texts for the whole video
 (the union of the ``TimedText`` intervals containing it covers 0..duration), after normalisation that also
