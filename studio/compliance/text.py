@@ -156,6 +156,12 @@ _JOINERS = set(".-_~*'\"`^+=·•‧・∙⋅°") | {
     "\u2015",
     "\u2212",
 }
+# Cyrillic and Greek letters that look like Latin ones (сurеs with a Cyrillic с and е): folded onto the Latin
+# letter when they stand next to a Latin letter or another look-alike (a mixed-script word), never in a word that
+# is all Cyrillic or Greek.
+_CONFUSABLES = {
+    ord(k): v for k, v in zip("аеорсухіјѕԁһӏԛԝοανρικυεχ", "aeopcyxijsdhlqwoavpikuex", strict=True)
+}
 _SPACED_LETTERS = re.compile(r"(?<![a-z0-9])[a-z](?:[ ._\-·*]{1,3}[a-z](?![a-z0-9])){2,}")
 
 
@@ -189,6 +195,13 @@ def normalise_with_map(text: str, meter: WorkMeter | None = None) -> tuple[str, 
             chars.append(fold.get(ord(out), out))
             origin.append(index)
     n = len(chars)
+    for i, ch in enumerate(chars):  # mixed-script words: look-alike letters next to Latin ones
+        latin = _CONFUSABLES.get(ord(ch))
+        if latin is not None:
+            before = chars[i - 1] if i else ""
+            after = chars[i + 1] if i + 1 < n else ""
+            if any("a" <= c <= "z" or ord(c) in _CONFUSABLES for c in (before, after) if c):
+                chars[i] = latin
     soft = [ch == " " or ch in _JOINERS for ch in chars]
     # the nearest solid (not soft) character before and after each position: two passes, O(n)
     prev_solid = [""] * n

@@ -228,6 +228,7 @@ def test_split_spaced_and_disguised_phrases_are_normalised(packs) -> None:
         "c.u.r.e.s diabetes",
         "c u r e s diabetes",
         "C-U-R-E-S diabetes",
+        "\u0441ur\u0435s diabetes",  # mixed scripts: a Cyrillic с and е inside a Latin word
     ):
         assert _flagged(text, packs) == [("tw-ads.medical.efficacy", "block", "cure+diabetes")], text
     for text, category in (("生發液", "cosmetics"), ("降血压", "food"), ("预防骨质疏松", "general")):
@@ -235,6 +236,9 @@ def test_split_spaced_and_disguised_phrases_are_normalised(packs) -> None:
     # the finding quotes the copy as the user wrote it
     (finding,) = check_text("這顆石頭能治·療糖尿病！", packs, "general")
     assert "「治·療糖尿病」" in finding.message
+    (mixed,) = check_text("Our tea \u0441ur\u0435s diabetes.", packs, "general")
+    assert "「\u0441ur\u0435s diabetes」" in mixed.message
+    assert normalise("привет") == "привет"  # a word that is all Cyrillic is left alone
     # joining never crosses a clause: a full stop between two sentences stays
     assert normalise("好喝。降價中") == "好喝。降价中"
     assert _flagged("調·整體質", packs, "food") == []  # an allowed phrase stays allowed
