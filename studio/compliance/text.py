@@ -428,31 +428,27 @@ def find_phrases(
             if meter is not None:
                 meter.steps += 1
             if kind == "claim":
-                # a claim is masked when either of its terms touches an allowed phrase (根治壁癌: 壁癌 is allowed)
-                if any(
-                    _masked(
-                        m.start(g), m.end(g), allowed_spans, allowed_starts, compiled.allowed_max, meter, True
-                    )
-                    for g in ("v", "t")
-                ):
-                    continue
-            elif _masked(a, b, allowed_spans, allowed_starts, compiled.allowed_max, meter):
-                continue
-            if kind == "claim":
-                verb_start, verb = m.start("v"), m.group("v")
-                if nearest is not None:  # the verb nearest the target (bounded: the gap is bounded)
-                    for vm in nearest.finditer(norm, m.end("v"), m.start("t")):
-                        verb_start, verb = vm.start(), vm.group()
+                v_start, v_end, verb = m.start("v"), m.end("v"), m.group("v")
+                if nearest is not None:  # the verb nearest the target (bounded work: the gap is bounded)
+                    for vm in nearest.finditer(norm, v_end, m.start("t")):
+                        v_start, v_end, verb = vm.start(), vm.end(), vm.group()
                     if meter is not None:
                         meter.steps += m.start("t") - m.end("v") + 1
-                    a = min(a, verb_start) if verb_start < m.start("v") else verb_start
-                verb_term, target_term = (
-                    _term_of(verb, compiled.terms),
-                    _term_of(m.group("t"), compiled.terms),
-                )
-                first = verb_start < m.start("t")  # named in the order they appear: 改善+失眠, 痛風+救星
+                    a = v_start
+                # a claim is masked when either of its terms touches an allowed phrase (根治壁癌: 壁癌 is allowed)
+                spans = ((v_start, v_end), (m.start("t"), m.end("t")))
+                if any(
+                    _masked(x, y, allowed_spans, allowed_starts, compiled.allowed_max, meter, True)
+                    for x, y in spans
+                ):
+                    continue
+                verb_term = _term_of(verb, compiled.terms)
+                target_term = _term_of(m.group("t"), compiled.terms)
+                first = v_start < m.start("t")  # named in the order they appear: 改善+失眠, 痛風+救星
                 label = f"{verb_term}+{target_term}" if first else f"{target_term}+{verb_term}"
-                candidates.append((a, b, label, verb_start))
+                candidates.append((a, b, label, v_start))
+            elif _masked(a, b, allowed_spans, allowed_starts, compiled.allowed_max, meter):
+                continue
             elif kind == "pattern":  # named by what it matched in the copy (below), not by the regex
                 candidates.append((a, b, "", a))
             else:
