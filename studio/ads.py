@@ -9,12 +9,12 @@ from __future__ import annotations
 
 import re
 import tempfile
-import threading
 import time
 from collections.abc import Callable
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
+from studio.cancel import CancelToken, check
 from studio.errors import InputError, StudioError
 from studio.fsutil import ensure_writable_dir
 from studio.images import load_photo
@@ -160,7 +160,7 @@ def make_ad(
     on_progress: ProgressFn | None = None,
     encode: EncodeSettings = EncodeSettings(),  # noqa: B008 - frozen dataclass
     gate: Gate | None = None,
-    cancel: threading.Event | None = None,
+    cancel: CancelToken | None = None,
     project: str | None = None,
 ) -> AdResult:
     """Render ``spec`` for each of its platforms into ``outdir``.
@@ -191,6 +191,7 @@ def make_ad(
             # every platform's timeline lasts exactly spec.duration (the templates check it): one music bed
             audio = _prepare_audio(next(iter(timelines.values())), Path(scratch) / "music.wav")
             for k, (platform, timeline) in enumerate(timelines.items()):
+                check(cancel, "The render")
                 part = scaled(report, k / n, (k + 1) / n)
                 t1 = time.perf_counter()
                 final = outdir / f"{base}-{platform}.mp4"

@@ -32,6 +32,7 @@ from typing import Any, Literal
 import numpy as np
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
+from studio.cancel import CancelToken, check
 from studio.errors import Cancelled, ComplianceError, DependencyError, InputError, StudioError
 from studio.fsutil import atomic_output, ensure_writable_dir
 from studio.progress import ProgressFn, null_progress, scaled
@@ -207,37 +208,6 @@ class ReconstructResult:
         }
 
 
-class CancelFlag:
-    """One cancel signal for every callee: callable (``cancel()``) and ``threading.Event``-like (``is_set()``).
-
-    Wraps whatever the caller gave (a callable returning bool, an Event, or None); ``set()`` cancels too.
-    """
-
-    def __init__(self, source: Any = None):
-        self._source = source
-        self._set = False
-
-    @classmethod
-    def wrap(cls, source: Any) -> CancelFlag:
-        return source if isinstance(source, CancelFlag) else cls(source)
-
-    def set(self) -> None:
-        self._set = True
-
-    def is_set(self) -> bool:
-        if self._set:
-            return True
-        source = self._source
-        if source is None:
-            return False
-        if hasattr(source, "is_set"):
-            return bool(source.is_set())
-        return bool(source())
-
-    def __call__(self) -> bool:
-        return self.is_set()
-
-
 # Defaults by device. The CPU rasterizer trains small images in minutes (splat-core's compact schedule targets
 # ~100-200 px); a GPU takes the usual 3DGS sizes.
 CPU_RESOLUTION = 200
@@ -320,18 +290,17 @@ def reconstruct(
     store: Any | None = None,
     on_progress: ProgressFn | None = None,
     on_preview: Callable[..., None] | None = None,
-    cancel: Callable[[], bool] | None = None,
+    cancel: CancelToken | None = None,
     project_id: int | None = None,
 ) -> ReconstructResult:
     """Reconstruct a splat model from ``input_path`` into ``outdir`` (see the module docstring).
 
-    ``cancel()`` is polled throughout (``Cancelled`` is raised, nothing final is written); ``on_preview`` gets
+    ``cancel`` is polled throughout (``Cancelled`` is raised, nothing final is written); ``on_preview`` gets
     the trainer's preview images. Raises ``InputError`` for unusable input (with what was wrong and what is
     expected), ``DependencyError`` for a missing GPU, ``RenderError``/``ModelError`` for failures past that.
     """
     options = options or ReconstructOptions()
     report = on_progress or null_progress
-    cancel = CancelFlag.wrap(cancel)
     outdir = ensure_writable_dir(outdir)
     work = outdir / WORK_NAME
     staging = work / "final"
@@ -399,11 +368,6 @@ def _drop_bulky(work: Path) -> None:
         database.unlink()
 
 
-def _check_cancel(cancel: Callable[[], bool] | None) -> None:
-    if cancel is not None and cancel():
-        raise Cancelled("The reconstruction was cancelled.", "Nothing was saved.")
-
-
 def _run(
     input_path: Any,
     outdir: Path,
@@ -412,7 +376,7 @@ def _run(
     options: ReconstructOptions,
     stages: _Stages,
     on_preview: Callable[..., None] | None,
-    cancel: Callable[[], bool] | None,
+    cancel: CancelToken | None,
     store: Any,
     render_id: int | None,
     started: float,
@@ -434,7 +398,7 @@ def _run(
     if capture is not None:
         warnings += capture.warnings
         _write_json(staging / "capture_report.json", capture.to_json())
-    _check_cancel(cancel)
+    check(cancel, "The reconstruction")
 
     with stages.stage("focus", "centring the object") as progress:
         from studio.splat.focus import focus_scene, mean_colour
@@ -464,7 +428,7 @@ def _run(
         progress(1.0, f"{len(scene.views)} views, {masked} masked, {len(scene.points)} points")
 
     # 5: training
-    _check_cancel(cancel)
+    check(cancel, "The reconstruction")
     from studio.splat.train import train
 
     config = train_config(options, device, masked=bool(masked))
@@ -479,11 +443,11 @@ def _run(
             checkpoint_dir=work / "checkpoints",
             resume=options.resume,
         )
-    _check_cancel(cancel)
+    check(cancel, "The reconstruction")
 
     # 6: outputs, staged then moved into place together
     with stages.stage("export", "writing the model") as progress:
-        from studio.splat.export import export
+        from studio.splat.export import export_formats
 
         gaussians = trained.gaussians
         if crop is not None:  # densification may have grown Gaussians outside the box: drop them too
@@ -500,12 +464,14 @@ def _run(
                 "crop": list(options.crop) if options.crop is not None else None,
             }
         )
+        # the model first: an export that cannot hold it never costs the user the trained model
         model_path = gaussians.save(staging / MODEL_NAME)
         staged = {MODEL_NAME: model_path}
-        for index, fmt in enumerate(options.formats):
-            target = export(gaussians, staging / f"model.{fmt}", fmt)  # atomic itself
-            staged[target.name] = target
-            progress((index + 1) / (len(options.formats) + 1), f"exported {fmt}")
+        written = export_formats(
+            gaussians, staging, options.formats, on_warning=warnings.append, on_progress=progress
+        )
+        staged.update({path.name: path for path in written.values()})
+        exported = list(written)
         _write_json(staging / "cameras.json", _cameras_json(scene, trained))
         staged["cameras.json"] = staging / "cameras.json"
         if capture is not None:
@@ -532,7 +498,7 @@ def _run(
     registered = len(scene.views)
     summary = {
         "model": str(outdir / MODEL_NAME),
-        "exports": {fmt: str(outdir / f"model.{fmt}") for fmt in options.formats},
+        "exports": {fmt: str(outdir / f"model.{fmt}") for fmt in exported},
         "images": n_images,
         "registered": registered,
         "unregistered": unregistered,
@@ -548,7 +514,7 @@ def _run(
     }
     _write_json(staging / "result.json", summary)
     staged["result.json"] = staging / "result.json"
-    _check_cancel(cancel)
+    check(cancel, "The reconstruction")
     _publish(staged, outdir)
 
     model_id = None
@@ -562,31 +528,25 @@ def _run(
             "input": source.kind,
             "unregistered": unregistered,
         }
-        cur = store.execute(
-            "INSERT INTO models(render_id, path, images, registered, psnr, ssim, gaussians, meta_json, created)"
-            " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
-            (
-                render_id,
-                str(final_model),
-                n_images,
-                registered,
-                psnr,
-                ssim,
-                n_gaussians,
-                json.dumps(meta, ensure_ascii=False),
-                time.time(),
-            ),
+        model_id = store.add_model(
+            final_model,
+            render_id=render_id,
+            images=n_images,
+            registered=registered,
+            psnr=psnr,
+            ssim=ssim,
+            gaussians=n_gaussians,
+            meta=meta,
         )
-        model_id = int(cur.lastrowid)
         outputs = [{"kind": "model", "path": str(final_model)}] + [
-            {"kind": fmt, "path": str(outdir / f"model.{fmt}")} for fmt in options.formats
+            {"kind": fmt, "path": str(outdir / f"model.{fmt}")} for fmt in exported
         ]
         store.finish_render(render_id, "done", outputs=outputs, timings=seconds)
     _cleanup_work(work)
     return ReconstructResult(
         outdir=outdir,
         model=final_model,
-        exports={fmt: outdir / f"model.{fmt}" for fmt in options.formats},
+        exports={fmt: outdir / f"model.{fmt}" for fmt in exported},
         images=n_images,
         registered=registered,
         unregistered=unregistered,
@@ -604,7 +564,9 @@ def _run(
     )
 
 
-def _scene_from_images(source, work: Path, options: ReconstructOptions, stages: _Stages, cancel):
+def _scene_from_images(
+    source, work: Path, options: ReconstructOptions, stages: _Stages, cancel: CancelToken | None
+):
     from studio.splat.inputs import prepare_photos, scene_from_colmap
     from studio.splat.sfm import SfmOptions, load_sfm_result, run_sfm
 
@@ -689,7 +651,7 @@ def _scene_from_images(source, work: Path, options: ReconstructOptions, stages: 
     return scene, capture, len(files), unregistered
 
 
-def _scene_from_posed(source, options: ReconstructOptions, stages: _Stages, cancel):
+def _scene_from_posed(source, options: ReconstructOptions, stages: _Stages, cancel: CancelToken | None):
     from studio.splat.colmap_io import read_model
     from studio.splat.inputs import (
         load_transforms,

@@ -18,7 +18,6 @@ from __future__ import annotations
 
 import json
 import math
-import threading
 import time
 from collections.abc import Callable
 from dataclasses import asdict, dataclass, field, fields
@@ -29,6 +28,7 @@ import numpy as np
 import torch
 from torch import Tensor
 
+from studio.cancel import CancelToken
 from studio.errors import Cancelled, ConfigError, DependencyError, InputError, ModelError
 from studio.fsutil import atomic_output, ensure_writable_dir
 from studio.progress import ProgressFn, null_progress
@@ -616,7 +616,7 @@ def train(
     device: str = "cpu",
     on_progress: ProgressFn | None = None,
     on_preview: Callable[[np.ndarray], None] | None = None,
-    cancel: threading.Event | None = None,
+    cancel: CancelToken | None = None,
     checkpoint_dir: Path | None = None,
     resume: bool = False,
     output: Path | None = None,
@@ -705,7 +705,7 @@ def train(
 
     # 3. optimisation
     while state.step < config.steps:
-        if cancel is not None and cancel.is_set():
+        if cancel is not None and cancel.cancelled:
             state.seconds = time.perf_counter() - start_clock
             checkpoint()
             raise Cancelled(

@@ -4,13 +4,13 @@ SH schedule, previews and config checks. Ground truth is rendered from known col
 from __future__ import annotations
 
 import math
-import threading
 import time
 
 import numpy as np
 import pytest
 import torch
 
+from studio.cancel import CancelToken
 from studio.errors import Cancelled, ConfigError, DependencyError, InputError
 from studio.splat.gaussians import Gaussians, load_model, rgb_to_sh0
 from studio.splat.rasterize import render_gaussians, to_uint8
@@ -135,11 +135,11 @@ def test_checkpoint_resume_matches_an_uninterrupted_run(scene, tmp_path):
     config = TrainConfig(**FAST)
     straight = train(scene, config)
 
-    cancel = threading.Event()
+    cancel = CancelToken()
 
     def stop_at_20(fraction: float, message: str) -> None:
         if message.startswith("step 20/"):
-            cancel.set()
+            cancel.cancel()
 
     output = tmp_path / "model.safetensors"
     with pytest.raises(Cancelled):
