@@ -42,6 +42,7 @@ _V1_FLAGGING = {
 }  # fmt: skip
 FIELDS = {"text", "lang", "cat", "label", "general", "split", "basis"}
 FLAGGING = ("block", "review")
+SPLITS = ("dev", "held-out", "fresh")
 
 
 def load_corpus(path: Path = DATA) -> list[dict]:
@@ -55,7 +56,7 @@ def load_corpus(path: Path = DATA) -> list[dict]:
             "",
         ):
             raise SystemExit(f"{path}: bad label in {item!r}")
-        if item["split"] not in ("dev", "held-out"):
+        if item["split"] not in SPLITS:
             raise SystemExit(f"{path}: bad split in {item!r}")
     return items
 
@@ -165,7 +166,7 @@ def main() -> None:
         print(f"\n{titles[mode]}\n")
         print("| split | category | n | recall | false-positive rate | precision | tp | fn | fp | tn |")
         print("|---|---|---|---|---|---|---|---|---|---|")
-        for split in ("dev", "held-out"):
+        for split in SPLITS:
             table = result["figures"].get(mode, {}).get(split, {})
             for key in sorted(table, key=lambda k: (k == "all", k)):
                 s = table[key]
