@@ -419,7 +419,9 @@ def find_phrases(
         allowed_spans.extend((m.start(), m.end()) for m in pattern.finditer(norm) if m.end() > m.start())
     allowed_spans.sort()
     allowed_starts = [a for a, _ in allowed_spans]
-    candidates: list[tuple[int, int, str, int]] = []  # (start, end, label, negation position)
+    # (start, end, label, where a negation cue is looked for before, for a target-first claim the gap between
+    # target and verb (a second place a cue may stand: 症狀未改善))
+    candidates: list[tuple[int, int, str, int, tuple[int, int] | None]] = []
     for label, pattern, kind, nearest in compiled.banned:
         for m in pattern.finditer(norm):
             a, b = m.start(), m.end()
@@ -444,22 +446,23 @@ def find_phrases(
                     continue
                 verb_term = _term_of(verb, compiled.terms)
                 target_term = _term_of(m.group("t"), compiled.terms)
-                first = v_start < m.start("t")  # named in the order they appear: 改善+失眠, 痛風+救星
-                label = f"{verb_term}+{target_term}" if first else f"{target_term}+{verb_term}"
-                candidates.append((a, b, label, v_start))
+                if v_start < m.start("t"):  # named in the order they appear: 改善+失眠, 痛風+救星
+                    candidates.append((a, b, f"{verb_term}+{target_term}", v_start, None))
+                else:  # negated before the target (並非痛風救星) or between the two (症狀未改善), not inside 不適
+                    candidates.append((a, b, f"{target_term}+{verb_term}", a, (m.end("t"), v_start)))
             elif _masked(a, b, allowed_spans, allowed_starts, compiled.allowed_max, meter):
                 continue
             elif kind == "pattern":  # named by what it matched in the copy (below), not by the regex
-                candidates.append((a, b, "", a))
+                candidates.append((a, b, "", a, None))
             else:
-                candidates.append((a, b, label, a))
+                candidates.append((a, b, label, a, None))
     if meter is not None:
         meter.scans += len(compiled.allowed) + len(compiled.banned)
         meter.steps += len(candidates)
     # longest first; drop matches that overlap a kept one (an occupancy array: O(total match length))
     candidates.sort(key=lambda c: (-(c[1] - c[0]), c[0]))
     taken = bytearray(len(norm))
-    kept: list[tuple[int, int, str, int]] = []
+    kept: list[tuple[int, int, str, int, tuple[int, int] | None]] = []
     for cand in candidates:
         a, b = cand[0], cand[1]
         if meter is not None:
@@ -470,9 +473,11 @@ def find_phrases(
     kept.sort()
     clause_starts = _clause_starts(norm) if kept else []
     matches = []
-    for a, b, label, neg_at in kept:
+    for a, b, label, neg_at, gap in kept:
         start, end = origin[a], origin[b - 1] + 1
         negation = _negation_before(norm, neg_at, clause_starts[neg_at], meter)
+        if negation is None and gap is not None:  # target first: a cue between target and verb
+            negation = _negation_before(norm, gap[1], gap[0], meter)
         matches.append(PhraseMatch(label or text[start:end], start, end, text[start:end], negation))
     return matches
 

@@ -49,8 +49,13 @@ def test_medical_claims_are_blocked_with_the_default_category(packs, text: str) 
 
 
 def test_medical_rule_screens_every_category_but_drugs(packs) -> None:
-    rule = load_pack("tw-ads").rule("tw-ads.medical.efficacy")
-    assert set(rule.applies_to) == set(CATEGORIES) - {"drugs"}
+    pack = load_pack("tw-ads")
+    covered = {
+        c
+        for r in ("tw-ads.medical.efficacy", "tw-ads.health-food.medical-efficacy")
+        for c in pack.rule(r).applies_to
+    }
+    assert covered == set(CATEGORIES) - {"drugs"}
     for category in set(CATEGORIES) - {"drugs"}:
         assert _flagged("可以治好你的胃痛", packs, category), category
     assert _flagged("可以治好你的胃痛", packs, "drugs") == []  # a licensed drug may state its indication
@@ -101,6 +106,9 @@ def test_negated_claims_are_disclaimers_not_blocks(packs) -> None:
     assert _flagged("No added sugar, and it cures colds.", packs)
     assert _flagged("不加糖，還能降血壓", packs)
     assert _flagged("吃了不再失眠", packs)  # 不再 is a claim, not a negation
+    # a target before its verb: a cue between the two negates (症狀未減輕), a 不 inside the target does not
+    assert [f.action for f in check_text("若症狀未減輕請就醫", packs, "general")] == ["warn"]
+    assert _flagged("經期不適一掃而空", packs)
 
 
 @pytest.mark.parametrize(
