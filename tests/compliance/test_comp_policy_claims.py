@@ -33,6 +33,7 @@ def _flagged(text: str, packs, category: str = "general") -> list[tuple[str, str
         "每天按摩，告別坐骨神經痛與五十肩",
         "遠離骨質疏鬆的好選擇",
         "尿酸不再高，痛風剋星",  # target, then a word that says it is gone
+        "多年的關節炎竟然治好了",  # target first, the efficacy verb after it
         "喝了顧肝又補腎",  # organ claims
         "穩定血糖的秘密",  # body function
         "讓你增強免疫力",
