@@ -84,7 +84,7 @@ _TRAD_SIMP_PAIRS = (
     "飛飞飯饭飲饮飽饱飾饰餅饼養养餘余館馆餵喂饒饶饞馋馬马駐驻駕驾騎骑騙骗騰腾驅驱驕骄驗验驚惊驟骤骯肮髒脏體体髖髋髮发鬆松鬍胡鬚须鬢鬓鬥斗鬧闹鬱郁魚鱼鮑鲍鮭鲑鮮鲜鯊鲨鯨鲸鱗鳞鱷鳄鳥鸟鴨鸭鴻鸿鵝鹅鷹鹰鹵卤鹼碱"
     "鹽盐麗丽麥麦麩麸麪面麵面麼么黃黄黏粘點点黨党黴霉鼕冬齊齐齋斋齒齿齡龄齣出齦龈龍龙龐庞龜龟"
     # characters of the claim lexicons found missing by tests/compliance/test_comp_policy_claims.py (OpenCC t2s)
-    "內内別别洩泄痠酸皰疱貧贫趕赶"
+    "內内別别洩泄痠酸皰疱貧贫趕赶島岛贖赎"
 )
 
 _CLAUSE_BREAKS = set(",.!?;:。!?;:\n\r\t|/…") | {"\u2026"}
