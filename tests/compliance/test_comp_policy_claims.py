@@ -88,6 +88,7 @@ def test_finding_names_rule_phrase_legal_basis_and_suggestion(packs) -> None:
         ("Gentle moisturiser for dry skin.", "cosmetics"),
         ("淡化細紋，肌膚透亮", "cosmetics"),
         ("緩解鼻塞與流鼻水", "drugs"),
+        ("未成年禁止飲酒，酒後不開車", "alcohol"),  # the warnings themselves
         ("Relieves minor aches of the back.", "drugs"),
     ],
 )
