@@ -84,7 +84,7 @@ _TRAD_SIMP_PAIRS = (
     "飛飞飯饭飲饮飽饱飾饰餅饼養养餘余館馆餵喂饒饶饞馋馬马駐驻駕驾騎骑騙骗騰腾驅驱驕骄驗验驚惊驟骤骯肮髒脏體体髖髋髮发鬆松鬍胡鬚须鬢鬓鬥斗鬧闹鬱郁魚鱼鮑鲍鮭鲑鮮鲜鯊鲨鯨鲸鱗鳞鱷鳄鳥鸟鴨鸭鴻鸿鵝鹅鷹鹰鹵卤鹼碱"
     "鹽盐麗丽麥麦麩麸麪面麵面麼么黃黄黏粘點点黨党黴霉鼕冬齊齐齋斋齒齿齡龄齣出齦龈龍龙龐庞龜龟"
     # characters of the claim lexicons found missing by tests/compliance/test_comp_policy_claims.py (OpenCC t2s)
-    "內内別别洩泄痠酸皰疱貧贫趕赶島岛贖赎"
+    "內内別别洩泄痠酸皰疱貧贫趕赶島岛贖赎宮宫爾尔鳴鸣"
 )
 
 _CLAUSE_BREAKS = set(",.!?;:。!?;:\n\r\t|/…") | {"\u2026"}
@@ -314,8 +314,35 @@ _WORD_GAP = r"(?:[\s\-]+[a-z0-9'’]+)"
 
 
 def _alternation(terms: Iterable[str]) -> str:
-    bodies = sorted({_term_body(t) for t in terms}, key=len, reverse=True)
-    return "(?:" + "|".join(bodies) + ")"
+    """One regex for a set of terms: CJK terms as a prefix tree (the engine tries one branch per character, not
+    every term), Latin terms with their word forms, longest first."""
+    latin, cjk = [], []
+    for t in set(terms):
+        (latin if _is_latin(normalise(t)) else cjk).append(t)
+    parts = sorted({_term_body(t) for t in latin}, key=len, reverse=True)
+    if cjk:
+        parts.append(_trie_regex({normalise(t) for t in cjk}))
+    return "(?:" + "|".join(parts) + ")"
+
+
+def _trie_regex(words: set[str]) -> str:
+    """A regex matching exactly ``words``, longest alternative first at every node (greedy like a longest match)."""
+    trie: dict = {}
+    for word in words:
+        node = trie
+        for ch in word:
+            node = node.setdefault(ch, {})
+        node[""] = {}
+
+    def build(node: dict) -> str:
+        ends = "" in node
+        branches = [re.escape(ch) + build(child) for ch, child in sorted(node.items()) if ch]
+        if not branches:
+            return ""
+        body = branches[0] if len(branches) == 1 else "(?:" + "|".join(branches) + ")"
+        return f"(?:{body})?" if ends else body
+
+    return "(?:" + build(trie) + ")"
 
 
 def _claim_regexes(claim: Claim) -> list[tuple[str, re.Pattern[str], re.Pattern[str] | None]]:

@@ -275,3 +275,18 @@ def test_fold_table_covers_every_lexicon_character() -> None:
         if convert(ch) != ch and fold.get(ord(ch)) != convert(ch)
     }
     assert wrong == {}, wrong
+
+
+def test_prefix_tree_regex_matches_exactly_the_words_longest_first() -> None:
+    import re
+
+    from studio.compliance.text import _trie_regex
+
+    words = {"失眠", "失智", "失智症", "糖尿病", "糖", "高血壓"}
+    pattern = re.compile(_trie_regex(words))
+    assert all(pattern.fullmatch(w) for w in words)
+    assert not any(pattern.fullmatch(w) for w in ("失", "糖尿", "高血", "失智症狀"))
+    assert (
+        pattern.match("失智症狀").group() == "失智症"
+    )  # the longest word at a position, like the alternation
+    assert pattern.match("糖尿病人").group() == "糖尿病"
