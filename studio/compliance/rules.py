@@ -4,7 +4,9 @@ A pack is a YAML file ``<name>.yaml`` with ``pack``, ``version``, ``market``, ``
 rule names a ``detector`` (``phrase``, ``required_text``, ``clip_concept``, ``reference``, ``banned_category``),
 the product categories it ``applies_to`` (omitted: all), an ``action`` (``block``, ``review``, ``warn``), a
 ``legal`` reference and the detector's own fields (phrases, allow-lists, suggestions, CLIP concepts, hash
-distances, thresholds). Packs are read with ``yaml.safe_load`` semantics and validated strictly; every error names
+distances, thresholds). A ``phrase`` rule may also give regular-expression ``patterns`` (refused at load, with
+file and line, when they can backtrack catastrophically: ``regexcheck``) and ``claims``: pairs of the pack's
+named ``lexicons`` (efficacy verbs x diseases) that must occur within a few characters or words of one clause. Packs are read with ``yaml.safe_load`` semantics and validated strictly; every error names
 the file and the line of the offending rule or field.
 
 Built-in packs live next to this module in ``packs/``; packs written by calibration (or by the user) in
@@ -66,10 +68,9 @@ class _ClaimDoc(BaseModel):
 
     model_config = ConfigDict(extra="forbid")
 
-    verbs: list[str] = Field(min_length=1)  # names of pack lexicons (efficacy verbs: 治療, cure ...)
-    targets: list[str] = Field(
-        min_length=1
-    )  # names of pack lexicons (diseases, symptoms: 糖尿病, insomnia ...)
+    # names of pack lexicons: efficacy verbs (治療, cure ...) and targets (diseases, symptoms: 糖尿病, insomnia ...)
+    verbs: list[str] = Field(min_length=1)
+    targets: list[str] = Field(min_length=1)
     order: Literal["verb-target", "target-verb"] = "verb-target"
     max_gap: int = Field(default=4, ge=0, le=12)  # CJK characters allowed between the two terms
     max_gap_words: int = Field(default=3, ge=0, le=6)  # English words allowed between the two terms
