@@ -2,6 +2,7 @@ from __future__ import annotations
 
 import dataclasses
 import threading
+import time
 
 import pytest
 
@@ -171,3 +172,82 @@ def test_two_processes_create_one_store_at_once(tmp_path):
     errors = [p.communicate()[1].decode() for p in procs]
     assert [p.returncode for p in procs] == [0, 0, 0, 0], errors
     assert Store(path).schema_version() == len(MIGRATIONS)
+
+
+def test_migration_2_keeps_renders_and_their_events(tmp_path):
+    """A database of the first schema gains the owner columns and 'interrupted'; no event is cascaded away."""
+    import sqlite3
+
+    from studio.store import _statements
+
+    path = tmp_path / "old.sqlite3"
+    conn = sqlite3.connect(path, isolation_level=None)
+    for statement in _statements(MIGRATIONS[0]):
+        conn.execute(statement)
+    conn.execute("PRAGMA user_version = 1")
+    conn.execute(
+        "INSERT INTO renders(id, kind, spec_json, status, created) VALUES (7, 'ad', '{\"product\": \"Tea\"}',"
+        " 'running', 1.0)"
+    )
+    conn.execute("INSERT INTO events(render_id, ts, kind, message) VALUES (7, 1.0, 'started', 'ad started')")
+    conn.execute("INSERT INTO models(render_id, path, created) VALUES (7, 'm.safetensors', 1.0)")
+    conn.close()
+    store = Store(path)
+    assert store.schema_version() == len(MIGRATIONS)
+    row = store.render(7)
+    assert (row.status, row.spec, row.owner, row.scratch, row.journal) == ("running", {"product": "Tea"}, None,
+                                                                         None, None)  # fmt: skip
+    assert [e.kind for e in store.events(7)] == ["started"]
+    assert store.models()[0].render_id == 7
+    # a render written before owners were recorded is settled by the next start
+    (claimed,) = store.claim_stale_renders()
+    store.finish_render(claimed.id, "interrupted", reason="killed")
+    assert store.render(7).status == "interrupted"
+
+
+def test_owner_liveness(tmp_path):
+    import os
+    import subprocess
+    import sys
+
+    from studio.store import Owner, pid_alive, process_token
+
+    me = Owner.me()
+    assert me.alive() and Owner.parse(str(me)) == me
+    assert not Owner(me.host, me.pid, "another-boot/123").alive()  # a reused pid is not the same process
+    assert Owner("some-other-host", 1, "x").alive()  # cannot be checked from here: never settled
+    child = subprocess.Popen([sys.executable, "-c", "import time; time.sleep(600)"])
+    token = process_token(child.pid)
+    assert token and pid_alive(child.pid, token)
+    child.kill()
+    # killed but not yet reaped: a zombie is not alive either
+    deadline = time.monotonic() + 60
+    while pid_alive(child.pid, token) and time.monotonic() < deadline:
+        time.sleep(0.01)  # polling until the kernel has turned it into a zombie
+    assert not pid_alive(child.pid, token)
+    child.wait()
+    assert not pid_alive(child.pid, token)
+    assert os.getpid() == me.pid
+
+
+def test_claim_stale_renders_skips_live_owners_and_claims_once(tmp_path):
+    import subprocess
+    import sys
+
+    store = Store(tmp_path / "s.sqlite3")
+    mine = store.start_render("ad", {})
+    code = "import sys; from studio.store import Store; print(Store(sys.argv[1]).start_render('ad', {}))"
+    dead = int(subprocess.run([sys.executable, "-c", code, str(tmp_path / "s.sqlite3")], capture_output=True,
+                              text=True, check=True).stdout)  # fmt: skip
+    store.set_render_scratch(dead, tmp_path / ".studio-render-x")
+    store.set_render_journal(dead, [(tmp_path / "a.tmp", tmp_path / "a.mp4")], [{"platform": "square"}])
+    (claimed,) = store.claim_stale_renders()
+    assert claimed.id == dead and claimed.scratch == tmp_path / ".studio-render-x"
+    assert claimed.journal == {"moves": [[str(tmp_path / "a.tmp"), str(tmp_path / "a.mp4")]],
+                               "outputs": [{"platform": "square"}]}  # fmt: skip
+    from studio.store import Owner
+
+    assert claimed.owner == Owner.me()
+    assert store.claim_stale_renders() == []  # now owned by a live process (this one): not claimed twice
+    assert store.render(mine).status == "running"
+    assert [e.kind for e in store.events(dead)] == ["started", "claimed"]

@@ -35,12 +35,12 @@ from studio.images import SUPPORTED_SUFFIXES
 from studio.progress import ProgressFn, null_progress
 from studio.splat.capture import ImageQuality, assess_image
 from studio.splat.colmap_io import ColmapModel, find_model_dir
+from studio.splat.nerf import find_manifest, find_transforms
 from studio.splat.scene import Scene, View
 from studio.splat.video_frames import VIDEO_SUFFIXES
 
 InputKind = Literal["photos", "video", "colmap", "nerf"]
 MaskMode = Literal["auto", "alpha", "none"]
-TRANSFORMS_NAMES = ("transforms.json", "transforms_train.json")
 IGNORED_NAMES = {".ds_store", "thumbs.db", "desktop.ini"}
 BACKDROP_MIN_SHARE = 0.8  # plain-backdrop masks are used only when at least this share of views separates
 
@@ -99,9 +99,9 @@ def detect_input(path: str | os.PathLike[str] | Sequence[str | os.PathLike[str]]
             f"{path.name} is not a photo folder, a video or a transforms.json.",
             f"Supported videos: {', '.join(sorted(VIDEO_SUFFIXES))}.",
         )
-    for name in TRANSFORMS_NAMES:
-        if (path / name).is_file():
-            return InputSource("nerf", path, [path / name])
+    manifest = find_transforms(path)
+    if manifest is not None:
+        return InputSource("nerf", path, [manifest])
     model_dir = find_model_dir(path)
     if model_dir is not None:
         image_dir = _colmap_image_dir(path, model_dir)
@@ -580,11 +580,7 @@ def load_transforms(
 ) -> Scene:
     """A ``Scene`` from either transforms.json layout (nerfstudio here, NeRF-synthetic via ``studio.splat.nerf``)."""
     path = Path(path)
-    if path.is_dir():
-        for name in TRANSFORMS_NAMES:
-            if (path / name).is_file():
-                path = path / name
-                break
+    path = find_manifest(path)
     data = read_transforms_json(path)
     if is_nerfstudio(data):
         return load_nerfstudio(

@@ -20,6 +20,7 @@ after the files are in place, a ``models`` row. An interrupted run leaves no fin
 from __future__ import annotations
 
 import json
+import logging
 import os
 import shutil
 import time
@@ -33,11 +34,14 @@ import numpy as np
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
 from studio.cancel import CancelToken, check
-from studio.errors import Cancelled, ComplianceError, DependencyError, InputError, StudioError
+from studio.colours import hex_to_rgb, rgb_to_hex
+from studio.devices import DeviceChoice, resolve_device
+from studio.errors import Cancelled, ComplianceError, InputError, StudioError
 from studio.fsutil import atomic_output, ensure_writable_dir
 from studio.progress import ProgressFn, null_progress, scaled
 from studio.splat.capture import CaptureReport, CaptureThresholds, build_report, check_capture, require_usable
 
+log = logging.getLogger(__name__)
 ExportFormat = Literal["ply", "splat", "spz"]
 MODEL_NAME = "model.safetensors"
 WORK_NAME = ".studio-splat-work"
@@ -70,12 +74,8 @@ def parse_background(value: str | tuple[float, float, float] | list[float]) -> t
         text = str(value).strip().lower()
         if text in NAMED_COLORS:
             return NAMED_COLORS[text]
-        if text.startswith("#") and len(text) == 7:
-            try:
-                return tuple(int(text[i : i + 2], 16) / 255.0 for i in (1, 3, 5))  # type: ignore[return-value]
-            except ValueError:
-                pass
-            raise InputError(f"The background {value!r} is not a #rrggbb colour.")
+        if text.startswith("#"):
+            return tuple(c / 255.0 for c in hex_to_rgb(text, "background"))  # type: ignore[return-value]
         try:
             numbers = [float(v) for v in text.replace(" ", "").split(",")]
         except ValueError:
@@ -105,7 +105,7 @@ class ReconstructOptions(BaseModel):
         None, ge=32, le=4096
     )  # training long edge, px; None: by device (see below)
     sfm_resolution: int = Field(1600, ge=256, le=4096)  # long edge of the images SfM sees, pixels
-    device: Literal["auto", "cpu", "cuda"] = "auto"
+    device: DeviceChoice = "auto"
     holdout: int = Field(8, ge=0, le=1000)  # every K-th view held out for PSNR/SSIM; 0: none (1 is refused)
     # Training background, RGB 0..1. None ("auto"): white for masked views, the photos' mean colour when no
     # mask separates the object (the whole scene is trained; see _run).
@@ -245,19 +245,6 @@ def train_config(options: ReconstructOptions, device: str, *, masked: bool):
     return TrainConfig.from_dict({**values, **options.train})
 
 
-def resolve_device(device: str) -> str:
-    """ "auto" -> "cuda" when torch sees a GPU, else "cpu"; "cuda" without a GPU is a ``DependencyError``."""
-    import torch
-
-    if device == "auto":
-        return "cuda" if torch.cuda.is_available() else "cpu"
-    if device == "cuda" and not torch.cuda.is_available():
-        raise DependencyError(
-            "CUDA was requested but torch sees no GPU on this machine.", "Use --device cpu."
-        )
-    return device
-
-
 class _Stages:
     """Wall-clock seconds per stage, store events, and the stage's slice of the progress bar."""
 
@@ -272,6 +259,7 @@ class _Stages:
         start, end = SPANS[name]
         progress = scaled(self.report, start, end)
         progress(0.0, message)
+        log.info("splat %s: %s", name, message)
         if self.store is not None and self.render_id is not None:
             self.store.event(self.render_id, "stage", message, {"stage": name})
         began = time.perf_counter()
@@ -279,6 +267,7 @@ class _Stages:
             yield progress
         finally:
             self.seconds[name] = self.seconds.get(name, 0.0) + time.perf_counter() - began
+            log.info("splat %s: %.1f s", name, self.seconds[name])
         progress(1.0, message)
 
 
@@ -342,10 +331,6 @@ def reconstruct(
     return result
 
 
-def _hex(rgb: tuple[float, ...]) -> str:
-    return "#" + "".join(f"{round(255 * float(c)):02x}" for c in rgb)
-
-
 def _input_label(input_path: Any) -> str | list[str]:
     if isinstance(input_path, (list, tuple)):
         return [str(p) for p in input_path]
@@ -353,6 +338,7 @@ def _input_label(input_path: Any) -> str | list[str]:
 
 
 def _finish(store: Any, render_id: int | None, status: str, reason: str, seconds: dict[str, float]) -> None:
+    log.info("splat render %s %s: %s", render_id, status, reason)
     if store is not None and render_id is not None:
         store.finish_render(render_id, status, reason=reason, timings=seconds)
 
@@ -417,9 +403,9 @@ def _run(
             # choice is kept.
             if options.background is None:
                 scene = replace(scene, background=tuple(round(c, 4) for c in mean_colour(scene.views)))
-                how = f"trained against the photos' mean colour {_hex(scene.background)}"
+                how = f"trained against the photos' mean colour {rgb_to_hex(scene.background, scale=1.0)}"
             else:
-                how = f"trained against the chosen background {_hex(scene.background)}"
+                how = f"trained against the chosen background {rgb_to_hex(scene.background, scale=1.0)}"
             warnings.append(
                 "No masks (the backdrop is not a plain colour, or masks are off): the whole scene is "
                 f"reconstructed, {how}. For a clean product model, shoot on a plain backdrop or give RGBA "

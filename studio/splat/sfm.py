@@ -11,6 +11,7 @@ The largest model is used; images outside it are reported as unregistered. Too f
 from __future__ import annotations
 
 import json
+import logging
 import os
 import subprocess
 import sys
@@ -24,6 +25,8 @@ from studio.cancel import CancelToken
 from studio.errors import Cancelled, InputError, RenderError
 from studio.progress import ProgressFn, null_progress
 from studio.splat.colmap_io import ColmapModel, read_model
+
+logger = logging.getLogger(__name__)
 
 # share of the progress bar per stage, from the FIELD_NOTES timings (47 s / 23 s / 46 s on 59 photos)
 STAGE_SPAN = {"extract": (0.0, 0.42), "match": (0.42, 0.62), "map": (0.62, 1.0)}
@@ -245,6 +248,7 @@ def _run_worker(
             cwd=str(work_dir),
             env=env,
         )
+        logger.info("SfM worker %d started on %d images (its log: %s)", proc.pid, n_images, log_path)
         offset = 0
         try:
             while True:
@@ -268,6 +272,7 @@ def _run_worker(
             if proc.poll() is None:
                 _stop(proc)
             raise
+    logger.info("SfM worker %d exited with code %s after %.1f s", proc.pid, code, time.monotonic() - started)
     if code != 0:
         raise RenderError(
             f"pycolmap stopped with exit code {code} during structure-from-motion: {_log_tail(log_path)}",

@@ -29,7 +29,8 @@ import torch
 from torch import Tensor
 
 from studio.cancel import CancelToken
-from studio.errors import Cancelled, ConfigError, DependencyError, InputError, ModelError
+from studio.devices import torch_device
+from studio.errors import Cancelled, ConfigError, InputError, ModelError
 from studio.fsutil import atomic_output, ensure_writable_dir
 from studio.progress import ProgressFn, null_progress
 from studio.splat.gaussians import (
@@ -597,18 +598,6 @@ def covered_arc(azimuths_deg, min_gap: float = 60.0) -> tuple[float, float] | No
 # ------------------------------------------------------------------------------------------ training
 
 
-def _resolve_device(device: str) -> torch.device:
-    if device == "cuda":
-        if not torch.cuda.is_available():
-            raise DependencyError(
-                "Training on 'cuda' was requested but no CUDA GPU is available.", "Use device='cpu'."
-            )
-        return torch.device("cuda")
-    if device != "cpu":
-        raise InputError(f"Unknown device {device!r}.", "Use 'cpu' or 'cuda'.")
-    return torch.device("cpu")
-
-
 def train(
     scene: Scene,
     config: TrainConfig,
@@ -638,7 +627,7 @@ def train(
     evaluate during training; without it nothing changes.
     """
     report = on_progress or null_progress
-    dev = _resolve_device(device)
+    dev = torch_device(device)
     if resume and checkpoint_dir is None:
         raise InputError(
             "resume=True needs a checkpoint_dir.", "Pass the folder the checkpoints were written to."

@@ -18,6 +18,7 @@ from typing import Any
 import gradio as gr
 
 from studio.cancel import CancelToken
+from studio.devices import DEVICE_CHOICES
 from studio.ui.context import GPU_QUEUE, MAX_UPLOAD_BYTES, AppContext
 
 BACKGROUNDS = [("Auto", "auto"), ("White", "white"), ("Black", "black"), ("Grey", "grey"), ("Green", "green")]
@@ -111,6 +112,7 @@ def check_capture_handler(ctx: AppContext, photos: Any, video: Any) -> tuple[str
     """The "Check capture" button: (markdown summary, report JSON). Unusable sets are shown, not raised."""
     from studio.splat.capture import check_capture
     from studio.splat.inputs import detect_input
+    from studio.splat.pipeline import ReconstructOptions
 
     source_path, job = stage_uploads(ctx, photos, video)
     try:
@@ -119,7 +121,8 @@ def check_capture_handler(ctx: AppContext, photos: Any, video: Any) -> tuple[str
         if source.kind == "video":
             from studio.splat.video_frames import sample_frames
 
-            files = sample_frames(source.path, job / "check-frames", count=60).paths
+            count = ReconstructOptions.model_fields["video_frames"].default
+            files = sample_frames(source.path, job / "check-frames", count=count).paths
         report = check_capture(files, ignored=source.ignored)
         return report_markdown(report), report.to_json()
     finally:
@@ -253,9 +256,9 @@ def use_in_ad_handler(
     progress: Any = None,
 ) -> tuple[str, str]:
     """Render the orbit MP4 of the last model and record it in the store as a ``spin`` asset: (message, mp4)."""
+    from studio.devices import resolve_device
     from studio.errors import InputError
     from studio.splat.gaussians import load_model
-    from studio.splat.pipeline import resolve_device
     from studio.splat.spin import render_orbit
 
     if not model_path or not Path(model_path).is_file():
@@ -339,7 +342,7 @@ def build_splat_tab(ctx: AppContext) -> None:
                         MASK_CHOICES, value="auto", label="Masks", info="Auto: alpha, else a plain backdrop"
                     )
                     device = gr.Dropdown(
-                        ["auto", "cpu", "cuda"], value="auto", label="Device", elem_id="splat-device"
+                        list(DEVICE_CHOICES), value="auto", label="Device", elem_id="splat-device"
                     )
                 formats = gr.CheckboxGroup(
                     FORMAT_CHOICES,

@@ -205,7 +205,7 @@ def test_colmap_project_to_model_with_a_crop_box(colmap_project, tmp_path, store
     # user is told so.
     background = model.meta["background"]
     assert background != [1.0, 1.0, 1.0] and all(0.0 < c < 1.0 for c in background)
-    hex_bg = "#" + "".join(f"{round(255 * c):02x}" for c in background)
+    hex_bg = "#" + "".join(f"{round(255 * c):02X}" for c in background)
     assert any("No masks" in w and f"mean colour {hex_bg}" in w for w in result.warnings)
     assert model.meta["train"]["init"] == "points+fill"
     assert np.all(means >= -1.5) and np.all(means <= 1.5)
