@@ -111,7 +111,7 @@ class PeakRSS:
             self.peak = max(self.peak, self._sample())
 
     def __enter__(self) -> Self:
-        self.peak = self._sample()
+        self.baseline = self.peak = self._sample()
         self._thread.start()
         return self
 
@@ -148,6 +148,7 @@ def run_one(catalogue: Path, work: Path, engine_name: str, workers: int, preset:
         "wall_s": round(wall, 1),
         "engine_start_s": round(t_engine, 2),
         "ads_per_min": round(done / wall * 60, 2),
+        "baseline_rss_mb": round(mem.baseline / 2**20),  # this process (and Ray's daemons) before the run
         "peak_rss_mb": round(mem.peak / 2**20),
         "render_s_sum": round(render, 1),
         "outside_render": round(1 - render / (workers * wall), 4),
@@ -226,12 +227,14 @@ def main() -> None:
         work = Path(tmp)
         catalogue = make_catalogue(work / "catalogue", args.products, args.duration)
         configs = [c.split("-") for c in args.configs.split(",") if c]
-        if any(name == "ray" for name, _ in configs):
-            import ray
-
-            ray.init(address="local", num_cpus=2, include_dashboard=False, log_to_driver=False,
-                     object_store_memory=100 * 1024 * 1024)  # fmt: skip
+        ray_started = False
         for name, workers in configs:
+            if name == "ray" and not ray_started:  # after the local runs, so their memory has no Ray daemons
+                ray_started = True
+                import ray
+
+                ray.init(address="local", num_cpus=2, include_dashboard=False, log_to_driver=False,
+                         object_store_memory=100 * 1024 * 1024)  # fmt: skip
             row = run_one(catalogue, work, name, int(workers), preset, not args.no_screen)
             results["runs"].append(row)
             print(json.dumps(row, ensure_ascii=False), flush=True)
