@@ -30,6 +30,8 @@ CATALOGUE_SUFFIXES = (".csv", ".tsv", ".txt", ".yaml", ".yml", ".json")
 ERROR_HEADERS = ["row", "column", "problem"]
 PLAN_HEADERS = ["row", "product", "platform", "state", "notes"]
 JOB_HEADERS = ["id", "product", "platform", "status", "attempts", "verdict", "seconds", "output", "error"]
+# the CLI's platform names with their aspect ratio (labels unlike the Ad Studio's, so each tab's boxes are found)
+PLATFORMS = [(f"{value} ({label.split()[-1]})", value) for label, value in PLATFORM_CHOICES]
 STORED = (".mp4", ".jpg", ".jpeg", ".png", ".webp", ".zip")  # already compressed: zipped without deflate
 
 
@@ -200,7 +202,8 @@ def preview(
         plan = _plan(ctx, session)
     except StudioError as exc:
         raise _error(exc) from None
-    errors = [[e.row, e.column, e.message] for e in plan.errors]
+    inbox = session["input"].rstrip("/") + "/"  # the server's folder means nothing to the user
+    errors = [[e.row, e.column, e.message.replace(inbox, "")] for e in plan.errors]
     planned = [[j.row, j.product_id, j.platform, "to run", "; ".join(j.notes)] for j in plan.jobs]
     planned += [[j.row, j.product_id, j.platform, "done already", "; ".join(j.notes)] for j in plan.skipped]
     summary = (
@@ -405,7 +408,7 @@ def build_batch_tab(ctx: AppContext) -> None:
                 height=130,
             )
             platforms = gr.CheckboxGroup(
-                PLATFORM_CHOICES, value=[], label="Platforms (none: as the catalogue says, else TikTok)",
+                PLATFORMS, value=[], label="Platforms (none: as the catalogue says, else TikTok)",
                 elem_id="batch-platforms",
             )  # fmt: skip
             with gr.Row():
