@@ -7,7 +7,7 @@ from pathlib import Path
 import click
 
 from studio import categories
-from studio.cli.common import choices, print_json, progress_bar
+from studio.cli.common import cancel_on_signals, choices, exit_code_for, print_json, progress_bar
 from studio.spec import AdSpec
 
 
@@ -71,8 +71,9 @@ def ad(
     Options given with a SPEC_FILE override its fields. Writes NAME-PLATFORM.mp4, a -cover.jpg and an .srt per
     platform into the output folder.
     """
-    from studio.ads import make_ad
-    from studio.errors import InputError
+    from studio.ads import make_ad, recover_renders
+    from studio.cancel import CancelToken
+    from studio.errors import Cancelled, InputError
     from studio.spec import implicit_product_name, load_spec, parse_spec
     from studio.store import open_store
     from studio.video.encode import EncodeSettings
@@ -112,16 +113,23 @@ def ad(
         overrides.setdefault("product", implicit_product_name(headline))
         spec = parse_spec(overrides, source="command line")
     store = open_store()
+    recover_renders(store)
     gate = None if no_screen else _gate(store)
-    with progress_bar("Rendering") as report:
-        result = make_ad(
-            spec,
-            outdir,
-            store=store,
-            on_progress=report,
-            gate=gate,
-            encode=EncodeSettings(preset="veryfast") if draft else EncodeSettings(),
-        )
+    cancel = CancelToken()
+    with cancel_on_signals(cancel) as received, progress_bar("Rendering") as report:
+        try:
+            result = make_ad(
+                spec,
+                outdir,
+                store=store,
+                on_progress=report,
+                gate=gate,
+                encode=EncodeSettings(preset="veryfast") if draft else EncodeSettings(),
+                cancel=cancel,
+            )
+        except Cancelled as exc:
+            click.echo(f"cancelled: {exc.one_line()}", err=True)
+            raise click.exceptions.Exit(exit_code_for(received)) from None
     if as_json:
         print_json(
             {
@@ -160,9 +168,12 @@ def templates() -> None:
 @click.option("--json", "as_json", is_flag=True, help="Print JSON.")
 def history(limit: int, as_json: bool) -> None:
     """Recent renders from the store (status, reason, outputs)."""
+    from studio.ads import recover_renders
     from studio.store import open_store
 
-    rows = open_store().renders(limit=limit)
+    store = open_store()
+    recover_renders(store)
+    rows = store.renders(limit=limit)
     if as_json:
         print_json(
             [

@@ -299,9 +299,8 @@ def overrides_command(limit: int, as_json: bool) -> None:
 
     rows = overrides(open_store(), limit)
     if as_json:
-        print_json(rows)
+        keys = ("id", "render_id", "file", "verdict", "reason", "user", "created")
+        print_json([{key: getattr(row, key) for key in keys} for row in rows])
         return
     for row in rows:
-        click.echo(
-            f"#{row['id']:<4d} {row['verdict']:6s} {row['user']:10s} {row['file']}  \u2014 {row['reason']}"
-        )
+        click.echo(f"#{row.id:<4d} {row.verdict:6s} {row.user:10s} {row.file}  \u2014 {row.reason}")

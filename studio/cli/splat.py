@@ -386,7 +386,7 @@ def export_command(model: Path, fmt: str, out: Path | None) -> None:
     os.close(fd)
     tmp = Path(tmp_name)
     try:
-        export(gaussians, tmp, fmt)
+        export(gaussians, tmp, fmt, on_warning=lambda message: click.echo(f"warning: {message}", err=True))
         screen_model(gaussians, tmp, out, store=open_store())  # the export gate: quarantined when blocked
         os.replace(tmp, out)
     finally:

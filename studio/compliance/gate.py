@@ -31,7 +31,7 @@ from studio.compliance.rules import RulePack, check_category, load_packs
 from studio.compliance.text import TimedText, check_texts
 from studio.errors import ComplianceError, InputError, StudioError
 from studio.progress import ProgressFn, null_progress, scaled
-from studio.store import Store
+from studio.store import OverrideRow, Store
 
 __all__ = [
     "ExportContext",
@@ -482,29 +482,14 @@ def record_override(
             f"An override needs a reason of at least {MIN_OVERRIDE_REASON} characters, got {reason!r}.",
             "Say why publishing despite the screen is acceptable (it is kept in the audit trail).",
         )
-    cur = store.execute(
-        "INSERT INTO overrides(render_id, file, verdict, reason, user, report_json, created)"
-        " VALUES (?, ?, ?, ?, ?, ?, ?)",
-        (
-            render_id,
-            str(file),
-            report.verdict,
-            reason,
-            user or "local",
-            json.dumps(report.to_json(), ensure_ascii=False),
-            time.time(),
-        ),
+    return store.add_override(
+        file, report.verdict, reason, user=user or "local", report=report.to_json(), render_id=render_id
     )
-    return int(cur.lastrowid)
 
 
-def overrides(store: Store, limit: int = 100) -> list[dict[str, Any]]:
-    """The audit trail, newest first (without the full report)."""
-    rows = store.execute(
-        "SELECT id, render_id, file, verdict, reason, user, created FROM overrides ORDER BY id DESC LIMIT ?",
-        (limit,),
-    )
-    return [dict(row) for row in rows]
+def overrides(store: Store, limit: int = 100) -> list[OverrideRow]:
+    """The audit trail, newest first."""
+    return store.overrides(limit)
 
 
 def _sign(tmp: Path, final: Path, report: Report, context: ExportContext, override_id: int | None) -> bool:

@@ -444,7 +444,7 @@ def _run(
 
     # 6: outputs, staged then moved into place together
     with stages.stage("export", "writing the model") as progress:
-        from studio.splat.export import export
+        from studio.splat.export import export_formats
 
         gaussians = trained.gaussians
         if crop is not None:  # densification may have grown Gaussians outside the box: drop them too
@@ -461,12 +461,14 @@ def _run(
                 "crop": list(options.crop) if options.crop is not None else None,
             }
         )
+        # the model first: an export that cannot hold it never costs the user the trained model
         model_path = gaussians.save(staging / MODEL_NAME)
         staged = {MODEL_NAME: model_path}
-        for index, fmt in enumerate(options.formats):
-            target = export(gaussians, staging / f"model.{fmt}", fmt)  # atomic itself
-            staged[target.name] = target
-            progress((index + 1) / (len(options.formats) + 1), f"exported {fmt}")
+        written = export_formats(
+            gaussians, staging, options.formats, on_warning=warnings.append, on_progress=progress
+        )
+        staged.update({path.name: path for path in written.values()})
+        exported = list(written)
         _write_json(staging / "cameras.json", _cameras_json(scene, trained))
         staged["cameras.json"] = staging / "cameras.json"
         if capture is not None:
@@ -493,7 +495,7 @@ def _run(
     registered = len(scene.views)
     summary = {  # file names relative to outdir: result.json travels with the model
         "model": MODEL_NAME,
-        "exports": {fmt: f"model.{fmt}" for fmt in options.formats},
+        "exports": {fmt: f"model.{fmt}" for fmt in exported},
         "images": n_images,
         "registered": registered,
         "unregistered": unregistered,
@@ -523,31 +525,25 @@ def _run(
             "input": source.kind,
             "unregistered": unregistered,
         }
-        cur = store.execute(
-            "INSERT INTO models(render_id, path, images, registered, psnr, ssim, gaussians, meta_json, created)"
-            " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
-            (
-                render_id,
-                str(final_model),
-                n_images,
-                registered,
-                psnr,
-                ssim,
-                n_gaussians,
-                json.dumps(meta, ensure_ascii=False),
-                time.time(),
-            ),
+        model_id = store.add_model(
+            final_model,
+            render_id=render_id,
+            images=n_images,
+            registered=registered,
+            psnr=psnr,
+            ssim=ssim,
+            gaussians=n_gaussians,
+            meta=meta,
         )
-        model_id = int(cur.lastrowid)
         outputs = [{"kind": "model", "path": str(final_model)}] + [
-            {"kind": fmt, "path": str(outdir / f"model.{fmt}")} for fmt in options.formats
+            {"kind": fmt, "path": str(outdir / f"model.{fmt}")} for fmt in exported
         ]
         store.finish_render(render_id, "done", outputs=outputs, timings=seconds)
     _cleanup_work(work)
     return ReconstructResult(
         outdir=outdir,
         model=final_model,
-        exports={fmt: outdir / f"model.{fmt}" for fmt in options.formats},
+        exports={fmt: outdir / f"model.{fmt}" for fmt in exported},
         images=n_images,
         registered=registered,
         unregistered=unregistered,

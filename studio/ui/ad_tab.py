@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import time
-from pathlib import Path
 from typing import Any
 
 import gradio as gr
@@ -43,14 +42,12 @@ def history_rows(ctx: AppContext) -> list[list[Any]]:
 
 def spin_choices(ctx: AppContext) -> list[tuple[str, str]]:
     """Spin clips made with the 3D Studio's "use in an ad", then trained models (orbited at render time)."""
-    spins = ctx.store.execute(
-        "SELECT path FROM assets WHERE kind = 'spin' ORDER BY id DESC LIMIT 20"
-    ).fetchall()
-    models = ctx.store.execute("SELECT path FROM models ORDER BY id DESC LIMIT 20").fetchall()
+    spins = ctx.store.assets(kind="spin", limit=20)
+    models = ctx.store.models(limit=20)
     choices = [("none", "")]
     for label, rows in (("spin", spins), ("model", models)):
         for row in rows:
-            path = Path(row["path"])
+            path = row.path
             if path.is_file():
                 choices.append((f"{label}: {path.parent.name}/{path.name}", str(path)))
     return choices
@@ -79,8 +76,8 @@ def generate(
 ) -> tuple:
     """The Generate button: validate, render every platform, return previews, downloads and history."""
     from studio.ads import make_ad
-    from studio.cli.ad import _gate
     from studio.colours import from_picker
+    from studio.compliance.gate import ad_gate
     from studio.errors import StudioError
     from studio.spec import implicit_product_name, parse_spec
     from studio.video.encode import EncodeSettings
@@ -122,7 +119,7 @@ def generate(
             outdir,
             store=ctx.store,
             on_progress=report,
-            gate=_gate(ctx.store),
+            gate=ad_gate(ctx.store),
             encode=EncodeSettings(preset="veryfast") if draft else EncodeSettings(),
         )
     except StudioError as exc:

@@ -21,13 +21,16 @@ EXTRA_TABS = (
 
 
 def make_context(home: Path | None = None) -> AppContext:
+    from studio.ads import recover_renders
     from studio.settings import studio_home
     from studio.store import Store
 
     home = home or studio_home()
     outputs = home / "outputs"
     outputs.mkdir(parents=True, exist_ok=True)
-    return AppContext(store=Store(home / "studio.sqlite3"), home=home, outputs=outputs)
+    store = Store(home / "studio.sqlite3")
+    recover_renders(store)  # renders of an app or CLI that was killed are recorded as interrupted
+    return AppContext(store=store, home=home, outputs=outputs)
 
 
 def sample_form() -> dict[str, Any]:

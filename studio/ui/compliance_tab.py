@@ -206,8 +206,8 @@ def quarantine_rows() -> list[list[Any]]:
 def audit_rows(ctx: AppContext) -> list[list[Any]]:
     from studio.compliance.gate import overrides
 
-    return [[r["id"], time.strftime("%Y-%m-%d %H:%M", time.localtime(r["created"])), r["user"], r["verdict"],
-             r["file"], r["reason"]] for r in overrides(ctx.store)]  # fmt: skip
+    return [[r.id, time.strftime("%Y-%m-%d %H:%M", time.localtime(r.created)), r.user, r.verdict,
+             r.file, r.reason] for r in overrides(ctx.store)]  # fmt: skip
 
 
 def override(ctx: AppContext, item: str | None, reason: str, user: str) -> tuple[str, Any, list, list]:

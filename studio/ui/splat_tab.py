@@ -25,6 +25,12 @@ BACKGROUNDS = [("Auto", "auto"), ("White", "white"), ("Black", "black"), ("Grey"
 STATUS_EVERY = 1.0  # seconds between status-only updates sent to the page (previews are sent at once)
 PREVIEWS_PER_RUN = 10  # a short run (a few hundred steps or less) still shows about this many previews
 MASK_CHOICES = [("Auto", "auto"), ("Alpha only", "alpha"), ("None", "none")]
+FORMAT_CHOICES = [
+    (".ply (Inria 3DGS)", "ply"),
+    (".splat (web viewers)", "splat"),
+    (".spz (compressed)", "spz"),
+]
+DEFAULT_FORMATS = ("ply", "splat", "spz")
 
 
 def _paths(files: Any) -> list[Path]:
@@ -137,13 +143,15 @@ def reconstruct_handler(
     progress: Any = None,
     cancel: CancelToken | None = None,
     preview_every: int | None = None,
+    formats: list[str] | tuple[str, ...] | None = DEFAULT_FORMATS,
 ) -> Iterator[tuple[str, Any, str | None, list[str], str]]:
     """The "Build 3D model" button, as a generator of (status, preview image, viewer file, downloads, model).
 
     The reconstruction runs in a worker thread; its progress goes to ``progress`` (gr.Progress) and its preview
     images are yielded as they come (status text at most every ``STATUS_EVERY`` s). Without ``preview_every``,
     a run of ``steps`` shows about ``PREVIEWS_PER_RUN`` previews (never fewer than the trainer's default gives).
-    Closing the generator (Gradio's cancel) or cancelling ``cancel`` stops the run.
+    Closing the generator (Gradio's cancel) or cancelling ``cancel`` stops the run. ``formats`` are the exports
+    the user ticked (none: the model file only); one that cannot hold the model is skipped with a warning.
     """
     from studio.errors import StudioError
     from studio.splat.pipeline import ReconstructOptions, reconstruct
@@ -165,7 +173,7 @@ def reconstruct_handler(
         masks=masks,
         holdout=int(holdout),
         device=device,
-        formats=("ply", "splat", "spz"),
+        formats=tuple(formats or ()),
         train=train_extra,
     )
     events: queue.Queue = queue.Queue()
@@ -336,6 +344,12 @@ def build_splat_tab(ctx: AppContext) -> None:
                     device = gr.Dropdown(
                         list(DEVICE_CHOICES), value="auto", label="Device", elem_id="splat-device"
                     )
+                formats = gr.CheckboxGroup(
+                    FORMAT_CHOICES,
+                    value=list(DEFAULT_FORMATS),
+                    label="Export formats (the .safetensors model is always saved)",
+                    elem_id="splat-formats",
+                )
             build = gr.Button("Build 3D model", variant="primary", elem_id="splat-build")
             stop = gr.Button("Cancel", elem_id="splat-cancel")
         with gr.Column(scale=6):
@@ -385,6 +399,7 @@ def build_splat_tab(ctx: AppContext) -> None:
         masks_v,
         holdout_v,
         device_v,
+        formats_v,
         progress=gr.Progress(),  # noqa: B008 - gradio injects the tracker
     ):
         try:
@@ -400,6 +415,7 @@ def build_splat_tab(ctx: AppContext) -> None:
                 holdout_v,
                 device_v,
                 progress=progress,
+                formats=formats_v,
             )
         except StudioError as exc:
             raise gr.Error(exc.one_line()) from None
@@ -416,7 +432,7 @@ def build_splat_tab(ctx: AppContext) -> None:
     # message repeats the value, which cancels the viewer's lazy loading), and the 3D view stayed empty.
     build_event = build.click(lambda: None, outputs=[viewer], queue=False, api_visibility="private").then(
         on_build,
-        inputs=[photos, video, steps, max_minutes, resolution, background, masks, holdout, device],
+        inputs=[photos, video, steps, max_minutes, resolution, background, masks, holdout, device, formats],
         outputs=[status, preview, viewer_file, downloads, model_state],
         concurrency_id=GPU_QUEUE,
         concurrency_limit=1,
