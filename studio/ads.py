@@ -8,6 +8,7 @@ A failure leaves no partial file and is recorded in the store as failed with its
 from __future__ import annotations
 
 import contextlib
+import logging
 import os
 import re
 import shutil
@@ -32,6 +33,7 @@ from studio.video.templates import TEMPLATES, Resources
 from studio.video.text import resolve_font
 from studio.video.timeline import Timeline
 
+log = logging.getLogger(__name__)
 MIN_PHOTO_EDGE = 320  # px, short edge: smaller photos look blurry on a 1080 px frame
 
 
@@ -182,6 +184,7 @@ def make_ad(
     """
     report = on_progress or null_progress
     outdir = Path(outdir)
+    log.info("ad %r: %s, %g s, %s", spec.product, spec.template, spec.duration, ",".join(spec.platforms))
     render_id = None
     if store is not None:
         project_id = store.project(project or spec.product)
@@ -274,6 +277,9 @@ def make_ad(
         if store is not None and render_id is not None:
             _record_outputs(store, render_id, project_id, [o.to_json() for o in outputs], timings)
         report(1.0, "done")
+        log.info(
+            "ad render %s done in %.1f s: %s", render_id, timings["total"], [o.path.name for o in outputs]
+        )
         return AdResult(render_id, outputs, timings)
     except BaseException as exc:
         if (
@@ -305,6 +311,11 @@ def make_ad(
                 status = "cancelled"
             reason = exc.one_line() if isinstance(exc, StudioError) else f"{type(exc).__name__}: {exc}"
             store.finish_render(render_id, status, reason=reason, timings=timings)
+        log.info(
+            "ad render %s stopped: %s",
+            render_id,
+            exc.one_line() if isinstance(exc, StudioError) else repr(exc),
+        )
         if (
             cancel is not None
             and cancel.cancelled
@@ -451,7 +462,7 @@ def _with_spin(spec: AdSpec, resources: Resources, work: Path) -> Resources:
     is; a splat model is orbited once on the brand background."""
     from dataclasses import replace
 
-    from studio.video.templates import hex_rgb
+    from studio.colours import hex_to_rgb
 
     if Path(spec.spin).suffix.lower() in (".mp4", ".mov", ".webm"):
         return replace(resources, spin_clip=Path(spec.spin))
@@ -461,6 +472,6 @@ def _with_spin(spec: AdSpec, resources: Resources, work: Path) -> Resources:
     except ImportError as exc:  # pragma: no cover - the splat package ships with studio
         raise InputError("The 3D spin needs studio's splat module.", "Reinstall studio.") from exc
     clip = work / "spin.mp4"  # removed with the render's scratch folder
-    bg = tuple(c / 255 for c in hex_rgb(spec.brand.background))
+    bg = tuple(c / 255 for c in hex_to_rgb(spec.brand.background))
     render_orbit(Path(spec.spin), clip, width=SPIN_SIZE, height=SPIN_SIZE, seconds=3.0, fps=30, background=bg)
     return replace(resources, spin_clip=clip)

@@ -6,7 +6,9 @@ from pathlib import Path
 
 import click
 
-from studio.cli.common import cancel_on_signals, exit_code_for, print_json, progress_bar
+from studio import categories
+from studio.cli.common import cancel_on_signals, choices, exit_code_for, print_json, progress_bar
+from studio.spec import AdSpec
 
 
 @click.command()
@@ -36,9 +38,9 @@ from studio.cli.common import cancel_on_signals, exit_code_for, print_json, prog
     help="tiktok, reels, shorts, instagram-feed, square, youtube (or 9:16, 4:5, 1:1, 16:9); repeat.",
 )
 @click.option("--duration", type=float, help="Seconds (5-60).")
-@click.option("--language", type=click.Choice(["zh-TW", "en"]), help="Language of the copy.")
+@click.option("--language", type=click.Choice(choices(AdSpec, "language")), help="Language of the copy.")
 @click.option("--music", help="'default', a bundled music id, an audio file, or 'none'.")
-@click.option("--category", help="Product category for the compliance rules (general, food, cosmetics, ...).")
+@click.option("--category", help=categories.help_text())
 @click.option("--seed", type=int, help="Seed for any randomness.")
 @click.option("--draft", is_flag=True, help="Faster, larger files (x264 veryfast) for previews.")
 @click.option("--no-screen", is_flag=True, help="Skip the compliance screen (not for publishing).")

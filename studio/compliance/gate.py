@@ -27,7 +27,7 @@ from pathlib import Path
 from typing import Any
 
 from studio.compliance.findings import Finding, Report
-from studio.compliance.rules import CATEGORIES, RulePack, check_category, load_packs
+from studio.compliance.rules import RulePack, check_category, load_packs
 from studio.compliance.text import TimedText, check_texts
 from studio.errors import ComplianceError, InputError, StudioError
 from studio.progress import ProgressFn, null_progress, scaled
@@ -390,8 +390,7 @@ def gate_output(
 def _check_context(context: ExportContext) -> None:
     if context.kind not in KINDS:
         raise InputError(f"Unknown export kind {context.kind!r}.", f"Use one of: {', '.join(KINDS)}.")
-    if context.category not in CATEGORIES:
-        check_category(context.category)
+    check_category(context.category)
     if context.override_reason is not None and len(context.override_reason.strip()) < MIN_OVERRIDE_REASON:
         raise InputError(
             f"An override needs a reason of at least {MIN_OVERRIDE_REASON} characters, got"

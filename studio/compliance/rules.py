@@ -23,18 +23,9 @@ from typing import Any, Literal
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
+from studio.categories import CATEGORIES, parse_category
 from studio.errors import ConfigError, InputError
 
-CATEGORIES: tuple[str, ...] = (
-    "general",
-    "food",
-    "health_food",
-    "cosmetics",
-    "alcohol",
-    "tobacco",
-    "drugs",
-    "gambling",
-)
 DETECTOR_KINDS: tuple[str, ...] = ("phrase", "required_text", "clip_concept", "reference", "banned_category")
 NEGATION_MODES: tuple[str, ...] = ("drop", "warn", "review", "keep")
 # Packs screened for every category (rules inside are filtered by ``applies_to``).
@@ -522,9 +513,8 @@ def default_packs_for(category: str) -> list[str]:
 
 
 def check_category(category: str) -> str:
-    if category not in CATEGORIES:
-        raise InputError(f"Unknown product category {category!r}.", f"Use one of: {', '.join(CATEGORIES)}.")
-    return category
+    """``category`` when it is one of ``studio.categories.CATEGORIES`` (exactly); ``InputError`` otherwise."""
+    return parse_category(category).value
 
 
 def load_packs(names: list[str] | tuple[str, ...] | None, category: str = "general") -> list[RulePack]:

@@ -9,12 +9,12 @@ from __future__ import annotations
 import math
 import os
 import subprocess
-import threading
 from pathlib import Path
 
 import numpy as np
 import torch
 
+from studio.cancel import CancelToken
 from studio.errors import Cancelled, InputError, RenderError
 from studio.fsutil import atomic_output
 from studio.media import ffmpeg_exe
@@ -216,7 +216,7 @@ def render_orbit(
     front=None,
     radius: float | None = None,
     crf: int = 18,
-    cancel: threading.Event | None = None,
+    cancel: CancelToken | None = None,
     render_long_edge: int | None = None,
 ) -> Path:
     """Render a turntable MP4 (H.264, yuv420p, ``fps``, ``round(seconds * fps)`` frames) of a splat model.
@@ -318,7 +318,7 @@ def render_orbit(
         proc = subprocess.Popen(cmd, stdin=subprocess.PIPE, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
         try:
             for i, (K, w2c) in enumerate(cameras):
-                if cancel is not None and cancel.is_set():
+                if cancel is not None and cancel.cancelled:
                     raise Cancelled(f"The spin render was cancelled at frame {i} of {n_frames}.")
                 frame = render_view(g, K, w2c, rw, rh, bg)
                 try:

@@ -18,7 +18,6 @@ from __future__ import annotations
 
 import json
 import math
-import threading
 import time
 from collections.abc import Callable
 from dataclasses import asdict, dataclass, field, fields
@@ -29,7 +28,9 @@ import numpy as np
 import torch
 from torch import Tensor
 
-from studio.errors import Cancelled, ConfigError, DependencyError, InputError, ModelError
+from studio.cancel import CancelToken
+from studio.devices import torch_device
+from studio.errors import Cancelled, ConfigError, InputError, ModelError
 from studio.fsutil import atomic_output, ensure_writable_dir
 from studio.progress import ProgressFn, null_progress
 from studio.splat.gaussians import (
@@ -597,18 +598,6 @@ def covered_arc(azimuths_deg, min_gap: float = 60.0) -> tuple[float, float] | No
 # ------------------------------------------------------------------------------------------ training
 
 
-def _resolve_device(device: str) -> torch.device:
-    if device == "cuda":
-        if not torch.cuda.is_available():
-            raise DependencyError(
-                "Training on 'cuda' was requested but no CUDA GPU is available.", "Use device='cpu'."
-            )
-        return torch.device("cuda")
-    if device != "cpu":
-        raise InputError(f"Unknown device {device!r}.", "Use 'cpu' or 'cuda'.")
-    return torch.device("cpu")
-
-
 def train(
     scene: Scene,
     config: TrainConfig,
@@ -616,7 +605,7 @@ def train(
     device: str = "cpu",
     on_progress: ProgressFn | None = None,
     on_preview: Callable[[np.ndarray], None] | None = None,
-    cancel: threading.Event | None = None,
+    cancel: CancelToken | None = None,
     checkpoint_dir: Path | None = None,
     resume: bool = False,
     output: Path | None = None,
@@ -638,7 +627,7 @@ def train(
     evaluate during training; without it nothing changes.
     """
     report = on_progress or null_progress
-    dev = _resolve_device(device)
+    dev = torch_device(device)
     if resume and checkpoint_dir is None:
         raise InputError(
             "resume=True needs a checkpoint_dir.", "Pass the folder the checkpoints were written to."
@@ -705,7 +694,7 @@ def train(
 
     # 3. optimisation
     while state.step < config.steps:
-        if cancel is not None and cancel.is_set():
+        if cancel is not None and cancel.cancelled:
             state.seconds = time.perf_counter() - start_clock
             checkpoint()
             raise Cancelled(

@@ -13,6 +13,7 @@ from typing import Any
 
 import gradio as gr
 
+from studio import categories
 from studio.ui.context import GPU_QUEUE, MAX_UPLOAD_BYTES, AppContext
 
 FINDING_HEADERS = ["action", "rule", "score", "threshold", "reference", "time (s)", "frame", "box", "suggestion",
@@ -20,7 +21,7 @@ FINDING_HEADERS = ["action", "rule", "score", "threshold", "reference", "time (s
 REF_HEADERS = ["id", "owner", "kind", "licence", "name", "notes", "CLIP"]
 QUARANTINE_HEADERS = ["item", "verdict", "rules", "would have been", "when"]
 AUDIT_HEADERS = ["id", "when", "user", "verdict", "file", "reason"]
-CATEGORY_CHOICES = ["general", "food", "health_food", "cosmetics", "alcohol", "tobacco", "drugs", "gambling"]
+CATEGORY_CHOICES = categories.choices()
 
 
 class ClipCache:

@@ -4,13 +4,13 @@ SH schedule, previews and config checks. Ground truth is rendered from known col
 from __future__ import annotations
 
 import math
-import threading
 import time
 
 import numpy as np
 import pytest
 import torch
 
+from studio.cancel import CancelToken
 from studio.errors import Cancelled, ConfigError, DependencyError, InputError
 from studio.splat.gaussians import Gaussians, load_model, rgb_to_sh0
 from studio.splat.rasterize import render_gaussians, to_uint8
@@ -135,11 +135,11 @@ def test_checkpoint_resume_matches_an_uninterrupted_run(scene, tmp_path):
     config = TrainConfig(**FAST)
     straight = train(scene, config)
 
-    cancel = threading.Event()
+    cancel = CancelToken()
 
     def stop_at_20(fraction: float, message: str) -> None:
         if message.startswith("step 20/"):
-            cancel.set()
+            cancel.cancel()
 
     output = tmp_path / "model.safetensors"
     with pytest.raises(Cancelled):
@@ -190,24 +190,39 @@ def test_max_seconds_stops_early_and_still_evaluates(scene):
     assert result.stopped_early and 0 < result.steps < 100_000 and result.psnr is not None
 
 
-def test_monitor_sees_the_right_steps_and_its_time_is_not_training_time(scene):
+def test_monitor_sees_the_right_steps_and_its_time_is_not_training_time(scene, monkeypatch):
     """The monitor runs every n steps and after the last one; the time it takes is left out of the training
-    clock, so a monitor slower than max_seconds does not cut training short."""
+    clock, so a monitor slower than max_seconds does not cut training short.
+
+    No sleeping and no wall-clock bound: the trainer's clock is shifted by an hour inside each monitor call (a
+    monitor "taking" an hour), and max_seconds is far above what 23 real steps take but far below 5 hours."""
+    import studio.splat.train as train_module
+
+    class Clock:  # the time module as train.py sees it, with perf_counter shifted by ``offset`` seconds
+        offset = 0.0
+
+        def perf_counter(self) -> float:
+            return time.perf_counter() + self.offset
+
+        def __getattr__(self, name):
+            return getattr(time, name)
+
+    clock = Clock()
+    monkeypatch.setattr(train_module, "time", clock)
+    hour = 3600.0
     calls: list[tuple[int, float, int]] = []
 
     def slow_monitor(step: int, seconds: float, current) -> None:
         calls.append((step, seconds, current().n))
-        time.sleep(0.8)
+        clock.offset += hour
 
-    config = TrainConfig(**{**FAST, "steps": 23, "max_seconds": 2.0})
-    start = time.perf_counter()
+    config = TrainConfig(**{**FAST, "steps": 23, "max_seconds": 600.0})
     result = train(scene, config, monitor=(5, slow_monitor))
-    wall = time.perf_counter() - start
     assert [c[0] for c in calls] == [5, 10, 15, 20, 23]  # every 5th step, then the last
-    assert result.steps == 23 and not result.stopped_early  # 4 s of monitor > max_seconds = 2 s
+    assert clock.offset == 5 * hour
+    assert result.steps == 23 and not result.stopped_early  # 5 h of monitor > max_seconds = 10 min
     seconds = [c[1] for c in calls]
-    assert seconds == sorted(seconds) and seconds[-1] <= result.seconds
-    assert result.seconds < wall - 5 * 0.8 + 0.05
+    assert seconds == sorted(seconds) and seconds[-1] <= result.seconds < hour  # no monitor hour counted
     assert calls[-1][2] == result.gaussians.n  # current() is the model as it stands
     with pytest.raises(InputError, match="monitor"):
         train(scene, config, monitor=(0, slow_monitor))

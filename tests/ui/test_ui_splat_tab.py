@@ -58,6 +58,7 @@ def run_build(ctx, uploads, **overrides):
         values["holdout"],
         values["device"],
         preview_every=5,
+        **({"formats": values["formats"]} if "formats" in values else {}),
     )
 
 
@@ -115,7 +116,7 @@ def test_build_streams_status_and_previews_then_the_model(built):
     status, _preview, viewer, downloads, model = final
     assert status.startswith("**Done**") and "12/12 images posed" in status
     # the synthetic box stands on a textured ground: no masks, and the user is told what that means
-    assert "⚠️ No masks" in status and "chosen background #ffffff" in status
+    assert "⚠️ No masks" in status and "chosen background #FFFFFF" in status
     assert viewer.endswith("model.splat") and Path(viewer).is_file()
     assert {Path(d).suffix for d in downloads} == {".safetensors", ".ply", ".splat", ".spz", ".json"}
     assert Path(model).name == "model.safetensors" and Path(model).is_file()
@@ -123,6 +124,12 @@ def test_build_streams_status_and_previews_then_the_model(built):
     assert fractions == sorted(fractions) and fractions[-1] == pytest.approx(1.0)
     (render,) = ctx.store.renders(kind="splat")
     assert render.status == "done"
+
+
+def test_the_user_chooses_the_export_formats(ctx, uploads):
+    *_, final = run_build(ctx, uploads, formats=["ply"])
+    downloads = final[3]
+    assert {Path(d).suffix for d in downloads} == {".safetensors", ".ply", ".json"}, downloads
 
 
 def test_use_in_ad_renders_a_spin_asset(built):
