@@ -165,12 +165,16 @@ def _photos(product: Product, base: Path, images: Path | None) -> list[str]:
     found = []
     for given in product.photos:
         if re.match(r"(?i)^https?://", given):
+            from studio.batch.fetch import cached
+
             name = Path(given.split("?", 1)[0]).name
             local = images / name if images is not None and name else None
             if local is None or not local.is_file():
+                local = cached(given)
+            if local is None:
                 raise _PhotoError(
                     f"the photo link {given} has not been downloaded",
-                    "put the photos in a folder and pass --images DIR (matched by file name, id or SKU)",
+                    "run `studio batch fetch CATALOGUE`, or pass --images DIR (matched by file name, id or SKU)",
                 )
             found.append(str(local))
         else:
