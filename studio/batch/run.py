@@ -53,6 +53,7 @@ class BatchSummary:
             "skipped": self.skipped,
             "seconds": round(self.seconds, 3),
             "ads_per_minute": round(self.ads_per_minute, 2),
+            "machinery_seconds": round(self.machinery_seconds, 3),
             "results_csv": str(self.results_csv),
             "contact_sheet": str(self.contact_sheet),
             "row_errors": self.errors,
