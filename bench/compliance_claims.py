@@ -8,6 +8,11 @@ as not flagged). Figures are given per split (dev, held-out) and per category; m
 only for the dev split (``--show-errors``): the held-out split is for aggregate figures only.
 
     .venv/bin/python bench/compliance_claims.py [--json] [--show-errors] [--data FILE]
+    .venv/bin/python bench/compliance_claims.py --other   # the same figures on bench/data/tw_ads_sentences.yaml
+
+``--other`` scores, at the sentence level, the 141 sentences another session wrote for bench/compliance_text.py
+(labelled with tw-ads v1 rule ids): a sentence is violating when a label names a rule whose action is ``block`` or
+``review``. It is a corpus the claims lexicons were not written against; only its aggregate figures are printed.
 """
 
 from __future__ import annotations
@@ -28,8 +33,16 @@ from studio.compliance.rules import load_packs
 from studio.compliance.text import check_text
 
 DATA = ROOT / "bench" / "data" / "claims_corpus.yaml"
+OTHER = ROOT / "bench" / "data" / "tw_ads_sentences.yaml"
+# the actions of the tw-ads v1 rules the other corpus is labelled with (as shipped in v1)
+_V1_FLAGGING = {
+    "tw-ads.food.medical-efficacy", "tw-ads.food.exaggerated", "tw-ads.food.health-food-claim",
+    "tw-ads.cosmetics.medical-efficacy", "tw-ads.cosmetics.exaggerated", "tw-ads.alcohol.health-claim",
+    "tw-ads.tobacco.mention", "tw-ads.alcohol.required-warnings", "tw-ads.tobacco.ban", "tw-ads.drugs.permit",
+}  # fmt: skip
 FIELDS = {"text", "lang", "cat", "label", "general", "split", "basis"}
 FLAGGING = ("block", "review")
+SPLITS = ("dev", "held-out", "fresh")
 
 
 def load_corpus(path: Path = DATA) -> list[dict]:
@@ -43,7 +56,7 @@ def load_corpus(path: Path = DATA) -> list[dict]:
             "",
         ):
             raise SystemExit(f"{path}: bad label in {item!r}")
-        if item["split"] not in ("dev", "held-out"):
+        if item["split"] not in SPLITS:
             raise SystemExit(f"{path}: bad split in {item!r}")
     return items
 
@@ -98,6 +111,20 @@ def evaluate(data_path: Path = DATA) -> dict:
     return result
 
 
+def evaluate_other(data_path: Path = OTHER) -> dict:
+    """Sentence-level recall and false-positive rate on the other session's corpus, per kind and overall."""
+    items = yaml.safe_load(data_path.read_text(encoding="utf-8"))["sentences"]
+    packs = load_packs(None)
+    per_kind: dict[str, Counter] = defaultdict(Counter)
+    for item in items:
+        violating = any(rule in _V1_FLAGGING for rule in item["expect"])
+        flagged = any(f.action in FLAGGING for f in check_text(item["text"], packs, item["category"]))
+        outcome = ("tp" if flagged else "fn") if violating else ("fp" if flagged else "tn")
+        per_kind[item["kind"]][outcome] += 1
+        per_kind["all"][outcome] += 1
+    return {"sentences": len(items), "per_kind": {k: _scores(c) for k, c in sorted(per_kind.items())}}
+
+
 def _fmt(value: float | None) -> str:
     return "-" if value is None else f"{value:.2f}"
 
@@ -109,7 +136,23 @@ def main() -> None:
         "--show-errors", action="store_true", help="list the dev split's misses and false alarms"
     )
     parser.add_argument("--data", type=Path, default=DATA, help="the corpus YAML")
+    parser.add_argument("--other", action="store_true", help="score bench/data/tw_ads_sentences.yaml instead")
     args = parser.parse_args()
+    if args.other:
+        other = evaluate_other()
+        if args.json:
+            print(json.dumps(other, ensure_ascii=False, indent=2))
+            return
+        print(f"{other['sentences']} sentences (bench/data/tw_ads_sentences.yaml), own category\n")
+        print(
+            "| kind | n | recall | false-positive rate | tp | fn | fp | tn |\n|---|---|---|---|---|---|---|---|"
+        )
+        for kind, sc in other["per_kind"].items():
+            print(
+                f"| {kind} | {sc['n']} | {_fmt(sc['recall'])} | {_fmt(sc['fpr'])} | {sc['tp']} | {sc['fn']} |"
+                f" {sc['fp']} | {sc['tn']} |"
+            )
+        return
     result = evaluate(args.data)
     if args.json:
         print(json.dumps(result, ensure_ascii=False, indent=2))
@@ -123,7 +166,7 @@ def main() -> None:
         print(f"\n{titles[mode]}\n")
         print("| split | category | n | recall | false-positive rate | precision | tp | fn | fp | tn |")
         print("|---|---|---|---|---|---|---|---|---|---|")
-        for split in ("dev", "held-out"):
+        for split in SPLITS:
             table = result["figures"].get(mode, {}).get(split, {})
             for key in sorted(table, key=lambda k: (k == "all", k)):
                 s = table[key]

@@ -426,17 +426,18 @@ def _run(
 
     # 5: training
     check(cancel, "The reconstruction")
-    from studio.splat.train import train
+    from studio.splat.train import step_hook, train
 
     config = train_config(options, device, masked=bool(masked))
     with stages.stage("train", f"training on {device}") as progress:
+        hook = step_hook(
+            progress, on_preview, progress_every=config.progress_every, preview_every=config.preview_every
+        )
         trained = train(
             scene,
             config,
             device=device,
-            on_progress=progress,
-            on_preview=on_preview,
-            cancel=cancel,
+            on_step=lambda info: check(cancel, "The reconstruction") or hook(info),
             checkpoint_dir=work / "checkpoints",
             resume=options.resume,
         )

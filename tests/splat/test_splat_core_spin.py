@@ -246,8 +246,7 @@ def test_a_partial_capture_gets_a_swing_across_the_photographed_arc():
 
 def test_covered_arc_and_the_orbit_hints_from_the_cameras():
     from studio.splat.scene import Scene, View
-    from studio.splat.spin import orbit_path
-    from studio.splat.train import covered_arc, orbit_hints
+    from studio.splat.spin import covered_arc, orbit_hints, orbit_path
 
     assert covered_arc(np.arange(0, 360, 20)) is None  # all the way round
     assert covered_arc([350, 10, 30, 50]) == pytest.approx((-10.0, 50.0))  # across the front

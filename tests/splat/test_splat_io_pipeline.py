@@ -302,7 +302,9 @@ def test_training_defaults_follow_the_device():
     assert training_resolution(default, "cpu") == 200 and training_resolution(default, "cuda") == 800
     assert training_resolution(ReconstructOptions(resolution=320), "cpu") == 320
     cpu = train_config(default, "cpu", masked=False)
-    assert cpu.steps == 2000 and cpu.max_gaussians == 30_000 and cpu.mask_weight == 0.0  # compact schedule
+    assert (
+        cpu.steps == 2000 and cpu.densify.max_gaussians == 30_000 and cpu.mask_weight == 0.0
+    )  # compact schedule
     gpu = train_config(default, "cuda", masked=True)
     assert gpu.steps == 7000 and gpu.mask_weight == pytest.approx(0.1)
     custom = train_config(
