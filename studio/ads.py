@@ -9,20 +9,20 @@ from __future__ import annotations
 
 import re
 import tempfile
-import threading
 import time
 from collections.abc import Callable
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
+from studio.cancel import CancelToken
 from studio.errors import InputError, StudioError
 from studio.fsutil import ensure_writable_dir
 from studio.images import load_photo
+from studio.media.encode import EncodeSettings, encode_frames
 from studio.progress import ProgressFn, null_progress, scaled
 from studio.spec import AdSpec
 from studio.store import Store
 from studio.video.compose import iter_frames, render_frame
-from studio.video.encode import EncodeSettings, encode_frames
 from studio.video.presets import get_preset
 from studio.video.templates import TEMPLATES, Resources
 from studio.video.text import resolve_font
@@ -160,7 +160,7 @@ def make_ad(
     on_progress: ProgressFn | None = None,
     encode: EncodeSettings = EncodeSettings(),  # noqa: B008 - frozen dataclass
     gate: Gate | None = None,
-    cancel: threading.Event | None = None,
+    cancel: CancelToken | None = None,
     project: str | None = None,
 ) -> AdResult:
     """Render ``spec`` for each of its platforms into ``outdir``.

@@ -71,9 +71,9 @@ def ad(
     """
     from studio.ads import make_ad
     from studio.errors import InputError
+    from studio.media.encode import EncodeSettings
     from studio.spec import load_spec, parse_spec
     from studio.store import open_store
-    from studio.video.encode import EncodeSettings
 
     overrides: dict = {}
     if photos:

@@ -237,6 +237,10 @@ class CancelFlag:
     def __call__(self) -> bool:
         return self.is_set()
 
+    def raise_if_cancelled(self, what: str = "The job") -> None:  # the CancelToken protocol (studio.cancel)
+        if self.is_set():
+            raise Cancelled(f"{what} was cancelled.", "Nothing partial was kept.")
+
 
 # Defaults by device. The CPU rasterizer trains small images in minutes (splat-core's compact schedule targets
 # ~100-200 px); a GPU takes the usual 3DGS sizes.

@@ -80,8 +80,8 @@ def generate(
     from studio.ads import make_ad
     from studio.cli.ad import _gate
     from studio.errors import StudioError
+    from studio.media.encode import EncodeSettings
     from studio.spec import parse_spec
-    from studio.video.encode import EncodeSettings
 
     if not photos:
         raise gr.Error("Upload at least one product photo.")

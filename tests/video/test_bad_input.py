@@ -12,9 +12,9 @@ from PIL import Image
 from studio.ads import make_ad
 from studio.errors import ConfigError, InputError, RenderError
 from studio.images import load_photo
+from studio.media.encode import EncodeSettings
 from studio.spec import parse_spec
 from studio.store import Store
-from studio.video.encode import EncodeSettings
 from tests.helpers import make_photo
 
 FAST = EncodeSettings(preset="veryfast")
@@ -154,13 +154,12 @@ def test_failed_render_leaves_nothing_and_is_recorded(tmp_path):
 
 
 def test_cancel_leaves_nothing(tmp_path):
-    import threading
-
+    from studio.cancel import CancelToken
     from studio.errors import Cancelled
 
     store = Store(tmp_path / "s.sqlite3")
-    cancel = threading.Event()
-    cancel.set()
+    cancel = CancelToken()
+    cancel.cancel()
     with pytest.raises(Cancelled):
         make_ad(_spec([make_photo(tmp_path / "a.jpg")]), tmp_path / "out", store=store, cancel=cancel)
     assert list((tmp_path / "out").iterdir()) == []
