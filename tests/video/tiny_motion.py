@@ -8,10 +8,12 @@ and transformer. Each generation at 32x32, 9 frames, 2 steps takes well under a 
 from __future__ import annotations
 
 WORDS = (
-    "a the of and in on with product shot commercial high-end camera slowly pushes orbits toward around tea box "
-    "bottle soft light studio steam gentle text logo watermark letters captions blurry low quality static frame "
-    "still image no on-screen stays exactly as it is sharp centred packaging label unchanged mood conveys"
-).split()
+    "a", "the", "of", "and", "in", "on", "with", "product", "shot", "commercial", "high-end", "camera",
+    "slowly", "pushes", "orbits", "toward", "around", "tea", "box", "bottle", "soft", "light", "studio",
+    "steam", "gentle", "text", "logo", "watermark", "letters", "captions", "blurry", "low", "quality",
+    "static", "frame", "still", "image", "no", "on-screen", "stays", "exactly", "as", "it", "is", "sharp",
+    "centred", "packaging", "label", "unchanged", "mood", "conveys",
+)  # fmt: skip
 
 
 def tokenizer():
@@ -48,11 +50,11 @@ def _wan_parts(vace: bool = False):
         base_dim=3, z_dim=16, dim_mult=[1, 1, 1, 1], num_res_blocks=1, temperal_downsample=[False, True, True]
     ).eval()
     torch.manual_seed(0)
-    common = dict(
-        patch_size=(1, 2, 2), num_attention_heads=2, attention_head_dim=12, in_channels=16, out_channels=16,
-        text_dim=32, freq_dim=256, ffn_dim=32, num_layers=2, cross_attn_norm=True, qk_norm="rms_norm_across_heads",
-        rope_max_seq_len=32,
-    )  # fmt: skip
+    common = {
+        "patch_size": (1, 2, 2), "num_attention_heads": 2, "attention_head_dim": 12, "in_channels": 16,
+        "out_channels": 16, "text_dim": 32, "freq_dim": 256, "ffn_dim": 32, "num_layers": 2,
+        "cross_attn_norm": True, "qk_norm": "rms_norm_across_heads", "rope_max_seq_len": 32,
+    }  # fmt: skip
     if vace:
         transformer = WanVACETransformer3DModel(**common, vace_layers=[0], vace_in_channels=96).eval()
     else:
