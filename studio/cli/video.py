@@ -44,7 +44,9 @@ def _common(func):
     return func
 
 
-def _run(task: str, image: Path | None, fit: str, **kw) -> None:
+def _run(
+    task: str, image: Path | None, fit: str, faithful: bool = False, move: str = "push-in", **kw
+) -> None:
     from studio.video.ai_clip import ClipJob, make_ai_clip, parse_size
     from studio.video.ai_inputs import DEFAULT_NEGATIVE_PROMPT
 
@@ -66,6 +68,8 @@ def _run(task: str, image: Path | None, fit: str, **kw) -> None:
         negative_prompt=kw["negative"] or DEFAULT_NEGATIVE_PROMPT,
         image=image,
         fit=fit,
+        faithful=faithful,
+        move=move,
         frames=kw["frames"],
         seconds=kw["seconds"],
         size=parse_size(kw["size"]) if kw["size"] else None,
@@ -90,10 +94,14 @@ def _run(task: str, image: Path | None, fit: str, **kw) -> None:
 @click.option("--image", type=click.Path(path_type=Path), required=True, help="The product photo.")
 @click.option("--fit", type=click.Choice(["pad", "crop"]), default="pad", show_default=True,
               help="Fit the photo to the engine's size: pad with a blurred backdrop, or crop (never stretched).")  # fmt: skip
+@click.option("--faithful/--free", default=True, show_default=True,
+              help="Faithful: the product's own pixels are composited back on every frame; free: the model redraws all.")  # fmt: skip
+@click.option("--move", type=click.Choice(["static", "push-in", "parallax"]), default="push-in", show_default=True,
+              help="Faithful mode: the product's 2D move.")  # fmt: skip
 @_common
-def i2v(image: Path, fit: str, **kw) -> None:
-    """Photo-to-video: the product photo becomes a short motion clip."""
-    _run("i2v", image, fit, **kw)
+def i2v(image: Path, fit: str, faithful: bool, move: str, **kw) -> None:
+    """Photo-to-video: the product photo becomes a short motion clip (product-faithful by default)."""
+    _run("i2v", image, fit, faithful, move, **kw)
 
 
 @video.command("t2v")

@@ -45,6 +45,8 @@ class ClipJob:
     negative_prompt: str = DEFAULT_NEGATIVE_PROMPT
     image: Path | None = None
     fit: str = "pad"  # "pad" | "crop"
+    faithful: bool = True  # i2v: the product's own pixels composited back (studio.video.ai_faithful)
+    move: str = "push-in"  # faithful mode's 2D move of the product: static | push-in | parallax
     engine: str | None = None  # force the engine of a local folder
     frames: int | None = None
     seconds: float | None = None
@@ -73,7 +75,7 @@ class ClipResult:
     profile: str
     seconds: dict[str, float]
     messages: list[str] = field(default_factory=list)
-    fidelity: dict | None = None  # product fidelity in the decoded MP4 (faithful mode; not measured here)
+    fidelity: dict | None = None  # product fidelity in the decoded MP4 (faithful mode), else None
 
     def to_json(self) -> dict:
         return {
@@ -218,12 +220,21 @@ def make_ai_clip(
             raise InputError("Give a --prompt, or a --product to build one from.")
         prompt = build_prompt(job.product, selling_points=job.selling_points, preset=job.preset)
     image = None
+    faithful = None  # (fitted photo [H, W, 3], fitted mask [H, W], move) in faithful mode
     if job.task == "i2v":
         if job.image is None:
             raise InputError("Photo-to-video needs a photo (--image).")
-        from studio.images import load_photo
+        import numpy as np
 
-        image, _placement = fit_photo(load_photo(job.image), (width, height), mode=job.fit)
+        from studio.images import load_photo
+        from studio.video.ai_faithful import Move, fit_mask, product_mask
+
+        photo = load_photo(job.image)
+        image, placement = fit_photo(photo, (width, height), mode=job.fit)
+        if job.faithful:
+            move = Move(job.move)
+            move.matrix(0.0, width, height)  # an unknown move fails here, before any model runs
+            faithful = (np.asarray(image), fit_mask(product_mask(photo), (width, height), placement), move)
     request = MotionRequest(
         task=job.task,
         prompt=prompt,
@@ -259,7 +270,14 @@ def make_ai_clip(
             on_step_down=lambda a, b: messages.append(f"out of GPU memory with {a}; retried with {b or 'nothing'}"),
         )  # fmt: skip
 
-    # 4. the clip and its sidecar
+    if faithful is not None:  # the product's own pixels back onto every frame
+        from studio.video.ai_faithful import composite_product, correct_colour_drift
+
+        with watch.stage("composite"):
+            video = correct_colour_drift(video, faithful[1])
+            video = composite_product(video, *faithful)
+
+    # 4. the clip, its product fidelity measured in the decoded file, and its sidecar
     from studio.compliance.licences import load_registry
 
     registry = load_registry()
@@ -284,12 +302,31 @@ def make_ai_clip(
             "profile": used,
             "device": device,
             "fit": job.fit,
+            "faithful": faithful is not None,
+            "move": faithful[2].kind if faithful is not None else None,
         },
         "messages": messages,
     }
     with watch.stage("encode"):
         report(0.92, "encoding")
         write_clip(video, out, fps=engine.fps, sidecar={**sidecar, "seconds": watch.seconds}, cancel=cancel)
+    fidelity = None
+    if faithful is not None:
+        from studio.fsutil import atomic_output
+        from studio.video.ai_faithful import product_fidelity
+
+        with watch.stage("fidelity"):
+            fidelity = product_fidelity(out, *faithful)
+        if not fidelity["passed"]:
+            messages.append(
+                f"product fidelity {fidelity['psnr_db_min']:.1f} dB is below {fidelity['threshold_psnr_db']:g} dB:"
+                " the export gate will ask for a review"
+            )
+        with atomic_output(sidecar_path(out)) as tmp:
+            data = {**sidecar, "fidelity": fidelity, "messages": messages, "seconds": watch.seconds}
+            tmp.write_text(
+                json.dumps(data, indent=2, ensure_ascii=False, default=str) + "\n", encoding="utf-8"
+            )
     report(1.0, "done")
     return ClipResult(
         path=out,
@@ -306,6 +343,7 @@ def make_ai_clip(
         profile=used,
         seconds=dict(watch.seconds),
         messages=messages,
+        fidelity=fidelity,
     )
 
 

@@ -27,6 +27,8 @@ from studio.video.ai_inputs import DEFAULT_NEGATIVE_PROMPT
 from studio.video.ai_profiles import is_out_of_memory, next_profile
 from studio.video.engines.base import Engine
 
+CLIP_CRF = 18  # AI clips are cut into ads and re-encoded once more: keep them a step above delivery quality
+
 
 @dataclass(frozen=True)
 class MotionRequest:
@@ -191,14 +193,15 @@ def write_clip(
     """Encode ``frames`` [F, H, W, 3] uint8 to ``out_path`` (the delivery settings, silent AAC) and write the
     sidecar ``<out>.json``. Both are written to temporary files and renamed."""
     from studio.fsutil import atomic_output
-    from studio.media.encode import encode_frames
+    from studio.media.encode import EncodeSettings, encode_frames
 
     out = Path(out_path)
     if out.suffix.lower() != ".mp4":
         raise InputError(f"The clip must be written to an .mp4 file, got {out.name!r}.")
     count, height, width = frames.shape[:3]
-    encode_frames(iter(frames), out, width=width, height=height, fps=fps, frame_count=count, cancel=cancel,
-                  what="The AI clip")  # fmt: skip
+    settings = EncodeSettings(crf=CLIP_CRF)
+    encode_frames(iter(frames), out, width=width, height=height, fps=fps, frame_count=count, settings=settings,
+                  cancel=cancel, what="The AI clip")  # fmt: skip
     with atomic_output(sidecar_path(out)) as tmp:
         tmp.write_text(
             json.dumps(sidecar, indent=2, ensure_ascii=False, default=str) + "\n", encoding="utf-8"

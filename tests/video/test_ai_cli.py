@@ -31,7 +31,7 @@ def test_i2v_from_a_local_folder_json_and_a_conformant_clip(tiny_folders, tmp_pa
     out = tmp_path / "clip.mp4"
     result = run(
         "i2v", "--model", str(tiny_folders["wan_ti2v"]), "--image", str(photo), "--product", "tea box",
-        "--size", "40x36", "--frames", "8", "--steps", "2", "--seed", "5", "--device", "cpu", "-o", str(out),
+        "--free", "--size", "40x36", "--frames", "8", "--steps", "2", "--seed", "5", "--device", "cpu", "-o", str(out),
         "--json", home=studio_home,
     )  # fmt: skip
     assert result.returncode == 0, result.stderr[-2000:]
