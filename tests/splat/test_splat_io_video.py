@@ -121,9 +121,9 @@ def test_corrupt_and_missing_videos_are_clear_errors(tmp_path):
 
 def test_cancel_stops_decoding(orbit_video, tmp_path):
     path, _ = orbit_video
+    cancel = CancelToken()
+    cancel.cancel()
     with pytest.raises(Cancelled):
-        token = CancelToken()
-        token.cancel()
-        sample_frames(path, tmp_path / "frames", count=12, cancel=token)
+        sample_frames(path, tmp_path / "frames", count=12, cancel=cancel)
     assert not list((tmp_path / "frames").glob("*.jpg"))
     assert not list((tmp_path / "frames").glob(".candidates-*"))
