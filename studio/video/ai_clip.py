@@ -153,6 +153,10 @@ def load_pipeline(folder: Path, engine: Engine, task: str, *, profile: str, devi
     import diffusers
     import torch
 
+    try:  # without it diffusers cannot load Wan's keep-in-fp32 modules nor offload a model
+        import accelerate  # noqa: F401
+    except ImportError as exc:
+        raise DependencyError("The accelerate package is not installed.", "pip install accelerate") from exc
     cls = getattr(diffusers, engine.pipelines[task])
     dtype = torch.bfloat16 if device.startswith("cuda") else torch.float32
     try:
