@@ -46,6 +46,11 @@ def test_clean_ad_passes_with_report_and_provenance(tmp_path):
     assert report["verdict"] in ("pass", "warn")
     assert "clip_reference" in report["checks_skipped"]  # no CLIP weights in tests: said, not hidden
     assert read_manifest(output) is not None
+    # a signed MP4 is published like its cover and reports: the umask's mode, not mkstemp's 0600 (issue 8 item 7)
+    from studio.fsutil import default_file_mode
+
+    modes = {p.stat().st_mode & 0o777 for p in (output, result.outputs[0].cover, output.with_suffix(".srt"))}
+    assert modes == {default_file_mode()}
 
 
 def test_blocked_claim_is_quarantined_not_written(tmp_path, studio_home):

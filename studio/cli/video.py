@@ -35,6 +35,13 @@ def _common(func):
         click.option("--steps", type=int, help="Denoising steps (default: the engine's)."),
         click.option("--guidance", type=float, help="Guidance scale (default: the engine's)."),
         click.option("--seed", type=int, default=0, show_default=True),
+        click.option("--preview", is_flag=True, help="A quick low-resolution preview (half the engine's size)."),
+        click.option("--cache", type=click.Choice(["none", "fbc", "taylorseer", "magcache"]), default="none",
+                     show_default=True, help="Speed: a diffusers cache hook on the transformer."),
+        click.option("--compile", "compile_blocks", is_flag=True,
+                     help="Speed: compile the transformer's repeated blocks (the first clip compiles)."),
+        click.option("--sign/--no-sign", default=True, show_default=True,
+                     help="Embed C2PA Content Credentials marking the clip AI-generated."),
         click.option("--device", help="cuda or cpu (default: cuda when present; the CPU runs tiny local models only)."),
         click.option("-o", "--out", "out", type=click.Path(path_type=Path), required=True, help="Output .mp4."),
         click.option("--json", "as_json", is_flag=True, help="Print the result as JSON."),
@@ -79,6 +86,10 @@ def _run(
         seed=kw["seed"],
         profile=kw["profile"],
         device=kw["device"],
+        sign=kw["sign"],
+        preview=kw["preview"],
+        cache=kw["cache"],
+        compile_blocks=kw["compile_blocks"],
     )
     with progress_bar(f"AI clip ({task})") as report:
         result = make_ai_clip(job, on_progress=report)

@@ -24,7 +24,13 @@ from studio.video.ai_generate import (
     write_clip,
 )
 from studio.video.ai_inputs import DEFAULT_NEGATIVE_PROMPT, build_prompt, fit_photo, snap_frames, snap_size
-from studio.video.ai_profiles import CPU_MAX_WEIGHT_BYTES, apply_profile, choose_profile, cuda_free_bytes
+from studio.video.ai_profiles import (
+    CPU_MAX_WEIGHT_BYTES,
+    apply_profile,
+    apply_speed,
+    choose_profile,
+    cuda_free_bytes,
+)
 from studio.video.engines import DEFAULT_ENGINE, ENGINES, Engine, get_engine
 
 WEIGHT_FREE_HINT = (
@@ -47,6 +53,10 @@ class ClipJob:
     fit: str = "pad"  # "pad" | "crop"
     faithful: bool = True  # i2v: the product's own pixels composited back (studio.video.ai_faithful)
     move: str = "push-in"  # faithful mode's 2D move of the product: static | push-in | parallax
+    sign: bool = True  # embed C2PA Content Credentials with the AI-generated digital source type
+    preview: bool = False  # a low-resolution preview: half the engine's size (snapped), for a quick look
+    cache: str = "none"  # speed: none | fbc | taylorseer | magcache (studio.video.ai_profiles.apply_speed)
+    compile_blocks: bool = False  # speed: regional compilation of the transformer's repeated blocks
     engine: str | None = None  # force the engine of a local folder
     frames: int | None = None
     seconds: float | None = None
@@ -218,6 +228,10 @@ def make_ai_clip(
     frames = snap_frames(engine, job.frames, seconds=job.seconds)
     messages += [m for m in (size.message, frames.message) if m]
     width, height = size.value  # type: ignore[misc]
+    if job.preview:
+        m = engine.multiple
+        width, height = max(m, round(width / 2 / m) * m), max(m, round(height / 2 / m) * m)
+        messages.append(f"preview at {width}x{height} (half size)")
     prompt = job.prompt
     if not prompt:
         if not job.product:
@@ -260,13 +274,20 @@ def make_ai_clip(
         profile = "full" if job.profile == "auto" else job.profile
     check(cancel, "The AI clip")
     loaded = {"pipe": pipe}
+    speed: list[
+        str
+    ] = []  # the speed settings applied to a pipeline loaded here (a given one is the caller's)
 
     def load(p: str):
         if loaded["pipe"] is not None:
             given, loaded["pipe"] = loaded["pipe"], None
             return given
         with watch.stage(f"load_{p}"):
-            return load_pipeline(folder, engine, job.task, profile=p, device=device)  # type: ignore[arg-type]
+            loaded_pipe = load_pipeline(folder, engine, job.task, profile=p, device=device)  # type: ignore[arg-type]
+        speed[:] = apply_speed(
+            loaded_pipe, cache=job.cache, steps=request.steps, compile_blocks=job.compile_blocks
+        )
+        return loaded_pipe
 
     with watch.stage("generate"):
         video, used = generate_with_step_down(
@@ -290,7 +311,8 @@ def make_ai_clip(
     sidecar = {
         "generator": "studio AI motion",
         "engine": engine.name,
-        "model": str(folder) if folder is not None and Path(job.model).exists() else engine.repo_id,
+        # a local folder by its name only: no absolute path of the user's machine in what travels with the clip
+        "model": f"local:{Path(job.model).name}" if Path(job.model).exists() else engine.repo_id,
         "licence": licence.id if licence else engine.licence,
         "licence_name": licence.name if licence else None,
         "licence_source": engine.licence_source,
@@ -306,6 +328,7 @@ def make_ai_clip(
             "profile": used,
             "device": device,
             "fit": job.fit,
+            "speed": speed,
             "faithful": faithful is not None,
             "move": faithful[2].kind if faithful is not None else None,
         },
@@ -330,6 +353,17 @@ def make_ai_clip(
             data = {**sidecar, "fidelity": fidelity, "messages": messages, "seconds": watch.seconds}
             tmp.write_text(
                 json.dumps(data, indent=2, ensure_ascii=False, default=str) + "\n", encoding="utf-8"
+            )
+    if (
+        job.sign
+    ):  # C2PA Content Credentials: trainedAlgorithmicMedia (EU AI Act Art. 50, platform auto-labels)
+        from studio.compliance.provenance import sign_file
+
+        with watch.stage("sign"):
+            report(0.97, "signing")
+            summary = {key: sidecar[key] for key in ("engine", "model", "licence", "task", "seed")}
+            sign_file(
+                out, {"ai_motion": {**summary, "fidelity": fidelity}}, ai_generated=True, title=out.name
             )
     report(1.0, "done")
     return ClipResult(

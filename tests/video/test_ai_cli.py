@@ -48,8 +48,14 @@ def test_i2v_from_a_local_folder_json_and_a_conformant_clip(tiny_folders, tmp_pa
     assert (v.width, v.height, v.frames) == (32, 32, 9)
     sidecar = json.loads((tmp_path / "clip.json").read_text(encoding="utf-8"))
     assert sidecar["licence"] == "apache-2.0" and sidecar["seed"] == 5 and "tea box" in sidecar["prompt"]
+    assert sidecar["model"] == "local:wan_ti2v" and str(tiny_folders["wan_ti2v"]) not in json.dumps(sidecar)
     assert sidecar["digital_source_type"].endswith("trainedAlgorithmicMedia")
     assert "watermark" in sidecar["negative_prompt"] and sidecar["settings"]["frames"] == 9
+    from studio.compliance.provenance import read_manifest
+
+    manifest = read_manifest(out)  # C2PA Content Credentials: AI-generated
+    assert manifest.found and manifest.ai_generated is True
+    assert manifest.compliance["ai_motion"]["engine"] == "wan2.2-ti2v-5b"
 
 
 def test_t2v_without_cuda_says_so_in_one_line_for_a_full_size_model(tmp_path, studio_home):

@@ -155,3 +155,17 @@ def test_clip_is_encoded_to_the_delivery_settings_with_a_sidecar(tiny_pipes, tmp
     assert (v.width, v.height, v.frames, v.fps) == (32, 32, 9, 24)
     assert json.loads((tmp_path / "clip.json").read_text()) == {"engine": "wan2.2-ti2v-5b", "seed": 0}
     assert sorted(p.name for p in tmp_path.iterdir()) == ["clip.json", "clip.mp4"]
+
+
+def test_speed_settings_apply_and_still_generate():
+    from studio.video.ai_profiles import apply_speed
+    from tests.video import tiny_motion
+
+    pipe = tiny_motion.wan_t2v()  # its own pipeline: a cache hook stays on the transformer
+    assert apply_speed(pipe, cache="fbc") == ["cache=fbc"]
+    video = generate_frames(pipe, ENGINES["wan2.1-t2v-1.3b"], _request("t2v", steps=3))
+    assert video.shape == (9, 32, 32, 3)
+    with pytest.raises(InputError, match="Unknown cache"):
+        apply_speed(pipe, cache="teacache")
+    with pytest.raises(InputError, match="downloads"):
+        apply_speed(pipe, attention="flash_hub")
