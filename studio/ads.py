@@ -23,11 +23,11 @@ from studio.crash import crash_point
 from studio.errors import Cancelled, ComplianceError, InputError, StudioError
 from studio.fsutil import ensure_writable_dir, fsync_dir, fsync_file
 from studio.images import load_photo
+from studio.media.encode import EncodeSettings, encode_frames
 from studio.progress import ProgressFn, null_progress, scaled
 from studio.spec import AdSpec
 from studio.store import Store
 from studio.video.compose import iter_frames, render_frame
-from studio.video.encode import EncodeSettings, encode_frames
 from studio.video.presets import get_preset
 from studio.video.templates import TEMPLATES, Resources
 from studio.video.text import resolve_font

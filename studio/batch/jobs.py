@@ -43,8 +43,8 @@ class JobResult:
 def run_ad_job(task: JobTask, cancel: CancelToken | None = None) -> JobResult:
     """Render ``task`` into ``task.staging``; raises a ``StudioError`` for a bad row or a failed render."""
     from studio.ads import make_ad
+    from studio.media.encode import EncodeSettings
     from studio.spec import parse_spec
-    from studio.video.encode import EncodeSettings
 
     started = time.perf_counter()
     spec = parse_spec(task.spec, source=f"job {task.job_id}")

@@ -24,6 +24,7 @@ COMMANDS: dict[str, str] = {
     "models": "studio.cli.models:models",
     "splat": "studio.cli.splat:splat",
     "refs": "studio.cli.refs:refs",
+    "video": "studio.cli.video:video",
     "batch": "studio.cli.batch:batch",
 }
 

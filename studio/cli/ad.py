@@ -74,9 +74,9 @@ def ad(
     from studio.ads import make_ad, recover_renders
     from studio.cancel import CancelToken
     from studio.errors import Cancelled, InputError
+    from studio.media.encode import EncodeSettings
     from studio.spec import implicit_product_name, load_spec, parse_spec
     from studio.store import open_store
-    from studio.video.encode import EncodeSettings
 
     overrides: dict = {}
     if photos:

@@ -30,6 +30,7 @@ from studio.compliance.findings import Finding, Report
 from studio.compliance.rules import RulePack, check_category, load_packs
 from studio.compliance.text import TimedText, check_texts
 from studio.errors import ComplianceError, InputError, StudioError
+from studio.media.types import IMAGE_SUFFIXES, VIDEO_SUFFIXES
 from studio.progress import ProgressFn, null_progress, scaled
 from studio.store import OverrideRow, Store
 
@@ -48,8 +49,6 @@ __all__ = [
     "screen_text",
 ]
 
-IMAGE_SUFFIXES = {".jpg", ".jpeg", ".png", ".webp", ".bmp", ".gif", ".tif", ".tiff"}
-VIDEO_SUFFIXES = {".mp4", ".mov", ".m4v", ".webm", ".mkv", ".avi"}
 TEXT_SUFFIXES = {".txt", ".md", ".srt"}
 SPLAT_SUFFIXES = {".ply", ".splat", ".spz"}
 MIN_OVERRIDE_REASON = 8  # characters: "ok" is not a reason

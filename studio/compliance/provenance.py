@@ -30,6 +30,7 @@ from pathlib import Path
 from typing import Any
 
 from studio.errors import DependencyError, InputError, RenderError
+from studio.fsutil import publish
 
 ASSERTION_LABEL = "org.studio.compliance"
 IPTC = "http://cv.iptc.org/newscodes/digitalsourcetype/"
@@ -332,7 +333,7 @@ def sign_file(
         signer.close()
         if tmp.stat().st_size == 0:
             raise RenderError(f"Signing {source.name} produced an empty file.")
-        os.replace(tmp, source)
+        publish(tmp, source)  # keeps the file's permissions (mkstemp's are 0600)
     except OSError as exc:  # the signed copy could not be written (a full disk, a quota): no traceback
         raise _write_error(source, exc) from exc
     except c2pa.C2paError as exc:
@@ -488,7 +489,7 @@ def draw_visible_label(path: str | os.PathLike[str], text: str = LABEL_TEXT) -> 
             _label_video(target, tmp, text)
         else:
             _label_still(target, tmp, text)
-        os.replace(tmp, target)
+        publish(tmp, target)
     finally:
         tmp.unlink(missing_ok=True)
     return target
@@ -511,20 +512,12 @@ def _label_still(source: Path, dest: Path, text: str) -> None:
 def _label_video(source: Path, dest: Path, text: str) -> None:
     import subprocess
 
-    import imageio_ffmpeg
-
     from studio.media import ffmpeg_exe
+    from studio.media.encode import EncodeSettings, codec_args, delivery_filter
+    from studio.media.probe import probe_video
 
-    reader = imageio_ffmpeg.read_frames(str(source))
-    try:
-        meta = next(reader)  # the first item is the stream's metadata; no frame is decoded for it
-    except (RuntimeError, OSError, StopIteration) as exc:
-        raise InputError(f"{source.name} is not a readable video: {exc}.") from exc
-    finally:
-        reader.close()
-    width, height = (int(v) for v in meta["size"])
-    if int(meta.get("rotate", 0) or 0) % 180 == 90:
-        width, height = height, width
+    info = probe_video(source)  # InputError naming the file when it is not a readable video
+    width, height = info.width, info.height  # as displayed
     badge = label_image(width, height, text)
     x, y = label_position(width, height, badge.size)
     badge_path = dest.with_suffix(".png")
@@ -532,8 +525,9 @@ def _label_video(source: Path, dest: Path, text: str) -> None:
     try:
         cmd = [
             ffmpeg_exe(), "-y", "-loglevel", "error", "-i", str(source), "-i", str(badge_path),
-            "-filter_complex", f"[0:v][1:v]overlay={x}:{y}:format=auto[v]", "-map", "[v]", "-map", "0:a?",
-            "-c:v", "libx264", "-preset", "veryfast", "-crf", "18", "-pix_fmt", "yuv420p", "-c:a", "copy",
+            "-filter_complex", f"[0:v][1:v]overlay={x}:{y}:format=auto,{delivery_filter(width, height)}[v]",
+            "-map", "[v]", "-map", "0:a?",
+            *codec_args(width, height, info.fps, EncodeSettings(preset="veryfast", crf=18)), "-c:a", "copy",
             "-movflags", "+faststart", str(dest),
         ]  # fmt: skip
         done = subprocess.run(cmd, capture_output=True, text=True, check=False)

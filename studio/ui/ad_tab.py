@@ -79,8 +79,8 @@ def generate(
     from studio.colours import from_picker
     from studio.compliance.gate import ad_gate
     from studio.errors import StudioError
+    from studio.media.encode import EncodeSettings
     from studio.spec import implicit_product_name, parse_spec
-    from studio.video.encode import EncodeSettings
 
     if not photos:
         raise gr.Error("Upload at least one product photo.")
