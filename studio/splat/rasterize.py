@@ -641,9 +641,12 @@ def rasterize(
     backend: Backend = "torch",
     eps2d: float = 0.3,
     near_plane: float = 0.01,
+    order: Tensor | None = None,
 ) -> RenderOutput:
     """Render one view. ``backend="torch"`` runs anywhere (our rasterizer; differentiable when inputs require
     grad, chunked forward-only otherwise); ``backend="gsplat"`` calls ``gsplat.rasterization`` on CUDA tensors.
+    ``order`` (forward-only, torch backend): Gaussian indices front to back from a nearby view, reused instead
+    of sorting this view's depths (see :func:`composite_chunked`).
     """
     if width <= 0 or height <= 0:
         raise InputError(f"Image size must be positive, got {width}x{height}.")
@@ -688,6 +691,7 @@ def rasterize(
             background.detach(),
             width,
             height,
+            order=order,
         )
     return RenderOutput(image=image, alpha=alpha, means2d=means2d, radii=radii, depths=depths)
 
@@ -749,6 +753,7 @@ def render_gaussians(
     *,
     sh_degree: int | None = None,
     backend: Backend | None = None,
+    order=None,
 ) -> RenderOutput:
     """Render a :class:`~studio.splat.gaussians.Gaussians` model from a camera (K [3, 3] px, world_to_cam
     [4, 4] OpenCV; numpy or torch). The backend defaults to gsplat for CUDA models, ours otherwise."""
@@ -774,7 +779,16 @@ def render_gaussians(
         int(height),
         bg,
         backend=backend,
+        order=order,
     )
+
+
+def depth_order(means: Tensor, world_to_cam) -> Tensor:
+    """Indices of all Gaussians front to back (camera depth) as seen by ``world_to_cam`` [4, 4]: a view's order
+    that nearby views can reuse (``render_gaussians(..., order=...)``)."""
+    view = torch.as_tensor(world_to_cam, dtype=means.dtype, device=means.device)
+    depths = means @ view[2, :3] + view[2, 3]
+    return torch.argsort(depths, stable=True)
 
 
 def to_uint8(image: Tensor):
@@ -789,8 +803,10 @@ def render_view(
     width: int,
     height: int,
     background=(1.0, 1.0, 1.0),
+    order: Tensor | None = None,
 ):
-    """Render ``gaussians`` as an [H, W, 3] uint8 RGB numpy image (no gradients)."""
+    """Render ``gaussians`` as an [H, W, 3] uint8 RGB numpy image (no gradients); ``order`` as in
+    :func:`render_gaussians`."""
     with torch.no_grad():
-        out = render_gaussians(gaussians, K, world_to_cam, width, height, background)
+        out = render_gaussians(gaussians, K, world_to_cam, width, height, background, order=order)
     return to_uint8(out.image)
