@@ -9,7 +9,6 @@ from __future__ import annotations
 import math
 import os
 import subprocess
-import threading
 from collections.abc import Iterator
 from concurrent.futures import Future, ThreadPoolExecutor
 from pathlib import Path
@@ -18,6 +17,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 import torch
 
+from studio.cancel import CancelToken
 from studio.errors import Cancelled, InputError, RenderError
 from studio.fsutil import atomic_output
 from studio.media import ffmpeg_exe
@@ -295,7 +295,7 @@ def render_orbit(
     front=None,
     radius: float | None = None,
     crf: int = 18,
-    cancel: threading.Event | None = None,
+    cancel: CancelToken | None = None,
     render_long_edge: int | None = None,
 ) -> Path:
     """Render a turntable MP4 (H.264, yuv420p, ``fps``, ``round(seconds * fps)`` frames) of a splat model.
@@ -397,7 +397,7 @@ def render_orbit(
         proc = subprocess.Popen(cmd, stdin=subprocess.PIPE, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
         try:
             for i, frame in enumerate(render_frames(g, cameras, rw, rh, bg)):
-                if cancel is not None and cancel.is_set():
+                if cancel is not None and cancel.cancelled:
                     raise Cancelled(f"The spin render was cancelled at frame {i} of {n_frames}.")
                 try:
                     assert proc.stdin is not None

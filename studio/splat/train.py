@@ -30,7 +30,8 @@ import torch.nn.functional as F
 from torch import Tensor
 
 from studio.cancel import CancelToken, check
-from studio.errors import Cancelled, ConfigError, DependencyError, InputError, ModelError
+from studio.devices import torch_device
+from studio.errors import Cancelled, ConfigError, InputError, ModelError
 from studio.fsutil import atomic_output, ensure_writable_dir
 from studio.progress import ProgressFn
 from studio.splat.densify import Densify
@@ -601,18 +602,6 @@ def evaluate(gaussians: Gaussians, views: list[View], background) -> Evaluation:
 # ------------------------------------------------------------------------------------------ training
 
 
-def _resolve_device(device: str) -> torch.device:
-    if device == "cuda":
-        if not torch.cuda.is_available():
-            raise DependencyError(
-                "Training on 'cuda' was requested but no CUDA GPU is available.", "Use device='cpu'."
-            )
-        return torch.device("cuda")
-    if device != "cpu":
-        raise InputError(f"Unknown device {device!r}.", "Use 'cpu' or 'cuda'.")
-    return torch.device("cpu")
-
-
 def train(
     scene: Scene,
     config: TrainConfig,
@@ -638,7 +627,7 @@ def train(
     result's ``seconds``: for benchmarks that evaluate during training. By default the hook's time counts, so
     a time budget bounds previews too.
     """
-    dev = _resolve_device(device)
+    dev = torch_device(device)
     if resume and checkpoint_dir is None:
         raise InputError(
             "resume=True needs a checkpoint_dir.", "Pass the folder the checkpoints were written to."

@@ -6,13 +6,13 @@ from __future__ import annotations
 import math
 import re
 import subprocess
-import threading
 
 import imageio_ffmpeg
 import numpy as np
 import pytest
 import torch
 
+from studio.cancel import CancelToken
 from studio.errors import Cancelled, InputError
 from studio.splat.gaussians import Gaussians, rgb_to_sh0
 from studio.splat.metrics import psnr
@@ -175,11 +175,11 @@ def test_spin_from_a_saved_model_and_bad_requests(tmp_path):
 
 
 def test_cancelled_spin_leaves_no_file(tmp_path):
-    cancel = threading.Event()
+    cancel = CancelToken()
 
     def stop(fraction: float, message: str) -> None:
         if fraction >= 0.3:
-            cancel.set()
+            cancel.cancel()
 
     with pytest.raises(Cancelled):
         render_orbit(
