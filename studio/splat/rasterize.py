@@ -290,10 +290,12 @@ def _segment_prefix(values: Tensor, srt: _Sorted, exclusive: bool) -> Tensor:
     return (excl if exclusive else cs) - base
 
 
-def _transmittance(srt: _Sorted, log_start: Tensor | None) -> tuple[Tensor, Tensor, Tensor, Tensor]:
+def _transmittance(
+    srt: _Sorted, log_start: Tensor | None, carry: bool = True
+) -> tuple[Tensor, Tensor, Tensor, Tensor | None]:
     """Per sorted pair: T before it, whether it is composited (T stays above T_MIN), its weight, and the
     float64 log-transmittance each pixel has after its composited pairs. ``log_start`` [n_pix] float64: the
-    pixels' log-transmittance before these pairs (None = 0)."""
+    pixels' log-transmittance before these pairs (None = 0); ``carry=False`` skips the last output (None)."""
     alpha = srt.alpha
     log_1ma = torch.log1p(-alpha).to(torch.float64)
     log_t = _segment_prefix(log_1ma, srt, exclusive=True)
@@ -302,6 +304,8 @@ def _transmittance(srt: _Sorted, log_start: Tensor | None) -> tuple[Tensor, Tens
     trans = torch.exp(log_t).to(alpha.dtype)
     keep = trans * (1.0 - alpha) > T_MIN
     w = torch.where(keep, alpha * trans, torch.zeros_like(alpha))
+    if not carry:
+        return trans, keep, w, None
     log_after = torch.segment_reduce(
         torch.where(keep, log_1ma, torch.zeros_like(log_1ma)), "sum", lengths=srt.counts, unsafe=True
     )
@@ -406,28 +410,33 @@ def _composite_front_to_back(
     kept: list[tuple[Tensor, ...]] = []
     r = radii.index_select(0, ids).to(torch.int64)
     box = ((2 * r[:, 0] + 1) * (2 * r[:, 1] + 1)).clamp_max(n_pix)
-    for start, stop in _chunks(box, first_chunk, pair_budget):
+    chunks = _chunks(box, first_chunk, pair_budget)
+    for k, (start, stop) in enumerate(chunks):
+        last = k == len(chunks) - 1
         chunk = cover.visible(means2d, radii, ids[start:stop])
         if len(chunk) == 0:
             continue
         gid, pix, alpha, _ = _pixel_pairs(means2d, conics, opacities, radii, chunk, width, height)
-        live = alpha > 0
-        if cover.open_area is not None:
-            live &= ~cover.done.index_select(0, pix)
-        live = torch.nonzero(live).squeeze(1)
-        if len(live) == 0:
-            continue
-        srt = _sort_pairs(
-            gid.index_select(0, live), pix.index_select(0, live), alpha.index_select(0, live), n_pix
-        )
-        del gid, pix, alpha, live
-        t_pair, keep, w, log_t = _transmittance(srt, log_t)
+        if cover.open_area is not None:  # drop the pairs on finished pixels before sorting
+            live = torch.nonzero((alpha > 0) & ~cover.done.index_select(0, pix)).squeeze(1)
+            if len(live) == 0:
+                continue
+            gid, pix, alpha = (
+                gid.index_select(0, live),
+                pix.index_select(0, live),
+                alpha.index_select(0, live),
+            )
+        srt = _sort_pairs(gid, pix, alpha, n_pix)
+        del gid, pix, alpha
+        t_pair, keep, w, log_t = _transmittance(srt, log_t, carry=not last)
         sums = _pixel_sums(torch.cat([w[:, None], w[:, None] * colors.index_select(0, srt.gid)], dim=1), srt)
         rgb += sums[:, 1:]
         acc += sums[:, 0]
         if keep_pairs:
-            sel = torch.nonzero(keep).squeeze(1)
+            sel = torch.nonzero(keep & (srt.alpha > 0)).squeeze(1)
             kept.append(tuple(x.index_select(0, sel) for x in (srt.pix, srt.gid, srt.alpha, t_pair, w)))
+        if last:
+            break
         cover.finish(srt.pix[~keep])
         if bool(cover.done.all()):
             break
@@ -455,10 +464,13 @@ class _Composite(torch.autograd.Function):
         height: int,
         first_chunk: int,
     ) -> tuple[Tensor, Tensor]:
+        ctx.width, ctx.height = width, height
+        r = radii.index_select(0, ids).to(torch.int64)
+        if int(((2 * r[:, 0] + 1) * (2 * r[:, 1] + 1)).sum()) <= first_chunk:
+            return _Composite._one_pass(ctx, means2d, conics, opacities, colors, background, radii, ids)
         rgb, t_final, chunks = _composite_front_to_back(
             means2d, conics, opacities, colors, radii, ids, width, height, first_chunk, keep_pairs=True
         )
-        ctx.width, ctx.height = width, height
         img = rgb + t_final[:, None] * background[None, :]
         if not chunks:
             empty = torch.empty(0, dtype=torch.int64)
@@ -472,6 +484,33 @@ class _Composite(torch.autograd.Function):
             saved = tuple(x.index_select(0, order) for x in (pix, gid, alpha, trans, w))
         ctx.save_for_backward(means2d, conics, opacities, colors, background, *saved, t_final)
         return img, 1.0 - t_final
+
+    @staticmethod
+    def _one_pass(ctx, means2d, conics, opacities, colors, background, radii, ids) -> tuple[Tensor, Tensor]:
+        """All pairs at once (a view within one chunk): no coverage bookkeeping, no carried transmittance."""
+        width, height = ctx.width, ctx.height
+        n_pix = width * height
+        gid, pix, alpha, _ = _pixel_pairs(means2d, conics, opacities, radii, ids, width, height)
+        if len(gid) == 0:
+            empty = torch.empty(0, dtype=torch.int64)
+            none = torch.empty(0, dtype=colors.dtype)
+            t_final = torch.ones(n_pix, dtype=colors.dtype)
+            ctx.save_for_backward(
+                means2d, conics, opacities, colors, background, empty, empty, none, none, none, t_final
+            )
+            return background[None, :].expand(n_pix, 3).clone(), torch.zeros(n_pix, dtype=colors.dtype)
+        srt = _sort_pairs(gid, pix, alpha, n_pix)
+        del gid, pix, alpha
+        trans, keep, w, _ = _transmittance(srt, None, carry=False)
+        col = colors.index_select(0, srt.gid)
+        acc = torch.segment_reduce(w, "sum", lengths=srt.counts, unsafe=True)
+        rgb = torch.segment_reduce(w[:, None] * col, "sum", lengths=srt.counts, axis=0, unsafe=True)
+        t_final = (1.0 - acc).clamp_min(0.0)
+        img = rgb + t_final[:, None] * background[None, :]
+        live = torch.nonzero(keep & (srt.alpha > 0)).squeeze(1)
+        saved = (x.index_select(0, live) for x in (srt.pix, srt.gid, srt.alpha, trans, w))
+        ctx.save_for_backward(means2d, conics, opacities, colors, background, *saved, t_final)
+        return img, acc
 
     @staticmethod
     def backward(ctx, g_img: Tensor, g_acc: Tensor):  # type: ignore[override]
