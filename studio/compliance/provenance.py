@@ -21,6 +21,7 @@ c2pa succeeded (a failed sign leaves a 0-byte destination).
 from __future__ import annotations
 
 import datetime as dt
+import errno
 import json
 import os
 import tempfile
@@ -312,30 +313,73 @@ def sign_file(
     manifest = build_manifest(
         title or source.name, json.loads(json.dumps(compliance, default=str)), ai_generated=ai_generated
     )
-    fd, tmp_name = tempfile.mkstemp(
-        prefix=f".{source.stem}.", suffix=f".c2pa{source.suffix}", dir=source.parent
-    )
+    try:
+        fd, tmp_name = tempfile.mkstemp(
+            prefix=f".{source.stem}.", suffix=f".c2pa{source.suffix}", dir=source.parent
+        )
+    except OSError as exc:
+        raise _write_error(source, exc) from exc
     os.close(fd)
     tmp = Path(tmp_name)
+    watch: _WriteWatch | None = None
     try:
         signer = c2pa.Signer.from_info(
             c2pa.C2paSignerInfo(c2pa.C2paSigningAlg.ES256, ident.chain_pem, ident.key_pem, None)
         )
         with c2pa.Builder(manifest) as builder, open(source, "rb") as src, open(tmp, "w+b") as dst:
-            builder.sign(signer, mime, src, dst)
+            watch = _WriteWatch(dst)
+            builder.sign(signer, mime, src, watch)
         signer.close()
         if tmp.stat().st_size == 0:
             raise RenderError(f"Signing {source.name} produced an empty file.")
         os.replace(tmp, source)
+    except OSError as exc:  # the signed copy could not be written (a full disk, a quota): no traceback
+        raise _write_error(source, exc) from exc
     except c2pa.C2paError as exc:
+        if watch is not None and watch.error is not None:  # c2pa reports our failed write as its own error
+            raise _write_error(source, watch.error) from exc
         raise RenderError(
             f"Could not sign {source.name} with C2PA: {' '.join(str(exc).split())}.",
             "Check that the file is a valid " + mime + ".",
         ) from exc
     finally:
-        if tmp.exists():
-            tmp.unlink()
+        tmp.unlink(missing_ok=True)
     return source
+
+
+class _WriteWatch:
+    """The signed copy's file as c2pa's output stream, remembering a failed write (c2pa turns it into a generic
+    "write error"; the user should hear that the disk is full)."""
+
+    def __init__(self, fh):
+        self._fh = fh
+        self.error: OSError | None = None
+
+    def write(self, data) -> int:
+        try:
+            return self._fh.write(data)
+        except OSError as exc:
+            self.error = exc
+            raise
+
+    def flush(self) -> None:
+        try:
+            self._fh.flush()
+        except OSError as exc:
+            self.error = exc
+            raise
+
+    def __getattr__(self, name: str):
+        return getattr(self._fh, name)
+
+
+def _write_error(source: Path, exc: OSError) -> RenderError:
+    reason = exc.strerror or str(exc) or type(exc).__name__
+    full = exc.errno in (errno.ENOSPC, errno.EDQUOT, errno.EFBIG)
+    return RenderError(
+        f"Could not write the signed copy of {source.name} in {source.parent}: {reason}.",
+        "Free some disk space and render again; nothing was kept." if full else "Check the output folder.",
+    )
 
 
 # -- reading ---------------------------------------------------------------------------------------------

@@ -34,8 +34,8 @@ from studio.errors import InputError
 from studio.images import SUPPORTED_SUFFIXES
 from studio.progress import ProgressFn, null_progress
 from studio.splat.capture import ImageQuality, assess_image
-from studio.splat.colmap_io import ColmapModel, find_model_dir
-from studio.splat.nerf import find_manifest, find_transforms
+from studio.splat.colmap_io import ColmapModel, find_model_dir, image_file
+from studio.splat.nerf import find_manifest, find_transforms, resolve_frame_file
 from studio.splat.scene import Scene, View
 from studio.splat.video_frames import VIDEO_SUFFIXES
 
@@ -317,7 +317,7 @@ def views_from_colmap(
         if image_meta is None:
             raise InputError(f"The image {name} is not registered in the COLMAP model.")
         camera = model.cameras[image_meta.camera_id]
-        path = image_dir / name
+        path = image_file(image_dir, name)
         photo = load_photo(path, what="image")
         if photo.size != (camera.width, camera.height):
             raise InputError(
@@ -426,23 +426,6 @@ def read_transforms_json(path: Path) -> dict:
             f"{path.name} has no 'frames' list.", "A transforms.json lists its frames under 'frames'."
         )
     return data
-
-
-def resolve_frame_file(base: Path, file_path: str) -> Path:
-    """The image a frame's ``file_path`` names, inside ``base``; the extension may be missing."""
-    from studio.fsutil import resolve_inside
-
-    target = resolve_inside(base, file_path, what="frame file_path")
-    if target.is_file():
-        return target
-    for suffix in (".png", ".jpg", ".jpeg", ".PNG", ".JPG", ".JPEG", ".webp"):
-        candidate = target.with_name(target.name + suffix)
-        if candidate.is_file():
-            return resolve_inside(base, candidate.relative_to(base.resolve()), what="frame file_path")
-    raise InputError(
-        f"The frame image {file_path!r} named in transforms.json was not found (with or without an extension).",
-        f"Put the images where file_path says, relative to {base}.",
-    )
 
 
 def load_nerfstudio(
