@@ -116,7 +116,7 @@ def test_build_streams_status_and_previews_then_the_model(built):
     status, _preview, viewer, downloads, model = final
     assert status.startswith("**Done**") and "12/12 images posed" in status
     # the synthetic box stands on a textured ground: no masks, and the user is told what that means
-    assert "⚠️ No masks" in status and "chosen background #ffffff" in status
+    assert "⚠️ No masks" in status and "chosen background #FFFFFF" in status
     assert viewer["path"].endswith("viewer.splat") and Path(viewer["path"]).is_file()
     alpha, beta, radius = viewer["camera_position"]  # the framed copy's camera (focus.viewer_framing)
     assert 0 < beta < 90 and radius > 1
@@ -141,8 +141,8 @@ def test_use_in_ad_renders_a_spin_asset(built):
     model = outputs[-1][4]
     message, video = splat_tab.use_in_ad_handler(ctx, model, seconds=1, size=64, device="cpu")
     assert Path(video).suffix == ".mp4" and Path(video).is_file() and "asset #" in message
-    rows = ctx.store.execute("SELECT path, kind, width, height FROM assets WHERE kind='spin'").fetchall()
-    assert [(r["path"], r["width"], r["height"]) for r in rows] == [(video, 64, 64)]
+    rows = ctx.store.assets(kind="spin")
+    assert [(str(r.path), r.width, r.height) for r in rows] == [(video, 64, 64)]
     with pytest.raises(InputError, match="Build a 3D model first"):
         splat_tab.use_in_ad_handler(ctx, "")
 
@@ -154,7 +154,7 @@ def test_closing_the_generator_cancels_the_run(ctx, uploads):
     gen.close()  # what Gradio does on the Cancel button
     (render,) = ctx.store.renders(kind="splat")
     assert render.status == "cancelled"
-    assert ctx.store.execute("SELECT COUNT(*) FROM models").fetchone()[0] == 0
+    assert ctx.store.models() == []
     assert not list(ctx.outputs.glob("*/model/model.*"))
 
 
