@@ -138,7 +138,8 @@ def plan_budget(
         raise InputError(
             f"The time limit of {total_seconds / 60:.1f} min cannot hold {what}: {detail}{sfm}and training"
             f" needs at least {need / 60:.1f} min plus {reserve / 60:.1f} min to evaluate and export.",
-            f"Allow at least {minutes:.0f} minutes, or use fewer photos or a smaller --sfm-resolution.",
+            f"Allow at least {minutes:.0f} minutes"
+            + (", or use fewer photos or a smaller --sfm-resolution." if sfm_seconds > 0 else "."),
         )
     if train_only_seconds is not None:
         train = min(train, train_only_seconds)

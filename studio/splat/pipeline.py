@@ -5,13 +5,16 @@
 1. ``detect_input``: photos, video, COLMAP model or transforms.json.
 2. Capture: video frames sampled (sharpest per window); photos prepared once (upright JPEGs for SfM) and
    checked (``capture.build_report``); an unusable set stops here, before any heavy work.
-3. Poses: pycolmap SfM in a worker process (photos: exhaustive matching; video frames: sequential), or the
-   poses given.
+3. Poses: pycolmap SfM in a worker process, with settings chosen for the capture (``sfm.choose_sfm``), or the
+   poses given. Before SfM the time budget is planned (``budget.plan_budget``): a run that cannot fit stops
+   here; training later gets what is really left.
 4. Scene: images undistorted, resized to ``resolution``, masked (alpha / plain backdrop / none) and composited
    on the background colour; centre, up and scale normalised (``focus.focus_scene``); optional crop box.
 5. Training (``studio.splat.train``), with progress, previews and cancel passed through.
-6. Outputs: the model (``model.safetensors``) and its exports (``.ply``/``.splat``/``.spz``), the capture report,
-   the cameras and a ``result.json``, all staged and renamed into ``outdir`` only when every one is written.
+6. Outputs: the model (``model.safetensors``, saved first) and its exports (``.ply``/``.splat``/``.spz``; one
+   that cannot hold the model is skipped with a warning), the framed viewer copy (``viewer.splat``), the
+   capture report, the cameras and a ``result.json``, all staged and renamed into ``outdir`` only when every
+   one is written.
 
 The store gets a ``renders`` row (kind "splat": running -> done / failed / cancelled with the reason) and, only
 after the files are in place, a ``models`` row. An interrupted run leaves no final model and nothing marked done.

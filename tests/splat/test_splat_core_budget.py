@@ -41,6 +41,9 @@ def test_a_run_that_cannot_fit_is_refused_with_the_numbers_and_the_smallest_budg
     B.plan_budget(smallest * 60, 10.0, 280.0)  # the budget it suggests does hold the run
     with pytest.raises(InputError):
         B.plan_budget((smallest - 1) * 60, 10.0, 280.0)
+    with pytest.raises(InputError) as posed:  # no SfM to shrink: the hint only asks for more time
+        B.plan_budget(60.0, 40.0, 0.0, what="training on a posed set")
+    assert "--sfm-resolution" not in posed.value.hint and posed.value.hint.startswith("Allow at least")
 
 
 def test_after_sfm_training_gets_what_is_left_never_less_than_the_floor():

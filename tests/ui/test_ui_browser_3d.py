@@ -83,7 +83,10 @@ def test_photos_to_model_to_spin(app, browser, capture, tmp_path):
     shots.mkdir(parents=True, exist_ok=True)
     page = browser.new_page(viewport={"width": 1280, "height": 1000})
     fetched = []  # (url, status) of every model file the page loaded: the viewer fetches its file by URL
-    page.on("response", lambda r: fetched.append((r.url, r.status)) if "model." in r.url else None)
+    page.on(
+        "response",
+        lambda r: fetched.append((r.url, r.status)) if "model." in r.url or "viewer." in r.url else None,
+    )
     page.goto(app.url)
     page.get_by_role("tab", name="3D Studio").click()
     page.locator("#splat-build").wait_for(state="visible")
