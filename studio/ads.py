@@ -24,6 +24,7 @@ from studio.errors import Cancelled, ComplianceError, InputError, StudioError
 from studio.fsutil import ensure_writable_dir, fsync_dir, fsync_file
 from studio.images import load_photo
 from studio.media.encode import EncodeSettings, encode_frames
+from studio.media.types import is_video
 from studio.progress import ProgressFn, null_progress, scaled
 from studio.spec import AdSpec
 from studio.store import Store
@@ -464,7 +465,7 @@ def _with_spin(spec: AdSpec, resources: Resources, work: Path) -> Resources:
 
     from studio.colours import hex_to_rgb
 
-    if Path(spec.spin).suffix.lower() in (".mp4", ".mov", ".webm"):
+    if is_video(spec.spin):
         return replace(resources, spin_clip=Path(spec.spin))
 
     try:

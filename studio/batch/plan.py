@@ -18,9 +18,8 @@ from typing import Any
 from studio.batch.catalogue import Catalogue, Product, RowError, read_catalogue
 from studio.errors import StudioError
 from studio.fsutil import resolve_inside, sha256_file
+from studio.media.types import is_image
 from studio.store import NewJob, Store
-
-IMAGE_SUFFIXES = (".jpg", ".jpeg", ".png", ".webp")
 
 
 @dataclass(frozen=True)
@@ -183,9 +182,7 @@ def _photos(product: Product, base: Path, images: Path | None) -> list[str]:
         keys = {product.product_id.lower(), str(product.fields.get("_sku", "")).lower()} - {""}
         for path in sorted(images.iterdir()):
             stem = path.stem.lower()
-            if path.suffix.lower() in IMAGE_SUFFIXES and any(
-                stem == k or stem.startswith((f"{k}-", f"{k}_")) for k in keys
-            ):
+            if is_image(path) and any(stem == k or stem.startswith((f"{k}-", f"{k}_")) for k in keys):
                 found.append(str(path))
     if not found:
         raise _PhotoError("the product has no photo", "give a photo column or --images DIR with ID.jpg files")

@@ -20,12 +20,15 @@ import numpy as np
 from studio.errors import InputError
 from studio.fsutil import resolve_inside
 from studio.images import load_photo
+from studio.media.types import IMAGE_SUFFIXES
 from studio.splat.scene import Scene, View
+
+# a frame's file_path may omit its extension (NeRF-synthetic: ./train/r_0): PNG first, as those sets write
+_FRAME_SUFFIXES = (".png", *sorted(IMAGE_SUFFIXES - {".png"}))
 
 # The one lookup order for a capture folder (input detection, the nerfstudio and the NeRF-synthetic loaders): the
 # whole capture (nerfstudio's transforms.json) before NeRF-synthetic's training split; studio holds views out itself.
 TRANSFORMS_NAMES = ("transforms.json", "transforms_train.json")
-IMAGE_SUFFIXES = (".png", ".jpg", ".jpeg", ".webp")
 BLENDER_TO_OPENCV = np.diag([1.0, -1.0, -1.0, 1.0])  # flips the camera's y and z axes
 
 
@@ -73,7 +76,7 @@ def resolve_frame_file(base: Path, file_path: str, manifest: str = "transforms.j
     target = resolve_inside(base, file_path, what="frame file_path")
     if target.is_file():
         return target
-    for suffix in IMAGE_SUFFIXES + tuple(s.upper() for s in IMAGE_SUFFIXES):
+    for suffix in _FRAME_SUFFIXES + tuple(s.upper() for s in _FRAME_SUFFIXES):
         candidate = target.with_name(target.name + suffix)
         if candidate.is_file():
             return resolve_inside(base, candidate.relative_to(base.resolve()), what="frame file_path")
