@@ -74,19 +74,30 @@ STUDIO_CSS = ""
 
 
 def build_app(ctx: AppContext, *, sample: bool = True) -> gr.Blocks:
+    """The app. Every list (history, quarantine, audit trail, references, models, spins) is read from the store
+    on each page load and again after each job, so what a page shows is never older than the last job."""
     from studio.ui.ad_tab import build_ad_tab
+    from studio.ui.jobs import QUICK_LIMIT, QUICK_QUEUE, TabParts, refresh_all
 
+    parts = TabParts()
     with gr.Blocks(title="studio") as demo:
         gr.Markdown("# studio\nShort video ads, 3D product models and compliance screening.")
         with gr.Tabs():
             with gr.Tab("Ad Studio", id="ad"):
-                build_ad_tab(ctx, sample_form() if sample else None)
+                parts.extend(build_ad_tab(ctx, sample_form() if sample else None))
             for label, module_name, builder in EXTRA_TABS:
                 if importlib.util.find_spec(module_name) is None:
                     continue
                 module = importlib.import_module(module_name)
                 with gr.Tab(label):
-                    getattr(module, builder)(ctx)
+                    made = getattr(module, builder)(ctx)
+                    parts.extend(made if isinstance(made, TabParts) else None)
+        load, outputs = refresh_all(parts)
+        if outputs:
+            quick = {"concurrency_id": QUICK_QUEUE, "concurrency_limit": QUICK_LIMIT}
+            demo.load(load, outputs=outputs, api_name="lists", **quick)
+            for job in parts.jobs:
+                job.then(load, outputs=outputs, api_visibility="private", **quick)
     return demo
 
 
