@@ -256,7 +256,7 @@ def blocked_result(ctx: AppContext, outdir: Path, exc: Exception) -> tuple:
     )
     gr.Warning(text, duration=20)
     keep = [gr.skip()] * len(PLATFORM_CHOICES)
-    status = f"⛔ **Blocked by the compliance screen{why}.**\n\n{text}"
+    status = f"■ **Blocked by the compliance screen{why}.**\n\n{text}"
     if not items:  # nothing to publish (the gate gave no quarantined file): say so, no form
         return (*keep, files, status + "\n\n" + message(exc), history_rows(ctx), gr.update(visible=False), [])
     return (*keep, files, status, history_rows(ctx), gr.update(visible=True), [i.folder.name for i in items])
@@ -292,7 +292,7 @@ def publish_blocked(ctx: AppContext, folders: list[str] | None, reason: str, use
     gr.Info(f"Published {names} (override recorded in the audit trail).")
     return (
         files,
-        f"✅ **Published with an override:** {names}. Download it below.",
+        f"✓ **Published with an override:** {names}. Download it below.",
         gr.update(visible=False),
         [],
     )
@@ -315,9 +315,14 @@ def new_upload_values(sample: dict[str, Any], values: dict[str, Any]) -> dict[st
     defaults = {"category": "general", "primary": DEFAULT_PRIMARY, "accent": DEFAULT_ACCENT, "logo": None}
     out = {}
     for key, value in values.items():
+        if key == "photos":  # gradio adds new uploads to the list: the sample's photos leave it
+            names = {Path(str(photo)).name for photo in sample.get("photos", [])}
+            mine = [f for f in value or [] if _file_name(f) not in names]
+            out[key] = mine if mine else value
+            continue
         if key == "logo":  # the sample's logo (gradio hands over a copy with the same file name)
             logo = sample.get("logo")
-            same_logo = bool(logo and value and Path(str(value)).name == Path(str(logo)).name)
+            same_logo = bool(logo and value and _file_name(value) == Path(str(logo)).name)
             out[key] = None if same_logo else value
             continue
         same = key in sample_values and (
@@ -327,6 +332,15 @@ def new_upload_values(sample: dict[str, Any], values: dict[str, Any]) -> dict[st
         )
         out[key] = defaults.get(key, "") if same and sample else value
     return out
+
+
+def _file_name(value: Any) -> str:
+    """The file name of a gradio file value (a path, a dict with "path", or a FileData-like object)."""
+    if isinstance(value, dict):
+        value = value.get("path") or value.get("name") or ""
+    elif not isinstance(value, (str, Path)):
+        value = getattr(value, "path", None) or getattr(value, "name", None) or ""
+    return Path(str(value)).name
 
 
 def _hex(value: str | None) -> str:
@@ -413,7 +427,7 @@ def build_ad_tab(ctx: AppContext, sample: dict[str, Any] | None = None) -> TabPa
                 spin = gr.Dropdown(
                     spin_choices(ctx), value="", label="3D product spin (from the 3D Studio)", scale=5
                 )
-                refresh = gr.Button("↻", scale=1, min_width=40)
+                refresh = gr.Button("Refresh", scale=1, min_width=80)
             refresh.click(
                 lambda: gr.update(choices=spin_choices(ctx)),
                 outputs=[spin],
@@ -499,8 +513,19 @@ def build_ad_tab(ctx: AppContext, sample: dict[str, Any] | None = None) -> TabPa
         api_name="publish_blocked_ad",
     )
     if sample:
-        fields = [product, headline, points, price, cta, category, primary, accent, logo]
-        names = ["product", "headline", "points", "price", "cta", "category", "primary", "accent", "logo"]
+        fields = [photos, product, headline, points, price, cta, category, primary, accent, logo]
+        names = [
+            "photos",
+            "product",
+            "headline",
+            "points",
+            "price",
+            "cta",
+            "category",
+            "primary",
+            "accent",
+            "logo",
+        ]
 
         def on_new_photos(*values):
             cleared = new_upload_values(sample, dict(zip(names, values)))

@@ -74,7 +74,7 @@ def finding_rows(report) -> list[list[Any]]:
 
 
 def verdict_markdown(reports) -> str:
-    icons = {"pass": "✅", "warn": "⚠️", "review": "🟧", "block": "⛔"}
+    icons = {"pass": "✓", "warn": "▲", "review": "◆", "block": "■"}
     lines = []
     for r in reports:
         name = "ad copy" if r.file == "<text>" else Path(r.file).name

@@ -69,18 +69,15 @@ def progress_reporter(
     progress: Any, *, clock: Callable[[], float] = time.monotonic
 ) -> Callable[[float, str], None] | None:
     """``on_progress(fraction, message)`` for the library, shown by ``progress`` (``gr.Progress``) as
-    "message · 42 % · about 1 min 20 s left"."""
+    "message · about 1 min 20 s left" (gradio adds the percentage)."""
     if progress is None:
         return None
     started = clock()
 
     def report(fraction: float, message: str) -> None:
         fraction = min(max(float(fraction), 0.0), 1.0)
-        parts = [message, f"{fraction:.0%}"]
-        left = eta_text(fraction, clock() - started)
-        if left:
-            parts.append(left)
-        progress(fraction, desc=" · ".join(p for p in parts if p))
+        left = eta_text(fraction, clock() - started)  # gradio shows the percentage itself
+        progress(fraction, desc=" · ".join(p for p in (message, left) if p))
 
     return report
 

@@ -104,10 +104,10 @@ def report_markdown(report: Any) -> str:
     lines = [f"**{report.total} images, {len(report.usable)} usable ({report.distinct} distinct)**"]
     if report.sizes:
         lines.append("Sizes: " + ", ".join(f"{k} x{v}" for k, v in report.sizes.items()))
-    lines += [f"- ⚠️ {w}" for w in report.warnings]
-    lines += [f"- ❌ {e}" for e in report.errors]
+    lines += [f"- ▲ {w}" for w in report.warnings]
+    lines += [f"- × {e}" for e in report.errors]
     if report.ok and not report.warnings:
-        lines.append("- ✅ No problems found.")
+        lines.append("- ✓ No problems found.")
     return "\n".join(lines)
 
 
@@ -136,12 +136,12 @@ def capture_rows(data: dict[str, Any]) -> list[list[Any]]:
             notes.append("overexposed")
         if name in duplicates:
             notes.append(f"repeats {duplicates[name]}")
-        verdict = ("✅ usable" if name in usable else "❌ not used") + (
+        verdict = ("✓ usable" if name in usable else "× not used") + (
             f" ({', '.join(notes)})" if notes else ""
         )
         rows.append([name, f"{image['width']}x{image['height']}", round(image["blur"], 1),
                      f"{image['brightness']:.0%}", verdict])  # fmt: skip
-    rows += [[s["file"], "", "", "", f"❌ skipped: {s['reason']}"] for s in data.get("skipped", [])]
+    rows += [[s["file"], "", "", "", f"× skipped: {s['reason']}"] for s in data.get("skipped", [])]
     rows += [[name, "", "", "", "ignored (not an image)"] for name in data.get("ignored", [])]
     return rows
 
@@ -276,7 +276,7 @@ def reconstruct_handler(
     if result.unregistered:
         summary += f"\n\nNot placed: {', '.join(result.unregistered[:10])}"
     if result.warnings:
-        summary += "\n\n" + "\n".join(f"- ⚠️ {w}" for w in result.warnings)
+        summary += "\n\n" + "\n".join(f"- ▲ {w}" for w in result.warnings)
     viewer = result.exports.get("splat") or result.exports.get("ply")
     downloads = [str(result.model)] + [str(p) for p in result.exports.values()]
     report_json = result.outdir / "capture_report.json"

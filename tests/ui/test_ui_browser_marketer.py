@@ -29,6 +29,19 @@ def _open(browser, url: str, **kwargs):
     return page
 
 
+def _uploaded(page, elem_id: str, name: str) -> None:
+    """Wait until the file list of ``elem_id`` shows ``name`` (the upload finished)."""
+    expect(page.locator(f"#{elem_id}").get_by_role("cell", name=name)).to_be_visible(timeout=WAIT)
+
+
+def _choose(page, elem_id: str, option: str) -> None:
+    """Pick ``option`` in a gradio dropdown and wait until it shows."""
+    box = page.locator(f"#{elem_id} input")
+    box.click()
+    page.get_by_role("option", name=option, exact=True).click()
+    expect(box).to_have_value(option)
+
+
 def _seed(home: Path, monkeypatch, tmp_path: Path) -> dict:
     """Rows written by other work after the page was built: renders (one blocked with a server path in its
     reason), a quarantined output, a reference with a Chinese owner, an override with a Chinese reason."""
@@ -107,8 +120,7 @@ def test_lists_load_on_every_page_load_and_no_table_shows_tofu(
     # screening copy: the findings table (reference, suggestion, message) and the HTML report, opened offline
     page.get_by_role("tab", name="Screen").click()
     page.locator("#screen_copy textarea").fill("喝了可以治療近視，降血壓，還能排毒素")
-    page.locator("#screen_category input").fill("food")
-    page.locator("#screen_category input").press("Enter")
+    _choose(page, "screen_category", "food")
     page.locator("#screen_go").click()
     findings = page.locator("#screen_findings")
     expect(findings).to_contain_text("治療近視", timeout=WAIT)
@@ -130,7 +142,7 @@ def test_lists_load_on_every_page_load_and_no_table_shows_tofu(
 def test_field_errors_name_the_form_fields_in_plain_words(app, browser, tmp_path, artefacts):
     page = _open(browser, app.url)
     page.locator("#photos input[type=file]").set_input_files([str(make_photo(tmp_path / "山嵐茶坊正面.jpg"))])
-    expect(page.locator("#photos")).to_contain_text("山嵐茶坊正面", timeout=WAIT)
+    _uploaded(page, "photos", "山嵐茶坊正面.jpg")
     page.locator("#photos").screenshot(path=str(artefacts / "file-list.png"))
     assert_no_tofu(page, "#photos")  # a file list with a Chinese name
     page.locator("#product textarea, #product input").first.fill("山嵐茶坊")
@@ -155,7 +167,7 @@ def test_quick_screen_never_waits_behind_a_render_which_shows_time_left_and_stop
 ):
     page = _open(browser, app.url)
     page.locator("#photos input[type=file]").set_input_files([str(make_photo(tmp_path / "a.jpg"))])
-    expect(page.locator("#photos")).to_contain_text("a.jpg", timeout=WAIT)
+    _uploaded(page, "photos", "a.jpg")
     page.locator("#headline textarea, #headline input").first.fill("停下來的廣告")
     duration = page.locator("#duration input[type=number]")
     duration.fill("40")
@@ -167,6 +179,7 @@ def test_quick_screen_never_waits_behind_a_render_which_shows_time_left_and_stop
     other = _open(browser, app.url)
     other.get_by_role("tab", name="Compliance").click()
     other.locator("#screen_copy textarea").fill("喝了可以治療近視")
+    _choose(other, "screen_category", "food")
     other.locator("#screen_go").click()
     expect(other.locator("#screen_verdict")).to_contain_text("BLOCK", timeout=WAIT)
     assert page.get_by_text(re.compile(r"about .+ left")).first.is_visible(), "the render finished first"
@@ -182,11 +195,10 @@ def test_quick_screen_never_waits_behind_a_render_which_shows_time_left_and_stop
 def test_a_blocked_ad_opens_the_override_form_and_publishes_as_a_download(app, browser, tmp_path, artefacts):
     page = _open(browser, app.url)
     page.locator("#photos input[type=file]").set_input_files([str(make_photo(tmp_path / "b.jpg"))])
-    expect(page.locator("#photos")).to_contain_text("b.jpg", timeout=WAIT)
+    _uploaded(page, "photos", "b.jpg")
     page.locator("#product textarea, #product input").first.fill("山嵐菸草")
     page.locator("#headline textarea, #headline input").first.fill("香菸特價")
-    page.locator("#category input").fill("tobacco")
-    page.locator("#category input").press("Enter")
+    _choose(page, "category", "tobacco")
     duration = page.locator("#duration input[type=number]")
     duration.fill("5")
     duration.press("Enter")
@@ -196,9 +208,9 @@ def test_a_blocked_ad_opens_the_override_form_and_publishes_as_a_download(app, b
     toast = page.locator('[data-testid="toast-body"]', has_text="blocked")
     expect(toast).to_contain_text("override form")
     assert str(app.home) not in toast.inner_text() and "/" not in toast.inner_text()
-    form = page.locator("#override-form")
+    form = page.locator("#override-form").first
     expect(form).to_be_visible()
-    expect(page.locator("#downloads")).to_contain_text("report.html")
+    expect(page.locator("#downloads").get_by_role("cell", name="report.html")).to_be_visible()
     history = page.locator("#history")
     expect(history).to_contain_text("blocked")
     expect(history).not_to_contain_text("Error")
@@ -206,7 +218,7 @@ def test_a_blocked_ad_opens_the_override_form_and_publishes_as_a_download(app, b
     page.locator("#ad-override-reason textarea").fill("公益廣告，法務已核准")
     page.locator("#ad-override-go").click()
     expect(page.locator("#status")).to_contain_text("Published", timeout=WAIT)
-    expect(page.locator("#downloads")).to_contain_text(".mp4")
+    expect(page.locator("#downloads")).to_contain_text("mp4")
     expect(form).to_be_hidden()
     page.screenshot(path=str(artefacts / "published.png"), full_page=True)
     page.close()
@@ -220,15 +232,17 @@ def test_new_photos_clear_the_sample_and_the_capture_report_is_a_table(
     assert headline.input_value(), "the sample fills the form"
     assert page.locator("#category input").input_value() != "general"
     page.locator("#photos input[type=file]").set_input_files([str(make_photo(tmp_path / "mine.jpg"))])
+    _uploaded(page, "photos", "mine.jpg")
     expect(headline).to_have_value("", timeout=WAIT)
     expect(page.locator("#points textarea")).to_have_value("")
     expect(page.locator("#category input")).to_have_value("general")
+    expect(page.locator("#photos").get_by_role("cell", name="photo-1-hero.jpg")).to_have_count(0)  # replaced
     page.screenshot(path=str(artefacts / "cleared.png"))
 
     page.get_by_role("tab", name="3D Studio").click()
     shots = [str(make_photo(tmp_path / f"view_{i:02d}.jpg", (480, 360), seed=i)) for i in range(4)]
     page.locator("#splat-photos input[type=file]").set_input_files(shots)
-    expect(page.locator("#splat-photos")).to_contain_text("view_03.jpg", timeout=WAIT)
+    _uploaded(page, "splat-photos", "view_03.jpg")
     page.locator("#splat-check").click()
     table = page.locator("#splat-capture-table")
     expect(table).to_contain_text("view_00.jpg", timeout=WAIT)

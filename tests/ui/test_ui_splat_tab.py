@@ -83,7 +83,7 @@ def test_check_capture_shows_the_report(ctx, uploads, tmp_path):
     for i, path in enumerate(same):
         image.save(path, quality=80 + i)
     text, data = splat_tab.check_capture_handler(ctx, same, None)
-    assert data["ok"] is False and "❌ Only 1 distinct usable image" in text
+    assert data["ok"] is False and "× Only 1 distinct usable image" in text
 
 
 @pytest.fixture(scope="module")
@@ -115,7 +115,7 @@ def test_build_streams_status_and_previews_then_the_model(built):
     status, _preview, viewer, downloads, model = final
     assert status.startswith("**Done**") and "12/12 images posed" in status
     # the synthetic box stands on a textured ground: no masks, and the user is told what that means
-    assert "⚠️ No masks" in status and "chosen background #ffffff" in status
+    assert "▲ No masks" in status and "chosen background #ffffff" in status
     assert viewer.endswith("model.splat") and Path(viewer).is_file()
     assert {Path(d).suffix for d in downloads} == {".safetensors", ".ply", ".splat", ".spz", ".json"}
     assert Path(model).name == "model.safetensors" and Path(model).is_file()
