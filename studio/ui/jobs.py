@@ -16,7 +16,6 @@ import re
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
-from pathlib import Path
 from typing import Any
 
 from studio.cancel import CancelToken
@@ -88,7 +87,7 @@ _PATH = re.compile(r"(?:[A-Za-z]:)?(?:[\\/][^\s\\/'\"()\[\],;:]+){2,}")
 
 def plain(text: str) -> str:
     """A message for people: server paths cut to their file or folder name."""
-    return _PATH.sub(lambda m: Path(m.group(0)).name, text)
+    return _PATH.sub(lambda m: re.split(r"[\\/]", m.group(0))[-1], text)
 
 
 def message(exc: BaseException) -> str:
