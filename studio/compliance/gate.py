@@ -27,11 +27,11 @@ from pathlib import Path
 from typing import Any
 
 from studio.compliance.findings import Finding, Report
-from studio.compliance.rules import CATEGORIES, RulePack, check_category, load_packs
+from studio.compliance.rules import RulePack, check_category, load_packs
 from studio.compliance.text import TimedText, check_texts
 from studio.errors import ComplianceError, InputError, StudioError
 from studio.progress import ProgressFn, null_progress, scaled
-from studio.store import Store
+from studio.store import OverrideRow, Store
 
 __all__ = [
     "ExportContext",
@@ -390,8 +390,7 @@ def gate_output(
 def _check_context(context: ExportContext) -> None:
     if context.kind not in KINDS:
         raise InputError(f"Unknown export kind {context.kind!r}.", f"Use one of: {', '.join(KINDS)}.")
-    if context.category not in CATEGORIES:
-        check_category(context.category)
+    check_category(context.category)
     if context.override_reason is not None and len(context.override_reason.strip()) < MIN_OVERRIDE_REASON:
         raise InputError(
             f"An override needs a reason of at least {MIN_OVERRIDE_REASON} characters, got"
@@ -481,29 +480,14 @@ def record_override(
             f"An override needs a reason of at least {MIN_OVERRIDE_REASON} characters, got {reason!r}.",
             "Say why publishing despite the screen is acceptable (it is kept in the audit trail).",
         )
-    cur = store.execute(
-        "INSERT INTO overrides(render_id, file, verdict, reason, user, report_json, created)"
-        " VALUES (?, ?, ?, ?, ?, ?, ?)",
-        (
-            render_id,
-            str(file),
-            report.verdict,
-            reason,
-            user or "local",
-            json.dumps(report.to_json(), ensure_ascii=False),
-            time.time(),
-        ),
+    return store.add_override(
+        file, report.verdict, reason, user=user or "local", report=report.to_json(), render_id=render_id
     )
-    return int(cur.lastrowid)
 
 
-def overrides(store: Store, limit: int = 100) -> list[dict[str, Any]]:
-    """The audit trail, newest first (without the full report)."""
-    rows = store.execute(
-        "SELECT id, render_id, file, verdict, reason, user, created FROM overrides ORDER BY id DESC LIMIT ?",
-        (limit,),
-    )
-    return [dict(row) for row in rows]
+def overrides(store: Store, limit: int = 100) -> list[OverrideRow]:
+    """The audit trail, newest first."""
+    return store.overrides(limit)
 
 
 def _sign(tmp: Path, final: Path, report: Report, context: ExportContext, override_id: int | None) -> bool:

@@ -8,6 +8,7 @@ from typing import Any
 
 import gradio as gr
 
+from studio import categories
 from studio.ui.context import GPU_QUEUE, AppContext
 from studio.ui.jobs import (
     QUICK_LIMIT,
@@ -28,7 +29,7 @@ PLATFORM_CHOICES = [
     ("Square 1:1", "square"),
     ("YouTube 16:9", "youtube"),
 ]
-CATEGORY_CHOICES = ["general", "food", "health_food", "cosmetics", "alcohol", "tobacco", "drugs", "gambling"]
+CATEGORY_CHOICES = categories.choices()
 HISTORY_HEADERS = ["id", "when", "product", "template", "status", "platforms", "reason"]
 DEFAULT_PRIMARY, DEFAULT_ACCENT = "#1F5F4A", "#E8B04B"
 
@@ -109,14 +110,12 @@ def history_rows(ctx: AppContext) -> list[list[Any]]:
 
 def spin_choices(ctx: AppContext) -> list[tuple[str, str]]:
     """Spin clips made with the 3D Studio's "use in an ad", then trained models (orbited at render time)."""
-    spins = ctx.store.execute(
-        "SELECT path FROM assets WHERE kind = 'spin' ORDER BY id DESC LIMIT 20"
-    ).fetchall()
-    models = ctx.store.execute("SELECT path FROM models ORDER BY id DESC LIMIT 20").fetchall()
+    spins = ctx.store.assets(kind="spin", limit=20)
+    models = ctx.store.models(limit=20)
     choices = [("none", "")]
     for label, rows in (("spin", spins), ("model", models)):
         for row in rows:
-            path = Path(row["path"])
+            path = row.path
             if path.is_file():
                 choices.append((f"{label}: {path.parent.name}/{path.name}", str(path)))
     return choices
@@ -153,7 +152,8 @@ def generate(
     from pydantic import ValidationError
 
     from studio.ads import make_ad
-    from studio.cli.ad import _gate
+    from studio.colours import from_picker
+    from studio.compliance.gate import ad_gate
     from studio.errors import Cancelled, ComplianceError, StudioError
     from studio.spec import AdSpec, parse_spec
     from studio.video.encode import EncodeSettings
@@ -168,6 +168,13 @@ def generate(
 
     if not photos:
         return refused("Product photos: upload at least one product photo.")
+    try:  # the picker may give #rgb or rgba(...); the spec wants #RRGGBB
+        brand = {
+            "primary": from_picker(primary, "brand colour"),
+            "accent": from_picker(accent, "accent colour"),
+        }
+    except StudioError as exc:
+        return refused(message(exc))
     data: dict[str, Any] = {
         "product": (product or headline or "").strip(),
         "photos": list(photos),
@@ -181,7 +188,7 @@ def generate(
         "language": language,
         "music": None if music == "none" else music,
         "category": category,
-        "brand": {"primary": _hex(primary), "accent": _hex(accent)},
+        "brand": brand,
     }
     if logo:
         data["logo"] = logo
@@ -201,7 +208,7 @@ def generate(
             outdir,
             store=ctx.store,
             on_progress=progress_reporter(progress),
-            gate=_gate(ctx.store),
+            gate=ad_gate(ctx.store),
             encode=EncodeSettings(preset="veryfast") if draft else EncodeSettings(),
             cancel=cancel,
         )
@@ -344,14 +351,14 @@ def _file_name(value: Any) -> str:
 
 
 def _hex(value: str | None) -> str:
-    """Gradio's colour picker may give #rgb, #rrggbb or rgba(...); the spec wants #RRGGBB."""
-    value = (value or "").strip()
-    if value.startswith("rgb"):
-        parts = [float(x) for x in value[value.index("(") + 1 : value.index(")")].split(",")[:3]]
-        return "#" + "".join(f"{round(x):02X}" for x in parts)
-    if len(value) == 4 and value.startswith("#"):
-        return "#" + "".join(c * 2 for c in value[1:]).upper()
-    return value.upper()
+    """A colour picker's value as #RRGGBB for comparing (the value itself when it is not a colour)."""
+    from studio.colours import from_picker
+    from studio.errors import StudioError
+
+    try:
+        return from_picker(value, "colour")
+    except StudioError:
+        return (value or "").strip().upper()
 
 
 def build_ad_tab(ctx: AppContext, sample: dict[str, Any] | None = None) -> TabParts:

@@ -14,6 +14,7 @@ from typing import Any
 
 import gradio as gr
 
+from studio import categories
 from studio.ui.context import MAX_UPLOAD_BYTES, AppContext
 from studio.ui.jobs import QUICK_LIMIT, QUICK_QUEUE, SCREEN_QUEUE, TabParts, message, progress_reporter
 
@@ -22,7 +23,7 @@ FINDING_HEADERS = ["action", "rule", "score", "threshold", "reference", "time (s
 REF_HEADERS = ["id", "owner", "kind", "licence", "name", "notes", "CLIP"]
 QUARANTINE_HEADERS = ["item", "verdict", "rules", "would have been", "when"]
 AUDIT_HEADERS = ["id", "when", "user", "verdict", "file", "reason"]
-CATEGORY_CHOICES = ["general", "food", "health_food", "cosmetics", "alcohol", "tobacco", "drugs", "gambling"]
+CATEGORY_CHOICES = categories.choices()
 
 
 class ClipCache:
@@ -205,8 +206,8 @@ def quarantine_rows() -> list[list[Any]]:
 def audit_rows(ctx: AppContext) -> list[list[Any]]:
     from studio.compliance.gate import overrides
 
-    return [[r["id"], time.strftime("%Y-%m-%d %H:%M", time.localtime(r["created"])), r["user"], r["verdict"],
-             r["file"], r["reason"]] for r in overrides(ctx.store)]  # fmt: skip
+    return [[r.id, time.strftime("%Y-%m-%d %H:%M", time.localtime(r.created)), r.user, r.verdict,
+             r.file, r.reason] for r in overrides(ctx.store)]  # fmt: skip
 
 
 def override(

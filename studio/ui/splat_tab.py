@@ -18,6 +18,7 @@ from typing import Any
 import gradio as gr
 
 from studio.cancel import CancelToken
+from studio.devices import DEVICE_CHOICES
 from studio.ui.context import GPU_QUEUE, MAX_UPLOAD_BYTES, AppContext
 from studio.ui.jobs import (
     QUICK_LIMIT,
@@ -34,6 +35,12 @@ BACKGROUNDS = [("Auto", "auto"), ("White", "white"), ("Black", "black"), ("Grey"
 STATUS_EVERY = 1.0  # seconds between status-only updates sent to the page (previews are sent at once)
 PREVIEWS_PER_RUN = 10  # a short run (a few hundred steps or less) still shows about this many previews
 MASK_CHOICES = [("Auto", "auto"), ("Alpha only", "alpha"), ("None", "none")]
+FORMAT_CHOICES = [
+    (".ply (Inria 3DGS)", "ply"),
+    (".splat (web viewers)", "splat"),
+    (".spz (compressed)", "spz"),
+]
+DEFAULT_FORMATS = ("ply", "splat", "spz")
 
 
 def _paths(files: Any) -> list[Path]:
@@ -150,6 +157,7 @@ def check_capture_handler(ctx: AppContext, photos: Any, video: Any) -> tuple[str
     """The "Check capture" button: (markdown summary, report JSON). Unusable sets are shown, not raised."""
     from studio.splat.capture import check_capture
     from studio.splat.inputs import detect_input
+    from studio.splat.pipeline import ReconstructOptions
 
     source_path, job = stage_uploads(ctx, photos, video)
     try:
@@ -158,7 +166,8 @@ def check_capture_handler(ctx: AppContext, photos: Any, video: Any) -> tuple[str
         if source.kind == "video":
             from studio.splat.video_frames import sample_frames
 
-            files = sample_frames(source.path, job / "check-frames", count=60).paths
+            count = ReconstructOptions.model_fields["video_frames"].default
+            files = sample_frames(source.path, job / "check-frames", count=count).paths
         report = check_capture(files, ignored=source.ignored)
         return report_markdown(report), report.to_json()
     finally:
@@ -179,17 +188,19 @@ def reconstruct_handler(
     progress: Any = None,
     cancel: CancelToken | None = None,
     preview_every: int | None = None,
+    formats: list[str] | tuple[str, ...] | None = DEFAULT_FORMATS,
 ) -> Iterator[tuple[str, Any, str | None, list[str], str]]:
     """The "Build 3D model" button, as a generator of (status, preview image, viewer file, downloads, model).
 
     The reconstruction runs in a worker thread; its progress goes to ``progress`` (gr.Progress) and its preview
     images are yielded as they come (status text at most every ``STATUS_EVERY`` s). Without ``preview_every``,
     a run of ``steps`` shows about ``PREVIEWS_PER_RUN`` previews (never fewer than the trainer's default gives).
-    Closing the generator (Gradio's cancel) or cancelling ``cancel`` (the page's Stop) stops the run. The status
-    says the time left, estimated from the time so far.
+    Closing the generator (Gradio's cancel) or cancelling ``cancel`` (the page's Stop) stops the run; the status
+    says the time left, estimated from the time so far. ``formats`` are the exports the user ticked (none: the
+    model file only); one that cannot hold the model is skipped with a warning.
     """
     from studio.errors import StudioError
-    from studio.splat.pipeline import CancelFlag, ReconstructOptions, reconstruct
+    from studio.splat.pipeline import ReconstructOptions, reconstruct
 
     source, job = stage_uploads(ctx, photos, video)
     train_extra: dict[str, Any] = {}
@@ -208,11 +219,11 @@ def reconstruct_handler(
         masks=masks,
         holdout=int(holdout),
         device=device,
-        formats=("ply", "splat", "spz"),
+        formats=tuple(formats or ()),
         train=train_extra,
     )
     events: queue.Queue = queue.Queue()
-    flag = CancelFlag((lambda: cancel.cancelled) if cancel is not None else None)
+    flag = cancel.child() if cancel is not None else CancelToken()
     outcome: dict[str, Any] = {}
 
     def work() -> None:
@@ -256,7 +267,7 @@ def reconstruct_handler(
             yield status, preview, None, [], ""
     finally:
         if thread.is_alive():  # the generator was closed (cancel) or failed: stop the worker
-            flag.set()
+            flag.cancel("the build was stopped")
             thread.join()
     error = outcome.get("error")
     if error is not None:
@@ -295,9 +306,9 @@ def use_in_ad_handler(
     cancel: CancelToken | None = None,
 ) -> tuple[str, str]:
     """Render the orbit MP4 of the last model and record it in the store as a ``spin`` asset: (message, mp4)."""
+    from studio.devices import resolve_device
     from studio.errors import InputError
     from studio.splat.gaussians import load_model
-    from studio.splat.pipeline import resolve_device
     from studio.splat.spin import render_orbit
 
     if not model_path or not Path(model_path).is_file():
@@ -387,8 +398,14 @@ def build_splat_tab(ctx: AppContext) -> TabParts:
                         MASK_CHOICES, value="auto", label="Masks", info="Auto: alpha, else a plain backdrop"
                     )
                     device = gr.Dropdown(
-                        ["auto", "cpu", "cuda"], value="auto", label="Device", elem_id="splat-device"
+                        list(DEVICE_CHOICES), value="auto", label="Device", elem_id="splat-device"
                     )
+                formats = gr.CheckboxGroup(
+                    FORMAT_CHOICES,
+                    value=list(DEFAULT_FORMATS),
+                    label="Export formats (the .safetensors model is always saved)",
+                    elem_id="splat-formats",
+                )
             build = gr.Button("Build 3D model", variant="primary", elem_id="splat-build")
             stop = gr.Button("Cancel", elem_id="splat-cancel")
         with gr.Column(scale=6):
@@ -440,6 +457,7 @@ def build_splat_tab(ctx: AppContext) -> TabParts:
         masks_v,
         holdout_v,
         device_v,
+        formats_v,
         cancel,
         progress=gr.Progress(),  # noqa: B008 - gradio injects the tracker
     ):
@@ -456,6 +474,7 @@ def build_splat_tab(ctx: AppContext) -> TabParts:
                 holdout_v,
                 device_v,
                 progress=progress,
+                formats=formats_v,
                 cancel=cancel,
             )
         except StudioError as exc:
@@ -482,7 +501,19 @@ def build_splat_tab(ctx: AppContext) -> TabParts:
         api_visibility="private",
     ).then(
         on_build,
-        inputs=[photos, video, steps, max_minutes, resolution, background, masks, holdout, device, token],
+        inputs=[
+            photos,
+            video,
+            steps,
+            max_minutes,
+            resolution,
+            background,
+            masks,
+            holdout,
+            device,
+            formats,
+            token,
+        ],
         outputs=[status, preview, viewer_file, downloads, model_state],
         concurrency_id=GPU_QUEUE,
         concurrency_limit=1,

@@ -11,6 +11,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
+from studio.colours import hex_to_rgb
 from studio.errors import RenderError
 from studio.spec import AdSpec
 from studio.video.presets import Preset
@@ -40,11 +41,6 @@ class Resources:
     font: FontChoice
     music: Path | None
     spin_clip: Path | None = None  # a rendered 3D product spin (MP4)
-
-
-def hex_rgb(value: str) -> tuple[int, int, int]:
-    value = value.lstrip("#")
-    return (int(value[0:2], 16), int(value[2:4], 16), int(value[4:6], 16))
 
 
 def mix(a: tuple[int, int, int], b: tuple[int, int, int], t: float) -> tuple[int, int, int]:
@@ -279,8 +275,8 @@ def _logo_layer(res: Resources, lay: Layout, *, size: float = 150, corner: str =
 
 
 def _end_card(spec: AdSpec, res: Resources, lay: Layout, write: Writer, duration: float) -> Shot:
-    primary, accent = hex_rgb(spec.brand.primary), hex_rgb(spec.brand.accent)
-    fg = hex_rgb(spec.brand.text)
+    primary, accent = hex_to_rgb(spec.brand.primary), hex_to_rgb(spec.brand.accent)
+    fg = hex_to_rgb(spec.brand.text)
     s = lay.safe
     layers: list[Layer] = [
         GradientLayer(top=mix(primary, (0, 0, 0), 0.05), bottom=mix(primary, (0, 0, 0), 0.35))
@@ -357,7 +353,7 @@ def _end_card(spec: AdSpec, res: Resources, lay: Layout, write: Writer, duration
 def _spin_shot(spec: AdSpec, res: Resources, lay: Layout, write: Writer, duration: float) -> Shot | None:
     if res.spin_clip is None:
         return None
-    bg = hex_rgb(spec.brand.background)
+    bg = hex_to_rgb(spec.brand.background)
     layers: list[Layer] = [
         GradientLayer(top=bg, bottom=mix(bg, (0, 0, 0), 0.12)),
         ClipLayer(path=str(res.spin_clip), box=lay.photo_box(), fit="contain", matte=bg),
@@ -464,7 +460,7 @@ def showcase(spec: AdSpec, preset: Preset, res: Resources) -> Timeline:
     """Photos with Ken Burns motion (full-bleed when the photo's shape fits the frame, else a card over a soft
     backdrop of itself), the headline then the selling points spread over the photos, an end card."""
     lay, write = Layout(preset), Writer(res.font)
-    matte = hex_rgb(spec.brand.background)
+    matte = hex_to_rgb(spec.brand.background)
     end_len = min(3.0, spec.duration * 0.22)
     spin_len = 3.0 if res.spin_clip else 0.0
     photos = _photo_shots(spec, list(res.photos))
@@ -555,8 +551,8 @@ def promo(spec: AdSpec, preset: Preset, res: Resources) -> Timeline:
     """A sale: brand-colour stage, photo cards (the photo's own shape) with a price sticker that pops, punchy text
     (the headline, then every selling point spread over the photos), a bold end card."""
     lay, write = Layout(preset), Writer(res.font)
-    primary, accent = hex_rgb(spec.brand.primary), hex_rgb(spec.brand.accent)
-    bg = hex_rgb(spec.brand.background)
+    primary, accent = hex_to_rgb(spec.brand.primary), hex_to_rgb(spec.brand.accent)
+    bg = hex_to_rgb(spec.brand.background)
     end_len = min(3.0, spec.duration * 0.22)
     spin_len = 3.0 if res.spin_clip else 0.0
     photos = _photo_shots(spec, list(res.photos))
@@ -631,8 +627,8 @@ def features(spec: AdSpec, preset: Preset, res: Resources) -> Timeline:
     """A headline intro beside the product, then the selling points ticked off one by one beside the product (the
     photo's own shape), then an end card."""
     lay, write = Layout(preset), Writer(res.font)
-    primary, accent = hex_rgb(spec.brand.primary), hex_rgb(spec.brand.accent)
-    bg = hex_rgb(spec.brand.background)
+    primary, accent = hex_to_rgb(spec.brand.primary), hex_to_rgb(spec.brand.accent)
+    bg = hex_to_rgb(spec.brand.background)
     ink = readable_on(bg)
     end_len = min(3.0, spec.duration * 0.22)
     spin_len = 3.0 if res.spin_clip else 0.0
