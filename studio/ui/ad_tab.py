@@ -83,7 +83,7 @@ def field_errors(exc: Any) -> str:
         else:
             why = error["msg"].removeprefix("Value error, ")
             # "selling point '...' is 64 characters" already names its field: say it once
-            named = label and why.lower().startswith(label.lower().rstrip("s"))
+            named = label and label.lower().rstrip("s") in why.lower().split("'")[0]
             text = f"{label}: {why}" if label and not named else why[:1].upper() + why[1:]
         lines.append(text if text.endswith(".") else text + ".")
     return " ".join(dict.fromkeys(lines))

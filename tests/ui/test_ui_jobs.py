@@ -47,7 +47,7 @@ def test_field_errors_name_the_form_fields_in_plain_words():
     long_point = _errors(selling_points=["高山" * 31])
     assert long_point.startswith("Selling point '") and "62 characters; at most 60" in long_point
     assert "form field" not in long_point and "String should" not in _errors(headline="")
-    assert _errors(brand={"primary": "green"}).startswith("Brand colour: expected a colour like #1F5F4A")
+    assert _errors(brand={"primary": "green"}) == "The brand colour 'green' is not a colour like #1F5F4A."
 
 
 def test_a_new_upload_clears_what_still_is_the_sample():
