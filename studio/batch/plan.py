@@ -11,7 +11,7 @@ from __future__ import annotations
 import hashlib
 import json
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
@@ -32,6 +32,7 @@ class PlannedJob:
     spec: dict[str, Any]  # AdSpec data for this platform (absolute photo paths)
     spec_hash: str
     notes: tuple[str, ...] = ()
+    redo: bool = False  # recorded done, but its outputs are gone
 
     def new_job(self) -> NewJob:
         return NewJob(self.product_id, self.platform, self.spec_hash, self.stem, self.spec, row=self.row)
@@ -124,7 +125,12 @@ def plan_batch(
             todo = []
             for job in jobs:
                 row = store.find_job(batch.id, job.product_id, job.platform, job.spec_hash)
-                (skipped if row is not None and row.status == "done" else todo).append(job)
+                if row is not None and row.status == "done":
+                    if all((Path(outdir) / o["path"]).is_file() for o in row.outputs):
+                        skipped.append(job)
+                        continue
+                    job = replace(job, redo=True)  # done, but its files were deleted since: make them again
+                todo.append(job)
             jobs = todo
     return Plan(catalogue, Path(outdir), tuple(jobs), tuple(skipped), tuple(errors))
 
@@ -159,12 +165,16 @@ def _photos(product: Product, base: Path, images: Path | None) -> list[str]:
     found = []
     for given in product.photos:
         if re.match(r"(?i)^https?://", given):
+            from studio.batch.fetch import cached
+
             name = Path(given.split("?", 1)[0]).name
             local = images / name if images is not None and name else None
             if local is None or not local.is_file():
+                local = cached(given)
+            if local is None:
                 raise _PhotoError(
                     f"the photo link {given} has not been downloaded",
-                    "put the photos in a folder and pass --images DIR (matched by file name, id or SKU)",
+                    "run `studio batch fetch CATALOGUE`, or pass --images DIR (matched by file name, id or SKU)",
                 )
             found.append(str(local))
         else:

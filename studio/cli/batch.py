@@ -83,6 +83,30 @@ def plan_command(
             click.echo(f"  row {job.row} ({job.product_id}): {note}")
 
 
+@batch.command("fetch")
+@click.argument("catalogue", type=click.Path(dir_okay=False, path_type=Path))
+@click.option("--map", "maps", multiple=True, metavar="COLUMN=FIELD", help="As for `batch plan`.")
+@click.option("--timeout", default=20.0, show_default=True, help="Seconds per download attempt.")
+@click.option("--json", "as_json", is_flag=True)
+def fetch_command(catalogue, maps, timeout, as_json):
+    """Download the catalogue's photo links into the image cache (then `batch run` works offline)."""
+    from studio.batch.catalogue import read_catalogue
+    from studio.batch.fetch import fetch_images
+
+    mapping = dict(m.partition("=")[::2] for m in maps)
+    products = read_catalogue(catalogue, mapping=mapping or None).products
+    with progress_bar("Fetching") as report:
+        result = fetch_images([u for p in products for u in p.photos], timeout=timeout, on_progress=report)
+    if as_json:
+        print_json({"fetched": {u: str(p) for u, p in result.fetched.items()}, "failed": result.failed})
+    else:
+        click.echo(f"{len(result.fetched)} photos cached, {len(result.failed)} failed")
+        for why in result.failed.values():
+            click.echo(f"  {why}")
+    if result.failed:
+        raise click.exceptions.Exit(1)
+
+
 @batch.command("run")
 @_catalogue_options
 @click.option("--engine", type=click.Choice(["local", "ray"]), default="local", show_default=True)

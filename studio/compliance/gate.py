@@ -30,6 +30,7 @@ from studio.compliance.findings import Finding, Report
 from studio.compliance.rules import RulePack, check_category, load_packs
 from studio.compliance.text import TimedText, check_texts
 from studio.errors import ComplianceError, InputError, StudioError
+from studio.media.types import IMAGE_SUFFIXES, VIDEO_SUFFIXES
 from studio.progress import ProgressFn, null_progress, scaled
 from studio.store import OverrideRow, Store
 
@@ -48,8 +49,6 @@ __all__ = [
     "screen_text",
 ]
 
-IMAGE_SUFFIXES = {".jpg", ".jpeg", ".png", ".webp", ".bmp", ".gif", ".tif", ".tiff"}
-VIDEO_SUFFIXES = {".mp4", ".mov", ".m4v", ".webm", ".mkv", ".avi"}
 TEXT_SUFFIXES = {".txt", ".md", ".srt"}
 SPLAT_SUFFIXES = {".ply", ".splat", ".spz"}
 MIN_OVERRIDE_REASON = 8  # characters: "ok" is not a reason
@@ -350,8 +349,8 @@ def gate_output(
     run.append("licence")
     findings += category_findings(packs, context.category)
     run.append("banned_category")
-    report = Report.build(
-        str(final), findings, checks_run=run, checks_skipped=skipped, packs={p.name: p.version for p in packs}
+    report = Report.build(  # the file's name only: reports travel with the file, not the user's folders
+        final.name, findings, checks_run=run, checks_skipped=skipped, packs={p.name: p.version for p in packs}
     )
     report_path, html_path = write_reports(report, final, store=store, media_path=tmp)
 
@@ -404,7 +403,9 @@ def write_reports(
 ) -> tuple[Path, Path | None]:
     """Write ``<final>.compliance.json`` and ``<final>.compliance.html`` (thumbnails taken from ``media_path``)."""
     from studio.fsutil import atomic_output
+    from studio.settings import portable
 
+    report = Report.from_json(portable(report.to_json()))  # no folders of this machine in what travels
     json_path = final.with_name(final.name + ".compliance.json")
     with atomic_output(json_path) as tmp:
         tmp.write_text(json.dumps(report.to_json(), ensure_ascii=False, indent=2), encoding="utf-8")
@@ -416,7 +417,7 @@ def write_reports(
     media = (
         media_path
         if media_path is not None and media_path.suffix.lower() in IMAGE_SUFFIXES | VIDEO_SUFFIXES
-        else None
+        else final  # the report names the file only; thumbnails still come from the real one
     )
     write_html_report(
         report, html_path, media_path=media, store=store, title=f"Compliance report: {final.name}"

@@ -100,7 +100,9 @@ class ReconstructOptions(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
 
     steps: int | None = Field(None, ge=1, le=1_000_000)  # training steps; None: the trainer's default
-    max_minutes: float | None = Field(None, gt=0, le=24 * 60)  # training wall-clock budget, minutes
+    max_minutes: float | None = Field(
+        None, gt=0, le=24 * 60, allow_inf_nan=False
+    )  # training wall-clock budget, minutes
     resolution: int | None = Field(
         None, ge=32, le=4096
     )  # training long edge, px; None: by device (see below)
@@ -117,9 +119,11 @@ class ReconstructOptions(BaseModel):
     matcher: Literal["auto", "exhaustive", "sequential"] = "auto"  # auto: sequential for video frames
     min_registered: int = Field(8, ge=3, le=10_000)
     formats: tuple[ExportFormat, ...] = ("ply", "splat")
-    sfm_timeout_minutes: float | None = Field(None, gt=0)
+    sfm_timeout_minutes: float | None = Field(None, gt=0, allow_inf_nan=False)
     schedule: Literal["auto", "full", "compact"] = "auto"  # auto: compact on CPU, the full 3DGS one on CUDA
-    mask_weight: float = Field(0.1, ge=0.0, le=10.0)  # weight of |alpha - mask| on masked views
+    mask_weight: float = Field(
+        0.1, ge=0.0, le=10.0, allow_inf_nan=False
+    )  # weight of |alpha - mask| on masked views
     seed: int = 0
     resume: bool = False  # continue from the last training checkpoint in the work folder
     train: dict[str, Any] = Field(
@@ -331,6 +335,13 @@ def reconstruct(
     return result
 
 
+def _input_names(input_path: Any) -> str | list[str]:
+    """The input's file or folder name(s), for metadata that leaves this machine with the model."""
+    if isinstance(input_path, (list, tuple)):
+        return [Path(p).name for p in input_path]
+    return Path(input_path).name
+
+
 def _input_label(input_path: Any) -> str | list[str]:
     if isinstance(input_path, (list, tuple)):
         return [str(p) for p in input_path]
@@ -443,7 +454,7 @@ def _run(
             gaussians = crop_gaussians(gaussians, crop[0], crop[1])
         gaussians = gaussians.with_meta(
             reconstruct={
-                "source": _input_label(input_path),
+                "source": _input_names(input_path),  # names only: no folders of the user's machine
                 "input_kind": source.kind,
                 "normalisation": sim.to_json() if sim is not None else None,
                 "up_method": focus.up_method,
@@ -483,9 +494,9 @@ def _run(
     psnr = _maybe_float(trained.psnr)
     ssim = _maybe_float(trained.ssim)
     registered = len(scene.views)
-    summary = {
-        "model": str(outdir / MODEL_NAME),
-        "exports": {fmt: str(outdir / f"model.{fmt}") for fmt in exported},
+    summary = {  # file names relative to outdir: result.json travels with the model
+        "model": MODEL_NAME,
+        "exports": {fmt: f"model.{fmt}" for fmt in exported},
         "images": n_images,
         "registered": registered,
         "unregistered": unregistered,
@@ -639,7 +650,7 @@ def _scene_from_images(
 
 
 def _scene_from_posed(source, options: ReconstructOptions, stages: _Stages, cancel: CancelToken | None):
-    from studio.splat.colmap_io import read_model
+    from studio.splat.colmap_io import image_file, read_model
     from studio.splat.inputs import (
         load_transforms,
         read_transforms_json,
@@ -650,7 +661,7 @@ def _scene_from_posed(source, options: ReconstructOptions, stages: _Stages, canc
     thresholds = CaptureThresholds(min_usable=options.min_registered)
     if source.kind == "colmap":
         model = read_model(source.model_dir)
-        files = [source.image_dir / name for name in model.image_names]
+        files = [image_file(source.image_dir, name) for name in model.image_names]
         missing = [str(p.name) for p in files if not p.is_file()]
         if missing:
             raise InputError(

@@ -1,14 +1,13 @@
 """Product spin: a turntable orbit around a trained splat, rendered to an H.264 MP4 on a clean background.
 
 Camera maths (``orbit_cameras``) is pure numpy; ``render_orbit`` renders each frame and pipes raw RGB frames
-into the ffmpeg that imageio-ffmpeg ships (libx264, yuv420p, BT.709, +faststart), writing atomically.
+into studio's delivery encoder (``studio.media.encode``: H.264 High, yuv420p, BT.709, +faststart), atomically.
 """
 
 from __future__ import annotations
 
 import math
 import os
-import subprocess
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -16,9 +15,8 @@ import numpy as np
 import torch
 
 from studio.cancel import CancelToken
-from studio.errors import Cancelled, InputError, RenderError
-from studio.fsutil import atomic_output
-from studio.media import ffmpeg_exe
+from studio.errors import Cancelled, InputError
+from studio.media.encode import EncodeSettings, FrameEncoder
 from studio.progress import ProgressFn, null_progress
 from studio.splat.gaussians import Gaussians, load_model
 from studio.splat.rasterize import render_view
@@ -341,77 +339,26 @@ def render_orbit(
         fov_deg=fov_deg,
         **path,  # type: ignore[arg-type]
     )
-    scale_filter = "scale=out_color_matrix=bt709:out_range=tv"
-    if (rw, rh) != (width, height):
-        scale_filter = f"scale={width}:{height}:flags=lanczos:out_color_matrix=bt709:out_range=tv"
-
-    ffmpeg = ffmpeg_exe()
     out_mp4 = Path(out_mp4)
     if out_mp4.suffix.lower() != ".mp4":
         raise InputError(f"The spin must be written to an .mp4 file, got {out_mp4.name!r}.")
-    with atomic_output(out_mp4) as tmp:
-        cmd = [
-            ffmpeg,
-            "-y",
-            "-hide_banner",
-            "-loglevel",
-            "error",
-            "-nostdin",
-            "-f",
-            "rawvideo",
-            "-pix_fmt",
-            "rgb24",
-            "-s",
-            f"{rw}x{rh}",
-            "-r",
-            str(fps),
-            "-i",
-            "-",
-            "-an",
-            "-vf",
-            scale_filter,
-            "-c:v",
-            "libx264",
-            "-preset",
-            "medium",
-            "-crf",
-            str(int(crf)),
-            "-pix_fmt",
-            "yuv420p",
-            "-colorspace",
-            "bt709",
-            "-color_primaries",
-            "bt709",
-            "-color_trc",
-            "bt709",
-            "-movflags",
-            "+faststart",
-            "-f",
-            "mp4",
-            str(tmp),
-        ]
-        proc = subprocess.Popen(cmd, stdin=subprocess.PIPE, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
-        try:
-            for i, (K, w2c) in enumerate(cameras):
-                if cancel is not None and cancel.cancelled:
-                    raise Cancelled(f"The spin render was cancelled at frame {i} of {n_frames}.")
-                frame = render_view(g, K, w2c, rw, rh, bg)
-                try:
-                    assert proc.stdin is not None
-                    proc.stdin.write(np.ascontiguousarray(frame).tobytes())
-                except BrokenPipeError as exc:
-                    raise RenderError(f"ffmpeg stopped while encoding the spin: {_stderr(proc)}") from exc
-                report((i + 1) / n_frames, f"frame {i + 1}/{n_frames}")
-            assert proc.stdin is not None
-            proc.stdin.close()
-            if proc.wait() != 0:
-                raise RenderError(f"ffmpeg failed to encode the spin: {_stderr(proc)}")
-        finally:
-            if proc.poll() is None:
-                proc.kill()
-                proc.wait()
-            if proc.stderr is not None:
-                proc.stderr.close()
+    # the delivery encoder (studio.media.encode): H.264 High, yuv420p, BT.709, +faststart, silent AAC;
+    # frames rendered smaller than the output are upscaled there with Lanczos
+    settings = EncodeSettings(crf=int(crf))
+    with FrameEncoder(
+        out_mp4,
+        width=width,
+        height=height,
+        fps=fps,
+        frame_count=n_frames,
+        input_size=(rw, rh),
+        settings=settings,
+    ) as encoder:
+        for i, (K, w2c) in enumerate(cameras):
+            if cancel is not None and cancel.cancelled:
+                raise Cancelled(f"The spin render was cancelled at frame {i} of {n_frames}.")
+            encoder.write(np.ascontiguousarray(render_view(g, K, w2c, rw, rh, bg)))
+            report((i + 1) / n_frames, f"frame {i + 1}/{n_frames}")
     return out_mp4
 
 
@@ -428,17 +375,3 @@ def render_size(width: int, height: int, render_long_edge: int | None, meta: dic
     if scale >= 1.0:
         return width, height
     return max(16, 2 * round(width * scale / 2)), max(16, 2 * round(height * scale / 2))
-
-
-def _stderr(proc: subprocess.Popen) -> str:
-    try:
-        if proc.stdin is not None and not proc.stdin.closed:
-            proc.stdin.close()
-    except OSError:
-        pass
-    try:
-        proc.wait(timeout=10)
-        text = proc.stderr.read().decode("utf-8", "replace") if proc.stderr is not None else ""
-    except (OSError, subprocess.TimeoutExpired):
-        text = ""
-    return " ".join(text.split())[-400:] or f"exit code {proc.returncode}"

@@ -155,8 +155,8 @@ def generate(
     from studio.colours import from_picker
     from studio.compliance.gate import ad_gate
     from studio.errors import Cancelled, ComplianceError, StudioError
-    from studio.spec import AdSpec, parse_spec
-    from studio.video.encode import EncodeSettings
+    from studio.media.encode import EncodeSettings
+    from studio.spec import AdSpec, implicit_product_name, parse_spec
 
     keep = [gr.skip()] * len(PLATFORM_CHOICES)
     hidden = gr.update(visible=False)
@@ -176,7 +176,7 @@ def generate(
     except StudioError as exc:
         return refused(message(exc))
     data: dict[str, Any] = {
-        "product": (product or headline or "").strip(),
+        "product": (product or "").strip() or implicit_product_name(headline or ""),
         "photos": list(photos),
         "headline": (headline or "").strip(),
         "selling_points": [line.strip() for line in (points_text or "").splitlines() if line.strip()],

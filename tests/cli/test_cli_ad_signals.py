@@ -181,7 +181,7 @@ from pathlib import Path
 from studio.ads import make_ad
 from studio.spec import load_spec
 from studio.store import open_store
-from studio.video.encode import EncodeSettings
+from studio.media.encode import EncodeSettings
 
 def gate(tmp, final, timeline, spec):  # writes a passing report next to the final name, as the gate does
     Path(str(final) + ".compliance.json").write_text(json.dumps({"verdict": "pass"}))

@@ -230,7 +230,12 @@ def test_an_explicit_background_is_kept_without_masks(colmap_project, tmp_path, 
 
     options = ReconstructOptions(**{**FAST, "masks": "none", "background": "black"})
     result = reconstruct(colmap_project, tmp_path / "out", options, store=store)
-    assert load_model(result.model).meta["background"] == [0.0, 0.0, 0.0]
+    meta = load_model(result.model).meta
+    assert meta["background"] == [0.0, 0.0, 0.0]
+    # what travels with the model names files, not the folders of this machine
+    assert meta["reconstruct"]["source"] == colmap_project.name
+    for text in [json.dumps(meta)] + [p.read_text() for p in (tmp_path / "out").glob("*.json")]:
+        assert str(tmp_path) not in text and str(colmap_project.parent) not in text
     assert any("No masks" in w and "chosen background #000000" in w for w in result.warnings)
 
 
