@@ -66,7 +66,7 @@ def run_batch(
     engine: Any,
     *,
     max_attempts: int = 3,
-    preset: str = "veryfast",
+    preset: str = "superfast",  # the fastest x264 preset with SSIM >= 0.98 (bench/README.md, issue 10)
     screen: bool = True,
     lease_seconds: float = LEASE_SECONDS,
     cancel: CancelToken | None = None,

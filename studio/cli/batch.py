@@ -115,7 +115,7 @@ def fetch_command(catalogue, maps, timeout, as_json):
 @click.option(
     "--max-attempts", default=3, show_default=True, help="Tries per job before it counts as failed."
 )
-@click.option("--draft/--final", default=True, show_default=True, help="x264 veryfast (draft) or medium.")
+@click.option("--draft/--final", default=True, show_default=True, help="x264 superfast (draft) or medium.")
 @click.option("--no-screen", is_flag=True, help="Skip the compliance screen (not for publishing).")
 def run_command(catalogue, outdir, template, platforms, maps, images_dir, duration, music, category, as_json,
                 engine, address, workers, max_attempts, draft, no_screen):  # fmt: skip
@@ -136,7 +136,7 @@ def run_command(catalogue, outdir, template, platforms, maps, images_dir, durati
     with cancel_on_signals(cancel) as received, progress_bar("Batch") as report:
         try:
             summary = run_batch(plan, store, make_engine(engine, workers, address), max_attempts=max_attempts,
-                                preset="veryfast" if draft else "medium", screen=not no_screen, cancel=cancel,
+                                preset="superfast" if draft else "medium", screen=not no_screen, cancel=cancel,
                                 on_progress=report)  # fmt: skip
         except Cancelled as exc:
             click.echo(f"cancelled: {exc.one_line()}", err=True)

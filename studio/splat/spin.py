@@ -8,6 +8,8 @@ from __future__ import annotations
 
 import math
 import os
+from collections.abc import Iterator
+from concurrent.futures import Future, ThreadPoolExecutor
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -19,12 +21,14 @@ from studio.errors import Cancelled, InputError
 from studio.media.encode import EncodeSettings, FrameEncoder
 from studio.progress import ProgressFn, null_progress
 from studio.splat.gaussians import Gaussians, load_model
-from studio.splat.rasterize import render_view
+from studio.splat.rasterize import depth_order, render_view
 
 if TYPE_CHECKING:
     from studio.splat.scene import Scene
 
 DEFAULT_UP = (0.0, 0.0, 1.0)
+FRAME_BATCH = 4  # frames rendered together, sharing one depth order (render_frames)
+FRAME_WORKERS = 2  # threads rendering a batch's frames at once
 
 
 def look_at(position: np.ndarray, target: np.ndarray, up: np.ndarray) -> np.ndarray:
@@ -354,12 +358,52 @@ def render_orbit(
         input_size=(rw, rh),
         settings=settings,
     ) as encoder:
-        for i, (K, w2c) in enumerate(cameras):
+        for i, frame in enumerate(render_frames(g, cameras, rw, rh, bg)):
             if cancel is not None and cancel.cancelled:
                 raise Cancelled(f"The spin render was cancelled at frame {i} of {n_frames}.")
-            encoder.write(np.ascontiguousarray(render_view(g, K, w2c, rw, rh, bg)))
+            encoder.write(np.ascontiguousarray(frame))
             report((i + 1) / n_frames, f"frame {i + 1}/{n_frames}")
     return out_mp4
+
+
+def render_frames(
+    g: Gaussians,
+    cameras: list[tuple[np.ndarray, np.ndarray]],
+    width: int,
+    height: int,
+    background=(1.0, 1.0, 1.0),
+    *,
+    batch: int = FRAME_BATCH,
+    workers: int = FRAME_WORKERS,
+) -> Iterator[np.ndarray]:
+    """uint8 [H, W, 3] frames of ``cameras`` ((K, world_to_cam) pairs), in order.
+
+    Frames are rendered ``batch`` at a time by ``workers`` threads (torch releases the GIL; many of the
+    rasterizer's steps - sorts, scans, scatters - run on one core each, so two frames at once fill two cores),
+    and the frames of a batch share one depth order, sorted once for the batch's middle view: an orbit's
+    neighbouring frames are a degree or two apart, where the front-to-back order only differs between
+    Gaussians of nearly the same depth. The next batch renders while the caller consumes this one.
+    """
+    if batch < 1 or workers < 1:
+        raise InputError(f"batch and workers must be >= 1, got {batch} and {workers}.")
+    if not cameras:
+        return
+    batches = [cameras[i : i + batch] for i in range(0, len(cameras), batch)]
+
+    def render_batch(views: list[tuple[np.ndarray, np.ndarray]]) -> list[Future]:
+        order = depth_order(g.means, views[len(views) // 2][1]) if g.device.type == "cpu" else None
+        return [pool.submit(render_view, g, K, w2c, width, height, background, order) for K, w2c in views]
+
+    pool = ThreadPoolExecutor(max_workers=workers, thread_name_prefix="spin-frame")
+    try:
+        pending = render_batch(batches[0])
+        for k in range(len(batches)):
+            ahead = render_batch(batches[k + 1]) if k + 1 < len(batches) else []
+            for future in pending:
+                yield future.result()
+            pending = ahead
+    finally:  # a consumer that stops early (cancel, a failed encode) does not wait for frames it will not use
+        pool.shutdown(wait=True, cancel_futures=True)
 
 
 def render_size(width: int, height: int, render_long_edge: int | None, meta: dict) -> tuple[int, int]:

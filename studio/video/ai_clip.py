@@ -163,7 +163,15 @@ def load_pipeline(folder: Path, engine: Engine, task: str, *, profile: str, devi
     import diffusers
     import torch
 
-    try:  # without it diffusers cannot load Wan's keep-in-fp32 modules nor offload a model
+    # diffusers loads the text/image encoders through transformers, and Wan's keep-in-fp32 modules and model
+    # offload through accelerate: say which is missing instead of failing deep inside from_pretrained
+    try:
+        import transformers  # noqa: F401
+    except ImportError as exc:
+        raise DependencyError(
+            "The transformers package is not installed.", "pip install transformers"
+        ) from exc
+    try:
         import accelerate  # noqa: F401
     except ImportError as exc:
         raise DependencyError("The accelerate package is not installed.", "pip install accelerate") from exc

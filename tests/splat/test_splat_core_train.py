@@ -419,3 +419,41 @@ def test_mask_loss_pulls_alpha_towards_the_masks(scene):
     without = alpha_error(train(blank, TrainConfig.from_dict(base)).gaussians)
     with_mask = alpha_error(train(blank, TrainConfig.from_dict({**base, "mask_weight": 1.0})).gaussians)
     assert with_mask < 0.8 * without, (with_mask, without)
+
+
+def test_coarse_to_fine_trains_the_first_share_at_half_resolution():
+    """Half-resolution targets are the 2x2 box filter of the images, seen through K / 2: a render at half size
+    matches the box-filtered full-size render, so the coarse phase fits the same model."""
+    from studio.splat.train import _Target
+
+    scene = synthetic_scene(n_views=8, size=64)
+    full = _Target.of(scene.views[1], torch.device("cpu"))
+    half = full.half()
+    assert (half.width, half.height) == (32, 32) and torch.allclose(half.K[:2], full.K[:2] / 2)
+    assert torch.allclose(half.image, full.image.reshape(32, 2, 32, 2, 3).mean(dim=(1, 3)))
+    with torch.no_grad():
+        coarse_render = render_gaussians(_truth(), half.K, half.world_to_cam, 32, 32, (1.0, 1.0, 1.0)).image
+    assert float((coarse_render - half.image).abs().mean()) < 0.02  # same scene, same framing
+    assert _Target.of(synthetic_scene(n_views=2, size=40).views[0], torch.device("cpu")).half().width == 40
+
+    sizes: list[tuple[int, int]] = []
+    config = TrainConfig.from_dict({**FAST, "steps": 20, "holdout_every": 4, "coarse_fraction": 0.5})
+    result = train(scene, config, on_step=lambda info: sizes.append(info.size))
+    assert sizes == [(32, 32)] * 10 + [(64, 64)] * 10  # steps 0..9 are the first half (step / (steps - 1))
+    assert result.psnr is not None and result.psnr > 12.0
+
+
+def test_training_stops_when_the_held_out_like_loss_stops_improving(scene):
+    """Epochs of 9 training views; densification stops at step 10, so the epoch ending at step 18 is the first
+    that counts and, at a 50 % improvement required, the one ending at step 27 has not improved: stop."""
+    config = TrainConfig.from_dict(
+        {**FAST, "steps": 200, "refine_stop": 10, "plateau_epochs": 1, "plateau_tol": 0.5}
+    )
+    result = train(scene, config)
+    assert result.steps == 27 and result.stopped_early and result.stop_reason == "plateau"
+    assert result.gaussians.meta["train"]["stopped"] == "plateau"
+    assert result.psnr is not None
+    never = train(scene, TrainConfig.from_dict({**FAST, "steps": 30, "refine_stop": 10}))
+    assert never.steps == 30 and never.stop_reason is None
+    with pytest.raises(ConfigError, match="coarse_fraction"):
+        TrainConfig(coarse_fraction=1.0)
