@@ -56,7 +56,7 @@ def write_html_report(
     for i, rep in enumerate(reports):
         media = Path(media_path) if (media_path is not None and len(reports) == 1) else Path(rep.file)
         sections.append(_section(rep, media, bank))
-    page = _PAGE.format(title=html.escape(title), body="\n".join(sections))
+    page = _page(html.escape(title), "\n".join(sections))
     target = Path(path)
     with atomic_output(target) as tmp:
         tmp.write_text(page, encoding="utf-8")
@@ -67,7 +67,62 @@ def render_html(report: Report, *, media_path: str | os.PathLike[str] | None = N
                 bank: ReferenceBank | None = None) -> str:  # fmt: skip
     """The HTML page of one report as a string (for the app, which shows it inline)."""
     media = Path(media_path) if media_path is not None else Path(report.file)
-    return _PAGE.format(title="Compliance report", body=_section(report, media, bank))
+    return _page("Compliance report", _section(report, media, bank))
+
+
+# -- the font -------------------------------------------------------------------------------------------------
+# The page embeds the bundled Noto Sans TC, subset to the characters it uses (a few KB), so Chinese never shows as
+# tofu boxes where the report is opened: offline, mailed, on a machine without a CJK font.
+FONT_FAMILY = "Studio Noto Sans TC"
+_FONT_FILES = ((400, "NotoSansTC-Regular.otf"), (700, "NotoSansTC-Bold.otf"))
+
+
+def _page(title: str, body: str) -> str:
+    text = html.unescape(title + body)
+    return _PAGE.format(title=title, body=body, fonts=font_faces(text), family=FONT_FAMILY)
+
+
+def font_faces(text: str) -> str:
+    """``@font-face`` rules with the bundled CJK font subset to ``text`` (plus ASCII), inline as base64.
+
+    A font file that is missing or cannot be subset leaves its rule out (the page then falls back to the
+    system's fonts); the report itself is never lost over a font.
+    """
+    from studio.settings import assets_dir
+
+    chars = set(text) | {chr(c) for c in range(0x20, 0x7F)}
+    rules = []
+    for weight, name in _FONT_FILES:
+        path = assets_dir() / "fonts" / name
+        try:
+            data = _subset_font(path, "".join(sorted(chars)))
+        except (OSError, ImportError, ValueError, KeyError):
+            continue
+        rules.append(
+            f'@font-face {{ font-family: "{FONT_FAMILY}"; font-weight: {weight}; '
+            f'src: url("data:font/otf;base64,{base64.b64encode(data).decode("ascii")}") format("opentype"); }}'
+        )
+    return "\n".join(rules)
+
+
+def _subset_font(path: Path, text: str) -> bytes:
+    from fontTools import subset
+    from fontTools.ttLib import TTFont
+
+    options = subset.Options()
+    options.layout_features = ["*"]
+    options.notdef_outline = True
+    options.name_IDs = ["*"]
+    font = TTFont(path, lazy=True)
+    try:
+        subsetter = subset.Subsetter(options)
+        subsetter.populate(text=text)
+        subsetter.subset(font)
+        out = io.BytesIO()
+        font.save(out)
+    finally:
+        font.close()
+    return out.getvalue()
 
 
 # -- one file -------------------------------------------------------------------------------------------------
@@ -242,7 +297,9 @@ _PAGE = """<!doctype html>
 <html lang="en"><head><meta charset="utf-8"><title>{title}</title>
 <meta name="viewport" content="width=device-width, initial-scale=1">
 <style>
-body {{ font-family: system-ui, "Noto Sans TC", sans-serif; margin: 2rem auto; max-width: 1100px; color: #1d1d1f; }}
+{fonts}
+body, table, th, td, figcaption, li, p, h1, h2, h3 {{ font-family: "{family}", "Noto Sans TC", system-ui, sans-serif; }}
+body {{ margin: 2rem auto; max-width: 1100px; color: #1d1d1f; }}
 h1 {{ font-size: 1.6rem; }} h2 {{ font-size: 1.3rem; border-bottom: 1px solid #ddd; padding-bottom: .3rem; }}
 h3 {{ font-size: 1.05rem; margin: 0 0 .4rem; }}
 .verdict, .action {{ color: #fff; border-radius: 4px; padding: .1rem .5rem; font-size: .85em; }}

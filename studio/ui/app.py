@@ -49,37 +49,61 @@ def sample_form() -> dict[str, Any]:
 
 def font_css() -> str:
     """Serve the bundled Noto Sans TC to the browser, so Chinese never shows as tofu boxes even on machines
-    without a CJK system font."""
+    without a CJK system font: every component (textboxes, tables and dataframes, file lists, toasts, markdown)
+    and gradio's own font variables use it; monospace text keeps a monospace face with the CJK font behind it."""
     from studio.settings import assets_dir
 
     faces = []
     for weight, name in ((400, "NotoSansTC-Regular.otf"), (700, "NotoSansTC-Bold.otf")):
         path = (assets_dir() / "fonts" / name).resolve()
         faces.append(
-            f'@font-face {{ font-family: "Studio Noto Sans TC"; font-weight: {weight}; '
+            f'@font-face {{ font-family: "{FONT_FAMILY}"; font-weight: {weight}; '
             f'src: url("/gradio_api/file={path}") format("opentype"); font-display: swap; }}'
         )
-    family = '"Studio Noto Sans TC", ui-sans-serif, system-ui, sans-serif'
-    return (
-        "\n".join(faces)
-        + f"\nbody, .gradio-container, input, textarea, button, table {{ font-family: {family} !important; }}"
+    family = f'"{FONT_FAMILY}", ui-sans-serif, system-ui, sans-serif'
+    mono = f'ui-monospace, "DejaVu Sans Mono", monospace, "{FONT_FAMILY}"'
+    return "\n".join(
+        [
+            *faces,
+            f":root, .gradio-container {{ --font: {family}; --font-mono: {mono}; }}",
+            # `body *` reaches what gradio mounts outside the container too (toasts, modals, dropdown lists)
+            f"body, body *:not(code):not(pre):not(code *):not(pre *) {{ font-family: {family} !important; }}",
+            f"code, pre, code *, pre * {{ font-family: {mono} !important; }}",
+            STUDIO_CSS,
+        ]
     )
 
 
-def build_app(ctx: AppContext, *, sample: bool = True) -> gr.Blocks:
-    from studio.ui.ad_tab import build_ad_tab
+FONT_FAMILY = "Studio Noto Sans TC"
+# Layout tweaks: the override form sits beside a blocked result; tables wrap long Chinese text
+STUDIO_CSS = ""
 
+
+def build_app(ctx: AppContext, *, sample: bool = True) -> gr.Blocks:
+    """The app. Every list (history, quarantine, audit trail, references, models, spins) is read from the store
+    on each page load and again after each job, so what a page shows is never older than the last job."""
+    from studio.ui.ad_tab import build_ad_tab
+    from studio.ui.jobs import QUICK_LIMIT, QUICK_QUEUE, TabParts, refresh_all
+
+    parts = TabParts()
     with gr.Blocks(title="studio") as demo:
         gr.Markdown("# studio\nShort video ads, 3D product models and compliance screening.")
         with gr.Tabs():
             with gr.Tab("Ad Studio", id="ad"):
-                build_ad_tab(ctx, sample_form() if sample else None)
+                parts.extend(build_ad_tab(ctx, sample_form() if sample else None))
             for label, module_name, builder in EXTRA_TABS:
                 if importlib.util.find_spec(module_name) is None:
                     continue
                 module = importlib.import_module(module_name)
                 with gr.Tab(label):
-                    getattr(module, builder)(ctx)
+                    made = getattr(module, builder)(ctx)
+                    parts.extend(made if isinstance(made, TabParts) else None)
+        load, outputs = refresh_all(parts)
+        if outputs:
+            quick = {"concurrency_id": QUICK_QUEUE, "concurrency_limit": QUICK_LIMIT}
+            demo.load(load, outputs=outputs, api_name="lists", **quick)
+            for job in parts.jobs:
+                job.then(load, outputs=outputs, api_visibility="private", **quick)
     return demo
 
 

@@ -1,7 +1,8 @@
 """The Compliance tab: screen a file or ad copy, manage the reference bank, review the quarantine and overrides.
 
 The handlers are plain functions of ``(ctx, ...)`` so tests call them without a browser; ``build_compliance_tab``
-wires them to Gradio components. Events that may run CLIP share the GPU queue (``concurrency_id=GPU_QUEUE``).
+wires them to Gradio components. Screening ad copy, the lists and overrides run in the quick queue; screening a
+file (CLIP, frame decoding) and adding references in the screening queue: neither waits behind a render.
 """
 
 from __future__ import annotations
@@ -14,7 +15,8 @@ from typing import Any
 import gradio as gr
 
 from studio import categories
-from studio.ui.context import GPU_QUEUE, MAX_UPLOAD_BYTES, AppContext
+from studio.ui.context import MAX_UPLOAD_BYTES, AppContext
+from studio.ui.jobs import QUICK_LIMIT, QUICK_QUEUE, SCREEN_QUEUE, TabParts, message, progress_reporter
 
 FINDING_HEADERS = ["action", "rule", "score", "threshold", "reference", "time (s)", "frame", "box", "suggestion",
                    "message"]  # fmt: skip
@@ -48,9 +50,7 @@ class ClipCache:
 
 
 def _error(exc: Exception) -> gr.Error:
-    from studio.errors import StudioError
-
-    return gr.Error(exc.one_line() if isinstance(exc, StudioError) else f"{type(exc).__name__}: {exc}")
+    return gr.Error(message(exc))
 
 
 def _check_upload(path: str | None, what: str) -> Path | None:
@@ -75,7 +75,7 @@ def finding_rows(report) -> list[list[Any]]:
 
 
 def verdict_markdown(reports) -> str:
-    icons = {"pass": "✅", "warn": "⚠️", "review": "🟧", "block": "⛔"}
+    icons = {"pass": "✓", "warn": "▲", "review": "◆", "block": "■"}
     lines = []
     for r in reports:
         name = "ad copy" if r.file == "<text>" else Path(r.file).name
@@ -110,7 +110,7 @@ def screen(
     media = _check_upload(file, "uploaded file")
     if media is None and not (copy or "").strip():
         raise gr.Error("Upload an image or a video, or paste ad copy to screen.")
-    report_progress = (lambda f, m: progress(f, desc=m)) if progress is not None else None
+    report_progress = progress_reporter(progress)
     try:
         loaded = load_packs(packs or None, category)
         reports: list[Report] = []
@@ -199,7 +199,7 @@ def remove_reference(ctx: AppContext, ref_id: float | None) -> tuple[str, list[l
 def quarantine_rows() -> list[list[Any]]:
     from studio.compliance.gate import list_quarantine
 
-    return [[i.folder.name, i.verdict, ", ".join(i.rules), str(i.final_path or ""),
+    return [[i.folder.name, i.verdict, ", ".join(i.rules), i.final_path.name if i.final_path else "",
              time.strftime("%Y-%m-%d %H:%M", time.localtime(i.created))] for i in list_quarantine()]  # fmt: skip
 
 
@@ -210,8 +210,11 @@ def audit_rows(ctx: AppContext) -> list[list[Any]]:
              r.file, r.reason] for r in overrides(ctx.store)]  # fmt: skip
 
 
-def override(ctx: AppContext, item: str | None, reason: str, user: str) -> tuple[str, Any, list, list]:
-    """Publish a quarantined output with a reason (kept in the audit trail)."""
+def override(
+    ctx: AppContext, item: str | None, reason: str, user: str
+) -> tuple[str, Any, list, list, list[str]]:
+    """Publish a quarantined output with a reason (kept in the audit trail): (status, item choices, quarantine rows,
+    audit rows, downloads: the published file)."""
     from studio.compliance.gate import release_quarantined
     from studio.errors import StudioError
 
@@ -224,8 +227,8 @@ def override(ctx: AppContext, item: str | None, reason: str, user: str) -> tuple
     except StudioError as exc:
         raise _error(exc) from None
     rows = quarantine_rows()
-    return (f"Published {published} (override recorded).", gr.update(choices=[r[0] for r in rows], value=None),
-            rows, audit_rows(ctx))  # fmt: skip
+    return (f"Published **{published.name}** (override recorded); download it below.",
+            gr.update(choices=[r[0] for r in rows], value=None), rows, audit_rows(ctx), [str(published)])  # fmt: skip
 
 
 def refresh_quarantine(ctx: AppContext) -> tuple[Any, list, list]:
@@ -234,7 +237,16 @@ def refresh_quarantine(ctx: AppContext) -> tuple[Any, list, list]:
 
 
 # -- layout ------------------------------------------------------------------------------------------------------
-def build_compliance_tab(ctx: AppContext) -> None:
+def screen_copy_only(ctx: AppContext, clip: ClipCache, file: str | None, copy: str, category: str,
+                     packs: list[str] | None, use_clip: bool) -> tuple:  # fmt: skip
+    """The quick half of the Screen button: ad copy alone is screened at once (the quick queue); with a file the
+    outputs are left for ``screen_file_only``."""
+    if file:
+        return gr.skip(), gr.skip(), gr.skip()
+    return screen(ctx, clip, None, copy, category, packs, use_clip)
+
+
+def build_compliance_tab(ctx: AppContext) -> TabParts:
     """The tab's components and events (called inside ``with gr.Tab("Compliance"):``)."""
     from studio.compliance.rules import available_packs
 
@@ -263,10 +275,18 @@ def build_compliance_tab(ctx: AppContext) -> None:
                                       elem_id="screen_reports")  # fmt: skip
 
             def on_screen(file, copy, category, packs, use_clip, progress=gr.Progress()):  # noqa: B008
+                if not file:
+                    return gr.skip(), gr.skip(), gr.skip()
                 return screen(ctx, clip, file, copy, category, packs, use_clip, progress=progress)
 
-            go.click(on_screen, inputs=[file, copy, category, packs, use_clip], outputs=[verdict, findings, reports],
-                     concurrency_limit=1, concurrency_id=GPU_QUEUE, api_name="screen")  # fmt: skip
+            screen_inputs = [file, copy, category, packs, use_clip]
+            screen_outputs = [verdict, findings, reports]
+            quick_screen = go.click(lambda *a: screen_copy_only(ctx, clip, *a), inputs=screen_inputs,
+                                    outputs=screen_outputs, concurrency_id=QUICK_QUEUE, concurrency_limit=QUICK_LIMIT,
+                                    api_name="screen_copy")  # fmt: skip
+            file_screen = quick_screen.success(on_screen, inputs=screen_inputs, outputs=screen_outputs,
+                                               concurrency_limit=1, concurrency_id=SCREEN_QUEUE,
+                                               api_name="screen")  # fmt: skip
 
         with gr.Tab("Reference bank"):
             with gr.Row():
@@ -289,32 +309,42 @@ def build_compliance_tab(ctx: AppContext) -> None:
                         remove = gr.Button("Remove", variant="stop")
                     ref_status = gr.Markdown()
                 with gr.Column(scale=6):
-                    refs = gr.Dataframe(headers=REF_HEADERS, value=lambda: reference_rows(ctx), label="References",
-                                        interactive=False, elem_id="ref_table")  # fmt: skip
-            add.click(lambda *a: add_references(ctx, clip, *a),
-                      inputs=[ref_files, owner, licence, notes, kind, ref_clip], outputs=[ref_status, refs],
-                      concurrency_limit=1, concurrency_id=GPU_QUEUE, api_name="add_references")  # fmt: skip
-            remove.click(lambda ref_id: remove_reference(ctx, ref_id), inputs=[remove_id], outputs=[ref_status, refs],
-                         api_name="remove_reference")  # fmt: skip
+                    refs = gr.Dataframe(headers=REF_HEADERS, label="References", interactive=False, wrap=True,
+                                        elem_id="ref_table")  # fmt: skip
+            added = add.click(lambda *a: add_references(ctx, clip, *a),
+                              inputs=[ref_files, owner, licence, notes, kind, ref_clip], outputs=[ref_status, refs],
+                              concurrency_limit=1, concurrency_id=SCREEN_QUEUE, api_name="add_references")  # fmt: skip
+            removed = remove.click(lambda ref_id: remove_reference(ctx, ref_id), inputs=[remove_id],
+                                   outputs=[ref_status, refs], concurrency_id=QUICK_QUEUE,
+                                   concurrency_limit=QUICK_LIMIT, api_name="remove_reference")  # fmt: skip
 
         with gr.Tab("Quarantine & overrides"):
-            q_rows = quarantine_rows()
-            quarantine = gr.Dataframe(headers=QUARANTINE_HEADERS, value=q_rows, label="Blocked outputs",
-                                      interactive=False, elem_id="quarantine_table")  # fmt: skip
+            quarantine = gr.Dataframe(headers=QUARANTINE_HEADERS, label="Blocked outputs", interactive=False,
+                                      wrap=True, elem_id="quarantine_table")  # fmt: skip
             with gr.Row():
-                item = gr.Dropdown(
-                    [r[0] for r in q_rows], label="Quarantined output", elem_id="quarantine_item"
-                )
+                item = gr.Dropdown([], label="Quarantined output", elem_id="quarantine_item")
                 user = gr.Textbox(value="local", label="Your name (audit trail)")
             reason = gr.Textbox(label="Why publishing it anyway is acceptable (kept in the audit trail)", lines=2,
                                 elem_id="override_reason")  # fmt: skip
             with gr.Row():
                 publish = gr.Button("Override and publish", variant="stop", elem_id="override_go")
                 refresh = gr.Button("Refresh")
-            q_status = gr.Markdown()
-            audit = gr.Dataframe(headers=AUDIT_HEADERS, value=lambda: audit_rows(ctx), label="Override audit trail",
-                                 interactive=False, elem_id="audit_table")  # fmt: skip
-            publish.click(lambda i, r, u: override(ctx, i, r, u), inputs=[item, reason, user],
-                          outputs=[q_status, item, quarantine, audit], api_name="override")  # fmt: skip
+            q_status = gr.Markdown(elem_id="override_status")
+            published = gr.File(label="Published file", file_count="multiple", interactive=False,
+                                elem_id="override_downloads")  # fmt: skip
+            audit = gr.Dataframe(headers=AUDIT_HEADERS, label="Override audit trail", interactive=False, wrap=True,
+                                 elem_id="audit_table")  # fmt: skip
+            overridden = publish.click(lambda i, r, u: override(ctx, i, r, u), inputs=[item, reason, user],
+                                       outputs=[q_status, item, quarantine, audit, published],
+                                       concurrency_id=QUICK_QUEUE, concurrency_limit=QUICK_LIMIT,
+                                       api_name="override")  # fmt: skip
             refresh.click(lambda: refresh_quarantine(ctx), outputs=[item, quarantine, audit],
+                          concurrency_id=QUICK_QUEUE, concurrency_limit=QUICK_LIMIT,
                           api_name="refresh_quarantine")  # fmt: skip
+    return TabParts(
+        lists=[
+            (lambda: reference_rows(ctx), [refs]),
+            (lambda: refresh_quarantine(ctx), [item, quarantine, audit]),
+        ],
+        jobs=[quick_screen, file_screen, added, removed, overridden],
+    )

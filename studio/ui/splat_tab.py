@@ -20,6 +20,16 @@ import gradio as gr
 from studio.cancel import CancelToken
 from studio.devices import DEVICE_CHOICES
 from studio.ui.context import GPU_QUEUE, MAX_UPLOAD_BYTES, AppContext
+from studio.ui.jobs import (
+    QUICK_LIMIT,
+    QUICK_QUEUE,
+    TabParts,
+    eta_text,
+    message,
+    new_token,
+    progress_reporter,
+    stop,
+)
 
 BACKGROUNDS = [("Auto", "auto"), ("White", "white"), ("Black", "black"), ("Grey", "grey"), ("Green", "green")]
 STATUS_EVERY = 1.0  # seconds between status-only updates sent to the page (previews are sent at once)
@@ -101,11 +111,46 @@ def report_markdown(report: Any) -> str:
     lines = [f"**{report.total} images, {len(report.usable)} usable ({report.distinct} distinct)**"]
     if report.sizes:
         lines.append("Sizes: " + ", ".join(f"{k} x{v}" for k, v in report.sizes.items()))
-    lines += [f"- ⚠️ {w}" for w in report.warnings]
-    lines += [f"- ❌ {e}" for e in report.errors]
+    lines += [f"- ▲ {w}" for w in report.warnings]
+    lines += [f"- × {e}" for e in report.errors]
     if report.ok and not report.warnings:
-        lines.append("- ✅ No problems found.")
+        lines.append("- ✓ No problems found.")
     return "\n".join(lines)
+
+
+CAPTURE_HEADERS = ["photo", "size", "sharpness", "brightness", "verdict"]
+
+
+def capture_rows(data: dict[str, Any]) -> list[list[Any]]:
+    """The capture report (``CaptureReport.to_json()``) as a table a person reads: one row per photo with its
+    size, sharpness, brightness and what the check made of it."""
+    duplicates = {d["file"]: d["duplicate_of"] for d in data.get("duplicates", [])}
+    usable = set(data.get("usable_images", []))
+    blurry, dark, bright = (
+        set(data.get("blurry", [])),
+        set(data.get("dark", [])),
+        set(data.get("overexposed", [])),
+    )
+    rows = []
+    for image in data.get("images", []):
+        name = image["name"]
+        notes = []
+        if name in blurry:
+            notes.append("blurry")
+        if name in dark:
+            notes.append("too dark")
+        if name in bright:
+            notes.append("overexposed")
+        if name in duplicates:
+            notes.append(f"repeats {duplicates[name]}")
+        verdict = ("✓ usable" if name in usable else "× not used") + (
+            f" ({', '.join(notes)})" if notes else ""
+        )
+        rows.append([name, f"{image['width']}x{image['height']}", round(image["blur"], 1),
+                     f"{image['brightness']:.0%}", verdict])  # fmt: skip
+    rows += [[s["file"], "", "", "", f"× skipped: {s['reason']}"] for s in data.get("skipped", [])]
+    rows += [[name, "", "", "", "ignored (not an image)"] for name in data.get("ignored", [])]
+    return rows
 
 
 def check_capture_handler(ctx: AppContext, photos: Any, video: Any) -> tuple[str, dict[str, Any]]:
@@ -151,8 +196,9 @@ def reconstruct_handler(
     The reconstruction runs in a worker thread; its progress goes to ``progress`` (gr.Progress) and its preview
     images are yielded as they come (status text at most every ``STATUS_EVERY`` s). Without ``preview_every``,
     a run of ``steps`` shows about ``PREVIEWS_PER_RUN`` previews (never fewer than the trainer's default gives).
-    Closing the generator (Gradio's cancel) or cancelling ``cancel`` stops the run. ``formats`` are the exports
-    the user ticked (none: the model file only); one that cannot hold the model is skipped with a warning.
+    Closing the generator (Gradio's cancel) or cancelling ``cancel`` (the page's Stop) stops the run; the status
+    says the time left, estimated from the time so far. ``formats`` are the exports the user ticked (none: the
+    model file only); one that cannot hold the model is skipped with a warning.
     """
     from studio.errors import StudioError
     from studio.splat.pipeline import ReconstructOptions, reconstruct
@@ -202,13 +248,16 @@ def reconstruct_handler(
     status = "Starting…"
     preview = None
     last_yield = 0.0
+    started = time.monotonic()
+    report = progress_reporter(progress)
     try:
         while True:
             kind, a, b = events.get()
             if kind == "progress":
-                status = f"{a:.0%} · {b}"
-                if progress is not None:
-                    progress(a, desc=b)
+                left = eta_text(a, time.monotonic() - started)
+                status = f"{a:.0%} · {b}" + (f" · {left}" if left else "")
+                if report is not None:
+                    report(a, b)
                 if time.monotonic() - last_yield < STATUS_EVERY:
                     continue
             elif kind == "preview":
@@ -239,7 +288,7 @@ def reconstruct_handler(
     if result.unregistered:
         summary += f"\n\nNot placed: {', '.join(result.unregistered[:10])}"
     if result.warnings:
-        summary += "\n\n" + "\n".join(f"- ⚠️ {w}" for w in result.warnings)
+        summary += "\n\n" + "\n".join(f"- ▲ {w}" for w in result.warnings)
     # the viewer opens the framed copy (the product only, the camera where the photos were taken)
     viewer = None
     if result.viewer is not None:
@@ -272,6 +321,7 @@ def use_in_ad_handler(
     size: int = 720,
     device: str = "auto",
     progress: Any = None,
+    cancel: CancelToken | None = None,
 ) -> tuple[str, str]:
     """Render the orbit MP4 of the last model and record it in the store as a ``spin`` asset: (message, mp4)."""
     from studio.devices import resolve_device
@@ -285,7 +335,7 @@ def use_in_ad_handler(
     dev = resolve_device(device)
     gaussians = load_model(model_path, device=dev)
     out = model_path.parent / f"spin-{int(size)}-{time.strftime('%H%M%S')}.mp4"
-    report = (lambda f, m: progress(f, desc=m)) if progress is not None else None
+    report = progress_reporter(progress)
     background = tuple(gaussians.meta.get("background", (1.0, 1.0, 1.0)))
     render_orbit(
         gaussians,
@@ -295,12 +345,18 @@ def use_in_ad_handler(
         seconds=float(seconds),
         background=background,
         on_progress=report,
+        cancel=cancel,
     )
     asset_id = ctx.store.add_asset(out, "spin", width=int(size), height=int(size))
     return f"Spin saved (asset #{asset_id}); pick it in the Ad Studio tab.", str(out)
 
 
-def build_splat_tab(ctx: AppContext) -> None:
+def stop_job(token: Any) -> None:
+    """The Cancel button: stop the session's build or spin (also when it still waits in the queue)."""
+    stop(token)
+
+
+def build_splat_tab(ctx: AppContext) -> TabParts:
     """The tab's components and events (called inside ``with gr.Tab("3D Studio")``)."""
     from studio.errors import StudioError
 
@@ -380,7 +436,8 @@ def build_splat_tab(ctx: AppContext) -> None:
                 "Upload photos or a video, then **Check capture** or **Build 3D model**.",
                 elem_id="splat-report",
             )
-            report_json = gr.JSON(label="Capture report", visible=False)
+            report_table = gr.Dataframe(headers=CAPTURE_HEADERS, label="Capture report", interactive=False,
+                                        wrap=True, visible=False, elem_id="splat-capture-table")  # fmt: skip
             status = gr.Markdown("", elem_id="splat-status")
             preview = gr.Image(
                 label="Training preview", interactive=False, elem_id="splat-preview", height=300
@@ -403,14 +460,15 @@ def build_splat_tab(ctx: AppContext) -> None:
             spin_video = gr.Video(label="Product spin", interactive=False, elem_id="splat-spin", height=300)
             use_status = gr.Markdown("", elem_id="splat-use-status")
     model_state = gr.State("")
+    token = gr.State(None)  # the session's running build or spin, cancelled by the Stop button
     viewer_file = gr.State(None)  # the build's viewer copy and camera, shown once the build has finished
 
     def on_check(photos_value, video_value):
         try:
             text, data = check_capture_handler(ctx, photos_value, video_value)
         except StudioError as exc:
-            raise gr.Error(exc.one_line()) from None
-        return text, gr.update(value=data, visible=True)
+            raise gr.Error(message(exc)) from None
+        return text, gr.update(value=capture_rows(data), visible=True)
 
     def on_build(
         photos_value,
@@ -423,6 +481,7 @@ def build_splat_tab(ctx: AppContext) -> None:
         holdout_v,
         device_v,
         formats_v,
+        cancel,
         progress=gr.Progress(),  # noqa: B008 - gradio injects the tracker
     ):
         try:
@@ -439,35 +498,60 @@ def build_splat_tab(ctx: AppContext) -> None:
                 device_v,
                 progress=progress,
                 formats=formats_v,
+                cancel=cancel,
             )
         except StudioError as exc:
-            raise gr.Error(exc.one_line()) from None
+            raise gr.Error(message(exc)) from None
 
-    def on_use(model_value, seconds_v, size_v, device_v, progress=gr.Progress()):  # noqa: B008
+    def on_use(model_value, seconds_v, size_v, device_v, cancel, progress=gr.Progress()):  # noqa: B008
         try:
-            return use_in_ad_handler(ctx, model_value, seconds_v, size_v, device_v, progress=progress)
+            return use_in_ad_handler(
+                ctx, model_value, seconds_v, size_v, device_v, progress=progress, cancel=cancel
+            )
         except StudioError as exc:
-            raise gr.Error(exc.one_line()) from None
+            raise gr.Error(message(exc)) from None
 
-    check.click(on_check, inputs=[photos, video], outputs=[report_md, report_json], api_name="splat_check")
+    check.click(on_check, inputs=[photos, video], outputs=[report_md, report_table], api_name="splat_check",
+                concurrency_id=QUICK_QUEUE, concurrency_limit=QUICK_LIMIT)  # fmt: skip
     # The viewer is cleared before the build and set by a plain event after it, never by the build's generator:
     # gradio 6's Model3D drops a .splat/.ply that arrives as the last update of a streaming event (the final
     # message repeats the value, which cancels the viewer's lazy loading), and the 3D view stayed empty.
-    build_event = build.click(lambda: None, outputs=[viewer], queue=False, api_visibility="private").then(
+    build_event = build.click(
+        lambda old: (None, new_token(old)),
+        inputs=[token],
+        outputs=[viewer, token],
+        queue=False,
+        api_visibility="private",
+    ).then(
         on_build,
-        inputs=[photos, video, steps, max_minutes, resolution, background, masks, holdout, device, formats],
+        inputs=[
+            photos,
+            video,
+            steps,
+            max_minutes,
+            resolution,
+            background,
+            masks,
+            holdout,
+            device,
+            formats,
+            token,
+        ],
         outputs=[status, preview, viewer_file, downloads, model_state],
         concurrency_id=GPU_QUEUE,
         concurrency_limit=1,
         api_name="splat_build",
     )
     build_event.success(viewer_update, inputs=[viewer_file], outputs=[viewer], api_visibility="private")
-    stop.click(None, cancels=[build_event])
-    use.click(
+    stop.click(stop_job, inputs=[token], cancels=[build_event], queue=False, api_visibility="private")
+    spin_event = use.click(
+        new_token, inputs=[token], outputs=[token], queue=False, api_visibility="private"
+    ).then(
         on_use,
-        inputs=[model_state, spin_seconds, spin_size, device],
+        inputs=[model_state, spin_seconds, spin_size, device, token],
         outputs=[use_status, spin_video],
         concurrency_id=GPU_QUEUE,
         concurrency_limit=1,
         api_name="splat_use_in_ad",
     )
+    return TabParts(jobs=[build_event, spin_event])

@@ -166,6 +166,79 @@ def extent(layers: list[Layer]) -> tuple[float, float]:
     return (min(b.y for b in boxes), max(b.y1 for b in boxes)) if boxes else (0.0, 0.0)
 
 
+# -- photo placement ------------------------------------------------------------------------------------------
+# A photo may be cropped (full-bleed, Ken Burns) only to a box whose aspect is within this factor of its own: a
+# landscape product shot is never cut into a portrait card (the front of the product is lost), nor the reverse.
+CROP_TOLERANCE = 1.25
+
+
+def aspect_gap(a: float, b: float) -> float:
+    """How far apart two aspect ratios (width / height) are, as a factor >= 1."""
+    return max(a / b, b / a)
+
+
+CARD_CROP = 1.15  # a card may crop its photo this much (of CROP_TOLERANCE) to fill the space it is given
+
+
+def contain(region: Box, aspect: float, crop: float = 1.0) -> Box:
+    """The largest box of ``aspect`` (width / height) inside ``region``, centred in it; with ``crop`` > 1 the box
+    may be up to that factor narrower or wider than ``aspect`` (the photo is then cropped that much) to fill more
+    of the region."""
+    aspect = min(max(region.w / region.h, aspect / crop), aspect * crop)
+    w = min(region.w, region.h * aspect)
+    h = w / aspect
+    return Box(region.x + (region.w - w) / 2, region.y + (region.h - h) / 2, w, h)
+
+
+def area(box: Box) -> float:
+    return box.w * box.h
+
+
+def card_and_text(
+    lay: Layout,
+    aspect: float,
+    make_texts: Callable[[Box], list[Layer]],
+    *,
+    top: float | None = None,
+    side_share: float = 0.42,
+    max_text_share: float = 0.5,
+) -> tuple[Box, list[Layer], bool]:
+    """Place a product card keeping the photo's ``aspect`` and the text beside or under it: (card, texts, side).
+
+    The arrangement (text beside the card or under it) is the one that gives the card the larger area. Under it,
+    the texts are fitted first (``make_texts(panel)`` lays them out from the panel's top) and the card takes the
+    height they leave; the card and the text are then centred together in the safe box, so a tall frame is never
+    left with an empty band. ``top``: where the usable area starts (below a logo), default the safe box's top.
+    Beside the card, a logo belongs in the top right corner (over the text column).
+    """
+    s = lay.safe
+    y0 = s.y if top is None else max(s.y, top)
+    usable = Box(s.x, y0, s.w, s.y1 - y0)
+    gap = lay.px(40)
+    panel_w = usable.w * side_share
+    # beside: the card takes the safe box's full height (the logo goes in the text column's corner)
+    side_card = contain(Box(s.x, s.y, s.w - panel_w - gap, s.h), aspect, CARD_CROP)
+    texts = make_texts(Box(usable.x, usable.y, usable.w, usable.h * max_text_share))
+    t0, t1 = extent(texts) if texts else (usable.y, usable.y)
+    text_h = t1 - t0
+    # under: the card may span the frame's full width (only text must keep to the safe box), so a landscape
+    # photo in a tall frame is as large as it can be
+    card = contain(Box(0, usable.y, lay.w, usable.h - text_h - (gap if texts else 0)), aspect, CARD_CROP)
+    if area(side_card) > area(card):
+        panel = Box(usable.x1 - panel_w, usable.y, panel_w, usable.h)
+        texts = make_texts(panel)
+        if texts:
+            t0, t1 = extent(texts)
+            texts = shift(texts, (panel.y + panel.y1) / 2 - (t0 + t1) / 2)
+        return side_card, texts, True
+    group = card.h + (gap + text_h if texts else 0)
+    y = usable.y + (usable.h - group) / 2
+    card = Box(card.x, y, card.w, card.h)
+    if texts:
+        texts = shift(texts, card.y1 + gap - t0)
+    return card, texts, False
+
+
 def _split_durations(total: float, weights: list[float]) -> list[float]:
     scale = total / sum(weights)
     return [w * scale for w in weights]
@@ -307,111 +380,157 @@ def _spin_shot(spec: AdSpec, res: Resources, lay: Layout, write: Writer, duratio
     )
 
 
+def _text_stack(
+    write: Writer,
+    lay: Layout,
+    blocks: list[tuple[str, str, str]],
+    panel: Box,
+    *,
+    color: tuple[int, int, int] = (255, 255, 255),
+    shadow: bool = False,
+    headline_size: int = 92,
+    point_size: int = 60,
+) -> list[Layer]:
+    """Text blocks (text, role, field) stacked top-down from ``panel``'s top; the first is the big one.
+
+    Each block may use the height left in the panel; text that cannot fit raises ``InputError`` naming its field
+    and the box (the spec is refused, nothing is dropped).
+    """
+    layers: list[Layer] = []
+    y = panel.y
+    rest = len(blocks)
+    for k, (text, role, field) in enumerate(blocks):
+        first = k == 0
+        if role == "headline":
+            size, min_size, lines = headline_size, 44, 3
+        elif first:
+            size, min_size, lines = round(point_size * 1.15), 32, 3
+        else:
+            size, min_size, lines = point_size, 28, 2
+        # a first block may take up to 60 % of the panel, the others share what is left
+        room = panel.y1 - y
+        height = (
+            room * 0.6 if (first and rest > 1) else room / max(rest - k, 1) * (1.6 if rest - k > 1 else 1)
+        )
+        block = write.block(
+            text,
+            Box(panel.x, y, panel.w, max(height, lay.px(min_size) * 1.4)),
+            size=lay.px(size),
+            min_size=lay.px(min_size),
+            max_lines=lines,
+            bold=first or role == "headline",
+            color=color,
+            shadow=shadow,
+            role=role,
+            field=field,
+            start=0.3 + 0.35 * k,
+            anim=Anim(fade_in=0.5, slide=(0, lay.px(40)) if first else (lay.px(-24), 0)),
+        )
+        layers.append(block)
+        y = block.box.y1 + lay.px(16)
+    return layers
+
+
+def _photo_shots(spec: AdSpec, photos: list[Path]) -> list[Path]:
+    """The photo of each photo shot: one shot per photo, more (the photos again, in turn) when the selling points
+    would put more than two on one shot (the headline has a shot of its own)."""
+    needed = 1 + -(-len(spec.selling_points) // 2) if spec.selling_points else 1
+    return [photos[i % len(photos)] for i in range(max(len(photos), needed))]
+
+
+def _shot_blocks(spec: AdSpec, index: int, count: int) -> list[tuple[str, str, str]]:
+    """Which copy goes on photo shot ``index`` of ``count``: the headline first, then every selling point spread
+    over the other shots in order (a single photo carries them all). Nothing is dropped."""
+    points = [(p, "point", f"selling point {k + 1}") for k, p in enumerate(spec.selling_points)]
+    blocks: list[tuple[str, str, str]] = [(spec.headline, "headline", "headline")] if index == 0 else []
+    if count == 1:
+        return blocks + points
+    if index == 0:
+        return blocks
+    per = -(-len(points) // (count - 1))  # ceil: the earlier shots take the extra point
+    return points[(index - 1) * per : index * per]
+
+
+def _logo_top(res: Resources, lay: Layout, size: float) -> float | None:
+    """Where content may start below a logo in the top corner (None without a logo)."""
+    return lay.safe.y + lay.px(size) + lay.px(24) if res.logo is not None else None
+
+
 def showcase(spec: AdSpec, preset: Preset, res: Resources) -> Timeline:
-    """Full-bleed photos with Ken Burns motion, the headline then one selling point per photo, an end card."""
+    """Photos with Ken Burns motion (full-bleed when the photo's shape fits the frame, else a card over a soft
+    backdrop of itself), the headline then the selling points spread over the photos, an end card."""
     lay, write = Layout(preset), Writer(res.font)
-    primary = hex_to_rgb(spec.brand.primary)
+    matte = hex_to_rgb(spec.brand.background)
     end_len = min(3.0, spec.duration * 0.22)
     spin_len = 3.0 if res.spin_clip else 0.0
-    photos = list(res.photos)
+    photos = _photo_shots(spec, list(res.photos))
     body = spec.duration - end_len - spin_len
     n = len(photos)
     xfade = 0.4
     # Overlaps add back the transition time so the whole ad is exactly spec.duration.
     lengths = _split_durations(body + xfade * (n - 1) + (xfade if spin_len else 0), [1.2] + [1.0] * (n - 1))
-    captions = list(spec.selling_points)
+    frame_aspect = lay.w / lay.h
+    s = lay.safe
     shots: list[Shot] = []
     for i, photo in enumerate(photos):
         layers: list[Layer] = []
-        if lay.wide:
-            layers.append(GradientLayer(top=primary, bottom=mix(primary, (0, 0, 0), 0.3)))
+        aspect = _photo_aspect(photo)
+        blocks = _shot_blocks(spec, i, n)
+        corner = "left" if not lay.wide else "right"
+        if aspect_gap(aspect, frame_aspect) <= CROP_TOLERANCE:
+            # the photo's shape fits the frame: full-bleed, the text over a scrim
+            layers.append(
+                ImageLayer(path=str(photo), box=Box(0, 0, lay.w, lay.h), matte=matte, **_kenburns(i))
+            )
+            if lay.wide:
+                panel = Box(s.x, s.y, s.w * 0.45, s.h)
+                layers.append(RectLayer(box=Box(0, 0, panel.x1 + lay.px(56), lay.h), color=(0, 0, 0, 140)))
+                corner = "right"
+            else:
+                panel = Box(s.x, s.y1 - s.h * 0.45, s.w, s.h * 0.45)
+            texts = _text_stack(write, lay, blocks, panel, shadow=True)
+            if texts and lay.wide:
+                t0, t1 = extent(texts)
+                texts = shift(texts, (panel.y + panel.y1) / 2 - (t0 + t1) / 2)
+            elif texts:
+                texts = shift(texts, panel.y1 - extent(texts)[1])  # sit on the bottom of the safe zone
+                band_top = extent(texts)[0] - lay.px(160)
+                layers.append(
+                    RectLayer(
+                        box=Box(0, band_top, lay.w, lay.h - band_top), color=(0, 0, 0, 150), fade_top=0.45
+                    )
+                )
+        else:
+            # a photo of another shape: all of it as a card, over a blurred, darkened cover of itself
             layers.append(
                 ImageLayer(
                     path=str(photo),
-                    box=lay.photo_box(),
-                    matte=hex_to_rgb(spec.brand.background),
-                    **_kenburns(i),
+                    box=Box(0, 0, lay.w, lay.h),
+                    zoom=(1.1, 1.1),
+                    blur=28,
+                    dim=0.4,
+                    matte=matte,
                 )
             )
-            panel = lay.text_box()
-        else:
-            panel = Box(lay.safe.x, lay.safe.y1 - lay.safe.h * 0.42, lay.safe.w, lay.safe.h * 0.42)
-            aspect = _photo_aspect(photo)
-            if aspect > (lay.w / lay.h) * 1.5:
-                # A wide photo in a tall frame: full-bleed would crop away most of it. Show all of it over a
-                # blurred, darkened cover of itself (the usual short-video treatment).
-                layers.append(
-                    ImageLayer(
-                        path=str(photo),
-                        box=Box(0, 0, lay.w, lay.h),
-                        zoom=(1.1, 1.1),
-                        blur=28,
-                        dim=0.35,
-                        matte=hex_to_rgb(spec.brand.background),
-                    )
-                )
-                card_h = min(lay.w / aspect, panel.y - lay.safe.y - lay.px(80))
-                card_w = card_h * aspect
-                card_y = lay.safe.y + (panel.y - lay.safe.y - card_h) / 2
-                layers.append(
-                    ImageLayer(
-                        path=str(photo),
-                        box=Box((lay.w - card_w) / 2, card_y, card_w, card_h),
-                        matte=hex_to_rgb(spec.brand.background),
-                        radius=lay.px(18),
-                        shadow=True,
-                        zoom=(1.0, 1.06),
-                        pan=((0.5, 0.5), (0.5, 0.5)),
-                    )
-                )
-            else:
-                layers.append(
-                    ImageLayer(
-                        path=str(photo),
-                        box=Box(0, 0, lay.w, lay.h),
-                        matte=hex_to_rgb(spec.brand.background),
-                        **_kenburns(i),
-                    )
-                )
-            # a soft dark scrim under the text so it reads over any photo
-            band_top = panel.y - lay.px(160)
+            card, texts, side = card_and_text(
+                lay,
+                aspect,
+                lambda panel, blocks=blocks: _text_stack(write, lay, blocks, panel, shadow=True),
+                top=_logo_top(res, lay, 150),
+            )
+            corner = "right" if side else "left"
             layers.append(
-                RectLayer(box=Box(0, band_top, lay.w, lay.h - band_top), color=(0, 0, 0, 150), fade_top=0.45)
+                ImageLayer(
+                    path=str(photo),
+                    box=card,
+                    matte=matte,
+                    radius=lay.px(18),
+                    shadow=True,
+                    zoom=(1.0, 1.06),
+                    pan=((0.5, 0.5), (0.5, 0.5)),
+                )
             )
-        layers += _logo_layer(res, lay, corner="left" if not lay.wide else "right")
-        # photo 1: the headline; photo k: selling point k-1; the last photo also lists any points left over
-        blocks: list[tuple[str, str, int]] = []  # (text, role, index)
-        if i == 0:
-            blocks.append((spec.headline, "headline", 0))
-        elif i - 1 < len(captions):
-            blocks.append((captions[i - 1], "point", i))
-        if i == n - 1:
-            blocks += [(p, "point", k + 1) for k, p in enumerate(captions) if k >= n - 1]
-        texts: list[Layer] = []
-        y = panel.y
-        for k, (text, role, number) in enumerate(blocks):
-            first = k == 0
-            size = lay.px(92 if role == "headline" else (68 if first else 52))
-            block = write.block(
-                text,
-                Box(panel.x, y, panel.w, (panel.y1 - y) if not first else panel.h * 0.6),
-                size=size,
-                min_size=lay.px(44 if role == "headline" else 30),
-                max_lines=3 if first else 2,
-                bold=first,
-                shadow=not lay.wide,
-                role=role,
-                field="headline" if role == "headline" else f"selling point {number}",
-                start=0.3 + 0.35 * k,
-                anim=Anim(fade_in=0.5, slide=(0, lay.px(40)) if first else (lay.px(-24), 0)),
-            )
-            texts.append(block)
-            y = block.box.y1 + lay.px(16)
-        if texts and not lay.wide:
-            texts = shift(texts, panel.y1 - extent(texts)[1])  # sit on the bottom of the safe zone
-        elif texts:
-            top, bottom = extent(texts)
-            texts = shift(texts, (panel.y + panel.y1) / 2 - (top + bottom) / 2)  # centred beside the photo
+        layers += _logo_layer(res, lay, corner=corner)
         layers += texts
         shots.append(
             Shot(
@@ -429,13 +548,14 @@ def showcase(spec: AdSpec, preset: Preset, res: Resources) -> Timeline:
 
 
 def promo(spec: AdSpec, preset: Preset, res: Resources) -> Timeline:
-    """A sale: brand-colour stage, photo cards with a price sticker that pops, punchy text, a bold end card."""
+    """A sale: brand-colour stage, photo cards (the photo's own shape) with a price sticker that pops, punchy text
+    (the headline, then every selling point spread over the photos), a bold end card."""
     lay, write = Layout(preset), Writer(res.font)
     primary, accent = hex_to_rgb(spec.brand.primary), hex_to_rgb(spec.brand.accent)
     bg = hex_to_rgb(spec.brand.background)
     end_len = min(3.0, spec.duration * 0.22)
     spin_len = 3.0 if res.spin_clip else 0.0
-    photos = list(res.photos)
+    photos = _photo_shots(spec, list(res.photos))
     n = len(photos)
     slide_len = 0.35
     lengths = _split_durations(
@@ -443,20 +563,37 @@ def promo(spec: AdSpec, preset: Preset, res: Resources) -> Timeline:
         [1.3] + [1.0] * (n - 1),
     )
     shots: list[Shot] = []
-    s = lay.safe
     for i, photo in enumerate(photos):
-        layers: list[Layer] = [
-            GradientLayer(
-                top=accent if i == 0 else primary, bottom=mix(accent if i == 0 else primary, (0, 0, 0), 0.25)
-            )
-        ]
-        if lay.wide:
-            card = Box(s.x, s.y, lay.w * 0.5 - s.x, s.h)
-            panel = Box(lay.w * 0.5 + lay.px(48), s.y, s.x1 - lay.w * 0.5 - lay.px(48), s.h)
-        else:
-            card_h = (s.h * 0.55) if lay.tall else (s.h * 0.5)
-            card = Box(s.x, s.y + lay.px(20), s.w, card_h)
-            panel = Box(s.x, card.y1 + lay.px(36), s.w, s.y1 - card.y1 - lay.px(36))
+        stage = accent if i == 0 else primary
+        layers: list[Layer] = [GradientLayer(top=stage, bottom=mix(stage, (0, 0, 0), 0.25))]
+        ink = readable_on(stage)
+        blocks = _shot_blocks(spec, i, n)
+
+        def texts_for(panel: Box, blocks=blocks, ink=ink, i=i) -> list[Layer]:
+            layers = _text_stack(write, lay, blocks, panel, color=ink, headline_size=84, point_size=62)
+            if spec.price:
+                y = extent(layers)[1] + lay.px(24) if layers else panel.y
+                sticker_bg = primary if i == 0 else accent
+                layers.append(
+                    write.block(
+                        spec.price,
+                        Box(panel.x, y, panel.w, max(lay.px(120), panel.y1 - y)),
+                        size=lay.px(80),
+                        min_size=lay.px(36),
+                        max_lines=2,
+                        bold=True,
+                        color=readable_on(sticker_bg),
+                        pill=sticker_bg,
+                        pad=lay.px(22),
+                        role="price",
+                        field="price line",
+                        start=0.6,
+                        anim=Anim(fade_in=0.35, pop=0.25),
+                    )
+                )
+            return layers
+
+        card, texts, _ = card_and_text(lay, _photo_aspect(photo), texts_for, top=_logo_top(res, lay, 120))
         layers.append(
             ImageLayer(
                 path=str(photo),
@@ -464,68 +601,12 @@ def promo(spec: AdSpec, preset: Preset, res: Resources) -> Timeline:
                 radius=lay.px(36),
                 shadow=True,
                 matte=bg,
-                anim=Anim(fade_in=0.3, pop=0.06),
+                # the first frame (the player's preview still) already shows the product
+                anim=Anim(fade_in=0.3, pop=0.06) if i else Anim(),
                 **_kenburns(i + 1),
             )
         )
-        ink = readable_on(accent if i == 0 else primary)
-        y = panel.y
-        if i == 0:
-            head = write.block(
-                spec.headline,
-                Box(panel.x, y, panel.w, panel.h * 0.45),
-                size=lay.px(84),
-                min_size=lay.px(40),
-                max_lines=3,
-                bold=True,
-                color=ink,
-                role="headline",
-                field="headline",
-                start=0.2,
-                anim=Anim(fade_in=0.4, slide=(0, lay.px(30))),
-            )
-            layers.append(head)
-            y = head.box.y1 + lay.px(24)
-        elif i - 1 < len(spec.selling_points):
-            point = write.block(
-                spec.selling_points[i - 1],
-                Box(panel.x, y, panel.w, panel.h * 0.45),
-                size=lay.px(70),
-                min_size=lay.px(36),
-                max_lines=3,
-                bold=True,
-                color=ink,
-                role="point",
-                field=f"selling point {i}",
-                start=0.2,
-                anim=Anim(fade_in=0.4, slide=(0, lay.px(30))),
-            )
-            layers.append(point)
-            y = point.box.y1 + lay.px(24)
-        if spec.price:
-            sticker_bg = primary if i == 0 else accent
-            price = write.block(
-                spec.price,
-                Box(panel.x, y, panel.w, max(lay.px(120), panel.y1 - y)),
-                size=lay.px(80),
-                min_size=lay.px(36),
-                max_lines=2,
-                bold=True,
-                color=readable_on(sticker_bg),
-                pill=sticker_bg,
-                pad=lay.px(22),
-                role="price",
-                field="price line",
-                start=0.6,
-                anim=Anim(fade_in=0.35, pop=0.25),
-            )
-            layers.append(price)
-        if lay.wide:
-            top, bottom = extent(layers[2:])
-            layers = layers[:2] + shift(layers[2:], (s.y + s.y1) / 2 - (top + bottom) / 2)
-        else:
-            top, bottom = extent(layers[1:])
-            layers = layers[:1] + shift(layers[1:], (s.y + s.y1) / 2 - (top + bottom) / 2)
+        layers += texts
         layers += _logo_layer(res, lay, size=120, corner="right")
         shots.append(
             Shot(
@@ -543,7 +624,8 @@ def promo(spec: AdSpec, preset: Preset, res: Resources) -> Timeline:
 
 
 def features(spec: AdSpec, preset: Preset, res: Resources) -> Timeline:
-    """A headline intro, then the selling points ticked off one by one beside the product, then an end card."""
+    """A headline intro beside the product, then the selling points ticked off one by one beside the product (the
+    photo's own shape), then an end card."""
     lay, write = Layout(preset), Writer(res.font)
     primary, accent = hex_to_rgb(spec.brand.primary), hex_to_rgb(spec.brand.accent)
     bg = hex_to_rgb(spec.brand.background)
@@ -553,89 +635,96 @@ def features(spec: AdSpec, preset: Preset, res: Resources) -> Timeline:
     intro_len = min(3.5, spec.duration * 0.25)
     list_len = spec.duration - end_len - intro_len - spin_len + 0.4 + (0.4 if spin_len else 0)
     photos = list(res.photos)
-    s = lay.safe
-    intro_layers: list[Layer] = [
+    intro_layers: list[Layer] = [GradientLayer(top=primary, bottom=mix(primary, (0, 0, 0), 0.3))]
+    card, head, side = card_and_text(
+        lay,
+        _photo_aspect(photos[0]),
+        lambda panel: [
+            write.block(
+                spec.headline,
+                Box(panel.x, panel.y, panel.w, min(panel.h, lay.safe.h * 0.4)),
+                size=lay.px(100),
+                min_size=lay.px(44),
+                max_lines=3,
+                bold=True,
+                color=readable_on(primary),
+                align="center",
+                shadow=True,
+                role="headline",
+                field="headline",
+                start=0.2,
+                anim=Anim(fade_in=0.6, pop=0.1),
+            )
+        ],
+        top=_logo_top(res, lay, 170),
+        max_text_share=0.4,
+    )
+    intro_layers.append(
         ImageLayer(
             path=str(photos[0]),
-            box=Box(0, 0, lay.w, lay.h),
-            matte=bg,
-            zoom=(1.15, 1.0),
-            pan=((0.5, 0.5), (0.5, 0.5)),
-        ),
-        RectLayer(box=Box(0, 0, lay.w, lay.h), color=(*primary, 150)),
-    ]
-    intro_layers += _logo_layer(res, lay, size=170)
-    intro_layers.append(
-        write.block(
-            spec.headline,
-            Box(s.x, s.y + s.h * 0.3, s.w, s.h * 0.4),
-            size=lay.px(100),
-            min_size=lay.px(44),
-            max_lines=3,
-            bold=True,
-            color=(255, 255, 255),
-            align="center",
-            valign="middle",
+            box=card,
+            radius=lay.px(28),
             shadow=True,
-            role="headline",
-            field="headline",
-            start=0.2,
-            anim=Anim(fade_in=0.6, pop=0.1),
+            matte=bg,
+            zoom=(1.08, 1.0),
+            pan=((0.5, 0.5), (0.5, 0.5)),
         )
     )
+    intro_layers += _logo_layer(res, lay, size=170, corner="right" if side else "left")
+    intro_layers += head
     shots = [Shot(duration=intro_len, layers=tuple(intro_layers), name="intro")]
     hero = photos[1] if len(photos) > 1 else photos[0]
-    layers: list[Layer] = [GradientLayer(top=bg, bottom=mix(bg, (0, 0, 0), 0.08))]
-    photo_box = lay.photo_box()
-    if not lay.wide:
-        photo_box = Box(s.x, s.y, s.w, photo_box.h - s.y)
-    layers.append(
+    points = spec.selling_points or [spec.headline]
+    step = (list_len - 1.5) / max(len(points), 1)
+
+    def rows_for(panel: Box) -> list[Layer]:
+        rows: list[Layer] = []
+        y = panel.y
+        gap = lay.px(22)
+        row_h = (panel.h - gap * (len(points) - 1)) / max(len(points), 1)
+        dot = lay.px(30)
+        for k, point in enumerate(points):
+            start = 0.4 + step * k
+            row = write.block(
+                point,
+                Box(panel.x + dot + lay.px(24), y, panel.w - dot - lay.px(24), row_h),
+                size=lay.px(72 if lay.tall else 60),
+                min_size=lay.px(32),
+                max_lines=2,
+                bold=k == 0,
+                color=ink,
+                role="point",
+                field=f"selling point {k + 1}",
+                start=start,
+                anim=Anim(fade_in=0.35, slide=(lay.px(40), 0)),
+            )
+            rows.append(
+                RectLayer(
+                    box=Box(panel.x, y + row.size * 0.25, dot, dot),
+                    color=(*accent, 255),
+                    radius=dot // 2,
+                    start=start,
+                    anim=Anim(fade_in=0.25, pop=0.4),
+                )
+            )
+            rows.append(row)
+            y = row.box.y1 + gap
+        return rows
+
+    card, rows, _ = card_and_text(lay, _photo_aspect(hero), rows_for, max_text_share=0.55)
+    layers: list[Layer] = [
+        GradientLayer(top=bg, bottom=mix(bg, (0, 0, 0), 0.08)),
         ImageLayer(
             path=str(hero),
-            box=photo_box,
+            box=card,
             radius=lay.px(28),
             shadow=True,
             matte=bg,
             zoom=(1.0, 1.1),
             pan=((0.5, 0.5), (0.5, 0.45)),
-        )
-    )
-    panel = lay.text_box()
-    points = spec.selling_points or [spec.headline]
-    step = (list_len - 1.5) / max(len(points), 1)
-    y = panel.y
-    gap = lay.px(22)
-    row_h = (panel.h - gap * (len(points) - 1)) / max(len(points), 1)
-    for k, point in enumerate(points):
-        dot = lay.px(30)
-        start = 0.4 + step * k
-        row = write.block(
-            point,
-            Box(panel.x + dot + lay.px(24), y, panel.w - dot - lay.px(24), row_h),
-            size=lay.px(72 if lay.tall else 60),
-            min_size=lay.px(32),
-            max_lines=2,
-            bold=k == 0,
-            color=ink,
-            role="point",
-            field=f"selling point {k + 1}",
-            start=start,
-            anim=Anim(fade_in=0.35, slide=(lay.px(40), 0)),
-        )
-        layers.append(
-            RectLayer(
-                box=Box(panel.x, y + row.size * 0.25, dot, dot),
-                color=(*accent, 255),
-                radius=dot // 2,
-                start=start,
-                anim=Anim(fade_in=0.25, pop=0.4),
-            )
-        )
-        layers.append(row)
-        y = row.box.y1 + gap
-    rows = layers[2:]
-    top, bottom = extent(rows)
-    layers = layers[:2] + shift(rows, (panel.y + panel.y1) / 2 - (top + bottom) / 2)
+        ),
+        *rows,
+    ]
     shots.append(
         Shot(
             duration=list_len, layers=tuple(layers), transition=Transition("crossfade", 0.4), name="features"

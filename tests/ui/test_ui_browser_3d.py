@@ -105,7 +105,7 @@ def test_photos_to_model_to_spin(app, browser, capture, tmp_path):
     page.locator("#splat-check").click()
     report = page.locator("#splat-report")
     report.get_by_text("12 images, 12 usable (12 distinct)").wait_for(timeout=60_000)
-    assert "❌" not in report.inner_text()
+    assert "×" not in report.inner_text()
     page.screenshot(path=str(shots / "2-checked.png"), full_page=True)
 
     # 3. the smallest settings: a tiny build, a short spin of the smallest size

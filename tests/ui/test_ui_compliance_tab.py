@@ -14,6 +14,7 @@ from studio.compliance.gate import ExportContext, gate_output
 from studio.store import Store
 from studio.ui import compliance_tab as tab
 from studio.ui.context import GPU_QUEUE, MAX_UPLOAD_BYTES, AppContext
+from studio.ui.jobs import QUICK_QUEUE, SCREEN_QUEUE
 
 
 @pytest.fixture()
@@ -92,22 +93,35 @@ def test_quarantine_and_override(ctx: AppContext, tmp_path: Path) -> None:
     with pytest.raises(Exception, match="blocked"):
         gate_output(part, final, ExportContext(kind="image", category="tobacco"), store=ctx.store)
     (row,) = tab.quarantine_rows()
-    assert row[1] == "block" and row[2] == "tw-ads.tobacco.ban" and row[3] == str(final)
+    assert row[1] == "block" and row[2] == "tw-ads.tobacco.ban" and row[3] == final.name  # no server path
     with pytest.raises(gr.Error, match="reason"):
         tab.override(ctx, row[0], "ok", "amy")
     with pytest.raises(gr.Error, match="Pick"):
         tab.override(ctx, None, "a long enough reason", "amy")
-    message, _choices, q_rows, audit = tab.override(
+    message, _choices, q_rows, audit, downloads = tab.override(
         ctx, row[0], "Approved by legal for the anti-smoking PSA", "amy"
     )
     assert message.startswith("Published") and final.is_file() and q_rows == []
+    assert str(final.parent) not in message and downloads == [str(final)]  # a download, not a server path
     assert audit[0][2:5] == ["amy", "block", str(final)]
 
 
-def test_tab_builds_with_stable_api_names_on_the_gpu_queue(ctx: AppContext) -> None:
+def test_tab_builds_with_stable_api_names_off_the_gpu_queue(ctx: AppContext) -> None:
+    """Screening never waits behind a render: copy in the quick queue, files in the screening queue."""
     with gr.Blocks() as demo, gr.Tab("Compliance"):
-        tab.build_compliance_tab(ctx)
+        parts = tab.build_compliance_tab(ctx)
     fns = {fn.api_name: fn for fn in demo.fns.values()}
-    assert {"screen", "add_references", "remove_reference", "override", "refresh_quarantine"} <= set(fns)
-    assert fns["screen"].concurrency_id == GPU_QUEUE and fns["add_references"].concurrency_id == GPU_QUEUE
-    assert fns["screen"].concurrency_limit == 1
+    assert {
+        "screen",
+        "screen_copy",
+        "add_references",
+        "remove_reference",
+        "override",
+        "refresh_quarantine",
+    } <= set(fns)
+    assert not any(fn.concurrency_id == GPU_QUEUE for fn in fns.values() if fn.api_name)
+    assert fns["screen_copy"].concurrency_id == QUICK_QUEUE
+    assert fns["screen"].concurrency_id == SCREEN_QUEUE and fns["screen"].concurrency_limit == 1
+    for name in ("remove_reference", "override", "refresh_quarantine"):
+        assert fns[name].concurrency_id == QUICK_QUEUE
+    assert len(parts.lists) == 2 and parts.jobs  # the lists reload on page load and after each job

@@ -84,7 +84,7 @@ def test_check_capture_shows_the_report(ctx, uploads, tmp_path):
     for i, path in enumerate(same):
         image.save(path, quality=80 + i)
     text, data = splat_tab.check_capture_handler(ctx, same, None)
-    assert data["ok"] is False and "❌ Only 1 distinct usable image" in text
+    assert data["ok"] is False and "× Only 1 distinct usable image" in text
 
 
 @pytest.fixture(scope="module")
@@ -116,7 +116,7 @@ def test_build_streams_status_and_previews_then_the_model(built):
     status, _preview, viewer, downloads, model = final
     assert status.startswith("**Done**") and "12/12 images posed" in status
     # the synthetic box stands on a textured ground: no masks, and the user is told what that means
-    assert "⚠️ No masks" in status and "chosen background #FFFFFF" in status
+    assert "▲ No masks" in status and "chosen background #FFFFFF" in status
     assert viewer["path"].endswith("viewer.splat") and Path(viewer["path"]).is_file()
     alpha, beta, radius = viewer["camera_position"]  # the framed copy's camera (focus.viewer_framing)
     assert 0 < beta < 90 and radius > 1
