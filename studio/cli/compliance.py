@@ -47,7 +47,12 @@ def _load_embedder(enabled: bool):
     help="Exit with code 1 when any verdict is this bad or worse (default: exit 0 whenever screening ran).",
 )
 @click.option("--no-clip", is_flag=True, help="Run only the weight-free checks (hashes, text).")
-@click.option("--fps", default=2.0, show_default=True, type=float, help="Video frames screened per second.")
+@click.option(
+    "--fps",
+    type=float,
+    default=None,
+    help="Video frames screened per second (default: the screen's own rate).",
+)
 @click.option(
     "--html", "html_path", type=click.Path(path_type=Path), help="Also write a readable HTML report here."
 )
@@ -59,7 +64,7 @@ def screen(
     as_json: bool,
     fail_on: str | None,
     no_clip: bool,
-    fps: float,
+    fps: float | None,
     html_path: Path | None,
 ) -> None:
     """Screen images, videos or ad copy against the rule packs and the reference bank.
@@ -75,7 +80,7 @@ def screen(
 
     if not files and not texts:
         raise InputError("Nothing to screen.", 'Give files, or --text "ad copy".')
-    if fps <= 0:
+    if fps is not None and fps <= 0:
         raise InputError(f"--fps must be positive, not {fps}.", "Try 2.")
     for file in files:  # every file is checked before any is screened: one bad path stops nothing half-done
         check_input_file(file)
@@ -89,8 +94,9 @@ def screen(
         with progress_bar("Screening") as report:
             for index, file in enumerate(files):
                 part = _part(report, index, len(files), file.name)
+                rate = {} if fps is None else {"fps": fps}  # unset: the library's default, not a copy of it
                 result = screen_file(
-                    file, loaded, category=category, store=store, embedder=embedder, fps=fps, on_progress=part
+                    file, loaded, category=category, store=store, embedder=embedder, on_progress=part, **rate
                 )
                 if why and "clip" not in result.checks_skipped:
                     result.checks_skipped["clip"] = why
@@ -208,14 +214,19 @@ def packs_command(as_json: bool, show_rules: bool) -> None:
 @compliance.command("calibrate")
 @click.argument("folder", type=click.Path(path_type=Path))
 @click.option("--pack", "pack_name", required=True, help="The pack whose thresholds are calibrated.")
-@click.option("--precision", default=0.95, show_default=True, type=float, help="Target precision per rule.")
+@click.option(
+    "--precision",
+    type=float,
+    default=None,
+    help="Target precision per rule (default: calibration's own, 0.95).",
+)
 @click.option(
     "--out", type=click.Path(path_type=Path), help="Write the pack here (default: $STUDIO_HOME/packs)."
 )
 @click.option("--no-clip", is_flag=True, help="Calibrate only the weight-free (hash) thresholds.")
 @click.option("--json", "as_json", is_flag=True, help="Print the chosen thresholds as JSON.")
 def calibrate_command(
-    folder: Path, pack_name: str, precision: float, out: Path | None, no_clip: bool, as_json: bool
+    folder: Path, pack_name: str, precision: float | None, out: Path | None, no_clip: bool, as_json: bool
 ) -> None:
     """Pick per-rule thresholds from a labelled FOLDER for a target precision and write them into a pack."""
     from studio.compliance.calibrate import calibrate_folder
@@ -223,13 +234,14 @@ def calibrate_command(
     from studio.errors import InputError
     from studio.store import open_store
 
-    if not 0.0 < precision <= 1.0:
+    if precision is not None and not 0.0 < precision <= 1.0:
         raise InputError(f"--precision must be in (0, 1], not {precision}.", "Try 0.95.")
     pack = load_pack(pack_name)
     embedder, _why = _load_embedder(not no_clip)
     with progress_bar("Calibrating") as report:
+        target = {} if precision is None else {"precision": precision}  # unset: the library's default
         result = calibrate_folder(
-            folder, pack, store=open_store(), embedder=embedder, precision=precision, on_progress=report
+            folder, pack, store=open_store(), embedder=embedder, on_progress=report, **target
         )
     target = out or user_packs_dir(create=True) / f"{result.pack.name}.yaml"
     write_pack(result.pack, target)

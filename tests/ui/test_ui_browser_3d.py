@@ -68,9 +68,11 @@ def set_number(page, elem_id: str, value: int) -> None:
     for _ in range(3):  # a box typed into while the accordion is still mounting can be replaced: type again
         box.fill(str(value))
         box.press("Enter")
-        page.wait_for_timeout(300)
-        if box.input_value() == str(value):
+        try:
+            expect(box).to_have_value(str(value), timeout=2000)
             return
+        except AssertionError:
+            continue
     raise AssertionError(f"#{elem_id} does not keep {value}: it shows {box.input_value()!r}")
 
 
@@ -149,9 +151,14 @@ def test_photos_to_model_to_spin(app, browser, capture, tmp_path):
     while not any(url.endswith("/viewer.splat") and code == 200 for url, code in fetched):
         assert time.time() < deadline, f"the viewer did not load the model: {fetched}"
         page.wait_for_timeout(100)
-    page.wait_for_timeout(2500)  # a few frames drawn
+    deadline = time.time() + 30  # the model is drawn once the canvas is no longer one flat colour
+    while True:
+        canvas = viewer.screenshot()
+        drawn = np.asarray(Image.open(io.BytesIO(canvas)).convert("RGB")).astype(np.float32).std() > 5
+        if drawn or time.time() > deadline:
+            break
+        page.wait_for_timeout(100)
     page.screenshot(path=str(shots / "5-built.png"), full_page=True)
-    canvas = viewer.screenshot()
     (shots / "5-viewer-canvas.png").write_bytes(canvas)
     pixels = np.asarray(Image.open(io.BytesIO(canvas)).convert("RGB"))
     assert pixels.astype(np.float32).std() > 5, "the 3D viewer draws the model, not a blank canvas"

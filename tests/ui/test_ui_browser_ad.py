@@ -6,7 +6,10 @@ Upload photos, fill the form, Generate, and a playable <video> appears for each 
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
+from playwright.sync_api import expect
 
 from tests.helpers import make_photo, video_state
 
@@ -42,7 +45,10 @@ def test_upload_generate_and_play(app_url, browser, tmp_path):
     duration.fill("5")
     duration.press("Enter")
     page.locator("#draft input").check()
-    page.wait_for_timeout(1500)  # let the uploads finish
+    for photo in photos:  # the uploads have finished when the file list shows them
+        expect(page.locator("#photos").get_by_role("cell", name=Path(photo).name)).to_be_visible(
+            timeout=60_000
+        )
     page.locator("#generate").click()
     video = page.locator("#video-tiktok video")
     video.wait_for(state="attached", timeout=240_000)
