@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import functools
 import importlib.util
+import inspect
 import logging
 import os
 from collections.abc import Mapping
@@ -12,6 +14,8 @@ from typing import Any
 import gradio as gr
 
 from studio.ui.context import MAX_UPLOAD_BYTES, AppContext
+
+log = logging.getLogger(__name__)
 
 # tab label -> (module, builder): added when the module is part of this install
 EXTRA_TABS = (
@@ -104,7 +108,65 @@ def build_app(ctx: AppContext, *, sample: bool = True) -> gr.Blocks:
             demo.load(load, outputs=outputs, api_name="lists", **quick)
             for job in parts.jobs:
                 job.then(load, outputs=outputs, api_visibility="private", **quick)
+    log_unexpected_errors(demo)
     return demo
+
+
+def log_unexpected_errors(demo: gr.Blocks) -> None:
+    """Every event handler of ``demo``: an error that is not the user's (not a ``gr.Error`` nor a
+    ``StudioError``) keeps its traceback in the log (``$STUDIO_HOME/logs/studio.log``) and reaches the page as
+    one line; user errors pass through unchanged. Generators stay generators, and the signature gradio
+    inspects (``progress=gr.Progress()``) is the handler's own (``functools.wraps``)."""
+    for block_fn in demo.fns.values():
+        if block_fn.fn is not None and not inspect.iscoroutinefunction(block_fn.fn):
+            block_fn.fn = _logged(block_fn.fn)
+
+
+def _unexpected(exc: Exception) -> gr.Error:
+    from studio.ui.jobs import message
+
+    log.exception("unexpected error in the app")
+    return gr.Error(
+        f"Something went wrong ({message(exc)}). The details are in studio.log (the home's logs folder)."
+    )
+
+
+def _logged(fn: Any) -> Any:
+    from studio.errors import StudioError
+    from studio.ui.jobs import message
+
+    if getattr(fn, "_studio_logged", False):
+        return fn
+    if inspect.isgeneratorfunction(fn):
+
+        @functools.wraps(fn)
+        def generator(*args: Any, **kwargs: Any) -> Any:
+            try:
+                yield from fn(*args, **kwargs)
+            except gr.Error:
+                raise
+            except StudioError as exc:  # a user error a handler did not translate: its one line, no traceback
+                raise gr.Error(message(exc)) from exc
+            except Exception as exc:
+                raise _unexpected(exc) from exc
+
+        wrapped: Any = generator
+    else:
+
+        @functools.wraps(fn)
+        def function(*args: Any, **kwargs: Any) -> Any:
+            try:
+                return fn(*args, **kwargs)
+            except gr.Error:
+                raise
+            except StudioError as exc:  # a user error a handler did not translate: its one line, no traceback
+                raise gr.Error(message(exc)) from exc
+            except Exception as exc:
+                raise _unexpected(exc) from exc
+
+        wrapped = function
+    wrapped._studio_logged = True
+    return wrapped
 
 
 DEFAULT_HOST = "127.0.0.1"  # this machine only; 0.0.0.0 (all interfaces) has to be asked for
@@ -150,7 +212,7 @@ def launch(
 
     demo = build_app(ctx, sample=sample)
     demo.queue(default_concurrency_limit=2)
-    logging.getLogger(__name__).info("app on http://%s:%d (home %s)", host, port, ctx.home)
+    log.info("app on http://%s:%d (home %s)", host, port, ctx.home)
     demo.launch(
         server_name=host,
         server_port=port,
