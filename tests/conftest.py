@@ -6,6 +6,7 @@ own) and ``browser`` (Debian's Chromium, headless, driven by Playwright's Python
 
 from __future__ import annotations
 
+import contextlib
 import os
 import shutil
 import socket
@@ -58,16 +59,15 @@ def _free_port() -> int:
         return sock.getsockname()[1]
 
 
-@pytest.fixture(scope="module")
-def app(tmp_path_factory: pytest.TempPathFactory) -> Iterator[RunningApp]:
-    """``python app.py --no-sample`` on a free localhost port, one per test module."""
-    home = tmp_path_factory.mktemp("app_home")
+@contextlib.contextmanager
+def running_app(home: Path, *flags: str) -> Iterator[RunningApp]:
+    """``python app.py FLAGS`` on a free localhost port with ``home`` as its STUDIO_HOME, until the block ends."""
     port = _free_port()
     env = {**os.environ, "STUDIO_HOME": str(home), "GRADIO_ANALYTICS_ENABLED": "False"}
     running = RunningApp(f"http://127.0.0.1:{port}/", home)
     with open(home / "app.log", "w") as log:
         proc = subprocess.Popen(
-            [sys.executable, str(ROOT / "app.py"), "--port", str(port), "--no-sample"],
+            [sys.executable, str(ROOT / "app.py"), "--port", str(port), *flags],
             cwd=ROOT,
             env=env,
             stdout=log,
@@ -84,7 +84,7 @@ def app(tmp_path_factory: pytest.TempPathFactory) -> Iterator[RunningApp]:
                         raise RuntimeError("the app exited: " + running.log()) from None
                     if time.time() > deadline:
                         raise RuntimeError("the app did not start: " + running.log()) from None
-                    time.sleep(0.5)
+                    time.sleep(0.5)  # polling a starting server, not a fixed wait in a test
             yield running
         finally:
             proc.terminate()
@@ -93,6 +93,13 @@ def app(tmp_path_factory: pytest.TempPathFactory) -> Iterator[RunningApp]:
             except subprocess.TimeoutExpired:
                 proc.kill()
                 proc.wait()
+
+
+@pytest.fixture(scope="module")
+def app(tmp_path_factory: pytest.TempPathFactory) -> Iterator[RunningApp]:
+    """``python app.py --no-sample`` on a free localhost port, one per test module."""
+    with running_app(tmp_path_factory.mktemp("app_home"), "--no-sample") as running:
+        yield running
 
 
 @pytest.fixture(scope="module")

@@ -4,46 +4,19 @@ check that no Chinese glyph renders as a missing-glyph box ("tofu")."""
 from __future__ import annotations
 
 import os
-import subprocess
-import sys
-import time
-import urllib.request
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
-from tests.conftest import ROOT, RunningApp, _free_port
+from tests.conftest import RunningApp, running_app
 
 
 @pytest.fixture(scope="module")
 def sample_app(tmp_path_factory: pytest.TempPathFactory) -> Iterator[RunningApp]:
     """``python app.py`` with the bundled sample in the form (the ``app`` fixture starts without it)."""
-    home = tmp_path_factory.mktemp("sample_app_home")
-    port = _free_port()
-    env = {**os.environ, "STUDIO_HOME": str(home), "GRADIO_ANALYTICS_ENABLED": "False"}
-    running = RunningApp(f"http://127.0.0.1:{port}/", home)
-    with open(home / "app.log", "w") as log:
-        proc = subprocess.Popen([sys.executable, str(ROOT / "app.py"), "--port", str(port)], cwd=ROOT, env=env,
-                                stdout=log, stderr=subprocess.STDOUT)  # fmt: skip
-        try:
-            deadline = time.time() + 120
-            while True:
-                try:
-                    urllib.request.urlopen(running.url, timeout=2)
-                    break
-                except OSError:
-                    if proc.poll() is not None or time.time() > deadline:
-                        raise RuntimeError("the app did not start: " + running.log()) from None
-                    time.sleep(0.5)  # polling a starting server, not a fixed wait in a test
-            yield running
-        finally:
-            proc.terminate()
-            try:
-                proc.wait(timeout=20)
-            except subprocess.TimeoutExpired:
-                proc.kill()
-                proc.wait()
+    with running_app(tmp_path_factory.mktemp("sample_app_home")) as running:
+        yield running
 
 
 @pytest.fixture
