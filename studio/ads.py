@@ -12,8 +12,9 @@ import tempfile
 import threading
 import time
 from collections.abc import Callable
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, field
 from pathlib import Path
+from typing import Any
 
 from studio.errors import InputError, StudioError
 from studio.fsutil import ensure_writable_dir
@@ -48,14 +49,30 @@ class AdOutput:
 
 
 @dataclass(frozen=True)
+class BlockedOutput:
+    """A platform's output that the compliance screen blocked (it waits in quarantine with its report)."""
+
+    platform: str
+    message: str  # the gate's one-line reason (rules, quarantine folder)
+
+    def to_json(self) -> dict:
+        return {"platform": self.platform, "message": self.message}
+
+
+@dataclass(frozen=True)
 class AdResult:
     render_id: int | None
     outputs: list[AdOutput]
     timings: dict[str, float]
+    blocked: list[BlockedOutput] = field(default_factory=list)  # platforms the screen blocked (others kept)
+    screened: bool = True  # False: published unscreened by an explicit choice (status "unscreened")
 
 
-# A gate screens a finished temporary file before it is renamed onto its final path (see studio.compliance).
-Gate = Callable[[Path, Path, Timeline, AdSpec], None]
+# A gate screens a finished temporary file (a platform's MP4, then its cover JPEG) before it is renamed onto
+# its final path, and returns what to publish with it (``studio.compliance.gate.GateResult``: the staged reports;
+# None: nothing). It raises ``ComplianceError`` when the file is blocked (see studio.compliance).
+Gate = Callable[[Path, Path, Timeline, AdSpec], Any]
+UNSCREENED_REASON = "published without the compliance screen (screen=False / --no-screen)"
 
 
 def slug(text: str) -> str:
@@ -160,24 +177,50 @@ def make_ad(
     on_progress: ProgressFn | None = None,
     encode: EncodeSettings = EncodeSettings(),  # noqa: B008 - frozen dataclass
     gate: Gate | None = None,
+    screen: bool = True,
+    clip: Any = None,
+    all_or_nothing: bool = False,
     cancel: threading.Event | None = None,
     project: str | None = None,
 ) -> AdResult:
     """Render ``spec`` for each of its platforms into ``outdir``.
 
+    Every MP4 and cover JPEG is screened by the compliance export gate and signed before it is published:
+    ``gate`` (default: ``studio.compliance.gate.ad_gate(store, clip=clip)``; ``clip`` is the caller's
+    ``ClipHandle``, so the CLIP model is loaded once per process or app, not per render). ``screen=False``
+    publishes unscreened by an explicit choice: the store records the render as ``unscreened`` (not ``done``)
+    and every output gets a report saying so. When the screen cannot even be loaded, nothing is published.
+
+    A platform the screen blocks is quarantined; the other platforms are still published (``AdResult.blocked``
+    names the blocked ones; the render is recorded as ``blocked``) unless ``all_or_nothing``, when nothing is.
+    When every platform is blocked a ``ComplianceError`` is raised.
+
     Returns the outputs (MP4 + cover JPEG + .srt per platform). Raises a ``StudioError`` on bad input or a failed
     render, after recording the failure in ``store``.
     """
+    from studio.errors import ComplianceError, DependencyError
+
     report = on_progress or null_progress
     outdir = Path(outdir)
     render_id = None
+    project_id = None
     if store is not None:
         project_id = store.project(project or spec.product)
         render_id = store.start_render("ad", spec.to_data(), project_id)
     timings: dict[str, float] = {}
-    temps: list[tuple[Path, Path]] = []  # (temporary, final)
+    temps: list[list[Any]] = []  # [temporary, final, what the gate returned for it]
     try:
         t0 = time.perf_counter()
+        if gate is None and screen:
+            try:
+                from studio.compliance.gate import ad_gate
+            except ImportError as exc:  # fail closed: no screen, no publishing
+                raise DependencyError(
+                    f"The compliance screen cannot be loaded ({exc}); nothing was published.",
+                    "Reinstall studio; to publish unscreened anyway, turn the screen off explicitly"
+                    " (--no-screen), which the history and the reports record.",
+                ) from exc
+            gate = ad_gate(store, clip=clip, render_id=render_id)
         ensure_writable_dir(outdir)
         resources = resolve_resources(spec)
         if spec.spin is not None:
@@ -185,6 +228,7 @@ def make_ad(
         timelines = {p: build_timeline(spec, p, resources) for p in spec.platforms}
         timings["prepare"] = time.perf_counter() - t0
         outputs: list[AdOutput] = []
+        blocked: list[BlockedOutput] = []
         base = slug(spec.product)
         n = len(timelines)
         with tempfile.TemporaryDirectory(prefix="studio-audio-") as scratch:
@@ -195,7 +239,12 @@ def make_ad(
                 t1 = time.perf_counter()
                 final = outdir / f"{base}-{platform}.mp4"
                 tmp = outdir / f".{final.stem}.part.mp4"
-                temps.append((tmp, final))
+                cover_final = outdir / f"{base}-{platform}-cover.jpg"
+                cover_tmp = outdir / f".{cover_final.stem}.part.jpg"
+                srt_final = outdir / f"{base}-{platform}.srt"
+                srt_tmp = outdir / f".{srt_final.stem}.part.srt"
+                mine = [[tmp, final, None], [cover_tmp, cover_final, None], [srt_tmp, srt_final, None]]
+                temps += mine  # removed on any failure below
                 part(0.0, f"{platform}: rendering")
                 encode_frames(
                     iter_frames(timeline),
@@ -209,17 +258,20 @@ def make_ad(
                     on_progress=lambda f, m, part=part, platform=platform: part(f * 0.97, f"{platform}: {m}"),
                     cancel=cancel,
                 )
-                cover_final = outdir / f"{base}-{platform}-cover.jpg"
-                cover_tmp = outdir / f".{cover_final.stem}.part.jpg"
-                temps.append((cover_tmp, cover_final))
                 render_frame(timeline, cover_time(timeline)).save(cover_tmp, "JPEG", quality=90)
-                srt_final = outdir / f"{base}-{platform}.srt"
-                srt_tmp = outdir / f".{srt_final.stem}.part.srt"
-                temps.append((srt_tmp, srt_final))
                 srt_tmp.write_text(srt_text(timeline), encoding="utf-8")
                 if gate is not None:
                     part(0.98, f"{platform}: compliance screen")
-                    gate(tmp, final, timeline, spec)
+                    try:
+                        for entry in mine[:2]:  # the MP4, then its cover: every published picture is screened
+                            entry[2] = gate(entry[0], entry[1], timeline, spec)
+                    except ComplianceError as exc:
+                        _discard(mine)
+                        del temps[-len(mine) :]
+                        blocked.append(BlockedOutput(platform, exc.one_line()))
+                        if all_or_nothing or len(blocked) == n:
+                            raise
+                        continue
                 timings[f"render_{platform}"] = time.perf_counter() - t1
                 outputs.append(
                     AdOutput(
@@ -233,8 +285,7 @@ def make_ad(
                         timeline.fps,
                     )
                 )
-        for tmp, final in temps:
-            tmp.replace(final)
+        _publish(temps, unscreened=gate is None)
         temps.clear()
         timings["total"] = time.perf_counter() - t0
         if store is not None and render_id is not None:
@@ -247,19 +298,22 @@ def make_ad(
                     width=output.width,
                     height=output.height,
                 )
-            store.finish_render(render_id, "done", outputs=[o.to_json() for o in outputs], timings=timings)
-        report(1.0, "done")
-        return AdResult(render_id, outputs, timings)
+            status, reason = "done", None
+            if gate is None:
+                status, reason = "unscreened", UNSCREENED_REASON
+            elif blocked:
+                status = "blocked"
+                reason = "; ".join(f"{b.platform}: {b.message}" for b in blocked)
+                reason += f" (published: {', '.join(o.platform for o in outputs)})"
+            store.finish_render(
+                render_id, status, reason=reason, outputs=[o.to_json() for o in outputs], timings=timings
+            )
+        report(1.0, "done" if not blocked else f"done; blocked: {', '.join(b.platform for b in blocked)}")
+        return AdResult(render_id, outputs, timings, blocked, screened=gate is not None)
     except BaseException as exc:
-        for tmp, final in temps:
-            tmp.unlink(missing_ok=True)
-            if final.suffix == ".mp4":  # reports the gate wrote for an output that will not exist
-                for suffix in (".compliance.json", ".compliance.html"):
-                    report_file = final.with_name(final.name + suffix)
-                    if report_file.exists() and not final.exists():
-                        report_file.unlink()
+        _discard(temps)
         if store is not None and render_id is not None:
-            from studio.errors import Cancelled, ComplianceError
+            from studio.errors import Cancelled
 
             status = (
                 "cancelled"
@@ -271,6 +325,30 @@ def make_ad(
             reason = exc.one_line() if isinstance(exc, StudioError) else f"{type(exc).__name__}: {exc}"
             store.finish_render(render_id, status, reason=reason, timings=timings)
         raise
+
+
+def _publish(temps: list[list[Any]], *, unscreened: bool) -> None:
+    """Rename every staged file (and the reports its gate staged) into place; unscreened pictures get a report
+    that says so."""
+    for tmp, final, gated in temps:
+        if gated is not None and hasattr(gated, "publish"):
+            gated.publish(tmp, final)
+        else:
+            tmp.replace(final)
+        if unscreened and final.suffix in (".mp4", ".jpg"):
+            from studio.compliance.gate import write_unscreened_report
+            from studio.fsutil import sha256_file
+
+            write_unscreened_report(final, UNSCREENED_REASON, media_sha256=sha256_file(final))
+
+
+def _discard(temps: list[list[Any]]) -> None:
+    """Remove staged files and the reports staged next to them (never the final paths: an earlier render's
+    files and reports stay as they were)."""
+    for tmp, _final, _gated in temps:
+        tmp.unlink(missing_ok=True)
+        for suffix in (".compliance.json", ".compliance.html"):
+            tmp.with_name(tmp.name + suffix).unlink(missing_ok=True)
 
 
 def _prepare_audio(timeline: Timeline, wav: Path) -> Path | None:

@@ -99,6 +99,37 @@ MIGRATIONS: list[str] = [
         created REAL NOT NULL
     );
     """,
+    # 2: status "unscreened": published without the compliance screen by an explicit choice (not "done").
+    # SQLite cannot alter a CHECK: the table is rebuilt. Dropping it would cascade into events and null the
+    # render ids of models and overrides (foreign keys are on), so those are kept aside and put back.
+    """
+    CREATE TEMP TABLE keep_events AS SELECT * FROM events;
+    CREATE TEMP TABLE keep_models AS SELECT id, render_id FROM models;
+    CREATE TEMP TABLE keep_overrides AS SELECT id, render_id FROM overrides;
+    CREATE TABLE renders_v2 (
+        id INTEGER PRIMARY KEY,
+        project_id INTEGER REFERENCES projects(id) ON DELETE SET NULL,
+        kind TEXT NOT NULL,
+        spec_json TEXT NOT NULL,
+        status TEXT NOT NULL
+            CHECK (status IN ('running', 'done', 'failed', 'blocked', 'cancelled', 'unscreened')),
+        reason TEXT,
+        outputs_json TEXT NOT NULL DEFAULT '[]',
+        timings_json TEXT NOT NULL DEFAULT '{}',
+        created REAL NOT NULL,
+        finished REAL
+    );
+    INSERT INTO renders_v2 SELECT * FROM renders;
+    DROP TABLE renders;
+    ALTER TABLE renders_v2 RENAME TO renders;
+    CREATE INDEX renders_created ON renders(created);
+    INSERT INTO events SELECT * FROM keep_events WHERE id NOT IN (SELECT id FROM events);
+    UPDATE models SET render_id = (SELECT k.render_id FROM keep_models k WHERE k.id = models.id);
+    UPDATE overrides SET render_id = (SELECT k.render_id FROM keep_overrides k WHERE k.id = overrides.id);
+    DROP TABLE keep_events;
+    DROP TABLE keep_models;
+    DROP TABLE keep_overrides;
+    """,
 ]
 
 

@@ -78,7 +78,6 @@ def generate(
 ) -> tuple:
     """The Generate button: validate, render every platform, return previews, downloads and history."""
     from studio.ads import make_ad
-    from studio.cli.ad import _gate
     from studio.errors import StudioError
     from studio.spec import parse_spec
     from studio.video.encode import EncodeSettings
@@ -113,7 +112,7 @@ def generate(
             outdir,
             store=ctx.store,
             on_progress=report,
-            gate=_gate(ctx.store),
+            clip=ctx.clip,  # the app's one CLIP model: loaded once, not on every Generate
             encode=EncodeSettings(preset="veryfast") if draft else EncodeSettings(),
         )
     except StudioError as exc:
@@ -132,6 +131,8 @@ def generate(
     summary = "\n".join(
         f"- **{o.platform}** {o.width}x{o.height}, {o.duration:.1f} s" for o in result.outputs
     )
+    if result.blocked:
+        summary += "\n" + "\n".join(f"- **{b.platform}** blocked: {b.message}" for b in result.blocked)
     return (
         *videos,
         files,
