@@ -435,10 +435,6 @@ def _screen_frame(
                 entry = index.entries[position]
                 if entry.rgb is None:
                     continue
-                # keypoints bunched on one line of letters (a shared font) locate nothing: the inliers must
-                # spread over the reference in both directions before the aligned region is compared at all
-                if min(alignment.spread) < MIN_KEYPOINT_SPREAD:
-                    continue
                 rectified = rectify(rgb, alignment)
                 if rectified is None:
                     continue
@@ -451,7 +447,10 @@ def _screen_frame(
                     f"{alignment.inliers} keypoints aligned (scale {alignment.scale:.2f},"
                     f" {alignment.angle:+.0f} deg{', mirrored' if mirrored else ''})"
                 )
-                parts = _PARTS if alignment.inliers >= PART_MIN_INLIERS else _PARTS[:1]
+                # keypoints bunched on one line of letters (a shared font) place the letters, not the picture:
+                # then only the whole aligned region may match, never one half of it on its own
+                spread_out = min(alignment.spread) >= MIN_KEYPOINT_SPREAD
+                parts = _PARTS if alignment.inliers >= PART_MIN_INLIERS and spread_out else _PARTS[:1]
                 for part, pdq_d, phash_d in _compare_parts(region, ref_region, parts, min_quality):
                     said = how if part == "whole" else f"{how}; the {part} matches (the rest may be covered)"
                     if pdq_d is not None:
@@ -506,7 +505,7 @@ _PARTS: tuple[tuple[str, tuple[float, float, float, float]], ...] = (
 )
 PART_MIN_INLIERS = 12
 PART_MIN_SIDE = 32  # pixels: smaller parts are not hashed
-MIN_KEYPOINT_SPREAD = 0.25  # inliers must span this fraction of the reference's width and height
+MIN_KEYPOINT_SPREAD = 0.25  # inliers spanning less of the reference's width or height: no part matches
 
 
 def _compare_parts(
