@@ -68,6 +68,8 @@ class VisualOptions:
     )
     skip_repeats: bool = True  # reuse the result of the previous frame when the picture has not changed
     fast_decode: bool = True  # see ``frames.iter_frames``
+    # also look for small copies in the corners (stills, and a video's first frame of every shot)
+    corner_tiles: bool = True
 
 
 @dataclass
@@ -429,7 +431,12 @@ def _screen_frame(
             from studio.compliance.align import rectify
 
             grey = _grey(rgb)
-            for alignment in index.features.locate(grey, max_candidates=options.max_alignments):
+            alignments = index.features.locate(grey, max_candidates=options.max_alignments)
+            if options.corner_tiles and (
+                frame.index == 0 or frame.scene_score > (options.scene_threshold or 1.0)
+            ):
+                alignments += _corner_alignments(grey, index.features, options.max_alignments)
+            for alignment in alignments:
                 position = index.feature_owner[alignment.ref]
                 mirrored = bool(index.feature_mirrored and index.feature_mirrored[alignment.ref])
                 entry = index.entries[position]
@@ -491,6 +498,32 @@ def _screen_frame(
             if hit is not None:
                 hits.append(hit)
     return hits
+
+
+CORNER_TILE = (0.45, 0.3)  # a corner tile's share of the frame's width and height
+CORNER_ZOOM = 2.0  # corner tiles are enlarged this much before keypoints are looked for
+
+
+def _corner_alignments(grey: np.ndarray, features, max_candidates: int) -> list:
+    """Alignments found in the four corners of the frame, enlarged ``CORNER_ZOOM`` times, mapped back to frame
+    pixels: a copy about 130 px wide in a corner of a 1080 px frame (a watermark) is too small for keypoints at
+    the frame's own scale."""
+    import cv2
+
+    from studio.compliance.align import Alignment
+
+    height, width = grey.shape[:2]
+    tw, th = int(width * CORNER_TILE[0]), int(height * CORNER_TILE[1])
+    found = []
+    for x0, y0 in ((0, 0), (width - tw, 0), (0, height - th), (width - tw, height - th)):
+        tile = cv2.resize(grey[y0 : y0 + th, x0 : x0 + tw], None, fx=CORNER_ZOOM, fy=CORNER_ZOOM,
+                          interpolation=cv2.INTER_CUBIC)  # fmt: skip
+        for a in features.locate(tile, max_candidates=max_candidates):
+            matrix = a.matrix / CORNER_ZOOM
+            matrix[:, 2] += (x0, y0)
+            found.append(Alignment(ref=a.ref, matrix=matrix, inliers=a.inliers, good=a.good, size=a.size,
+                                   spread=a.spread))  # fmt: skip
+    return found
 
 
 # Parts of an aligned region compared on their own, so a caption band, a sticker or a price tag over part of a

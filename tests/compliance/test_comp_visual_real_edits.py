@@ -103,3 +103,17 @@ def test_a_brief_flash_between_grid_samples_is_found(tmp_path, bank, media, fade
 def _save(picture: Image.Image, path: Path) -> Path:
     picture.save(path, quality=92) if path.suffix == ".jpg" else picture.save(path)
     return path
+
+
+@pytest.mark.parametrize("corner", ["top-left", "bottom-right"])
+def test_a_small_copy_in_a_corner_is_found(tmp_path, bank, media, corner):
+    logo = media.logo(12)
+    bank.add([_save(logo, tmp_path / "brand.png")], owner="Rival Co")
+    frame = media.scene(31, size=(1080, 1920))
+    x, y = (40, 190) if corner == "top-left" else (1080 - 40 - 130, 1920 - 480 - 130)
+    frame.paste(logo.resize((130, 130), Image.LANCZOS), (x, y))  # a watermark-sized copy
+    findings = _near(screen_media(_save(frame, tmp_path / "ad.jpg"), packs=[load_pack("ip")], bank=bank,
+                                  embedder=None)[0])  # fmt: skip
+    assert [f.reference for f in findings] == ["ref:1"], [f.message for f in findings]
+    x0, y0, x1, _ = findings[0].box
+    assert abs(x0 - x) < 20 and abs(y0 - y) < 20 and 110 < x1 - x0 < 150
