@@ -26,7 +26,11 @@ system-deps:
 test: $(VENV)/.installed-test system-deps
 	$(PY) -m pytest; rc=$$?; if [ $$rc -eq 5 ]; then echo "pytest: no tests were collected (exit 5), treated as success"; rc=0; fi; exit $$rc
 
-bench: $(VENV)/.installed
+$(VENV)/.installed-bench: $(VENV)/.installed pyproject.toml
+	$(PY) -m pip install --quiet -e '.[bench]'
+	touch $@
+
+bench: $(VENV)/.installed-bench
 	$(PY) bench/render_speed.py
 
 LINTED := studio tests bench tools app.py

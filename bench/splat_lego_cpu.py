@@ -52,7 +52,7 @@ def main(argv: list[str] | None = None) -> int:
 
     torch.set_num_threads(args.threads)
     from studio.splat.nerf import load_nerf_transforms
-    from studio.splat.train import train
+    from studio.splat.train import step_hook, train
 
     config = bench_config(args.steps, args.max_seconds, args.seed)
     t0 = time.perf_counter()
@@ -70,7 +70,7 @@ def main(argv: list[str] | None = None) -> int:
             last[0] = now
             print(f"  [{now - t0:6.1f} s] {message}", flush=True)
 
-    result = train(scene, config, on_progress=progress)
+    result = train(scene, config, on_step=step_hook(progress, progress_every=config.progress_every))
     total = time.perf_counter() - t0
     if args.save:
         result.gaussians.save(args.save)

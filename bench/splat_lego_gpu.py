@@ -626,21 +626,25 @@ def run_gsplat_default(
 
 
 def run_studio(arm: dict[str, Any], scene, settings: dict[str, Any], recorder: Recorder) -> dict[str, Any]:
-    """Our ``train()`` with the arm's config, evaluated through its monitor hook (clock paused)."""
+    """Our ``train()`` with the arm's config, evaluated by its step hook (clock paused)."""
     from studio.splat.train import TrainConfig, train
 
     config = TrainConfig.from_dict(arm["config"])
     capped = [False]
 
-    def monitor(step: int, seconds: float, current) -> bool:
-        recorder.evaluate(step, seconds, current())
-        if step < config.steps and recorder.capped():
+    every = settings["eval_every"]
+
+    def evaluate_now(info) -> bool:
+        if info.step % every and not info.last:
+            return False
+        recorder.evaluate(info.step, info.seconds, info.model())
+        if info.step < config.steps and recorder.capped():
             capped[0] = True
             return True
         return False
 
     recorder.start()
-    result = train(scene, config, device=recorder.device.type, monitor=(settings["eval_every"], monitor))
+    result = train(scene, config, device=recorder.device.type, on_step=evaluate_now, pause_clock_in_hook=True)
     return {
         "steps_planned": config.steps,
         "steps_done": result.steps,

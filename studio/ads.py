@@ -7,17 +7,22 @@ A failure leaves no partial file and is recorded in the store as failed with its
 
 from __future__ import annotations
 
+import contextlib
+import logging
+import os
 import re
-import tempfile
-import threading
+import shutil
 import time
-from collections.abc import Callable
+import uuid
+from collections.abc import Callable, Iterator
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
-from studio.errors import InputError, StudioError
-from studio.fsutil import ensure_writable_dir
+from studio.cancel import CancelToken, check
+from studio.crash import crash_point
+from studio.errors import Cancelled, ComplianceError, DependencyError, InputError, StudioError
+from studio.fsutil import ensure_writable_dir, fsync_dir, fsync_file
 from studio.images import load_photo
 from studio.progress import ProgressFn, null_progress, scaled
 from studio.spec import AdSpec
@@ -29,6 +34,7 @@ from studio.video.templates import TEMPLATES, Resources
 from studio.video.text import resolve_font
 from studio.video.timeline import Timeline
 
+log = logging.getLogger(__name__)
 MIN_PHOTO_EDGE = 320  # px, short edge: smaller photos look blurry on a 1080 px frame
 
 
@@ -69,8 +75,8 @@ class AdResult:
 
 
 # A gate screens a finished temporary file (a platform's MP4, then its cover JPEG) before it is renamed onto
-# its final path, and returns what to publish with it (``studio.compliance.gate.GateResult``: the staged reports;
-# None: nothing). It raises ``ComplianceError`` when the file is blocked (see studio.compliance).
+# its final path, and returns what to publish with it (``studio.compliance.gate.GateResult``: its ``staged``
+# reports; None: nothing). It raises ``ComplianceError`` when the file is blocked (see studio.compliance).
 Gate = Callable[[Path, Path, Timeline, AdSpec], Any]
 UNSCREENED_REASON = "published without the compliance screen (screen=False / --no-screen)"
 
@@ -180,7 +186,7 @@ def make_ad(
     screen: bool = True,
     clip: Any = None,
     all_or_nothing: bool = False,
-    cancel: threading.Event | None = None,
+    cancel: CancelToken | None = None,
     project: str | None = None,
 ) -> AdResult:
     """Render ``spec`` for each of its platforms into ``outdir``.
@@ -197,20 +203,29 @@ def make_ad(
 
     Returns the outputs (MP4 + cover JPEG + .srt per platform). Raises a ``StudioError`` on bad input or a failed
     render, after recording the failure in ``store``.
-    """
-    from studio.errors import ComplianceError, DependencyError
 
+    Every file is written into a scratch folder of this render (``outdir/.studio-render-*``, unique per render, so
+    two renders of one product at once never share a temporary name). The finished set is committed in one step:
+    the renames are journalled in the store first, so a kill during them is completed by ``recover_renders`` at
+    the next start; a kill before that leaves only the scratch folder, which ``recover_renders`` removes while
+    recording the render as ``interrupted``.
+    """
     report = on_progress or null_progress
     outdir = Path(outdir)
+    log.info("ad %r: %s, %g s, %s", spec.product, spec.template, spec.duration, ",".join(spec.platforms))
     render_id = None
     project_id = None
     if store is not None:
         project_id = store.project(project or spec.product)
         render_id = store.start_render("ad", spec.to_data(), project_id)
     timings: dict[str, float] = {}
-    temps: list[list[Any]] = []  # [temporary, final, what the gate returned for it]
+    status, reason = "done", None
+    temps: list[tuple[Path, Path]] = []  # (temporary, final)
+    scratch: Path | None = None
+    committed = False
     try:
         t0 = time.perf_counter()
+        check(cancel, "The render")
         if gate is None and screen:
             try:
                 from studio.compliance.gate import ad_gate
@@ -222,133 +237,283 @@ def make_ad(
                 ) from exc
             gate = ad_gate(store, clip=clip, render_id=render_id)
         ensure_writable_dir(outdir)
+        scratch = outdir / f".studio-render-{render_id or 0}-{uuid.uuid4().hex[:12]}"
+        if store is not None and render_id is not None:
+            store.set_render_scratch(render_id, scratch)  # recorded before it exists: a kill never orphans it
+        work = scratch / "work"  # intermediate files; the folder's top level holds only the output set
+        work.mkdir(parents=True)
         resources = resolve_resources(spec)
         if spec.spin is not None:
-            resources = _with_spin(spec, resources, outdir)
+            resources = _with_spin(spec, resources, work)
         timelines = {p: build_timeline(spec, p, resources) for p in spec.platforms}
         timings["prepare"] = time.perf_counter() - t0
         outputs: list[AdOutput] = []
         blocked: list[BlockedOutput] = []
         base = slug(spec.product)
         n = len(timelines)
-        with tempfile.TemporaryDirectory(prefix="studio-audio-") as scratch:
-            # every platform's timeline lasts exactly spec.duration (the templates check it): one music bed
-            audio = _prepare_audio(next(iter(timelines.values())), Path(scratch) / "music.wav")
-            for k, (platform, timeline) in enumerate(timelines.items()):
-                part = scaled(report, k / n, (k + 1) / n)
-                t1 = time.perf_counter()
-                final = outdir / f"{base}-{platform}.mp4"
-                tmp = outdir / f".{final.stem}.part.mp4"
-                cover_final = outdir / f"{base}-{platform}-cover.jpg"
-                cover_tmp = outdir / f".{cover_final.stem}.part.jpg"
-                srt_final = outdir / f"{base}-{platform}.srt"
-                srt_tmp = outdir / f".{srt_final.stem}.part.srt"
-                mine = [[tmp, final, None], [cover_tmp, cover_final, None], [srt_tmp, srt_final, None]]
-                temps += mine  # removed on any failure below
-                part(0.0, f"{platform}: rendering")
-                encode_frames(
-                    iter_frames(timeline),
-                    tmp,
-                    width=timeline.width,
-                    height=timeline.height,
-                    fps=timeline.fps,
-                    frame_count=timeline.frame_count,
-                    audio_wav=audio,
-                    settings=encode,
-                    on_progress=lambda f, m, part=part, platform=platform: part(f * 0.97, f"{platform}: {m}"),
-                    cancel=cancel,
-                )
-                render_frame(timeline, cover_time(timeline)).save(cover_tmp, "JPEG", quality=90)
-                srt_tmp.write_text(srt_text(timeline), encoding="utf-8")
-                if gate is not None:
-                    part(0.98, f"{platform}: compliance screen")
-                    try:
-                        for entry in mine[:2]:  # the MP4, then its cover: every published picture is screened
-                            entry[2] = gate(entry[0], entry[1], timeline, spec)
-                    except ComplianceError as exc:
-                        _discard(mine)
-                        del temps[-len(mine) :]
-                        blocked.append(BlockedOutput(platform, exc.one_line()))
-                        if all_or_nothing or len(blocked) == n:
-                            raise
-                        continue
-                timings[f"render_{platform}"] = time.perf_counter() - t1
-                outputs.append(
-                    AdOutput(
-                        platform,
-                        final,
-                        cover_final,
-                        srt_final,
-                        timeline.width,
-                        timeline.height,
-                        round(timeline.frame_count / timeline.fps, 3),
-                        timeline.fps,
+        # every platform's timeline lasts exactly spec.duration (the templates check it): one music bed
+        audio = _prepare_audio(next(iter(timelines.values())), work / "music.wav")
+        for k, (platform, timeline) in enumerate(timelines.items()):
+            part = scaled(report, k / n, (k + 1) / n)
+            t1 = time.perf_counter()
+            final = outdir / f"{base}-{platform}.mp4"
+            tmp = scratch / final.name
+            mine = len(temps)  # this platform's files start here in ``temps``
+            temps.append((tmp, final))
+            part(0.0, f"{platform}: rendering")
+            encode_frames(
+                _checked(iter_frames(timeline), cancel),
+                tmp,
+                width=timeline.width,
+                height=timeline.height,
+                fps=timeline.fps,
+                frame_count=timeline.frame_count,
+                audio_wav=audio,
+                settings=encode,
+                on_progress=lambda f, m, part=part, platform=platform: part(f * 0.97, f"{platform}: {m}"),
+            )
+            crash_point("ad-after-encode")
+            cover_final = outdir / f"{base}-{platform}-cover.jpg"
+            cover_tmp = scratch / cover_final.name
+            temps.append((cover_tmp, cover_final))
+            render_frame(timeline, cover_time(timeline)).save(cover_tmp, "JPEG", quality=90)
+            srt_final = outdir / f"{base}-{platform}.srt"
+            srt_tmp = scratch / srt_final.name
+            temps.append((srt_tmp, srt_final))
+            srt_tmp.write_text(srt_text(timeline), encoding="utf-8")
+            if gate is not None:
+                check(cancel, "The render")
+                part(0.98, f"{platform}: compliance screen")
+                try:
+                    for published, target in ((tmp, final), (cover_tmp, cover_final)):  # every picture
+                        gated = gate(published, target, timeline, spec)
+                        crash_point("ad-after-gate")
+                        temps += list(getattr(gated, "staged", ()))  # its reports, staged in scratch
+                except ComplianceError as exc:
+                    for staged, _ in temps[mine:]:  # the blocked file itself waits in quarantine
+                        staged.unlink(missing_ok=True)
+                    del temps[mine:]
+                    blocked.append(BlockedOutput(platform, exc.one_line()))
+                    if all_or_nothing or len(blocked) == n:
+                        raise
+                    continue
+            else:  # unscreened by an explicit choice: the reports say so
+                from studio.compliance.gate import write_unscreened_report
+                from studio.fsutil import sha256_file
+
+                for published, target in ((tmp, final), (cover_tmp, cover_final)):
+                    written = write_unscreened_report(
+                        published, UNSCREENED_REASON, media_sha256=sha256_file(published), published_as=target
                     )
+                    temps.append((written, target.with_name(written.name)))
+            timings[f"render_{platform}"] = time.perf_counter() - t1
+            outputs.append(
+                AdOutput(
+                    platform,
+                    final,
+                    cover_final,
+                    srt_final,
+                    timeline.width,
+                    timeline.height,
+                    round(timeline.frame_count / timeline.fps, 3),
+                    timeline.fps,
                 )
-        _publish(temps, unscreened=gate is None)
+            )
+        status, reason = "done", None
+        if gate is None:
+            status, reason = "unscreened", UNSCREENED_REASON
+        elif blocked:
+            status = "blocked"
+            reason = "; ".join(f"{b.platform}: {b.message}" for b in blocked)
+            reason += f" (published: {', '.join(o.platform for o in outputs)})"
+        check(cancel, "The render")
+        # the commit: everything is on disk; journal the renames, then make them (nothing cancels from here)
+        for tmp, _ in temps:
+            fsync_file(tmp)
+        with _folder_lock(outdir):  # two renders of one product publish whole sets, one after the other
+            if store is not None and render_id is not None:
+                store.set_render_journal(render_id, temps, [o.to_json() for o in outputs])
+            committed = True
+            crash_point("ad-after-journal")
+            _apply_moves(temps)
+        fsync_dir(outdir)
         temps.clear()
+        shutil.rmtree(scratch, ignore_errors=True)
         timings["total"] = time.perf_counter() - t0
         if store is not None and render_id is not None:
-            for output in outputs:
-                store.add_asset(
-                    output.path,
-                    "video",
-                    project_id=project_id,
-                    role=f"ad:{output.platform}",
-                    width=output.width,
-                    height=output.height,
-                )
-            status, reason = "done", None
-            if gate is None:
-                status, reason = "unscreened", UNSCREENED_REASON
-            elif blocked:
-                status = "blocked"
-                reason = "; ".join(f"{b.platform}: {b.message}" for b in blocked)
-                reason += f" (published: {', '.join(o.platform for o in outputs)})"
-            store.finish_render(
-                render_id, status, reason=reason, outputs=[o.to_json() for o in outputs], timings=timings
+            _record_outputs(
+                store,
+                render_id,
+                project_id,
+                [o.to_json() for o in outputs],
+                timings,
+                status=status,
+                reason=reason,
             )
         report(1.0, "done" if not blocked else f"done; blocked: {', '.join(b.platform for b in blocked)}")
+        log.info(
+            "ad render %s done in %.1f s: %s", render_id, timings["total"], [o.path.name for o in outputs]
+        )
         return AdResult(render_id, outputs, timings, blocked, screened=gate is not None)
     except BaseException as exc:
-        _discard(temps)
+        if (
+            committed
+        ):  # a failure (or a second Ctrl-C) during the renames: finish them, never leave half a set
+            _apply_moves(temps)
+            if scratch is not None:
+                shutil.rmtree(scratch, ignore_errors=True)
+            if store is not None and render_id is not None:
+                _record_outputs(store, render_id, project_id, [o.to_json() for o in outputs], timings,
+                                status=status, reason=reason)  # fmt: skip
+            raise
+        for _tmp, final in temps:
+            if final.suffix == ".mp4":  # reports the gate wrote for an output that will not exist
+                for suffix in (".compliance.json", ".compliance.html"):
+                    report_file = final.with_name(final.name + suffix)
+                    if report_file.exists() and not final.exists():
+                        report_file.unlink()
+        if scratch is not None:
+            shutil.rmtree(scratch, ignore_errors=True)
         if store is not None and render_id is not None:
-            from studio.errors import Cancelled
-
             status = (
                 "cancelled"
-                if isinstance(exc, Cancelled)
+                if isinstance(exc, Cancelled | KeyboardInterrupt)
                 else "blocked"
                 if isinstance(exc, ComplianceError)
                 else "failed"
             )
+            if cancel is not None and cancel.cancelled:  # e.g. ffmpeg stopped by the same Ctrl-C
+                status = "cancelled"
             reason = exc.one_line() if isinstance(exc, StudioError) else f"{type(exc).__name__}: {exc}"
             store.finish_render(render_id, status, reason=reason, timings=timings)
+        log.info(
+            "ad render %s stopped: %s",
+            render_id,
+            exc.one_line() if isinstance(exc, StudioError) else repr(exc),
+        )
+        if (
+            cancel is not None
+            and cancel.cancelled
+            and isinstance(exc, Exception)
+            and not isinstance(exc, Cancelled)
+        ):
+            raise Cancelled(
+                f"The render was cancelled ({cancel.reason}).", "Nothing partial was kept."
+            ) from exc
         raise
 
 
-def _publish(temps: list[list[Any]], *, unscreened: bool) -> None:
-    """Rename every staged file (and the reports its gate staged) into place; unscreened pictures get a report
-    that says so."""
-    for tmp, final, gated in temps:
-        if gated is not None and hasattr(gated, "publish"):
-            gated.publish(tmp, final)
-        else:
-            tmp.replace(final)
-        if unscreened and final.suffix in (".mp4", ".jpg"):
-            from studio.compliance.gate import write_unscreened_report
-            from studio.fsutil import sha256_file
+def recover_renders(store: Store) -> list[int]:
+    """Settle the renders of processes that died (SIGKILL, a crash, a reboot); returns their ids.
 
-            write_unscreened_report(final, UNSCREENED_REASON, media_sha256=sha256_file(final))
+    A render killed during its journalled renames is completed (its outputs were whole) and recorded ``done``;
+    any other is recorded ``interrupted``, its scratch folder and any compliance report of a missing output
+    removed. Renders of live processes are left alone. The CLI and the app call this when they start.
+    """
+    settled = []
+    for row in store.claim_stale_renders():
+        journal = row.journal
+        if journal and journal.get("moves"):
+            moves = [(Path(a), Path(b)) for a, b in journal["moves"]]
+            _apply_moves(moves)
+            if moves:
+                fsync_dir(moves[0][1].parent)
+            if row.scratch is not None:
+                shutil.rmtree(row.scratch, ignore_errors=True)
+            outputs = journal.get("outputs", [])
+            if all(Path(o["path"]).is_file() for o in outputs):
+                status = "unscreened" if any(_unscreened(Path(o["path"])) for o in outputs) else "done"
+                _record_outputs(
+                    store, row.id, row.project_id, outputs, row.timings, recovered=True, status=status
+                )
+                settled.append(row.id)
+                continue
+        if row.scratch is not None:
+            if row.scratch.is_dir():
+                for name in os.listdir(row.scratch):
+                    if name.endswith(".mp4"):  # the gate's reports for an output that never appeared
+                        final = row.scratch.parent / name
+                        for suffix in (".compliance.json", ".compliance.html"):
+                            report_file = final.with_name(final.name + suffix)
+                            if report_file.exists() and not final.exists():
+                                report_file.unlink()
+            shutil.rmtree(row.scratch, ignore_errors=True)
+        store.finish_render(
+            row.id,
+            "interrupted",
+            reason="The process rendering it stopped (killed or crashed) before it finished; nothing was kept.",
+            timings=row.timings,
+        )
+        settled.append(row.id)
+    return settled
 
 
-def _discard(temps: list[list[Any]]) -> None:
-    """Remove staged files and the reports staged next to them (never the final paths: an earlier render's
-    files and reports stay as they were)."""
-    for tmp, _final, _gated in temps:
-        tmp.unlink(missing_ok=True)
-        for suffix in (".compliance.json", ".compliance.html"):
-            tmp.with_name(tmp.name + suffix).unlink(missing_ok=True)
+def _unscreened(output: Path) -> bool:
+    """Whether ``output``'s report says it was published without the screen."""
+    import json
+
+    report = output.with_name(output.name + ".compliance.json")
+    try:
+        return json.loads(report.read_text(encoding="utf-8")).get("verdict") == "unscreened"
+    except (OSError, ValueError):
+        return False
+
+
+def _checked(frames: Iterator, cancel: CancelToken | None) -> Iterator:
+    """``frames``, polling ``cancel`` before each one (the encoder stops ffmpeg when this raises)."""
+    for frame in frames:
+        check(cancel, "The render")
+        yield frame
+
+
+def _apply_moves(moves: list[tuple[Path, Path]]) -> None:
+    """Rename each temporary onto its final name; idempotent (a move already made is skipped)."""
+    for k, (tmp, final) in enumerate(moves):
+        if tmp.exists():
+            os.replace(tmp, final)
+        if k == 0:
+            crash_point("ad-mid-rename")
+
+
+def _record_outputs(
+    store: Store,
+    render_id: int,
+    project_id: int | None,
+    outputs: list[dict],
+    timings: dict[str, float],
+    *,
+    recovered: bool = False,
+    status: str = "done",
+    reason: str | None = None,
+) -> None:
+    for output in outputs:
+        store.add_asset(
+            output["path"],
+            "video",
+            project_id=project_id,
+            role=f"ad:{output['platform']}",
+            width=output["width"],
+            height=output["height"],
+        )
+    if recovered:
+        reason = "completed at the next start: the process stopped during its final renames"
+    store.finish_render(render_id, status, outputs=outputs, timings=timings, reason=reason)
+
+
+@contextlib.contextmanager
+def _folder_lock(folder: Path) -> Iterator[None]:
+    """An exclusive advisory lock on ``folder`` (flock on the folder itself: no lock file is left behind)."""
+    try:
+        import fcntl
+    except ImportError:  # pragma: no cover - Windows: renders of one product at once may interleave
+        yield
+        return
+    fd = os.open(folder, os.O_RDONLY)
+    try:
+        fcntl.flock(fd, fcntl.LOCK_EX)
+        yield
+    finally:
+        os.close(fd)
 
 
 def _prepare_audio(timeline: Timeline, wav: Path) -> Path | None:
@@ -369,12 +534,12 @@ def _prepare_audio(timeline: Timeline, wav: Path) -> Path | None:
 SPIN_SIZE = 540  # px, square: the orbit is rendered once and scaled into the shot's box
 
 
-def _with_spin(spec: AdSpec, resources: Resources, outdir: Path) -> Resources:
+def _with_spin(spec: AdSpec, resources: Resources, work: Path) -> Resources:
     """The 3D product spin shot: a ready spin clip (.mp4, e.g. from the 3D Studio's "use in an ad") is used as it
     is; a splat model is orbited once on the brand background."""
     from dataclasses import replace
 
-    from studio.video.templates import hex_rgb
+    from studio.colours import hex_to_rgb
 
     if Path(spec.spin).suffix.lower() in (".mp4", ".mov", ".webm"):
         return replace(resources, spin_clip=Path(spec.spin))
@@ -383,8 +548,7 @@ def _with_spin(spec: AdSpec, resources: Resources, outdir: Path) -> Resources:
         from studio.splat.spin import render_orbit
     except ImportError as exc:  # pragma: no cover - the splat package ships with studio
         raise InputError("The 3D spin needs studio's splat module.", "Reinstall studio.") from exc
-    cache = Path(tempfile.mkdtemp(prefix="studio-spin-"))
-    clip = cache / "spin.mp4"
-    bg = tuple(c / 255 for c in hex_rgb(spec.brand.background))
+    clip = work / "spin.mp4"  # removed with the render's scratch folder
+    bg = tuple(c / 255 for c in hex_to_rgb(spec.brand.background))
     render_orbit(Path(spec.spin), clip, width=SPIN_SIZE, height=SPIN_SIZE, seconds=3.0, fps=30, background=bg)
     return replace(resources, spin_clip=clip)

@@ -71,3 +71,26 @@ def resolve_inside(
             "Use a path relative to the manifest's folder, without '..'.",
         )
     return target
+
+
+def fsync_file(path: str | os.PathLike[str]) -> None:
+    """Flush a finished file's data to disk (before it is renamed into place)."""
+    fd = os.open(path, os.O_RDONLY)
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)
+
+
+def fsync_dir(folder: str | os.PathLike[str]) -> None:
+    """Flush a folder's entries (after renames in it); a no-op where folders cannot be opened (Windows)."""
+    try:
+        fd = os.open(folder, os.O_RDONLY)
+    except OSError:
+        return
+    try:
+        os.fsync(fd)
+    except OSError:
+        pass
+    finally:
+        os.close(fd)

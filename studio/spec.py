@@ -7,20 +7,19 @@ rejected with a ``ConfigError`` naming the field, e.g. ``spec field 'platforms[1
 from __future__ import annotations
 
 import json
-import re
 from pathlib import Path
 from typing import Any, Literal
 
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
+from studio.categories import CATEGORIES
+from studio.colours import parse_hex
 from studio.errors import ConfigError, InputError
 from studio.fsutil import resolve_inside
 
 SPEC_VERSION = 1
 ASSETS_PREFIX = "assets:"  # spec paths may point into studio's bundled assets folder with this prefix
-HEX_COLOUR = re.compile(r"^#(?:[0-9a-fA-F]{6})$")
-CATEGORIES = ("general", "food", "health_food", "cosmetics", "alcohol", "tobacco", "drugs", "gambling")
 
 
 class Brand(BaseModel):
@@ -36,9 +35,7 @@ class Brand(BaseModel):
     @field_validator("primary", "accent", "text", "background")
     @classmethod
     def _hex(cls, value: str) -> str:
-        if not HEX_COLOUR.match(value):
-            raise ValueError(f"expected a colour like #1F5F4A, got {value!r}")
-        return value.upper()
+        return parse_hex(value, "brand colour")
 
 
 class Compliance(BaseModel):

@@ -37,7 +37,10 @@ LAUNCH_ARGS = [
 def studio_home(tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.MonkeyPatch):
     home = tmp_path_factory.mktemp("studio_home")
     monkeypatch.setenv("STUDIO_HOME", str(home))
-    return home
+    yield home
+    from studio.logs import reset_logging
+
+    reset_logging()  # a CLI run in-process logged into this home; the next test has its own
 
 
 @dataclass(frozen=True)

@@ -24,6 +24,7 @@ COMMANDS: dict[str, str] = {
     "models": "studio.cli.models:models",
     "splat": "studio.cli.splat:splat",
     "refs": "studio.cli.refs:refs",
+    "batch": "studio.cli.batch:batch",
 }
 
 
@@ -52,20 +53,36 @@ class LazyGroup(click.Group):
 
 @click.group(cls=LazyGroup, context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(__version__, prog_name="studio")
-def cli() -> None:
+@click.option("-v", "--verbose", is_flag=True, help="Also print the log (debug level) on stderr.")
+def cli(verbose: bool) -> None:
     """studio: short video ads, 3D product splats and compliance screening.
 
-    State (the store, caches, settings) lives in $STUDIO_HOME (default ~/.studio).
+    State (the store, caches, settings) lives in $STUDIO_HOME (default ~/.studio); the log is in
+    $STUDIO_HOME/logs/studio.log.
     """
+    if verbose:  # main() saw it already; this is for callers of ``cli`` itself
+        from studio.logs import current_log_file, setup_logging
+
+        setup_logging(verbose=True, file=current_log_file() is not None)
 
 
 def main(argv: list[str] | None = None) -> int:
-    """Entry point: run the CLI; StudioErrors become one line on stderr and exit code 2."""
-    from studio.errors import StudioError
+    """Entry point: run the CLI; StudioErrors become one line on stderr and exit code 2; any other error is one
+    line too (exit 1) while the log keeps its traceback."""
+    import logging
 
+    from studio.errors import StudioError
+    from studio.logs import setup_logging, unexpected_error
+
+    args = sys.argv[1:] if argv is None else list(argv)
+    leading = args[: next((i for i, a in enumerate(args) if not a.startswith("-")), len(args))]
+    setup_logging(verbose="-v" in leading or "--verbose" in leading)  # before the first record
+    log = logging.getLogger(__name__)
+    log.info("studio %s", " ".join(args))
     try:
-        result = cli.main(args=argv, prog_name="studio", standalone_mode=False)
+        result = cli.main(args=args, prog_name="studio", standalone_mode=False)
     except StudioError as exc:
+        log.info("failed: %s", exc.one_line())
         click.echo(f"error: {exc.one_line()}", err=True)
         return exc.exit_code
     except click.exceptions.Abort:
@@ -76,6 +93,9 @@ def main(argv: list[str] | None = None) -> int:
         return 2
     except click.exceptions.Exit as exc:
         return exc.exit_code
+    except Exception as exc:  # noqa: BLE001 - the edge: one line for the user, the traceback in the log
+        click.echo(f"error: {unexpected_error(exc, 'studio ' + ' '.join(args[:2]))}", err=True)
+        return 1
     # with standalone_mode=False, click returns ctx.exit(code)'s code instead of raising
     return result if isinstance(result, int) else 0
 

@@ -6,7 +6,9 @@ from pathlib import Path
 
 import click
 
-from studio.cli.common import print_json, progress_bar
+from studio import categories
+from studio.cli.common import cancel_on_signals, choices, exit_code_for, print_json, progress_bar
+from studio.spec import AdSpec
 
 
 @click.command()
@@ -36,9 +38,9 @@ from studio.cli.common import print_json, progress_bar
     help="tiktok, reels, shorts, instagram-feed, square, youtube (or 9:16, 4:5, 1:1, 16:9); repeat.",
 )
 @click.option("--duration", type=float, help="Seconds (5-60).")
-@click.option("--language", type=click.Choice(["zh-TW", "en"]), help="Language of the copy.")
+@click.option("--language", type=click.Choice(choices(AdSpec, "language")), help="Language of the copy.")
 @click.option("--music", help="'default', a bundled music id, an audio file, or 'none'.")
-@click.option("--category", help="Product category for the compliance rules (general, food, cosmetics, ...).")
+@click.option("--category", help=categories.help_text())
 @click.option("--seed", type=int, help="Seed for any randomness.")
 @click.option("--draft", is_flag=True, help="Faster, larger files (x264 veryfast) for previews.")
 @click.option(
@@ -73,8 +75,9 @@ def ad(
     Options given with a SPEC_FILE override its fields. Writes NAME-PLATFORM.mp4, a -cover.jpg and an .srt per
     platform into the output folder.
     """
-    from studio.ads import make_ad
-    from studio.errors import InputError
+    from studio.ads import make_ad, recover_renders
+    from studio.cancel import CancelToken
+    from studio.errors import Cancelled, InputError
     from studio.spec import load_spec, parse_spec
     from studio.store import open_store
     from studio.video.encode import EncodeSettings
@@ -116,16 +119,23 @@ def ad(
     from studio.compliance.embed import ClipHandle
 
     store = open_store()
-    with progress_bar("Rendering") as report:
-        result = make_ad(
-            spec,
-            outdir,
-            store=store,
-            on_progress=report,
-            screen=not no_screen,
-            clip=ClipHandle(),  # this process's CLIP model, loaded on first use
-            encode=EncodeSettings(preset="veryfast") if draft else EncodeSettings(),
-        )
+    recover_renders(store)
+    cancel = CancelToken()
+    with cancel_on_signals(cancel) as received, progress_bar("Rendering") as report:
+        try:
+            result = make_ad(
+                spec,
+                outdir,
+                store=store,
+                on_progress=report,
+                screen=not no_screen,
+                clip=ClipHandle(),  # this process's CLIP model, loaded on first use
+                encode=EncodeSettings(preset="veryfast") if draft else EncodeSettings(),
+                cancel=cancel,
+            )
+        except Cancelled as exc:
+            click.echo(f"cancelled: {exc.one_line()}", err=True)
+            raise click.exceptions.Exit(exit_code_for(received)) from None
     if as_json:
         print_json(
             {
@@ -167,9 +177,12 @@ def templates() -> None:
 @click.option("--json", "as_json", is_flag=True, help="Print JSON.")
 def history(limit: int, as_json: bool) -> None:
     """Recent renders from the store (status, reason, outputs)."""
+    from studio.ads import recover_renders
     from studio.store import open_store
 
-    rows = open_store().renders(limit=limit)
+    store = open_store()
+    recover_renders(store)
+    rows = store.renders(limit=limit)
     if as_json:
         print_json(
             [

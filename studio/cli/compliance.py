@@ -7,9 +7,10 @@ from pathlib import Path
 
 import click
 
+from studio import categories
 from studio.cli.common import print_json, progress_bar
 
-CATEGORY_HELP = "Product category: general, food, health_food, cosmetics, alcohol, tobacco, drugs, gambling."
+CATEGORY_HELP = categories.help_text()
 
 
 def _load_embedder(enabled: bool):
@@ -38,7 +39,7 @@ def _load_embedder(enabled: bool):
 @click.option(
     "--pack", "packs", multiple=True, help="Rule pack (repeatable); default: the packs for the category."
 )
-@click.option("--category", default="general", show_default=True, help=CATEGORY_HELP)
+@click.option("--category", default=categories.DEFAULT_CATEGORY.value, show_default=True, help=CATEGORY_HELP)
 @click.option("--json", "as_json", is_flag=True, help="Print a JSON list, one object per file.")
 @click.option(
     "--fail-on",
@@ -298,9 +299,8 @@ def overrides_command(limit: int, as_json: bool) -> None:
 
     rows = overrides(open_store(), limit)
     if as_json:
-        print_json(rows)
+        keys = ("id", "render_id", "file", "verdict", "reason", "user", "created")
+        print_json([{key: getattr(row, key) for key in keys} for row in rows])
         return
     for row in rows:
-        click.echo(
-            f"#{row['id']:<4d} {row['verdict']:6s} {row['user']:10s} {row['file']}  \u2014 {row['reason']}"
-        )
+        click.echo(f"#{row.id:<4d} {row.verdict:6s} {row.user:10s} {row.file}  \u2014 {row.reason}")

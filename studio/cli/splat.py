@@ -16,7 +16,10 @@ from pathlib import Path
 
 import click
 
-from studio.cli.common import print_json, progress_bar
+from studio.cli.common import choices, default, print_json, progress_bar
+from studio.devices import DEVICE_CHOICES
+from studio.splat.capture import CaptureThresholds
+from studio.splat.pipeline import CPU_RESOLUTION, GPU_RESOLUTION, ReconstructOptions
 
 FORMATS = ("ply", "splat", "spz")
 
@@ -103,20 +106,27 @@ def _parse_formats(value: str) -> tuple[str, ...]:
 @click.option("--steps", type=int, help="Training steps (default: 2000 on CPU, 7000 on CUDA).")
 @click.option("--max-minutes", type=float, help="Stop training after this many minutes (then evaluate).")
 @click.option(
-    "--resolution", type=int, help="Training images' long edge, px (default: 200 on CPU, 800 on CUDA)."
+    "--resolution",
+    type=int,
+    help=f"Training images' long edge, px (default: {CPU_RESOLUTION} on CPU, {GPU_RESOLUTION} on CUDA).",
 )
 @click.option(
     "--sfm-resolution",
     type=int,
-    default=1600,
+    default=default(ReconstructOptions, "sfm_resolution"),
     show_default=True,
     help="Long edge of the images SfM sees, px.",
 )
-@click.option("--device", type=click.Choice(["auto", "cpu", "cuda"]), default="auto", show_default=True)
+@click.option(
+    "--device",
+    type=click.Choice(DEVICE_CHOICES),
+    default=default(ReconstructOptions, "device"),
+    show_default=True,
+)
 @click.option(
     "--holdout",
     type=int,
-    default=8,
+    default=default(ReconstructOptions, "holdout"),
     show_default=True,
     help="Hold out every K-th view for PSNR/SSIM (0: none).",
 )
@@ -129,34 +139,42 @@ def _parse_formats(value: str) -> tuple[str, ...]:
 )
 @click.option(
     "--masks",
-    type=click.Choice(["auto", "alpha", "none"]),
-    default="auto",
+    type=click.Choice(choices(ReconstructOptions, "masks")),
+    default=default(ReconstructOptions, "masks"),
     show_default=True,
     help="auto: alpha, else plain-backdrop separation; alpha: only RGBA alpha; none: no masks.",
 )
 @click.option("--crop", help="Crop box in the normalised frame (object radius 1, up +y): x0,y0,z0,x1,y1,z1.")
 @click.option("--no-normalize", is_flag=True, help="Keep the input's coordinate frame.")
 @click.option(
-    "--frames", "video_frames", type=int, default=60, show_default=True, help="Frames kept from a video."
+    "--frames",
+    "video_frames",
+    type=int,
+    default=default(ReconstructOptions, "video_frames"),
+    show_default=True,
+    help="Frames kept from a video.",
 )
 @click.option(
     "--matcher",
-    type=click.Choice(["auto", "exhaustive", "sequential"]),
-    default="auto",
+    type=click.Choice(choices(ReconstructOptions, "matcher")),
+    default=default(ReconstructOptions, "matcher"),
     show_default=True,
     help="SfM matching (auto: sequential for video frames).",
 )
 @click.option(
-    "--formats", default="ply,splat", show_default=True, help="Exports: comma list of ply,splat,spz."
+    "--formats",
+    default=",".join(default(ReconstructOptions, "formats")),
+    show_default=True,
+    help="Exports: comma list of ply,splat,spz.",
 )
 @click.option(
     "--schedule",
-    type=click.Choice(["auto", "full", "compact"]),
-    default="auto",
+    type=click.Choice(choices(ReconstructOptions, "schedule")),
+    default=default(ReconstructOptions, "schedule"),
     show_default=True,
     help="Training schedule: compact (CPU-sized) or the full 3DGS one; auto picks by device.",
 )
-@click.option("--seed", type=int, default=0, show_default=True)
+@click.option("--seed", type=int, default=default(ReconstructOptions, "seed"), show_default=True)
 @click.option("--resume", is_flag=True, help="Continue from the last training checkpoint in OUTDIR.")
 @click.option("--project", help="Record the run under this project name.")
 @click.option("--json", "as_json", is_flag=True, help="Print one JSON object with the result.")
@@ -183,7 +201,7 @@ def build(
     as_json: bool,
 ) -> None:
     """Reconstruct a splat model from INPUT into OUTDIR (also the default: `studio splat INPUT -o OUTDIR`)."""
-    from studio.splat.pipeline import ReconstructOptions, reconstruct
+    from studio.splat.pipeline import reconstruct
     from studio.store import open_store
 
     options = ReconstructOptions.build(
@@ -230,12 +248,18 @@ def build(
 
 @splat.command()
 @click.argument("inputs", nargs=-1, required=True, type=click.Path(path_type=Path))
-@click.option("--min-usable", type=int, default=8, show_default=True, help="Fewer usable images is an error.")
+@click.option(
+    "--min-usable",
+    type=int,
+    default=default(CaptureThresholds, "min_usable"),
+    show_default=True,
+    help="Fewer usable images is an error.",
+)
 @click.option(
     "--frames",
     "video_frames",
     type=int,
-    default=60,
+    default=default(ReconstructOptions, "video_frames"),
     show_default=True,
     help="Frames sampled from a video before checking.",
 )
@@ -245,7 +269,7 @@ def check(inputs: tuple[Path, ...], min_usable: int, video_frames: int, as_json:
     import tempfile
 
     from studio.errors import InputError
-    from studio.splat.capture import CaptureThresholds, check_capture, require_usable
+    from studio.splat.capture import check_capture, require_usable
     from studio.splat.inputs import detect_input, read_transforms_json, resolve_frame_file
 
     source = detect_input(inputs[0] if len(inputs) == 1 else list(inputs))
@@ -286,7 +310,7 @@ def check(inputs: tuple[Path, ...], min_usable: int, video_frames: int, as_json:
 @click.option("--height", type=int, default=720, show_default=True)
 @click.option("--seconds", type=float, default=6.0, show_default=True, help="Length of one full turn.")
 @click.option("--fps", type=int, default=30, show_default=True)
-@click.option("--device", type=click.Choice(["auto", "cpu", "cuda"]), default="auto", show_default=True)
+@click.option("--device", type=click.Choice(DEVICE_CHOICES), default="auto", show_default=True)
 @click.option("--json", "as_json", is_flag=True, help="Print one JSON object.")
 def render(
     model: Path,
@@ -301,8 +325,8 @@ def render(
 ) -> None:
     """Render a product spin (MP4) of MODEL (.safetensors, .ply, .splat or .spz)."""
     _require_file(model)
+    from studio.devices import resolve_device
     from studio.splat.gaussians import load_model
-    from studio.splat.pipeline import resolve_device
     from studio.splat.spin import render_orbit
 
     if out.suffix.lower() != ".mp4":
@@ -376,7 +400,7 @@ def export_command(model: Path, fmt: str, out: Path | None) -> None:
     os.close(fd)
     tmp = Path(tmp_name)
     try:
-        export(gaussians, tmp, fmt)
+        export(gaussians, tmp, fmt, on_warning=lambda message: click.echo(f"warning: {message}", err=True))
         gated = screen_model(gaussians, tmp, out, store=open_store())  # quarantined when blocked
         gated.publish(tmp, out)  # the model, then its report next to it
     finally:

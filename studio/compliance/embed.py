@@ -25,6 +25,7 @@ from typing import Any
 
 import numpy as np
 
+from studio.devices import resolve_device
 from studio.errors import ConfigError, DependencyError, InputError, ModelError
 
 DEFAULT_MODEL = "ViT-B-32"
@@ -207,7 +208,7 @@ class ClipEmbedder:
         ``InputError``/``ConfigError`` for an unknown architecture or a bad checkpoint path, ``DependencyError``
         for a device that is not available.
         """
-        _check_device(device)
+        device = resolve_device(device)
         if batch_size < 1:
             raise InputError(f"batch_size must be >= 1, got {batch_size}.", "Use e.g. 32.")
         if model_name.startswith("hf-hub:"):
@@ -473,19 +474,3 @@ def _check_tag(model: str, pretrained: str) -> None:
         raise InputError(
             f"{pretrained!r} is not a pretrained tag of {model}.", f"Tags for {model}: {tags or 'none'}."
         )
-
-
-def _check_device(device: str) -> None:
-    if device == "cpu":
-        return
-    if device.startswith("cuda"):
-        import torch
-
-        if not torch.cuda.is_available():
-            raise DependencyError(
-                f"The device {device!r} was asked for but CUDA is not available.", "Use cpu."
-            )
-        return
-    if device == "mps":
-        return
-    raise InputError(f"Unknown device {device!r}.", "Use cpu, cuda or cuda:N.")

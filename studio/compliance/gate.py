@@ -35,11 +35,11 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from studio.compliance.findings import Finding, Report, check_failed
-from studio.compliance.rules import CATEGORIES, RulePack, check_category, load_packs
+from studio.compliance.rules import RulePack, check_category, load_packs
 from studio.compliance.text import TimedText, check_texts
 from studio.errors import Cancelled, ComplianceError, InputError
 from studio.progress import ProgressFn, null_progress, scaled
-from studio.store import Store
+from studio.store import OverrideRow, Store
 
 if TYPE_CHECKING:
     from studio.compliance.embed import ClipHandle
@@ -495,13 +495,18 @@ def _sha256(path: Path) -> str:
 
 
 def write_unscreened_report(
-    final: str | os.PathLike[str], reason: str, *, media_sha256: str | None = None
+    path: str | os.PathLike[str],
+    reason: str,
+    *,
+    media_sha256: str | None = None,
+    published_as: str | os.PathLike[str] | None = None,
 ) -> Path:
-    """``<final>.compliance.json`` for a file published without the screen, by an explicit choice: verdict
-    ``unscreened`` and the reason, so nobody mistakes it for a screened file."""
+    """``<path>.compliance.json`` for a file published without the screen, by an explicit choice: verdict
+    ``unscreened`` and the reason, so nobody mistakes it for a screened file. ``published_as``: the final path
+    when ``path`` is the staged file (the report then moves with it)."""
     from studio.fsutil import atomic_output
 
-    final = Path(final)
+    final = Path(published_as) if published_as is not None else Path(path)
     data = {
         "file": str(final),
         "verdict": UNSCREENED,
@@ -511,17 +516,16 @@ def write_unscreened_report(
         "packs": {},
         "media": {"name": final.name, "sha256": media_sha256},
     }
-    path = _report_name(final, ".compliance.json")
-    with atomic_output(path) as tmp:
+    written = _report_name(Path(path), ".compliance.json")
+    with atomic_output(written) as tmp:
         tmp.write_text(json.dumps(data, ensure_ascii=False, indent=2), encoding="utf-8")
-    return path
+    return written
 
 
 def _check_context(context: ExportContext) -> None:
     if context.kind not in KINDS:
         raise InputError(f"Unknown export kind {context.kind!r}.", f"Use one of: {', '.join(KINDS)}.")
-    if context.category not in CATEGORIES:
-        check_category(context.category)
+    check_category(context.category)
     if context.override_reason is not None and len(context.override_reason.strip()) < MIN_OVERRIDE_REASON:
         raise InputError(
             f"An override needs a reason of at least {MIN_OVERRIDE_REASON} characters, got"
@@ -635,29 +639,14 @@ def record_override(
             f"An override needs a reason of at least {MIN_OVERRIDE_REASON} characters, got {reason!r}.",
             "Say why publishing despite the screen is acceptable (it is kept in the audit trail).",
         )
-    cur = store.execute(
-        "INSERT INTO overrides(render_id, file, verdict, reason, user, report_json, created)"
-        " VALUES (?, ?, ?, ?, ?, ?, ?)",
-        (
-            render_id,
-            str(file),
-            report.verdict,
-            reason,
-            user or "local",
-            json.dumps(report.to_json(), ensure_ascii=False),
-            time.time(),
-        ),
+    return store.add_override(
+        file, report.verdict, reason, user=user or "local", report=report.to_json(), render_id=render_id
     )
-    return int(cur.lastrowid)
 
 
-def overrides(store: Store, limit: int = 100) -> list[dict[str, Any]]:
-    """The audit trail, newest first (without the full report)."""
-    rows = store.execute(
-        "SELECT id, render_id, file, verdict, reason, user, created FROM overrides ORDER BY id DESC LIMIT ?",
-        (limit,),
-    )
-    return [dict(row) for row in rows]
+def overrides(store: Store, limit: int = 100) -> list[OverrideRow]:
+    """The audit trail, newest first."""
+    return store.overrides(limit)
 
 
 def _sign(tmp: Path, final: Path, report: Report, context: ExportContext, override_id: int | None) -> bool:

@@ -20,7 +20,6 @@ import json
 import os
 import re
 import threading
-import time
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -35,7 +34,7 @@ from studio.progress import ProgressFn
 if TYPE_CHECKING:
     from studio.compliance.align import FeatureIndex, RefFeatures
     from studio.compliance.embed import ClipEmbedder
-    from studio.store import Store
+    from studio.store import RefRow, Store
 
 HASH_SCHEME = 1  # bump when the variants or the canonical form change: stored hashes are then recomputed
 # "protected": third-party logos, characters, competitor products (the ip pack blocks near-copies of these);
@@ -168,50 +167,42 @@ class ReferenceBank:
         self.folder.mkdir(parents=True, exist_ok=True)
         ids: list[int] = []
         written: list[Path] = []
-        conn = self.store.conn
         try:
-            conn.execute("BEGIN IMMEDIATE")
-            for (path, digest, rgb, has_alpha, (pdq_words, quality, phash_words)), vector in zip(
-                prepared, embeddings
-            ):
-                existing = conn.execute("SELECT id FROM refs WHERE sha256 = ?", (digest,)).fetchone()
-                if existing:
-                    ids.append(int(existing[0]))
-                    continue
-                copy = self.folder / f"{digest[:16]}-{_safe_name(path.name)}"
-                if not copy.exists():
-                    with atomic_output(copy) as tmp:
-                        tmp.write_bytes(path.read_bytes())
-                    written.append(copy)
-                meta = {
-                    "scheme": HASH_SCHEME,
-                    "phash": [hashes.to_hex(w) for w in phash_words],
-                    "alpha": has_alpha,
-                    "name": path.name,
-                    "size": [int(rgb.shape[1]), int(rgb.shape[0])],
-                }
-                cur = conn.execute(
-                    "INSERT INTO refs(owner, licence, notes, kind, path, sha256, pdq, pdq_quality, phash,"
-                    " embedding, embed_model, created) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-                    (
-                        owner,
-                        licence or "",
-                        notes or "",
-                        kind,
-                        str(copy),
-                        digest,
-                        hashes.words_to_bytes(pdq_words),
-                        int(quality),
-                        json.dumps(meta),
-                        None if vector is None else np.asarray(vector, dtype="<f4").tobytes(),
-                        None if vector is None else embedder.name,  # type: ignore[union-attr]
-                        time.time(),
-                    ),
-                )
-                ids.append(int(cur.lastrowid))
-            conn.execute("COMMIT")
+            with self.store.transaction():
+                for (path, digest, rgb, has_alpha, (pdq_words, quality, phash_words)), vector in zip(
+                    prepared, embeddings
+                ):
+                    existing = self.store.ref_id_for_sha256(digest)
+                    if existing is not None:
+                        ids.append(existing)
+                        continue
+                    copy = self.folder / f"{digest[:16]}-{_safe_name(path.name)}"
+                    if not copy.exists():
+                        with atomic_output(copy) as tmp:
+                            tmp.write_bytes(path.read_bytes())
+                        written.append(copy)
+                    meta = {
+                        "scheme": HASH_SCHEME,
+                        "phash": [hashes.to_hex(w) for w in phash_words],
+                        "alpha": has_alpha,
+                        "name": path.name,
+                        "size": [int(rgb.shape[1]), int(rgb.shape[0])],
+                    }
+                    ref_id = self.store.add_ref(
+                        owner=owner,
+                        licence=licence or "",
+                        notes=notes or "",
+                        kind=kind,
+                        path=copy,
+                        sha256=digest,
+                        pdq=hashes.words_to_bytes(pdq_words),
+                        pdq_quality=int(quality),
+                        phash=json.dumps(meta),
+                        embedding=None if vector is None else np.asarray(vector, dtype="<f4").tobytes(),
+                        embed_model=None if vector is None else embedder.name,  # type: ignore[union-attr]
+                    )
+                    ids.append(ref_id)
         except BaseException:
-            conn.execute("ROLLBACK")
             for copy in written:
                 copy.unlink(missing_ok=True)
             raise
@@ -221,12 +212,11 @@ class ReferenceBank:
 
     def list(self, kinds: Sequence[str] | None = None) -> list[Reference]:
         """All references (optionally only some kinds), oldest first."""
-        rows = self.store.execute("SELECT * FROM refs ORDER BY id").fetchall()
-        refs = [_reference(row) for row in rows]
+        refs = [_reference(row) for row in self.store.refs()]
         return [r for r in refs if kinds is None or r.kind in kinds]
 
     def get(self, ref_id: int) -> Reference:
-        row = self.store.execute("SELECT * FROM refs WHERE id = ?", (int(ref_id),)).fetchone()
+        row = self.store.ref(ref_id)
         if row is None:
             raise InputError(
                 f"There is no reference with id {ref_id}.", "See `studio refs list` for the ids."
@@ -236,17 +226,16 @@ class ReferenceBank:
     def remove(self, ref_id: int) -> Reference:
         """Delete a reference (and its stored copy when no other row uses it); returns what was removed."""
         ref = self.get(ref_id)
-        self.store.execute("DELETE FROM refs WHERE id = ?", (ref.id,))
-        still_used = self.store.execute("SELECT 1 FROM refs WHERE path = ?", (str(ref.path),)).fetchone()
-        if not still_used and ref.path.parent == self.folder:
+        self.store.delete_ref(ref.id)
+        if not self.store.ref_path_in_use(ref.path) and ref.path.parent == self.folder:
             ref.path.unlink(missing_ok=True)
-        if not self.store.execute("SELECT 1 FROM refs WHERE sha256 = ?", (ref.sha256,)).fetchone():
+        if not self.store.ref_sha256_in_use(ref.sha256):
             self._feature_cache(ref.sha256).unlink(missing_ok=True)
         self._invalidate()
         return ref
 
     def __len__(self) -> int:
-        return int(self.store.execute("SELECT COUNT(*) FROM refs").fetchone()[0])
+        return self.store.count_refs()
 
     # -- matching data -------------------------------------------------------------------------------------
     def index(self) -> BankIndex:
@@ -259,22 +248,21 @@ class ReferenceBank:
                 return self._index
             entries: list[IndexEntry] = []
             missing: list[int] = []
-            for row in self.store.execute("SELECT * FROM refs ORDER BY id").fetchall():
+            for row in self.store.refs():
                 ref = _reference(row)
-                meta = json.loads(row["phash"] or "{}")
+                meta = json.loads(row.phash or "{}")
                 matching = self._features(ref)
                 if matching is None:
                     missing.append(ref.id)
-                if meta.get("scheme") == HASH_SCHEME and row["pdq"]:
-                    pdq_words = hashes.words_from_bytes(row["pdq"], 4)
+                if meta.get("scheme") == HASH_SCHEME and row.pdq:
+                    pdq_words = hashes.words_from_bytes(row.pdq, 4)
                     phash_words = np.array([hashes.from_hex(h)[0] for h in meta["phash"]], dtype=np.uint64)
                 elif matching is not None:  # hashed by an older scheme: recompute and store
                     rgb, has_alpha = _load_reference(ref.path)
                     pdq_words, quality, phash_words = _hash_variants(rgb, has_alpha)
                     meta.update(scheme=HASH_SCHEME, phash=[hashes.to_hex(w) for w in phash_words])
-                    self.store.execute(
-                        "UPDATE refs SET pdq = ?, pdq_quality = ?, phash = ? WHERE id = ?",
-                        (hashes.words_to_bytes(pdq_words), int(quality), json.dumps(meta), ref.id),
+                    self.store.set_ref_hashes(
+                        ref.id, hashes.words_to_bytes(pdq_words), int(quality), json.dumps(meta)
                     )
                 else:
                     continue
@@ -364,11 +352,8 @@ class ReferenceBank:
         References embedded by another model (or not yet) are embedded now and the vectors stored.
         """
         refs = self.list() if ref_ids is None else [self.get(i) for i in ref_ids]
-        rows = {
-            row["id"]: row
-            for row in self.store.execute("SELECT id, embedding, embed_model FROM refs").fetchall()
-        }
-        stale = [r for r in refs if rows[r.id]["embed_model"] != embedder.name or not rows[r.id]["embedding"]]
+        rows = {row.id: row for row in self.store.refs()}
+        stale = [r for r in refs if rows[r.id].embed_model != embedder.name or not rows[r.id].embedding]
         if stale:
             images = []
             for r in stale:
@@ -381,19 +366,11 @@ class ReferenceBank:
                 images.append(_flatten(rgb))
             vectors = embedder.embed_images(images)
             for r, vector in zip(stale, vectors):
-                self.store.execute(
-                    "UPDATE refs SET embedding = ?, embed_model = ? WHERE id = ?",
-                    (np.asarray(vector, dtype="<f4").tobytes(), embedder.name, r.id),
-                )
-            rows = {
-                row["id"]: row
-                for row in self.store.execute("SELECT id, embedding, embed_model FROM refs").fetchall()
-            }
+                self.store.set_ref_embedding(r.id, np.asarray(vector, dtype="<f4").tobytes(), embedder.name)
+            rows = {row.id: row for row in self.store.refs()}
         if not refs:
             return np.zeros((0, 0), dtype=np.float32)
-        return np.stack(
-            [np.frombuffer(rows[r.id]["embedding"], dtype="<f4").astype(np.float32) for r in refs]
-        )
+        return np.stack([np.frombuffer(rows[r.id].embedding, dtype="<f4").astype(np.float32) for r in refs])
 
     def thumbnail(self, ref_id: int, side: int = 256) -> np.ndarray | None:
         """A small RGB copy ``[h, w, 3]`` (long side ``side``) of the stored image, or None if it is gone."""
@@ -407,10 +384,7 @@ class ReferenceBank:
 
     # -- internals -------------------------------------------------------------------------------------------
     def _key(self) -> tuple:
-        row = self.store.execute(
-            "SELECT COUNT(*), COALESCE(MAX(id), 0), COALESCE(SUM(id), 0) FROM refs"
-        ).fetchone()
-        return tuple(row)
+        return self.store.refs_fingerprint()
 
     def _invalidate(self) -> None:
         with self._lock:
@@ -500,21 +474,21 @@ def _safe_name(name: str) -> str:
     return stem or "image"
 
 
-def _reference(row) -> Reference:
-    meta = json.loads(row["phash"] or "{}")
+def _reference(row: RefRow) -> Reference:
+    meta = json.loads(row.phash or "{}")
     size = meta.get("size") or [0, 0]
     return Reference(
-        id=int(row["id"]),
-        owner=row["owner"],
-        licence=row["licence"],
-        notes=row["notes"],
-        kind=row["kind"],
-        path=Path(row["path"]),
-        name=meta.get("name") or Path(row["path"]).name,
-        sha256=row["sha256"],
-        pdq_quality=int(row["pdq_quality"] or 0),
+        id=int(row.id),
+        owner=row.owner,
+        licence=row.licence,
+        notes=row.notes,
+        kind=row.kind,
+        path=row.path,
+        name=meta.get("name") or row.path.name,
+        sha256=row.sha256,
+        pdq_quality=int(row.pdq_quality or 0),
         width=int(size[0]),
         height=int(size[1]),
-        embed_model=row["embed_model"],
-        created=float(row["created"]),
+        embed_model=row.embed_model,
+        created=float(row.created),
     )

@@ -4,7 +4,9 @@ A pack is a YAML file ``<name>.yaml`` with ``pack``, ``version``, ``market``, ``
 rule names a ``detector`` (``phrase``, ``required_text``, ``clip_concept``, ``reference``, ``banned_category``),
 the product categories it ``applies_to`` (omitted: all), an ``action`` (``block``, ``review``, ``warn``), a
 ``legal`` reference and the detector's own fields (phrases, allow-lists, suggestions, CLIP concepts, hash
-distances, thresholds). Packs are read with ``yaml.safe_load`` semantics and validated strictly; every error names
+distances, thresholds). A ``phrase`` rule may also give regular-expression ``patterns`` (refused at load, with
+file and line, when they can backtrack catastrophically: ``regexcheck``) and ``claims``: pairs of the pack's
+named ``lexicons`` (efficacy verbs x diseases) that must occur within a few characters or words of one clause. Packs are read with ``yaml.safe_load`` semantics and validated strictly; every error names
 the file and the line of the offending rule or field.
 
 Built-in packs live next to this module in ``packs/``; packs written by calibration (or by the user) in
@@ -23,18 +25,9 @@ from typing import Any, Literal
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
+from studio.categories import CATEGORIES, parse_category
 from studio.errors import ConfigError, InputError
 
-CATEGORIES: tuple[str, ...] = (
-    "general",
-    "food",
-    "health_food",
-    "cosmetics",
-    "alcohol",
-    "tobacco",
-    "drugs",
-    "gambling",
-)
 DETECTOR_KINDS: tuple[str, ...] = ("phrase", "required_text", "clip_concept", "reference", "banned_category")
 NEGATION_MODES: tuple[str, ...] = ("drop", "warn", "review", "keep")
 # Packs screened for every category (rules inside are filtered by ``applies_to``).
@@ -46,7 +39,7 @@ _ID = r"^[a-z0-9][a-z0-9._-]*$"
 # silently ignored and the rule would not do what its author thinks).
 _COMMON = {"id", "detector", "action", "category", "description", "notes", "legal", "applies_to", "threshold"}
 _DETECTOR_FIELDS: dict[str, set[str]] = {
-    "phrase": {"phrases", "allow", "suggestions", "negation"},
+    "phrase": {"phrases", "patterns", "claims", "allow", "suggestions", "negation"},
     "required_text": {"required", "whole_duration"},
     "clip_concept": {"concepts", "negatives"},
     "reference": {
@@ -61,6 +54,19 @@ _DETECTOR_FIELDS: dict[str, set[str]] = {
 
 
 # -- the YAML boundary (pydantic, strict) ---------------------------------------------------------------
+class _ClaimDoc(BaseModel):
+    """A claim pattern: a term of the ``verbs`` lexicons and a term of the ``targets`` lexicons in one clause."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    # names of pack lexicons: efficacy verbs (治療, cure ...) and targets (diseases, symptoms: 糖尿病, insomnia ...)
+    verbs: list[str] = Field(min_length=1)
+    targets: list[str] = Field(min_length=1)
+    order: Literal["verb-target", "target-verb"] = "verb-target"
+    max_gap: int = Field(default=4, ge=0, le=12)  # CJK characters allowed between the two terms
+    max_gap_words: int = Field(default=3, ge=0, le=6)  # English words allowed between the two terms
+
+
 class _RuleDoc(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
@@ -75,6 +81,8 @@ class _RuleDoc(BaseModel):
     threshold: float | None = None
     # phrase
     phrases: list[str] = Field(default_factory=list)
+    patterns: list[str] = Field(default_factory=list)  # regular expressions on the normalised text
+    claims: list[_ClaimDoc] = Field(default_factory=list)
     allow: list[str] = Field(default_factory=list)
     suggestions: dict[str, str] = Field(default_factory=dict)
     negation: Literal["drop", "warn", "review", "keep"] = "drop"
@@ -103,7 +111,7 @@ class _RuleDoc(BaseModel):
             raise ValueError("applies_to is empty; omit it to apply the rule to every category")
         return value
 
-    @field_validator("phrases", "allow", "required", "concepts", "negatives")
+    @field_validator("phrases", "patterns", "allow", "required", "concepts", "negatives")
     @classmethod
     def _no_blank_strings(cls, value: list[str]) -> list[str]:
         if any(not s.strip() for s in value):
@@ -128,11 +136,12 @@ class _RuleDoc(BaseModel):
     def _complete(self) -> _RuleDoc:
         d = self.detector
         if d == "phrase":
-            if not self.phrases:
-                raise ValueError("a 'phrase' rule needs a non-empty 'phrases' list")
-            missing = [k for k in self.suggestions if k not in self.phrases]
-            if missing:
-                raise ValueError(f"suggestions for phrases not in 'phrases': {missing}")
+            if not (self.phrases or self.patterns or self.claims):
+                raise ValueError("a 'phrase' rule needs a non-empty 'phrases', 'patterns' or 'claims' list")
+            if not self.claims:  # claim terms come from the pack's lexicons, checked when the pack is built
+                missing = [k for k in self.suggestions if k not in self.phrases]
+                if missing:
+                    raise ValueError(f"suggestions for phrases not in 'phrases': {missing}")
         elif d == "required_text":
             if not self.required:
                 raise ValueError("a 'required_text' rule needs a non-empty 'required' list")
@@ -163,7 +172,19 @@ class _PackDoc(BaseModel):
     market: str = "*"
     description: str = ""
     notes: str = ""
+    # named term lists (zh-TW and English) that the rules' ``claims`` combine: data, not code
+    lexicons: dict[str, list[str]] = Field(default_factory=dict)
     rules: list[_RuleDoc] = Field(min_length=1)
+
+    @field_validator("lexicons")
+    @classmethod
+    def _lexicon_terms(cls, value: dict[str, list[str]]) -> dict[str, list[str]]:
+        for name, terms in value.items():
+            if not re.match(_ID, name):
+                raise ValueError(f"lexicon name {name!r} must use a-z, 0-9, '.', '_' and '-'")
+            if not terms or any(not isinstance(t, str) or not t.strip() for t in terms):
+                raise ValueError(f"lexicon {name!r} is empty or contains an empty term")
+        return value
 
     @model_validator(mode="after")
     def _unique_ids(self) -> _PackDoc:
@@ -183,6 +204,19 @@ class _DuplicateRule(ValueError):
 
 # -- the data used inside (frozen) ----------------------------------------------------------------------
 @dataclass(frozen=True)
+class Claim:
+    """A verb term and a target term within one clause (see ``_ClaimDoc``); terms resolved from the lexicons."""
+
+    verbs: tuple[str, ...]  # lexicon names
+    targets: tuple[str, ...]  # lexicon names
+    verb_terms: tuple[str, ...]
+    target_terms: tuple[str, ...]
+    order: str = "verb-target"
+    max_gap: int = 4
+    max_gap_words: int = 3
+
+
+@dataclass(frozen=True)
 class Rule:
     """One validated rule. Detector-specific fields are empty/None for other detectors."""
 
@@ -196,6 +230,8 @@ class Rule:
     applies_to: tuple[str, ...] | None = None
     threshold: float | None = None
     phrases: tuple[str, ...] = ()
+    patterns: tuple[str, ...] = ()  # regular expressions on the normalised text (checked for backtracking)
+    claims: tuple[Claim, ...] = ()
     allow: tuple[str, ...] = ()
     suggestions: Mapping[str, str] = field(default_factory=dict, hash=False)
     negation: str = "drop"  # drop | warn | review | keep: what a negated phrase match becomes
@@ -230,6 +266,7 @@ class RulePack:
     description: str = ""
     notes: str = ""
     source: Path | None = field(default=None, compare=False)
+    lexicons: Mapping[str, tuple[str, ...]] = field(default_factory=dict, hash=False)
 
     def rule(self, rule_id: str) -> Rule:
         for rule in self.rules:
@@ -263,7 +300,8 @@ class RulePack:
             index[rule_id].update(dict(changes))
         if bump:
             data["version"] = self.version + 1
-        return _from_doc(_validate(data, None, f"{self.name} (updated)"), self.source)
+        label = f"{self.name} (updated)"
+        return _from_doc(_validate(data, None, label), self.source, label=label)
 
 
 # -- loading ---------------------------------------------------------------------------------------------
@@ -349,7 +387,7 @@ def parse_pack(text: str, *, source: Path | None = None) -> RulePack:
         for key, value in node.value:
             if key.value == "rules" and isinstance(value, yaml.SequenceNode):
                 lines = {i: item.start_mark.line + 1 for i, item in enumerate(value.value)}
-    return _from_doc(_validate(data, node, label), source, lines)
+    return _from_doc(_validate(data, node, label), source, lines, node=node, label=label)
 
 
 def _validate(data: Any, node: yaml.Node | None, label: str) -> _PackDoc:
@@ -361,7 +399,7 @@ def _validate(data: Any, node: yaml.Node | None, label: str) -> _PackDoc:
             "See studio/compliance/packs/*.yaml for examples.",
         )
     try:
-        return _PackDoc.model_validate(data)
+        doc = _PackDoc.model_validate(data)
     except ValidationError as exc:
         errors = exc.errors()
         first = errors[0]
@@ -385,6 +423,25 @@ def _validate(data: Any, node: yaml.Node | None, label: str) -> _PackDoc:
             f"{label}{line}:{rule_label} {field_path + ': ' if field_path else ''}{message}{more}.",
             "Fix the rule pack; see studio/compliance/packs/*.yaml for the schema.",
         ) from exc
+    _check_patterns(doc, node, label)
+    return doc
+
+
+def _check_patterns(doc: _PackDoc, node: yaml.Node | None, label: str) -> None:
+    """Refuse a pattern that does not compile or that can backtrack catastrophically (file and line)."""
+    from studio.compliance.regexcheck import backtracking_risk
+
+    for i, rule in enumerate(doc.rules):
+        for j, pattern in enumerate(rule.patterns):
+            problem = backtracking_risk(pattern)
+            if problem:
+                where = _line_of(node, ("rules", i, "patterns", j))
+                line = f":{where}" if where else ""
+                raise ConfigError(
+                    f"{label}{line}: rule {rule.id!r} patterns.{j}: {problem} in {pattern!r}.",
+                    "Use bounded, unambiguous patterns (no quantifier inside a repeated group, no repeated"
+                    " alternatives that can match the same text), or list the words under 'phrases'.",
+                )
 
 
 def _line_of(node: yaml.Node | None, loc: tuple[Any, ...]) -> int | None:
@@ -408,10 +465,49 @@ def _line_of(node: yaml.Node | None, loc: tuple[Any, ...]) -> int | None:
     return best.start_mark.line + 1
 
 
-def _from_doc(doc: _PackDoc, source: Path | None, node_lines: dict[int, int] | None = None) -> RulePack:
+def _from_doc(
+    doc: _PackDoc,
+    source: Path | None,
+    node_lines: dict[int, int] | None = None,
+    *,
+    node: yaml.Node | None = None,
+    label: str = "<rule pack>",
+) -> RulePack:
     lines = node_lines or {}
+    lexicons = {name: tuple(terms) for name, terms in doc.lexicons.items()}
     rules = []
     for index, r in enumerate(doc.rules):
+        claims = []
+        for j, c in enumerate(r.claims):
+            unknown = [n for n in (*c.verbs, *c.targets) if n not in lexicons]
+            if unknown:
+                where = _line_of(node, ("rules", index, "claims", j))
+                raise ConfigError(
+                    f"{label}{':' + str(where) if where else ''}: rule {r.id!r} claims.{j}: unknown lexicons"
+                    f" {unknown}.",
+                    f"Define them under 'lexicons' (the pack has: {', '.join(lexicons) or 'none'}).",
+                )
+            claims.append(
+                Claim(
+                    verbs=tuple(c.verbs),
+                    targets=tuple(c.targets),
+                    verb_terms=tuple(dict.fromkeys(t for n in c.verbs for t in lexicons[n])),
+                    target_terms=tuple(dict.fromkeys(t for n in c.targets for t in lexicons[n])),
+                    order=c.order,
+                    max_gap=c.max_gap,
+                    max_gap_words=c.max_gap_words,
+                )
+            )
+        if claims:
+            known = set(r.phrases) | {t for c in claims for t in (*c.verb_terms, *c.target_terms)}
+            missing = [k for k in r.suggestions if k not in known]
+            if missing:
+                where = _line_of(node, ("rules", index, "suggestions"))
+                raise ConfigError(
+                    f"{label}{':' + str(where) if where else ''}: rule {r.id!r} suggestions: for phrases that"
+                    f" are neither in 'phrases' nor in its claims' lexicons: {missing}.",
+                    "Key each suggestion by a phrase or a lexicon term of the rule.",
+                )
         rules.append(
             Rule(
                 id=r.id,
@@ -424,6 +520,8 @@ def _from_doc(doc: _PackDoc, source: Path | None, node_lines: dict[int, int] | N
                 applies_to=tuple(r.applies_to) if r.applies_to is not None else None,
                 threshold=r.threshold,
                 phrases=tuple(r.phrases),
+                patterns=tuple(r.patterns),
+                claims=tuple(claims),
                 allow=tuple(r.allow),
                 suggestions=dict(r.suggestions),
                 negation=r.negation,
@@ -448,18 +546,19 @@ def _from_doc(doc: _PackDoc, source: Path | None, node_lines: dict[int, int] | N
         description=doc.description,
         notes=doc.notes,
         source=source,
+        lexicons=lexicons,
     )
 
 
 # -- writing ---------------------------------------------------------------------------------------------
 _RULE_ORDER = [
     "id", "category", "description", "applies_to", "action", "legal", "detector", "threshold", "phrases",
-    "allow", "suggestions", "negation", "required", "whole_duration", "concepts", "negatives",
+    "patterns", "claims", "allow", "suggestions", "negation", "required", "whole_duration", "concepts", "negatives",
     "pdq_max_distance", "phash_max_distance", "clip_threshold", "min_pdq_quality", "reference_kinds", "notes",
 ]  # fmt: skip
 _RULE_DEFAULTS: dict[str, Any] = {
     "category": "", "description": "", "notes": "", "legal": None, "applies_to": None, "threshold": None,
-    "phrases": (), "allow": (), "suggestions": {}, "negation": "drop", "required": (),
+    "phrases": (), "patterns": (), "claims": (), "allow": (), "suggestions": {}, "negation": "drop", "required": (),
     "whole_duration": True, "concepts": (), "negatives": (), "pdq_max_distance": None,
     "phash_max_distance": None, "clip_threshold": None, "min_pdq_quality": None, "reference_kinds": None,
 }  # fmt: skip
@@ -478,7 +577,9 @@ def pack_to_dict(pack: RulePack) -> dict[str, Any]:
                 and key not in ("action", "detector")
             ):
                 continue
-            if isinstance(value, tuple):
+            if key == "claims":
+                value = [_claim_to_dict(c) for c in value]
+            elif isinstance(value, tuple):
                 value = list(value)
             elif isinstance(value, Mapping):
                 value = dict(value)
@@ -489,8 +590,20 @@ def pack_to_dict(pack: RulePack) -> dict[str, Any]:
         data["description"] = pack.description
     if pack.notes:
         data["notes"] = pack.notes
+    if pack.lexicons:
+        data["lexicons"] = {name: list(terms) for name, terms in pack.lexicons.items()}
     data["rules"] = rules
     return data
+
+
+def _claim_to_dict(claim: Claim) -> dict[str, Any]:
+    return {
+        "verbs": list(claim.verbs),
+        "targets": list(claim.targets),
+        "order": claim.order,
+        "max_gap": claim.max_gap,
+        "max_gap_words": claim.max_gap_words,
+    }
 
 
 def _same(value: Any, default: Any) -> bool:
@@ -522,9 +635,8 @@ def default_packs_for(category: str) -> list[str]:
 
 
 def check_category(category: str) -> str:
-    if category not in CATEGORIES:
-        raise InputError(f"Unknown product category {category!r}.", f"Use one of: {', '.join(CATEGORIES)}.")
-    return category
+    """``category`` when it is one of ``studio.categories.CATEGORIES`` (exactly); ``InputError`` otherwise."""
+    return parse_category(category).value
 
 
 def load_packs(names: list[str] | tuple[str, ...] | None, category: str = "general") -> list[RulePack]:

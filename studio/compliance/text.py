@@ -4,21 +4,32 @@ How a phrase rule decides, in order:
 
 1. **Normalise** the text and every phrase the same way: NFKC (full-width -> half-width, compatibility forms),
    lower case, invisible format characters dropped, whitespace next to CJK characters dropped (so 降 血 壓 still
-   matches), and Traditional characters folded onto Simplified ones (降血压 and 降血壓 match the same phrase; the
-   folding table covers about 1,300 common characters, not every character). Offsets into the original text are
-   kept, so findings quote what the user wrote.
-2. **Find** every banned phrase: CJK phrases anywhere (Chinese has no spaces); phrases with Latin letters only at
-   word boundaries, with simple English inflections (cure, cures, cured, curing) and any run of spaces or hyphens
-   between words.
+   matches), joiner punctuation (· . - _ * ~ ...) between two CJK characters dropped (能治·療 == 能治療; commas
+   and 。 are kept: they end a clause), single Latin letters spelled out with separators joined (c.u.r.e.s ==
+   cures), and Traditional characters folded onto Simplified ones (降血压 and 降血壓 match the same phrase; the
+   folding table covers about 1,300 common characters, and a test checks it against OpenCC for every character
+   of the shipped packs). Offsets into the original text are kept, so findings quote what the user wrote.
+2. **Find** every banned phrase, pattern and claim: CJK phrases anywhere (Chinese has no spaces); phrases with
+   Latin letters only at word boundaries, with simple English inflections (cure, cures, cured, curing) and any
+   run of spaces or hyphens between words; a rule's ``patterns`` (regular expressions, refused at load when they
+   can backtrack catastrophically, see ``regexcheck``); a rule's ``claims``: a term of one lexicon (efficacy
+   verbs: 改善, 治療, cure ...) and a term of another (diseases and symptoms: 失眠, 糖尿病, insomnia ...) within
+   a few characters or words of the same clause (能有效改善失眠, "relieves chronic back pain"), or a target
+   followed by a word saying it is gone (痛風救星, "keeps colds away").
 3. **Allow-list**: allowed phrases are found the same way and mask the text they cover; a banned match that
    overlaps an allowed span is dropped unless it strictly contains it (調整體質 is allowed, 改善體質 is not;
-   "幫助消化" masks nothing of a longer banned phrase that contains it). Of overlapping banned matches of one rule
-   the longest wins.
+   "幫助消化" masks nothing of a longer banned phrase that contains it); a claim is dropped when either of its
+   terms touches an allowed phrase (根治壁癌: 壁癌 is damp walls). Of overlapping banned matches of one rule the
+   longest wins; of two rules' findings on the same words the first listed (the more specific) is reported.
 4. **Negation**: a negation cue (不含, 無, 沒有, 不能, 並非, not, no, never, without, free of ...) earlier in the
    same clause and at most two CJK characters or three English words before the phrase turns the finding into
    what the rule's ``negation`` says (``drop`` it, lower it to ``warn`` or ``review``, or ``keep`` it).
-   Look-alikes that are not negations (不只, 不再, 不斷, 非常, not only, no more ...) are ignored.
+   Look-alikes that are not negations (不只, 不再, 不斷, 非常, not only, no more ...) are ignored. An English list
+   continues the clause across its commas ("not intended to diagnose, treat, cure or prevent any disease").
 5. **Suggest** the pack's compliant wording for the matched phrase (改善體質 -> 調整體質).
+
+The work is linear in the length of the copy: a fixed number of regex scans per rule and bounded work per
+candidate match (``WorkMeter`` counts both, for tests).
 
 ``required_text`` rules check that each required text appears in the on-screen texts for the whole video
 (the union of the ``TimedText`` intervals containing it covers 0..duration), after normalisation that also
@@ -29,12 +40,13 @@ from __future__ import annotations
 
 import re
 import unicodedata
-from collections.abc import Iterable, Sequence
+from bisect import bisect_left
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from functools import lru_cache
 
 from studio.compliance.findings import SEVERITY, Finding
-from studio.compliance.rules import Rule, RulePack, check_category
+from studio.compliance.rules import Claim, Rule, RulePack, check_category
 from studio.errors import InputError
 
 MAX_TEXT_CHARS = 100_000  # one piece of copy; longer input is refused, not truncated
@@ -71,6 +83,8 @@ _TRAD_SIMP_PAIRS = (
     "際际隨随險险隱隐隸隶隻只雋隽雖虽雙双雜杂雞鸡離离難难雲云電电霧雾靈灵靜静韁缰韌韧韻韵響响頁页頂顶項项順顺須须頌颂預预頒颁頓顿頗颇領领頭头頰颊頸颈頻频顆颗題题額额顎颚顏颜願愿顛颠類类顧顾顯显風风颱台飄飘"
     "飛飞飯饭飲饮飽饱飾饰餅饼養养餘余館馆餵喂饒饶饞馋馬马駐驻駕驾騎骑騙骗騰腾驅驱驕骄驗验驚惊驟骤骯肮髒脏體体髖髋髮发鬆松鬍胡鬚须鬢鬓鬥斗鬧闹鬱郁魚鱼鮑鲍鮭鲑鮮鲜鯊鲨鯨鲸鱗鳞鱷鳄鳥鸟鴨鸭鴻鸿鵝鹅鷹鹰鹵卤鹼碱"
     "鹽盐麗丽麥麦麩麸麪面麵面麼么黃黄黏粘點点黨党黴霉鼕冬齊齐齋斋齒齿齡龄齣出齦龈龍龙龐庞龜龟"
+    # characters of the claim lexicons found missing by tests/compliance/test_comp_policy_claims.py (OpenCC t2s)
+    "內内別别洩泄痠酸皰疱貧贫趕赶島岛贖赎宮宫爾尔鳴鸣"
 )
 
 _CLAUSE_BREAKS = set(",.!?;:。!?;:\n\r\t|/…") | {"\u2026"}
@@ -130,8 +144,45 @@ def _is_cjk(ch: str) -> bool:
     )
 
 
-def normalise_with_map(text: str) -> tuple[str, list[int]]:
-    """Normalise ``text`` for matching; also return, for each output character, its index in ``text``."""
+# Characters people put between the characters of a phrase to hide it (能治·療, 降-血-壓, 生_髮, c.u.r.e): dropped
+# between two CJK characters (and between single Latin letters); commas, full stops 。 and other clause
+# punctuation are kept because they end a clause.
+_JOINERS = set(".-_~*'\"`^+=·•‧・∙⋅°") | {
+    "\u2010",
+    "\u2011",
+    "\u2012",
+    "\u2013",
+    "\u2014",
+    "\u2015",
+    "\u2212",
+}
+# Cyrillic and Greek letters that look like Latin ones (сurеs with a Cyrillic с and е): folded onto the Latin
+# letter when they stand next to a Latin letter or another look-alike (a mixed-script word), never in a word that
+# is all Cyrillic or Greek.
+_CONFUSABLES = {
+    ord(k): v for k, v in zip("аеорсухіјѕԁһӏԛԝοανρικυεχ", "aeopcyxijsdhlqwoavpikuex", strict=True)
+}
+_SPACED_LETTERS = re.compile(r"(?<![a-z0-9])[a-z](?:[ ._\-·*]{1,3}[a-z](?![a-z0-9])){2,}")
+
+
+@dataclass
+class WorkMeter:
+    """Counts the work a screen does (for tests that the matcher is linear, without a clock).
+
+    ``scans``: regex passes over the whole (normalised) text: a fixed number per rule, whatever the length;
+    ``steps``: characters and candidate matches visited otherwise (by Python code, or by a regex on a bounded
+    window around one match). Linear work means ``steps`` grows in proportion to the text and ``scans`` not at all.
+    """
+
+    scans: int = 0
+    steps: int = 0
+
+
+def normalise_with_map(text: str, meter: WorkMeter | None = None) -> tuple[str, list[int]]:
+    """Normalise ``text`` for matching; also return, for each output character, its index in ``text``.
+
+    One pass per step, each O(len(text)).
+    """
     fold = _fold_table()
     chars: list[str] = []
     origin: list[int] = []
@@ -143,21 +194,66 @@ def normalise_with_map(text: str) -> tuple[str, list[int]]:
                 out = " "
             chars.append(fold.get(ord(out), out))
             origin.append(index)
-    # drop spaces next to CJK characters (降 血 壓 -> 降血壓), and collapse runs of spaces
-    next_solid = [""] * (len(chars) + 1)  # the next non-space character after each position (one pass, O(n))
-    for i in range(len(chars) - 1, -1, -1):
-        next_solid[i] = chars[i + 1] if i + 1 < len(chars) and chars[i + 1] != " " else next_solid[i + 1]
+    n = len(chars)
+    for i, ch in enumerate(chars):  # mixed-script words: look-alike letters next to Latin ones
+        latin = _CONFUSABLES.get(ord(ch))
+        if latin is not None:
+            before = chars[i - 1] if i else ""
+            after = chars[i + 1] if i + 1 < n else ""
+            if any("a" <= c <= "z" or ord(c) in _CONFUSABLES for c in (before, after) if c):
+                chars[i] = latin
+    soft = [ch == " " or ch in _JOINERS for ch in chars]
+    # the nearest solid (not soft) character before and after each position: two passes, O(n)
+    prev_solid = [""] * n
+    last = ""
+    for i in range(n):
+        prev_solid[i] = last
+        if not soft[i]:
+            last = chars[i]
+    next_solid = [""] * n
+    last = ""
+    for i in range(n - 1, -1, -1):
+        next_solid[i] = last
+        if not soft[i]:
+            last = chars[i]
     kept_chars: list[str] = []
     kept_origin: list[int] = []
     for i, ch in enumerate(chars):
-        if ch == " ":
-            prev = kept_chars[-1] if kept_chars else ""
-            nxt = next_solid[i]
-            if not prev or prev == " " or _is_cjk(prev) or (nxt and _is_cjk(nxt)) or not nxt:
-                continue
+        if soft[i]:
+            before, after = prev_solid[i], next_solid[i]
+            if ch != " ":
+                if before and after and _is_cjk(before) and _is_cjk(after):
+                    continue  # 能治·療 -> 能治療
+            else:
+                previous = kept_chars[-1] if kept_chars else ""
+                if not previous or previous == " " or not after or _is_cjk(previous) or _is_cjk(after):
+                    continue  # 降 血 壓 -> 降血壓; runs of spaces -> one
         kept_chars.append(ch)
         kept_origin.append(origin[i])
-    return "".join(kept_chars), kept_origin
+    norm = "".join(kept_chars)
+    if meter is not None:
+        meter.steps += len(text) + 3 * n
+        meter.scans += 1
+    # single letters spelled out with separators: c.u.r.e.s / c u r e s -> cures
+    drop: list[tuple[int, int]] = []
+    for m in _SPACED_LETTERS.finditer(norm):
+        drop.append((m.start(), m.end()))
+    if drop:
+        out_chars: list[str] = []
+        out_origin: list[int] = []
+        spans = iter(drop)
+        span = next(spans, None)
+        for i, ch in enumerate(norm):
+            while span is not None and i >= span[1]:
+                span = next(spans, None)
+            if span is not None and span[0] <= i < span[1] and not ("a" <= ch <= "z"):
+                continue
+            out_chars.append(ch)
+            out_origin.append(kept_origin[i])
+        norm, kept_origin = "".join(out_chars), out_origin
+        if meter is not None:
+            meter.steps += len(norm)
+    return norm, kept_origin
 
 
 def normalise(text: str) -> str:
@@ -185,73 +281,320 @@ def _word_forms(word: str) -> str:
     return "(?:" + "|".join(re.escape(f) for f in sorted(forms, key=len, reverse=True)) + ")"
 
 
+def _is_latin(norm: str) -> bool:
+    return re.search(r"[a-z]", norm) is not None
+
+
+def _term_body(term: str) -> str:
+    """The regex body (no boundaries) of one phrase or lexicon term, after normalisation."""
+    norm = normalise(term)
+    if not _is_latin(norm):
+        return re.escape(norm)
+    tokens = re.split(r"[\s\-]+", norm.strip())
+    return r"[\s\-]*".join(_word_forms(t) if re.fullmatch(r"[a-z]+", t) else re.escape(t) for t in tokens)
+
+
 def _phrase_regex(phrase: str) -> re.Pattern[str]:
     norm = normalise(phrase)
-    if not re.search(r"[a-z]", norm):
+    if not _is_latin(norm):
         return re.compile(re.escape(norm))  # CJK (and digits/symbols): no word boundaries in Chinese
-    tokens = re.split(r"[\s\-]+", norm.strip())
-    body = r"[\s\-]*".join(_word_forms(t) if re.fullmatch(r"[a-z]+", t) else re.escape(t) for t in tokens)
     head = r"(?<![a-z0-9])" if re.match(r"[a-z0-9]", norm) else ""
     tail = r"(?![a-z0-9])" if re.search(r"[a-z0-9]$", norm) else ""
-    return re.compile(head + body + tail)
+    return re.compile(head + _term_body(phrase) + tail)
+
+
+def _fold_pattern(pattern: str) -> str:
+    """A pack's regular expression in the matching form: CJK characters folded like the text (ASCII untouched)."""
+    fold = _fold_table()
+    return "".join(fold.get(ord(ch), ch) if _is_cjk(ch) else ch for ch in pattern)
+
+
+_GAP_CJK = r"[^,.!?;:。!?;:\n\r\t|/…]"  # any character that does not end a clause
+_WORD_GAP = r"(?:[\s\-]+[a-z0-9'’]+)"
+
+
+def _alternation(terms: Iterable[str]) -> str:
+    """One regex for a set of terms: CJK terms as a prefix tree (the engine tries one branch per character, not
+    every term), Latin terms with their word forms, longest first."""
+    latin, cjk = [], []
+    for t in set(terms):
+        (latin if _is_latin(normalise(t)) else cjk).append(t)
+    parts = sorted({_term_body(t) for t in latin}, key=len, reverse=True)
+    if cjk:
+        parts.append(_trie_regex({normalise(t) for t in cjk}))
+    return "(?:" + "|".join(parts) + ")"
+
+
+def _trie_regex(words: set[str]) -> str:
+    """A regex matching exactly ``words``, longest alternative first at every node (greedy like a longest match)."""
+    trie: dict = {}
+    for word in words:
+        node = trie
+        for ch in word:
+            node = node.setdefault(ch, {})
+        node[""] = {}
+
+    def build(node: dict) -> str:
+        ends = "" in node
+        branches = [re.escape(ch) + build(child) for ch, child in sorted(node.items()) if ch]
+        if not branches:
+            return ""
+        body = branches[0] if len(branches) == 1 else "(?:" + "|".join(branches) + ")"
+        return f"(?:{body})?" if ends else body
+
+    return "(?:" + build(trie) + ")"
+
+
+def _claim_regexes(claim: Claim) -> list[tuple[str, re.Pattern[str], re.Pattern[str] | None]]:
+    """The regexes of one claim: CJK terms joined by a bounded in-clause gap, Latin terms by a bounded word gap.
+
+    The gaps are bounded and the gap's characters cannot end a clause, so each regex does O(len(text)) work.
+    The third item (verb-target claims) finds the verb nearest the target, to report 防止便秘 rather than
+    改善體質又防止便秘.
+    """
+    out: list[tuple[str, re.Pattern[str], re.Pattern[str] | None]] = []
+    verbs = [t for t in claim.verb_terms if normalise(t)]
+    targets = [t for t in claim.target_terms if normalise(t)]
+    cjk_v = [t for t in verbs if not _is_latin(normalise(t))]
+    cjk_t = [t for t in targets if not _is_latin(normalise(t))]
+    en_v = [t for t in verbs if _is_latin(normalise(t))]
+    en_t = [t for t in targets if _is_latin(normalise(t))]
+    first_is_verb = claim.order == "verb-target"
+    if cjk_v and cjk_t:
+        a, b = (cjk_v, cjk_t) if first_is_verb else (cjk_t, cjk_v)
+        first, second = ("v", "t") if first_is_verb else ("t", "v")
+        body = (
+            f"(?P<{first}>{_alternation(a)}){_GAP_CJK}{{0,{claim.max_gap}}}?(?P<{second}>{_alternation(b)})"
+        )
+        nearest = re.compile(_alternation(cjk_v)) if first_is_verb else None
+        out.append(("cjk", re.compile(body), nearest))
+    if en_v and en_t:
+        a, b = (en_v, en_t) if first_is_verb else (en_t, en_v)
+        first, second = ("v", "t") if first_is_verb else ("t", "v")
+        body = (
+            rf"(?<![a-z0-9])(?P<{first}>{_alternation(a)})(?![a-z0-9])"
+            rf"{_WORD_GAP}{{0,{claim.max_gap_words}}}?[\s\-]+"
+            rf"(?P<{second}>{_alternation(b)})(?![a-z0-9])"
+        )
+        nearest = re.compile(rf"(?<![a-z0-9]){_alternation(en_v)}(?![a-z0-9])") if first_is_verb else None
+        out.append(("en", re.compile(body), nearest))
+    return out
 
 
 @dataclass(frozen=True)
 class _Compiled:
-    banned: tuple[tuple[str, re.Pattern[str]], ...]
+    # (label, regex, kind: phrase | pattern | claim, for claims the regex of their verbs)
+    banned: tuple[tuple[str, re.Pattern[str], str, re.Pattern[str] | None], ...]
     allowed: tuple[re.Pattern[str], ...]
+    allowed_max: int  # the longest an allowed phrase can be (bounded for the linear overlap test)
+    terms: Mapping[str, str]  # normalised claim verb or target -> the lexicon term as written in the pack
 
 
 @lru_cache(maxsize=512)
-def _compiled(phrases: tuple[str, ...], allow: tuple[str, ...]) -> _Compiled:
+def _compiled(
+    phrases: tuple[str, ...], allow: tuple[str, ...], patterns: tuple[str, ...] = (), claims: tuple = ()
+) -> _Compiled:
+    banned: list[tuple[str, re.Pattern[str], str, re.Pattern[str] | None]] = [
+        (p, _phrase_regex(p), "phrase", None) for p in phrases
+    ]
+    banned += [(p, re.compile(_fold_pattern(p), re.IGNORECASE), "pattern", None) for p in patterns]
+    terms: dict[str, str] = {}
+    for claim in claims:
+        banned += [("claim", regex, "claim", nearest) for _, regex, nearest in _claim_regexes(claim)]
+        terms.update({normalise(t): t for t in (*claim.verb_terms, *claim.target_terms)})
+    allowed = tuple(_phrase_regex(a) for a in allow)
     return _Compiled(
-        banned=tuple((p, _phrase_regex(p)) for p in phrases),
-        allowed=tuple(_phrase_regex(a) for a in allow),
+        banned=tuple(banned),
+        allowed=allowed,
+        allowed_max=max((len(normalise(a)) + 8 for a in allow), default=0),
+        terms=terms,
     )
 
 
-def find_phrases(text: str, phrases: Sequence[str], allow: Sequence[str] = ()) -> list[PhraseMatch]:
-    """Whole-phrase matches of ``phrases`` in ``text`` after the allow-list and overlap rules; negation marked.
+def _term_of(matched: str, terms: Mapping[str, str]) -> str:
+    """The pack's term for a matched verb or target (cures -> cure, 治疗 -> 治療); the match itself if unknown."""
+    for cut in ("", "s", "es", "d", "ed", "ing"):
+        if matched.endswith(cut):
+            stem = matched[: len(matched) - len(cut)] if cut else matched
+            for candidate in (stem, stem + "e"):
+                if candidate in terms:
+                    return terms[candidate]
+    return matched
 
-    Offsets are into ``text`` as given. Matches are in text order.
+
+def find_phrases(
+    text: str,
+    phrases: Sequence[str],
+    allow: Sequence[str] = (),
+    *,
+    patterns: Sequence[str] = (),
+    claims: Sequence[Claim] = (),
+    meter: WorkMeter | None = None,
+    normalised: tuple[str, list[int]] | None = None,
+) -> list[PhraseMatch]:
+    """Whole-phrase, pattern and claim matches in ``text`` after the allow-list and overlap rules; negation marked.
+
+    Offsets are into ``text`` as given. Matches are in text order. The work is linear in ``len(text)``: one regex
+    scan per phrase, pattern and claim, and bounded work per candidate match (see ``WorkMeter``).
     """
-    norm, origin = normalise_with_map(text)
+    norm, origin = normalised if normalised is not None else normalise_with_map(text, meter)
     if not norm:
         return []
-    compiled = _compiled(tuple(phrases), tuple(allow))
-    allowed_spans = [(m.start(), m.end()) for pattern in compiled.allowed for m in pattern.finditer(norm)]
-    allowed_spans = [(a, b) for a, b in allowed_spans if b > a]
-    candidates: list[tuple[int, int, str]] = []
-    for phrase, pattern in compiled.banned:
+    compiled = _compiled(tuple(phrases), tuple(allow), tuple(patterns), tuple(claims))
+    allowed_spans: list[tuple[int, int]] = []
+    for pattern in compiled.allowed:
+        allowed_spans.extend((m.start(), m.end()) for m in pattern.finditer(norm) if m.end() > m.start())
+    allowed_spans.sort()
+    allowed_starts = [a for a, _ in allowed_spans]
+    # (start, end, label, where a negation cue is looked for before, for a target-first claim the gap between
+    # target and verb (a second place a cue may stand: 症狀未改善))
+    candidates: list[tuple[int, int, str, int, tuple[int, int] | None]] = []
+    for label, pattern, kind, nearest in compiled.banned:
         for m in pattern.finditer(norm):
             a, b = m.start(), m.end()
             if b <= a:
                 continue
-            masked = any(
-                x < b and a < y and not (a <= x and y <= b and (b - a) > (y - x)) for x, y in allowed_spans
-            )
-            if not masked:
-                candidates.append((a, b, phrase))
-    # longest first; drop matches that overlap a kept one
+            if meter is not None:
+                meter.steps += 1
+            if kind == "claim":
+                v_start, v_end, verb = m.start("v"), m.end("v"), m.group("v")
+                if nearest is not None:  # the verb nearest the target (bounded work: the gap is bounded)
+                    for vm in nearest.finditer(norm, v_end, m.start("t")):
+                        v_start, v_end, verb = vm.start(), vm.end(), vm.group()
+                    if meter is not None:
+                        meter.steps += m.start("t") - m.end("v") + 1
+                    a = v_start
+                # a claim is masked when either of its terms touches an allowed phrase (根治壁癌: 壁癌 is allowed)
+                spans = ((v_start, v_end), (m.start("t"), m.end("t")))
+                if any(
+                    _masked(x, y, allowed_spans, allowed_starts, compiled.allowed_max, meter, True)
+                    for x, y in spans
+                ):
+                    continue
+                verb_term = _term_of(verb, compiled.terms)
+                target_term = _term_of(m.group("t"), compiled.terms)
+                if v_start < m.start("t"):  # named in the order they appear: 改善+失眠, 痛風+救星
+                    candidates.append((a, b, f"{verb_term}+{target_term}", v_start, None))
+                else:  # negated before the target (並非痛風救星) or between the two (症狀未改善), not inside 不適
+                    candidates.append((a, b, f"{target_term}+{verb_term}", a, (m.end("t"), v_start)))
+            elif _masked(a, b, allowed_spans, allowed_starts, compiled.allowed_max, meter):
+                continue
+            elif kind == "pattern":  # named by what it matched in the copy (below), not by the regex
+                candidates.append((a, b, "", a, None))
+            else:
+                candidates.append((a, b, label, a, None))
+    if meter is not None:
+        meter.scans += len(compiled.allowed) + len(compiled.banned)
+        meter.steps += len(candidates)
+    # longest first; drop matches that overlap a kept one (an occupancy array: O(total match length))
     candidates.sort(key=lambda c: (-(c[1] - c[0]), c[0]))
-    kept: list[tuple[int, int, str]] = []
-    for a, b, phrase in candidates:
-        if all(b <= x or y <= a for x, y, _ in kept):
-            kept.append((a, b, phrase))
+    taken = bytearray(len(norm))
+    kept: list[tuple[int, int, str, int, tuple[int, int] | None]] = []
+    for cand in candidates:
+        a, b = cand[0], cand[1]
+        if meter is not None:
+            meter.steps += b - a
+        if not any(taken[a:b]):
+            taken[a:b] = b"\x01" * (b - a)
+            kept.append(cand)
     kept.sort()
+    clause_starts = _clause_starts(norm) if kept else []
     matches = []
-    for a, b, phrase in kept:
+    for a, b, label, neg_at, gap in kept:
         start, end = origin[a], origin[b - 1] + 1
-        matches.append(PhraseMatch(phrase, start, end, text[start:end], _negation_before(norm, a)))
+        negation = _negation_before(norm, neg_at, clause_starts[neg_at], meter)
+        if negation is None and gap is not None:  # target first: a cue between target and verb
+            negation = _negation_before(norm, gap[1], gap[0], meter)
+        matches.append(PhraseMatch(label or text[start:end], start, end, text[start:end], negation))
     return matches
 
 
-def _negation_before(norm: str, start: int) -> str | None:
-    """The negation cue governing the phrase that starts at ``start`` in the normalised text, if any."""
-    clause_start = start
-    while clause_start > 0 and norm[clause_start - 1] not in _CLAUSE_BREAKS:
-        clause_start -= 1
-    window = norm[clause_start:start]
+def claim_target(label: str, claims: Sequence[Claim]) -> str | None:
+    """The target term of a claim match label (``verb+target`` or ``target+verb``), for its suggestion."""
+    if "+" not in label or not claims:
+        return None
+    for part in label.split("+", 1)[::-1]:
+        if any(part in c.target_terms for c in claims):
+            return part
+    return None
+
+
+def _masked(
+    a: int,
+    b: int,
+    spans: list[tuple[int, int]],
+    starts: list[int],
+    longest: int,
+    meter: WorkMeter | None,
+    any_overlap: bool = False,
+) -> bool:
+    """Whether an allowed span overlaps ``a:b`` without being strictly inside it (spans sorted by start).
+
+    With ``any_overlap`` every overlap masks.
+    """
+    i = bisect_left(starts, a - longest)
+    while i < len(spans) and spans[i][0] < b:
+        x, y = spans[i]
+        if meter is not None:
+            meter.steps += 1
+        if x < b and a < y and (any_overlap or not (a <= x and y <= b and (b - a) > (y - x))):
+            return True
+        i += 1
+    return False
+
+
+def _clause_starts(norm: str) -> list[int]:
+    """For each position, where its clause starts (one pass)."""
+    out = [0] * (len(norm) + 1)
+    start = 0
+    for i, ch in enumerate(norm):
+        out[i] = start
+        if ch in _CLAUSE_BREAKS:
+            start = i + 1
+    out[len(norm)] = start
+    return out
+
+
+_NEGATION_WINDOW = 48  # characters before a phrase searched for a negation cue (cue + gap always fit)
+_LIST_ITEM = re.compile(r"\s*[a-z][a-z'-]*\s*(?:(?:or|and)\s*)?$")
+
+
+def _negation_before(
+    norm: str, start: int, clause_start: int | None = None, meter: WorkMeter | None = None
+) -> str | None:
+    """The negation cue governing the phrase that starts at ``start`` in the normalised text, if any.
+
+    Only the clause of the phrase counts, and at most ``_NEGATION_WINDOW`` characters of it, so the work per
+    phrase is bounded. An English list continues a clause across its commas: in "not intended to diagnose,
+    treat, cure or prevent any disease" the cue "not" governs "prevent".
+    """
+    if clause_start is None:
+        clause_start = start
+        while clause_start > 0 and norm[clause_start - 1] not in _CLAUSE_BREAKS:
+            clause_start -= 1
+    list_start: int | None = None
+    # extend over English list items ("diagnose, treat, cure or ") at most a few times; the phrase itself may be
+    # the last item (nothing between the comma and it)
+    ext_start, ext_list, confirmed = clause_start, None, False
+    for _ in range(6):
+        if ext_start < 2 or norm[ext_start - 1] != ",":
+            break
+        item = norm[ext_start : start if ext_list is None else ext_list]
+        if _LIST_ITEM.fullmatch(item):
+            confirmed = True
+        elif not (ext_list is None and not item.strip()):
+            break
+        ext_list = ext_start - 1
+        previous = ext_list
+        while previous > 0 and norm[previous - 1] not in _CLAUSE_BREAKS and start - previous < 120:
+            previous -= 1
+        ext_start = previous
+    if confirmed:
+        clause_start, list_start = ext_start, ext_list
+    lo = max(clause_start, start - _NEGATION_WINDOW)
+    window = norm[lo : start if list_start is None else list_start]
+    if meter is not None:
+        meter.steps += len(window)
     for breaker in _SCOPE_BREAKERS:
         for m in _cue_regex(breaker).finditer(window):
             window = window[m.end() :]
@@ -303,12 +646,55 @@ def _check_text_input(text: object, what: str = "text") -> str:
     return text
 
 
-def phrase_findings(text: str, rule: Rule, *, time: float | None = None) -> list[Finding]:
-    """Findings of one ``phrase`` rule on ``text`` (``time``: when the text appears on screen, in seconds)."""
+def _rule_matches(
+    text: str,
+    rule: Rule,
+    meter: WorkMeter | None = None,
+    normalised: tuple[str, list[int]] | None = None,
+) -> list[PhraseMatch]:
+    return find_phrases(
+        text,
+        rule.phrases,
+        rule.allow,
+        patterns=rule.patterns,
+        claims=rule.claims,
+        meter=meter,
+        normalised=normalised,
+    )
+
+
+def _suggestion(rule: Rule, match: PhraseMatch) -> str | None:
+    """The pack's compliant wording for a match: by phrase, or by the claim's target term."""
+    if match.phrase in rule.suggestions:
+        return rule.suggestions[match.phrase]
+    target = claim_target(match.phrase, rule.claims)
+    return rule.suggestions.get(target) if target else None
+
+
+def phrase_findings(
+    text: str, rule: Rule, *, time: float | None = None, meter: WorkMeter | None = None
+) -> list[Finding]:
+    """Findings of one ``phrase`` rule on ``text`` (``time``: when the text appears on screen, in seconds).
+
+    The rule's phrases, its regular-expression ``patterns`` and its ``claims`` (a verb and a target of its
+    lexicons in one clause: 能改善失眠, "cures chronic back pain") are all matched; a finding quotes the copy as
+    written (「能治·療糖尿病」) and names the phrase, the pattern or the claim's two terms in ``reference``.
+    """
+    return [f for f, _, _ in _spanned_findings(text, rule, time=time, meter=meter)]
+
+
+def _spanned_findings(
+    text: str,
+    rule: Rule,
+    *,
+    time: float | None = None,
+    meter: WorkMeter | None = None,
+    normalised: tuple[str, list[int]] | None = None,
+) -> list[tuple[Finding, int, int]]:
     if rule.detector != "phrase":
         raise InputError(f"Rule {rule.id!r} is a {rule.detector!r} rule, not a phrase rule.")
     findings = []
-    for match in find_phrases(text, rule.phrases, rule.allow):
+    for match in _rule_matches(text, rule, meter, normalised):
         action = rule.action
         note = ""
         if match.negation is not None:
@@ -318,28 +704,48 @@ def phrase_findings(text: str, rule: Rule, *, time: float | None = None) -> list
                 action = _lower(action, rule.negation)
             note = f" (negated by 「{match.negation}」: {action} instead of {rule.action})"
         context = _context(text, match.start, match.end)
-        suggestion = rule.suggestions.get(match.phrase)
+        suggestion = _suggestion(rule, match)
         message = f"「{match.matched}」 is wording the rule {rule.id} does not allow"
         if rule.description:
             message += f": {rule.description.rstrip('.')}"
         message += f". In: “{context}”{note}"
         if suggestion:
             message += f". Suggested: 「{suggestion}」"
-        findings.append(
-            Finding(
-                rule=rule.id,
-                action=action,
-                detector="phrase",
-                score=1.0,
-                threshold=rule.effective_threshold,
-                message=message + ".",
-                reference=match.phrase,
-                time=time,
-                suggestion=suggestion,
-                legal=rule.legal,
-            )
+        finding = Finding(
+            rule=rule.id,
+            action=action,
+            detector="phrase",
+            score=1.0,
+            threshold=rule.effective_threshold,
+            message=message + ".",
+            reference=match.phrase,
+            time=time,
+            suggestion=suggestion,
+            legal=rule.legal,
         )
+        findings.append((finding, match.start, match.end))
     return findings
+
+
+def _without_repeats(spanned: list[tuple[Finding, int, int]]) -> list[Finding]:
+    """Drop a finding whose text another rule's finding (listed earlier, at least as severe) already covers.
+
+    ``降血壓`` in a food ad is found by the food rule and by the every-product medical rule: the report names it
+    once, under the more specific rule (the one listed first in the pack). O(k log k) for k findings.
+    """
+    order = sorted(range(len(spanned)), key=lambda i: (spanned[i][1], -spanned[i][2], i))
+    reach = {level: -1 for level in SEVERITY.values()}  # the furthest end covered by a kept finding >= level
+    keep: set[int] = set()
+    for i in order:
+        finding, _, end = spanned[i]
+        level = SEVERITY[finding.action]
+        if reach[level] >= end:
+            continue
+        keep.add(i)
+        for other, furthest in reach.items():
+            if other <= level:
+                reach[other] = max(furthest, end)
+    return [spanned[i][0] for i in range(len(spanned)) if i in keep]
 
 
 def _context(text: str, start: int, end: int, width: int = 24) -> str:
@@ -414,17 +820,26 @@ def _coverage(intervals: Iterable[tuple[float, float]], duration: float) -> tupl
 
 
 def check_text(
-    text: str, packs: Sequence[RulePack], category: str = "general", *, time: float | None = None
+    text: str,
+    packs: Sequence[RulePack],
+    category: str = "general",
+    *,
+    time: float | None = None,
+    meter: WorkMeter | None = None,
 ) -> list[Finding]:
-    """All phrase-rule findings on one piece of copy for an ad of product ``category``."""
+    """All phrase-rule findings on one piece of copy for an ad of product ``category``.
+
+    ``meter`` (optional) counts the work done, for tests that the screen is linear in the length of the copy.
+    """
     _check_text_input(text)
     check_category(category)
-    findings: list[Finding] = []
+    spanned: list[tuple[Finding, int, int]] = []
+    normalised = normalise_with_map(text, meter)  # once for every rule
     for pack in packs:
         for rule in pack.for_category(category):
             if rule.detector == "phrase":
-                findings.extend(phrase_findings(text, rule, time=time))
-    return findings
+                spanned.extend(_spanned_findings(text, rule, time=time, meter=meter, normalised=normalised))
+    return _without_repeats(spanned)
 
 
 def check_texts(
@@ -470,8 +885,8 @@ def suggest_rewrite(text: str, packs: Sequence[RulePack], category: str = "gener
         for rule in pack.for_category(category):
             if rule.detector != "phrase" or not rule.suggestions:
                 continue
-            for match in find_phrases(text, rule.phrases, rule.allow):
-                suggestion = rule.suggestions.get(match.phrase)
+            for match in _rule_matches(text, rule):
+                suggestion = _suggestion(rule, match)
                 if suggestion and not (match.negation and rule.negation == "drop"):
                     replacements.append((match.start, match.end, suggestion))
     chosen: list[tuple[int, int, str]] = []

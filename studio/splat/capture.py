@@ -14,7 +14,7 @@ are unreadable, too small or featureless.
 from __future__ import annotations
 
 import os
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
@@ -22,7 +22,8 @@ from typing import Any
 import numpy as np
 from PIL import Image
 
-from studio.errors import Cancelled, InputError
+from studio.cancel import CancelToken, check
+from studio.errors import InputError
 from studio.progress import ProgressFn, null_progress
 
 ANALYSIS_EDGE = 640  # long edge (pixels) of the grey copy used for sharpness and exposure
@@ -330,7 +331,7 @@ def check_capture(
     thresholds: CaptureThresholds = CaptureThresholds(),
     ignored: Sequence[str] = (),
     on_progress: ProgressFn | None = None,
-    cancel: Callable[[], bool] | None = None,
+    cancel: CancelToken | None = None,
 ) -> CaptureReport:
     """Load and measure every image in ``paths`` (EXIF orientation applied); unreadable files are skipped."""
     from studio.images import load_photo
@@ -340,8 +341,7 @@ def check_capture(
     skipped: list[tuple[str, str]] = []
     paths = [Path(p) for p in paths]
     for index, path in enumerate(paths):
-        if cancel is not None and cancel():
-            raise Cancelled("The capture check was cancelled.")
+        check(cancel, "The capture check")
         try:
             image = load_photo(path, what="image")
         except InputError as exc:

@@ -11,7 +11,10 @@
   alphas (uint8 opacity), colours (uint8, DC * 0.15 * 255 + 127.5), scales (uint8, (log + 10) * 16),
   rotations (x y z of the unit quaternion with w >= 0, uint8 q*127.5+127.5) and SH (uint8, coefficient-major,
   channel-minor, x*128+128; 5 bits kept for degree 1, 4 for higher). Coordinates are written as they are (no
-  axis conversion), so a round trip is exact up to quantisation.
+  axis conversion), so a round trip is exact up to quantisation. 24-bit positions with 12 fractional bits hold
+  +-2048 units: ``fit_to_format`` drops the few Gaussians beyond that (far floaters; the object has radius 1 in
+  the normalised frame) or, when many lie beyond it (a model in its own large units), writes fewer fractional
+  bits (the header carries them), and says what it did.
 
 Written from the format descriptions; all writes are atomic.
 """
@@ -20,9 +23,12 @@ from __future__ import annotations
 
 import gzip
 import io
+import logging
 import math
 import os
 import struct
+from collections.abc import Callable
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Literal
 
@@ -33,6 +39,7 @@ from studio.errors import InputError, ModelError
 from studio.fsutil import atomic_output
 from studio.splat.gaussians import SH_C0, Gaussians, num_sh_coeffs
 
+log = logging.getLogger(__name__)
 Format = Literal["ply", "splat", "spz"]
 FORMATS: tuple[str, ...] = ("ply", "splat", "spz")
 SPZ_MAGIC = 0x5053474E  # "NGSP" little-endian
@@ -40,6 +47,10 @@ SPZ_VERSION = 2
 SPZ_FRACTIONAL_BITS = 12
 SPZ_COLOR_SCALE = 0.15
 MAX_PLY_HEADER = 64 * 1024
+SPZ_POSITION_LIMIT = (1 << 23) - 1  # largest 24-bit signed fixed-point value
+SPZ_MAX_DROPPED = (
+    0.01  # share of Gaussians .spz may drop (far floaters) before it lowers the precision instead
+)
 
 
 def _arrays(g: Gaussians) -> dict[str, np.ndarray]:
@@ -52,15 +63,79 @@ def _check_finite(g: Gaussians) -> None:
             raise ModelError(f"The model has non-finite values in {name}.", "Retrain or load another model.")
 
 
+@dataclass(frozen=True)
+class Fitted:
+    """What a format can hold of a model: the Gaussians to write, the ``.spz`` fractional bits, the number
+    dropped, and a warning (None when nothing was lost)."""
+
+    gaussians: Gaussians
+    fractional_bits: int
+    dropped: int = 0
+    warning: str | None = None
+
+
+def spz_fractional_bits(max_abs: float) -> int:
+    """The most fractional bits (at most ``SPZ_FRACTIONAL_BITS``) whose 24-bit fixed point holds ``max_abs``;
+    -1 when even 0 bits cannot (beyond about 8.4 million units)."""
+    for bits in range(SPZ_FRACTIONAL_BITS, -1, -1):
+        if round(max_abs * (1 << bits)) <= SPZ_POSITION_LIMIT:
+            return bits
+    return -1
+
+
+def fit_to_format(g: Gaussians, fmt: str) -> Fitted:
+    """What ``fmt`` can represent of ``g`` (pure; see the module docstring for the ``.spz`` rule).
+
+    ``.ply`` and ``.splat`` hold any finite model. ``.spz`` positions are 24-bit fixed point: up to
+    ``SPZ_MAX_DROPPED`` of the Gaussians beyond its range are dropped (far floaters); more than that lowers the
+    fractional bits until every one fits. ``ModelError`` when no precision can hold the model.
+    """
+    if fmt != "spz":
+        return Fitted(g, SPZ_FRACTIONAL_BITS)
+    means = g.means.detach().to("cpu", torch.float64)
+    reach = means.abs().amax(dim=1)
+    limit = SPZ_POSITION_LIMIT / (1 << SPZ_FRACTIONAL_BITS)
+    far = torch.round(reach * (1 << SPZ_FRACTIONAL_BITS)) > SPZ_POSITION_LIMIT
+    n_far = int(far.sum())
+    if n_far == 0:
+        return Fitted(g, SPZ_FRACTIONAL_BITS)
+    if n_far <= SPZ_MAX_DROPPED * g.n and n_far < g.n:
+        keep = ~far
+        kept = replace(g, **{name: t[keep.to(t.device)] for name, t in g.tensors().items()})
+        return Fitted(
+            kept,
+            SPZ_FRACTIONAL_BITS,
+            dropped=n_far,
+            warning=f".spz: dropped {n_far} of {g.n} Gaussians farther than {limit:.0f} units from the origin"
+            " (far floaters; .spz positions cannot hold them). The model file and .ply keep them.",
+        )
+    bits = spz_fractional_bits(float(reach.max()))
+    if bits < 0:
+        raise ModelError(
+            f"The model reaches {float(reach.max()):.3g} units from the origin; .spz positions cannot hold it.",
+            "Export .ply or .splat instead.",
+        )
+    return Fitted(
+        g,
+        bits,
+        warning=f".spz: {n_far} of {g.n} Gaussians lie farther than {limit:.0f} units from the origin, so"
+        f" positions were written with {bits} fractional bits (steps of {1 / (1 << bits):.3g} units) instead of"
+        f" {SPZ_FRACTIONAL_BITS}.",
+    )
+
+
 def export(
     model: Gaussians | str | os.PathLike[str],
     path: str | os.PathLike[str],
     format: Format | None = None,
     *,
     sh_degree: int | None = None,
+    on_warning: Callable[[str], None] | None = None,
 ) -> Path:
     """Write ``model`` (Gaussians or a model file) to ``path`` as ply / splat / spz (from the suffix when
-    ``format`` is None). ``sh_degree`` lowers the SH degree written (0 = DC colour only)."""
+    ``format`` is None). ``sh_degree`` lowers the SH degree written (0 = DC colour only). What the format
+    cannot hold is dropped or written coarser (``fit_to_format``) and ``on_warning`` is told; ``ModelError``
+    when the model is empty, not finite, or cannot be represented at all."""
     from studio.splat.gaussians import load_model
 
     g = model if isinstance(model, Gaussians) else load_model(model)
@@ -77,10 +152,48 @@ def export(
     if g.n == 0:
         raise ModelError("The model has no Gaussians to export.")
     _check_finite(g)
-    data = {"ply": ply_bytes, "splat": splat_bytes, "spz": spz_bytes}[fmt](g)
+    fitted = fit_to_format(g, fmt)
+    if fitted.warning and on_warning is not None:
+        on_warning(fitted.warning)
+    if fmt == "spz":
+        data = spz_bytes(fitted.gaussians, fractional_bits=fitted.fractional_bits)
+    else:
+        data = {"ply": ply_bytes, "splat": splat_bytes}[fmt](fitted.gaussians)
     with atomic_output(path) as tmp:
         tmp.write_bytes(data)
     return path
+
+
+def export_formats(
+    g: Gaussians,
+    folder: str | os.PathLike[str],
+    formats: tuple[str, ...] | list[str],
+    *,
+    stem: str = "model",
+    on_warning: Callable[[str], None] | None = None,
+    on_progress: Callable[[float, str], None] | None = None,
+) -> dict[str, Path]:
+    """Write ``g`` as ``folder/<stem>.<fmt>`` for each format: {format: path} of those written.
+
+    A format that cannot represent the model (``ModelError``), or whose exporter fails unexpectedly (logged
+    with its traceback), is skipped and ``on_warning`` says why: the other formats, and the model file the
+    caller saved first, are never lost to one export."""
+    from studio.errors import StudioError
+
+    warn = on_warning or (lambda message: None)
+    folder = Path(folder)
+    written: dict[str, Path] = {}
+    for index, fmt in enumerate(formats):
+        try:
+            written[fmt] = export(g, folder / f"{stem}.{fmt}", fmt, on_warning=warn)
+        except StudioError as exc:
+            warn(f"Skipped the .{fmt} export: {exc.one_line()}")
+        except Exception as exc:  # a bug in one exporter must not cost the model
+            log.exception("the .%s export failed", fmt)
+            warn(f"Skipped the .{fmt} export: {type(exc).__name__}: {exc}"[:300])
+        if on_progress is not None:
+            on_progress((index + 1) / len(formats), f"exported {fmt}" if fmt in written else f"skipped {fmt}")
+    return written
 
 
 # ---------------------------------------------------------------------------------------------------- PLY
@@ -252,14 +365,15 @@ def _quantize_sh(x: np.ndarray, bits: int) -> np.ndarray:
     return np.clip(q, 0, 255).astype(np.uint8)
 
 
-def spz_bytes(g: Gaussians) -> bytes:
+def spz_bytes(g: Gaussians, *, fractional_bits: int = SPZ_FRACTIONAL_BITS) -> bytes:
+    """The ``.spz`` file of ``g``; ``ModelError`` when a position does not fit (``fit_to_format`` first)."""
     a = _arrays(g)
     n = g.n
-    limit = (1 << 23) - 1
-    fixed = np.round(a["means"].astype(np.float64) * (1 << SPZ_FRACTIONAL_BITS))
+    limit = SPZ_POSITION_LIMIT
+    fixed = np.round(a["means"].astype(np.float64) * (1 << fractional_bits))
     if np.any(np.abs(fixed) > limit):
         raise ModelError(
-            f"A Gaussian lies farther than {limit / (1 << SPZ_FRACTIONAL_BITS):.0f} units from the origin; "
+            f"A Gaussian lies farther than {limit / (1 << fractional_bits):.0f} units from the origin; "
             ".spz positions cannot hold it.",
             "Export .ply instead.",
         )
@@ -278,7 +392,7 @@ def spz_bytes(g: Gaussians) -> bytes:
         sh[:, :3] = _quantize_sh(a["sh"][:, 1:4], 5)
         if k > 3:
             sh[:, 3:] = _quantize_sh(a["sh"][:, 4:], 4)
-    header = struct.pack("<IIIBBBB", SPZ_MAGIC, SPZ_VERSION, n, g.sh_degree, SPZ_FRACTIONAL_BITS, 0, 0)
+    header = struct.pack("<IIIBBBB", SPZ_MAGIC, SPZ_VERSION, n, g.sh_degree, fractional_bits, 0, 0)
     body = b"".join(x.tobytes() for x in (positions, alphas, colors, scales, rotations, sh))
     buffer = io.BytesIO()
     with gzip.GzipFile(fileobj=buffer, mode="wb", compresslevel=9, mtime=0) as gz:

@@ -21,7 +21,7 @@ from __future__ import annotations
 import json
 import math
 import os
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Literal
@@ -29,17 +29,18 @@ from typing import Literal
 import numpy as np
 from PIL import Image
 
-from studio.errors import Cancelled, InputError
+from studio.cancel import CancelToken, check
+from studio.errors import InputError
 from studio.images import SUPPORTED_SUFFIXES
 from studio.progress import ProgressFn, null_progress
 from studio.splat.capture import ImageQuality, assess_image
 from studio.splat.colmap_io import ColmapModel, find_model_dir
+from studio.splat.nerf import find_manifest, find_transforms
 from studio.splat.scene import Scene, View
 from studio.splat.video_frames import VIDEO_SUFFIXES
 
 InputKind = Literal["photos", "video", "colmap", "nerf"]
 MaskMode = Literal["auto", "alpha", "none"]
-TRANSFORMS_NAMES = ("transforms.json", "transforms_train.json")
 IGNORED_NAMES = {".ds_store", "thumbs.db", "desktop.ini"}
 BACKDROP_MIN_SHARE = 0.8  # plain-backdrop masks are used only when at least this share of views separates
 
@@ -98,9 +99,9 @@ def detect_input(path: str | os.PathLike[str] | Sequence[str | os.PathLike[str]]
             f"{path.name} is not a photo folder, a video or a transforms.json.",
             f"Supported videos: {', '.join(sorted(VIDEO_SUFFIXES))}.",
         )
-    for name in TRANSFORMS_NAMES:
-        if (path / name).is_file():
-            return InputSource("nerf", path, [path / name])
+    manifest = find_transforms(path)
+    if manifest is not None:
+        return InputSource("nerf", path, [manifest])
     model_dir = find_model_dir(path)
     if model_dir is not None:
         image_dir = _colmap_image_dir(path, model_dir)
@@ -172,7 +173,7 @@ def prepare_photos(
     long_edge: int = 1600,
     background: tuple[float, float, float] = (1.0, 1.0, 1.0),
     on_progress: ProgressFn | None = None,
-    cancel: Callable[[], bool] | None = None,
+    cancel: CancelToken | None = None,
 ) -> PreparedSet:
     """Load each photo once: measure it, write an upright JPEG (long edge at most ``long_edge`` px) to
     ``out_dir``, and its alpha as a mask. Unreadable files are listed in ``skipped``, not raised."""
@@ -186,8 +187,7 @@ def prepare_photos(
     skipped: list[tuple[str, str]] = []
     used: set[str] = set()
     for index, source in enumerate(files):
-        if cancel is not None and cancel():
-            raise Cancelled("Preparing the photos was cancelled.")
+        check(cancel, "Preparing the photos")
         try:
             image = load_photo(source, what="photo")
         except InputError as exc:
@@ -291,7 +291,7 @@ def views_from_colmap(
     background: tuple[float, float, float] = (1.0, 1.0, 1.0),
     mask_paths: dict[str, Path] | None = None,
     on_progress: ProgressFn | None = None,
-    cancel: Callable[[], bool] | None = None,
+    cancel: CancelToken | None = None,
 ) -> tuple[list[View], dict[str, str]]:
     """Posed views for the registered images of ``model`` (all, or ``names``), sorted by name.
 
@@ -312,8 +312,7 @@ def views_from_colmap(
     notes: dict[str, str] = {}
     unmasked: dict[str, View | None] = {}
     for index, name in enumerate(wanted):
-        if cancel is not None and cancel():
-            raise Cancelled("Loading the posed images was cancelled.")
+        check(cancel, "Loading the posed images")
         image_meta = by_name.get(name)
         if image_meta is None:
             raise InputError(f"The image {name} is not registered in the COLMAP model.")
@@ -378,7 +377,7 @@ def scene_from_colmap(
     mask_paths: dict[str, Path] | None = None,
     meta: dict[str, str] | None = None,
     on_progress: ProgressFn | None = None,
-    cancel: Callable[[], bool] | None = None,
+    cancel: CancelToken | None = None,
 ) -> Scene:
     """A ``Scene`` of a COLMAP model's registered images (``views_from_colmap``) with its sparse points, and the
     object's centre, up and radius estimated from the cameras (``focus.estimate_focus``)."""
@@ -453,7 +452,7 @@ def load_nerfstudio(
     background: tuple[float, float, float] = (1.0, 1.0, 1.0),
     masks: MaskMode = "auto",
     on_progress: ProgressFn | None = None,
-    cancel: Callable[[], bool] | None = None,
+    cancel: CancelToken | None = None,
 ) -> Scene:
     """A ``Scene`` from a nerfstudio ``transforms.json``: ``transform_matrix`` is camera-to-world in the
     OpenGL/Blender convention (x right, y up, z back), intrinsics are global or per frame, OPENCV/fisheye
@@ -469,8 +468,7 @@ def load_nerfstudio(
     frames = data["frames"]
     flip = np.diag([1.0, -1.0, -1.0, 1.0])  # OpenGL camera axes -> OpenCV
     for index, frame in enumerate(frames):
-        if cancel is not None and cancel():
-            raise Cancelled("Loading transforms.json was cancelled.")
+        check(cancel, "Loading transforms.json")
         if not isinstance(frame, dict) or "file_path" not in frame or "transform_matrix" not in frame:
             raise InputError(f"Frame {index} of {path.name} needs 'file_path' and 'transform_matrix'.")
 
@@ -578,15 +576,11 @@ def load_transforms(
     background: tuple[float, float, float] = (1.0, 1.0, 1.0),
     masks: MaskMode = "auto",
     on_progress: ProgressFn | None = None,
-    cancel: Callable[[], bool] | None = None,
+    cancel: CancelToken | None = None,
 ) -> Scene:
     """A ``Scene`` from either transforms.json layout (nerfstudio here, NeRF-synthetic via ``studio.splat.nerf``)."""
     path = Path(path)
-    if path.is_dir():
-        for name in TRANSFORMS_NAMES:
-            if (path / name).is_file():
-                path = path / name
-                break
+    path = find_manifest(path)
     data = read_transforms_json(path)
     if is_nerfstudio(data):
         return load_nerfstudio(

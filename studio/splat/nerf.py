@@ -22,25 +22,35 @@ from studio.fsutil import resolve_inside
 from studio.images import load_photo
 from studio.splat.scene import Scene, View
 
-MANIFEST_NAMES = ("transforms_train.json", "transforms.json")
+# The one lookup order for a capture folder (input detection, the nerfstudio and the NeRF-synthetic loaders): the
+# whole capture (nerfstudio's transforms.json) before NeRF-synthetic's training split; studio holds views out itself.
+TRANSFORMS_NAMES = ("transforms.json", "transforms_train.json")
 IMAGE_SUFFIXES = (".png", ".jpg", ".jpeg", ".webp")
 BLENDER_TO_OPENCV = np.diag([1.0, -1.0, -1.0, 1.0])  # flips the camera's y and z axes
 
 
 def find_manifest(path: str | os.PathLike[str]) -> Path:
-    """The transforms JSON at ``path`` (a file, or a folder holding transforms_train.json / transforms.json)."""
+    """The transforms JSON at ``path`` (a file, or a folder: see :func:`find_transforms`)."""
     path = Path(path)
     if path.is_dir():
-        for name in MANIFEST_NAMES:
-            if (path / name).is_file():
-                return path / name
+        found = find_transforms(path)
+        if found is not None:
+            return found
         raise InputError(
-            f"The folder {path} has no {' or '.join(MANIFEST_NAMES)}.",
+            f"The folder {path} has no {' or '.join(TRANSFORMS_NAMES)}.",
             "Point to a NeRF-style capture folder.",
         )
     if not path.is_file():
         raise InputError(f"The transforms file {path} does not exist.", "Check the path.")
     return path
+
+
+def find_transforms(folder: Path) -> Path | None:
+    """The first of ``TRANSFORMS_NAMES`` that is a file in ``folder``, or None."""
+    for name in TRANSFORMS_NAMES:
+        if (folder / name).is_file():
+            return folder / name
+    return None
 
 
 def _number(value: Any, what: str, manifest: Path) -> float:

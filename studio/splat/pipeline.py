@@ -20,6 +20,7 @@ after the files are in place, a ``models`` row. An interrupted run leaves no fin
 from __future__ import annotations
 
 import json
+import logging
 import os
 import shutil
 import time
@@ -32,11 +33,15 @@ from typing import Any, Literal
 import numpy as np
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
-from studio.errors import Cancelled, ComplianceError, DependencyError, InputError, StudioError
+from studio.cancel import CancelToken, check
+from studio.colours import hex_to_rgb, rgb_to_hex
+from studio.devices import DeviceChoice, resolve_device
+from studio.errors import Cancelled, ComplianceError, InputError, StudioError
 from studio.fsutil import atomic_output, ensure_writable_dir
 from studio.progress import ProgressFn, null_progress, scaled
 from studio.splat.capture import CaptureReport, CaptureThresholds, build_report, check_capture, require_usable
 
+log = logging.getLogger(__name__)
 ExportFormat = Literal["ply", "splat", "spz"]
 MODEL_NAME = "model.safetensors"
 WORK_NAME = ".studio-splat-work"
@@ -69,12 +74,8 @@ def parse_background(value: str | tuple[float, float, float] | list[float]) -> t
         text = str(value).strip().lower()
         if text in NAMED_COLORS:
             return NAMED_COLORS[text]
-        if text.startswith("#") and len(text) == 7:
-            try:
-                return tuple(int(text[i : i + 2], 16) / 255.0 for i in (1, 3, 5))  # type: ignore[return-value]
-            except ValueError:
-                pass
-            raise InputError(f"The background {value!r} is not a #rrggbb colour.")
+        if text.startswith("#"):
+            return tuple(c / 255.0 for c in hex_to_rgb(text, "background"))  # type: ignore[return-value]
         try:
             numbers = [float(v) for v in text.replace(" ", "").split(",")]
         except ValueError:
@@ -104,7 +105,7 @@ class ReconstructOptions(BaseModel):
         None, ge=32, le=4096
     )  # training long edge, px; None: by device (see below)
     sfm_resolution: int = Field(1600, ge=256, le=4096)  # long edge of the images SfM sees, pixels
-    device: Literal["auto", "cpu", "cuda"] = "auto"
+    device: DeviceChoice = "auto"
     holdout: int = Field(8, ge=0, le=1000)  # every K-th view held out for PSNR/SSIM; 0: none (1 is refused)
     # Training background, RGB 0..1. None ("auto"): white for masked views, the photos' mean colour when no
     # mask separates the object (the whole scene is trained; see _run).
@@ -207,37 +208,6 @@ class ReconstructResult:
         }
 
 
-class CancelFlag:
-    """One cancel signal for every callee: callable (``cancel()``) and ``threading.Event``-like (``is_set()``).
-
-    Wraps whatever the caller gave (a callable returning bool, an Event, or None); ``set()`` cancels too.
-    """
-
-    def __init__(self, source: Any = None):
-        self._source = source
-        self._set = False
-
-    @classmethod
-    def wrap(cls, source: Any) -> CancelFlag:
-        return source if isinstance(source, CancelFlag) else cls(source)
-
-    def set(self) -> None:
-        self._set = True
-
-    def is_set(self) -> bool:
-        if self._set:
-            return True
-        source = self._source
-        if source is None:
-            return False
-        if hasattr(source, "is_set"):
-            return bool(source.is_set())
-        return bool(source())
-
-    def __call__(self) -> bool:
-        return self.is_set()
-
-
 # Defaults by device. The CPU rasterizer trains small images in minutes (splat-core's compact schedule targets
 # ~100-200 px); a GPU takes the usual 3DGS sizes.
 CPU_RESOLUTION = 200
@@ -275,19 +245,6 @@ def train_config(options: ReconstructOptions, device: str, *, masked: bool):
     return TrainConfig.from_dict({**values, **options.train})
 
 
-def resolve_device(device: str) -> str:
-    """ "auto" -> "cuda" when torch sees a GPU, else "cpu"; "cuda" without a GPU is a ``DependencyError``."""
-    import torch
-
-    if device == "auto":
-        return "cuda" if torch.cuda.is_available() else "cpu"
-    if device == "cuda" and not torch.cuda.is_available():
-        raise DependencyError(
-            "CUDA was requested but torch sees no GPU on this machine.", "Use --device cpu."
-        )
-    return device
-
-
 class _Stages:
     """Wall-clock seconds per stage, store events, and the stage's slice of the progress bar."""
 
@@ -302,6 +259,7 @@ class _Stages:
         start, end = SPANS[name]
         progress = scaled(self.report, start, end)
         progress(0.0, message)
+        log.info("splat %s: %s", name, message)
         if self.store is not None and self.render_id is not None:
             self.store.event(self.render_id, "stage", message, {"stage": name})
         began = time.perf_counter()
@@ -309,6 +267,7 @@ class _Stages:
             yield progress
         finally:
             self.seconds[name] = self.seconds.get(name, 0.0) + time.perf_counter() - began
+            log.info("splat %s: %.1f s", name, self.seconds[name])
         progress(1.0, message)
 
 
@@ -320,18 +279,17 @@ def reconstruct(
     store: Any | None = None,
     on_progress: ProgressFn | None = None,
     on_preview: Callable[..., None] | None = None,
-    cancel: Callable[[], bool] | None = None,
+    cancel: CancelToken | None = None,
     project_id: int | None = None,
 ) -> ReconstructResult:
     """Reconstruct a splat model from ``input_path`` into ``outdir`` (see the module docstring).
 
-    ``cancel()`` is polled throughout (``Cancelled`` is raised, nothing final is written); ``on_preview`` gets
+    ``cancel`` is polled throughout (``Cancelled`` is raised, nothing final is written); ``on_preview`` gets
     the trainer's preview images. Raises ``InputError`` for unusable input (with what was wrong and what is
     expected), ``DependencyError`` for a missing GPU, ``RenderError``/``ModelError`` for failures past that.
     """
     options = options or ReconstructOptions()
     report = on_progress or null_progress
-    cancel = CancelFlag.wrap(cancel)
     outdir = ensure_writable_dir(outdir)
     work = outdir / WORK_NAME
     staging = work / "final"
@@ -373,10 +331,6 @@ def reconstruct(
     return result
 
 
-def _hex(rgb: tuple[float, ...]) -> str:
-    return "#" + "".join(f"{round(255 * float(c)):02x}" for c in rgb)
-
-
 def _input_label(input_path: Any) -> str | list[str]:
     if isinstance(input_path, (list, tuple)):
         return [str(p) for p in input_path]
@@ -384,6 +338,7 @@ def _input_label(input_path: Any) -> str | list[str]:
 
 
 def _finish(store: Any, render_id: int | None, status: str, reason: str, seconds: dict[str, float]) -> None:
+    log.info("splat render %s %s: %s", render_id, status, reason)
     if store is not None and render_id is not None:
         store.finish_render(render_id, status, reason=reason, timings=seconds)
 
@@ -399,11 +354,6 @@ def _drop_bulky(work: Path) -> None:
         database.unlink()
 
 
-def _check_cancel(cancel: Callable[[], bool] | None) -> None:
-    if cancel is not None and cancel():
-        raise Cancelled("The reconstruction was cancelled.", "Nothing was saved.")
-
-
 def _run(
     input_path: Any,
     outdir: Path,
@@ -412,7 +362,7 @@ def _run(
     options: ReconstructOptions,
     stages: _Stages,
     on_preview: Callable[..., None] | None,
-    cancel: Callable[[], bool] | None,
+    cancel: CancelToken | None,
     store: Any,
     render_id: int | None,
     started: float,
@@ -434,7 +384,7 @@ def _run(
     if capture is not None:
         warnings += capture.warnings
         _write_json(staging / "capture_report.json", capture.to_json())
-    _check_cancel(cancel)
+    check(cancel, "The reconstruction")
 
     with stages.stage("focus", "centring the object") as progress:
         from studio.splat.focus import focus_scene, mean_colour
@@ -453,9 +403,9 @@ def _run(
             # choice is kept.
             if options.background is None:
                 scene = replace(scene, background=tuple(round(c, 4) for c in mean_colour(scene.views)))
-                how = f"trained against the photos' mean colour {_hex(scene.background)}"
+                how = f"trained against the photos' mean colour {rgb_to_hex(scene.background, scale=1.0)}"
             else:
-                how = f"trained against the chosen background {_hex(scene.background)}"
+                how = f"trained against the chosen background {rgb_to_hex(scene.background, scale=1.0)}"
             warnings.append(
                 "No masks (the backdrop is not a plain colour, or masks are off): the whole scene is "
                 f"reconstructed, {how}. For a clean product model, shoot on a plain backdrop or give RGBA "
@@ -464,26 +414,27 @@ def _run(
         progress(1.0, f"{len(scene.views)} views, {masked} masked, {len(scene.points)} points")
 
     # 5: training
-    _check_cancel(cancel)
-    from studio.splat.train import train
+    check(cancel, "The reconstruction")
+    from studio.splat.train import step_hook, train
 
     config = train_config(options, device, masked=bool(masked))
     with stages.stage("train", f"training on {device}") as progress:
+        hook = step_hook(
+            progress, on_preview, progress_every=config.progress_every, preview_every=config.preview_every
+        )
         trained = train(
             scene,
             config,
             device=device,
-            on_progress=progress,
-            on_preview=on_preview,
-            cancel=cancel,
+            on_step=lambda info: check(cancel, "The reconstruction") or hook(info),
             checkpoint_dir=work / "checkpoints",
             resume=options.resume,
         )
-    _check_cancel(cancel)
+    check(cancel, "The reconstruction")
 
     # 6: outputs, staged then moved into place together
     with stages.stage("export", "writing the model") as progress:
-        from studio.splat.export import export
+        from studio.splat.export import export_formats
 
         gaussians = trained.gaussians
         if crop is not None:  # densification may have grown Gaussians outside the box: drop them too
@@ -500,12 +451,14 @@ def _run(
                 "crop": list(options.crop) if options.crop is not None else None,
             }
         )
+        # the model first: an export that cannot hold it never costs the user the trained model
         model_path = gaussians.save(staging / MODEL_NAME)
         staged = {MODEL_NAME: model_path}
-        for index, fmt in enumerate(options.formats):
-            target = export(gaussians, staging / f"model.{fmt}", fmt)  # atomic itself
-            staged[target.name] = target
-            progress((index + 1) / (len(options.formats) + 1), f"exported {fmt}")
+        written = export_formats(
+            gaussians, staging, options.formats, on_warning=warnings.append, on_progress=progress
+        )
+        staged.update({path.name: path for path in written.values()})
+        exported = list(written)
         _write_json(staging / "cameras.json", _cameras_json(scene, trained))
         staged["cameras.json"] = staging / "cameras.json"
         if capture is not None:
@@ -533,7 +486,7 @@ def _run(
     registered = len(scene.views)
     summary = {
         "model": str(outdir / MODEL_NAME),
-        "exports": {fmt: str(outdir / f"model.{fmt}") for fmt in options.formats},
+        "exports": {fmt: str(outdir / f"model.{fmt}") for fmt in exported},
         "images": n_images,
         "registered": registered,
         "unregistered": unregistered,
@@ -549,7 +502,7 @@ def _run(
     }
     _write_json(staging / "result.json", summary)
     staged["result.json"] = staging / "result.json"
-    _check_cancel(cancel)
+    check(cancel, "The reconstruction")
     _publish(staged, outdir)
 
     model_id = None
@@ -563,31 +516,25 @@ def _run(
             "input": source.kind,
             "unregistered": unregistered,
         }
-        cur = store.execute(
-            "INSERT INTO models(render_id, path, images, registered, psnr, ssim, gaussians, meta_json, created)"
-            " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
-            (
-                render_id,
-                str(final_model),
-                n_images,
-                registered,
-                psnr,
-                ssim,
-                n_gaussians,
-                json.dumps(meta, ensure_ascii=False),
-                time.time(),
-            ),
+        model_id = store.add_model(
+            final_model,
+            render_id=render_id,
+            images=n_images,
+            registered=registered,
+            psnr=psnr,
+            ssim=ssim,
+            gaussians=n_gaussians,
+            meta=meta,
         )
-        model_id = int(cur.lastrowid)
         outputs = [{"kind": "model", "path": str(final_model)}] + [
-            {"kind": fmt, "path": str(outdir / f"model.{fmt}")} for fmt in options.formats
+            {"kind": fmt, "path": str(outdir / f"model.{fmt}")} for fmt in exported
         ]
         store.finish_render(render_id, "done", outputs=outputs, timings=seconds)
     _cleanup_work(work)
     return ReconstructResult(
         outdir=outdir,
         model=final_model,
-        exports={fmt: outdir / f"model.{fmt}" for fmt in options.formats},
+        exports={fmt: outdir / f"model.{fmt}" for fmt in exported},
         images=n_images,
         registered=registered,
         unregistered=unregistered,
@@ -605,7 +552,9 @@ def _run(
     )
 
 
-def _scene_from_images(source, work: Path, options: ReconstructOptions, stages: _Stages, cancel):
+def _scene_from_images(
+    source, work: Path, options: ReconstructOptions, stages: _Stages, cancel: CancelToken | None
+):
     from studio.splat.inputs import prepare_photos, scene_from_colmap
     from studio.splat.sfm import SfmOptions, load_sfm_result, run_sfm
 
@@ -690,7 +639,7 @@ def _scene_from_images(source, work: Path, options: ReconstructOptions, stages: 
     return scene, capture, len(files), unregistered
 
 
-def _scene_from_posed(source, options: ReconstructOptions, stages: _Stages, cancel):
+def _scene_from_posed(source, options: ReconstructOptions, stages: _Stages, cancel: CancelToken | None):
     from studio.splat.colmap_io import read_model
     from studio.splat.inputs import (
         load_transforms,

@@ -11,20 +11,23 @@ The largest model is used; images outside it are reported as unregistered. Too f
 from __future__ import annotations
 
 import json
+import logging
 import os
 import subprocess
 import sys
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Literal
 
+from studio.cancel import CancelToken
 from studio.errors import Cancelled, InputError, RenderError
 from studio.progress import ProgressFn, null_progress
 from studio.splat.colmap_io import ColmapModel, read_model
 
-CancelFn = Callable[[], bool]
+logger = logging.getLogger(__name__)
+
 # share of the progress bar per stage, from the FIELD_NOTES timings (47 s / 23 s / 46 s on 59 photos)
 STAGE_SPAN = {"extract": (0.0, 0.42), "match": (0.42, 0.62), "map": (0.62, 1.0)}
 
@@ -71,15 +74,6 @@ class SfmResult:
         }
 
 
-def is_cancelled(cancel: object) -> bool:
-    """True when ``cancel`` (a callable returning bool, or a ``threading.Event``) says stop."""
-    if cancel is None:
-        return False
-    if hasattr(cancel, "is_set"):
-        return bool(cancel.is_set())
-    return bool(cancel())  # type: ignore[operator]
-
-
 def run_sfm(
     image_dir: str | os.PathLike[str],
     work_dir: str | os.PathLike[str],
@@ -88,14 +82,14 @@ def run_sfm(
     options: SfmOptions = SfmOptions(),
     focal_priors: dict[str, float] | None = None,
     on_progress: ProgressFn | None = None,
-    cancel: CancelFn | None = None,
+    cancel: CancelToken | None = None,
 ) -> SfmResult:
     """Estimate poses for ``names`` (default: every image file) in ``image_dir``.
 
     ``image_dir`` should hold upright images without EXIF rotation (COLMAP reads raw pixels). Images of one size
     (and one ``focal_priors`` value, pixels, when given) share a camera. Work files go to ``work_dir``.
     Raises ``InputError`` when fewer than ``options.min_registered`` images register, ``Cancelled`` when
-    ``cancel()`` turns true (the child is killed), ``RenderError`` when pycolmap crashes or times out.
+    ``cancel`` is cancelled (the child is killed), ``RenderError`` when pycolmap crashes or times out.
     """
     report = on_progress or null_progress
     image_dir = Path(image_dir).resolve()
@@ -237,7 +231,7 @@ def _run_worker(
     n_images: int,
     timeout: float | None,
     report: ProgressFn,
-    cancel: CancelFn | None,
+    cancel: CancelToken | None,
 ) -> None:
     env = dict(os.environ)
     package_root = str(Path(__file__).resolve().parents[2])
@@ -254,6 +248,7 @@ def _run_worker(
             cwd=str(work_dir),
             env=env,
         )
+        logger.info("SfM worker %d started on %d images (its log: %s)", proc.pid, n_images, log_path)
         offset = 0
         try:
             while True:
@@ -264,7 +259,7 @@ def _run_worker(
                 offset = _forward_progress(progress_path, offset, report)
                 if code is not None:
                     break
-                if is_cancelled(cancel):
+                if cancel is not None and cancel.cancelled:
                     _stop(proc)
                     raise Cancelled("Structure-from-motion was cancelled.", "Nothing was saved.")
                 if timeout is not None and time.monotonic() - started > timeout:
@@ -277,6 +272,7 @@ def _run_worker(
             if proc.poll() is None:
                 _stop(proc)
             raise
+    logger.info("SfM worker %d exited with code %s after %.1f s", proc.pid, code, time.monotonic() - started)
     if code != 0:
         raise RenderError(
             f"pycolmap stopped with exit code {code} during structure-from-motion: {_log_tail(log_path)}",

@@ -9,18 +9,22 @@ from __future__ import annotations
 import math
 import os
 import subprocess
-import threading
 from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import torch
 
+from studio.cancel import CancelToken
 from studio.errors import Cancelled, InputError, RenderError
 from studio.fsutil import atomic_output
 from studio.media import ffmpeg_exe
 from studio.progress import ProgressFn, null_progress
 from studio.splat.gaussians import Gaussians, load_model
 from studio.splat.rasterize import render_view
+
+if TYPE_CHECKING:
+    from studio.splat.scene import Scene
 
 DEFAULT_UP = (0.0, 0.0, 1.0)
 
@@ -168,8 +172,79 @@ def orbit_setup(g: Gaussians, center=None, up=None, front=None, radius: float | 
     return c0, up_v, front_v, float(radius)
 
 
+def orbit_hints(scene: Scene) -> dict[str, Any]:
+    """Where the object is and which side was photographed first, for product spins."""
+    up = np.asarray(scene.up, dtype=np.float64)
+    front = scene.views[0].camera_center - scene.center
+    front = front - up * float(front @ up)
+    norm = float(np.linalg.norm(front))
+    if norm < 1e-9:
+        helper = np.array([1.0, 0.0, 0.0]) if abs(up[0]) < 0.9 else np.array([0.0, 1.0, 0.0])
+        front = np.cross(up, helper)
+        norm = float(np.linalg.norm(front))
+    front = front / norm
+    hints: dict[str, Any] = {
+        "center": [float(x) for x in scene.center],
+        "up": [float(x) for x in up],
+        "radius": float(scene.radius),
+        "front": [float(x) for x in front],
+        "background": [float(x) for x in scene.background],
+    }
+    # Where the photos were taken from: a spin should stay on the sides that were photographed (a product
+    # against a wall was never seen from behind) and not fly further out than the cameras were.
+    offsets = np.stack([v.camera_center for v in scene.views]) - np.asarray(scene.center, dtype=np.float64)
+    heights = offsets @ up
+    flat = offsets - heights[:, None] * up[None, :]
+    side = np.cross(up, front)
+    azimuths = np.degrees(np.arctan2(flat @ side, flat @ front))
+    distances = np.linalg.norm(offsets, axis=1)
+    arc = covered_arc(azimuths)
+    if arc is not None:
+        # the swing keeps to where most photos were taken (5th..95th percentile), not the odd outlier
+        unwrapped = np.mod(azimuths - arc[0], 360.0) + arc[0]
+        lo, hi = (float(x) for x in np.percentile(unwrapped, [5, 95]))
+        if hi - lo >= 10.0:
+            arc = (lo, hi)
+        hints["arc"] = [round(arc[0], 2), round(arc[1], 2)]
+        samples = np.linspace(arc[0], arc[1], 13)
+        around = np.abs(unwrapped[None, :] - samples[:, None])
+    else:
+        samples = np.linspace(-180.0, 180.0, 25)[:-1]
+        around = np.abs((azimuths[None, :] - samples[:, None] + 180.0) % 360.0 - 180.0)
+    # How far out the cameras stood around the object (median of those within 15 degrees, else the nearest
+    # one): cameras squeezed between a product and a wall stood close, and so must the spin there.
+    profile = []
+    for k, sample in enumerate(samples):
+        near = around[k] <= 15.0
+        d = float(np.median(distances[near])) if near.any() else float(distances[int(np.argmin(around[k]))])
+        profile.append([round(float(sample), 2), round(d, 4)])
+    hints["camera_distance"] = profile
+    elevations = np.degrees(np.arcsin(np.clip(heights / np.maximum(distances, 1e-12), -1.0, 1.0)))
+    hints["camera_elevation"] = float(np.median(elevations))
+    return hints
+
+
+def covered_arc(azimuths_deg, min_gap: float = 60.0) -> tuple[float, float] | None:
+    """The arc (start, end) in degrees, end > start, that camera azimuths span around the up axis, when they
+    leave a gap wider than ``min_gap`` degrees; None when they go all the way round."""
+    a = np.sort(np.mod(np.asarray(azimuths_deg, dtype=np.float64), 360.0))
+    if len(a) < 2:
+        return None
+    gaps = np.diff(np.concatenate([a, a[:1] + 360.0]))
+    i = int(np.argmax(gaps))
+    if gaps[i] <= min_gap:
+        return None
+    start = float(a[(i + 1) % len(a)])
+    end = float(a[i])
+    if end < start:
+        end += 360.0
+    if start > 180.0:  # keep the numbers near zero (the front)
+        start, end = start - 360.0, end - 360.0
+    return start, end
+
+
 def orbit_path(meta: dict) -> dict[str, object]:
-    """The swing arc, distance cap and elevation recorded at training time (``train.orbit_hints``), as
+    """The swing arc, distance cap and elevation recorded at training time (:func:`orbit_hints`), as
     ``orbit_cameras`` keyword arguments; empty for models without them (a .ply from elsewhere)."""
     out: dict[str, object] = {}
     arc = meta.get("arc")
@@ -216,7 +291,7 @@ def render_orbit(
     front=None,
     radius: float | None = None,
     crf: int = 18,
-    cancel: threading.Event | None = None,
+    cancel: CancelToken | None = None,
     render_long_edge: int | None = None,
 ) -> Path:
     """Render a turntable MP4 (H.264, yuv420p, ``fps``, ``round(seconds * fps)`` frames) of a splat model.
@@ -318,7 +393,7 @@ def render_orbit(
         proc = subprocess.Popen(cmd, stdin=subprocess.PIPE, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
         try:
             for i, (K, w2c) in enumerate(cameras):
-                if cancel is not None and cancel.is_set():
+                if cancel is not None and cancel.cancelled:
                     raise Cancelled(f"The spin render was cancelled at frame {i} of {n_frames}.")
                 frame = render_view(g, K, w2c, rw, rh, bg)
                 try:

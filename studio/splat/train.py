@@ -5,9 +5,10 @@
 1. split the views (every ``holdout_every``-th view is held out for evaluation) and put images on the device;
 2. initialise Gaussians (the scene's SfM points; else space-carved from the masks; else random in the scene
    sphere) - or resume from the latest checkpoint;
-3. loop: render one training view, loss ``(1 - w) L1 + w (1 - SSIM)`` (+ optional mask term), backward,
-   accumulate screen-space gradients, Adam, densify / prune / reset opacity (3DGS heuristics), raise the SH
-   degree on schedule; report progress, previews and checkpoints; stop on ``cancel`` (after a checkpoint);
+3. loop: render one training view, loss ``(1 - w) L1 + w (1 - SSIM)`` (+ optional mask term), backward, Adam,
+   then the densification strategy (``studio.splat.densify.Densify``: clone / split / prune / reset opacity,
+   its running state passed in and out), a checkpoint on schedule, and the one step hook ``on_step(StepInfo)``
+   that reports progress, shows previews, polls cancellation or evaluates for a benchmark (it may ask to stop);
 4. evaluate PSNR / SSIM on the held-out views and store them (and the orbit hints) in the model's metadata.
 
 Randomness is seeded and stateless per step (view order per epoch, split samples per refinement), so a resumed
@@ -17,8 +18,6 @@ run follows the same path as an uninterrupted one.
 from __future__ import annotations
 
 import json
-import math
-import threading
 import time
 from collections.abc import Callable
 from dataclasses import asdict, dataclass, field, fields
@@ -29,9 +28,12 @@ import numpy as np
 import torch
 from torch import Tensor
 
-from studio.errors import Cancelled, ConfigError, DependencyError, InputError, ModelError
+from studio.cancel import CancelToken, check
+from studio.devices import torch_device
+from studio.errors import Cancelled, ConfigError, InputError, ModelError
 from studio.fsutil import atomic_output, ensure_writable_dir
-from studio.progress import ProgressFn, null_progress
+from studio.progress import ProgressFn
+from studio.splat.densify import Densify
 from studio.splat.gaussians import (
     Gaussians,
     carve_points,
@@ -41,20 +43,24 @@ from studio.splat.gaussians import (
     sample_in_sphere,
 )
 from studio.splat.metrics import Evaluation, psnr, ssim, ssim_map
-from studio.splat.rasterize import quat_to_rotmat, rasterize, render_gaussians, to_uint8
+from studio.splat.optim import RowAdam
+from studio.splat.rasterize import rasterize, render_gaussians, to_uint8
 from studio.splat.scene import Scene, View
+from studio.splat.spin import orbit_hints
 
 CHECKPOINT_FORMAT = "1"
 CHECKPOINT_INDEX = "checkpoint.json"
 PARAM_NAMES = ("means", "quats", "log_scales", "opacity_logits", "sh0", "shN")
-
-# monitor callback: fn(step, training_seconds, current) -> True to stop; current() returns the model so far.
-MonitorFn = Callable[[int, float, Callable[[], Gaussians]], bool | None]
+DENSIFY_NAMES = tuple(f.name for f in fields(Densify))
 
 
 @dataclass(frozen=True)
 class TrainConfig:
-    """Everything that decides a training run (3DGS defaults unless noted). Saved into the model metadata."""
+    """Everything that decides a training run (3DGS defaults unless noted). Saved into the model metadata.
+
+    The densification hyper-parameters are their own dataclass (``densify``); :meth:`from_dict` also takes
+    them by their flat names (``{"refine_stop": 1000}``), which is how option files and benchmarks write them.
+    """
 
     steps: int = 7000  # optimisation steps; each renders one training view
     max_seconds: float | None = None  # stop (then evaluate) after this much training; also paces the lr decay
@@ -64,15 +70,14 @@ class TrainConfig:
     ssim_weight: float = 0.2  # loss = (1 - w) * L1 + w * (1 - SSIM)
     mask_weight: float = 0.0  # weight of mean |alpha - mask| on views that have a mask (0 = off)
     holdout_every: int = 8  # views 0, n, 2n, ... are held out for evaluation; 0 = train on all, no metrics
-    preview_every: int = 250  # call on_preview with a render every this many steps (0 = never)
+    preview_every: int = 250  # the standard step hook shows a preview every this many steps (0 = never)
     checkpoint_every: int = 1000  # write a checkpoint every this many steps when checkpoint_dir is given
-    progress_every: int = 25  # call on_progress every this many steps
+    progress_every: int = 25  # the standard step hook reports progress every this many steps
     init_points: int = 20_000  # Gaussians to start from when the scene has no SfM points
     init_opacity: float = 0.1  # initial opacity of every Gaussian
     init_scale_cap: float = 0.05  # cap on the initial nearest-neighbour scale, x the scene radius
     fill_fraction: float = 0.4  # unmasked captures with SfM points: add this x their count of coloured random
     # points (see gaussians.fill_points) so background without SfM points starts covered; 0 = off
-    max_gaussians: int = 1_000_000  # densification never grows the model past this
     lr_means: float = 1.6e-4  # Adam learning rate of the centres, times the camera extent, at step 0 ...
     lr_means_final: float = 1.6e-6  # ... decaying exponentially to this (times the extent) at the last step
     lr_scales: float = 5e-3  # learning rate of the log-scales
@@ -80,14 +85,7 @@ class TrainConfig:
     lr_opacities: float = 5e-2  # learning rate of the opacity logits
     lr_sh0: float = 2.5e-3  # learning rate of the DC colour
     lr_shN: float = 2.5e-3 / 20  # learning rate of the higher SH coefficients
-    refine_start: int = 500  # densification starts after this step ...
-    refine_stop: int = 15_000  # ... and stops at this step
-    refine_every: int = 100  # densify / prune every this many steps
-    reset_every: int = 3000  # reset all opacities to 2 x prune_opacity every this many steps (0 = never)
-    grow_grad2d: float = 0.0002  # mean screen-space gradient (NDC) above which Gaussians are cloned/split
-    grow_scale3d: float = 0.01  # Gaussians larger than this (times the extent) are split, smaller ones cloned
-    prune_opacity: float = 0.005  # Gaussians less opaque than this are removed
-    prune_scale3d: float = 0.1  # after the first opacity reset, Gaussians larger than this x extent go
+    densify: Densify = field(default_factory=Densify)  # clone / split / prune / opacity-reset schedule
 
     def __post_init__(self) -> None:
         checks = [
@@ -101,8 +99,7 @@ class TrainConfig:
             (self.init_points >= 16, "init_points must be >= 16"),
             (0.0 < self.init_opacity < 1.0, "init_opacity must be in (0, 1)"),
             (0.0 <= self.fill_fraction <= 5.0, "fill_fraction must be in 0..5"),
-            (self.max_gaussians >= 16, "max_gaussians must be >= 16"),
-            (self.refine_every >= 1, "refine_every must be >= 1"),
+            (isinstance(self.densify, Densify), "densify must be a Densify"),
             (
                 self.checkpoint_every >= 1 and self.progress_every >= 1,
                 "checkpoint/progress intervals must be >= 1",
@@ -132,13 +129,20 @@ class TrainConfig:
 
     @classmethod
     def from_dict(cls, values: dict[str, Any]) -> TrainConfig:
+        """A config from plain values: the fields, with the densification settings either flat
+        (``refine_stop=...``) or nested (``densify={...}``, as :func:`dataclasses.asdict` writes them)."""
         names = {f.name for f in fields(cls)}
-        unknown = sorted(set(values) - names)
+        values = dict(values)
+        nested = values.pop("densify", None)
+        densify = asdict(nested) if isinstance(nested, Densify) else dict(nested or {})
+        densify.update({k: values.pop(k) for k in DENSIFY_NAMES if k in values})
+        unknown = sorted((set(values) - names) | (set(densify) - set(DENSIFY_NAMES)))
         if unknown:
+            known = sorted((names - {"densify"}) | set(DENSIFY_NAMES))
             raise ConfigError(
-                f"Unknown training settings: {', '.join(unknown)}.", f"Known: {', '.join(sorted(names))}."
+                f"Unknown training settings: {', '.join(unknown)}.", f"Known: {', '.join(known)}."
             )
-        return cls(**values)
+        return cls(**values, densify=Densify(**densify))
 
 
 @dataclass(frozen=True)
@@ -154,10 +158,95 @@ class TrainResult:
     holdout_views: list[str]
     device: str  # "cpu" or "cuda"
     per_view: dict[str, tuple[float, float]] = field(default_factory=dict)  # held-out view -> (PSNR, SSIM)
-    stopped_early: bool = False  # True when max_seconds (or the monitor) ended training before config.steps
+    stopped_early: bool = False  # True when max_seconds (or the step hook) ended training before config.steps
 
 
-# ------------------------------------------------------------------------------------------------ helpers
+# ------------------------------------------------------------------------------------------ the step hook
+
+
+@dataclass(frozen=True)
+class StepInfo:
+    """What the step hook sees after each optimisation step (as diffusers' ``callback_on_step_end``).
+
+    Reading is cheap until the hook asks for more: ``loss`` reads the loss tensor (a GPU sync), ``model()``
+    copies the Gaussians (all SH coefficients, detached) and ``preview()`` renders the preview view (the first
+    held-out view, else the first training view) at the current SH degree as uint8 [H, W, 3]. With
+    ``train(..., pause_clock_in_hook=True)`` the training clock stops at the first of those (or at
+    ``seconds``) until the hook returns.
+    """
+
+    step: int  # steps done, this one included (1-based)
+    steps: int  # steps planned (config.steps)
+    gaussians: int  # model size after this step's densification
+    last: bool  # the final step of this run (planned steps done, or the time budget spent)
+    max_seconds: float | None  # the run's time budget (config.max_seconds)
+    resumed_from: int  # the checkpoint's step when this run resumed one, else 0
+    _clock: _HookClock = field(repr=False)
+    _loss: Tensor = field(repr=False)
+    _model: Callable[[], Gaussians] = field(repr=False)
+    _preview: Callable[[], np.ndarray] = field(repr=False)
+
+    @property
+    def seconds(self) -> float:
+        """Training time so far."""
+        return self._clock.seconds()
+
+    @property
+    def fraction(self) -> float:
+        """How far the run is, 0..1: steps done / planned, or the share of the time budget spent if further."""
+        fraction = self.step / self.steps
+        if self.max_seconds:
+            fraction = max(fraction, self.seconds / self.max_seconds)
+        return min(fraction, 1.0)
+
+    @property
+    def loss(self) -> float:
+        self._clock.pause()
+        return float(self._loss)
+
+    def model(self) -> Gaussians:
+        self._clock.pause()
+        return self._model()
+
+    def preview(self) -> np.ndarray:
+        self._clock.pause()
+        return self._preview()
+
+
+# on_step(info) -> True to stop training there (evaluation follows); raising Cancelled cancels (checkpointed).
+StepHook = Callable[[StepInfo], bool | None]
+
+
+def step_hook(
+    on_progress: ProgressFn | None = None,
+    on_preview: Callable[[np.ndarray], None] | None = None,
+    cancel: CancelToken | None = None,
+    *,
+    progress_every: int = TrainConfig.progress_every,
+    preview_every: int = TrainConfig.preview_every,
+    progress_share: float = 0.95,
+) -> StepHook:
+    """The app's and CLI's hook: ``on_progress(fraction * progress_share, "step i/n: ...")`` every
+    ``progress_every`` steps and on the last ("Resuming from step i." first on a resumed run), ``on_preview(image)`` every ``preview_every`` steps (0 = never),
+    and ``cancel`` polled after every step (training raises :class:`~studio.errors.Cancelled`)."""
+
+    def hook(info: StepInfo) -> None:
+        if on_progress is not None and info.resumed_from and info.step == info.resumed_from + 1:
+            on_progress(min(info.fraction, 1.0) * progress_share, f"Resuming from step {info.resumed_from}.")
+        if on_progress is not None and (info.step % progress_every == 0 or info.last):
+            on_progress(
+                min(info.fraction, 1.0) * progress_share,
+                f"step {info.step}/{info.steps}: {info.gaussians:,} Gaussians, loss {info.loss:.4f},"
+                f" {info.seconds:.0f} s",
+            )
+        if on_preview is not None and preview_every and info.step % preview_every == 0:
+            on_preview(info.preview())
+        check(cancel, "Training")
+
+    return hook
+
+
+# ------------------------------------------------------------------------------------------ helpers
 
 
 def split_views(views: list[View], holdout_every: int) -> tuple[list[View], list[View]]:
@@ -179,51 +268,6 @@ def _scene_fingerprint(scene: Scene) -> list[list[Any]]:
     return [[v.name, v.width, v.height] for v in scene.views]
 
 
-class _Adam:
-    """Adam over a dict of tensors whose rows can be appended / selected (densification) and checkpointed."""
-
-    def __init__(self, params: dict[str, Tensor], lrs: dict[str, float], betas=(0.9, 0.999), eps=1e-15):
-        self.lrs = dict(lrs)
-        self.betas = betas
-        self.eps = eps
-        self.t = 0
-        self.m = {k: torch.zeros_like(v) for k, v in params.items()}
-        self.v = {k: torch.zeros_like(v) for k, v in params.items()}
-
-    @torch.no_grad()
-    def step(self, params: dict[str, Tensor]) -> None:
-        self.t += 1
-        b1, b2 = self.betas
-        c1 = 1.0 - b1**self.t
-        c2 = 1.0 - b2**self.t
-        for name, p in params.items():
-            g = p.grad
-            if g is None or p.numel() == 0:
-                continue
-            m, v = self.m[name], self.v[name]
-            m.mul_(b1).add_(g, alpha=1 - b1)
-            v.mul_(b2).addcmul_(g, g, value=1 - b2)
-            denom = (v / c2).sqrt_().add_(self.eps)
-            p.addcdiv_(m, denom, value=-self.lrs[name] / c1)
-            p.grad = None
-
-    def select(self, keep: Tensor) -> None:
-        for d in (self.m, self.v):
-            for k in d:
-                d[k] = d[k][keep]
-
-    def append_zeros(self, n: int) -> None:
-        for d in (self.m, self.v):
-            for k in d:
-                d[k] = torch.cat(
-                    [d[k], torch.zeros((n, *d[k].shape[1:]), dtype=d[k].dtype, device=d[k].device)]
-                )
-
-    def reset(self, name: str) -> None:
-        self.m[name].zero_()
-        self.v[name].zero_()
-
-
 def _leaf(t: Tensor) -> Tensor:
     return t.detach().clone().requires_grad_(True)
 
@@ -232,10 +276,9 @@ def _leaf(t: Tensor) -> Tensor:
 class _State:
     """The running optimisation state (mutable; checkpointed)."""
 
-    params: dict[str, Tensor]
-    adam: _Adam
-    grad2d: Tensor  # [N] accumulated screen-space gradient norms since the last refinement
-    count: Tensor  # [N] how often each Gaussian was drawn since the last refinement
+    params: dict[str, Tensor]  # PARAM_NAMES -> leaf tensors [N, ...]
+    adam: RowAdam
+    densify: dict[str, Any]  # the densification strategy's running state (Densify.initialize_state)
     step: int = 0  # steps completed
     seconds: float = 0.0  # training time spent so far (all sessions)
 
@@ -266,83 +309,47 @@ def _make_state(g: Gaussians, config: TrainConfig, extent: float, device: torch.
         "sh0": _leaf(g.sh[:, :1]),
         "shN": _leaf(g.sh[:, 1:]),
     }
-    n = g.n
-    adam = _Adam(params, _make_state_lrs(config, extent))
-    return _State(params, adam, torch.zeros(n, device=device), torch.zeros(n, device=device))
+    adam = RowAdam(params, _learning_rates(config, extent))
+    return _State(params, adam, config.densify.initialize_state(g.n, extent, config.seed, device))
 
 
-# ------------------------------------------------------------------------------------------ densification
+def _learning_rates(config: TrainConfig, extent: float) -> dict[str, float]:
+    return {
+        "means": config.lr_means * extent,
+        "quats": config.lr_quats,
+        "log_scales": config.lr_scales,
+        "opacity_logits": config.lr_opacities,
+        "sh0": config.lr_sh0,
+        "shN": config.lr_shN,
+    }
 
 
-@torch.no_grad()
-def _refine(state: _State, config: TrainConfig, extent: float, step: int, seed: int) -> tuple[int, int, int]:
-    """Clone small / split large Gaussians with high screen gradients, prune transparent (and, after the first
-    opacity reset, huge) ones. Returns (cloned, split, pruned)."""
-    p = state.params
-    device = p["means"].device
-    n = state.n
-    avg = state.grad2d / state.count.clamp_min(1)
-    high = avg > config.grow_grad2d
-    max_scale = torch.exp(p["log_scales"]).max(dim=1).values
-    small = max_scale <= config.grow_scale3d * extent
-    # Respect the size cap: grow the Gaussians with the highest gradients first.
-    room = max(0, config.max_gaussians - n)
-    candidates = torch.nonzero(high).squeeze(1)
-    if len(candidates) > room:
-        order = torch.argsort(avg[candidates], descending=True, stable=True)
-        candidates = candidates[order[:room]]
-    grow = torch.zeros(n, dtype=torch.bool, device=device)
-    grow[candidates] = True
-    clone = grow & small
-    split = grow & ~small
-    n_clone, n_split = int(clone.sum()), int(split.sum())
-
-    new_rows: dict[str, list[Tensor]] = {k: [] for k in p}
-    if n_clone:
-        for k in p:
-            new_rows[k].append(p[k][clone])
-    if n_split:
-        gen = torch.Generator().manual_seed(seed * 1_000_003 + step)
-        idx = torch.nonzero(split).squeeze(1)
-        scales = torch.exp(p["log_scales"][idx])
-        rot = quat_to_rotmat(p["quats"][idx])
-        noise = torch.randn(2, len(idx), 3, generator=gen).to(device)
-        offsets = torch.einsum("nij,nj,bnj->bni", rot, scales, noise)  # [2, S, 3] samples of each Gaussian
-        for k in p:
-            if k == "means":
-                rows = (p[k][idx][None] + offsets).reshape(-1, 3)
-            elif k == "log_scales":
-                rows = torch.log(scales / 1.6).repeat(2, 1)
-            else:
-                rows = p[k][idx].repeat((2,) + (1,) * (p[k].dim() - 1))
-            new_rows[k].append(rows)
-    added = 2 * n_split + n_clone
-    opac = torch.sigmoid(p["opacity_logits"])
-    prune = opac < config.prune_opacity
-    if config.reset_every and step > config.reset_every:
-        prune |= max_scale > config.prune_scale3d * extent
-    keep = ~(prune | split)
-    # Never prune everything: an empty model cannot recover.
-    if not bool(keep.any()) and not added:
-        keep = ~split if bool((~split).any()) else torch.ones_like(keep)
-    n_pruned = n - int(keep.sum()) - n_split
-    for k in p:
-        p[k] = _leaf(torch.cat([p[k][keep].detach(), *new_rows[k]]) if new_rows[k] else p[k][keep].detach())
-    state.adam.select(keep)
-    state.adam.append_zeros(added)
-    m = state.n
-    state.grad2d = torch.zeros(m, device=device)
-    state.count = torch.zeros(m, device=device)
-    return n_clone, n_split, n_pruned
+def _view_index(step: int, n_views: int, seed: int) -> int:
+    """The training view of ``step``: a seeded permutation of the views per epoch (stateless, for resume)."""
+    epoch, slot = divmod(step, n_views)
+    perm = torch.randperm(n_views, generator=torch.Generator().manual_seed(seed * 7919 + epoch))
+    return int(perm[slot])
 
 
-@torch.no_grad()
-def _reset_opacity(state: _State, config: TrainConfig) -> None:
-    value = 2.0 * config.prune_opacity
-    limit = math.log(value / (1.0 - value))
-    p = state.params
-    p["opacity_logits"] = _leaf(torch.clamp_max(p["opacity_logits"].detach(), limit))
-    state.adam.reset("opacity_logits")
+def _loss(out, target: Tensor, mask: Tensor | None, config: TrainConfig) -> Tensor:
+    """``(1 - w) L1 + w (1 - SSIM)`` plus ``mask_weight`` x mean |alpha - mask| where the view has a mask."""
+    loss = (1.0 - config.ssim_weight) * (out.image - target).abs().mean()
+    if config.ssim_weight > 0:
+        loss = loss + config.ssim_weight * (1.0 - ssim_map(out.image, target).mean())
+    if config.mask_weight > 0 and mask is not None:
+        loss = loss + config.mask_weight * (out.alpha - mask).abs().mean()
+    return loss
+
+
+def _means_lr(config: TrainConfig, extent: float, step: int, seconds: float) -> float:
+    """The centres' learning rate decays exponentially over the run; with a time cap, over whichever of steps
+    and time ends first."""
+    lr0, lr1 = config.lr_means * extent, config.lr_means_final * extent
+    frac = step / max(config.steps - 1, 1)
+    if config.max_seconds is not None:
+        frac = max(frac, seconds / config.max_seconds)
+    frac = min(frac, 1.0)
+    return lr0 * (lr1 / lr0) ** frac if lr0 > 0 and lr1 > 0 else lr0
 
 
 # ------------------------------------------------------------------------------------------ checkpoints
@@ -354,8 +361,8 @@ def _checkpoint_tensors(state: _State) -> dict[str, Tensor]:
         out[f"param.{k}"] = v.detach()
         out[f"adam_m.{k}"] = state.adam.m[k]
         out[f"adam_v.{k}"] = state.adam.v[k]
-    out["grad2d"] = state.grad2d
-    out["count"] = state.count
+    out["grad2d"] = state.densify["grad2d"]
+    out["count"] = state.densify["count"]
     return {k: v.to("cpu").contiguous() for k, v in out.items()}
 
 
@@ -429,11 +436,13 @@ def _load_checkpoint(path: Path, config: TrainConfig, scene: Scene, extent: floa
             )
     try:
         params = {k: _leaf(tensors[f"param.{k}"].to(device)) for k in PARAM_NAMES}
+        densify = config.densify.initialize_state(0, extent, config.seed, device)
+        densify["grad2d"] = tensors["grad2d"].to(device)
+        densify["count"] = tensors["count"].to(device)
         state = _State(
             params=params,
-            adam=_Adam(params, {}),
-            grad2d=tensors["grad2d"].to(device),
-            count=tensors["count"].to(device),
+            adam=RowAdam(params, {}),
+            densify=densify,
             step=int(info["step"]),
             seconds=float(info["seconds"]),
         )
@@ -442,19 +451,8 @@ def _load_checkpoint(path: Path, config: TrainConfig, scene: Scene, extent: floa
         state.adam.t = int(info["adam_t"])
     except KeyError as exc:
         raise ModelError(f"The checkpoint {path.name} lacks {exc}.") from exc
-    state.adam.lrs = _make_state_lrs(config, extent)
+    state.adam.lrs = _learning_rates(config, extent)
     return state
-
-
-def _make_state_lrs(config: TrainConfig, extent: float) -> dict[str, float]:
-    return {
-        "means": config.lr_means * extent,
-        "quats": config.lr_quats,
-        "log_scales": config.lr_scales,
-        "opacity_logits": config.lr_opacities,
-        "sh0": config.lr_sh0,
-        "shN": config.lr_shN,
-    }
 
 
 # ------------------------------------------------------------------------------------------ init
@@ -523,90 +521,7 @@ def evaluate(gaussians: Gaussians, views: list[View], background) -> Evaluation:
     )
 
 
-def orbit_hints(scene: Scene) -> dict[str, Any]:
-    """Where the object is and which side was photographed first, for product spins."""
-    up = np.asarray(scene.up, dtype=np.float64)
-    front = scene.views[0].camera_center - scene.center
-    front = front - up * float(front @ up)
-    norm = float(np.linalg.norm(front))
-    if norm < 1e-9:
-        helper = np.array([1.0, 0.0, 0.0]) if abs(up[0]) < 0.9 else np.array([0.0, 1.0, 0.0])
-        front = np.cross(up, helper)
-        norm = float(np.linalg.norm(front))
-    front = front / norm
-    hints: dict[str, Any] = {
-        "center": [float(x) for x in scene.center],
-        "up": [float(x) for x in up],
-        "radius": float(scene.radius),
-        "front": [float(x) for x in front],
-        "background": [float(x) for x in scene.background],
-    }
-    # Where the photos were taken from: a spin should stay on the sides that were photographed (a product
-    # against a wall was never seen from behind) and not fly further out than the cameras were.
-    offsets = np.stack([v.camera_center for v in scene.views]) - np.asarray(scene.center, dtype=np.float64)
-    heights = offsets @ up
-    flat = offsets - heights[:, None] * up[None, :]
-    side = np.cross(up, front)
-    azimuths = np.degrees(np.arctan2(flat @ side, flat @ front))
-    distances = np.linalg.norm(offsets, axis=1)
-    arc = covered_arc(azimuths)
-    if arc is not None:
-        # the swing keeps to where most photos were taken (5th..95th percentile), not the odd outlier
-        unwrapped = np.mod(azimuths - arc[0], 360.0) + arc[0]
-        lo, hi = (float(x) for x in np.percentile(unwrapped, [5, 95]))
-        if hi - lo >= 10.0:
-            arc = (lo, hi)
-        hints["arc"] = [round(arc[0], 2), round(arc[1], 2)]
-        samples = np.linspace(arc[0], arc[1], 13)
-        around = np.abs(unwrapped[None, :] - samples[:, None])
-    else:
-        samples = np.linspace(-180.0, 180.0, 25)[:-1]
-        around = np.abs((azimuths[None, :] - samples[:, None] + 180.0) % 360.0 - 180.0)
-    # How far out the cameras stood around the object (median of those within 15 degrees, else the nearest
-    # one): cameras squeezed between a product and a wall stood close, and so must the spin there.
-    profile = []
-    for k, sample in enumerate(samples):
-        near = around[k] <= 15.0
-        d = float(np.median(distances[near])) if near.any() else float(distances[int(np.argmin(around[k]))])
-        profile.append([round(float(sample), 2), round(d, 4)])
-    hints["camera_distance"] = profile
-    elevations = np.degrees(np.arcsin(np.clip(heights / np.maximum(distances, 1e-12), -1.0, 1.0)))
-    hints["camera_elevation"] = float(np.median(elevations))
-    return hints
-
-
-def covered_arc(azimuths_deg, min_gap: float = 60.0) -> tuple[float, float] | None:
-    """The arc (start, end) in degrees, end > start, that camera azimuths span around the up axis, when they
-    leave a gap wider than ``min_gap`` degrees; None when they go all the way round."""
-    a = np.sort(np.mod(np.asarray(azimuths_deg, dtype=np.float64), 360.0))
-    if len(a) < 2:
-        return None
-    gaps = np.diff(np.concatenate([a, a[:1] + 360.0]))
-    i = int(np.argmax(gaps))
-    if gaps[i] <= min_gap:
-        return None
-    start = float(a[(i + 1) % len(a)])
-    end = float(a[i])
-    if end < start:
-        end += 360.0
-    if start > 180.0:  # keep the numbers near zero (the front)
-        start, end = start - 360.0, end - 360.0
-    return start, end
-
-
 # ------------------------------------------------------------------------------------------ training
-
-
-def _resolve_device(device: str) -> torch.device:
-    if device == "cuda":
-        if not torch.cuda.is_available():
-            raise DependencyError(
-                "Training on 'cuda' was requested but no CUDA GPU is available.", "Use device='cpu'."
-            )
-        return torch.device("cuda")
-    if device != "cpu":
-        raise InputError(f"Unknown device {device!r}.", "Use 'cpu' or 'cuda'.")
-    return torch.device("cpu")
 
 
 def train(
@@ -614,39 +529,33 @@ def train(
     config: TrainConfig,
     *,
     device: str = "cpu",
-    on_progress: ProgressFn | None = None,
-    on_preview: Callable[[np.ndarray], None] | None = None,
-    cancel: threading.Event | None = None,
+    on_step: StepHook | None = None,
+    pause_clock_in_hook: bool = False,
     checkpoint_dir: Path | None = None,
     resume: bool = False,
     output: Path | None = None,
-    monitor: tuple[int, MonitorFn] | None = None,
 ) -> TrainResult:
     """Train a Gaussian-splat model of ``scene``.
 
-    ``device="cuda"`` rasterizes with gsplat, ``"cpu"`` with our PyTorch rasterizer. ``on_progress(fraction,
-    message)`` is called every ``config.progress_every`` steps, ``on_preview(image [H, W, 3] uint8)`` every
-    ``config.preview_every`` steps. When ``cancel`` is set, a checkpoint is written (if ``checkpoint_dir``) and
-    :class:`~studio.errors.Cancelled` is raised; ``resume=True`` continues from the latest checkpoint in
-    ``checkpoint_dir``. With ``output`` (a ``.safetensors`` path) the final model is saved there atomically.
+    ``device="cuda"`` rasterizes with gsplat, ``"cpu"`` with our PyTorch rasterizer. ``on_step(StepInfo)`` is
+    called after every step (build the usual one with :func:`step_hook`: progress, previews, cancel); it returns
+    True to stop training there (evaluation follows) and raises :class:`~studio.errors.Cancelled` to cancel:
+    a checkpoint is written (if ``checkpoint_dir``) and the error propagates. ``resume=True`` continues from
+    the latest checkpoint in ``checkpoint_dir``. With ``output`` (a ``.safetensors`` path) the final model is
+    saved there atomically.
 
-    ``monitor=(every, fn)`` calls ``fn(step, seconds, current)`` after every ``every``-th step and after the
-    last step (if not already), with ``seconds`` the training time so far and ``current()`` a detached copy of
-    the Gaussians (all SH coefficients). Its run time (on CUDA between two synchronisations) is not training
-    time: it is left out of ``seconds``, of the ``max_seconds`` budget and of the result's ``seconds``. ``fn``
-    returning True stops training there, like ``max_seconds`` (evaluation still follows). For benchmarks that
-    evaluate during training; without it nothing changes.
+    ``pause_clock_in_hook=True`` leaves the hook's time (from its first costly read of :class:`StepInfo`; on
+    CUDA between two synchronisations) out of the training clock, of the ``max_seconds`` budget and of the
+    result's ``seconds``: for benchmarks that evaluate during training. By default the hook's time counts, so
+    a time budget bounds previews too.
     """
-    report = on_progress or null_progress
-    dev = _resolve_device(device)
+    dev = torch_device(device)
     if resume and checkpoint_dir is None:
         raise InputError(
             "resume=True needs a checkpoint_dir.", "Pass the folder the checkpoints were written to."
         )
     if output is not None and Path(output).suffix != ".safetensors":
         raise InputError(f"The model output must be a .safetensors file, got {Path(output).name!r}.")
-    if monitor is not None and (not isinstance(monitor[0], int) or monitor[0] < 1):
-        raise InputError(f"monitor's interval must be a positive number of steps, got {monitor[0]!r}.")
 
     # 1. views and images
     train_views, holdout_views = split_views(scene.views, config.holdout_every)
@@ -672,65 +581,37 @@ def train(
         ckpt = latest_checkpoint(Path(checkpoint_dir))  # type: ignore[arg-type]
         if ckpt is not None:
             state = _load_checkpoint(ckpt, config, scene, extent, dev)
-            report(0.0, f"Resuming from step {state.step} ({ckpt.name}).")
     if state is None:
-        report(0.0, "Initialising Gaussians.")
         g0, init_kind = initial_gaussians(scene, train_views, config)
         state = _make_state(g0, config, extent, dev)
-
+    resumed_from = state.step
+    strategy = config.densify
     preview_view = holdout_views[0] if holdout_views else train_views[0]
-    lr0, lr1 = config.lr_means * extent, config.lr_means_final * extent
-    start_clock = time.perf_counter() - state.seconds
-    stopped_early = False
+    clock = _Clock(state.seconds, dev, pause_clock_in_hook)
 
     def checkpoint() -> None:
         if checkpoint_dir is not None:
+            state.seconds = clock.seconds()
             write_checkpoint(Path(checkpoint_dir), state, config, scene)
 
-    watched = -1  # the last step the monitor saw
-
-    def watch() -> bool:
-        """Run the monitor with the training clock paused; True if it asks to stop."""
-        nonlocal start_clock, watched
-        if dev.type == "cuda":
-            torch.cuda.synchronize(dev)  # queued training work belongs to training time
-        paused = time.perf_counter()
-        watched = state.step
-        fn = monitor[1]  # type: ignore[index]
-        stop = fn(state.step, paused - start_clock, lambda: state.gaussians(config.sh_degree))
-        if dev.type == "cuda":
-            torch.cuda.synchronize(dev)
-        start_clock += time.perf_counter() - paused
-        return bool(stop)
+    def out_of_time() -> bool:
+        return config.max_seconds is not None and clock.seconds() >= config.max_seconds
 
     # 3. optimisation
-    while state.step < config.steps:
-        if cancel is not None and cancel.is_set():
-            state.seconds = time.perf_counter() - start_clock
-            checkpoint()
-            raise Cancelled(
-                f"Training was cancelled at step {state.step} of {config.steps}.",
-                "Resume from the checkpoint to continue." if checkpoint_dir else None,
-            )
-        if config.max_seconds is not None and time.perf_counter() - start_clock >= config.max_seconds:
-            stopped_early = True
-            break
+    stopped_early = out_of_time()  # a resumed run whose budget is already spent
+    while state.step < config.steps and not stopped_early:
         step = state.step
-        n_views = len(train_views)
-        epoch, slot = divmod(step, n_views)
-        perm = torch.randperm(n_views, generator=torch.Generator().manual_seed(config.seed * 7919 + epoch))
-        vi = int(perm[slot])
+        vi = _view_index(step, len(train_views), config.seed)
         K, view_mat = cams[vi]
         view = train_views[vi]
         degree = min(config.sh_degree, step // config.sh_interval)
         p = state.params
-        sh = torch.cat([p["sh0"], p["shN"]], dim=1)[:, : num_sh_coeffs(degree)]
         out = rasterize(
             p["means"],
             p["quats"],
             torch.exp(p["log_scales"]),
             torch.sigmoid(p["opacity_logits"]),
-            sh,
+            torch.cat([p["sh0"], p["shN"]], dim=1)[:, : num_sh_coeffs(degree)],
             degree,
             view_mat,
             K,
@@ -739,72 +620,47 @@ def train(
             background,
             backend=backend,
         )
-        out.means2d.retain_grad()
-        gt = targets[vi]
-        l1 = (out.image - gt).abs().mean()
-        loss = (1.0 - config.ssim_weight) * l1
-        if config.ssim_weight > 0:
-            loss = loss + config.ssim_weight * (1.0 - ssim_map(out.image, gt).mean())
-        if config.mask_weight > 0 and masks[vi] is not None:
-            loss = loss + config.mask_weight * (out.alpha - masks[vi]).abs().mean()
+        info = {"means2d": out.means2d, "radii": out.radii, "width": view.width, "height": view.height}
+        strategy.step_pre_backward(p, state.adam, state.densify, step, info)
+        loss = _loss(out, targets[vi], masks[vi], config)
         loss.backward()
-
-        with torch.no_grad():
-            # screen-space gradient in NDC units (as gsplat), for densification
-            if step < config.refine_stop and out.means2d.grad is not None:
-                g2 = out.means2d.grad.reshape(-1, 2).clone()
-                g2[:, 0] *= view.width / 2.0
-                g2[:, 1] *= view.height / 2.0
-                drawn = (out.radii.reshape(-1, 2) > 0).all(dim=-1)
-                state.grad2d += torch.where(drawn, g2.norm(dim=-1), torch.zeros_like(state.grad2d))
-                state.count += drawn.to(state.count.dtype)
-            # The centres' learning rate decays over the run; with a time cap, over whichever ends first.
-            frac = step / max(config.steps - 1, 1)
-            if config.max_seconds is not None:
-                frac = max(frac, (time.perf_counter() - start_clock) / config.max_seconds)
-            frac = min(frac, 1.0)
-            state.adam.lrs["means"] = lr0 * (lr1 / lr0) ** frac if lr0 > 0 and lr1 > 0 else lr0
-            state.adam.step(state.params)
-        state.step += 1
-        step = state.step
-
-        if config.refine_start < step < config.refine_stop and step % config.refine_every == 0:
-            _refine(state, config, extent, step, config.seed)
-        if config.reset_every and step % config.reset_every == 0 and step < config.refine_stop:
-            _reset_opacity(state, config)
-
-        if step % config.progress_every == 0 or step == config.steps:
-            elapsed = time.perf_counter() - start_clock
-            fraction = step / config.steps
-            if config.max_seconds:
-                fraction = max(fraction, elapsed / config.max_seconds)
-            report(
-                min(fraction, 1.0) * 0.95,
-                f"step {step}/{config.steps}: {state.n:,} Gaussians, loss {float(loss.detach()):.4f}, {elapsed:.0f} s",
-            )
-        if on_preview is not None and config.preview_every and step % config.preview_every == 0:
-            g = state.gaussians(config.sh_degree)
-            with torch.no_grad():
-                img = render_gaussians(
-                    g,
-                    preview_view.K,
-                    preview_view.world_to_cam,
-                    preview_view.width,
-                    preview_view.height,
-                    scene.background,
-                    sh_degree=degree,
-                ).image
-            on_preview(to_uint8(img))
+        state.adam.lrs["means"] = _means_lr(config, extent, step, clock.seconds())
+        state.adam.step(p)
+        state.step = step = step + 1
+        strategy.step_post_backward(state.params, state.adam, state.densify, step, info)
         if checkpoint_dir is not None and step % config.checkpoint_every == 0:
-            state.seconds = time.perf_counter() - start_clock
             checkpoint()
-        if monitor is not None and step % monitor[0] == 0 and watch():
-            stopped_early = True
-            break
 
-    if monitor is not None and watched != state.step:
-        watch()
-    state.seconds = time.perf_counter() - start_clock
+        spent = out_of_time()
+        last = step >= config.steps or spent
+        stop = False
+        if on_step is not None:
+            hook_clock = _HookClock(clock)
+            info = StepInfo(
+                step=step,
+                steps=config.steps,
+                gaussians=state.n,
+                last=last,
+                max_seconds=config.max_seconds,
+                resumed_from=resumed_from,
+                _clock=hook_clock,
+                _loss=loss.detach(),
+                _model=lambda: state.gaussians(config.sh_degree),
+                _preview=lambda d=degree: _preview(state, config, preview_view, scene, d),
+            )
+            try:
+                stop = bool(on_step(info))
+            except Cancelled:
+                checkpoint()
+                raise Cancelled(
+                    f"Training was cancelled at step {step} of {config.steps}.",
+                    "Resume from the checkpoint to continue." if checkpoint_dir else None,
+                ) from None
+            finally:
+                hook_clock.resume()
+        stopped_early = step < config.steps and (spent or stop)
+
+    state.seconds = clock.seconds()
     if checkpoint_dir is not None and state.step % config.checkpoint_every != 0:
         checkpoint()
 
@@ -825,14 +681,12 @@ def train(
     gaussians = state.gaussians(config.sh_degree, meta)
     evaluation = None
     if holdout_views:
-        report(0.96, f"Evaluating on {len(holdout_views)} held-out views.")
         evaluation = evaluate(gaussians, holdout_views, scene.background)
         gaussians = gaussians.with_meta(
             metrics={"psnr": evaluation.psnr, "ssim": evaluation.ssim, "per_view": evaluation.per_view}
         )
     if output is not None:
         gaussians.to("cpu").save(output)
-    report(1.0, evaluation.summary() if evaluation else f"Trained {state.step} steps (no held-out views).")
     return TrainResult(
         gaussians=gaussians,
         psnr=evaluation.psnr if evaluation else None,
@@ -845,3 +699,63 @@ def train(
         per_view=dict(evaluation.per_view) if evaluation else {},
         stopped_early=stopped_early,
     )
+
+
+def _preview(state: _State, config: TrainConfig, view: View, scene: Scene, degree: int) -> np.ndarray:
+    with torch.no_grad():
+        image = render_gaussians(
+            state.gaussians(config.sh_degree),
+            view.K,
+            view.world_to_cam,
+            view.width,
+            view.height,
+            scene.background,
+            sh_degree=degree,
+        ).image
+    return to_uint8(image)
+
+
+class _Clock:
+    """Training time: wall time since the start (plus earlier sessions), minus the spans the step hook held it
+    paused (only when ``pausing``)."""
+
+    def __init__(self, seconds: float, device: torch.device, pausing: bool):
+        self.start = time.perf_counter() - seconds
+        self.device = device
+        self.pausing = pausing
+
+    def seconds(self) -> float:
+        return time.perf_counter() - self.start
+
+    def sync(self) -> None:
+        if self.device.type == "cuda":
+            torch.cuda.synchronize(self.device)  # queued training work belongs to training time
+
+
+class _HookClock:
+    """The clock as one hook call sees it: paused lazily, at the hook's first costly read, so a hook that
+    only looks at ``step`` costs no GPU synchronisation; ``resume()`` after the call restarts the clock (and
+    freezes what ``seconds()`` says, for a StepInfo kept past its call)."""
+
+    def __init__(self, clock: _Clock):
+        self.clock = clock
+        self.began: float | None = None
+        self.frozen: float | None = None
+
+    def pause(self) -> None:
+        if self.clock.pausing and self.began is None and self.frozen is None:
+            self.clock.sync()
+            self.began = time.perf_counter()
+
+    def seconds(self) -> float:
+        if self.frozen is not None:
+            return self.frozen
+        self.pause()
+        return (self.began if self.began is not None else time.perf_counter()) - self.clock.start
+
+    def resume(self) -> None:
+        self.frozen = self.seconds()
+        if self.began is not None:
+            self.clock.sync()
+            self.clock.start += time.perf_counter() - self.began
+            self.began = None

@@ -14,12 +14,12 @@ import os
 import shutil
 import subprocess
 import tempfile
-from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
 
+from studio.cancel import CancelToken, check
 from studio.errors import Cancelled, InputError
 from studio.media import ffmpeg_exe
 from studio.progress import ProgressFn, null_progress
@@ -126,12 +126,12 @@ def sample_frames(
     per_window: int = 4,
     long_edge: int = 1600,
     on_progress: ProgressFn | None = None,
-    cancel: Callable[[], bool] | None = None,
+    cancel: CancelToken | None = None,
 ) -> SampledFrames:
     """Write the ``count`` sharpest-per-window frames of ``video`` as ``out_dir/frame_0000.jpg`` ...
 
     Frames are scaled down so the long edge is at most ``long_edge`` pixels. Raises ``InputError`` for a video
-    that cannot be decoded or yields fewer than 2 frames, ``Cancelled`` when ``cancel()`` turns true.
+    that cannot be decoded or yields fewer than 2 frames, ``Cancelled`` when ``cancel`` is cancelled.
     """
     from PIL import Image
 
@@ -173,7 +173,7 @@ def sample_frames(
                 proc.wait(timeout=0.25)
                 break
             except subprocess.TimeoutExpired:
-                if cancel is not None and cancel():
+                if cancel is not None and cancel.cancelled:
                     proc.kill()
                     proc.wait()
                     raise Cancelled("Frame extraction was cancelled.") from None
@@ -193,8 +193,7 @@ def sample_frames(
             )
         scores = []
         for index, path in enumerate(files):
-            if cancel is not None and cancel():
-                raise Cancelled("Frame extraction was cancelled.")
+            check(cancel, "Frame extraction")
             with Image.open(path) as image:
                 scores.append(frame_sharpness(np.asarray(image.convert("RGB"))))
             report(0.7 + 0.3 * (index + 1) / len(files), f"scored {index + 1}/{len(files)} frames")

@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 import time
-from pathlib import Path
 from typing import Any
 
 import gradio as gr
 
+from studio import categories
 from studio.ui.context import GPU_QUEUE, AppContext
 
 PLATFORM_CHOICES = [
@@ -18,7 +18,7 @@ PLATFORM_CHOICES = [
     ("Square 1:1", "square"),
     ("YouTube 16:9", "youtube"),
 ]
-CATEGORY_CHOICES = ["general", "food", "health_food", "cosmetics", "alcohol", "tobacco", "drugs", "gambling"]
+CATEGORY_CHOICES = categories.choices()
 
 
 def history_rows(ctx: AppContext) -> list[list[Any]]:
@@ -42,14 +42,12 @@ def history_rows(ctx: AppContext) -> list[list[Any]]:
 
 def spin_choices(ctx: AppContext) -> list[tuple[str, str]]:
     """Spin clips made with the 3D Studio's "use in an ad", then trained models (orbited at render time)."""
-    spins = ctx.store.execute(
-        "SELECT path FROM assets WHERE kind = 'spin' ORDER BY id DESC LIMIT 20"
-    ).fetchall()
-    models = ctx.store.execute("SELECT path FROM models ORDER BY id DESC LIMIT 20").fetchall()
+    spins = ctx.store.assets(kind="spin", limit=20)
+    models = ctx.store.models(limit=20)
     choices = [("none", "")]
     for label, rows in (("spin", spins), ("model", models)):
         for row in rows:
-            path = Path(row["path"])
+            path = row.path
             if path.is_file():
                 choices.append((f"{label}: {path.parent.name}/{path.name}", str(path)))
     return choices
@@ -78,12 +76,20 @@ def generate(
 ) -> tuple:
     """The Generate button: validate, render every platform, return previews, downloads and history."""
     from studio.ads import make_ad
+    from studio.colours import from_picker
     from studio.errors import StudioError
     from studio.spec import parse_spec
     from studio.video.encode import EncodeSettings
 
     if not photos:
         raise gr.Error("Upload at least one product photo.")
+    try:  # the picker may give #rgb or rgba(...); the spec wants #RRGGBB
+        brand = {
+            "primary": from_picker(primary, "brand colour"),
+            "accent": from_picker(accent, "accent colour"),
+        }
+    except StudioError as exc:
+        raise gr.Error(exc.one_line()) from None
     data: dict[str, Any] = {
         "product": (product or headline or "").strip(),
         "photos": list(photos),
@@ -97,7 +103,7 @@ def generate(
         "language": language,
         "music": None if music == "none" else music,
         "category": category,
-        "brand": {"primary": _hex(primary), "accent": _hex(accent)},
+        "brand": brand,
     }
     if logo:
         data["logo"] = logo
@@ -139,17 +145,6 @@ def generate(
         f"Rendered in {result.timings.get('total', 0):.1f} s\n\n{summary}",
         history_rows(ctx),
     )
-
-
-def _hex(value: str | None) -> str:
-    """Gradio's colour picker may give #rgb, #rrggbb or rgba(...); the spec wants #RRGGBB."""
-    value = (value or "").strip()
-    if value.startswith("rgb"):
-        parts = [float(x) for x in value[value.index("(") + 1 : value.index(")")].split(",")[:3]]
-        return "#" + "".join(f"{round(x):02X}" for x in parts)
-    if len(value) == 4 and value.startswith("#"):
-        return "#" + "".join(c * 2 for c in value[1:]).upper()
-    return value.upper()
 
 
 def build_ad_tab(ctx: AppContext, sample: dict[str, Any] | None = None) -> None:

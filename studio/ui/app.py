@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import importlib.util
+import logging
 import os
+from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
@@ -19,13 +21,16 @@ EXTRA_TABS = (
 
 
 def make_context(home: Path | None = None) -> AppContext:
+    from studio.ads import recover_renders
     from studio.settings import studio_home
     from studio.store import Store
 
     home = home or studio_home()
     outputs = home / "outputs"
     outputs.mkdir(parents=True, exist_ok=True)
-    return AppContext(store=Store(home / "studio.sqlite3"), home=home, outputs=outputs)
+    store = Store(home / "studio.sqlite3")
+    recover_renders(store)  # renders of an app or CLI that was killed are recorded as interrupted
+    return AppContext(store=store, home=home, outputs=outputs)
 
 
 def sample_form() -> dict[str, Any]:
@@ -77,9 +82,42 @@ def build_app(ctx: AppContext, *, sample: bool = True) -> gr.Blocks:
     return demo
 
 
+DEFAULT_HOST = "127.0.0.1"  # this machine only; 0.0.0.0 (all interfaces) has to be asked for
+DEFAULT_PORT = 7860
+
+
+def server_address(
+    host: str | None = None, port: int | None = None, env: Mapping[str, str] | None = None
+) -> tuple[str, int]:
+    """Where the app listens: the flags first, then Gradio's own ``GRADIO_SERVER_NAME`` / ``GRADIO_SERVER_PORT``,
+    then 127.0.0.1:7860. A port that is not a number in 1..65535 is an ``InputError`` naming where it came from."""
+    from studio.errors import InputError
+
+    env = os.environ if env is None else env
+    name = host or env.get("GRADIO_SERVER_NAME", "").strip() or DEFAULT_HOST
+    if port is not None:
+        raw, where = str(port), "--port"
+    elif env.get("GRADIO_SERVER_PORT", "").strip():
+        raw, where = env["GRADIO_SERVER_PORT"].strip(), "GRADIO_SERVER_PORT"
+    else:
+        return name, DEFAULT_PORT
+    try:
+        number = int(raw)
+    except ValueError:
+        number = -1
+    if not 1 <= number <= 65535:
+        raise InputError(
+            f"{where} must be a port number 1-65535, got {raw!r}.", f"For example {DEFAULT_PORT}."
+        )
+    return name, number
+
+
 def launch(
-    host: str = "127.0.0.1", port: int = 7860, *, sample: bool = True, home: Path | None = None
+    host: str | None = None, port: int | None = None, *, sample: bool = True, home: Path | None = None
 ) -> None:
+    """Start the app; ``host``/``port`` None fall back to ``GRADIO_SERVER_NAME``/``GRADIO_SERVER_PORT``, then
+    127.0.0.1:7860 (see :func:`server_address`)."""
+    host, port = server_address(host, port)
     ctx = make_context(home)
     os.environ.setdefault("GRADIO_TEMP_DIR", str(ctx.home / "gradio"))
     os.environ.setdefault("GRADIO_ANALYTICS_ENABLED", "False")
@@ -87,6 +125,7 @@ def launch(
 
     demo = build_app(ctx, sample=sample)
     demo.queue(default_concurrency_limit=2)
+    logging.getLogger(__name__).info("app on http://%s:%d (home %s)", host, port, ctx.home)
     demo.launch(
         server_name=host,
         server_port=port,

@@ -12,6 +12,7 @@ from typing import Any
 
 import gradio as gr
 
+from studio import categories
 from studio.compliance.embed import ClipHandle
 from studio.ui.context import GPU_QUEUE, MAX_UPLOAD_BYTES, AppContext
 
@@ -20,7 +21,7 @@ FINDING_HEADERS = ["action", "rule", "score", "threshold", "reference", "time (s
 REF_HEADERS = ["id", "owner", "kind", "licence", "name", "notes", "CLIP"]
 QUARANTINE_HEADERS = ["item", "verdict", "rules", "would have been", "when"]
 AUDIT_HEADERS = ["id", "when", "user", "verdict", "file", "reason"]
-CATEGORY_CHOICES = ["general", "food", "health_food", "cosmetics", "alcohol", "tobacco", "drugs", "gambling"]
+CATEGORY_CHOICES = categories.choices()
 
 
 # The tab screens with the app's one CLIP handle (``AppContext.clip``); the name stays for callers and tests.
@@ -186,8 +187,8 @@ def quarantine_rows() -> list[list[Any]]:
 def audit_rows(ctx: AppContext) -> list[list[Any]]:
     from studio.compliance.gate import overrides
 
-    return [[r["id"], time.strftime("%Y-%m-%d %H:%M", time.localtime(r["created"])), r["user"], r["verdict"],
-             r["file"], r["reason"]] for r in overrides(ctx.store)]  # fmt: skip
+    return [[r.id, time.strftime("%Y-%m-%d %H:%M", time.localtime(r.created)), r.user, r.verdict,
+             r.file, r.reason] for r in overrides(ctx.store)]  # fmt: skip
 
 
 def override(ctx: AppContext, item: str | None, reason: str, user: str) -> tuple[str, Any, list, list]:

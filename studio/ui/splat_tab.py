@@ -17,12 +17,20 @@ from typing import Any
 
 import gradio as gr
 
+from studio.cancel import CancelToken
+from studio.devices import DEVICE_CHOICES
 from studio.ui.context import GPU_QUEUE, MAX_UPLOAD_BYTES, AppContext
 
 BACKGROUNDS = [("Auto", "auto"), ("White", "white"), ("Black", "black"), ("Grey", "grey"), ("Green", "green")]
 STATUS_EVERY = 1.0  # seconds between status-only updates sent to the page (previews are sent at once)
 PREVIEWS_PER_RUN = 10  # a short run (a few hundred steps or less) still shows about this many previews
 MASK_CHOICES = [("Auto", "auto"), ("Alpha only", "alpha"), ("None", "none")]
+FORMAT_CHOICES = [
+    (".ply (Inria 3DGS)", "ply"),
+    (".splat (web viewers)", "splat"),
+    (".spz (compressed)", "spz"),
+]
+DEFAULT_FORMATS = ("ply", "splat", "spz")
 
 
 def _paths(files: Any) -> list[Path]:
@@ -104,6 +112,7 @@ def check_capture_handler(ctx: AppContext, photos: Any, video: Any) -> tuple[str
     """The "Check capture" button: (markdown summary, report JSON). Unusable sets are shown, not raised."""
     from studio.splat.capture import check_capture
     from studio.splat.inputs import detect_input
+    from studio.splat.pipeline import ReconstructOptions
 
     source_path, job = stage_uploads(ctx, photos, video)
     try:
@@ -112,7 +121,8 @@ def check_capture_handler(ctx: AppContext, photos: Any, video: Any) -> tuple[str
         if source.kind == "video":
             from studio.splat.video_frames import sample_frames
 
-            files = sample_frames(source.path, job / "check-frames", count=60).paths
+            count = ReconstructOptions.model_fields["video_frames"].default
+            files = sample_frames(source.path, job / "check-frames", count=count).paths
         report = check_capture(files, ignored=source.ignored)
         return report_markdown(report), report.to_json()
     finally:
@@ -131,18 +141,20 @@ def reconstruct_handler(
     holdout: float,
     device: str,
     progress: Any = None,
-    cancel: threading.Event | None = None,
+    cancel: CancelToken | None = None,
     preview_every: int | None = None,
+    formats: list[str] | tuple[str, ...] | None = DEFAULT_FORMATS,
 ) -> Iterator[tuple[str, Any, str | None, list[str], str]]:
     """The "Build 3D model" button, as a generator of (status, preview image, viewer file, downloads, model).
 
     The reconstruction runs in a worker thread; its progress goes to ``progress`` (gr.Progress) and its preview
     images are yielded as they come (status text at most every ``STATUS_EVERY`` s). Without ``preview_every``,
     a run of ``steps`` shows about ``PREVIEWS_PER_RUN`` previews (never fewer than the trainer's default gives).
-    Closing the generator (Gradio's cancel) or setting ``cancel`` stops the run.
+    Closing the generator (Gradio's cancel) or cancelling ``cancel`` stops the run. ``formats`` are the exports
+    the user ticked (none: the model file only); one that cannot hold the model is skipped with a warning.
     """
     from studio.errors import StudioError
-    from studio.splat.pipeline import CancelFlag, ReconstructOptions, reconstruct
+    from studio.splat.pipeline import ReconstructOptions, reconstruct
 
     source, job = stage_uploads(ctx, photos, video)
     train_extra: dict[str, Any] = {}
@@ -161,11 +173,11 @@ def reconstruct_handler(
         masks=masks,
         holdout=int(holdout),
         device=device,
-        formats=("ply", "splat", "spz"),
+        formats=tuple(formats or ()),
         train=train_extra,
     )
     events: queue.Queue = queue.Queue()
-    flag = CancelFlag(cancel)
+    flag = cancel.child() if cancel is not None else CancelToken()
     outcome: dict[str, Any] = {}
 
     def work() -> None:
@@ -206,7 +218,7 @@ def reconstruct_handler(
             yield status, preview, None, [], ""
     finally:
         if thread.is_alive():  # the generator was closed (cancel) or failed: stop the worker
-            flag.set()
+            flag.cancel("the build was stopped")
             thread.join()
     error = outcome.get("error")
     if error is not None:
@@ -244,9 +256,9 @@ def use_in_ad_handler(
     progress: Any = None,
 ) -> tuple[str, str]:
     """Render the orbit MP4 of the last model and record it in the store as a ``spin`` asset: (message, mp4)."""
+    from studio.devices import resolve_device
     from studio.errors import InputError
     from studio.splat.gaussians import load_model
-    from studio.splat.pipeline import resolve_device
     from studio.splat.spin import render_orbit
 
     if not model_path or not Path(model_path).is_file():
@@ -330,8 +342,14 @@ def build_splat_tab(ctx: AppContext) -> None:
                         MASK_CHOICES, value="auto", label="Masks", info="Auto: alpha, else a plain backdrop"
                     )
                     device = gr.Dropdown(
-                        ["auto", "cpu", "cuda"], value="auto", label="Device", elem_id="splat-device"
+                        list(DEVICE_CHOICES), value="auto", label="Device", elem_id="splat-device"
                     )
+                formats = gr.CheckboxGroup(
+                    FORMAT_CHOICES,
+                    value=list(DEFAULT_FORMATS),
+                    label="Export formats (the .safetensors model is always saved)",
+                    elem_id="splat-formats",
+                )
             build = gr.Button("Build 3D model", variant="primary", elem_id="splat-build")
             stop = gr.Button("Cancel", elem_id="splat-cancel")
         with gr.Column(scale=6):
@@ -381,6 +399,7 @@ def build_splat_tab(ctx: AppContext) -> None:
         masks_v,
         holdout_v,
         device_v,
+        formats_v,
         progress=gr.Progress(),  # noqa: B008 - gradio injects the tracker
     ):
         try:
@@ -396,6 +415,7 @@ def build_splat_tab(ctx: AppContext) -> None:
                 holdout_v,
                 device_v,
                 progress=progress,
+                formats=formats_v,
             )
         except StudioError as exc:
             raise gr.Error(exc.one_line()) from None
@@ -412,7 +432,7 @@ def build_splat_tab(ctx: AppContext) -> None:
     # message repeats the value, which cancels the viewer's lazy loading), and the 3D view stayed empty.
     build_event = build.click(lambda: None, outputs=[viewer], queue=False, api_visibility="private").then(
         on_build,
-        inputs=[photos, video, steps, max_minutes, resolution, background, masks, holdout, device],
+        inputs=[photos, video, steps, max_minutes, resolution, background, masks, holdout, device, formats],
         outputs=[status, preview, viewer_file, downloads, model_state],
         concurrency_id=GPU_QUEUE,
         concurrency_limit=1,

@@ -15,6 +15,7 @@ from pathlib import Path
 
 from PIL import Image
 
+from studio.cancel import CancelToken, check
 from studio.errors import RenderError
 from studio.media import ffmpeg_exe
 from studio.progress import ProgressFn, null_progress
@@ -74,7 +75,7 @@ def encode_frames(
     audio_wav: Path | None,
     settings: EncodeSettings = EncodeSettings(),
     on_progress: ProgressFn | None = None,
-    cancel: threading.Event | None = None,
+    cancel: CancelToken | None = None,
 ) -> None:
     """Encode ``frames`` (exactly ``frame_count`` RGB images of ``width``x``height``) plus an audio track to
     ``out_path`` (MP4). ``audio_wav`` None gives a silent AAC track. Raises ``RenderError`` with ffmpeg's message."""
@@ -144,10 +145,7 @@ def encode_frames(
     written = 0
     try:
         for frame in frames:
-            if cancel is not None and cancel.is_set():
-                from studio.errors import Cancelled
-
-                raise Cancelled("The render was cancelled.")
+            check(cancel, "The render")
             if frame.size != (width, height) or frame.mode != "RGB":
                 raise RenderError(
                     f"Frame {written} is {frame.mode} {frame.size}, expected RGB {width}x{height}."

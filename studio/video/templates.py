@@ -11,6 +11,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
+from studio.colours import hex_to_rgb
 from studio.errors import RenderError
 from studio.spec import AdSpec
 from studio.video.presets import Preset
@@ -40,11 +41,6 @@ class Resources:
     font: FontChoice
     music: Path | None
     spin_clip: Path | None = None  # a rendered 3D product spin (MP4)
-
-
-def hex_rgb(value: str) -> tuple[int, int, int]:
-    value = value.lstrip("#")
-    return (int(value[0:2], 16), int(value[2:4], 16), int(value[4:6], 16))
 
 
 def mix(a: tuple[int, int, int], b: tuple[int, int, int], t: float) -> tuple[int, int, int]:
@@ -206,8 +202,8 @@ def _logo_layer(res: Resources, lay: Layout, *, size: float = 150, corner: str =
 
 
 def _end_card(spec: AdSpec, res: Resources, lay: Layout, write: Writer, duration: float) -> Shot:
-    primary, accent = hex_rgb(spec.brand.primary), hex_rgb(spec.brand.accent)
-    fg = hex_rgb(spec.brand.text)
+    primary, accent = hex_to_rgb(spec.brand.primary), hex_to_rgb(spec.brand.accent)
+    fg = hex_to_rgb(spec.brand.text)
     s = lay.safe
     layers: list[Layer] = [
         GradientLayer(top=mix(primary, (0, 0, 0), 0.05), bottom=mix(primary, (0, 0, 0), 0.35))
@@ -284,7 +280,7 @@ def _end_card(spec: AdSpec, res: Resources, lay: Layout, write: Writer, duration
 def _spin_shot(spec: AdSpec, res: Resources, lay: Layout, write: Writer, duration: float) -> Shot | None:
     if res.spin_clip is None:
         return None
-    bg = hex_rgb(spec.brand.background)
+    bg = hex_to_rgb(spec.brand.background)
     layers: list[Layer] = [
         GradientLayer(top=bg, bottom=mix(bg, (0, 0, 0), 0.12)),
         ClipLayer(path=str(res.spin_clip), box=lay.photo_box(), fit="contain", matte=bg),
@@ -314,7 +310,7 @@ def _spin_shot(spec: AdSpec, res: Resources, lay: Layout, write: Writer, duratio
 def showcase(spec: AdSpec, preset: Preset, res: Resources) -> Timeline:
     """Full-bleed photos with Ken Burns motion, the headline then one selling point per photo, an end card."""
     lay, write = Layout(preset), Writer(res.font)
-    primary = hex_rgb(spec.brand.primary)
+    primary = hex_to_rgb(spec.brand.primary)
     end_len = min(3.0, spec.duration * 0.22)
     spin_len = 3.0 if res.spin_clip else 0.0
     photos = list(res.photos)
@@ -331,7 +327,10 @@ def showcase(spec: AdSpec, preset: Preset, res: Resources) -> Timeline:
             layers.append(GradientLayer(top=primary, bottom=mix(primary, (0, 0, 0), 0.3)))
             layers.append(
                 ImageLayer(
-                    path=str(photo), box=lay.photo_box(), matte=hex_rgb(spec.brand.background), **_kenburns(i)
+                    path=str(photo),
+                    box=lay.photo_box(),
+                    matte=hex_to_rgb(spec.brand.background),
+                    **_kenburns(i),
                 )
             )
             panel = lay.text_box()
@@ -348,7 +347,7 @@ def showcase(spec: AdSpec, preset: Preset, res: Resources) -> Timeline:
                         zoom=(1.1, 1.1),
                         blur=28,
                         dim=0.35,
-                        matte=hex_rgb(spec.brand.background),
+                        matte=hex_to_rgb(spec.brand.background),
                     )
                 )
                 card_h = min(lay.w / aspect, panel.y - lay.safe.y - lay.px(80))
@@ -358,7 +357,7 @@ def showcase(spec: AdSpec, preset: Preset, res: Resources) -> Timeline:
                     ImageLayer(
                         path=str(photo),
                         box=Box((lay.w - card_w) / 2, card_y, card_w, card_h),
-                        matte=hex_rgb(spec.brand.background),
+                        matte=hex_to_rgb(spec.brand.background),
                         radius=lay.px(18),
                         shadow=True,
                         zoom=(1.0, 1.06),
@@ -370,7 +369,7 @@ def showcase(spec: AdSpec, preset: Preset, res: Resources) -> Timeline:
                     ImageLayer(
                         path=str(photo),
                         box=Box(0, 0, lay.w, lay.h),
-                        matte=hex_rgb(spec.brand.background),
+                        matte=hex_to_rgb(spec.brand.background),
                         **_kenburns(i),
                     )
                 )
@@ -432,8 +431,8 @@ def showcase(spec: AdSpec, preset: Preset, res: Resources) -> Timeline:
 def promo(spec: AdSpec, preset: Preset, res: Resources) -> Timeline:
     """A sale: brand-colour stage, photo cards with a price sticker that pops, punchy text, a bold end card."""
     lay, write = Layout(preset), Writer(res.font)
-    primary, accent = hex_rgb(spec.brand.primary), hex_rgb(spec.brand.accent)
-    bg = hex_rgb(spec.brand.background)
+    primary, accent = hex_to_rgb(spec.brand.primary), hex_to_rgb(spec.brand.accent)
+    bg = hex_to_rgb(spec.brand.background)
     end_len = min(3.0, spec.duration * 0.22)
     spin_len = 3.0 if res.spin_clip else 0.0
     photos = list(res.photos)
@@ -546,8 +545,8 @@ def promo(spec: AdSpec, preset: Preset, res: Resources) -> Timeline:
 def features(spec: AdSpec, preset: Preset, res: Resources) -> Timeline:
     """A headline intro, then the selling points ticked off one by one beside the product, then an end card."""
     lay, write = Layout(preset), Writer(res.font)
-    primary, accent = hex_rgb(spec.brand.primary), hex_rgb(spec.brand.accent)
-    bg = hex_rgb(spec.brand.background)
+    primary, accent = hex_to_rgb(spec.brand.primary), hex_to_rgb(spec.brand.accent)
+    bg = hex_to_rgb(spec.brand.background)
     ink = readable_on(bg)
     end_len = min(3.0, spec.duration * 0.22)
     spin_len = 3.0 if res.spin_clip else 0.0

@@ -43,7 +43,7 @@ def _still(path: Path) -> Path:
 
 
 def _row_count(store: Store) -> int:
-    return store.execute("SELECT COUNT(*) FROM overrides").fetchone()[0]
+    return len(store.overrides())
 
 
 def test_clean_output_is_reported_and_signed(tmp_path: Path, store: Store) -> None:
@@ -60,7 +60,7 @@ def test_clean_output_is_reported_and_signed(tmp_path: Path, store: Store) -> No
     result.publish(tmp, final)
     saved = json.loads(result.report_path.read_text(encoding="utf-8"))
     assert result.report_path == final.with_name("ad.jpg.compliance.json") and not tmp.exists()
-    assert saved["verdict"] == "pass" and saved["packs"] == {"tw-ads": 1, "platform-general": 1, "ip": 1}
+    assert saved["verdict"] == "pass" and saved["packs"] == {"tw-ads": 2, "platform-general": 1, "ip": 1}
     assert "licence" in saved["checks_run"] and "phrase" in saved["checks_run"]
     if importlib.util.find_spec("studio.compliance.report_html") is not None:
         assert result.html_path == final.with_name("ad.jpg.compliance.html") and result.html_path.is_file()
@@ -92,10 +92,10 @@ def test_blocked_output_is_quarantined_with_its_report(tmp_path: Path, store: St
     published = release_quarantined(item.folder, REASON, store=store, user="amy")
     assert published == final and final.is_file() and not item.folder.exists()
     (row,) = overrides(store)
-    assert (row["verdict"], row["reason"], row["user"], row["file"]) == ("block", REASON, "amy", str(final))
+    assert (row.verdict, row.reason, row.user, row.file) == ("block", REASON, "amy", str(final))
     summary = read_manifest(final)
     assert summary.verdict == "block" and summary.compliance["overridden"] is True
-    assert summary.compliance["override_id"] == row["id"]
+    assert summary.compliance["override_id"] == row.id
     assert list_quarantine() == []
 
 
@@ -119,9 +119,9 @@ def test_override_in_the_context_is_audited_and_signed(tmp_path: Path, store: St
     )
     result = gate_output(tmp, tmp_path / "ad.jpg", ctx, store=store)
     assert result.report.verdict == "block" and result.override_id is not None and result.signed
-    row = store.execute("SELECT verdict, reason, user, report_json FROM overrides").fetchone()
-    assert (row["verdict"], row["reason"], row["user"]) == ("block", REASON, "ben")
-    assert json.loads(row["report_json"])["findings"][0]["rule"] == "tw-ads.food.medical-efficacy"
+    (row,) = store.overrides()
+    assert (row.verdict, row.reason, row.user) == ("block", REASON, "ben")
+    assert row.report["findings"][0]["rule"] == "tw-ads.food.medical-efficacy"
     summary = read_manifest(tmp)
     assert summary.ai_generated is True and summary.compliance["models"] == ["wan2.1-t2v-1.3b"]
     with pytest.raises(InputError, match="at least 8 characters"):

@@ -60,9 +60,9 @@ def test_same_image_twice_keeps_one_row(bank, logos, tmp_path):
 
 def test_stored_hashes_cover_the_eight_orientations(bank, logos, tmp_path):
     (ref_id,) = bank.add([logos[0]], owner="ACME")
-    row = bank.store.execute("SELECT pdq, phash FROM refs WHERE id = ?", (ref_id,)).fetchone()
-    words = hashes.words_from_bytes(row["pdq"], 4)
-    meta = json.loads(row["phash"])
+    row = bank.store.ref(ref_id)
+    words = hashes.words_from_bytes(row.pdq, 4)
+    meta = json.loads(row.phash)
     assert words.shape == (8, 4) and len(meta["phash"]) == 8 and meta["scheme"] == HASH_SCHEME
     upright, _ = hashes.pdq(np.asarray(Image.open(logos[0]).convert("RGB")))
     assert hashes.hamming(upright[None], words)[0, 0] == 0
@@ -74,8 +74,7 @@ def test_stored_hashes_cover_the_eight_orientations(bank, logos, tmp_path):
     path = tmp_path / "transparent.png"
     rgba.save(path)
     (alpha_id,) = bank.add([path], owner="ACME")
-    row = bank.store.execute("SELECT pdq FROM refs WHERE id = ?", (alpha_id,)).fetchone()
-    assert hashes.words_from_bytes(row["pdq"], 4).shape == (16, 4)
+    assert hashes.words_from_bytes(bank.store.ref(alpha_id).pdq, 4).shape == (16, 4)
 
 
 def test_bad_input_adds_nothing(bank, logos, tmp_path):
@@ -120,13 +119,13 @@ def test_index_is_cached_until_the_bank_changes(bank, logos):
 
 def test_old_hash_scheme_is_recomputed(bank, logos):
     (ref_id,) = bank.add([logos[0]], owner="ACME")
-    good = bank.store.execute("SELECT pdq FROM refs WHERE id = ?", (ref_id,)).fetchone()["pdq"]
+    good = bank.store.ref(ref_id).pdq
     meta = {"scheme": 0, "phash": [], "name": "logo0.png", "size": [480, 480]}
-    bank.store.execute("UPDATE refs SET pdq = ?, phash = ? WHERE id = ?", (b"", json.dumps(meta), ref_id))
+    bank.store.set_ref_hashes(ref_id, b"", 0, json.dumps(meta))
     index = ReferenceBank(bank.store).index()
     assert len(index) == 1 and len(index.entries[0].phash) == 8
-    row = bank.store.execute("SELECT pdq, phash FROM refs WHERE id = ?", (ref_id,)).fetchone()
-    assert row["pdq"] == good and json.loads(row["phash"])["scheme"] == HASH_SCHEME
+    row = bank.store.ref(ref_id)
+    assert row.pdq == good and json.loads(row.phash)["scheme"] == HASH_SCHEME
 
 
 def test_missing_stored_copy_keeps_the_hashes(bank, logos):

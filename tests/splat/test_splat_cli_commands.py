@@ -111,8 +111,8 @@ def test_build_recorded_in_the_store(built, home):
     store = Store(home / "studio.sqlite3")
     (render,) = store.renders(kind="splat")
     assert render.status == "done" and render.spec["options"]["background"] == [0.0, 0.0, 0.0]
-    (row,) = store.execute("SELECT path, registered FROM models").fetchall()
-    assert row["path"] == str(out / "model.safetensors") and row["registered"] == 12
+    (row,) = store.models()
+    assert row.path == out / "model.safetensors" and row.registered == 12
 
 
 def test_export_each_format(built, home, tmp_path, capsys, monkeypatch):

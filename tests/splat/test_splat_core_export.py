@@ -129,12 +129,51 @@ def test_spz_header_and_round_trip_within_format_precision(tmp_path):
     assert float(g.means.min()) < -1.0 and torch.allclose(back.means, g.means, atol=prec["position"] + 1e-7)
 
 
-def test_spz_rejects_positions_it_cannot_hold(tmp_path):
+def _with_far(g: Gaussians, far: torch.Tensor, offset: float) -> Gaussians:
+    """``g`` with the Gaussians where ``far`` is True moved ``offset`` units out along x."""
+    means = g.means.clone()
+    means[far, 0] += offset
+    return Gaussians(**{**g.tensors(), "means": means}, sh_degree=g.sh_degree, meta=dict(g.meta))
+
+
+@pytest.mark.parametrize("fmt", E.FORMATS)
+def test_a_far_floater_is_exported_in_every_format(tmp_path, fmt):
+    g = _model(n=400, degree=3)
+    far = torch.zeros(g.n, dtype=torch.bool)
+    far[7] = True  # one floater 5000 units out: beyond .spz's +-2048
+    model = _with_far(g, far, 5000.0)
+    said: list[str] = []
+    path = E.export(model, tmp_path / f"model.{fmt}", on_warning=said.append)
+    back = E.read_splat(path) if fmt == "splat" else E.read_spz(path) if fmt == "spz" else E.read_ply(path)
+    if fmt == "spz":  # dropped with a warning; the rest kept at full precision
+        assert back.n == g.n - 1 and len(said) == 1 and "dropped 1 of 400" in said[0], said
+        prec = E.format_precision()["spz"]["position"]
+        assert torch.allclose(back.means, model.means[~far], atol=prec + 1e-7)
+    else:  # float32 positions hold it: nothing lost, nothing said
+        assert back.n == g.n and said == []
+        assert float(back.means[:, 0].max()) > 4000
+
+
+def test_spz_lowers_precision_when_many_lie_beyond_its_range(tmp_path):
+    g = _model(n=100, degree=0)
+    model = _with_far(g, torch.arange(g.n) % 2 == 0, 3000.0)  # half the model: its own large units
+    said: list[str] = []
+    path = E.export(model, tmp_path / "big.spz", on_warning=said.append)
+    raw = gzip.decompress(path.read_bytes())
+    frac = struct.unpack("<IIIBBBB", raw[:16])[4]
+    assert frac == E.spz_fractional_bits(float(model.means.abs().max())) == 11, frac
+    assert len(said) == 1 and "11 fractional bits" in said[0], said
+    back = E.read_spz(path)
+    assert back.n == g.n and float((back.means - model.means).abs().max()) <= 0.5 / (1 << 11) + 1e-4
+
+
+def test_spz_refuses_a_model_no_precision_can_hold(tmp_path):
     g = _model(n=4)
-    far = Gaussians(**{**g.tensors(), "means": g.means + 5000.0}, sh_degree=g.sh_degree)
-    with pytest.raises(ModelError, match="farther"):
+    far = Gaussians(**{**g.tensors(), "means": g.means + 1e7}, sh_degree=g.sh_degree)
+    with pytest.raises(ModelError, match="cannot hold"):
         E.export(far, tmp_path / "far.spz")
     assert not (tmp_path / "far.spz").exists()
+    assert E.spz_fractional_bits(1e7) == -1 and E.spz_fractional_bits(1.0) == E.SPZ_FRACTIONAL_BITS
 
 
 def test_readers_reject_bad_files(tmp_path):
@@ -186,3 +225,16 @@ def test_model_file_round_trip_keeps_metadata(tmp_path):
     for fmt in E.FORMATS:
         loaded = load_model(E.export(path, tmp_path / f"m.{fmt}"))
         assert loaded.n == g.n
+
+
+def test_export_formats_skips_a_format_that_cannot_hold_the_model_and_keeps_the_rest(tmp_path):
+    g = _model(n=50, degree=1)
+    far = torch.zeros(g.n, dtype=torch.bool)
+    far[:25] = True
+    model = _with_far(g, far, 1e7)  # half the model beyond any .spz precision
+    said: list[str] = []
+    written = E.export_formats(model, tmp_path, E.FORMATS, on_warning=said.append)
+    assert set(written) == {"ply", "splat"} and not (tmp_path / "model.spz").exists()
+    assert len(said) == 1 and said[0].startswith("Skipped the .spz export:") and "cannot hold" in said[0]
+    assert E.read_ply(written["ply"]).n == E.read_splat(written["splat"]).n == g.n
+    assert E.export_formats(model, tmp_path / "none", (), on_warning=said.append) == {}

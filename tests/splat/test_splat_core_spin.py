@@ -6,13 +6,13 @@ from __future__ import annotations
 import math
 import re
 import subprocess
-import threading
 
 import imageio_ffmpeg
 import numpy as np
 import pytest
 import torch
 
+from studio.cancel import CancelToken
 from studio.errors import Cancelled, InputError
 from studio.splat.gaussians import Gaussians, rgb_to_sh0
 from studio.splat.metrics import psnr
@@ -175,11 +175,11 @@ def test_spin_from_a_saved_model_and_bad_requests(tmp_path):
 
 
 def test_cancelled_spin_leaves_no_file(tmp_path):
-    cancel = threading.Event()
+    cancel = CancelToken()
 
     def stop(fraction: float, message: str) -> None:
         if fraction >= 0.3:
-            cancel.set()
+            cancel.cancel()
 
     with pytest.raises(Cancelled):
         render_orbit(
@@ -246,8 +246,7 @@ def test_a_partial_capture_gets_a_swing_across_the_photographed_arc():
 
 def test_covered_arc_and_the_orbit_hints_from_the_cameras():
     from studio.splat.scene import Scene, View
-    from studio.splat.spin import orbit_path
-    from studio.splat.train import covered_arc, orbit_hints
+    from studio.splat.spin import covered_arc, orbit_hints, orbit_path
 
     assert covered_arc(np.arange(0, 360, 20)) is None  # all the way round
     assert covered_arc([350, 10, 30, 50]) == pytest.approx((-10.0, 50.0))  # across the front

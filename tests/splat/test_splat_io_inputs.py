@@ -274,3 +274,20 @@ def test_blender_style_transforms_go_through_the_nerf_loader(tmp_path):
         assert np.allclose(view.world_to_cam, M, atol=1e-6)
         assert view.K[0, 0] == pytest.approx(K[0, 0], rel=1e-6)
         assert view.mask is not None and np.array_equal(view.mask > 0.5, image[..., 3] > 127)
+
+
+def test_one_transforms_lookup_order_for_detection_and_both_loaders(tmp_path):
+    """A folder with both files: input detection and the NeRF loader pick the same one (they used to disagree)."""
+    from studio.splat.nerf import TRANSFORMS_NAMES, find_manifest
+
+    folder = tmp_path / "capture"
+    folder.mkdir()
+    (folder / "transforms_train.json").write_text("not JSON")
+    assert detect_input(folder).files == [folder / "transforms_train.json"] == [find_manifest(folder)]
+    with pytest.raises(InputError, match="transforms_train.json is not valid JSON"):
+        load_transforms(folder)
+    (folder / "transforms.json").write_text("{}")
+    assert TRANSFORMS_NAMES[0] == "transforms.json"
+    assert detect_input(folder).files == [folder / "transforms.json"] == [find_manifest(folder)]
+    with pytest.raises(InputError, match="has no 'frames'"):
+        load_transforms(folder)  # reads transforms.json (no frames), not transforms_train.json (not JSON)

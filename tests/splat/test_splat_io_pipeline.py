@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import json
 import sys
-import threading
 from pathlib import Path
 
 import numpy as np
@@ -14,8 +13,9 @@ from PIL import Image
 sys.path.insert(0, str(Path(__file__).parent))
 from test_splat_io_synthetic import render_views, write_views
 
+from studio.cancel import CancelToken
 from studio.errors import Cancelled, DependencyError, InputError
-from studio.splat.pipeline import CancelFlag, ReconstructOptions, parse_background, reconstruct
+from studio.splat.pipeline import ReconstructOptions, parse_background, reconstruct
 from studio.store import Store
 
 FAST = {"steps": 12, "resolution": 64, "holdout": 4, "train": {"progress_every": 4, "preview_every": 6}}
@@ -58,10 +58,6 @@ def colmap_project(tmp_path_factory):
 def visible_files(folder: Path) -> list[str]:
     """The outputs a user sees (the hidden work folder is not an output)."""
     return sorted(p.name for p in folder.iterdir() if not p.name.startswith(".")) if folder.exists() else []
-
-
-def rows(store, sql, params=()):
-    return [dict(r) for r in store.execute(sql, params).fetchall()]
 
 
 def test_photos_to_model_end_to_end(capture, tmp_path, store):
@@ -128,11 +124,11 @@ def test_photos_to_model_end_to_end(capture, tmp_path, store):
     (render,) = store.renders(kind="splat")
     assert render.status == "done" and render.id == result.render_id
     assert {o["path"] for o in render.outputs} == {str(result.model), *map(str, result.exports.values())}
-    (row,) = rows(store, "SELECT * FROM models")
-    assert row["path"] == str(result.model) and row["render_id"] == render.id
-    assert (row["images"], row["registered"], row["gaussians"]) == (14, 12, result.gaussians)
-    assert row["psnr"] == pytest.approx(result.psnr)
-    meta = json.loads(row["meta_json"])
+    (row,) = store.models()
+    assert row.path == result.model and row.render_id == render.id
+    assert (row.images, row.registered, row.gaussians) == (14, 12, result.gaussians)
+    assert row.psnr == pytest.approx(result.psnr)
+    meta = row.meta
     assert meta["seconds"]["train"] > 0 and meta["unregistered"] == ["zz_noise.jpg"]
 
 
@@ -145,7 +141,7 @@ def test_identical_photos_fail_before_any_heavy_work(tmp_path, store):
     (render,) = store.renders(kind="splat")
     assert render.status == "failed" and "Only 1 distinct usable image" in render.reason
     assert "sfm" not in render.timings  # stopped at the capture check
-    assert rows(store, "SELECT * FROM models") == []
+    assert store.models() == []
     assert not (tmp_path / "out" / "model.safetensors").exists()
 
 
@@ -167,17 +163,17 @@ def test_a_set_that_does_not_register_fails_clearly(tmp_path, store):
         reconstruct(tmp_path / "in", tmp_path / "out", ReconstructOptions(**FAST), store=store)
     (render,) = store.renders(kind="splat")
     assert render.status == "failed" and "could be placed" in render.reason
-    assert rows(store, "SELECT * FROM models") == []
+    assert store.models() == []
     assert not list((tmp_path / "out").glob("model.*"))
     assert (tmp_path / "out" / ".studio-splat-work" / "sfm" / "sfm.log").is_file()  # kept for diagnosis
 
 
 def test_cancel_during_sfm_leaves_nothing_done(capture, tmp_path, store):
-    flag = threading.Event()
+    flag = CancelToken()
 
     def progress(fraction, message):
         if "features" in message:
-            flag.set()
+            flag.cancel()
 
     with pytest.raises(Cancelled):
         reconstruct(
@@ -190,7 +186,7 @@ def test_cancel_during_sfm_leaves_nothing_done(capture, tmp_path, store):
         )
     (render,) = store.renders(kind="splat")
     assert render.status == "cancelled"
-    assert rows(store, "SELECT * FROM models") == []
+    assert store.models() == []
     assert visible_files(tmp_path / "out") == []  # no model, no exports, no reports
 
 
@@ -209,7 +205,7 @@ def test_colmap_project_to_model_with_a_crop_box(colmap_project, tmp_path, store
     # user is told so.
     background = model.meta["background"]
     assert background != [1.0, 1.0, 1.0] and all(0.0 < c < 1.0 for c in background)
-    hex_bg = "#" + "".join(f"{round(255 * c):02x}" for c in background)
+    hex_bg = "#" + "".join(f"{round(255 * c):02X}" for c in background)
     assert any("No masks" in w and f"mean colour {hex_bg}" in w for w in result.warnings)
     assert model.meta["train"]["init"] == "points+fill"
     assert np.all(means >= -1.5) and np.all(means <= 1.5)
@@ -239,11 +235,11 @@ def test_an_explicit_background_is_kept_without_masks(colmap_project, tmp_path, 
 
 
 def test_cancel_during_training_leaves_nothing_done_and_resume_finishes(colmap_project, tmp_path, store):
-    cancelled = CancelFlag()
+    cancelled = CancelToken()
 
     def progress(fraction, message):
         if message.startswith("step "):
-            cancelled.set()
+            cancelled.cancel()
 
     options = ReconstructOptions(**{**FAST, "steps": 40})
     out = tmp_path / "out"
@@ -251,7 +247,7 @@ def test_cancel_during_training_leaves_nothing_done_and_resume_finishes(colmap_p
         reconstruct(colmap_project, out, options, store=store, on_progress=progress, cancel=cancelled)
     (render,) = store.renders(kind="splat")
     assert render.status == "cancelled" and "train" in render.timings
-    assert rows(store, "SELECT * FROM models") == []
+    assert store.models() == []
     assert visible_files(out) == []  # no model, no exports, no reports
     assert list((out / ".studio-splat-work" / "checkpoints").iterdir())  # kept for --resume
 
@@ -301,7 +297,9 @@ def test_training_defaults_follow_the_device():
     assert training_resolution(default, "cpu") == 200 and training_resolution(default, "cuda") == 800
     assert training_resolution(ReconstructOptions(resolution=320), "cpu") == 320
     cpu = train_config(default, "cpu", masked=False)
-    assert cpu.steps == 2000 and cpu.max_gaussians == 30_000 and cpu.mask_weight == 0.0  # compact schedule
+    assert (
+        cpu.steps == 2000 and cpu.densify.max_gaussians == 30_000 and cpu.mask_weight == 0.0
+    )  # compact schedule
     gpu = train_config(default, "cuda", masked=True)
     assert gpu.steps == 7000 and gpu.mask_weight == pytest.approx(0.1)
     custom = train_config(
@@ -349,3 +347,44 @@ def test_video_to_model_uses_sequential_matching(tmp_path, store):
     spec = json.loads((tmp_path / "out" / ".studio-splat-work" / "sfm" / "sfm_spec.json").read_text())
     assert spec["matcher"] == "sequential"
     assert {"frames", "sfm", "train"} <= set(result.seconds)
+
+
+def far_posed_set(root: Path, offset: float) -> Path:
+    """A nerfstudio transforms.json of 12 views of the textured box, the whole scene ``offset`` units out."""
+    K, images, poses = render_views(12, 400, 300, seed=0)
+    write_views(root / "images", images)
+    flip = np.diag([1.0, -1.0, -1.0, 1.0])  # OpenCV camera axes -> OpenGL (nerfstudio)
+    frames = []
+    for i, world_to_cam in enumerate(poses):
+        c2w = np.linalg.inv(world_to_cam) @ flip
+        c2w[0, 3] += offset
+        frames.append({"file_path": f"images/view_{i:02d}.jpg", "transform_matrix": c2w.tolist()})
+    data = {
+        "fl_x": K[0, 0],
+        "fl_y": K[1, 1],
+        "cx": K[0, 2],
+        "cy": K[1, 2],
+        "w": 400,
+        "h": 300,
+        "frames": frames,
+    }
+    path = root / "transforms.json"
+    path.write_text(json.dumps(data))
+    return path
+
+
+def test_a_model_spz_cannot_hold_still_builds_and_keeps_every_format_it_can(tmp_path, store):
+    """The 3D Studio lost 2 of 4 trained models to '.spz positions cannot hold it': never again."""
+    from studio.splat.export import read_spz
+    from studio.splat.gaussians import load_model
+
+    posed = far_posed_set(tmp_path / "far", 5000.0)  # beyond .spz's +-2048 at full precision
+    out = tmp_path / "out"
+    options = ReconstructOptions(**{**FAST, "holdout": 0}, normalize=False, formats=("ply", "splat", "spz"))
+    result = reconstruct(posed, out, options, store=store)
+    assert result.model.is_file() and set(result.exports) == {"ply", "splat", "spz"}
+    assert any(".spz:" in w and "fractional bits" in w for w in result.warnings), result.warnings
+    model = load_model(result.model)
+    assert float(model.means[:, 0].mean()) > 4000  # the frame was kept
+    assert read_spz(result.exports["spz"]).n == model.n
+    assert store.render(result.render_id).status == "done"

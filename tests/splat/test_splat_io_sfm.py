@@ -12,6 +12,7 @@ import pytest
 sys.path.insert(0, str(Path(__file__).parent))
 from test_splat_io_synthetic import relative_rotation_errors, render_views, write_views
 
+from studio.cancel import CancelToken
 from studio.errors import Cancelled, InputError
 from studio.splat.colmap_io import read_model
 from studio.splat.focus import camera_centers
@@ -138,17 +139,14 @@ def test_sfm_cancel_stops_the_worker_and_leaves_no_result(tmp_path):
     _, images, _ = render_views(12, 400, 300, seed=2)
     write_views(tmp_path / "images", images)
     started = time.monotonic()
-    seen = []
-
-    def cancel() -> bool:
-        return bool(seen)  # cancel as soon as the worker reported anything
+    cancel = CancelToken()
 
     with pytest.raises(Cancelled):
         run_sfm(
             tmp_path / "images",
             tmp_path / "work",
             options=SfmOptions(min_registered=8),
-            on_progress=lambda f, m: seen.append(m),
+            on_progress=lambda f, m: cancel.cancel(),  # as soon as the worker reported anything
             cancel=cancel,
         )
     assert time.monotonic() - started < 15

@@ -15,6 +15,7 @@ from PIL import Image
 sys.path.insert(0, str(Path(__file__).parent))
 from test_splat_io_synthetic import render_views, ring_poses
 
+from studio.cancel import CancelToken
 from studio.errors import Cancelled, InputError
 from studio.splat.video_frames import probe_video, sample_frames, select_sharpest
 
@@ -119,7 +120,9 @@ def test_corrupt_and_missing_videos_are_clear_errors(tmp_path):
 
 def test_cancel_stops_decoding(orbit_video, tmp_path):
     path, _ = orbit_video
+    cancel = CancelToken()
+    cancel.cancel()
     with pytest.raises(Cancelled):
-        sample_frames(path, tmp_path / "frames", count=12, cancel=lambda: True)
+        sample_frames(path, tmp_path / "frames", count=12, cancel=cancel)
     assert not list((tmp_path / "frames").glob("*.jpg"))
     assert not list((tmp_path / "frames").glob(".candidates-*"))

@@ -58,6 +58,7 @@ def run_build(ctx, uploads, **overrides):
         values["holdout"],
         values["device"],
         preview_every=5,
+        **({"formats": values["formats"]} if "formats" in values else {}),
     )
 
 
@@ -115,7 +116,7 @@ def test_build_streams_status_and_previews_then_the_model(built):
     status, _preview, viewer, downloads, model = final
     assert status.startswith("**Done**") and "12/12 images posed" in status
     # the synthetic box stands on a textured ground: no masks, and the user is told what that means
-    assert "⚠️ No masks" in status and "chosen background #ffffff" in status
+    assert "⚠️ No masks" in status and "chosen background #FFFFFF" in status
     assert viewer.endswith("model.splat") and Path(viewer).is_file()
     assert {Path(d).suffix for d in downloads} == {".safetensors", ".ply", ".splat", ".spz", ".json"}
     assert Path(model).name == "model.safetensors" and Path(model).is_file()
@@ -125,13 +126,19 @@ def test_build_streams_status_and_previews_then_the_model(built):
     assert render.status == "done"
 
 
+def test_the_user_chooses_the_export_formats(ctx, uploads):
+    *_, final = run_build(ctx, uploads, formats=["ply"])
+    downloads = final[3]
+    assert {Path(d).suffix for d in downloads} == {".safetensors", ".ply", ".json"}, downloads
+
+
 def test_use_in_ad_renders_a_spin_asset(built):
     ctx, outputs, _ = built
     model = outputs[-1][4]
     message, video = splat_tab.use_in_ad_handler(ctx, model, seconds=1, size=64, device="cpu")
     assert Path(video).suffix == ".mp4" and Path(video).is_file() and "asset #" in message
-    rows = ctx.store.execute("SELECT path, kind, width, height FROM assets WHERE kind='spin'").fetchall()
-    assert [(r["path"], r["width"], r["height"]) for r in rows] == [(video, 64, 64)]
+    rows = ctx.store.assets(kind="spin")
+    assert [(str(r.path), r.width, r.height) for r in rows] == [(video, 64, 64)]
     with pytest.raises(InputError, match="Build a 3D model first"):
         splat_tab.use_in_ad_handler(ctx, "")
 
@@ -143,7 +150,7 @@ def test_closing_the_generator_cancels_the_run(ctx, uploads):
     gen.close()  # what Gradio does on the Cancel button
     (render,) = ctx.store.renders(kind="splat")
     assert render.status == "cancelled"
-    assert ctx.store.execute("SELECT COUNT(*) FROM models").fetchone()[0] == 0
+    assert ctx.store.models() == []
     assert not list(ctx.outputs.glob("*/model/model.*"))
 
 

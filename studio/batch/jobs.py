@@ -1,0 +1,69 @@
+"""The job function: one product's ad for one platform, rendered into a staging folder the coordinator names.
+
+The same function runs in a local worker process and in a Ray task. It never opens the store for writing (the
+coordinator owns the store: SQLite WAL is not for network file systems) and never writes outside ``staging``;
+the coordinator renames the staged files into the output folder and only then records the job done. Running it
+twice for one job (a retry after a kill) gives the same files: outputs are idempotent.
+"""
+
+from __future__ import annotations
+
+import json
+import time
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from studio.cancel import CancelToken
+
+
+@dataclass(frozen=True)
+class JobTask:
+    """What a worker needs (picklable; no store, no open files)."""
+
+    job_id: int
+    attempt: int
+    spec: dict[str, Any]  # AdSpec data for one platform
+    staging: str  # an empty folder for this attempt's files
+    preset: str = "veryfast"  # x264 preset
+    screen: bool = True  # run the compliance export gate
+    store_path: str | None = None  # read by the gate (the reference bank); None: no visual bank checks
+
+
+@dataclass(frozen=True)
+class JobResult:
+    job_id: int
+    attempt: int
+    files: tuple[str, ...]  # names in the staging folder, to be published
+    verdict: str | None  # the compliance verdict, None when not screened
+    seconds: float
+
+
+def run_ad_job(task: JobTask, cancel: CancelToken | None = None) -> JobResult:
+    """Render ``task`` into ``task.staging``; raises a ``StudioError`` for a bad row or a failed render."""
+    from studio.ads import make_ad
+    from studio.spec import parse_spec
+    from studio.video.encode import EncodeSettings
+
+    started = time.perf_counter()
+    spec = parse_spec(task.spec, source=f"job {task.job_id}")
+    staging = Path(task.staging)
+    gate = None
+    if task.screen:
+        from studio.compliance.gate import ad_gate
+        from studio.store import Store
+
+        gate = ad_gate(Store(task.store_path) if task.store_path else _empty_store(staging))
+    make_ad(spec, staging, store=None, gate=gate, encode=EncodeSettings(preset=task.preset), cancel=cancel)
+    files = tuple(sorted(p.name for p in staging.iterdir() if p.is_file() and not p.name.startswith(".")))
+    verdict = None
+    for name in files:
+        if name.endswith(".compliance.json"):
+            verdict = json.loads((staging / name).read_text(encoding="utf-8")).get("verdict")
+    return JobResult(task.job_id, task.attempt, files, verdict, time.perf_counter() - started)
+
+
+def _empty_store(staging: Path):
+    from studio.store import Store
+
+    return Store(staging / ".gate" / "store.sqlite3")

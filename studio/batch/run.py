@@ -1,0 +1,283 @@
+"""`studio batch run`: the coordinator. It alone writes the store; workers (local or Ray) only render.
+
+A run: open the batch of the output folder, queue the plan's jobs (known ones keep their state), reclaim leases
+of dead or expired owners, sweep stray staging folders, then claim -> submit -> publish -> record until no job is
+left. Publishing renames a job's staged files onto their final names (fsynced) before the job is recorded done,
+so a kill at any moment leaves either a finished, recorded job or one that runs again; a re-run of the same
+command finishes the batch with every ad made once.
+"""
+
+from __future__ import annotations
+
+import concurrent.futures as cf
+import os
+import shutil
+import time
+from concurrent.futures.process import BrokenProcessPool
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from studio.batch.jobs import JobResult, JobTask
+from studio.batch.plan import Plan, batch_key
+from studio.cancel import CancelToken
+from studio.crash import crash_point
+from studio.errors import Cancelled, ComplianceError, ConfigError, InputError, StudioError
+from studio.fsutil import ensure_writable_dir, fsync_dir, fsync_file
+from studio.progress import ProgressFn, null_progress
+from studio.store import JobRow, LeaseLost, Owner, Store
+
+STAGING = ".batch-staging"
+LEASE_SECONDS = 120.0
+PERMANENT = (InputError, ConfigError, ComplianceError)  # a retry would fail the same way
+
+
+@dataclass(frozen=True)
+class BatchSummary:
+    batch_id: int
+    outdir: Path
+    counts: dict[str, int]
+    skipped: int
+    seconds: float
+    ads_per_minute: float
+    results_csv: Path
+    contact_sheet: Path
+    machinery_seconds: float = 0.0  # coordinator time outside waiting for workers
+    errors: list[dict[str, Any]] = field(default_factory=list)
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "batch": self.batch_id,
+            "outdir": str(self.outdir),
+            "counts": self.counts,
+            "skipped": self.skipped,
+            "seconds": round(self.seconds, 3),
+            "ads_per_minute": round(self.ads_per_minute, 2),
+            "results_csv": str(self.results_csv),
+            "contact_sheet": str(self.contact_sheet),
+            "row_errors": self.errors,
+        }
+
+
+def run_batch(
+    plan: Plan,
+    store: Store,
+    engine: Any,
+    *,
+    max_attempts: int = 3,
+    preset: str = "veryfast",
+    screen: bool = True,
+    lease_seconds: float = LEASE_SECONDS,
+    cancel: CancelToken | None = None,
+    on_progress: ProgressFn | None = None,
+) -> BatchSummary:
+    """Run every job of ``plan`` on ``engine``; returns the summary (results CSV and contact sheet written)."""
+    from studio.batch.sheet import write_contact_sheet, write_results_csv
+
+    report = on_progress or null_progress
+    outdir = ensure_writable_dir(plan.outdir).resolve()
+    batch_id = store.open_batch(batch_key(outdir), plan.catalogue.path.name, outdir, plan.options)
+    store.add_jobs(batch_id, [j.new_job() for j in (*plan.jobs, *plan.skipped)])
+    store.reclaim_jobs(batch_id)
+    sweep_staging(store, batch_id, outdir)
+    (outdir / "logs").mkdir(exist_ok=True)
+    owner = str(Owner.me())
+    started = time.perf_counter()
+    waiting = 0.0
+    in_flight: dict[cf.Future, tuple[JobRow, Path]] = {}
+    finished_now = 0
+    total = sum(store.job_counts(batch_id).values())
+    last_heartbeat = time.monotonic()
+    cancelled = False
+    try:
+        while True:
+            if not cancelled and (
+                (cancel is not None and cancel.cancelled) or store.batch(batch_id).status == "cancelled"
+            ):
+                cancelled = True
+                store.cancel_batch(batch_id)
+                engine.cancel()
+            while not cancelled and len(in_flight) < engine.workers:
+                job = store.claim_job(batch_id, owner, lease_seconds, max_attempts)
+                if job is None:
+                    break
+                crash_point("batch-after-claim")
+                staging = outdir / STAGING / f"job-{job.id}-{job.attempts}"
+                shutil.rmtree(staging, ignore_errors=True)
+                staging.mkdir(parents=True)
+                task = JobTask(
+                    job.id, job.attempts, job.payload, str(staging), preset, screen, str(store.path)
+                )
+                _log(outdir, job, f"attempt {job.attempts} started")
+                in_flight[engine.submit(task)] = (job, staging)
+            if not in_flight:
+                break
+            t = time.perf_counter()
+            done, _ = cf.wait(
+                list(in_flight), timeout=min(0.5, lease_seconds / 4), return_when=cf.FIRST_COMPLETED
+            )
+            waiting += time.perf_counter() - t
+            if time.monotonic() - last_heartbeat > lease_seconds / 4:
+                store.extend_leases(owner, [j.id for j, _ in in_flight.values()], lease_seconds)
+                last_heartbeat = time.monotonic()
+            broken = False
+            for future in done:
+                job, staging = in_flight.pop(future)
+                try:
+                    result = future.result()
+                except BrokenProcessPool:
+                    broken = True
+                    _settle_lost_worker(store, outdir, job, owner, max_attempts, cancelled)
+                except BaseException as exc:  # noqa: BLE001 - recorded against the job
+                    _settle_error(store, outdir, job, owner, exc, max_attempts, cancelled)
+                else:
+                    _publish(store, outdir, job, owner, staging, result)
+                    finished_now += 1
+                shutil.rmtree(staging, ignore_errors=True)
+            if broken:
+                for future, (job, staging) in list(in_flight.items()):
+                    in_flight.pop(future)
+                    _settle_lost_worker(store, outdir, job, owner, max_attempts, cancelled)
+                    shutil.rmtree(staging, ignore_errors=True)
+                engine.restart()
+            counts = store.job_counts(batch_id)
+            elapsed = time.perf_counter() - started
+            rate = finished_now / elapsed * 60 if elapsed > 0 else 0.0
+            left = counts["queued"] + counts["interrupted"] + counts["running"]
+            eta = left / rate * 60 if rate > 0 else None
+            report(
+                (counts["done"] + counts["failed"]) / max(total, 1),
+                f"{counts['done']} done, {counts['failed']} failed, {rate:.1f} ads/min"
+                + (f", ETA {eta:.0f} s" if eta is not None else ""),
+            )
+    except BaseException:
+        engine.cancel()
+        raise
+    finally:
+        engine.close()
+    seconds = time.perf_counter() - started
+    root = outdir / STAGING
+    if root.is_dir() and not any(root.iterdir()):
+        root.rmdir()
+    jobs = store.jobs(batch_id)
+    csv_path = write_results_csv(jobs, outdir / "results.csv", plan.errors)
+    sheet = write_contact_sheet(
+        jobs, plan.errors, outdir / "contact-sheet.html", title=plan.catalogue.path.name
+    )
+    counts = store.job_counts(batch_id)
+    summary = BatchSummary(
+        batch_id=batch_id,
+        outdir=outdir,
+        counts=counts,
+        skipped=len(plan.skipped),
+        seconds=seconds,
+        ads_per_minute=finished_now / seconds * 60 if seconds > 0 else 0.0,
+        results_csv=csv_path,
+        contact_sheet=sheet,
+        machinery_seconds=max(0.0, seconds - waiting),
+        errors=[{"row": e.row, "column": e.column, "message": e.message} for e in plan.errors],
+    )
+    report(1.0, f"{counts['done']} done, {counts['failed']} failed")
+    if cancelled:
+        raise Cancelled(
+            f"The batch was cancelled: {counts['done']} of {total} jobs done.",
+            "Run `studio batch retry BATCH` and the same `studio batch run` to finish it.",
+        )
+    return summary
+
+
+def _publish(store: Store, outdir: Path, job: JobRow, owner: str, staging: Path, result: JobResult) -> None:
+    """Rename the staged files onto the job's output names (fsynced), then record the job done."""
+    from studio.ads import slug
+
+    staged_stem = f"{slug(job.payload['product'])}-{job.platform}"
+    final_stem = f"{job.stem}-{job.platform}"
+    moves = []
+    for name in result.files:
+        final_name = final_stem + name[len(staged_stem) :] if name.startswith(staged_stem) else name
+        moves.append((staging / name, outdir / final_name))
+    for tmp, _ in moves:
+        fsync_file(tmp)
+    for k, (tmp, final) in enumerate(moves):
+        os.replace(tmp, final)
+        if k == 0:
+            crash_point("batch-mid-rename")
+    fsync_dir(outdir)
+    crash_point("batch-before-commit")
+    outputs = [{"kind": _kind(final), "path": final.name} for _, final in moves]
+    try:
+        store.complete_job(
+            job.id, owner, outputs=outputs, verdict=result.verdict, timings={"render": result.seconds}
+        )
+    except LeaseLost:
+        _log(outdir, job, "finished after its lease was taken over; the other attempt records it")
+        return
+    _log(outdir, job, f"done in {result.seconds:.1f} s ({result.verdict or 'not screened'})")
+
+
+def _kind(path: Path) -> str:
+    name = path.name
+    if name.endswith(".compliance.json"):
+        return "report"
+    if name.endswith(".compliance.html"):
+        return "report-html"
+    if name.endswith("-cover.jpg"):
+        return "cover"
+    return {".mp4": "video", ".srt": "subtitles"}.get(path.suffix, "file")
+
+
+def _settle_error(store, outdir, job, owner, exc, max_attempts, cancelled) -> None:
+    if isinstance(exc, Cancelled) or cancelled:
+        message = exc.one_line() if isinstance(exc, StudioError) else "cancelled"
+        try:
+            store.fail_job(job.id, owner, message, max_attempts=max_attempts, status="cancelled")
+        except LeaseLost:
+            pass
+        _log(outdir, job, f"cancelled: {message}")
+        return
+    message = exc.one_line() if isinstance(exc, StudioError) else f"{type(exc).__name__}: {exc}"
+    verdict = "block" if isinstance(exc, ComplianceError) else None
+    _settle_failure(store, outdir, job, owner, message, max_attempts, isinstance(exc, PERMANENT), verdict)
+
+
+def _settle_lost_worker(store, outdir, job, owner, max_attempts, cancelled) -> None:
+    if cancelled:
+        _settle_error(store, outdir, job, owner, Cancelled("The batch was cancelled."), max_attempts, True)
+    else:
+        _settle_failure(store, outdir, job, owner, "a worker process died", max_attempts, False)
+
+
+def _settle_failure(store, outdir, job, owner, message, max_attempts, permanent, verdict=None) -> None:
+    try:
+        state = store.fail_job(job.id, owner, message, max_attempts=max_attempts, permanent=permanent,
+                               verdict=verdict)  # fmt: skip
+    except LeaseLost:
+        return
+    _log(outdir, job, f"attempt {job.attempts} failed ({state}): {message}")
+
+
+def sweep_staging(store: Store, batch_id: int, outdir: Path) -> list[Path]:
+    """Remove staging folders of jobs that are not running under a live lease (left by a kill)."""
+    root = outdir / STAGING
+    if not root.is_dir():
+        return []
+    live = {j.id for j in store.jobs(batch_id, "running")}
+    removed = []
+    for folder in root.iterdir():
+        try:
+            job_id = int(folder.name.split("-")[1])
+        except (IndexError, ValueError):
+            job_id = -1
+        if job_id not in live:
+            shutil.rmtree(folder, ignore_errors=True)
+            removed.append(folder)
+    if not any(root.iterdir()):
+        root.rmdir()
+    return removed
+
+
+def _log(outdir: Path, job: JobRow, message: str) -> None:
+    """One line per event in the job's own log file (logs/STEM-PLATFORM.log)."""
+    stamp = time.strftime("%Y-%m-%d %H:%M:%S")
+    with open(outdir / "logs" / f"{job.stem}-{job.platform}.log", "a", encoding="utf-8") as fh:
+        fh.write(f"{stamp} job {job.id} {message}\n")
