@@ -411,8 +411,9 @@ def _timing(work: Path, refs, backgrounds, bank, ip, repeats: int = 3) -> dict:
     """A 15 s 1080x1920 30 fps H.264 ad (5 shots of 3 s with a slow zoom, a reference shown small in shot 3)."""
     import subprocess
 
-    from studio.compliance.frames import ffmpeg_exe, sample_frames
+    from studio.compliance.frames import sample_frames
     from studio.compliance.visual import screen_media
+    from studio.media import ffmpeg_exe
 
     shots = []
     for k in range(5):

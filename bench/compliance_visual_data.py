@@ -484,7 +484,7 @@ def end_cards() -> list[Item]:
 def render_video(img: Image.Image, bg: Image.Image, path: Path, rng: np.random.Generator,
                  seconds: float = 3.0) -> Path:  # fmt: skip
     """A 1080x1920 H.264 clip: ``bg`` for a second, then the reference at 50-80 % of the width over it."""
-    from studio.compliance.frames import ffmpeg_exe
+    from studio.media import ffmpeg_exe
 
     frame = _cover(bg, (1080, 1920))
     scale = rng.uniform(0.5, 0.8) * 1080 / img.width

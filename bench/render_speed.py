@@ -68,8 +68,8 @@ def audio_for(timeline, workdir: Path) -> Path | None:
 
 
 def run_ours(workdir: Path, preset: str) -> dict:
+    from studio.media.encode import EncodeSettings, encode_frames
     from studio.video.compose import iter_frames
-    from studio.video.encode import EncodeSettings, encode_frames
 
     _, _, timeline = build(workdir, preset)
     audio = audio_for(timeline, workdir)
@@ -88,8 +88,9 @@ def run_ours(workdir: Path, preset: str) -> dict:
 
 
 def run_floor(workdir: Path, preset: str) -> dict:
+    from studio.media import ffmpeg_exe
+    from studio.media.encode import EncodeSettings, audio_args, video_args
     from studio.video.compose import iter_frames
-    from studio.video.encode import EncodeSettings, ffmpeg_exe, video_args
 
     _, _, timeline = build(workdir, preset)
     audio = audio_for(timeline, workdir)
@@ -124,14 +125,7 @@ def run_floor(workdir: Path, preset: str) -> dict:
         "-map",
         "1:a:0",
         *video_args(timeline.width, timeline.height, timeline.fps, settings),
-        "-c:a",
-        "aac",
-        "-b:a",
-        settings.audio_bitrate,
-        "-ar",
-        "48000",
-        "-ac",
-        "2",
+        *audio_args(settings),
         "-t",
         f"{timeline.frame_count / timeline.fps:.6f}",
         "-movflags",

@@ -24,11 +24,12 @@ from studio.crash import crash_point
 from studio.errors import Cancelled, ComplianceError, DependencyError, InputError, StudioError
 from studio.fsutil import ensure_writable_dir, fsync_dir, fsync_file
 from studio.images import load_photo
+from studio.media.encode import EncodeSettings, encode_frames
+from studio.media.types import is_video
 from studio.progress import ProgressFn, null_progress, scaled
 from studio.spec import AdSpec
 from studio.store import Store
 from studio.video.compose import iter_frames, render_frame
-from studio.video.encode import EncodeSettings, encode_frames
 from studio.video.presets import get_preset
 from studio.video.templates import TEMPLATES, Resources
 from studio.video.text import resolve_font
@@ -188,6 +189,7 @@ def make_ad(
     all_or_nothing: bool = False,
     cancel: CancelToken | None = None,
     project: str | None = None,
+    stem: str | None = None,
 ) -> AdResult:
     """Render ``spec`` for each of its platforms into ``outdir``.
 
@@ -202,7 +204,8 @@ def make_ad(
     When every platform is blocked a ``ComplianceError`` is raised.
 
     Returns the outputs (MP4 + cover JPEG + .srt per platform). Raises a ``StudioError`` on bad input or a failed
-    render, after recording the failure in ``store``.
+    render, after recording the failure in ``store``. Files are named ``STEM-PLATFORM.mp4`` (``stem`` defaults to
+    the product name's slug; batch names them by product id).
 
     Every file is written into a scratch folder of this render (``outdir/.studio-render-*``, unique per render, so
     two renders of one product at once never share a temporary name). The finished set is committed in one step:
@@ -249,7 +252,7 @@ def make_ad(
         timings["prepare"] = time.perf_counter() - t0
         outputs: list[AdOutput] = []
         blocked: list[BlockedOutput] = []
-        base = slug(spec.product)
+        base = stem or slug(spec.product)
         n = len(timelines)
         # every platform's timeline lasts exactly spec.duration (the templates check it): one music bed
         audio = _prepare_audio(next(iter(timelines.values())), work / "music.wav")
@@ -541,7 +544,7 @@ def _with_spin(spec: AdSpec, resources: Resources, work: Path) -> Resources:
 
     from studio.colours import hex_to_rgb
 
-    if Path(spec.spin).suffix.lower() in (".mp4", ".mov", ".webm"):
+    if is_video(spec.spin):
         return replace(resources, spin_clip=Path(spec.spin))
 
     try:

@@ -28,10 +28,40 @@ def atomic_output(path: str | os.PathLike[str]) -> Iterator[Path]:
         yield tmp_path
         if not tmp_path.exists() or tmp_path.stat().st_size == 0:
             raise OSError(f"nothing was written to {final.name}")
-        os.replace(tmp_path, final)
+        publish(tmp_path, final)
     finally:
         if tmp_path.exists():
             tmp_path.unlink()
+
+
+def default_file_mode() -> int:
+    """The mode a newly created file gets here: ``0o666`` less the process umask (0o644 under umask 022)."""
+    try:  # Linux reports the umask without changing it (changing it, even briefly, races other threads)
+        with open("/proc/self/status", encoding="ascii") as fh:
+            for line in fh:
+                if line.startswith("Umask:"):
+                    return 0o666 & ~int(line.split()[1], 8)
+    except (OSError, ValueError):
+        pass
+    mask = os.umask(0o022)
+    os.umask(mask)
+    return 0o666 & ~mask
+
+
+def publish(tmp: str | os.PathLike[str], final: str | os.PathLike[str]) -> Path:
+    """Rename the finished ``tmp`` onto ``final``, with the permissions a normal write would have given it.
+
+    Temporary files from ``tempfile.mkstemp`` are 0600; a published output must not be: it takes the mode of the
+    file it replaces, or the umask's default for a new file (so an MP4 and its cover JPEG agree).
+    """
+    final = Path(final)
+    try:
+        mode = final.stat().st_mode & 0o777
+    except FileNotFoundError:
+        mode = default_file_mode()
+    os.chmod(tmp, mode)
+    os.replace(tmp, final)
+    return final
 
 
 def ensure_writable_dir(folder: str | os.PathLike[str]) -> Path:

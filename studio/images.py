@@ -16,7 +16,6 @@ from PIL import Image, ImageOps, UnidentifiedImageError
 from studio.errors import InputError
 
 SUPPORTED_FORMATS = {"JPEG", "PNG", "WEBP", "TIFF", "BMP", "MPO"}
-SUPPORTED_SUFFIXES = {".jpg", ".jpeg", ".png", ".webp", ".tif", ".tiff", ".bmp"}
 MAX_FILE_BYTES = 50 * 1024 * 1024
 MAX_PIXELS = 80_000_000  # a 10000x8000 photo; bigger is almost certainly a mistake (or a decompression bomb)
 

@@ -8,19 +8,27 @@ under ``$STUDIO_HOME/models``:
   files listed in the registry);
 * CLIP: the file ``clip_weights_path(model, pretrained)`` of ``studio.compliance.embed`` (safetensors only).
 
-``pull`` downloads with ``huggingface_hub`` (the only code here that touches the network). ``resolve`` turns a
-registry id or a local folder into a path, with a clear message saying how to get missing weights.
+``pull`` downloads from a ``Hub``: the Hugging Face Hub through ``huggingface_hub`` (the only code here that touches
+the network; ``HF_HUB_OFFLINE`` respected) or a ``LocalHub`` folder laid out like it (a mirror; the tests' stand-in):
+safetensors only, a free-disk check first, progress in bytes, resume after an interruption, a SHA-256 manifest
+that ``verify`` checks. ``remove`` deletes local weights. ``resolve`` turns a registry id, an engine name or a local
+folder into a path, with a clear message saying how to get missing weights. Engine names (``studio video
+engines``) are accepted wherever a registry id is.
 """
 
 from __future__ import annotations
 
+import json
 import os
 import shutil
+import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 
+from studio.cancel import CancelToken, check
 from studio.compliance.licences import Licence, ModelEntry, load_registry
-from studio.errors import DependencyError, InputError, ModelError
+from studio.errors import Cancelled, DependencyError, InputError, ModelError
+from studio.fsutil import sha256_file
 from studio.progress import ProgressFn, null_progress
 
 CLIP_WEIGHTS_FILE = (
@@ -111,6 +119,11 @@ def get_entry(model_id: str) -> ModelEntry:
             raise InputError(f"The default CLIP weights {wanted} are not in the model registry.")
         return entry
     entry = registry.models.get(model_id)
+    if entry is None:  # an AI video engine's name (studio.video.engines) names its checkpoint
+        from studio.video.engines import ENGINES
+
+        engine = ENGINES.get(model_id)
+        entry = registry.models.get(engine.model_id) if engine is not None else None
     if entry is None:
         raise InputError(
             f"Unknown model {model_id!r}.",
@@ -153,11 +166,121 @@ def resolve(name_or_path: str | os.PathLike[str]) -> Path:
     return path
 
 
-def pull(model_id: str, *, token: str | None = None, on_progress: ProgressFn | None = None) -> Path:
-    """Download ``model_id`` from the Hugging Face Hub into ``$STUDIO_HOME/models``; returns the local path.
+# -- the hub: where weights come from --------------------------------------------------------------------------
+WEIGHT_SUFFIXES = (".safetensors",)
+PICKLE_SUFFIXES = (".bin", ".pt", ".pth", ".ckpt", ".pkl", ".pickle", ".msgpack", ".h5", ".onnx", ".gguf")
+KEEP_SUFFIXES = (".json", ".txt", ".model", ".tiktoken", ".md")  # configs, tokenizers, the licence text
+MANIFEST = ".studio-manifest.json"
 
-    Only safetensors weights are fetched for CLIP. Raises ``ModelError`` when the hub cannot be reached (offline,
-    a gated repository without a token, a missing file) and leaves no partial download under the final path.
+
+@dataclass(frozen=True)
+class HubFile:
+    name: str  # path inside the repository
+    size: int  # bytes
+
+
+class Hub:
+    """Where ``pull`` fetches files: the Hugging Face Hub (``HfHub``) or a local stand-in (``LocalHub``)."""
+
+    def list_files(self, repo_id: str) -> list[HubFile]:  # pragma: no cover - interface
+        raise NotImplementedError
+
+    def download(self, repo_id: str, name: str, dest: Path, on_bytes) -> None:  # pragma: no cover - interface
+        raise NotImplementedError
+
+
+class HfHub(Hub):
+    """The Hugging Face Hub through ``huggingface_hub`` (the only code here that touches the network)."""
+
+    def __init__(self, token: str | None = None):
+        self.token = token
+
+    def list_files(self, repo_id: str) -> list[HubFile]:
+        from huggingface_hub import HfApi
+
+        info = HfApi(token=self.token).model_info(repo_id, files_metadata=True)
+        return [HubFile(s.rfilename, int(s.size or 0)) for s in info.siblings or []]
+
+    def download(self, repo_id: str, name: str, dest: Path, on_bytes) -> None:
+        import huggingface_hub
+
+        with tempfile.TemporaryDirectory(dir=dest.parent) as tmp:
+            got = huggingface_hub.hf_hub_download(
+                repo_id=repo_id, filename=name, local_dir=tmp, token=self.token
+            )
+            os.replace(got, dest)
+        on_bytes(dest.stat().st_size)
+
+
+class LocalHub(Hub):
+    """A folder laid out like the hub (``root/<owner>/<name>/<files>``): a mirror, a USB disk, the tests."""
+
+    def __init__(self, root: str | os.PathLike[str]):
+        self.root = Path(root)
+
+    def _repo(self, repo_id: str) -> Path:
+        repo = self.root / repo_id
+        if not repo.is_dir():
+            raise FileNotFoundError(f"{repo_id} is not in {self.root}")
+        return repo
+
+    def list_files(self, repo_id: str) -> list[HubFile]:
+        repo = self._repo(repo_id)
+        return [
+            HubFile(p.relative_to(repo).as_posix(), p.stat().st_size)
+            for p in sorted(repo.rglob("*"))
+            if p.is_file()
+        ]
+
+    def download(self, repo_id: str, name: str, dest: Path, on_bytes) -> None:
+        """Copy in 1 MiB blocks, appending to a partial ``dest`` left by an interrupted pull (resume)."""
+        source = self._repo(repo_id) / name
+        part = dest.with_name(dest.name + ".part")
+        done = part.stat().st_size if part.exists() else 0
+        with open(source, "rb") as src, open(part, "ab") as out:
+            src.seek(done)
+            on_bytes(done)
+            for block in iter(lambda: src.read(1 << 20), b""):
+                out.write(block)
+                on_bytes(len(block))
+        os.replace(part, dest)
+
+
+def wanted_files(entry: ModelEntry, files: list[HubFile]) -> list[HubFile]:
+    """The files of a pull: safetensors weights (never pickles) and the configs, tokenizers and licence text;
+    only the listed checkpoint for a single-file entry."""
+    out = []
+    for f in files:
+        lower = f.name.lower()
+        if lower.endswith(PICKLE_SUFFIXES):
+            continue
+        if lower.endswith(WEIGHT_SUFFIXES):
+            if entry.files and f.name not in entry.files:
+                continue
+            out.append(f)
+        elif lower.endswith(KEEP_SUFFIXES) or Path(lower).name.startswith("license"):
+            out.append(f)
+    return out
+
+
+def _offline() -> bool:
+    return os.environ.get("HF_HUB_OFFLINE", "").strip().lower() in {"1", "true", "yes", "on"}
+
+
+def pull(
+    model_id: str,
+    *,
+    token: str | None = None,
+    hub: Hub | None = None,
+    on_progress: ProgressFn | None = None,
+    cancel: CancelToken | None = None,
+) -> Path:
+    """Download ``model_id`` (a registry id or an engine name) into ``$STUDIO_HOME/models``; the local path.
+
+    Safetensors only. The free disk space is checked first; files go to a staging folder (kept after an
+    interruption: the next pull resumes, keeping complete files and appending to a partial one), each file's
+    SHA-256 is recorded in ``.studio-manifest.json`` (``verify`` checks it), and the folder is renamed into place
+    when complete. ``HF_HUB_OFFLINE=1`` is respected. Raises ``ModelError`` naming what failed.
     """
     report = on_progress or null_progress
     entry = get_entry(model_id)
@@ -165,50 +288,148 @@ def pull(model_id: str, *, token: str | None = None, on_progress: ProgressFn | N
     if is_present(entry, path):
         report(1.0, "already present")
         return path
-    try:
-        import huggingface_hub
-        from huggingface_hub.utils import HfHubHTTPError
-    except ImportError as exc:  # pragma: no cover - a dependency of diffusers
-        raise DependencyError("huggingface_hub is not installed.", "pip install huggingface_hub") from exc
     path.parent.mkdir(parents=True, exist_ok=True)
-    staging = path.with_name(f".{path.name}.partial")
-    report(0.0, f"downloading {entry.hub_id}")
-    try:
-        if entry.kind == "clip":
-            staging.mkdir(parents=True, exist_ok=True)
-            file = huggingface_hub.hf_hub_download(
-                repo_id=entry.hub_id, filename=CLIP_WEIGHTS_FILE, local_dir=staging, token=token
-            )
-            os.replace(file, path)
-        else:
-            huggingface_hub.snapshot_download(
-                repo_id=entry.hub_id,
-                local_dir=staging,
-                allow_patterns=list(entry.files) + ["*.json", "*.txt", "*.model"] if entry.files else None,
-                ignore_patterns=[
-                    "*.bin",
-                    "*.pt",
-                    "*.pth",
-                    "*.ckpt",
-                    "*.pkl",
-                ],  # safetensors only: never pickles
-                token=token,
-            )
-            if path.exists():
-                shutil.rmtree(path)
-            os.replace(staging, path)
-    except (HfHubHTTPError, OSError, ValueError) as exc:
+    remote = hub or HfHub(token)
+    hint = f"Check the network (and HF_TOKEN for gated models), or copy the weights into {path} by hand."
+    if hub is None and _offline():
         raise ModelError(
-            f"Could not download {entry.name} ({entry.hub_id}) from the Hugging Face Hub:"
-            f" {type(exc).__name__}: {' '.join(str(exc).split())[:300]}",
-            f"Check the network (and HF_TOKEN for gated models), or copy the weights into {path} by hand.",
+            f"Could not download {entry.name} ({entry.hub_id}): HF_HUB_OFFLINE is set.",
+            "Unset it, or " + hint[0].lower() + hint[1:],
+        )
+    try:
+        listing = remote.list_files(entry.hub_id)
+    except Exception as exc:
+        raise ModelError(
+            f"Could not download {entry.name} ({entry.hub_id}): {type(exc).__name__}: {' '.join(str(exc).split())[:300]}",
+            hint,
         ) from exc
-    finally:
-        if staging.exists():
-            shutil.rmtree(staging, ignore_errors=True)
+    if entry.kind == "clip":
+        files = [f for f in listing if f.name == CLIP_WEIGHTS_FILE]
+    else:
+        files = wanted_files(entry, listing)
+    if not any(f.name.endswith(WEIGHT_SUFFIXES) for f in files):
+        raise ModelError(
+            f"{entry.hub_id} has no safetensors weights studio may load (pickled weights are never fetched).",
+            "Use a repository that publishes .safetensors files.",
+        )
+    staging = path.with_name(f".{path.name}.partial")
+    staging.mkdir(parents=True, exist_ok=True)
+    total = sum(f.size for f in files)
+    have = sum((staging / f.name).stat().st_size for f in files if (staging / f.name).is_file())
+    free = shutil.disk_usage(staging).free
+    if total - have > free * 0.98:
+        raise DependencyError(
+            f"{entry.id} needs {(total - have) / 1e9:.1f} GB more disk space; {free / 1e9:.1f} GB free in {staging.parent}.",
+            "Free disk space or point STUDIO_HOME at a larger disk.",
+        )
+    done = [0]
+
+    def on_bytes(n: int) -> None:
+        done[0] += n
+        report(min(done[0] / max(total, 1), 1.0), f"{done[0] / 1e6:.0f} / {total / 1e6:.0f} MB")
+
+    manifest: dict[str, dict] = {}
+    try:
+        for f in files:
+            check(cancel, "The download")
+            dest = staging / f.name
+            dest.parent.mkdir(parents=True, exist_ok=True)
+            if not (dest.is_file() and dest.stat().st_size == f.size):
+                remote.download(entry.hub_id, f.name, dest, on_bytes)
+            else:
+                on_bytes(f.size)
+            if f.size and dest.stat().st_size != f.size:
+                raise OSError(f"{f.name} is {dest.stat().st_size} bytes, the hub says {f.size}")
+            manifest[f.name] = {"size": dest.stat().st_size, "sha256": sha256_file(dest)}
+    except Cancelled:
+        raise
+    except Exception as exc:
+        raise ModelError(
+            f"Could not download {entry.name} ({entry.hub_id}): {type(exc).__name__}: {' '.join(str(exc).split())[:300]}",
+            hint + " Run the pull again to resume.",
+        ) from exc
+    (staging / MANIFEST).write_text(
+        json.dumps({"id": entry.id, "repo_id": entry.hub_id, "files": manifest}, indent=2), encoding="utf-8"
+    )
+    if entry.kind == "clip":
+        path.parent.mkdir(parents=True, exist_ok=True)
+        os.replace(staging / CLIP_WEIGHTS_FILE, path)
+        os.replace(staging / MANIFEST, path.with_name(path.name + MANIFEST))
+        shutil.rmtree(staging, ignore_errors=True)
+    else:
+        if path.exists():
+            shutil.rmtree(path)
+        os.replace(staging, path)
     if not is_present(entry, path):
         raise ModelError(
             f"The download of {entry.id} finished but {path} is incomplete.", "Run the pull again."
         )
     report(1.0, "done")
+    return path
+
+
+@dataclass(frozen=True)
+class Verification:
+    id: str
+    path: Path
+    ok: bool
+    problems: tuple[str, ...]
+
+    def to_json(self) -> dict:
+        return {"id": self.id, "path": str(self.path), "ok": self.ok, "problems": list(self.problems)}
+
+
+def verify(model_id: str) -> Verification:
+    """Check the local weights of ``model_id`` against the manifest its pull wrote: every file present with its
+    size and SHA-256, every safetensors file's header readable, no pickled weights."""
+    entry = get_entry(model_id)
+    path = model_path(entry)
+    problems: list[str] = []
+    manifest_path = path.with_name(path.name + MANIFEST) if entry.kind == "clip" else path / MANIFEST
+    if not is_present(entry, path):
+        problems.append(f"not on this machine (looked in {path}): run `studio models pull {entry.id}`")
+        return Verification(entry.id, path, False, tuple(problems))
+    if not manifest_path.is_file():
+        problems.append("no .studio-manifest.json (not pulled by studio): sizes and hashes cannot be checked")
+        files: dict[str, dict] = {}
+    else:
+        files = json.loads(manifest_path.read_text(encoding="utf-8")).get("files", {})
+    root = path.parent if entry.kind == "clip" else path
+    for name, want in files.items():
+        local = path if entry.kind == "clip" else root / name
+        if not local.is_file():
+            problems.append(f"{name} is missing")
+        elif local.stat().st_size != want.get("size"):
+            problems.append(f"{name} is {local.stat().st_size} bytes, expected {want.get('size')}")
+        elif sha256_file(local) != want.get("sha256"):
+            problems.append(f"{name} does not match its SHA-256 (corrupt or changed)")
+    weights = [path] if entry.kind == "clip" else sorted(path.rglob("*.safetensors"))
+    for w in weights:
+        try:
+            from safetensors import safe_open
+
+            with safe_open(str(w), framework="numpy") as fh:
+                fh.keys()
+        except Exception as exc:  # noqa: BLE001 - any unreadable header is a problem
+            problems.append(f"{w.name} is not a readable safetensors file ({type(exc).__name__})")
+    if entry.kind != "clip":
+        pickles = [p.name for p in path.rglob("*") if p.suffix.lower() in PICKLE_SUFFIXES]
+        if pickles:
+            problems.append(f"pickled weights present (never loaded): {', '.join(sorted(pickles)[:5])}")
+    return Verification(entry.id, path, not problems, tuple(problems))
+
+
+def remove(model_id: str) -> Path:
+    """Delete the local weights of ``model_id`` (and an interrupted pull's staging folder); the path removed."""
+    entry = get_entry(model_id)
+    path = model_path(entry)
+    staging = path.with_name(f".{path.name}.partial")
+    if not path.exists() and not staging.exists():
+        raise InputError(f"{entry.id} is not on this machine (looked in {path}).", "Nothing to remove.")
+    if path.is_dir():
+        shutil.rmtree(path)
+    elif path.exists():
+        path.unlink()
+        path.with_name(path.name + MANIFEST).unlink(missing_ok=True)
+    shutil.rmtree(staging, ignore_errors=True)
     return path

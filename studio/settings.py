@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import os
 from pathlib import Path
+from typing import Any
 
 ENV_HOME = "STUDIO_HOME"
 
@@ -30,6 +31,21 @@ def cache_dir(name: str) -> Path:
     path = studio_home() / name
     path.mkdir(parents=True, exist_ok=True)
     return path
+
+
+def portable(value: Any) -> Any:
+    """``value`` (a string, or lists/dicts of them) with this machine's folders written portably: the studio home
+    as ``$STUDIO_HOME``, the user's home as ``~``. For what leaves the machine with an output (its reports)."""
+    if isinstance(value, str):
+        home = str(studio_home(create=False))
+        user = str(Path.home())
+        value = value.replace(home, "$STUDIO_HOME")
+        return value.replace(user + os.sep, "~" + os.sep) if len(user) > 1 else value
+    if isinstance(value, list):
+        return [portable(v) for v in value]
+    if isinstance(value, dict):
+        return {k: portable(v) for k, v in value.items()}
+    return value
 
 
 def assets_dir() -> Path:

@@ -1,11 +1,14 @@
 """The ad spec: a validated, versioned document (YAML or JSON) describing one ad.
 
-Paths in a spec file are relative to the spec's folder and may not leave it. Unknown keys and bad values are
-rejected with a ``ConfigError`` naming the field, e.g. ``spec field 'platforms[1]': unknown platform 'tiktk'``.
+Paths in a spec file (photos, logo, spin, a font file, a music file) are relative to the spec's folder and may not
+leave it, or name a bundled asset as ``assets:REL``. Unknown keys, keys given twice and bad values are rejected
+with a ``ConfigError`` naming the field, e.g. ``spec field 'platforms[1]': unknown platform 'tiktk'``. Spec files
+are UTF-8 (a UTF-8 or UTF-16 byte-order mark is honoured).
 """
 
 from __future__ import annotations
 
+import codecs
 import json
 from pathlib import Path
 from typing import Any, Literal
@@ -19,6 +22,8 @@ from studio.errors import ConfigError, InputError
 from studio.fsutil import resolve_inside
 
 SPEC_VERSION = 1
+PRODUCT_MAX = 80  # characters of the product name (file names and the store's project use it)
+FONT_SUFFIXES = (".otf", ".ttf", ".ttc")
 ASSETS_PREFIX = "assets:"  # spec paths may point into studio's bundled assets folder with this prefix
 
 
@@ -44,7 +49,7 @@ class Compliance(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
 
     packs: list[str] | None = None  # rule packs; None -> the defaults for the category
-    company_revenue_usd: float | None = Field(default=None, ge=0)
+    company_revenue_usd: float | None = Field(default=None, ge=0, allow_inf_nan=False)
     territory: str = "TW"
     visible_label: bool = False  # burn an "AI-generated" label into AI-assisted outputs
     override_reason: str | None = None  # publish despite a block (kept in the audit trail)
@@ -56,7 +61,7 @@ class AdSpec(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
 
     version: Literal[1] = SPEC_VERSION
-    product: str = Field(min_length=1, max_length=80)
+    product: str = Field(min_length=1, max_length=PRODUCT_MAX)
     photos: list[Path] = Field(min_length=1, max_length=8)
     logo: Path | None = None
     headline: str = Field(min_length=1, max_length=120)
@@ -67,7 +72,7 @@ class AdSpec(BaseModel):
     font: str = "noto-sans-tc"  # a bundled font id or a path to a .otf/.ttf
     language: Literal["zh-TW", "en"] = "zh-TW"
     template: str = "showcase"
-    duration: float = Field(default=15.0, ge=5.0, le=60.0)  # seconds
+    duration: float = Field(default=15.0, ge=5.0, le=60.0, allow_inf_nan=False)  # seconds
     platforms: list[str] = Field(default_factory=lambda: ["tiktok"], min_length=1)
     music: str | None = "default"  # "default", a bundled music id, a path, or null for silence
     seed: int = 0
@@ -158,12 +163,38 @@ def parse_spec(data: dict[str, Any], *, base_dir: Path | None = None, source: st
             if isinstance(data.get(key), str):
                 data[key] = _inside(base_dir, data[key], key)
         music = data.get("music")
-        if isinstance(music, str) and ("/" in music or "." in music) and not music.startswith("music."):
-            data["music"] = str(_inside(base_dir, music, "music"))
+        if isinstance(music, str) and music != "default" and not music.startswith("music."):
+            data["music"] = str(_inside(base_dir, music, "music"))  # a file, never from the current folder
+        font = data.get("font")
+        if isinstance(font, str) and _is_font_path(font):
+            data["font"] = str(_inside(base_dir, font, "font"))
     try:
         return AdSpec.model_validate(data)
     except ValidationError as exc:
         raise ConfigError(validation_message(exc, source), "See README 'Ad spec' for the fields.") from None
+
+
+def _is_font_path(value: str) -> bool:
+    """A font given as a file (``fonts/brand.otf``, ``assets:fonts/x.ttf``) rather than a bundled font id."""
+    return (
+        value.startswith(ASSETS_PREFIX)
+        or "/" in value
+        or "\\" in value
+        or value.lower().endswith(FONT_SUFFIXES)
+    )
+
+
+def implicit_product_name(headline: str) -> str:
+    """The product name when the quick form gives none: the headline, cut to ``PRODUCT_MAX`` characters at a
+    word boundary where there is one in the last third (CJK text has none: cut by characters), with "…"."""
+    text = " ".join(headline.split())
+    if len(text) <= PRODUCT_MAX:
+        return text
+    cut = text[: PRODUCT_MAX - 1]
+    space = cut.rfind(" ")
+    if space >= (PRODUCT_MAX * 2) // 3:
+        cut = cut[:space]
+    return cut.rstrip(" ,.;:-，。、；：") + "…"
 
 
 def _inside(base_dir: Path, value: Any, what: str) -> Any:
@@ -184,11 +215,97 @@ def load_spec(path: str | Path) -> AdSpec:
         raise InputError(
             f"The spec file {path} does not exist.", "Give the path of a .yaml or .json ad spec."
         )
-    text = path.read_text(encoding="utf-8")
+    text = read_text_file(path, what="spec file")
     try:
-        data = json.loads(text) if path.suffix.lower() == ".json" else yaml.safe_load(text)
+        data = load_json_strict(text) if path.suffix.lower() == ".json" else load_yaml_strict(text)
+    except DuplicateKeyError as exc:
+        raise ConfigError(f"The spec file {path.name} {exc}.", "Give each field once.") from None
     except (json.JSONDecodeError, yaml.YAMLError) as exc:
         raise ConfigError(
-            f"The spec file {path.name} is not valid {path.suffix[1:].upper()}: {exc}"
+            f"The spec file {path.name} is not valid {path.suffix[1:].upper()}: {' '.join(str(exc).split())}"
         ) from None
     return parse_spec(data, base_dir=path.parent.resolve(), source=path.name)
+
+
+# -- reading spec files ---------------------------------------------------------------------------------------
+class DuplicateKeyError(ValueError):
+    """A mapping that gives the same key twice (YAML and JSON would silently keep the last one)."""
+
+
+class _StrictLoader(yaml.SafeLoader):
+    """``yaml.SafeLoader`` that refuses duplicate keys instead of keeping the last value."""
+
+    def construct_mapping(self, node: yaml.MappingNode, deep: bool = False) -> dict[Any, Any]:
+        seen: dict[Any, int] = {}
+        for key_node, _value_node in node.value:
+            key = self.construct_object(key_node, deep=True)
+            line = key_node.start_mark.line + 1
+            try:
+                first = seen.get(key)
+            except TypeError:  # an unhashable key; the base class reports it
+                break
+            if first is not None:
+                raise DuplicateKeyError(f"gives the key {key!r} twice (lines {first} and {line})")
+            seen[key] = line
+        return super().construct_mapping(node, deep=deep)
+
+
+def load_yaml_strict(text: str) -> Any:
+    """``yaml.safe_load`` that raises ``DuplicateKeyError`` for a key given twice in one mapping."""
+    return yaml.load(text, Loader=_StrictLoader)  # a SafeLoader subclass: plain data only
+
+
+def load_json_strict(text: str) -> Any:
+    """``json.loads`` that raises ``DuplicateKeyError`` for a key given twice in one object."""
+
+    def pairs(items: list[tuple[str, Any]]) -> dict[str, Any]:
+        result: dict[str, Any] = {}
+        for key, value in items:
+            if key in result:
+                raise DuplicateKeyError(f"gives the key {key!r} twice")
+            result[key] = value
+        return result
+
+    return json.loads(text, object_pairs_hook=pairs)
+
+
+_BOMS = (
+    (codecs.BOM_UTF32_LE, "utf-32"),
+    (codecs.BOM_UTF32_BE, "utf-32"),
+    (codecs.BOM_UTF8, "utf-8-sig"),
+    (codecs.BOM_UTF16_LE, "utf-16"),
+    (codecs.BOM_UTF16_BE, "utf-16"),
+)
+
+
+def read_text_file(path: Path, what: str = "file") -> str:
+    """The text of ``path``: UTF-8, or UTF-8/16/32 with a byte-order mark; ``InputError`` naming the first
+    undecodable byte otherwise (a Big5 or Latin-1 file, UTF-16 without a BOM, a binary file)."""
+    data = path.read_bytes()
+    for bom, encoding in _BOMS:
+        if data.startswith(bom):
+            try:
+                return data.decode(encoding)
+            except UnicodeDecodeError as exc:
+                raise InputError(
+                    f"The {what} {path.name} starts with a {encoding.upper()} byte-order mark but is not valid"
+                    f" {encoding.upper()} (at byte {exc.start}).",
+                    "Save it again as UTF-8.",
+                ) from None
+    try:
+        text = data.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        hint = "Save it as UTF-8 (in most editors: Save As, encoding UTF-8)."
+        if b"\x00" in data[:64]:
+            hint = "It looks like UTF-16 without a byte-order mark; save it as UTF-8."
+        raise InputError(
+            f"The {what} {path.name} is not UTF-8 text: byte {data[exc.start]:#04x} at position {exc.start}"
+            " cannot be decoded.",
+            hint,
+        ) from None
+    if "\x00" in text:  # valid UTF-8, but NUL bytes: UTF-16 (or binary) without a byte-order mark
+        raise InputError(
+            f"The {what} {path.name} contains NUL bytes at position {text.index(chr(0))}: it is not UTF-8 text.",
+            "It looks like UTF-16 without a byte-order mark; save it as UTF-8.",
+        )
+    return text

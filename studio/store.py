@@ -631,6 +631,13 @@ class _JobQueries:
                 reclaimed.append(int(row["id"]))
         return reclaimed
 
+    def requeue_job(self, job_id: int) -> None:
+        """A finished job queued again with fresh attempts (its outputs were deleted)."""
+        self._execute(
+            "UPDATE jobs SET status = 'queued', attempts = 0, error = NULL WHERE id = ? AND status != 'running'",
+            (job_id,),
+        )
+
     def cancel_batch(self, batch_id: int) -> int:
         """Mark the batch cancelled and its queued or interrupted jobs ``cancelled`` (running jobs are stopped by
         their coordinator, which watches the batch's status). Returns how many jobs were cancelled."""

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import errno
 import json
 import shutil
 import subprocess
@@ -93,3 +94,46 @@ def video_state(video) -> dict:
     """Load a <video> (a Playwright locator) in the browser and return its readyState, duration, size and error
     code once it has data, failed, or 20 s passed."""
     return video.evaluate(VIDEO_STATE_JS)
+
+
+class _FullDisk:
+    """A file opened for writing whose writes fail as on a full disk once ``room`` bytes have gone in, or (with
+    ``at_close``) whose buffered data cannot be flushed when it is closed."""
+
+    def __init__(self, real, room: int, at_close: bool):
+        self._real, self._room, self._at_close = real, room, at_close
+
+    def write(self, data) -> int:
+        if self._room - len(data) < 0:
+            raise OSError(errno.ENOSPC, "No space left on device")
+        self._room -= len(data)
+        return self._real.write(data)
+
+    def __getattr__(self, name):
+        return getattr(self._real, name)
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        self._real.close()
+        if self._at_close:
+            raise OSError(errno.ENOSPC, "No space left on device")
+
+
+def fill_disk_when_signing(monkeypatch, *, at_close: bool = False) -> None:
+    """Make every file the C2PA signer opens for writing fail as on a full disk (the real c2pa library, the real
+    files; only the write layer of ``studio.compliance.provenance`` is swapped)."""
+    import builtins
+
+    from studio.compliance import provenance
+
+    real_open = builtins.open
+
+    def fake_open(file, mode="r", *args, **kwargs):
+        handle = real_open(file, mode, *args, **kwargs)
+        if "w" in mode or "+" in mode:
+            return _FullDisk(handle, 1 << 40 if at_close else 1024, at_close)
+        return handle
+
+    monkeypatch.setattr(provenance, "open", fake_open, raising=False)

@@ -9,9 +9,9 @@ import pytest
 from studio.ads import make_ad
 from studio.compliance.gate import ad_gate
 from studio.errors import ComplianceError
+from studio.media.encode import EncodeSettings
 from studio.spec import parse_spec
 from studio.store import Store
-from studio.video.encode import EncodeSettings
 from tests.helpers import make_photo
 
 FAST = EncodeSettings(preset="veryfast")
@@ -31,7 +31,7 @@ def _spec(tmp_path, **extra):
     )
 
 
-def test_clean_ad_passes_with_report_and_provenance(tmp_path):
+def test_clean_ad_passes_with_report_and_provenance(tmp_path, studio_home):
     from studio.compliance.provenance import read_manifest
 
     store = Store(tmp_path / "s.sqlite3")
@@ -47,6 +47,16 @@ def test_clean_ad_passes_with_report_and_provenance(tmp_path):
     assert report["verdict"] in ("pass", "warn")
     assert "clip_reference" in report["checks_skipped"]  # no CLIP weights in tests: said, not hidden
     assert read_manifest(output) is not None
+    # the reports travel with the ad: they name the file, not the folders of this machine
+    assert report["file"] == output.name
+    for suffix in (".compliance.json", ".compliance.html"):
+        text = output.with_name(output.name + suffix).read_text(encoding="utf-8")
+        assert str(tmp_path) not in text and str(studio_home) not in text, suffix
+    # a signed MP4 is published like its cover and reports: the umask's mode, not mkstemp's 0600 (issue 8 item 7)
+    from studio.fsutil import default_file_mode
+
+    modes = {p.stat().st_mode & 0o777 for p in (output, result.outputs[0].cover, output.with_suffix(".srt"))}
+    assert modes == {default_file_mode()}
 
 
 def test_blocked_claim_is_quarantined_not_written(tmp_path, studio_home):

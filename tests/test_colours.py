@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import gradio as gr
 import pytest
 
 from studio.colours import ColourError, from_picker, hex_to_rgb, parse_hex, rgb_to_hex
@@ -65,32 +64,3 @@ def test_backgrounds_use_the_same_parser():
     assert parse_background("#FF0000") == (1.0, 0.0, 0.0)
     with pytest.raises(ColourError, match="The background '#ff00' is not a colour"):
         parse_background("#ff00")
-
-
-def test_the_app_form_says_which_colour_is_wrong(tmp_path):
-    from studio.store import Store
-    from studio.ui.ad_tab import generate
-    from studio.ui.context import AppContext
-
-    ctx = AppContext(store=Store(tmp_path / "s.sqlite3"), home=tmp_path, outputs=tmp_path)
-    form = {
-        "photos": [str(tmp_path / "a.jpg")],
-        "logo": None,
-        "product": "Tea",
-        "headline": "Tea",
-        "points_text": "",
-        "price": "",
-        "cta": "",
-        "template": "showcase",
-        "platforms": ["tiktok"],
-        "duration": 6,
-        "language": "en",
-        "music": "none",
-        "category": "general",
-        "primary": "rgb 31 95 74",
-        "accent": "#E8B04B",
-        "spin": "",
-        "draft": True,
-    }
-    with pytest.raises(gr.Error, match="The brand colour 'rgb 31 95 74' is not a colour like #1F5F4A"):
-        generate(ctx, **form)

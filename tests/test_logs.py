@@ -85,3 +85,12 @@ def test_verbose_is_in_the_help():
         [sys.executable, "-m", "studio", "--help"], capture_output=True, text=True, check=False, timeout=120
     )
     assert result.returncode == 0 and "--verbose" in result.stdout and "logs/studio.log" in result.stdout
+
+
+def test_secrets_on_the_command_line_stay_out_of_the_log(studio_home, capsys):
+    cli_module.main(["models", "pull", "no-such-model", "--token", "hf_SECRET1"])
+    cli_module.main(["models", "pull", "no-such-model", "--token=hf_SECRET2"])
+    capsys.readouterr()
+    text = (studio_home / "logs" / "studio.log").read_text(encoding="utf-8")
+    assert "studio models pull no-such-model --token ***" in text and "--token=***" in text
+    assert "hf_SECRET" not in text

@@ -11,6 +11,7 @@ import multiprocessing
 import os
 import signal
 from concurrent.futures.process import BrokenProcessPool
+from pathlib import Path
 from typing import Any
 
 from studio.batch.jobs import JobResult, JobTask, run_ad_job
@@ -21,13 +22,22 @@ AD_MEMORY = 1 << 30  # bytes an ad render needs (about 1 GB at 1080 px)
 
 def default_workers() -> int:
     """From cores and memory: one worker per core, at most one per GB of available memory."""
-    cores = os.cpu_count() or 1
+    cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else (os.cpu_count() or 1)
+    return max(1, min(cores, available_memory() // AD_MEMORY or 1))
+
+
+def available_memory() -> int:
+    """Bytes the kernel says are available (MemAvailable: free plus reclaimable cache)."""
     try:
-        pages = os.sysconf("SC_AVPHYS_PAGES") * os.sysconf("SC_PAGE_SIZE")
-        by_memory = max(1, pages // AD_MEMORY)
+        for line in Path("/proc/meminfo").read_text(encoding="ascii").splitlines():
+            if line.startswith("MemAvailable:"):
+                return int(line.split()[1]) * 1024
+    except OSError:
+        pass
+    try:
+        return os.sysconf("SC_AVPHYS_PAGES") * os.sysconf("SC_PAGE_SIZE")
     except (ValueError, OSError, AttributeError):
-        by_memory = cores
-    return max(1, min(cores, by_memory))
+        return AD_MEMORY * (os.cpu_count() or 1)
 
 
 # -- local pool --------------------------------------------------------------------------------------------------

@@ -28,6 +28,7 @@ class JobTask:
     preset: str = "veryfast"  # x264 preset
     screen: bool = True  # run the compliance export gate
     store_path: str | None = None  # read by the gate (the reference bank); None: no visual bank checks
+    stem: str | None = None  # output name stem (the product id's), so reports name the final file
 
 
 @dataclass(frozen=True)
@@ -42,8 +43,8 @@ class JobResult:
 def run_ad_job(task: JobTask, cancel: CancelToken | None = None) -> JobResult:
     """Render ``task`` into ``task.staging``; raises a ``StudioError`` for a bad row or a failed render."""
     from studio.ads import make_ad
+    from studio.media.encode import EncodeSettings
     from studio.spec import parse_spec
-    from studio.video.encode import EncodeSettings
 
     started = time.perf_counter()
     spec = parse_spec(task.spec, source=f"job {task.job_id}")
@@ -54,7 +55,8 @@ def run_ad_job(task: JobTask, cancel: CancelToken | None = None) -> JobResult:
         from studio.store import Store
 
         gate = ad_gate(Store(task.store_path) if task.store_path else _empty_store(staging))
-    make_ad(spec, staging, store=None, gate=gate, encode=EncodeSettings(preset=task.preset), cancel=cancel)
+    make_ad(spec, staging, store=None, gate=gate, encode=EncodeSettings(preset=task.preset), cancel=cancel,
+            stem=task.stem)  # fmt: skip
     files = tuple(sorted(p.name for p in staging.iterdir() if p.is_file() and not p.name.startswith(".")))
     verdict = None
     for name in files:

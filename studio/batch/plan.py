@@ -11,16 +11,15 @@ from __future__ import annotations
 import hashlib
 import json
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
 from studio.batch.catalogue import Catalogue, Product, RowError, read_catalogue
 from studio.errors import StudioError
 from studio.fsutil import resolve_inside, sha256_file
+from studio.media.types import is_image
 from studio.store import NewJob, Store
-
-IMAGE_SUFFIXES = (".jpg", ".jpeg", ".png", ".webp")
 
 
 @dataclass(frozen=True)
@@ -32,6 +31,7 @@ class PlannedJob:
     spec: dict[str, Any]  # AdSpec data for this platform (absolute photo paths)
     spec_hash: str
     notes: tuple[str, ...] = ()
+    redo: bool = False  # recorded done, but its outputs are gone
 
     def new_job(self) -> NewJob:
         return NewJob(self.product_id, self.platform, self.spec_hash, self.stem, self.spec, row=self.row)
@@ -124,7 +124,12 @@ def plan_batch(
             todo = []
             for job in jobs:
                 row = store.find_job(batch.id, job.product_id, job.platform, job.spec_hash)
-                (skipped if row is not None and row.status == "done" else todo).append(job)
+                if row is not None and row.status == "done":
+                    if all((Path(outdir) / o["path"]).is_file() for o in row.outputs):
+                        skipped.append(job)
+                        continue
+                    job = replace(job, redo=True)  # done, but its files were deleted since: make them again
+                todo.append(job)
             jobs = todo
     return Plan(catalogue, Path(outdir), tuple(jobs), tuple(skipped), tuple(errors))
 
@@ -159,12 +164,16 @@ def _photos(product: Product, base: Path, images: Path | None) -> list[str]:
     found = []
     for given in product.photos:
         if re.match(r"(?i)^https?://", given):
+            from studio.batch.fetch import cached
+
             name = Path(given.split("?", 1)[0]).name
             local = images / name if images is not None and name else None
             if local is None or not local.is_file():
+                local = cached(given)
+            if local is None:
                 raise _PhotoError(
                     f"the photo link {given} has not been downloaded",
-                    "put the photos in a folder and pass --images DIR (matched by file name, id or SKU)",
+                    "run `studio batch fetch CATALOGUE`, or pass --images DIR (matched by file name, id or SKU)",
                 )
             found.append(str(local))
         else:
@@ -173,9 +182,7 @@ def _photos(product: Product, base: Path, images: Path | None) -> list[str]:
         keys = {product.product_id.lower(), str(product.fields.get("_sku", "")).lower()} - {""}
         for path in sorted(images.iterdir()):
             stem = path.stem.lower()
-            if path.suffix.lower() in IMAGE_SUFFIXES and any(
-                stem == k or stem.startswith((f"{k}-", f"{k}_")) for k in keys
-            ):
+            if is_image(path) and any(stem == k or stem.startswith((f"{k}-", f"{k}_")) for k in keys):
                 found.append(str(path))
     if not found:
         raise _PhotoError("the product has no photo", "give a photo column or --images DIR with ID.jpg files")

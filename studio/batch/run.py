@@ -53,6 +53,7 @@ class BatchSummary:
             "skipped": self.skipped,
             "seconds": round(self.seconds, 3),
             "ads_per_minute": round(self.ads_per_minute, 2),
+            "machinery_seconds": round(self.machinery_seconds, 3),
             "results_csv": str(self.results_csv),
             "contact_sheet": str(self.contact_sheet),
             "row_errors": self.errors,
@@ -65,7 +66,7 @@ def run_batch(
     engine: Any,
     *,
     max_attempts: int = 3,
-    preset: str = "veryfast",
+    preset: str = "superfast",  # the fastest x264 preset with SSIM >= 0.98 (bench/README.md, issue 10)
     screen: bool = True,
     lease_seconds: float = LEASE_SECONDS,
     cancel: CancelToken | None = None,
@@ -77,7 +78,11 @@ def run_batch(
     report = on_progress or null_progress
     outdir = ensure_writable_dir(plan.outdir).resolve()
     batch_id = store.open_batch(batch_key(outdir), plan.catalogue.path.name, outdir, plan.options)
-    store.add_jobs(batch_id, [j.new_job() for j in (*plan.jobs, *plan.skipped)])
+    ids = store.add_jobs(batch_id, [j.new_job() for j in plan.jobs])
+    store.add_jobs(batch_id, [j.new_job() for j in plan.skipped])
+    for job_id, job in zip(ids, plan.jobs):
+        if job.redo:
+            store.requeue_job(job_id)
     store.reclaim_jobs(batch_id)
     sweep_staging(store, batch_id, outdir)
     (outdir / "logs").mkdir(exist_ok=True)
@@ -105,9 +110,8 @@ def run_batch(
                 staging = outdir / STAGING / f"job-{job.id}-{job.attempts}"
                 shutil.rmtree(staging, ignore_errors=True)
                 staging.mkdir(parents=True)
-                task = JobTask(
-                    job.id, job.attempts, job.payload, str(staging), preset, screen, str(store.path)
-                )
+                task = JobTask(job.id, job.attempts, job.payload, str(staging), preset, screen, str(store.path),
+                               stem=job.stem)  # fmt: skip
                 _log(outdir, job, f"attempt {job.attempts} started")
                 in_flight[engine.submit(task)] = (job, staging)
             if not in_flight:
@@ -188,14 +192,7 @@ def run_batch(
 
 def _publish(store: Store, outdir: Path, job: JobRow, owner: str, staging: Path, result: JobResult) -> None:
     """Rename the staged files onto the job's output names (fsynced), then record the job done."""
-    from studio.ads import slug
-
-    staged_stem = f"{slug(job.payload['product'])}-{job.platform}"
-    final_stem = f"{job.stem}-{job.platform}"
-    moves = []
-    for name in result.files:
-        final_name = final_stem + name[len(staged_stem) :] if name.startswith(staged_stem) else name
-        moves.append((staging / name, outdir / final_name))
+    moves = [(staging / name, outdir / name) for name in result.files]  # staged under their final names
     for tmp, _ in moves:
         fsync_file(tmp)
     for k, (tmp, final) in enumerate(moves):

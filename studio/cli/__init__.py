@@ -24,6 +24,7 @@ COMMANDS: dict[str, str] = {
     "models": "studio.cli.models:models",
     "splat": "studio.cli.splat:splat",
     "refs": "studio.cli.refs:refs",
+    "video": "studio.cli.video:video",
     "batch": "studio.cli.batch:batch",
 }
 
@@ -78,7 +79,8 @@ def main(argv: list[str] | None = None) -> int:
     leading = args[: next((i for i, a in enumerate(args) if not a.startswith("-")), len(args))]
     setup_logging(verbose="-v" in leading or "--verbose" in leading)  # before the first record
     log = logging.getLogger(__name__)
-    log.info("studio %s", " ".join(args))
+    shown = _redacted(args)
+    log.info("studio %s", " ".join(shown))
     try:
         result = cli.main(args=args, prog_name="studio", standalone_mode=False)
     except StudioError as exc:
@@ -94,10 +96,31 @@ def main(argv: list[str] | None = None) -> int:
     except click.exceptions.Exit as exc:
         return exc.exit_code
     except Exception as exc:  # noqa: BLE001 - the edge: one line for the user, the traceback in the log
-        click.echo(f"error: {unexpected_error(exc, 'studio ' + ' '.join(args[:2]))}", err=True)
+        click.echo(f"error: {unexpected_error(exc, 'studio ' + ' '.join(shown[:2]))}", err=True)
         return 1
     # with standalone_mode=False, click returns ctx.exit(code)'s code instead of raising
     return result if isinstance(result, int) else 0
+
+
+SECRET_OPTIONS = ("token", "password", "secret", "key")
+
+
+def _redacted(args: list[str]) -> list[str]:
+    """``args`` for the log, with the values of secret options (``--token X``, ``--token=X``) replaced."""
+    shown, hide_next = [], False
+    for arg in args:
+        if hide_next:
+            shown.append("***")
+            hide_next = False
+            continue
+        name, eq, _value = arg.partition("=")
+        secret = arg.startswith("--") and any(word in name.lower() for word in SECRET_OPTIONS)
+        if secret and eq:
+            shown.append(f"{name}=***")
+        else:
+            shown.append(arg)
+            hide_next = secret
+    return shown
 
 
 if __name__ == "__main__":  # pragma: no cover

@@ -25,7 +25,7 @@ from studio.spec import AdSpec
     "--photo", "photos", multiple=True, type=click.Path(path_type=Path), help="Product photo (repeat)."
 )
 @click.option("--logo", type=click.Path(path_type=Path), help="Logo image (a transparent PNG is best).")
-@click.option("--product", help="Product name (quick form; default: the headline).")
+@click.option("--product", help="Product name (quick form; default: the headline, cut to 80 characters).")
 @click.option("--headline", help="Headline (quick form).")
 @click.option("--point", "points", multiple=True, help="Selling point (repeat, up to 6).")
 @click.option("--price", help="Price or promo line, e.g. 'NT$ 680 買二送一'.")
@@ -78,9 +78,9 @@ def ad(
     from studio.ads import make_ad, recover_renders
     from studio.cancel import CancelToken
     from studio.errors import Cancelled, InputError
-    from studio.spec import load_spec, parse_spec
+    from studio.media.encode import EncodeSettings
+    from studio.spec import implicit_product_name, load_spec, parse_spec
     from studio.store import open_store
-    from studio.video.encode import EncodeSettings
 
     overrides: dict = {}
     if photos:
@@ -114,7 +114,7 @@ def ad(
             raise InputError(
                 "Give a SPEC_FILE, or at least one --photo and a --headline.", "See `studio ad --help`."
             )
-        overrides.setdefault("product", headline)
+        overrides.setdefault("product", implicit_product_name(headline))
         spec = parse_spec(overrides, source="command line")
     from studio.compliance.embed import ClipHandle
 

@@ -83,6 +83,30 @@ def plan_command(
             click.echo(f"  row {job.row} ({job.product_id}): {note}")
 
 
+@batch.command("fetch")
+@click.argument("catalogue", type=click.Path(dir_okay=False, path_type=Path))
+@click.option("--map", "maps", multiple=True, metavar="COLUMN=FIELD", help="As for `batch plan`.")
+@click.option("--timeout", default=20.0, show_default=True, help="Seconds per download attempt.")
+@click.option("--json", "as_json", is_flag=True)
+def fetch_command(catalogue, maps, timeout, as_json):
+    """Download the catalogue's photo links into the image cache (then `batch run` works offline)."""
+    from studio.batch.catalogue import read_catalogue
+    from studio.batch.fetch import fetch_images
+
+    mapping = dict(m.partition("=")[::2] for m in maps)
+    products = read_catalogue(catalogue, mapping=mapping or None).products
+    with progress_bar("Fetching") as report:
+        result = fetch_images([u for p in products for u in p.photos], timeout=timeout, on_progress=report)
+    if as_json:
+        print_json({"fetched": {u: str(p) for u, p in result.fetched.items()}, "failed": result.failed})
+    else:
+        click.echo(f"{len(result.fetched)} photos cached, {len(result.failed)} failed")
+        for why in result.failed.values():
+            click.echo(f"  {why}")
+    if result.failed:
+        raise click.exceptions.Exit(1)
+
+
 @batch.command("run")
 @_catalogue_options
 @click.option("--engine", type=click.Choice(["local", "ray"]), default="local", show_default=True)
@@ -91,7 +115,7 @@ def plan_command(
 @click.option(
     "--max-attempts", default=3, show_default=True, help="Tries per job before it counts as failed."
 )
-@click.option("--draft/--final", default=True, show_default=True, help="x264 veryfast (draft) or medium.")
+@click.option("--draft/--final", default=True, show_default=True, help="x264 superfast (draft) or medium.")
 @click.option("--no-screen", is_flag=True, help="Skip the compliance screen (not for publishing).")
 def run_command(catalogue, outdir, template, platforms, maps, images_dir, duration, music, category, as_json,
                 engine, address, workers, max_attempts, draft, no_screen):  # fmt: skip
@@ -112,7 +136,7 @@ def run_command(catalogue, outdir, template, platforms, maps, images_dir, durati
     with cancel_on_signals(cancel) as received, progress_bar("Batch") as report:
         try:
             summary = run_batch(plan, store, make_engine(engine, workers, address), max_attempts=max_attempts,
-                                preset="veryfast" if draft else "medium", screen=not no_screen, cancel=cancel,
+                                preset="superfast" if draft else "medium", screen=not no_screen, cancel=cancel,
                                 on_progress=report)  # fmt: skip
         except Cancelled as exc:
             click.echo(f"cancelled: {exc.one_line()}", err=True)

@@ -1,6 +1,8 @@
-"""``studio models list|pull|path``: the model weights studio knows, with their licences."""
+"""``studio models list|pull|verify|remove|path``: the model weights studio knows, with their licences."""
 
 from __future__ import annotations
+
+from pathlib import Path
 
 import click
 
@@ -39,13 +41,47 @@ def list_command(kind: str | None, as_json: bool) -> None:
 @models.command("pull")
 @click.argument("name")
 @click.option("--token", envvar="HF_TOKEN", help="Hugging Face token for gated repositories (or HF_TOKEN).")
-def pull_command(name: str, token: str | None) -> None:
-    """Download the weights of NAME (a registry id) into $STUDIO_HOME/models."""
-    from studio.modelhub import pull
+@click.option(
+    "--from",
+    "mirror",
+    type=click.Path(exists=True, file_okay=False, path_type=Path),
+    help="A local folder laid out like the hub (<owner>/<repo>/<files>) instead of the Hugging Face Hub.",
+)
+def pull_command(name: str, token: str | None, mirror: Path | None) -> None:
+    """Download the weights of NAME (a registry id or engine name) into $STUDIO_HOME/models (resumable)."""
+    from studio.modelhub import LocalHub, pull
 
     with progress_bar(f"Pulling {name}") as report:
-        path = pull(name, token=token, on_progress=report)
+        path = pull(name, token=token, hub=LocalHub(mirror) if mirror else None, on_progress=report)
     click.echo(str(path))
+
+
+@models.command("verify")
+@click.argument("name")
+@click.option("--json", "as_json", is_flag=True, help="Print JSON.")
+def verify_command(name: str, as_json: bool) -> None:
+    """Check NAME's local files against the sizes and SHA-256 recorded at pull (exit 2 when something is wrong)."""
+    from studio.errors import ModelError
+    from studio.modelhub import verify
+
+    result = verify(name)
+    if as_json:
+        print_json(result.to_json())
+    if not result.ok:
+        raise ModelError(
+            f"{result.id}: {'; '.join(result.problems)}", f"Run `studio models pull {result.id}`."
+        )
+    if not as_json:
+        click.echo(f"{result.id}: ok ({result.path})")
+
+
+@models.command("remove")
+@click.argument("name")
+def remove_command(name: str) -> None:
+    """Delete the local weights of NAME."""
+    from studio.modelhub import remove
+
+    click.echo(f"removed {remove(name)}")
 
 
 @models.command("path")

@@ -104,7 +104,17 @@ def _parse_formats(value: str) -> tuple[str, ...]:
     help="Output folder (created if missing).",
 )
 @click.option("--steps", type=int, help="Training steps (default: 2000 on CPU, 7000 on CUDA).")
-@click.option("--max-minutes", type=float, help="Stop training after this many minutes (then evaluate).")
+@click.option(
+    "--max-minutes",
+    type=float,
+    help="Time limit for the whole run, capture check to export: SfM and training share it (the plan is shown"
+    " on the progress line); a run that cannot fit is refused before SfM.",
+)
+@click.option(
+    "--train-minutes",
+    type=float,
+    help="Stop training after this many minutes (training alone, then evaluate).",
+)
 @click.option(
     "--resolution",
     type=int,
@@ -113,9 +123,7 @@ def _parse_formats(value: str) -> tuple[str, ...]:
 @click.option(
     "--sfm-resolution",
     type=int,
-    default=default(ReconstructOptions, "sfm_resolution"),
-    show_default=True,
-    help="Long edge of the images SfM sees, px.",
+    help="Long edge of the images SfM sees, px (default: by photo count, 1600 for up to 40 photos).",
 )
 @click.option(
     "--device",
@@ -159,7 +167,15 @@ def _parse_formats(value: str) -> tuple[str, ...]:
     type=click.Choice(choices(ReconstructOptions, "matcher")),
     default=default(ReconstructOptions, "matcher"),
     show_default=True,
-    help="SfM matching (auto: sequential for video frames).",
+    help="SfM matching. auto: sequential with loop closure for video frames, every pair up to 40 photos,"
+    " retrieval (neighbours in capture order + nearest images by visual words) beyond.",
+)
+@click.option(
+    "--mapper",
+    type=click.Choice(["auto", "incremental", "global"]),
+    default="auto",
+    show_default=True,
+    help="SfM mapper (auto: pycolmap's global mapper where installed).",
 )
 @click.option(
     "--formats",
@@ -183,8 +199,9 @@ def build(
     outdir: Path,
     steps: int | None,
     max_minutes: float | None,
+    train_minutes: float | None,
     resolution: int | None,
-    sfm_resolution: int,
+    sfm_resolution: int | None,
     device: str,
     holdout: int,
     background: str,
@@ -193,6 +210,7 @@ def build(
     no_normalize: bool,
     video_frames: int,
     matcher: str,
+    mapper: str,
     formats: str,
     schedule: str,
     seed: int,
@@ -207,6 +225,7 @@ def build(
     options = ReconstructOptions.build(
         steps=steps,
         max_minutes=max_minutes,
+        train_minutes=train_minutes,
         resolution=resolution,
         sfm_resolution=sfm_resolution,
         device=device,
@@ -217,6 +236,7 @@ def build(
         normalize=not no_normalize,
         video_frames=video_frames,
         matcher=matcher,
+        mapper=mapper,
         formats=_parse_formats(formats),
         schedule=schedule,
         seed=seed,

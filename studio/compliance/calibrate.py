@@ -29,6 +29,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from studio.errors import InputError
+from studio.media.types import IMAGE_SUFFIXES, VIDEO_SUFFIXES
 from studio.progress import ProgressFn
 
 if TYPE_CHECKING:
@@ -37,23 +38,7 @@ if TYPE_CHECKING:
     from studio.compliance.rules import Rule, RulePack
     from studio.store import Store
 
-MEDIA_SUFFIXES = frozenset(
-    {
-        ".jpg",
-        ".jpeg",
-        ".png",
-        ".webp",
-        ".bmp",
-        ".tif",
-        ".tiff",
-        ".mp4",
-        ".mov",
-        ".m4v",
-        ".webm",
-        ".mkv",
-        ".avi",
-    }
-)
+MEDIA_SUFFIXES = IMAGE_SUFFIXES | VIDEO_SUFFIXES  # the one table: studio.media.types
 # detector field -> (lower score means a match?, the loosest value screened, the detector it belongs to)
 FIELDS: dict[str, tuple[bool, float, str]] = {
     "pdq_max_distance": (True, 128, "pdq"),

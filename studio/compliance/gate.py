@@ -38,6 +38,7 @@ from studio.compliance.findings import Finding, Report, check_failed
 from studio.compliance.rules import RulePack, check_category, load_packs
 from studio.compliance.text import TimedText, check_texts
 from studio.errors import Cancelled, ComplianceError, InputError
+from studio.media.types import IMAGE_SUFFIXES, VIDEO_SUFFIXES
 from studio.progress import ProgressFn, null_progress, scaled
 from studio.store import OverrideRow, Store
 
@@ -59,8 +60,6 @@ __all__ = [
     "screen_text",
 ]
 
-IMAGE_SUFFIXES = {".jpg", ".jpeg", ".png", ".webp", ".bmp", ".gif", ".tif", ".tiff"}
-VIDEO_SUFFIXES = {".mp4", ".mov", ".m4v", ".webm", ".mkv", ".avi"}
 TEXT_SUFFIXES = {".txt", ".md", ".srt"}
 SPLAT_SUFFIXES = {".ply", ".splat", ".spz"}
 MIN_OVERRIDE_REASON = 8  # characters: "ok" is not a reason
@@ -416,8 +415,8 @@ def gate_output(
 
     findings += _guarded("licence", run, licences)
     findings += _guarded("banned_category", run, lambda: category_findings(packs, context.category))
-    report = Report.build(
-        str(final), findings, checks_run=run, checks_skipped=skipped, packs={p.name: p.version for p in packs}
+    report = Report.build(  # the file's name only: reports travel with the file, not the user's folders
+        final.name, findings, checks_run=run, checks_skipped=skipped, packs={p.name: p.version for p in packs}
     )
 
     # 5. decide
@@ -549,7 +548,9 @@ def write_reports(
     can be told apart from a later file of the same name.
     """
     from studio.fsutil import atomic_output
+    from studio.settings import portable
 
+    report = Report.from_json(portable(report.to_json()))  # no folders of this machine in what travels
     data = report.to_json()
     if published_as is not None or media_sha256 is not None:
         data["media"] = {"name": (published_as or final).name, "sha256": media_sha256}
@@ -564,7 +565,7 @@ def write_reports(
     media = (
         media_path
         if media_path is not None and media_path.suffix.lower() in IMAGE_SUFFIXES | VIDEO_SUFFIXES
-        else None
+        else final  # the report names the file only; thumbnails still come from the real one
     )
     write_html_report(
         report,

@@ -21,6 +21,7 @@ c2pa succeeded (a failed sign leaves a 0-byte destination).
 from __future__ import annotations
 
 import datetime as dt
+import errno
 import json
 import os
 import tempfile
@@ -29,6 +30,7 @@ from pathlib import Path
 from typing import Any
 
 from studio.errors import DependencyError, InputError, RenderError
+from studio.fsutil import publish
 
 ASSERTION_LABEL = "org.studio.compliance"
 IPTC = "http://cv.iptc.org/newscodes/digitalsourcetype/"
@@ -312,30 +314,73 @@ def sign_file(
     manifest = build_manifest(
         title or source.name, json.loads(json.dumps(compliance, default=str)), ai_generated=ai_generated
     )
-    fd, tmp_name = tempfile.mkstemp(
-        prefix=f".{source.stem}.", suffix=f".c2pa{source.suffix}", dir=source.parent
-    )
+    try:
+        fd, tmp_name = tempfile.mkstemp(
+            prefix=f".{source.stem}.", suffix=f".c2pa{source.suffix}", dir=source.parent
+        )
+    except OSError as exc:
+        raise _write_error(source, exc) from exc
     os.close(fd)
     tmp = Path(tmp_name)
+    watch: _WriteWatch | None = None
     try:
         signer = c2pa.Signer.from_info(
             c2pa.C2paSignerInfo(c2pa.C2paSigningAlg.ES256, ident.chain_pem, ident.key_pem, None)
         )
         with c2pa.Builder(manifest) as builder, open(source, "rb") as src, open(tmp, "w+b") as dst:
-            builder.sign(signer, mime, src, dst)
+            watch = _WriteWatch(dst)
+            builder.sign(signer, mime, src, watch)
         signer.close()
         if tmp.stat().st_size == 0:
             raise RenderError(f"Signing {source.name} produced an empty file.")
-        os.replace(tmp, source)
+        publish(tmp, source)  # keeps the file's permissions (mkstemp's are 0600)
+    except OSError as exc:  # the signed copy could not be written (a full disk, a quota): no traceback
+        raise _write_error(source, exc) from exc
     except c2pa.C2paError as exc:
+        if watch is not None and watch.error is not None:  # c2pa reports our failed write as its own error
+            raise _write_error(source, watch.error) from exc
         raise RenderError(
             f"Could not sign {source.name} with C2PA: {' '.join(str(exc).split())}.",
             "Check that the file is a valid " + mime + ".",
         ) from exc
     finally:
-        if tmp.exists():
-            tmp.unlink()
+        tmp.unlink(missing_ok=True)
     return source
+
+
+class _WriteWatch:
+    """The signed copy's file as c2pa's output stream, remembering a failed write (c2pa turns it into a generic
+    "write error"; the user should hear that the disk is full)."""
+
+    def __init__(self, fh):
+        self._fh = fh
+        self.error: OSError | None = None
+
+    def write(self, data) -> int:
+        try:
+            return self._fh.write(data)
+        except OSError as exc:
+            self.error = exc
+            raise
+
+    def flush(self) -> None:
+        try:
+            self._fh.flush()
+        except OSError as exc:
+            self.error = exc
+            raise
+
+    def __getattr__(self, name: str):
+        return getattr(self._fh, name)
+
+
+def _write_error(source: Path, exc: OSError) -> RenderError:
+    reason = exc.strerror or str(exc) or type(exc).__name__
+    full = exc.errno in (errno.ENOSPC, errno.EDQUOT, errno.EFBIG)
+    return RenderError(
+        f"Could not write the signed copy of {source.name} in {source.parent}: {reason}.",
+        "Free some disk space and render again; nothing was kept." if full else "Check the output folder.",
+    )
 
 
 # -- reading ---------------------------------------------------------------------------------------------
@@ -444,7 +489,7 @@ def draw_visible_label(path: str | os.PathLike[str], text: str = LABEL_TEXT) -> 
             _label_video(target, tmp, text)
         else:
             _label_still(target, tmp, text)
-        os.replace(tmp, target)
+        publish(tmp, target)
     finally:
         tmp.unlink(missing_ok=True)
     return target
@@ -467,20 +512,12 @@ def _label_still(source: Path, dest: Path, text: str) -> None:
 def _label_video(source: Path, dest: Path, text: str) -> None:
     import subprocess
 
-    import imageio_ffmpeg
-
     from studio.media import ffmpeg_exe
+    from studio.media.encode import EncodeSettings, codec_args, delivery_filter
+    from studio.media.probe import probe_video
 
-    reader = imageio_ffmpeg.read_frames(str(source))
-    try:
-        meta = next(reader)  # the first item is the stream's metadata; no frame is decoded for it
-    except (RuntimeError, OSError, StopIteration) as exc:
-        raise InputError(f"{source.name} is not a readable video: {exc}.") from exc
-    finally:
-        reader.close()
-    width, height = (int(v) for v in meta["size"])
-    if int(meta.get("rotate", 0) or 0) % 180 == 90:
-        width, height = height, width
+    info = probe_video(source)  # InputError naming the file when it is not a readable video
+    width, height = info.width, info.height  # as displayed
     badge = label_image(width, height, text)
     x, y = label_position(width, height, badge.size)
     badge_path = dest.with_suffix(".png")
@@ -488,8 +525,9 @@ def _label_video(source: Path, dest: Path, text: str) -> None:
     try:
         cmd = [
             ffmpeg_exe(), "-y", "-loglevel", "error", "-i", str(source), "-i", str(badge_path),
-            "-filter_complex", f"[0:v][1:v]overlay={x}:{y}:format=auto[v]", "-map", "[v]", "-map", "0:a?",
-            "-c:v", "libx264", "-preset", "veryfast", "-crf", "18", "-pix_fmt", "yuv420p", "-c:a", "copy",
+            "-filter_complex", f"[0:v][1:v]overlay={x}:{y}:format=auto,{delivery_filter(width, height)}[v]",
+            "-map", "[v]", "-map", "0:a?",
+            *codec_args(width, height, info.fps, EncodeSettings(preset="veryfast", crf=18)), "-c:a", "copy",
             "-movflags", "+faststart", str(dest),
         ]  # fmt: skip
         done = subprocess.run(cmd, capture_output=True, text=True, check=False)

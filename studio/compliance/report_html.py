@@ -223,8 +223,9 @@ class _FrameSource:
         self._cache: dict[float, tuple[np.ndarray, float]] = {}
 
     def at(self, time_s: float) -> tuple[np.ndarray, float]:
-        from studio.compliance.frames import frame_at, is_video
+        from studio.compliance.frames import frame_at
         from studio.compliance.visual import load_still
+        from studio.media.types import is_video
 
         key = round(time_s, 3)
         if key not in self._cache:

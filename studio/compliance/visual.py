@@ -37,8 +37,9 @@ import numpy as np
 
 from studio.compliance import hashes
 from studio.compliance.findings import Finding, check_failed
-from studio.compliance.frames import DEFAULT_FPS, DEFAULT_MAX_SIDE, DEFAULT_SCENE_THRESHOLD, Frame, is_video
+from studio.compliance.frames import DEFAULT_FPS, DEFAULT_MAX_SIDE, DEFAULT_SCENE_THRESHOLD, Frame
 from studio.errors import Cancelled, InputError
+from studio.media.types import is_video
 from studio.progress import ProgressFn
 
 if TYPE_CHECKING:

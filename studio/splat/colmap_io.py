@@ -133,6 +133,14 @@ class ColmapModel:
         return sorted(image.name for image in self.images.values())
 
 
+def image_file(image_dir: str | os.PathLike[str], name: str) -> Path:
+    """The photo an ``images.txt``/``images.bin`` entry names, inside ``image_dir``: a name with ``..`` or an
+    absolute path (a model that would read photos from elsewhere on the machine) is an ``InputError``."""
+    from studio.fsutil import resolve_inside
+
+    return resolve_inside(image_dir, name, what="COLMAP image name")
+
+
 def quat_to_rotmat(q: np.ndarray) -> np.ndarray:
     """Unit quaternion (w, x, y, z) -> rotation matrix [3,3]; the quaternion is normalised first."""
     norm = float(np.linalg.norm(q))

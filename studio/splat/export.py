@@ -27,6 +27,7 @@ import logging
 import math
 import os
 import struct
+import zlib
 from collections.abc import Callable
 from dataclasses import dataclass, replace
 from pathlib import Path
@@ -43,6 +44,7 @@ log = logging.getLogger(__name__)
 Format = Literal["ply", "splat", "spz"]
 FORMATS: tuple[str, ...] = ("ply", "splat", "spz")
 SPZ_MAGIC = 0x5053474E  # "NGSP" little-endian
+SPZ_MAX_POINTS = 10_000_000  # the reference reader's limit too; 10 M Gaussians of degree 3 are 640 MB
 SPZ_VERSION = 2
 SPZ_FRACTIONAL_BITS = 12
 SPZ_COLOR_SCALE = 0.15
@@ -403,25 +405,35 @@ def spz_bytes(g: Gaussians, *, fractional_bits: int = SPZ_FRACTIONAL_BITS) -> by
 def read_spz(path: str | os.PathLike[str]) -> Gaussians:
     """Read a Niantic ``.spz`` (version 2) file."""
     path = Path(path)
+    # Decompress only as much as the header says the file holds (plus one byte to notice trailing data): a small
+    # gzip "bomb" would otherwise inflate to gigabytes in memory before any check.
     try:
-        raw = gzip.decompress(path.read_bytes())
-    except (OSError, EOFError, gzip.BadGzipFile) as exc:
+        with gzip.open(path, "rb") as gz:
+            head = gz.read(16)
+            if len(head) < 16:
+                raise InputError(f"{path.name} is too short to be a .spz file.")
+            magic, version, n, degree, frac_bits, _flags, _reserved = struct.unpack("<IIIBBBB", head)
+            if magic != SPZ_MAGIC:
+                raise InputError(f"{path.name} is not a .spz file (magic {magic:#x}, expected NGSP).")
+            if version != SPZ_VERSION:
+                raise InputError(f"{path.name} is .spz version {version}; this reader handles version 2.")
+            if degree > 3:
+                raise InputError(f"{path.name} has SH degree {degree}; at most 3 is supported.")
+            if n > SPZ_MAX_POINTS:
+                raise InputError(
+                    f"{path.name} claims {n:,} Gaussians; at most {SPZ_MAX_POINTS:,} are read.",
+                    "Export a smaller model (or .ply).",
+                )
+            k = num_sh_coeffs(degree) - 1
+            sizes = [n * 9, n, n * 3, n * 3, n * 3, n * k * 3]
+            expected = sum(sizes)
+            body = gz.read(expected + 1)
+    except (OSError, EOFError, zlib.error) as exc:  # gzip.BadGzipFile is an OSError
         raise InputError(f"{path.name} is not a gzip-compressed .spz file ({exc}).") from exc
-    if len(raw) < 16:
-        raise InputError(f"{path.name} is too short to be a .spz file.")
-    magic, version, n, degree, frac_bits, _flags, _reserved = struct.unpack("<IIIBBBB", raw[:16])
-    if magic != SPZ_MAGIC:
-        raise InputError(f"{path.name} is not a .spz file (magic {magic:#x}, expected NGSP).")
-    if version != SPZ_VERSION:
-        raise InputError(f"{path.name} is .spz version {version}; this reader handles version 2.")
-    if degree > 3:
-        raise InputError(f"{path.name} has SH degree {degree}; at most 3 is supported.")
-    k = num_sh_coeffs(degree) - 1
-    sizes = [n * 9, n, n * 3, n * 3, n * 3, n * k * 3]
-    if len(raw) != 16 + sum(sizes):
-        raise InputError(
-            f"{path.name} is truncated or damaged ({len(raw) - 16} data bytes for {n} Gaussians)."
-        )
+    if len(body) != expected:
+        what = "has data past its" if len(body) > expected else f"holds {len(body)} data bytes for"
+        raise InputError(f"{path.name} is truncated or damaged (it {what} {n} Gaussians).")
+    raw = head + body
     parts, offset = [], 16
     for size in sizes:
         parts.append(np.frombuffer(raw, dtype=np.uint8, count=size, offset=offset))

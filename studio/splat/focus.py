@@ -15,6 +15,11 @@ Pure camera maths and image processing, no I/O:
   border is not a plain colour. ``composite`` puts a masked image on the training background colour.
 * ``crop_points`` / ``crop_gaussians``: the optional crop box (normalised coordinates) on the initial points
   and on the trained model.
+* ``viewer_framing`` / ``viewer_copy``: the copy of a trained model a 3D viewer opens on: the object's bounds
+  from this step (centre and radius, recorded in the model's orbit hints) keep the product and leave the
+  room, the backdrop and far floaters out; it is moved so the object sits at the origin with up +y, and the
+  viewer's orbit camera (gradio's ``Model3D``: alpha, beta in degrees, radius) stands where the photos were
+  taken: the middle of the photographed arc, the cameras' distance and elevation.
 """
 
 from __future__ import annotations
@@ -278,6 +283,134 @@ def crop_gaussians(gaussians, box_min, box_max):
             "The box is in the normalised frame (object centre at 0, radius 1, up +y); make it larger.",
         )
     return replace(gaussians, **{name: tensor[keep] for name, tensor in gaussians.tensors().items()})
+
+
+# -- the viewer copy ---------------------------------------------------------------------------------------------
+VIEWER_KEEP = 1.6  # the viewer copy keeps Gaussians within this many object radii of the centre ...
+VIEWER_MIN_OPACITY = 0.05  # ... that are not near-transparent haze ...
+VIEWER_MAX_SCALE = 0.5  # ... nor blobs larger than this share of the object radius (background fog)
+
+
+@dataclass(frozen=True)
+class ViewerFraming:
+    """Where the object is in a model's frame (``center`` [3], ``up`` [3], ``radius``), how much of it the
+    viewer copy keeps (``keep_radius``), and the orbit camera (``alpha``, ``beta`` degrees, ``distance``) in
+    the copy's frame (object at the origin, up +y): Babylon's ArcRotateCamera, which gradio's Model3D uses,
+    stands at ``distance * (cos a sin b, cos b, sin a sin b)``."""
+
+    center: np.ndarray
+    up: np.ndarray
+    radius: float
+    keep_radius: float
+    alpha: float
+    beta: float
+    distance: float
+
+    @property
+    def camera_position(self) -> tuple[float, float, float]:
+        """``gr.Model3D(camera_position=...)``: (alpha, beta, radius)."""
+        return (round(self.alpha, 2), round(self.beta, 2), round(self.distance, 4))
+
+    def to_json(self) -> dict[str, object]:
+        return {
+            "center": [float(x) for x in self.center],
+            "up": [float(x) for x in self.up],
+            "radius": self.radius,
+            "keep_radius": self.keep_radius,
+            "camera_position": list(self.camera_position),
+        }
+
+
+def viewer_framing(
+    meta: dict, means: np.ndarray | None = None, *, keep: float = VIEWER_KEEP
+) -> ViewerFraming:
+    """The framing of a trained model from its ``meta`` (the orbit hints ``center``, ``up``, ``radius``,
+    ``front``, ``arc``, ``camera_distance``, ``camera_elevation`` written by training). Without them (an
+    imported model), the median of ``means`` [N,3] and their 90th-percentile distance stand in, seen from +z
+    at three radii and 20 degrees up."""
+    if "center" in meta and "radius" in meta:
+        center = np.asarray(meta["center"], dtype=np.float64)
+        radius = float(meta["radius"])
+        up = np.asarray(meta.get("up", (0.0, 1.0, 0.0)), dtype=np.float64)
+    else:
+        pts = np.zeros((1, 3)) if means is None or not len(means) else np.asarray(means, dtype=np.float64)
+        center = np.median(pts, axis=0)
+        radius = float(np.percentile(np.linalg.norm(pts - center, axis=1), 90)) or 1.0
+        up = np.array([0.0, 1.0, 0.0])
+    up = up / max(float(np.linalg.norm(up)), 1e-12)
+    turn = rotation_between(up, np.array([0.0, 1.0, 0.0]))
+    front = np.asarray(meta.get("front", (0.0, 0.0, 1.0)), dtype=np.float64)
+    front = front - up * float(front @ up)
+    if float(np.linalg.norm(front)) < 1e-9:
+        front = np.cross(up, [1.0, 0.0, 0.0]) if abs(up[0]) < 0.9 else np.cross(up, [0.0, 0.0, 1.0])
+    front = front / np.linalg.norm(front)
+    side = np.cross(up, front)
+    arc = meta.get("arc")
+    azimuth = 0.5 * (float(arc[0]) + float(arc[1])) if arc else 0.0  # the middle of what was photographed
+    look_from = turn @ (np.cos(np.radians(azimuth)) * front + np.sin(np.radians(azimuth)) * side)
+    profile = meta.get("camera_distance") or []
+    if profile:
+        nearest = min(profile, key=lambda item: abs((float(item[0]) - azimuth + 180.0) % 360.0 - 180.0))
+        distance = float(nearest[1])
+    else:
+        distance = 3.0 * radius
+    elevation = float(meta.get("camera_elevation", 20.0))
+    return ViewerFraming(
+        center=center,
+        up=up,
+        radius=radius,
+        keep_radius=keep * radius,
+        alpha=float(np.degrees(np.arctan2(look_from[2], look_from[0]))),
+        beta=float(np.clip(90.0 - elevation, 5.0, 175.0)),
+        distance=max(distance, 1.2 * keep * radius),
+    )
+
+
+def viewer_copy(gaussians, framing: ViewerFraming | None = None):
+    """(copy, framing, dropped): the Gaussians of the object only, moved so the object's centre is the origin
+    and up is +y, DC colour only (what web viewers show). Keeps those within ``framing.keep_radius`` of the
+    centre that are neither near-transparent nor larger than ``VIEWER_MAX_SCALE`` object radii; the whole
+    model when that would keep nothing."""
+    import torch
+
+    framing = framing or viewer_framing(gaussians.meta, gaussians.means.detach().cpu().numpy())
+    g = gaussians.to("cpu").with_sh_degree(0)
+    means = g.means.detach().to(torch.float64)
+    center = torch.as_tensor(framing.center, dtype=torch.float64)
+    keep = (means - center).norm(dim=1) <= framing.keep_radius
+    keep &= g.opacities.detach() >= VIEWER_MIN_OPACITY
+    keep &= g.scales.detach().amax(dim=1) <= VIEWER_MAX_SCALE * framing.radius
+    if not bool(keep.any()):
+        keep = torch.ones_like(keep)
+    turn = rotation_between(framing.up, np.array([0.0, 1.0, 0.0]))
+    moved = ((means[keep] - center) @ torch.as_tensor(turn, dtype=torch.float64).T).to(g.means.dtype)
+    quats = _rotate_quats(g.quats.detach()[keep], turn)
+    tensors = {name: t[keep] for name, t in g.tensors().items()}
+    tensors.update(means=moved, quats=quats)
+    copy = replace(g, **tensors, meta={"viewer": framing.to_json()})
+    return copy, framing, int((~keep).sum())
+
+
+def _rotate_quats(quats, rotation: np.ndarray):
+    """Quaternions [N,4] (w x y z) of rotations R_i -> those of ``rotation`` @ R_i."""
+    import torch
+    from scipy.spatial.transform import Rotation
+
+    if np.allclose(rotation, np.eye(3)):
+        return quats
+    x, y, z, w = Rotation.from_matrix(rotation).as_quat()
+    turn = torch.tensor([w, x, y, z], dtype=quats.dtype)
+    w1, x1, y1, z1 = turn
+    w2, x2, y2, z2 = quats.unbind(dim=1)
+    return torch.stack(
+        [
+            w1 * w2 - x1 * x2 - y1 * y2 - z1 * z2,
+            w1 * x2 + x1 * w2 + y1 * z2 - z1 * y2,
+            w1 * y2 - x1 * z2 + y1 * w2 + z1 * x2,
+            w1 * z2 + x1 * y2 - y1 * x2 + z1 * w2,
+        ],
+        dim=1,
+    )
 
 
 # -- masks -----------------------------------------------------------------------------------------------------

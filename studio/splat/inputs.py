@@ -31,13 +31,12 @@ from PIL import Image
 
 from studio.cancel import CancelToken, check
 from studio.errors import InputError
-from studio.images import SUPPORTED_SUFFIXES
+from studio.media.types import IMAGE_SUFFIXES, VIDEO_SUFFIXES
 from studio.progress import ProgressFn, null_progress
 from studio.splat.capture import ImageQuality, assess_image
-from studio.splat.colmap_io import ColmapModel, find_model_dir
-from studio.splat.nerf import find_manifest, find_transforms
+from studio.splat.colmap_io import ColmapModel, find_model_dir, image_file
+from studio.splat.nerf import find_manifest, find_transforms, resolve_frame_file
 from studio.splat.scene import Scene, View
-from studio.splat.video_frames import VIDEO_SUFFIXES
 
 InputKind = Literal["photos", "video", "colmap", "nerf"]
 MaskMode = Literal["auto", "alpha", "none"]
@@ -67,7 +66,7 @@ def detect_input(path: str | os.PathLike[str] | Sequence[str | os.PathLike[str]]
         files = [Path(p) for p in path]
         if len(files) == 1 and (files[0].is_dir() or files[0].suffix.lower() in VIDEO_SUFFIXES):
             return detect_input(files[0])
-        photos = [p for p in files if p.suffix.lower() in SUPPORTED_SUFFIXES]
+        photos = [p for p in files if p.suffix.lower() in IMAGE_SUFFIXES]
         videos = [p for p in files if p.suffix.lower() in VIDEO_SUFFIXES]
         if videos and not photos:
             if len(videos) > 1:
@@ -90,7 +89,7 @@ def detect_input(path: str | os.PathLike[str] | Sequence[str | os.PathLike[str]]
             return InputSource("video", path, [path])
         if suffix == ".json":
             return InputSource("nerf", path, [path])
-        if suffix in SUPPORTED_SUFFIXES:
+        if suffix in IMAGE_SUFFIXES:
             raise InputError(
                 f"{path.name} is a single photo; a 3D reconstruction needs many photos around the product.",
                 "Give a folder of 20-200 photos or a video.",
@@ -127,7 +126,7 @@ def _image_files(folder: Path) -> tuple[list[Path], list[str]]:
     for p in sorted(folder.iterdir()):
         if p.name.startswith(".") or p.name.lower() in IGNORED_NAMES or p.is_dir():
             continue
-        if p.suffix.lower() in SUPPORTED_SUFFIXES:
+        if p.suffix.lower() in IMAGE_SUFFIXES:
             photos.append(p)
         else:
             ignored.append(p.name)
@@ -136,7 +135,7 @@ def _image_files(folder: Path) -> tuple[list[Path], list[str]]:
 
 def _colmap_image_dir(root: Path, model_dir: Path) -> Path:
     for candidate in (root / "images", model_dir.parent.parent / "images", model_dir.parent / "images", root):
-        if candidate.is_dir() and any(p.suffix.lower() in SUPPORTED_SUFFIXES for p in candidate.iterdir()):
+        if candidate.is_dir() and any(p.suffix.lower() in IMAGE_SUFFIXES for p in candidate.iterdir()):
             return candidate
     raise InputError(
         f"Found a COLMAP model in {model_dir} but no images folder next to it.",
@@ -317,7 +316,7 @@ def views_from_colmap(
         if image_meta is None:
             raise InputError(f"The image {name} is not registered in the COLMAP model.")
         camera = model.cameras[image_meta.camera_id]
-        path = image_dir / name
+        path = image_file(image_dir, name)
         photo = load_photo(path, what="image")
         if photo.size != (camera.width, camera.height):
             raise InputError(
@@ -426,23 +425,6 @@ def read_transforms_json(path: Path) -> dict:
             f"{path.name} has no 'frames' list.", "A transforms.json lists its frames under 'frames'."
         )
     return data
-
-
-def resolve_frame_file(base: Path, file_path: str) -> Path:
-    """The image a frame's ``file_path`` names, inside ``base``; the extension may be missing."""
-    from studio.fsutil import resolve_inside
-
-    target = resolve_inside(base, file_path, what="frame file_path")
-    if target.is_file():
-        return target
-    for suffix in (".png", ".jpg", ".jpeg", ".PNG", ".JPG", ".JPEG", ".webp"):
-        candidate = target.with_name(target.name + suffix)
-        if candidate.is_file():
-            return resolve_inside(base, candidate.relative_to(base.resolve()), what="frame file_path")
-    raise InputError(
-        f"The frame image {file_path!r} named in transforms.json was not found (with or without an extension).",
-        f"Put the images where file_path says, relative to {base}.",
-    )
 
 
 def load_nerfstudio(

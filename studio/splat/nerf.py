@@ -20,12 +20,15 @@ import numpy as np
 from studio.errors import InputError
 from studio.fsutil import resolve_inside
 from studio.images import load_photo
+from studio.media.types import IMAGE_SUFFIXES
 from studio.splat.scene import Scene, View
+
+# a frame's file_path may omit its extension (NeRF-synthetic: ./train/r_0): PNG first, as those sets write
+_FRAME_SUFFIXES = (".png", *sorted(IMAGE_SUFFIXES - {".png"}))
 
 # The one lookup order for a capture folder (input detection, the nerfstudio and the NeRF-synthetic loaders): the
 # whole capture (nerfstudio's transforms.json) before NeRF-synthetic's training split; studio holds views out itself.
 TRANSFORMS_NAMES = ("transforms.json", "transforms_train.json")
-IMAGE_SUFFIXES = (".png", ".jpg", ".jpeg", ".webp")
 BLENDER_TO_OPENCV = np.diag([1.0, -1.0, -1.0, 1.0])  # flips the camera's y and z axes
 
 
@@ -64,16 +67,22 @@ def _image_path(folder: Path, raw: Any, manifest: Path, index: int) -> Path:
         raise InputError(
             f"{manifest.name}: frame {index} has no file_path.", "Give each frame a file_path string."
         )
-    target = resolve_inside(folder, raw, what=f"image path of frame {index}")
+    return resolve_frame_file(folder, raw, manifest.name)
+
+
+def resolve_frame_file(base: Path, file_path: str, manifest: str = "transforms.json") -> Path:
+    """The image a frame's ``file_path`` names, inside ``base`` (both layouts, and the capture check): the
+    extension may be missing (NeRF-synthetic writes ``./train/r_0``)."""
+    target = resolve_inside(base, file_path, what="frame file_path")
     if target.is_file():
         return target
-    if not target.suffix or target.suffix.lower() not in IMAGE_SUFFIXES:
-        for suffix in IMAGE_SUFFIXES:
-            candidate = resolve_inside(folder, raw + suffix, what=f"image path of frame {index}")
-            if candidate.is_file():
-                return candidate
+    for suffix in _FRAME_SUFFIXES + tuple(s.upper() for s in _FRAME_SUFFIXES):
+        candidate = target.with_name(target.name + suffix)
+        if candidate.is_file():
+            return resolve_inside(base, candidate.relative_to(base.resolve()), what="frame file_path")
     raise InputError(
-        f"{manifest.name}: the image {raw!r} of frame {index} does not exist.", "Check file_path."
+        f"The frame image {file_path!r} named in {manifest} was not found (it does not exist with or without an extension).",
+        f"Put the images where file_path says, relative to {base}.",
     )
 
 

@@ -5,13 +5,16 @@
 1. ``detect_input``: photos, video, COLMAP model or transforms.json.
 2. Capture: video frames sampled (sharpest per window); photos prepared once (upright JPEGs for SfM) and
    checked (``capture.build_report``); an unusable set stops here, before any heavy work.
-3. Poses: pycolmap SfM in a worker process (photos: exhaustive matching; video frames: sequential), or the
-   poses given.
+3. Poses: pycolmap SfM in a worker process, with settings chosen for the capture (``sfm.choose_sfm``), or the
+   poses given. Before SfM the time budget is planned (``budget.plan_budget``): a run that cannot fit stops
+   here; training later gets what is really left.
 4. Scene: images undistorted, resized to ``resolution``, masked (alpha / plain backdrop / none) and composited
    on the background colour; centre, up and scale normalised (``focus.focus_scene``); optional crop box.
 5. Training (``studio.splat.train``), with progress, previews and cancel passed through.
-6. Outputs: the model (``model.safetensors``) and its exports (``.ply``/``.splat``/``.spz``), the capture report,
-   the cameras and a ``result.json``, all staged and renamed into ``outdir`` only when every one is written.
+6. Outputs: the model (``model.safetensors``, saved first) and its exports (``.ply``/``.splat``/``.spz``; one
+   that cannot hold the model is skipped with a warning), the framed viewer copy (``viewer.splat``), the
+   capture report, the cameras and a ``result.json``, all staged and renamed into ``outdir`` only when every
+   one is written.
 
 The store gets a ``renders`` row (kind "splat": running -> done / failed / cancelled with the reason) and, only
 after the files are in place, a ``models`` row. An interrupted run leaves no final model and nothing marked done.
@@ -44,6 +47,7 @@ from studio.splat.capture import CaptureReport, CaptureThresholds, build_report,
 log = logging.getLogger(__name__)
 ExportFormat = Literal["ply", "splat", "spz"]
 MODEL_NAME = "model.safetensors"
+VIEWER_NAME = "viewer.splat"  # the copy a 3D viewer opens: the product only, framed (focus.viewer_copy)
 WORK_NAME = ".studio-splat-work"
 NAMED_COLORS = {
     "white": (1.0, 1.0, 1.0),
@@ -100,11 +104,16 @@ class ReconstructOptions(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
 
     steps: int | None = Field(None, ge=1, le=1_000_000)  # training steps; None: the trainer's default
-    max_minutes: float | None = Field(None, gt=0, le=24 * 60)  # training wall-clock budget, minutes
+    # the whole run's wall-clock budget, capture check to export, minutes: SfM and training share it by the
+    # plan in ``studio.splat.budget``; a run that cannot fit is refused before SfM
+    max_minutes: float | None = Field(None, gt=0, le=24 * 60, allow_inf_nan=False)
+    # training alone (the old --max-minutes)
+    train_minutes: float | None = Field(None, gt=0, le=24 * 60, allow_inf_nan=False)
     resolution: int | None = Field(
         None, ge=32, le=4096
     )  # training long edge, px; None: by device (see below)
-    sfm_resolution: int = Field(1600, ge=256, le=4096)  # long edge of the images SfM sees, pixels
+    # long edge of the images SfM sees, px; None: by photo count (``sfm.features_for_count``)
+    sfm_resolution: int | None = Field(None, ge=256, le=4096)
     device: DeviceChoice = "auto"
     holdout: int = Field(8, ge=0, le=1000)  # every K-th view held out for PSNR/SSIM; 0: none (1 is refused)
     # Training background, RGB 0..1. None ("auto"): white for masked views, the photos' mean colour when no
@@ -114,12 +123,16 @@ class ReconstructOptions(BaseModel):
     crop: tuple[float, float, float, float, float, float] | None = None  # min xyz, max xyz (normalised frame)
     normalize: bool = True  # centre at the origin, up +y, object radius 1
     video_frames: int = Field(60, ge=8, le=1000)  # frames kept from a video
-    matcher: Literal["auto", "exhaustive", "sequential"] = "auto"  # auto: sequential for video frames
+    # auto: sequential (+ loop closure) for video frames, exhaustive for up to 40 photos, retrieval beyond
+    matcher: Literal["auto", "exhaustive", "sequential", "retrieval"] = "auto"
+    mapper: Literal["auto", "incremental", "global"] = "auto"  # auto: global (GLOMAP) where pycolmap has it
     min_registered: int = Field(8, ge=3, le=10_000)
     formats: tuple[ExportFormat, ...] = ("ply", "splat")
-    sfm_timeout_minutes: float | None = Field(None, gt=0)
+    sfm_timeout_minutes: float | None = Field(None, gt=0, allow_inf_nan=False)
     schedule: Literal["auto", "full", "compact"] = "auto"  # auto: compact on CPU, the full 3DGS one on CUDA
-    mask_weight: float = Field(0.1, ge=0.0, le=10.0)  # weight of |alpha - mask| on masked views
+    mask_weight: float = Field(
+        0.1, ge=0.0, le=10.0, allow_inf_nan=False
+    )  # weight of |alpha - mask| on masked views
     seed: int = 0
     resume: bool = False  # continue from the last training checkpoint in the work folder
     train: dict[str, Any] = Field(
@@ -187,6 +200,9 @@ class ReconstructResult:
     render_id: int | None = None
     model_id: int | None = None
     warnings: list[str] = field(default_factory=list)
+    budget: dict[str, dict[str, Any]] = field(default_factory=dict)  # the time plans made (budget.py)
+    viewer: Path | None = None  # the viewer copy (VIEWER_NAME): the product only, framed
+    viewer_camera: tuple[float, float, float] | None = None  # gr.Model3D camera_position for it
 
     def to_json(self) -> dict[str, Any]:
         return {
@@ -205,6 +221,9 @@ class ReconstructResult:
             "render_id": self.render_id,
             "model_id": self.model_id,
             "warnings": list(self.warnings),
+            "budget": self.budget,
+            "viewer": str(self.viewer) if self.viewer else None,
+            "viewer_camera": list(self.viewer_camera) if self.viewer_camera else None,
         }
 
 
@@ -221,10 +240,11 @@ def training_resolution(options: ReconstructOptions, device: str) -> int:
     return CPU_RESOLUTION if device == "cpu" else GPU_RESOLUTION
 
 
-def train_config(options: ReconstructOptions, device: str, *, masked: bool):
+def train_config(options: ReconstructOptions, device: str, *, masked: bool, max_seconds: float | None = None):
     """The ``TrainConfig`` for ``options`` on ``device``: the compact schedule (scaled to ``steps``, default
     2000) on CPU, the full 3DGS one (default 7000 steps) on CUDA, unless ``options.schedule`` says otherwise;
-    ``options.train`` overrides single fields."""
+    ``options.train`` overrides single fields. ``max_seconds`` is training's share of the run's budget (the
+    pipeline's plan); without it ``options.train_minutes`` bounds training alone."""
     from studio.splat.train import TrainConfig
 
     schedule = options.schedule
@@ -233,7 +253,8 @@ def train_config(options: ReconstructOptions, device: str, *, masked: bool):
     values: dict[str, Any] = {"seed": options.seed, "holdout_every": options.holdout}
     if masked:
         values["mask_weight"] = options.mask_weight
-    max_seconds = options.max_minutes * 60.0 if options.max_minutes is not None else None
+    if max_seconds is None and options.train_minutes is not None:
+        max_seconds = options.train_minutes * 60.0
     if schedule == "compact":
         return TrainConfig.compact(
             steps=options.steps or 2000, max_seconds=max_seconds, **{**values, **options.train}
@@ -331,6 +352,13 @@ def reconstruct(
     return result
 
 
+def _input_names(input_path: Any) -> str | list[str]:
+    """The input's file or folder name(s), for metadata that leaves this machine with the model."""
+    if isinstance(input_path, (list, tuple)):
+        return [Path(p).name for p in input_path]
+    return Path(input_path).name
+
+
 def _input_label(input_path: Any) -> str | list[str]:
     if isinstance(input_path, (list, tuple)):
         return [str(p) for p in input_path]
@@ -375,11 +403,15 @@ def _run(
     warnings: list[str] = []
     capture: CaptureReport | None = None
     unregistered: list[str] = []
+    budget = Budget(options, started)
 
     # 1-4: capture, poses, scene
     if source.kind in ("photos", "video"):
-        scene, capture, n_images, unregistered = _scene_from_images(source, work, options, stages, cancel)
+        scene, capture, n_images, unregistered = _scene_from_images(
+            source, work, options, stages, cancel, budget
+        )
     else:
+        budget.plan("before", 0.0, what="training on a posed set")  # refused here when it cannot fit
         scene, capture, n_images, unregistered = _scene_from_posed(source, options, stages, cancel)
     if capture is not None:
         warnings += capture.warnings
@@ -417,8 +449,10 @@ def _run(
     check(cancel, "The reconstruction")
     from studio.splat.train import step_hook, train
 
-    config = train_config(options, device, masked=bool(masked))
-    with stages.stage("train", f"training on {device}") as progress:
+    plan = budget.plan("train", 0.0, refuse=False)  # what is really left after SfM, measured
+    config = train_config(options, device, masked=bool(masked), max_seconds=plan.train_seconds)
+    line = "" if budget.total is None and plan.train_seconds is None else f" ({plan.line()})"
+    with stages.stage("train", f"training on {device}{line}") as progress:
         hook = step_hook(
             progress, on_preview, progress_every=config.progress_every, preview_every=config.preview_every
         )
@@ -443,7 +477,7 @@ def _run(
             gaussians = crop_gaussians(gaussians, crop[0], crop[1])
         gaussians = gaussians.with_meta(
             reconstruct={
-                "source": _input_label(input_path),
+                "source": _input_names(input_path),  # names only: no folders of the user's machine
                 "input_kind": source.kind,
                 "normalisation": sim.to_json() if sim is not None else None,
                 "up_method": focus.up_method,
@@ -459,6 +493,9 @@ def _run(
         )
         staged.update({path.name: path for path in written.values()})
         exported = list(written)
+        viewer = _viewer_copy(gaussians, staging, warnings)
+        if viewer is not None:
+            staged[VIEWER_NAME] = staging / VIEWER_NAME
         _write_json(staging / "cameras.json", _cameras_json(scene, trained))
         staged["cameras.json"] = staging / "cameras.json"
         if capture is not None:
@@ -484,9 +521,9 @@ def _run(
     psnr = _maybe_float(trained.psnr)
     ssim = _maybe_float(trained.ssim)
     registered = len(scene.views)
-    summary = {
-        "model": str(outdir / MODEL_NAME),
-        "exports": {fmt: str(outdir / f"model.{fmt}") for fmt in exported},
+    summary = {  # file names relative to outdir: result.json travels with the model
+        "model": MODEL_NAME,
+        "exports": {fmt: f"model.{fmt}" for fmt in exported},
         "images": n_images,
         "registered": registered,
         "unregistered": unregistered,
@@ -498,6 +535,8 @@ def _run(
         "seconds": {k: round(v, 3) for k, v in seconds.items()},
         "input": source.kind,
         "options": options.model_dump(),
+        "budget": budget.plans,
+        "viewer": viewer,
         "warnings": warnings,
     }
     _write_json(staging / "result.json", summary)
@@ -549,18 +588,77 @@ def _run(
         render_id=render_id,
         model_id=model_id,
         warnings=warnings,
+        budget=budget.plans,
+        viewer=outdir / VIEWER_NAME if viewer is not None else None,
+        viewer_camera=tuple(viewer["camera_position"]) if viewer is not None else None,
     )
 
 
+def _viewer_copy(gaussians, staging: Path, warnings: list[str]) -> dict[str, Any] | None:
+    """Write the viewer copy (the product only, framed; ``focus.viewer_copy``) as ``VIEWER_NAME``: what it
+    kept and the viewer camera, or None (with a warning) when it cannot be written."""
+    from studio.splat.export import export
+    from studio.splat.focus import viewer_copy
+
+    try:
+        copy, framing, dropped = viewer_copy(gaussians)
+        export(copy, staging / VIEWER_NAME, "splat")
+    except StudioError as exc:
+        warnings.append(f"No 3D viewer copy: {exc.one_line()}")
+        return None
+    return {**framing.to_json(), "gaussians": copy.n, "dropped": dropped, "path": VIEWER_NAME}
+
+
+class Budget:
+    """The run's time budget (``options.max_minutes``, whole run; ``options.train_minutes``, training alone)
+    against the clock started at ``started``; ``plans`` records each plan made (for result.json)."""
+
+    def __init__(self, options: ReconstructOptions, started: float):
+        self.total = options.max_minutes * 60.0 if options.max_minutes is not None else None
+        self.train_only = options.train_minutes * 60.0 if options.train_minutes is not None else None
+        self.started = started
+        self.plans: dict[str, dict[str, Any]] = {}
+
+    def elapsed(self) -> float:
+        return time.perf_counter() - self.started
+
+    def plan(self, name: str, sfm_seconds: float, *, what: str = "this run", refuse: bool = True):
+        from studio.splat.budget import plan_budget
+
+        plan = plan_budget(
+            self.total,
+            self.elapsed(),
+            sfm_seconds,
+            train_only_seconds=self.train_only,
+            what=what,
+            refuse=refuse,
+        )
+        self.plans[name] = plan.to_json()
+        return plan
+
+    def sfm_limit(self) -> float | None:
+        from studio.splat.budget import sfm_limit
+
+        return sfm_limit(self.total, self.elapsed())
+
+
 def _scene_from_images(
-    source, work: Path, options: ReconstructOptions, stages: _Stages, cancel: CancelToken | None
+    source,
+    work: Path,
+    options: ReconstructOptions,
+    stages: _Stages,
+    cancel: CancelToken | None,
+    budget: Budget,
 ):
+    from studio.splat.budget import estimate_sfm_seconds
     from studio.splat.inputs import prepare_photos, scene_from_colmap
-    from studio.splat.sfm import SfmOptions, load_sfm_result, run_sfm
+    from studio.splat.sfm import choose_sfm, expected_pairs, features_for_count, load_sfm_result, run_sfm
 
     files = source.files
-    matcher = options.matcher
-    if source.kind == "video":
+    video = source.kind == "video"
+    count = options.video_frames if video else len(files)
+    long_edge = options.sfm_resolution or features_for_count(count)[0]
+    if video:
         from studio.splat.video_frames import sample_frames
 
         with stages.stage("frames", f"sampling frames from {source.path.name}") as progress:
@@ -568,15 +666,11 @@ def _scene_from_images(
                 source.path,
                 work / "frames",
                 count=options.video_frames,
-                long_edge=options.sfm_resolution,
+                long_edge=long_edge,
                 on_progress=progress,
                 cancel=cancel,
             )
         files = frames.paths
-        if matcher == "auto":
-            matcher = "sequential"
-    if matcher == "auto":
-        matcher = "exhaustive"
     images_dir = work / "images"
     if images_dir.exists():
         shutil.rmtree(images_dir)
@@ -584,7 +678,7 @@ def _scene_from_images(
         prepared = prepare_photos(
             files,
             images_dir,
-            long_edge=options.sfm_resolution,
+            long_edge=long_edge,
             background=options.composite_background,
             on_progress=progress,
             cancel=cancel,
@@ -597,15 +691,34 @@ def _scene_from_images(
     usable = set(capture.usable)
     chosen = [p for p in prepared.images if p.source.name in usable]
     priors = {p.name: p.focal_px for p in chosen if p.focal_px}
-    with stages.stage("sfm", f"finding camera poses for {len(chosen)} images") as progress:
-        timeout = options.sfm_timeout_minutes * 60 if options.sfm_timeout_minutes else None
-        sfm_options = SfmOptions(
-            matcher=matcher,
-            min_registered=options.min_registered,
-            seed=options.seed,
-            max_image_size=options.sfm_resolution,
-            timeout_seconds=timeout,
-        )
+    timeout = options.sfm_timeout_minutes * 60 if options.sfm_timeout_minutes else None
+    sfm_options = choose_sfm(
+        len(chosen),
+        video=video,
+        matcher=options.matcher,
+        mapper=options.mapper,
+        max_image_size=long_edge,
+        min_registered=options.min_registered,
+        seed=options.seed,
+    )
+    # the budget: SfM's cost estimated from what it will see; a run that cannot fit stops here, before SfM
+    megapixels = float(np.mean([p.width * p.height for p in chosen])) / 1e6
+    estimate = estimate_sfm_seconds(
+        len(chosen),
+        megapixels,
+        expected_pairs(len(chosen), sfm_options),
+        max_features=sfm_options.max_features,
+        mapper=sfm_options.mapper,
+    )
+    plan = budget.plan("before_sfm", estimate["total"], what=f"{len(chosen)} images")
+    limit = budget.sfm_limit()
+    if limit is not None:
+        timeout = limit if timeout is None else min(timeout, limit)
+    sfm_options = replace(sfm_options, timeout_seconds=timeout)
+    label = f"finding camera poses for {len(chosen)} images ({sfm_options.matcher}, {sfm_options.mapper})"
+    if budget.total is not None:
+        label += f" · {plan.line()}"
+    with stages.stage("sfm", label) as progress:
         names = [p.name for p in chosen]
         # resuming: keep the poses the checkpoint was trained with
         sfm = load_sfm_result(work / "sfm", names, sfm_options) if options.resume else None
@@ -621,6 +734,7 @@ def _scene_from_images(
                 on_progress=progress,
                 cancel=cancel,
             )
+    matcher = sfm_options.matcher
     stages.seconds.update({f"sfm_{k}": v for k, v in sfm.timings.items()})
     source_name = {p.name: p.source.name for p in chosen}
     with stages.stage("scene", f"loading {len(sfm.registered)} posed images") as progress:
@@ -640,7 +754,7 @@ def _scene_from_images(
 
 
 def _scene_from_posed(source, options: ReconstructOptions, stages: _Stages, cancel: CancelToken | None):
-    from studio.splat.colmap_io import read_model
+    from studio.splat.colmap_io import image_file, read_model
     from studio.splat.inputs import (
         load_transforms,
         read_transforms_json,
@@ -651,7 +765,7 @@ def _scene_from_posed(source, options: ReconstructOptions, stages: _Stages, canc
     thresholds = CaptureThresholds(min_usable=options.min_registered)
     if source.kind == "colmap":
         model = read_model(source.model_dir)
-        files = [source.image_dir / name for name in model.image_names]
+        files = [image_file(source.image_dir, name) for name in model.image_names]
         missing = [str(p.name) for p in files if not p.is_file()]
         if missing:
             raise InputError(

@@ -33,7 +33,9 @@ ALPHA_MIN = 1.0 / 255.0  # pairs below this alpha are skipped (gsplat's ALPHA_TH
 ALPHA_MAX = 0.999  # per-pair alpha clamp
 T_MIN = 1e-4  # compositing stops before the transmittance would drop to this
 EXTEND_MAX = 3.33  # bounding-box half-size cap, in standard deviations
-PAIR_BUDGET = 4_000_000  # (pixel, Gaussian) pairs per chunk in forward-only renders (bounds memory)
+PAIR_BUDGET = 4_000_000  # (pixel, Gaussian) pairs per chunk at most (bounds memory)
+TILE = 8  # side, in pixels, of the tiles that depth-sorted culling tracks as finished
+FIRST_CHUNK = 2  # the front-most chunk of Gaussians covers about this x the image's pixels (bounding boxes)
 
 Backend = Literal["torch", "gsplat"]
 
@@ -280,7 +282,7 @@ def _sort_pairs(gid: Tensor, pix: Tensor, alpha: Tensor, n_pix: int) -> _Sorted:
 
 
 def _segment_prefix(values: Tensor, srt: _Sorted, exclusive: bool) -> Tensor:
-    """Cumulative sum of ``values`` (sorted order) restarting at each pixel; float64 inside for accuracy."""
+    """Cumulative sum of ``values`` (sorted order) restarting at each pixel, in float64 for accuracy."""
     v = values.to(torch.float64)
     cs = torch.cumsum(v, 0)
     excl = cs - v
@@ -288,15 +290,28 @@ def _segment_prefix(values: Tensor, srt: _Sorted, exclusive: bool) -> Tensor:
     return (excl if exclusive else cs) - base
 
 
-def _transmittance(srt: _Sorted, t_start: Tensor | None) -> tuple[Tensor, Tensor, Tensor]:
-    """Per sorted pair: T before it, whether it is composited (T stays above T_MIN), and its weight."""
+def _transmittance(
+    srt: _Sorted, log_start: Tensor | None, carry: bool = True
+) -> tuple[Tensor, Tensor, Tensor, Tensor | None]:
+    """Per sorted pair: T before it, whether it is composited (T stays above T_MIN), its weight, and the
+    float64 log-transmittance each pixel has after its composited pairs. ``log_start`` [n_pix] float64: the
+    pixels' log-transmittance before these pairs (None = 0); ``carry=False`` skips the last output (None)."""
     alpha = srt.alpha
-    trans = torch.exp(_segment_prefix(torch.log1p(-alpha), srt, exclusive=True)).to(alpha.dtype)
-    if t_start is not None:
-        trans = trans * t_start.index_select(0, srt.pix)
+    log_1ma = torch.log1p(-alpha).to(torch.float64)
+    log_t = _segment_prefix(log_1ma, srt, exclusive=True)
+    if log_start is not None:
+        log_t = log_t + log_start.index_select(0, srt.pix)
+    trans = torch.exp(log_t).to(alpha.dtype)
     keep = trans * (1.0 - alpha) > T_MIN
     w = torch.where(keep, alpha * trans, torch.zeros_like(alpha))
-    return trans, keep, w
+    if not carry:
+        return trans, keep, w, None
+    log_after = torch.segment_reduce(
+        torch.where(keep, log_1ma, torch.zeros_like(log_1ma)), "sum", lengths=srt.counts, unsafe=True
+    )
+    if log_start is not None:
+        log_after = log_after + log_start
+    return trans, keep, w, log_after
 
 
 def _pixel_sums(values: Tensor, srt: _Sorted) -> Tensor:
@@ -309,6 +324,123 @@ def _pixel_centres(width: int, height: int, dtype: torch.dtype) -> tuple[Tensor,
     xs = torch.arange(width, dtype=dtype) + 0.5
     ys = torch.arange(height, dtype=dtype) + 0.5
     return xs.repeat(height), ys.repeat_interleave(width)
+
+
+def _chunks(box: Tensor, first: int, cap: int, growth: float = 2.0) -> list[tuple[int, int]]:
+    """Split Gaussians (front to back, bounding-box pixels ``box`` [M]) into consecutive chunks of about
+    ``first`` box pixels, each next chunk ``growth`` times the last (at most ``cap``): small chunks in front,
+    where they decide which pixels are covered, big ones behind, where most of them are culled anyway."""
+    bounds = torch.cumsum(box, 0)
+    out: list[tuple[int, int]] = []
+    start, budget, m = 0, float(min(first, cap)), len(box)
+    while start < m:
+        limit = (int(bounds[start - 1]) if start else 0) + int(budget)
+        stop = max(start + 1, int(torch.searchsorted(bounds, limit, right=True)))
+        out.append((start, min(stop, m)))
+        start = stop
+        budget = min(budget * growth, float(cap))
+    return out
+
+
+class _Coverage:
+    """Which pixels are finished (transmittance cut off) and which ``TILE`` x ``TILE`` tiles are all finished:
+    a Gaussian whose bounding box lies in finished tiles only is culled before its pairs are made."""
+
+    def __init__(self, width: int, height: int):
+        self.width, self.height = width, height
+        self.done = torch.zeros(width * height, dtype=torch.bool)
+        self.tiles_x = -(-width // TILE)
+        self.tiles_y = -(-height // TILE)
+        self.open_area: Tensor | None = None  # [ty + 1, tx + 1] summed-area table of unfinished tiles
+
+    def finish(self, pix: Tensor) -> None:
+        if len(pix) == 0:
+            return
+        self.done[pix] = True
+        pad_w, pad_h = self.tiles_x * TILE, self.tiles_y * TILE
+        grid = torch.ones(pad_h, pad_w, dtype=torch.bool)  # pixels past the image edge count as finished
+        grid[: self.height, : self.width] = self.done.view(self.height, self.width)
+        tile_done = grid.view(self.tiles_y, TILE, self.tiles_x, TILE).all(dim=3).all(dim=1)
+        area = torch.zeros(self.tiles_y + 1, self.tiles_x + 1, dtype=torch.int32)
+        area[1:, 1:] = (~tile_done).to(torch.int32).cumsum(0).cumsum(1)
+        self.open_area = area
+
+    def visible(self, means2d: Tensor, radii: Tensor, ids: Tensor) -> Tensor:
+        """The Gaussians of ``ids`` whose bounding box touches an unfinished tile."""
+        if self.open_area is None:
+            return ids
+        m = means2d.index_select(0, ids)
+        r = radii.index_select(0, ids).to(m.dtype)
+        x0 = ((m[:, 0] - r[:, 0]) / TILE).floor().clamp(0, self.tiles_x - 1).to(torch.int64)
+        x1 = ((m[:, 0] + r[:, 0]) / TILE).floor().clamp(0, self.tiles_x - 1).to(torch.int64) + 1
+        y0 = ((m[:, 1] - r[:, 1]) / TILE).floor().clamp(0, self.tiles_y - 1).to(torch.int64)
+        y1 = ((m[:, 1] + r[:, 1]) / TILE).floor().clamp(0, self.tiles_y - 1).to(torch.int64) + 1
+        a = self.open_area
+        n_open = a[y1, x1] - a[y0, x1] - a[y1, x0] + a[y0, x0]
+        return ids[n_open > 0]
+
+
+def _composite_front_to_back(
+    means2d: Tensor,
+    conics: Tensor,
+    opacities: Tensor,
+    colors: Tensor,
+    radii: Tensor,
+    ids: Tensor,
+    width: int,
+    height: int,
+    first_chunk: int,
+    keep_pairs: bool,
+    pair_budget: int = PAIR_BUDGET,
+) -> tuple[Tensor, Tensor, list[tuple[Tensor, ...]]]:
+    """Composite the Gaussians ``ids`` (front to back) chunk by chunk, carrying each pixel's transmittance.
+
+    Depth-sorted culling: after each chunk the pixels whose transmittance was cut off are finished; later
+    Gaussians lying only on finished tiles make no pairs at all, and pairs on finished pixels are dropped before
+    sorting. The transmittance is carried as a float64 logarithm, so chunks change nothing but float rounding.
+    Returns the colour sums [n_pix, 3], the final transmittance [n_pix] and, with ``keep_pairs``, the
+    composited pairs of each chunk (pix, gid, alpha, T before the pair, weight), pixel-major within a chunk.
+    """
+    n_pix = width * height
+    dtype = colors.dtype
+    rgb = torch.zeros(n_pix, 3, dtype=dtype)
+    acc = torch.zeros(n_pix, dtype=dtype)
+    log_t: Tensor | None = None  # float64 log-transmittance carried from chunk to chunk
+    cover = _Coverage(width, height)
+    kept: list[tuple[Tensor, ...]] = []
+    r = radii.index_select(0, ids).to(torch.int64)
+    box = ((2 * r[:, 0] + 1) * (2 * r[:, 1] + 1)).clamp_max(n_pix)
+    chunks = _chunks(box, first_chunk, pair_budget)
+    for k, (start, stop) in enumerate(chunks):
+        last = k == len(chunks) - 1
+        chunk = cover.visible(means2d, radii, ids[start:stop])
+        if len(chunk) == 0:
+            continue
+        gid, pix, alpha, _ = _pixel_pairs(means2d, conics, opacities, radii, chunk, width, height)
+        if cover.open_area is not None:  # drop the pairs on finished pixels before sorting
+            live = torch.nonzero((alpha > 0) & ~cover.done.index_select(0, pix)).squeeze(1)
+            if len(live) == 0:
+                continue
+            gid, pix, alpha = (
+                gid.index_select(0, live),
+                pix.index_select(0, live),
+                alpha.index_select(0, live),
+            )
+        srt = _sort_pairs(gid, pix, alpha, n_pix)
+        del gid, pix, alpha
+        t_pair, keep, w, log_t = _transmittance(srt, log_t, carry=not last)
+        sums = _pixel_sums(torch.cat([w[:, None], w[:, None] * colors.index_select(0, srt.gid)], dim=1), srt)
+        rgb += sums[:, 1:]
+        acc += sums[:, 0]
+        if keep_pairs:
+            sel = torch.nonzero(keep & (srt.alpha > 0)).squeeze(1)
+            kept.append(tuple(x.index_select(0, sel) for x in (srt.pix, srt.gid, srt.alpha, t_pair, w)))
+        if last:
+            break
+        cover.finish(srt.pix[~keep])
+        if bool(cover.done.all()):
+            break
+    return rgb, (1.0 - acc).clamp_min(0.0), kept
 
 
 class _Composite(torch.autograd.Function):
@@ -330,39 +462,54 @@ class _Composite(torch.autograd.Function):
         ids: Tensor,  # [M] int64 drawn Gaussians, front to back
         width: int,
         height: int,
+        first_chunk: int,
     ) -> tuple[Tensor, Tensor]:
+        ctx.width, ctx.height = width, height
+        r = radii.index_select(0, ids).to(torch.int64)
+        if int(((2 * r[:, 0] + 1) * (2 * r[:, 1] + 1)).sum()) <= first_chunk:
+            return _Composite._one_pass(ctx, means2d, conics, opacities, colors, background, radii, ids)
+        rgb, t_final, chunks = _composite_front_to_back(
+            means2d, conics, opacities, colors, radii, ids, width, height, first_chunk, keep_pairs=True
+        )
+        img = rgb + t_final[:, None] * background[None, :]
+        if not chunks:
+            empty = torch.empty(0, dtype=torch.int64)
+            none = torch.empty(0, dtype=colors.dtype)
+            saved = (empty, empty, none, none, none)
+        elif len(chunks) == 1:
+            saved = chunks[0]
+        else:  # pixel-major across chunks: a stable sort keeps the chunks' (front-to-back) order in a pixel
+            pix, gid, alpha, trans, w = (torch.cat(parts) for parts in zip(*chunks))
+            order = torch.sort(pix.to(torch.int32), stable=True)[1]
+            saved = tuple(x.index_select(0, order) for x in (pix, gid, alpha, trans, w))
+        ctx.save_for_backward(means2d, conics, opacities, colors, background, *saved, t_final)
+        return img, 1.0 - t_final
+
+    @staticmethod
+    def _one_pass(ctx, means2d, conics, opacities, colors, background, radii, ids) -> tuple[Tensor, Tensor]:
+        """All pairs at once (a view within one chunk): no coverage bookkeeping, no carried transmittance."""
+        width, height = ctx.width, ctx.height
         n_pix = width * height
         gid, pix, alpha, _ = _pixel_pairs(means2d, conics, opacities, radii, ids, width, height)
-        ctx.width, ctx.height = width, height
         if len(gid) == 0:
-            t_final = torch.ones(n_pix, dtype=colors.dtype)
             empty = torch.empty(0, dtype=torch.int64)
+            none = torch.empty(0, dtype=colors.dtype)
+            t_final = torch.ones(n_pix, dtype=colors.dtype)
             ctx.save_for_backward(
-                means2d, conics, opacities, colors, background, empty, empty, alpha, alpha, alpha, t_final
+                means2d, conics, opacities, colors, background, empty, empty, none, none, none, t_final
             )
             return background[None, :].expand(n_pix, 3).clone(), torch.zeros(n_pix, dtype=colors.dtype)
         srt = _sort_pairs(gid, pix, alpha, n_pix)
         del gid, pix, alpha
-        trans, keep, w = _transmittance(srt, None)
+        trans, keep, w, _ = _transmittance(srt, None, carry=False)
         col = colors.index_select(0, srt.gid)
         acc = torch.segment_reduce(w, "sum", lengths=srt.counts, unsafe=True)
         rgb = torch.segment_reduce(w[:, None] * col, "sum", lengths=srt.counts, axis=0, unsafe=True)
         t_final = (1.0 - acc).clamp_min(0.0)
         img = rgb + t_final[:, None] * background[None, :]
         live = torch.nonzero(keep & (srt.alpha > 0)).squeeze(1)
-        ctx.save_for_backward(
-            means2d,
-            conics,
-            opacities,
-            colors,
-            background,
-            srt.pix.index_select(0, live),
-            srt.gid.index_select(0, live),
-            srt.alpha.index_select(0, live),
-            trans.index_select(0, live),
-            w.index_select(0, live),
-            t_final,
-        )
+        saved = (x.index_select(0, live) for x in (srt.pix, srt.gid, srt.alpha, trans, w))
+        ctx.save_for_backward(means2d, conics, opacities, colors, background, *saved, t_final)
         return img, acc
 
     @staticmethod
@@ -378,6 +525,7 @@ class _Composite(torch.autograd.Function):
                 torch.zeros_like(opacities),
                 torch.zeros_like(colors),
                 g_background,
+                None,
                 None,
                 None,
                 None,
@@ -425,7 +573,18 @@ class _Composite(torch.autograd.Function):
         for k, column in enumerate(columns):  # nine 1-D scatters beat one [K, 9] scatter on CPU
             rows[k].index_add_(0, gid, column)
         grads = rows.T
-        return (grads[:, 0:2], grads[:, 2:5], rows[5], grads[:, 6:9], g_background, None, None, None, None)
+        return (
+            grads[:, 0:2],
+            grads[:, 2:5],
+            rows[5],
+            grads[:, 6:9],
+            g_background,
+            None,
+            None,
+            None,
+            None,
+            None,
+        )
 
 
 def _draw_order(radii: Tensor, depths: Tensor) -> Tensor:
@@ -444,15 +603,22 @@ def composite(
     background: Tensor,
     width: int,
     height: int,
+    first_chunk: int | None = None,
 ) -> tuple[Tensor, Tensor]:
     """Composite projected Gaussians into an image [H, W, 3] and an alpha [H, W] (differentiable, CPU).
 
     means2d [N, 2] px, conics [N, 3], opacities [N], colors [N, 3], radii [N, 2] (0 = skip), depths [N],
-    background [3].
+    background [3]. ``first_chunk``: bounding-box pixels of the front-most chunk of Gaussians (chunks then
+    double, see :func:`_composite_front_to_back`). The default, ``PAIR_BUDGET``, composites a training view
+    in one pass: at training sizes (100-500 px) the chunks' overhead and the backward's extra sort outweighed
+    what culling saved (bench/splat_step_cost.py), so only views bigger than the budget are chunked.
     """
     with torch.no_grad():
         ids = _draw_order(radii, depths.detach())
-    img, acc = _Composite.apply(means2d, conics, opacities, colors, background, radii, ids, width, height)
+    first = first_chunk if first_chunk is not None else PAIR_BUDGET
+    img, acc = _Composite.apply(
+        means2d, conics, opacities, colors, background, radii, ids, width, height, first
+    )
     return img.reshape(height, width, 3), acc.reshape(height, width)
 
 
@@ -468,40 +634,30 @@ def composite_chunked(
     width: int,
     height: int,
     pair_budget: int = PAIR_BUDGET,
+    order: Tensor | None = None,
 ) -> tuple[Tensor, Tensor]:
-    """Forward-only :func:`composite` in bounded memory: Gaussians go front to back in chunks of about
-    ``pair_budget`` bounding-box pixels, each pixel's transmittance is carried from chunk to chunk, and finished
-    pixels are dropped. Same image as :func:`composite` up to float rounding."""
-    n_pix = width * height
-    order = _draw_order(radii, depths)
-    r = radii.index_select(0, order).to(torch.int64)
-    box = ((2 * r[:, 0] + 1) * (2 * r[:, 1] + 1)).clamp_max(n_pix)
-    bounds = torch.cumsum(box, 0)
-    img = torch.zeros(n_pix, 3, dtype=colors.dtype)
-    trans = torch.ones(n_pix, dtype=colors.dtype)
-    done = torch.zeros(n_pix, dtype=torch.bool)
-    start = 0
-    while start < len(order):
-        limit = (int(bounds[start - 1]) if start else 0) + pair_budget
-        stop = max(start + 1, int(torch.searchsorted(bounds, limit, right=True)))
-        ids = order[start:stop]
-        start = stop
-        gid, pix, alpha, _ = _pixel_pairs(means2d, conics, opacities, radii, ids, width, height)
-        live = torch.nonzero((alpha > 0) & ~done.index_select(0, pix)).squeeze(1)
-        if len(live) == 0:
-            continue
-        srt = _sort_pairs(
-            gid.index_select(0, live), pix.index_select(0, live), alpha.index_select(0, live), n_pix
-        )
-        _, keep, w = _transmittance(srt, trans)
-        sums = _pixel_sums(torch.cat([w[:, None], w[:, None] * colors.index_select(0, srt.gid)], dim=1), srt)
-        img += sums[:, 1:]
-        # T after this chunk = T before its first dropped pair; a pixel with a dropped pair is finished.
-        trans = (trans - sums[:, 0]).clamp_min(0.0)
-        done[srt.pix[~keep]] = True
-        if bool(done.all()):
-            break
-    img = img + trans[:, None] * background[None, :]
+    """Forward-only :func:`composite` in bounded memory (chunks of at most ``pair_budget`` bounding-box
+    pixels). ``order``: the drawn Gaussians front to back, if the caller has them (a spin reuses one view's
+    order for its neighbours: Gaussians not drawn here are skipped, and an order slightly off only changes
+    pairs of nearly equal depth). Same image as :func:`composite` up to float rounding (with its own order)."""
+    if order is None:
+        order = _draw_order(radii, depths)
+    else:
+        order = order[(radii.index_select(0, order) > 0).all(dim=-1)]
+    rgb, trans, _ = _composite_front_to_back(
+        means2d,
+        conics,
+        opacities,
+        colors,
+        radii,
+        order,
+        width,
+        height,
+        FIRST_CHUNK * width * height,
+        keep_pairs=False,
+        pair_budget=pair_budget,
+    )
+    img = rgb + trans[:, None] * background[None, :]
     return img.reshape(height, width, 3), (1.0 - trans).reshape(height, width)
 
 
@@ -524,9 +680,12 @@ def rasterize(
     backend: Backend = "torch",
     eps2d: float = 0.3,
     near_plane: float = 0.01,
+    order: Tensor | None = None,
 ) -> RenderOutput:
     """Render one view. ``backend="torch"`` runs anywhere (our rasterizer; differentiable when inputs require
     grad, chunked forward-only otherwise); ``backend="gsplat"`` calls ``gsplat.rasterization`` on CUDA tensors.
+    ``order`` (forward-only, torch backend): Gaussian indices front to back from a nearby view, reused instead
+    of sorting this view's depths (see :func:`composite_chunked`).
     """
     if width <= 0 or height <= 0:
         raise InputError(f"Image size must be positive, got {width}x{height}.")
@@ -571,6 +730,7 @@ def rasterize(
             background.detach(),
             width,
             height,
+            order=order,
         )
     return RenderOutput(image=image, alpha=alpha, means2d=means2d, radii=radii, depths=depths)
 
@@ -632,6 +792,7 @@ def render_gaussians(
     *,
     sh_degree: int | None = None,
     backend: Backend | None = None,
+    order=None,
 ) -> RenderOutput:
     """Render a :class:`~studio.splat.gaussians.Gaussians` model from a camera (K [3, 3] px, world_to_cam
     [4, 4] OpenCV; numpy or torch). The backend defaults to gsplat for CUDA models, ours otherwise."""
@@ -657,7 +818,16 @@ def render_gaussians(
         int(height),
         bg,
         backend=backend,
+        order=order,
     )
+
+
+def depth_order(means: Tensor, world_to_cam) -> Tensor:
+    """Indices of all Gaussians front to back (camera depth) as seen by ``world_to_cam`` [4, 4]: a view's order
+    that nearby views can reuse (``render_gaussians(..., order=...)``)."""
+    view = torch.as_tensor(world_to_cam, dtype=means.dtype, device=means.device)
+    depths = means @ view[2, :3] + view[2, 3]
+    return torch.argsort(depths, stable=True)
 
 
 def to_uint8(image: Tensor):
@@ -672,8 +842,10 @@ def render_view(
     width: int,
     height: int,
     background=(1.0, 1.0, 1.0),
+    order: Tensor | None = None,
 ):
-    """Render ``gaussians`` as an [H, W, 3] uint8 RGB numpy image (no gradients)."""
+    """Render ``gaussians`` as an [H, W, 3] uint8 RGB numpy image (no gradients); ``order`` as in
+    :func:`render_gaussians`."""
     with torch.no_grad():
-        out = render_gaussians(gaussians, K, world_to_cam, width, height, background)
+        out = render_gaussians(gaussians, K, world_to_cam, width, height, background, order=order)
     return to_uint8(out.image)

@@ -1,4 +1,14 @@
-"""Camera poses by structure-from-motion: SIFT features, matching and incremental mapping with pycolmap.
+"""Camera poses by structure-from-motion: SIFT features, matching and mapping with pycolmap.
+
+What runs is chosen for the capture (``choose_sfm``, pure, measured in bench/README 12c):
+
+* features: the long edge SIFT sees and the features kept per image fall as the photo count grows (matching
+  cost grows with features squared and with the number of pairs);
+* pairs (``plan_pairs``): every pair for small sets; for larger ones and for video frames, neighbours in
+  capture order (with COLMAP's quadratic reach) plus loop closure between the two ends of the walk, and, for
+  photos, each image's nearest images by a visual vocabulary learnt from the capture's own SIFT descriptors
+  (no vocabulary file needed): the pairs a walk-around needs instead of all N*(N-1)/2;
+* mapping: pycolmap's global mapper (GLOMAP, in pycolmap >= 3.12) or the incremental one.
 
 pycolmap runs in a child process (``studio.splat.sfm_worker``) and is never imported here: in the same process it
 breaks Pillow's PNG writer (FIELD_NOTES) and its glog output would flood the console. The child's stdout and
@@ -30,21 +40,169 @@ logger = logging.getLogger(__name__)
 
 # share of the progress bar per stage, from the FIELD_NOTES timings (47 s / 23 s / 46 s on 59 photos)
 STAGE_SPAN = {"extract": (0.0, 0.42), "match": (0.42, 0.62), "map": (0.62, 1.0)}
+Matcher = Literal["exhaustive", "sequential", "retrieval"]
+Mapper = Literal["incremental", "global"]
+EXHAUSTIVE_UP_TO = 40  # photos: every pair up to this many images (780 pairs), planned pairs beyond
 
 
 @dataclass(frozen=True)
 class SfmOptions:
-    """Knobs of the SfM run (defaults suit 20-200 phone photos on a laptop CPU)."""
+    """Knobs of the SfM run (``choose_sfm`` picks them for a capture; these defaults are the old fixed ones)."""
 
-    matcher: Literal["exhaustive", "sequential"] = "exhaustive"  # sequential for ordered video frames
+    # exhaustive: every pair; sequential: neighbours in capture order + loop closure (video frames, ordered
+    # walks); retrieval: sequential plus each image's nearest images by visual words (large photo sets)
+    matcher: Matcher = "exhaustive"
+    mapper: Mapper = "incremental"  # global: pycolmap's GLOMAP mapper where the installed pycolmap has it
     camera_model: str = "SIMPLE_RADIAL"  # COLMAP model; images are undistorted to pinhole afterwards
     max_image_size: int = 1600  # SIFT runs on images scaled down to this long edge, pixels
     max_features: int = 8192  # SIFT features per image
     sequential_overlap: int = 10  # neighbours matched on each side with the sequential matcher
+    loop_closure: int = 3  # images at each end of the sequence matched with the other end (0: none)
+    retrieval_neighbours: int = 10  # nearest images by visual words matched per image (retrieval)
     num_threads: int = -1  # -1: every core
     seed: int = 0
     min_registered: int = 8  # fewer registered images is an error
     timeout_seconds: float | None = None  # whole SfM wall-clock limit; None: no limit
+
+
+def features_for_count(n_images: int) -> tuple[int, int]:
+    """(long edge px, SIFT features per image) for ``n_images`` photos: detail for small sets, speed for
+    large ones (SIFT time grows with pixels, matching with features squared). Measured in bench/README 12c."""
+    if n_images <= 40:
+        return 1600, 8192
+    if n_images <= 120:
+        return 1024, 4096
+    if n_images <= 300:
+        return 800, 3072
+    return 640, 2048
+
+
+def choose_sfm(
+    n_images: int, *, video: bool = False, matcher: str = "auto", mapper: str = "auto", **fields: Any
+) -> SfmOptions:
+    """The ``SfmOptions`` for a capture of ``n_images`` (``video``: frames in order). ``matcher`` / ``mapper``
+    "auto": exhaustive up to ``EXHAUSTIVE_UP_TO`` photos, retrieval beyond, sequential for video frames; the
+    global mapper when ``global_mapper_available()``. ``fields`` override single options (e.g. a user's
+    ``max_image_size``)."""
+    long_edge, features = features_for_count(n_images)
+    if matcher == "auto":
+        matcher = "sequential" if video else ("exhaustive" if n_images <= EXHAUSTIVE_UP_TO else "retrieval")
+    if mapper == "auto":
+        mapper = "global" if global_mapper_available() else "incremental"
+    values: dict[str, Any] = {
+        "matcher": matcher,
+        "mapper": mapper,
+        "max_image_size": long_edge,
+        "max_features": features,
+    }
+    values.update({k: v for k, v in fields.items() if v is not None})
+    return SfmOptions(**values)
+
+
+def global_mapper_available() -> bool:
+    """Whether the installed pycolmap has the global (GLOMAP) mapper, read from its version without importing
+    it (pycolmap stays out of this process): ``global_mapping`` arrived in pycolmap 3.12."""
+    from importlib.metadata import PackageNotFoundError, version
+
+    try:
+        parts = version("pycolmap").split(".")
+        return (int(parts[0]), int(parts[1])) >= (3, 12)
+    except (PackageNotFoundError, ValueError, IndexError):
+        return False
+
+
+def sequential_pairs(
+    n: int, overlap: int = 10, *, quadratic: bool = True, loop: int = 3
+) -> set[tuple[int, int]]:
+    """Index pairs (i < j) of images in capture order: each image with the next ``overlap`` ones, with
+    ``quadratic`` also those 2^k further on (COLMAP's quadratic overlap: drift over long walks), and the first
+    ``loop`` images with the last ``loop`` ones (a walk around the product ends where it began)."""
+    pairs: set[tuple[int, int]] = set()
+    for i in range(n):
+        for k in range(1, overlap + 1):
+            if i + k < n:
+                pairs.add((i, i + k))
+        if quadratic:
+            k = 1
+            while i + (1 << k) < n:
+                if (1 << k) > overlap:
+                    pairs.add((i, i + (1 << k)))
+                k += 1
+    if loop > 0 and n > 2 * overlap:
+        head = range(min(loop, n))
+        tail = range(max(n - loop, 0), n)
+        pairs.update((i, j) for i in head for j in tail if i < j)
+    return pairs
+
+
+def retrieval_pairs(similarity: Any, k: int) -> set[tuple[int, int]]:
+    """Index pairs (i < j) joining every image to its ``k`` most similar others (``similarity`` [N,N])."""
+    import numpy as np
+
+    sim = np.array(similarity, dtype=np.float64)
+    n = len(sim)
+    np.fill_diagonal(sim, -np.inf)
+    pairs: set[tuple[int, int]] = set()
+    k = min(k, n - 1)
+    if k <= 0:
+        return pairs
+    nearest = np.argsort(-sim, axis=1, kind="stable")[:, :k]
+    for i in range(n):
+        for j in nearest[i]:
+            pairs.add((min(i, int(j)), max(i, int(j))))
+    return pairs
+
+
+def visual_word_similarity(
+    descriptors: list[Any], *, words: int = 256, per_image: int = 1024, iterations: int = 8, seed: int = 0
+) -> Any:
+    """Cosine similarity [N,N] of tf-idf bag-of-visual-words vectors, one per image, from SIFT descriptors
+    (each [F_i,128], any dtype). The vocabulary (``words`` centres) is learnt from the capture itself by a few
+    k-means iterations on a sample, so no vocabulary file is needed; ``per_image`` descriptors of each image
+    are used (a random sample). Images without descriptors are similar to nothing (0)."""
+    import numpy as np
+
+    rng = np.random.default_rng(seed)
+    samples = []
+    for d in descriptors:
+        d = np.asarray(d, dtype=np.float32).reshape(-1, 128)
+        if len(d) > per_image:
+            d = d[rng.choice(len(d), per_image, replace=False)]
+        norm = np.linalg.norm(d, axis=1, keepdims=True)
+        samples.append(d / np.maximum(norm, 1e-6))
+    stacked = np.concatenate([d for d in samples if len(d)] or [np.zeros((0, 128), np.float32)])
+    n = len(descriptors)
+    if len(stacked) == 0:
+        return np.zeros((n, n))
+    words = min(words, len(stacked))
+    train = stacked[rng.choice(len(stacked), min(len(stacked), 40 * words), replace=False)]
+    centres = train[rng.choice(len(train), words, replace=False)].copy()
+    for _ in range(iterations):
+        assign = np.argmax(train @ centres.T, axis=1)  # unit vectors: nearest = largest dot product
+        for w in range(words):
+            members = train[assign == w]
+            if len(members):
+                c = members.mean(axis=0)
+                centres[w] = c / max(float(np.linalg.norm(c)), 1e-6)
+    histograms = np.zeros((n, words))
+    for i, d in enumerate(samples):
+        if len(d):
+            histograms[i] = np.bincount(np.argmax(d @ centres.T, axis=1), minlength=words)
+    document_frequency = np.count_nonzero(histograms, axis=0)
+    idf = np.log((n + 1) / (document_frequency + 1))
+    vectors = histograms / np.maximum(histograms.sum(axis=1, keepdims=True), 1) * idf
+    vectors /= np.maximum(np.linalg.norm(vectors, axis=1, keepdims=True), 1e-12)
+    return vectors @ vectors.T
+
+
+def expected_pairs(n: int, options: SfmOptions) -> int:
+    """About how many pairs ``options`` match for ``n`` images (an upper bound for retrieval): for budgets."""
+    if options.matcher == "exhaustive":
+        return n * (n - 1) // 2
+    pairs = len(sequential_pairs(n, options.sequential_overlap, loop=options.loop_closure))
+    if options.matcher == "retrieval":
+        pairs += n * options.retrieval_neighbours
+    return min(pairs, n * (n - 1) // 2)
 
 
 @dataclass(frozen=True)
@@ -110,10 +268,14 @@ def run_sfm(
         "image_dir": str(image_dir),
         "work_dir": str(work_dir),
         "groups": groups,
+        "order": names,
         "focal_priors": priors,
         "camera_model": options.camera_model,
         "matcher": options.matcher,
+        "mapper": options.mapper,
         "sequential_overlap": options.sequential_overlap,
+        "loop_closure": options.loop_closure,
+        "retrieval_neighbours": options.retrieval_neighbours,
         "max_image_size": options.max_image_size,
         "max_features": options.max_features,
         "num_threads": options.num_threads,

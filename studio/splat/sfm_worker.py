@@ -12,8 +12,12 @@ SPEC is a JSON file (written by ``sfm.py``) with::
     groups                         [[image names sharing one camera], ...]
     camera_model                   COLMAP model name, e.g. "SIMPLE_RADIAL"
     focal_priors                   [focal in pixels or null per group]
-    matcher                        "exhaustive" | "sequential"
+    order                          every image name, in capture order (sequential pairs follow it)
+    matcher                        "exhaustive" | "sequential" | "retrieval"
+    mapper                         "incremental" | "global"
     sequential_overlap             int, neighbours matched on each side for "sequential"
+    loop_closure                   int, images at each end matched with the other end (0: none)
+    retrieval_neighbours           int, nearest images by visual words matched per image ("retrieval")
     max_image_size, max_features   SIFT limits (pixels, count)
     num_threads, seed              threads (-1 = all cores), random seed
     min_model_size                 smallest sub-model the mapper keeps
@@ -117,11 +121,15 @@ def run(spec: dict[str, Any]) -> dict[str, Any]:
     matching.num_threads = threads
     verification = pycolmap.TwoViewGeometryOptions()
     verification.ransac.random_seed = seed
-    if spec.get("matcher") == "sequential":
-        pairing = pycolmap.SequentialPairingOptions()
-        pairing.overlap = int(spec.get("sequential_overlap", 10))
-        pairing.quadratic_overlap = True
-        pycolmap.match_sequential(
+    matcher = spec.get("matcher", "exhaustive")
+    if matcher in ("sequential", "retrieval"):
+        pairs = _planned_pairs(pycolmap, database, spec, matcher, seed)
+        pairs_path = work_dir / "pairs.txt"
+        pairs_path.write_text("".join(f"{a} {b}\n" for a, b in pairs), encoding="utf-8")
+        _progress(work_dir, "match", 0.05, f"matching {len(pairs)} planned pairs ({matcher})")
+        pairing = pycolmap.ImportedPairingOptions()
+        pairing.match_list_path = str(pairs_path)
+        pycolmap.match_image_pairs(
             database, matching_options=matching, pairing_options=pairing, verification_options=verification
         )
     else:
@@ -138,26 +146,42 @@ def run(spec: dict[str, Any]) -> dict[str, Any]:
     timings["match"] = time.perf_counter() - started
     _progress(work_dir, "match", 1.0, f"{verified_pairs} image pairs verified")
 
-    # 3. Incremental mapping.
+    # 3. Mapping: global (GLOMAP) or incremental.
     started = time.perf_counter()
-    options = pycolmap.IncrementalPipelineOptions()
-    options.num_threads = threads
-    options.random_seed = seed
-    options.min_model_size = int(spec.get("min_model_size", 3))
-    options.max_runtime_seconds = int(spec.get("max_mapping_seconds", -1))
-    options.mapper.random_seed = seed
-    options.triangulation.random_seed = seed
-    registered = [0]
-
-    def next_image() -> None:
-        registered[0] += 1
-        _progress(
-            work_dir, "map", min(registered[0] / max(total, 1), 1.0), f"registered {registered[0]} images"
-        )
-
-    _progress(work_dir, "map", 0.0, "mapping")
+    mapper = spec.get("mapper", "incremental")
+    if mapper == "global" and not hasattr(pycolmap, "global_mapping"):
+        mapper = "incremental"  # an older pycolmap: say so in the result
+    _progress(work_dir, "map", 0.0, f"mapping ({mapper})")
     reconstructions: dict[int, Any] = {}
-    if verified_pairs > 0:
+    if verified_pairs > 0 and mapper == "global":
+        options = pycolmap.GlobalPipelineOptions()
+        options.num_threads = threads
+        options.random_seed = seed
+        options.min_model_size = int(spec.get("min_model_size", 3))
+        options.mapper.num_threads = threads
+        options.mapper.random_seed = seed
+        options.mapper.global_positioning.use_gpu = False
+        options.mapper.bundle_adjustment.ceres.use_gpu = False
+        reconstructions = pycolmap.global_mapping(database, image_dir, mapper_dir, options=options)
+    elif verified_pairs > 0:
+        options = pycolmap.IncrementalPipelineOptions()
+        options.num_threads = threads
+        options.random_seed = seed
+        options.min_model_size = int(spec.get("min_model_size", 3))
+        options.max_runtime_seconds = int(spec.get("max_mapping_seconds", -1))
+        options.mapper.random_seed = seed
+        options.triangulation.random_seed = seed
+        registered = [0]
+
+        def next_image() -> None:
+            registered[0] += 1
+            _progress(
+                work_dir,
+                "map",
+                min(registered[0] / max(total, 1), 1.0),
+                f"registered {registered[0]} images",
+            )
+
         reconstructions = pycolmap.incremental_mapping(
             database, image_dir, mapper_dir, options=options, next_image_callback=next_image
         )
@@ -186,6 +210,8 @@ def run(spec: dict[str, Any]) -> dict[str, Any]:
         "keypoints": keypoints,
         "models": models,
         "timings": timings,
+        "matcher": matcher,
+        "mapper": mapper,
         "pycolmap": getattr(pycolmap, "__version__", "?"),
     }
     _write_json(work_dir / "sfm_result.json", result)
@@ -193,6 +219,34 @@ def run(spec: dict[str, Any]) -> dict[str, Any]:
         work_dir, "map", 1.0, f"{models[0]['registered'] if models else 0} of {total} images registered"
     )
     return result
+
+
+def _planned_pairs(pycolmap: Any, database: Path, spec: dict[str, Any], matcher: str, seed: int):
+    """The image-name pairs to match: capture-order neighbours with loop closure, plus (retrieval) each image's
+    nearest images by visual words learnt from the capture's descriptors (``studio.splat.sfm``)."""
+    from studio.splat.sfm import retrieval_pairs, sequential_pairs, visual_word_similarity
+
+    order: list[str] = list(spec.get("order") or [n for g in spec["groups"] for n in g])
+    pairs = sequential_pairs(
+        len(order), int(spec.get("sequential_overlap", 10)), loop=int(spec.get("loop_closure", 3))
+    )
+    if matcher == "retrieval":
+        db = pycolmap.Database.open(database)
+        try:
+            ids = {image.name: image.image_id for image in db.read_all_images()}
+            descriptors = [_descriptor_array(db.read_descriptors(ids[name])) for name in order]
+        finally:
+            db.close()
+        similarity = visual_word_similarity(descriptors, seed=seed)
+        pairs |= retrieval_pairs(similarity, int(spec.get("retrieval_neighbours", 10)))
+    return [(order[i], order[j]) for i, j in sorted(pairs)]
+
+
+def _descriptor_array(descriptors: Any):
+    import numpy as np
+
+    data = getattr(descriptors, "data", descriptors)
+    return np.asarray(data).reshape(-1, 128)
 
 
 def _initial_params(model: str, focal: float, first_image: Path) -> str:

@@ -26,6 +26,7 @@ from typing import Any
 
 import numpy as np
 import torch
+import torch.nn.functional as F
 from torch import Tensor
 
 from studio.cancel import CancelToken, check
@@ -85,6 +86,12 @@ class TrainConfig:
     lr_opacities: float = 5e-2  # learning rate of the opacity logits
     lr_sh0: float = 2.5e-3  # learning rate of the DC colour
     lr_shN: float = 2.5e-3 / 20  # learning rate of the higher SH coefficients
+    coarse_fraction: float = 0.0  # the first this share of the run (steps, or the time budget if further)
+    # trains on images and cameras at half resolution (2x2 box-filtered): a quarter of the pixels while the
+    # model is still coarse; 0 = off. Views under 32 px at half resolution always train at full resolution.
+    plateau_epochs: int = 0  # stop when the epoch's mean pre-update loss has not improved by plateau_tol for
+    # this many epochs in a row (counted at full resolution, once densification has stopped); 0 = never
+    plateau_tol: float = 0.002  # relative improvement that counts (0.002 = 0.2 %)
     densify: Densify = field(default_factory=Densify)  # clone / split / prune / opacity-reset schedule
 
     def __post_init__(self) -> None:
@@ -99,6 +106,8 @@ class TrainConfig:
             (self.init_points >= 16, "init_points must be >= 16"),
             (0.0 < self.init_opacity < 1.0, "init_opacity must be in (0, 1)"),
             (0.0 <= self.fill_fraction <= 5.0, "fill_fraction must be in 0..5"),
+            (0.0 <= self.coarse_fraction < 1.0, "coarse_fraction must be in 0..1 (1 excluded)"),
+            (self.plateau_epochs >= 0 and self.plateau_tol >= 0.0, "plateau settings must be >= 0"),
             (isinstance(self.densify, Densify), "densify must be a Densify"),
             (
                 self.checkpoint_every >= 1 and self.progress_every >= 1,
@@ -158,7 +167,8 @@ class TrainResult:
     holdout_views: list[str]
     device: str  # "cpu" or "cuda"
     per_view: dict[str, tuple[float, float]] = field(default_factory=dict)  # held-out view -> (PSNR, SSIM)
-    stopped_early: bool = False  # True when max_seconds (or the step hook) ended training before config.steps
+    stopped_early: bool = False  # True when training ended before config.steps (see stop_reason)
+    stop_reason: str | None = None  # "time" (max_seconds), "plateau" (plateau_epochs) or "hook" (on_step)
 
 
 # ------------------------------------------------------------------------------------------ the step hook
@@ -178,6 +188,7 @@ class StepInfo:
     step: int  # steps done, this one included (1-based)
     steps: int  # steps planned (config.steps)
     gaussians: int  # model size after this step's densification
+    size: tuple[int, int]  # (width, height) this step trained at (half size in the coarse_fraction phase)
     last: bool  # the final step of this run (planned steps done, or the time budget spent)
     max_seconds: float | None  # the run's time budget (config.max_seconds)
     resumed_from: int  # the checkpoint's step when this run resumed one, else 0
@@ -281,6 +292,7 @@ class _State:
     densify: dict[str, Any]  # the densification strategy's running state (Densify.initialize_state)
     step: int = 0  # steps completed
     seconds: float = 0.0  # training time spent so far (all sessions)
+    plateau: dict[str, Any] = field(default_factory=dict)  # the plateau stop's running state (_plateau)
 
     @property
     def n(self) -> int:
@@ -341,15 +353,79 @@ def _loss(out, target: Tensor, mask: Tensor | None, config: TrainConfig) -> Tens
     return loss
 
 
-def _means_lr(config: TrainConfig, extent: float, step: int, seconds: float) -> float:
-    """The centres' learning rate decays exponentially over the run; with a time cap, over whichever of steps
-    and time ends first."""
-    lr0, lr1 = config.lr_means * extent, config.lr_means_final * extent
+def _run_fraction(config: TrainConfig, step: int, seconds: float) -> float:
+    """How far into the run ``step`` is, 0..1: by steps, or by the time budget when that is further."""
     frac = step / max(config.steps - 1, 1)
     if config.max_seconds is not None:
         frac = max(frac, seconds / config.max_seconds)
-    frac = min(frac, 1.0)
+    return min(frac, 1.0)
+
+
+def _means_lr(config: TrainConfig, extent: float, step: int, seconds: float) -> float:
+    """The centres' learning rate decays exponentially over the run (over whichever of steps and time ends
+    first)."""
+    lr0, lr1 = config.lr_means * extent, config.lr_means_final * extent
+    frac = _run_fraction(config, step, seconds)
     return lr0 * (lr1 / lr0) ** frac if lr0 > 0 and lr1 > 0 else lr0
+
+
+@dataclass(frozen=True)
+class _Target:
+    """One training view on the device: image [H, W, 3] 0..1, mask [H, W] or None, K, world_to_cam."""
+
+    image: Tensor
+    mask: Tensor | None
+    K: Tensor
+    world_to_cam: Tensor
+    width: int
+    height: int
+
+    @classmethod
+    def of(cls, view: View, device: torch.device) -> _Target:
+        return cls(
+            torch.from_numpy(view.image.copy()).to(device, torch.float32) / 255.0,
+            None if view.mask is None else torch.from_numpy(view.mask.copy()).to(device),
+            torch.as_tensor(view.K, dtype=torch.float32, device=device),
+            torch.as_tensor(view.world_to_cam, dtype=torch.float32, device=device),
+            view.width,
+            view.height,
+        )
+
+    def half(self) -> _Target:
+        """The view at half resolution: 2x2 box filter (an odd last row / column dropped), K halved (pixel
+        centres at j + 0.5 stay consistent). Itself when that would be under 32 px."""
+        w, h = self.width // 2, self.height // 2
+        if min(w, h) < 32:
+            return self
+        image = F.avg_pool2d(self.image[: 2 * h, : 2 * w].permute(2, 0, 1)[None], 2)[0].permute(1, 2, 0)
+        mask = None
+        if self.mask is not None:
+            mask = F.avg_pool2d(self.mask[None, None, : 2 * h, : 2 * w].float(), 2)[0, 0].to(self.mask.dtype)
+        K = self.K.clone()
+        K[:2] = K[:2] / 2.0
+        return _Target(image.contiguous(), mask, K, self.world_to_cam, w, h)
+
+
+def _plateau(state: _State, config: TrainConfig, loss: Tensor, step: int, n_views: int) -> bool:
+    """Track the mean loss of each epoch, each view's loss taken before its own update (so the view was last
+    fitted an epoch ago: a held-out-like estimate); True when ``plateau_epochs`` epochs in a row have not
+    improved it by ``plateau_tol``. Only epochs after densification count (it changes the model's size)."""
+    if not config.plateau_epochs:
+        return False
+    p = state.plateau
+    p["sum"] = p.get("sum", 0.0) + loss.detach()  # a tensor: no GPU sync per step
+    p["n"] = p.get("n", 0) + 1
+    if step % n_views:
+        return False
+    mean = float(p.pop("sum")) / p.pop("n")
+    if step <= config.densify.refine_stop:
+        return False
+    best = p.get("best")
+    if best is None or mean < best * (1.0 - config.plateau_tol):
+        p["best"], p["stale"] = mean, 0
+        return False
+    p["stale"] = p.get("stale", 0) + 1
+    return p["stale"] >= config.plateau_epochs
 
 
 # ------------------------------------------------------------------------------------------ checkpoints
@@ -378,6 +454,7 @@ def write_checkpoint(
         "step": state.step,
         "seconds": state.seconds,
         "adam_t": state.adam.t,
+        "plateau": {k: float(v) if k == "sum" else v for k, v in state.plateau.items()},
         "config": asdict(config),
         "scene": _scene_fingerprint(scene),
     }
@@ -445,6 +522,7 @@ def _load_checkpoint(path: Path, config: TrainConfig, scene: Scene, extent: floa
             densify=densify,
             step=int(info["step"]),
             seconds=float(info["seconds"]),
+            plateau=dict(info.get("plateau", {})),
         )
         state.adam.m = {k: tensors[f"adam_m.{k}"].to(device) for k in PARAM_NAMES}
         state.adam.v = {k: tensors[f"adam_v.{k}"].to(device) for k in PARAM_NAMES}
@@ -561,15 +639,8 @@ def train(
     train_views, holdout_views = split_views(scene.views, config.holdout_every)
     if not train_views:
         raise InputError("No training views are left after holding out views.", "Give more views.")
-    targets = [torch.from_numpy(v.image.copy()).to(dev, torch.float32) / 255.0 for v in train_views]
-    masks = [None if v.mask is None else torch.from_numpy(v.mask.copy()).to(dev) for v in train_views]
-    cams = [
-        (
-            torch.as_tensor(v.K, dtype=torch.float32, device=dev),
-            torch.as_tensor(v.world_to_cam, dtype=torch.float32, device=dev),
-        )
-        for v in train_views
-    ]
+    full = [_Target.of(v, dev) for v in train_views]
+    coarse = [t.half() for t in full] if config.coarse_fraction > 0 else full
     background = torch.tensor(scene.background, dtype=torch.float32, device=dev)
     extent = max(camera_extent(scene.views), 1e-3) if len(scene.views) > 1 else scene.radius
     backend = "gsplat" if dev.type == "cuda" else "torch"
@@ -598,12 +669,12 @@ def train(
         return config.max_seconds is not None and clock.seconds() >= config.max_seconds
 
     # 3. optimisation
-    stopped_early = out_of_time()  # a resumed run whose budget is already spent
-    while state.step < config.steps and not stopped_early:
+    stop_reason = "time" if out_of_time() else None  # a resumed run whose budget is already spent
+    while state.step < config.steps and stop_reason is None:
         step = state.step
         vi = _view_index(step, len(train_views), config.seed)
-        K, view_mat = cams[vi]
-        view = train_views[vi]
+        progress = _run_fraction(config, step, clock.seconds())
+        view = (coarse if progress < config.coarse_fraction else full)[vi]
         degree = min(config.sh_degree, step // config.sh_interval)
         p = state.params
         out = rasterize(
@@ -613,8 +684,8 @@ def train(
             torch.sigmoid(p["opacity_logits"]),
             torch.cat([p["sh0"], p["shN"]], dim=1)[:, : num_sh_coeffs(degree)],
             degree,
-            view_mat,
-            K,
+            view.world_to_cam,
+            view.K,
             view.width,
             view.height,
             background,
@@ -622,7 +693,7 @@ def train(
         )
         info = {"means2d": out.means2d, "radii": out.radii, "width": view.width, "height": view.height}
         strategy.step_pre_backward(p, state.adam, state.densify, step, info)
-        loss = _loss(out, targets[vi], masks[vi], config)
+        loss = _loss(out, view.image, view.mask, config)
         loss.backward()
         state.adam.lrs["means"] = _means_lr(config, extent, step, clock.seconds())
         state.adam.step(p)
@@ -640,6 +711,7 @@ def train(
                 step=step,
                 steps=config.steps,
                 gaussians=state.n,
+                size=(view.width, view.height),
                 last=last,
                 max_seconds=config.max_seconds,
                 resumed_from=resumed_from,
@@ -658,7 +730,9 @@ def train(
                 ) from None
             finally:
                 hook_clock.resume()
-        stopped_early = step < config.steps and (spent or stop)
+        plateaued = view is full[vi] and _plateau(state, config, loss, step, len(train_views))
+        if step < config.steps:
+            stop_reason = "time" if spent else "hook" if stop else "plateau" if plateaued else None
 
     state.seconds = clock.seconds()
     if checkpoint_dir is not None and state.step % config.checkpoint_every != 0:
@@ -676,6 +750,7 @@ def train(
             "views": [v.name for v in train_views],
             "holdout_views": [v.name for v in holdout_views],
             "image_size": [train_views[0].width, train_views[0].height],
+            "stopped": stop_reason,
         },
     }
     gaussians = state.gaussians(config.sh_degree, meta)
@@ -697,7 +772,8 @@ def train(
         holdout_views=[v.name for v in holdout_views],
         device=dev.type,
         per_view=dict(evaluation.per_view) if evaluation else {},
-        stopped_early=stopped_early,
+        stopped_early=stop_reason is not None,
+        stop_reason=stop_reason,
     )
 
 

@@ -78,8 +78,8 @@ def generate(
     from studio.ads import make_ad
     from studio.colours import from_picker
     from studio.errors import StudioError
-    from studio.spec import parse_spec
-    from studio.video.encode import EncodeSettings
+    from studio.media.encode import EncodeSettings
+    from studio.spec import implicit_product_name, parse_spec
 
     if not photos:
         raise gr.Error("Upload at least one product photo.")
@@ -91,7 +91,7 @@ def generate(
     except StudioError as exc:
         raise gr.Error(exc.one_line()) from None
     data: dict[str, Any] = {
-        "product": (product or headline or "").strip(),
+        "product": (product or "").strip() or implicit_product_name(headline or ""),
         "photos": list(photos),
         "headline": (headline or "").strip(),
         "selling_points": [line.strip() for line in (points_text or "").splitlines() if line.strip()],

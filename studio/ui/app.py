@@ -17,6 +17,7 @@ from studio.ui.context import MAX_UPLOAD_BYTES, AppContext
 EXTRA_TABS = (
     ("3D Studio", "studio.ui.splat_tab", "build_splat_tab"),
     ("Compliance", "studio.ui.compliance_tab", "build_compliance_tab"),
+    ("Batch", "studio.ui.batch_tab", "build_batch_tab"),
 )
 
 

@@ -144,8 +144,9 @@ def reconstruct_handler(
     cancel: CancelToken | None = None,
     preview_every: int | None = None,
     formats: list[str] | tuple[str, ...] | None = DEFAULT_FORMATS,
-) -> Iterator[tuple[str, Any, str | None, list[str], str]]:
-    """The "Build 3D model" button, as a generator of (status, preview image, viewer file, downloads, model).
+) -> Iterator[tuple[str, Any, dict[str, Any] | None, list[str], str]]:
+    """The "Build 3D model" button, as a generator of (status, preview image, viewer, downloads, model);
+    the viewer is ``{"path", "camera_position"}`` of the framed copy (see ``viewer_update``).
 
     The reconstruction runs in a worker thread; its progress goes to ``progress`` (gr.Progress) and its preview
     images are yielded as they come (status text at most every ``STATUS_EVERY`` s). Without ``preview_every``,
@@ -239,12 +240,29 @@ def reconstruct_handler(
         summary += f"\n\nNot placed: {', '.join(result.unregistered[:10])}"
     if result.warnings:
         summary += "\n\n" + "\n".join(f"- ⚠️ {w}" for w in result.warnings)
-    viewer = result.exports.get("splat") or result.exports.get("ply")
+    # the viewer opens the framed copy (the product only, the camera where the photos were taken)
+    viewer = None
+    if result.viewer is not None:
+        viewer = {"path": str(result.viewer), "camera_position": list(result.viewer_camera or ())}
+    else:
+        fallback = result.exports.get("splat") or result.exports.get("ply")
+        viewer = {"path": str(fallback), "camera_position": []} if fallback else None
     downloads = [str(result.model)] + [str(p) for p in result.exports.values()]
     report_json = result.outdir / "capture_report.json"
     if report_json.is_file():
         downloads.append(str(report_json))
-    yield summary, preview, str(viewer) if viewer else None, downloads, str(result.model)
+    yield summary, preview, viewer, downloads, str(result.model)
+
+
+def viewer_update(viewer: dict[str, Any] | None) -> Any:
+    """The Model3D update for a build's viewer: the framed copy, the camera at the photographed distance and
+    elevation (``camera_position`` = alpha, beta in degrees, radius)."""
+    if not viewer or not viewer.get("path"):
+        return None
+    camera = viewer.get("camera_position") or []
+    if len(camera) == 3:
+        return gr.update(value=viewer["path"], camera_position=tuple(float(c) for c in camera))
+    return gr.update(value=viewer["path"])
 
 
 def use_in_ad_handler(
@@ -312,7 +330,12 @@ def build_splat_tab(ctx: AppContext) -> None:
                         elem_id="splat-steps",
                     )
                     max_minutes = gr.Number(
-                        value=20, minimum=0, label="Time limit (minutes, 0 = none)", elem_id="splat-minutes"
+                        value=20,
+                        minimum=0,
+                        label="Time limit for the whole build (minutes, 0 = none)",
+                        info="Finding the camera poses and training share it; a build that cannot fit is"
+                        " refused before it starts",
+                        elem_id="splat-minutes",
                     )
                 with gr.Row():
                     resolution = gr.Slider(
@@ -380,7 +403,7 @@ def build_splat_tab(ctx: AppContext) -> None:
             spin_video = gr.Video(label="Product spin", interactive=False, elem_id="splat-spin", height=300)
             use_status = gr.Markdown("", elem_id="splat-use-status")
     model_state = gr.State("")
-    viewer_file = gr.State("")  # the build's .splat/.ply, shown in the viewer once the build has finished
+    viewer_file = gr.State(None)  # the build's viewer copy and camera, shown once the build has finished
 
     def on_check(photos_value, video_value):
         try:
@@ -438,9 +461,7 @@ def build_splat_tab(ctx: AppContext) -> None:
         concurrency_limit=1,
         api_name="splat_build",
     )
-    build_event.success(
-        lambda path: path or None, inputs=[viewer_file], outputs=[viewer], api_visibility="private"
-    )
+    build_event.success(viewer_update, inputs=[viewer_file], outputs=[viewer], api_visibility="private")
     stop.click(None, cancels=[build_event])
     use.click(
         on_use,

@@ -6,14 +6,13 @@ would push the true peak over the ceiling, a look-ahead limiter brings the peaks
 
 from __future__ import annotations
 
-import subprocess
 from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
 
 from studio.errors import InputError
-from studio.video.encode import ffmpeg_exe
+from studio.media.decode import decode_audio
 
 SAMPLE_RATE = 48_000
 TARGET_LUFS = -14.0
@@ -27,37 +26,6 @@ class MusicStats:
     true_peak_dbtp: float
     gain_db: float
     limited: bool
-
-
-def decode_audio(path: Path, *, sample_rate: int = SAMPLE_RATE) -> np.ndarray:
-    """Any file ffmpeg reads -> float32 [samples, 2] at ``sample_rate``."""
-    if not Path(path).is_file():
-        raise InputError(
-            f"The music file {path} does not exist.", "Give an audio file (m4a, mp3, wav, flac)."
-        )
-    cmd = [
-        ffmpeg_exe(),
-        "-v",
-        "error",
-        "-i",
-        str(path),
-        "-vn",
-        "-ac",
-        "2",
-        "-ar",
-        str(sample_rate),
-        "-f",
-        "f32le",
-        "-",
-    ]
-    proc = subprocess.run(cmd, capture_output=True, check=False)
-    if proc.returncode != 0 or not proc.stdout:
-        raise InputError(
-            f"The music file {Path(path).name} could not be decoded: "
-            f"{proc.stderr.decode('utf-8', 'replace').strip()[-200:] or 'no audio stream'}.",
-            "Use an m4a, mp3, wav or flac file.",
-        )
-    return np.frombuffer(proc.stdout, dtype=np.float32).reshape(-1, 2).copy()
 
 
 def true_peak_db(samples: np.ndarray, sample_rate: int = SAMPLE_RATE) -> float:
@@ -162,7 +130,12 @@ def prepare_music(
     """Decode ``path``, fit it to ``duration``, normalise, and write a float WAV for the muxer."""
     import wave
 
-    samples = fit_music(decode_audio(path), duration, fade_in=fade_in, fade_out=fade_out)
+    samples = fit_music(
+        decode_audio(path, sample_rate=SAMPLE_RATE, what="music file"),
+        duration,
+        fade_in=fade_in,
+        fade_out=fade_out,
+    )
     samples, stats = normalise(samples)
     pcm = (np.clip(samples, -1.0, 1.0) * 32767.0).round().astype("<i2")
     with wave.open(str(out_wav), "wb") as wav:

@@ -9,7 +9,6 @@ never change during a shot are baked into that shot's base frame. New layer kind
 from __future__ import annotations
 
 import math
-import subprocess
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -388,7 +387,7 @@ class _Clip:
     """A video file decoded by ffmpeg straight to the box size (cover crop), read frame by frame in order."""
 
     def __init__(self, layer: ClipLayer, timeline: Timeline, shot: Shot):
-        from studio.video.encode import ffmpeg_exe
+        from studio.media.decode import FittedStream
 
         self.layer = layer
         self.env = _Envelope(layer, shot.duration)
@@ -398,38 +397,16 @@ class _Clip:
         self.size = (bw, bh)
         if not Path(layer.path).is_file():
             raise RenderError(f"The clip {layer.path} does not exist.", "Render the clip again.")
-        if layer.fit == "cover":
-            vf = f"scale={bw}:{bh}:force_original_aspect_ratio=increase,crop={bw}:{bh}"
-        else:
-            r, g, b = layer.matte
-            vf = (
-                f"scale={bw}:{bh}:force_original_aspect_ratio=decrease,"
-                f"pad={bw}:{bh}:(ow-iw)/2:(oh-ih)/2:color=0x{r:02x}{g:02x}{b:02x}"
-            )
-        cmd = [
-            ffmpeg_exe(),
-            "-v",
-            "error",
-            *(["-stream_loop", "-1"] if layer.loop else []),
-            "-i",
-            layer.path,
-            "-vf",
-            f"{vf},fps={timeline.fps}",
-            "-f",
-            "rawvideo",
-            "-pix_fmt",
-            "rgb24",
-            "-",
-        ]
-        self.proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL)
+        self.stream = FittedStream(
+            layer.path, self.size, timeline.fps, fit=layer.fit, matte=tuple(layer.matte), loop=layer.loop
+        )
         self.index = -1
         self.current: Image.Image | None = None
 
     def _advance_to(self, index: int) -> Image.Image:
-        frame_bytes = self.size[0] * self.size[1] * 3
         while self.index < index:
-            data = self.proc.stdout.read(frame_bytes) if self.proc.stdout else b""
-            if len(data) < frame_bytes:
+            data = self.stream.read()
+            if data is None:
                 break  # the clip ended: hold its last frame
             self.current = Image.frombytes("RGB", self.size, data)
             self.index += 1
@@ -448,9 +425,7 @@ class _Clip:
         frame.paste(image, (round(self.layer.box.x), round(self.layer.box.y)), mask)
 
     def close(self) -> None:
-        if self.proc.poll() is None:
-            self.proc.kill()
-        self.proc.wait()
+        self.stream.close()
 
 
 register_layer(GradientLayer)(_Gradient)

@@ -89,3 +89,25 @@ def test_cli_plan_json(photos, tmp_path, studio_home):
     assert data["errors"] == [{"row": 2, "column": "product", "message": "no product name"}]
     assert not (tmp_path / "out").exists()
     assert Store(studio_home / "studio.sqlite3").batches() == []
+
+
+def test_done_jobs_are_skipped_unless_their_files_are_gone(photos, tmp_path):
+    from studio.batch.plan import batch_key
+
+    path = _catalogue(photos, [["T1", "Tea", "h", "", "", "p0.jpg", "square"]])
+    out = tmp_path / "out"
+    out.mkdir()
+    store = Store(tmp_path / "s.sqlite3")
+    (job,) = plan_batch(path, out, defaults={"duration": 5}, store=store).jobs
+    batch = store.open_batch(batch_key(out), "c.csv", out)
+    (job_id,) = store.add_jobs(batch, [job.new_job()])
+    store.claim_job(batch, "me", 60, 3)
+    store.complete_job(job_id, "me", outputs=[{"kind": "video", "path": "t1-square.mp4"}])
+    (out / "t1-square.mp4").write_bytes(b"made")
+    plan = plan_batch(path, out, defaults={"duration": 5}, store=store)
+    assert (len(plan.jobs), len(plan.skipped)) == (0, 1)
+    (out / "t1-square.mp4").unlink()
+    (redo,) = plan_batch(path, out, defaults={"duration": 5}, store=store).jobs
+    assert redo.redo and redo.spec_hash == job.spec_hash
+    store.requeue_job(job_id)
+    assert (store.job(job_id).status, store.job(job_id).attempts) == ("queued", 0)

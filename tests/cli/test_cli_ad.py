@@ -87,3 +87,25 @@ def test_bad_input_exits_2_with_one_line(tmp_path, studio_home):
         lines = result.stderr.strip().splitlines()
         assert len(lines) == 1 and lines[0].startswith("error: "), result.stderr
     assert not (tmp_path / "o").exists() or not any((tmp_path / "o").iterdir())
+
+
+def test_quick_form_with_a_long_headline_and_a_disk_that_fills_while_signing(
+    tmp_path, studio_home, monkeypatch, capsys
+):
+    """A headline over 80 characters is a fine implicit product name (cut to fit); a disk that fills while the
+    output is signed is one line on stderr, exit 2, and no file left in the output folder."""
+    from studio.cli import main
+    from tests.helpers import fill_disk_when_signing
+
+    photo = make_photo(tmp_path / "p.jpg")
+    headline = "Hand picked high mountain oolong from Alishan, roasted twice and sealed fresh for you"
+    assert len(headline) > 80
+    fill_disk_when_signing(monkeypatch)
+    args = ["ad", "--photo", str(photo), "--headline", headline, "--platform", "1:1", "--duration", "5"]
+    code = main([*args, "--music", "none", "--draft", "-o", str(tmp_path / "out")])
+    err = capsys.readouterr().err
+    assert code == 2, err
+    lines = err.strip().splitlines()
+    assert len(lines) == 1 and lines[0].startswith("error: Could not write the signed copy of "), err
+    assert "No space left on device" in lines[0] and "Traceback" not in err
+    assert list((tmp_path / "out").iterdir()) == []  # no video, cover, subtitles or reports

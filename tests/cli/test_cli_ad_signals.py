@@ -182,7 +182,7 @@ from pathlib import Path
 from studio.ads import make_ad
 from studio.spec import load_spec
 from studio.store import open_store
-from studio.video.encode import EncodeSettings
+from studio.media.encode import EncodeSettings
 
 from studio.compliance.gate import ad_gate
 

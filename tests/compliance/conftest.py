@@ -104,7 +104,7 @@ def encode_video(path: Path, pictures: list, seconds_each: float, fps: int = 30)
     """An H.264 MP4 showing each PIL picture for ``seconds_each`` seconds (real ffmpeg)."""
     import subprocess
 
-    from studio.compliance.frames import ffmpeg_exe
+    from studio.media import ffmpeg_exe
 
     inputs, labels = [], []
     for i, picture in enumerate(pictures):

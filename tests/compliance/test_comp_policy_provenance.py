@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 import stat
 import subprocess
+import sys
 from pathlib import Path
 
 import imageio_ffmpeg
@@ -24,6 +25,7 @@ from studio.compliance.provenance import (
     sign_file,
 )
 from studio.errors import InputError, RenderError
+from tests.helpers import fill_disk_when_signing
 
 VERDICT = {"verdict": "review", "rules": ["tw-ads.food.exaggerated"], "packs": {"tw-ads": 1}}
 
@@ -156,3 +158,51 @@ def test_visible_label_on_a_video(tmp_path: Path) -> None:
     assert top_left > 20 > bottom  # the badge is there; the rest is the same picture (re-encoded)
     assert not any(p.name.startswith(".") for p in tmp_path.iterdir())
     assert os.path.getsize(path) > 0
+
+
+@pytest.fixture(params=["while writing", "when closing"])
+def full_disk(request, monkeypatch):
+    """The signer's output file behaves as on a disk that fills (c2pa's own write or the final flush fails)."""
+    fill_disk_when_signing(monkeypatch, at_close=request.param == "when closing")
+
+
+@pytest.mark.parametrize("fmt, suffix", [("JPEG", ".jpg"), ("PNG", ".png")])
+def test_a_disk_that_fills_while_signing_is_one_line_and_leaves_nothing(tmp_path, full_disk, fmt, suffix):
+    path = _image(tmp_path / f"ad{suffix}", fmt)
+    before = path.read_bytes()
+    with pytest.raises(RenderError) as info:
+        sign_file(path, VERDICT, ai_generated=False)
+    line = info.value.one_line()
+    assert (
+        line.startswith(f"Could not write the signed copy of ad{suffix}")
+        and "No space left on device" in line
+    )
+    assert "Free some disk space" in line and "\n" not in line
+    assert path.read_bytes() == before  # unchanged
+    assert sorted(p.name for p in tmp_path.iterdir()) == [f"ad{suffix}"]  # no temporary left behind
+
+
+def test_a_file_size_limit_from_the_kernel_while_signing(tmp_path, studio_home):
+    """The real thing, no injection: RLIMIT_FSIZE lets the original exist but not its (larger) signed copy."""
+    path = _image(tmp_path / "ad.jpg", "JPEG")
+    ensure_identity()  # the key and certificates are written before the limit
+    code = (
+        "import resource, signal, sys\n"
+        "from studio.compliance.provenance import sign_file\n"
+        "from studio.errors import StudioError\n"
+        "signal.signal(signal.SIGXFSZ, signal.SIG_IGN)  # a write past the limit fails with EFBIG instead\n"
+        f"limit = {path.stat().st_size} + 64\n"
+        "resource.setrlimit(resource.RLIMIT_FSIZE, (limit, limit))\n"
+        "try:\n"
+        f"    sign_file({str(path)!r}, {{'verdict': 'pass'}}, ai_generated=False)\n"
+        "except StudioError as exc:\n"
+        "    print(exc.one_line()); sys.exit(exc.exit_code)\n"
+    )
+    before = path.read_bytes()
+    env = {**os.environ, "STUDIO_HOME": str(studio_home)}
+    result = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, env=env, timeout=120, check=False
+    )
+    assert result.returncode == 2, result.stderr
+    assert result.stdout.startswith("Could not write the signed copy of ad.jpg") and result.stderr == ""
+    assert path.read_bytes() == before and sorted(p.name for p in tmp_path.iterdir()) == ["ad.jpg"]

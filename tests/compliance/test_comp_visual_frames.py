@@ -10,6 +10,7 @@ from PIL import Image
 
 from studio.compliance import frames
 from studio.errors import InputError
+from studio.media import ffmpeg_exe
 
 
 @pytest.fixture
@@ -66,7 +67,7 @@ def test_rotated_phone_video_is_upright(tmp_path, media):
     plain = media.video(tmp_path / "plain.mp4", [media.scene(1, size=(320, 240))], 1.0)
     rotated = tmp_path / "rotated.mp4"
     subprocess.run(
-        [frames.ffmpeg_exe(), "-v", "error", "-y", "-display_rotation", "90", "-i", str(plain), "-c", "copy",
+        [ffmpeg_exe(), "-v", "error", "-y", "-display_rotation", "90", "-i", str(plain), "-c", "copy",
          str(rotated)],
         check=True,
     )  # fmt: skip
@@ -100,7 +101,7 @@ def test_bad_videos_are_input_errors(tmp_path):
     audio = tmp_path / "tone.m4a"
     subprocess.run(
         [
-            frames.ffmpeg_exe(),
+            ffmpeg_exe(),
             "-v",
             "error",
             "-y",
@@ -133,8 +134,7 @@ def test_truncated_video_still_gives_its_frames_or_a_clear_error(cut_video, tmp_
 
 
 def test_decoded_size_is_even_and_bounded():
-    info = frames.VideoInfo(width=1081, height=1921, fps=30, duration=1, codec="h264", rotation=0)
-    w, h = frames.decoded_size(info, 960)
+    w, h = frames.decoded_size(1081, 1921, 960)
     assert w % 2 == 0 and h % 2 == 0 and max(w, h) <= 960
-    w, h = frames.decoded_size(info, 4000)  # no upscaling: the odd source size only becomes even
+    w, h = frames.decoded_size(1081, 1921, 4000)  # no upscaling: the odd source size only becomes even
     assert w % 2 == 0 and h % 2 == 0 and abs(w - 1081) == 1 and abs(h - 1921) == 1

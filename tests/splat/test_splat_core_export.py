@@ -227,6 +227,45 @@ def test_model_file_round_trip_keeps_metadata(tmp_path):
         assert loaded.n == g.n
 
 
+def _bomb(path, header: bytes, inflated: int) -> int:
+    """A .spz whose gzip stream holds ``header`` then ``inflated`` zero bytes; returns the file's size."""
+    chunk = b"\0" * (1 << 20)
+    with gzip.open(path, "wb", compresslevel=9) as gz:
+        gz.write(header)
+        for _ in range(inflated // len(chunk)):
+            gz.write(chunk)
+    return path.stat().st_size
+
+
+def test_a_spz_gzip_bomb_is_refused_without_inflating_it(tmp_path):
+    """A small file whose gzip stream inflates far past what its header promises (issue 8: 3 MB -> 6.8 GB):
+    decompression stops at the header's size, so memory stays at the size of the claimed model."""
+    import tracemalloc
+
+    header = struct.pack("<IIIBBBB", E.SPZ_MAGIC, 2, 1000, 0, 12, 0, 0)  # 1,000 Gaussians: 19 kB of data
+    size = _bomb(tmp_path / "bomb.spz", header, 256 << 20)  # then 256 MB of zeros
+    assert size < 1 << 20
+    tracemalloc.start()
+    try:
+        with pytest.raises(InputError, match="has data past its 1000 Gaussians"):
+            E.read_spz(tmp_path / "bomb.spz")
+        _, peak = tracemalloc.get_traced_memory()
+    finally:
+        tracemalloc.stop()
+    assert peak < 4 << 20  # what the header allows, plus gzip's buffers; not 256 MB
+
+    huge = struct.pack("<IIIBBBB", E.SPZ_MAGIC, 2, 400_000_000, 3, 12, 0, 0)  # a header that claims 25 GB
+    _bomb(tmp_path / "claims.spz", huge, 1 << 20)
+    with pytest.raises(InputError, match="claims 400,000,000 Gaussians; at most 10,000,000"):
+        E.read_spz(tmp_path / "claims.spz")
+    (tmp_path / "empty.spz").write_bytes(gzip.compress(b""))
+    with pytest.raises(InputError, match="too short"):
+        E.read_spz(tmp_path / "empty.spz")
+    (tmp_path / "plain.spz").write_bytes(b"NGSP not gzip at all")
+    with pytest.raises(InputError, match="not a gzip-compressed"):
+        E.read_spz(tmp_path / "plain.spz")
+
+
 def test_export_formats_skips_a_format_that_cannot_hold_the_model_and_keeps_the_rest(tmp_path):
     g = _model(n=50, degree=1)
     far = torch.zeros(g.n, dtype=torch.bool)

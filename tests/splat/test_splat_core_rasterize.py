@@ -79,6 +79,10 @@ def test_forward_matches_brute_force_reference(n, opacity):
     img_c, alpha_c = R.composite_chunked(m2, con, opac, cols, rad, dep, bg, W, H, pair_budget=40)
     assert torch.allclose(img_c, ref_img, atol=1e-10)
     assert torch.allclose(alpha_c, ref_alpha, atol=1e-10)
+    # So does the differentiable path cut into front-to-back chunks (depth-sorted, tile-culled).
+    img_k, alpha_k = R.composite(m2, con, opac, cols, rad, dep, bg, W, H, first_chunk=30)
+    assert torch.allclose(img_k, ref_img, atol=1e-10)
+    assert torch.allclose(alpha_k, ref_alpha, atol=1e-10)
     if opacity[0] >= 0.9:  # dense opaque scene: the transmittance cut-off must have been exercised
         assert stops >= 10
 
@@ -95,11 +99,16 @@ def test_composite_gradients_match_finite_differences(opacity):
     wi = torch.rand(H, W, 3, generator=torch.Generator().manual_seed(4), dtype=torch.float64)
     wa = torch.rand(H, W, generator=torch.Generator().manual_seed(5), dtype=torch.float64)
 
-    def f(a, b, c, d, e):  # a random linear functional of image and alpha: one backward checks everything
-        img, alpha = R.composite(a, b, c, d, rad, dep.detach(), e, W, H)
+    def f(a, b, c, d, e, first_chunk=None):  # a random linear functional of image and alpha
+        img, alpha = R.composite(a, b, c, d, rad, dep.detach(), e, W, H, first_chunk=first_chunk)
         return (img * wi).sum() + (alpha * wa).sum()
 
     assert torch.autograd.gradcheck(f, (*inputs, bg), eps=1e-6, atol=1e-6, rtol=1e-4, fast_mode=True)
+    # chunked front to back (the transmittance carried between chunks): the same gradients
+    whole = torch.autograd.grad(f(*inputs, bg), (*inputs, bg))
+    chunked = torch.autograd.grad(f(*inputs, bg, first_chunk=20), (*inputs, bg))
+    for a, b in zip(whole, chunked):
+        assert torch.allclose(a, b, atol=1e-10)
 
 
 def test_full_rasterize_gradients_match_finite_differences():
@@ -178,6 +187,22 @@ def test_culling_and_empty_views():
     out = R.rasterize(p, quats, scales, torch.full_like(opac, 1e-3), sh, 3, view, K, 16, 12, bg)
     out.image.sum().backward()
     assert int(out.radii.count_nonzero()) == 0 and float(p.grad.abs().max()) == 0.0
+
+
+def test_depth_sorted_culling_skips_gaussians_behind_finished_tiles():
+    """A Gaussian whose bounding box lies only on tiles whose pixels are all finished makes no pairs; one that
+    touches an unfinished tile is kept, and nothing is culled before any pixel is finished."""
+    W, H = 3 * R.TILE, 2 * R.TILE
+    cover = R._Coverage(W, H)
+    means2d = torch.tensor([[4.0, 4.0], [4.0 + R.TILE, 4.0], [R.TILE - 1.0, 4.0], [20.0, 12.0]])
+    radii = torch.tensor([[2, 2], [2, 2], [2, 2], [2, 2]], dtype=torch.int32)
+    ids = torch.arange(4)
+    assert cover.visible(means2d, radii, ids).tolist() == [0, 1, 2, 3]
+    rows, cols = torch.meshgrid(torch.arange(H), torch.arange(W), indexing="ij")
+    first_tile = ((rows < R.TILE) & (cols < R.TILE)).flatten()
+    cover.finish(torch.nonzero(first_tile).squeeze(1))
+    # 0 lies inside the finished tile; 2 straddles it and the next one; 1 and 3 lie on unfinished tiles
+    assert cover.visible(means2d, radii, ids).tolist() == [1, 2, 3]
 
 
 def test_render_view_and_errors():

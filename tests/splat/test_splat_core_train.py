@@ -205,37 +205,47 @@ def test_max_seconds_stops_early_and_still_evaluates(scene):
     assert result.stopped_early and 0 < result.steps < 100_000 and result.psnr is not None
 
 
-def test_the_step_hook_sees_every_step_and_a_paused_clock_leaves_its_time_out(scene):
+def test_the_step_hook_sees_every_step_and_a_paused_clock_leaves_its_time_out(scene, monkeypatch):
     """The hook runs after every step with the run's numbers; with pause_clock_in_hook its time (here: a
     preview render and a model copy at every step, as a benchmark's evaluation) is not training time, so it
-    neither eats the max_seconds budget nor shows in the result's seconds."""
+    neither eats the max_seconds budget nor shows in the result's seconds.
+
+    No wall-clock comparison: the trainer's clock is shifted by an hour inside each hook call (a hook "taking"
+    an hour); paused, none of those hours is training time; counted, all of them are."""
+    import studio.splat.train as train_module
+
+    class ShiftedTime:  # the time module as train.py sees it, perf_counter shifted by ``offset`` seconds
+        offset = 0.0
+
+        def perf_counter(self) -> float:
+            return time.perf_counter() + self.offset
+
+        def __getattr__(self, name):
+            return getattr(time, name)
+
+    shifted = ShiftedTime()
+    monkeypatch.setattr(train_module, "time", shifted)
+    hour = 3600.0
     calls: list[StepInfo] = []
-    hook_seconds = [0.0]
 
     def evaluating_hook(info: StepInfo) -> None:
-        began = time.perf_counter()
         calls.append(info)
-        for _ in range(3):
-            assert info.preview().shape == (SIZE, SIZE, 3)
+        assert info.preview().shape == (SIZE, SIZE, 3)  # the first costly read pauses the clock
         assert info.model().n == info.gaussians
-        hook_seconds[0] += time.perf_counter() - began
+        shifted.offset += hour
 
-    config = TrainConfig.from_dict({**FAST, "steps": 23})
-    began = time.perf_counter()
+    config = TrainConfig.from_dict({**FAST, "steps": 23, "max_seconds": 600.0})
     result = train(scene, config, on_step=evaluating_hook, pause_clock_in_hook=True)
-    wall = time.perf_counter() - began
     assert [c.step for c in calls] == list(range(1, 24)) and [c.last for c in calls] == [False] * 22 + [True]
     assert all(c.steps == 23 and c.fraction == pytest.approx(c.step / 23) for c in calls)
     assert all(math.isfinite(c.loss) and c.loss > 0 for c in calls)
     seconds = [c.seconds for c in calls]
-    assert seconds == sorted(seconds) and seconds[-1] <= result.seconds
-    # the hook's time (more than the training's here) is not in the training clock; were it counted, the
-    # clock would be the whole wall time but the few ms of initialisation and evaluation
-    assert result.seconds < wall - 0.5 * hook_seconds[0]
+    assert seconds == sorted(seconds) and seconds[-1] <= result.seconds < hour  # no hook hour counted
+    assert result.steps == 23 and not result.stopped_early  # 23 h of hook > max_seconds = 10 min
     assert calls[-1].gaussians == result.gaussians.n
-    hook_seconds[0] = 0.0
-    counted = train(scene, config, on_step=evaluating_hook)  # by default it is
-    assert counted.seconds >= hook_seconds[0]
+    calls.clear()
+    counted = train(scene, TrainConfig.from_dict({**FAST, "steps": 23}), on_step=evaluating_hook)
+    assert counted.seconds >= 23 * hour  # by default the hook's time is training time
 
 
 def test_the_step_hook_can_stop_training_and_changes_nothing_else(scene):
@@ -409,3 +419,41 @@ def test_mask_loss_pulls_alpha_towards_the_masks(scene):
     without = alpha_error(train(blank, TrainConfig.from_dict(base)).gaussians)
     with_mask = alpha_error(train(blank, TrainConfig.from_dict({**base, "mask_weight": 1.0})).gaussians)
     assert with_mask < 0.8 * without, (with_mask, without)
+
+
+def test_coarse_to_fine_trains_the_first_share_at_half_resolution():
+    """Half-resolution targets are the 2x2 box filter of the images, seen through K / 2: a render at half size
+    matches the box-filtered full-size render, so the coarse phase fits the same model."""
+    from studio.splat.train import _Target
+
+    scene = synthetic_scene(n_views=8, size=64)
+    full = _Target.of(scene.views[1], torch.device("cpu"))
+    half = full.half()
+    assert (half.width, half.height) == (32, 32) and torch.allclose(half.K[:2], full.K[:2] / 2)
+    assert torch.allclose(half.image, full.image.reshape(32, 2, 32, 2, 3).mean(dim=(1, 3)))
+    with torch.no_grad():
+        coarse_render = render_gaussians(_truth(), half.K, half.world_to_cam, 32, 32, (1.0, 1.0, 1.0)).image
+    assert float((coarse_render - half.image).abs().mean()) < 0.02  # same scene, same framing
+    assert _Target.of(synthetic_scene(n_views=2, size=40).views[0], torch.device("cpu")).half().width == 40
+
+    sizes: list[tuple[int, int]] = []
+    config = TrainConfig.from_dict({**FAST, "steps": 20, "holdout_every": 4, "coarse_fraction": 0.5})
+    result = train(scene, config, on_step=lambda info: sizes.append(info.size))
+    assert sizes == [(32, 32)] * 10 + [(64, 64)] * 10  # steps 0..9 are the first half (step / (steps - 1))
+    assert result.psnr is not None and result.psnr > 12.0
+
+
+def test_training_stops_when_the_held_out_like_loss_stops_improving(scene):
+    """Epochs of 9 training views; densification stops at step 10, so the epoch ending at step 18 is the first
+    that counts and, at a 50 % improvement required, the one ending at step 27 has not improved: stop."""
+    config = TrainConfig.from_dict(
+        {**FAST, "steps": 200, "refine_stop": 10, "plateau_epochs": 1, "plateau_tol": 0.5}
+    )
+    result = train(scene, config)
+    assert result.steps == 27 and result.stopped_early and result.stop_reason == "plateau"
+    assert result.gaussians.meta["train"]["stopped"] == "plateau"
+    assert result.psnr is not None
+    never = train(scene, TrainConfig.from_dict({**FAST, "steps": 30, "refine_stop": 10}))
+    assert never.steps == 30 and never.stop_reason is None
+    with pytest.raises(ConfigError, match="coarse_fraction"):
+        TrainConfig(coarse_fraction=1.0)

@@ -199,3 +199,77 @@ def test_cluttered_background_is_not_masked():
         assert background_mask(image) is None
     flat = np.full((300, 400, 3), 240, np.uint8)
     assert background_mask(flat) is None  # nothing in front of the backdrop
+
+
+def _cloud(n, center, spread, colour, opacity_logit=3.0, log_scale=-4.0, seed=0):
+    import torch
+
+    g = torch.Generator().manual_seed(seed)
+    return {
+        "means": torch.as_tensor(center, dtype=torch.float32) + torch.randn(n, 3, generator=g) * spread,
+        "quats": torch.tensor([[1.0, 0.0, 0.0, 0.0]]).repeat(n, 1),
+        "log_scales": torch.full((n, 3), log_scale),
+        "opacity_logits": torch.full((n,), opacity_logit),
+        "sh": ((torch.tensor(colour) - 0.5) / 0.28209479177387814).repeat(n, 1, 1),
+    }
+
+
+def test_the_viewer_copy_keeps_the_product_moves_it_upright_and_frames_the_photographed_side():
+    import torch
+
+    from studio.splat.focus import viewer_copy, viewer_framing
+    from studio.splat.gaussians import Gaussians
+
+    center = np.array([10.0, 0.0, 5.0])
+    up = np.array([0.0, 0.0, 1.0])  # a model in its own frame: up is +z, the product sits at (10, 0, 5)
+    parts = [
+        _cloud(300, center, 0.3, (0.9, 0.1, 0.1)),  # the red product, radius about 1
+        _cloud(200, center + [6.0, 0.0, 0.0], 1.0, (0.5, 0.5, 0.5), seed=1),  # the room behind it
+        _cloud(20, center, 0.1, (0.5, 0.5, 0.5), opacity_logit=-6.0, seed=2),  # transparent haze
+        _cloud(5, center, 0.1, (0.5, 0.5, 0.5), log_scale=0.0, seed=3),  # background fog blobs (1 unit)
+    ]
+    tensors = {k: torch.cat([p[k] for p in parts]) for k in parts[0]}
+    meta = {
+        "center": center.tolist(),
+        "up": up.tolist(),
+        "radius": 1.0,
+        "front": [1.0, 0.0, 0.0],
+        "arc": [
+            60.0,
+            120.0,
+        ],  # photographed from 60..120 degrees: the middle is +90, the side cross(up, front)
+        "camera_distance": [[60.0, 3.5], [90.0, 3.0], [120.0, 3.5]],
+        "camera_elevation": 25.0,
+    }
+    model = Gaussians(**tensors, sh_degree=0, meta=meta)
+    copy, framing, dropped = viewer_copy(model)
+    assert copy.n == 300 and dropped == 225  # only the product is left
+    assert float(copy.sh[:, 0, 0].min()) > 1.0  # red: DC (0.9 - 0.5) / C0
+    assert np.allclose(copy.means.mean(dim=0).numpy(), 0.0, atol=0.1)  # centred on the origin
+    # up turned to +y: the product's spread along the old up (z) now lies along y
+    assert framing.to_json() == viewer_framing(meta).to_json()
+    alpha, beta, radius = framing.camera_position
+    assert beta == pytest.approx(65.0) and radius == pytest.approx(3.0)
+    # Babylon's orbit camera position for (alpha, beta, radius), in the copy's frame, is where the photos were
+    # taken: cross(up, front) = cross(+z, +x) = +y, which the upright frame turns into -z
+    a, b = np.radians(alpha), np.radians(beta)
+    eye = radius * np.array([np.cos(a) * np.sin(b), np.cos(b), np.sin(a) * np.sin(b)])
+    from studio.splat.focus import rotation_between
+
+    turn = rotation_between(up, np.array([0.0, 1.0, 0.0]))
+    expected = turn @ (np.cos(np.radians(25)) * np.array([0.0, 1.0, 0.0]) + np.sin(np.radians(25)) * up)
+    assert np.allclose(eye / radius, expected, atol=1e-6)
+    assert copy.meta["viewer"]["camera_position"] == list(framing.camera_position)
+
+
+def test_the_viewer_copy_without_orbit_hints_uses_the_points():
+    import torch
+
+    from studio.splat.focus import viewer_copy
+    from studio.splat.gaussians import Gaussians
+
+    part = _cloud(100, (0.0, 2.0, 0.0), 0.2, (0.2, 0.8, 0.2))
+    model = Gaussians(**part, sh_degree=0, meta={})
+    copy, framing, dropped = viewer_copy(model)
+    assert copy.n >= 98 and dropped <= 2 and np.allclose(framing.center, [0.0, 2.0, 0.0], atol=0.1)
+    assert framing.camera_position[2] > framing.keep_radius and torch.isfinite(copy.means).all()

@@ -291,3 +291,30 @@ def test_one_transforms_lookup_order_for_detection_and_both_loaders(tmp_path):
     assert detect_input(folder).files == [folder / "transforms.json"] == [find_manifest(folder)]
     with pytest.raises(InputError, match="has no 'frames'"):
         load_transforms(folder)  # reads transforms.json (no frames), not transforms_train.json (not JSON)
+
+
+def test_colmap_image_names_cannot_leave_the_capture_folder(tmp_path):
+    """images.txt names are joined to the images folder: '../' or an absolute name must not read other photos."""
+    from test_splat_io_colmap import IMAGES_TXT, write_text_model
+
+    from studio.splat.pipeline import ReconstructOptions, reconstruct
+
+    K, images, poses = render_views(2, 200, 150, seed=3)
+    capture = tmp_path / "capture"
+    paths = write_views(capture / "images", images, ext=".png")
+    secret = tmp_path / "private" / "secret.png"
+    secret.parent.mkdir()
+    secret.write_bytes(paths[1].read_bytes())
+    for name in ("../../private/secret.png", str(secret)):
+        model = gt_model(K, poses, [paths[0].name, name], (200, 150))
+        with pytest.raises(InputError, match="COLMAP image name .* points outside its folder"):
+            views_from_colmap(model, capture / "images")
+
+    # the whole pipeline refuses such a model before it reads a single photo
+    write_text_model(capture / "sparse" / "0")
+    text = IMAGES_TXT.replace(" a.jpg", " view_00.png").replace(
+        " sub dir/b c.png", " ../../private/secret.png"
+    )
+    (capture / "sparse" / "0" / "images.txt").write_text(text)
+    with pytest.raises(InputError, match="COLMAP image name '../../private/secret.png' points outside"):
+        reconstruct(capture, tmp_path / "out", ReconstructOptions(device="cpu"))

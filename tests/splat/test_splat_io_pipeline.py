@@ -68,7 +68,7 @@ def test_photos_to_model_end_to_end(capture, tmp_path, store):
     result = reconstruct(
         capture,
         out,
-        ReconstructOptions(**FAST),
+        ReconstructOptions(**FAST, max_minutes=10),
         store=store,
         on_progress=lambda f, m: messages.append((f, m)),
         on_preview=previews.append,
@@ -91,6 +91,7 @@ def test_photos_to_model_end_to_end(capture, tmp_path, store):
         "model.safetensors.compliance.json",
         "model.splat",
         "result.json",
+        "viewer.splat",
     ]
     assert json.loads((out / "model.safetensors.compliance.json").read_text())["verdict"] in ("pass", "warn")
     assert not list(out.glob("*.part*"))
@@ -105,6 +106,11 @@ def test_photos_to_model_end_to_end(capture, tmp_path, store):
     assert sum(v["holdout"] for v in cameras["views"]) == 3
     summary = json.loads((out / "result.json").read_text())
     assert summary["registered"] == 12 and summary["gaussians"] == result.gaussians
+    # the viewer copy: the product only (no more Gaussians than the model), framed on it
+    assert result.viewer == out / "viewer.splat" and summary["viewer"]["path"] == "viewer.splat"
+    assert 0 < summary["viewer"]["gaussians"] <= result.gaussians
+    assert summary["viewer"]["gaussians"] + summary["viewer"]["dropped"] == result.gaussians
+    assert list(result.viewer_camera) == summary["viewer"]["camera_position"]
     report = json.loads((out / "capture_report.json").read_text())
     assert report["usable"] == 13 and [s["file"] for s in report["skipped"]] == ["broken.jpg"]
     # the normalised frame: the ring of cameras circles +y, centred on the box
@@ -130,6 +136,34 @@ def test_photos_to_model_end_to_end(capture, tmp_path, store):
     assert row.psnr == pytest.approx(result.psnr)
     meta = row.meta
     assert meta["seconds"]["train"] > 0 and meta["unregistered"] == ["zz_noise.jpg"]
+    # the whole-run budget: SfM got an estimate before it started, training what was really left after it
+    from studio.splat.budget import reserve_seconds
+
+    plans = summary["budget"]
+    assert set(plans) == {"before_sfm", "train"} and result.budget == plans
+    before, train = plans["before_sfm"], plans["train"]
+    assert before["total_seconds"] == train["total_seconds"] == 600.0 and before["sfm_seconds"] > 0
+    measured = sum(result.seconds[k] for k in ("capture", "sfm", "scene", "focus"))
+    assert train["spent_seconds"] >= measured  # the measured SfM, not the estimate, was charged
+    assert train["sfm_seconds"] == 0 and train["reserve_seconds"] == pytest.approx(reserve_seconds(600.0))
+    assert train["train_seconds"] == pytest.approx(
+        600.0 - train["spent_seconds"] - reserve_seconds(600.0), abs=1e-3
+    )
+    assert model.meta["train"]["config"]["max_seconds"] == pytest.approx(train["train_seconds"], abs=1e-3)
+    shown = [m for _, m in messages]
+    assert any(m.startswith("finding camera poses for 13 images") and "budget 10.0 min:" in m for m in shown)
+    assert any(m.startswith("training on cpu (budget 10.0 min:") for m in shown), shown
+
+
+def test_a_budget_that_cannot_hold_the_run_is_refused_before_sfm(capture, tmp_path, store):
+    out = tmp_path / "out"
+    with pytest.raises(InputError) as info:
+        reconstruct(capture, out, ReconstructOptions(**FAST, max_minutes=0.3), store=store)
+    assert "The time limit of 0.3 min cannot hold 13 images" in info.value.message
+    assert "Allow at least" in info.value.hint
+    assert not (out / ".studio-splat-work" / "sfm").exists()  # SfM never started
+    (render,) = store.renders(kind="splat")
+    assert render.status == "failed" and "cannot hold" in render.reason
 
 
 def test_identical_photos_fail_before_any_heavy_work(tmp_path, store):
@@ -230,7 +264,12 @@ def test_an_explicit_background_is_kept_without_masks(colmap_project, tmp_path, 
 
     options = ReconstructOptions(**{**FAST, "masks": "none", "background": "black"})
     result = reconstruct(colmap_project, tmp_path / "out", options, store=store)
-    assert load_model(result.model).meta["background"] == [0.0, 0.0, 0.0]
+    meta = load_model(result.model).meta
+    assert meta["background"] == [0.0, 0.0, 0.0]
+    # what travels with the model names files, not the folders of this machine
+    assert meta["reconstruct"]["source"] == colmap_project.name
+    for text in [json.dumps(meta)] + [p.read_text() for p in (tmp_path / "out").glob("*.json")]:
+        assert str(tmp_path) not in text and str(colmap_project.parent) not in text
     assert any("No masks" in w and "chosen background #000000" in w for w in result.warnings)
 
 
@@ -303,11 +342,15 @@ def test_training_defaults_follow_the_device():
     gpu = train_config(default, "cuda", masked=True)
     assert gpu.steps == 7000 and gpu.mask_weight == pytest.approx(0.1)
     custom = train_config(
-        ReconstructOptions(steps=300, max_minutes=2, holdout=0, schedule="full", train={"sh_degree": 1}),
+        ReconstructOptions(steps=300, train_minutes=2, holdout=0, schedule="full", train={"sh_degree": 1}),
         "cpu",
         masked=False,
     )
     assert (custom.steps, custom.max_seconds, custom.holdout_every, custom.sh_degree) == (300, 120.0, 0, 1)
+    # the whole-run budget does not reach train_config alone: the pipeline passes training's share
+    assert train_config(ReconstructOptions(max_minutes=5), "cpu", masked=False).max_seconds is None
+    planned = train_config(ReconstructOptions(train_minutes=5), "cpu", masked=False, max_seconds=42.0)
+    assert planned.max_seconds == 42.0
     from studio.errors import ConfigError
 
     with pytest.raises(ConfigError, match="Unknown training settings: nonsense"):

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import sys
-import time
 from pathlib import Path
 
 import numpy as np
@@ -16,7 +15,32 @@ from studio.cancel import CancelToken
 from studio.errors import Cancelled, InputError
 from studio.splat.colmap_io import read_model
 from studio.splat.focus import camera_centers
-from studio.splat.sfm import SfmOptions, run_sfm
+from studio.splat.sfm import (
+    SfmOptions,
+    choose_sfm,
+    expected_pairs,
+    features_for_count,
+    retrieval_pairs,
+    run_sfm,
+    sequential_pairs,
+    visual_word_similarity,
+)
+
+
+def worker_processes(needle: str) -> list[int]:
+    """Pids of live processes whose command line contains ``needle`` (Linux /proc)."""
+    pids = []
+    for proc in Path("/proc").iterdir():
+        if not proc.name.isdigit():
+            continue
+        try:
+            cmdline = (proc / "cmdline").read_bytes().replace(b"\0", b" ").decode(errors="replace")
+            state = (proc / "stat").read_text().split(") ", 1)[1][:1]
+        except OSError:
+            continue
+        if needle in cmdline and state != "Z":
+            pids.append(int(proc.name))
+    return pids
 
 
 def umeyama(src: np.ndarray, dst: np.ndarray) -> tuple[float, np.ndarray, np.ndarray]:
@@ -138,7 +162,6 @@ def test_sfm_needs_enough_images(tmp_path):
 def test_sfm_cancel_stops_the_worker_and_leaves_no_result(tmp_path):
     _, images, _ = render_views(12, 400, 300, seed=2)
     write_views(tmp_path / "images", images)
-    started = time.monotonic()
     cancel = CancelToken()
 
     with pytest.raises(Cancelled):
@@ -149,6 +172,79 @@ def test_sfm_cancel_stops_the_worker_and_leaves_no_result(tmp_path):
             on_progress=lambda f, m: cancel.cancel(),  # as soon as the worker reported anything
             cancel=cancel,
         )
-    assert time.monotonic() - started < 15
+    # the worker was stopped, not left running: no process has this run's spec on its command line
+    spec = str((tmp_path / "work" / "sfm_spec.json").resolve())
+    assert cancel.cancelled and not worker_processes(spec), worker_processes(spec)
     assert not (tmp_path / "work" / "sfm_result.json").exists()
     assert not list((tmp_path / "work").glob("sparse/*/images.bin"))
+
+
+def test_sequential_pairs_reach_neighbours_further_ones_and_close_the_loop():
+    pairs = sequential_pairs(40, 3, loop=2)
+    assert all(i < j for i, j in pairs)
+    assert {(0, 1), (0, 2), (0, 3), (36, 39)} <= pairs and (0, 5) not in pairs
+    assert {(0, 4), (0, 8), (0, 16), (0, 32)} <= pairs  # quadratic reach: 2^k further on
+    assert {(0, 38), (0, 39), (1, 38), (1, 39)} <= pairs  # the walk ends where it began
+    assert (2, 39) not in pairs and (5, 39) not in pairs
+    assert sequential_pairs(5, 10, loop=3) == {(i, j) for i in range(5) for j in range(i + 1, 5)}
+    assert not any(j - i > 3 for i, j in sequential_pairs(40, 3, quadratic=False, loop=0))
+
+
+def test_retrieval_pairs_join_each_image_to_its_most_similar_ones():
+    sim = np.array([[1, 0.9, 0.1, 0.2], [0.9, 1, 0.3, 0.1], [0.1, 0.3, 1, 0.8], [0.2, 0.1, 0.8, 1]])
+    assert retrieval_pairs(sim, 1) == {(0, 1), (2, 3)}
+    assert retrieval_pairs(sim, 2) == {(0, 1), (0, 3), (1, 2), (2, 3)}
+    assert retrieval_pairs(sim, 10) == {(i, j) for i in range(4) for j in range(i + 1, 4)}
+
+
+def test_visual_words_find_the_images_of_the_same_place():
+    rng = np.random.default_rng(0)
+    places = [rng.random((40, 128)) ** 4 for _ in range(3)]  # three places, each with its own descriptors
+    images = []
+    for k in range(9):  # images 0-2 show place 0, 3-5 place 1, 6-8 place 2: the same features, jittered
+        base = places[k // 3]
+        pick = rng.choice(40, 30, replace=False)
+        images.append((base[pick] + 0.02 * rng.random((30, 128))) * 255)
+    sim = visual_word_similarity(images, words=32, seed=0)
+    assert sim.shape == (9, 9) and np.allclose(np.diag(sim), 1.0)
+    for i in range(9):
+        others = [j for j in np.argsort(-sim[i]) if j != i][:2]
+        assert all(j // 3 == i // 3 for j in others), (i, others, sim[i])
+    assert np.allclose(visual_word_similarity([np.zeros((0, 128))] * 3), 0.0)
+
+
+def test_the_sfm_choice_follows_the_capture():
+    assert features_for_count(20) == (1600, 8192)
+    edges = [features_for_count(n) for n in (20, 97, 250, 600)]
+    assert edges == sorted(edges, reverse=True)  # more photos: smaller images, fewer features
+    small, large, video = choose_sfm(30), choose_sfm(97), choose_sfm(97, video=True)
+    assert small.matcher == "exhaustive" and large.matcher == "retrieval" and video.matcher == "sequential"
+    assert (large.max_image_size, large.max_features) == features_for_count(97)
+    assert choose_sfm(97, mapper="incremental", max_image_size=2000).max_image_size == 2000
+    assert choose_sfm(97, mapper="incremental").mapper == "incremental"
+    assert choose_sfm(97).mapper == "global"  # pycolmap 4.2 has GLOMAP
+    assert expected_pairs(97, small) == 97 * 96 // 2
+    assert expected_pairs(97, video) < expected_pairs(97, large) < 97 * 96 // 2 / 2
+
+
+def test_retrieval_pairs_and_the_global_mapper_register_the_ring(tmp_path):
+    _, images, poses = render_views(16, 400, 300, seed=0)
+    write_views(tmp_path / "images", images)
+    options = SfmOptions(
+        matcher="retrieval",
+        mapper="global",
+        max_features=3000,
+        sequential_overlap=2,
+        retrieval_neighbours=3,
+        loop_closure=2,
+    )
+    result = run_sfm(tmp_path / "images", tmp_path / "work", options=options)
+    assert len(result.registered) == 16
+    pairs = (tmp_path / "work" / "pairs.txt").read_text().splitlines()
+    assert 16 * 2 <= len(pairs) < 16 * 15 // 2  # planned, not every pair
+    assert "view_00.jpg view_15.jpg" in pairs  # the loop closed
+    log = result.log_path.read_text()
+    assert "global_pipeline" in log and "incremental_pipeline" not in log  # GLOMAP mapped it
+    estimated = {im.name: im.world_to_cam() for im in result.model.images.values()}
+    truth = {f"view_{i:02d}.jpg": p for i, p in enumerate(poses)}
+    assert max(relative_rotation_errors(estimated, truth)) < 1.0

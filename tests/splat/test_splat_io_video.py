@@ -17,7 +17,8 @@ from test_splat_io_synthetic import render_views, ring_poses
 
 from studio.cancel import CancelToken
 from studio.errors import Cancelled, InputError
-from studio.splat.video_frames import probe_video, sample_frames, select_sharpest
+from studio.media.probe import probe_video
+from studio.splat.video_frames import sample_frames, select_sharpest
 
 
 def write_video(path: Path, frames: list[np.ndarray], fps: int = 12) -> None:

@@ -117,7 +117,11 @@ def test_build_streams_status_and_previews_then_the_model(built):
     assert status.startswith("**Done**") and "12/12 images posed" in status
     # the synthetic box stands on a textured ground: no masks, and the user is told what that means
     assert "⚠️ No masks" in status and "chosen background #FFFFFF" in status
-    assert viewer.endswith("model.splat") and Path(viewer).is_file()
+    assert viewer["path"].endswith("viewer.splat") and Path(viewer["path"]).is_file()
+    alpha, beta, radius = viewer["camera_position"]  # the framed copy's camera (focus.viewer_framing)
+    assert 0 < beta < 90 and radius > 1
+    update = splat_tab.viewer_update(viewer)
+    assert update["value"] == viewer["path"] and update["camera_position"] == (alpha, beta, radius)
     assert {Path(d).suffix for d in downloads} == {".safetensors", ".ply", ".splat", ".spz", ".json"}
     assert Path(model).name == "model.safetensors" and Path(model).is_file()
     fractions = [f for f, _ in progress_calls]

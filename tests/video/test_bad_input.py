@@ -12,9 +12,9 @@ from PIL import Image
 from studio.ads import make_ad
 from studio.errors import ConfigError, InputError, RenderError
 from studio.images import load_photo
+from studio.media.encode import EncodeSettings
 from studio.spec import parse_spec
 from studio.store import Store
-from studio.video.encode import EncodeSettings
 from tests.helpers import make_photo
 
 FAST = EncodeSettings(preset="veryfast")

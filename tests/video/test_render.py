@@ -9,10 +9,12 @@ import numpy as np
 import pytest
 
 from studio.ads import make_ad
+from studio.media import ffmpeg_exe
+from studio.media.decode import decode_audio
+from studio.media.encode import EncodeSettings
 from studio.spec import parse_spec
 from studio.store import Store
-from studio.video.audio import SAMPLE_RATE, decode_audio, loudness_lufs, true_peak_db
-from studio.video.encode import EncodeSettings, ffmpeg_exe
+from studio.video.audio import SAMPLE_RATE, loudness_lufs, true_peak_db
 from tests.helpers import ffprobe, make_logo, make_photo, top_level_atoms
 
 FAST = EncodeSettings(preset="veryfast")

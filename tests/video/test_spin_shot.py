@@ -8,9 +8,10 @@ from dataclasses import replace
 import numpy as np
 
 from studio.ads import make_ad, resolve_resources
+from studio.media import ffmpeg_exe
+from studio.media.encode import EncodeSettings
 from studio.spec import parse_spec
 from studio.video.compose import render_frame
-from studio.video.encode import EncodeSettings, ffmpeg_exe
 from studio.video.templates import timeline_for
 from studio.video.timeline import ClipLayer
 from tests.helpers import make_photo

@@ -1,4 +1,4 @@
-"""The ffmpeg binary every part of studio uses (encoding ads, decoding videos, spins, labels)."""
+"""The ffmpeg binary every encoder of studio pipes into (ads, spins, motion clips, labels)."""
 
 from __future__ import annotations
 

@@ -1,0 +1,79 @@
+"""The time budget plan (studio.splat.budget): pure arithmetic, no clock."""
+
+from __future__ import annotations
+
+import pytest
+
+from studio.errors import InputError
+from studio.splat import budget as B
+
+
+def test_the_whole_budget_is_shared_by_spent_sfm_training_and_the_reserve():
+    plan = B.plan_budget(600.0, 20.0, 150.0)
+    assert plan.reserve_seconds == pytest.approx(B.RESERVE_SECONDS + B.RESERVE_SHARE * 600)
+    assert plan.train_seconds == pytest.approx(600 - 20 - 150 - plan.reserve_seconds)
+    assert plan.spent_seconds + plan.sfm_seconds + plan.train_seconds + plan.reserve_seconds == pytest.approx(
+        600
+    )
+    assert plan.line() == "budget 10.0 min: spent 0.3, SfM ~2.5, training 6.6, export 0.6"
+    assert plan.to_json()["train_seconds"] == pytest.approx(plan.train_seconds, abs=1e-3)
+
+
+def test_train_minutes_caps_training_inside_the_budget_or_alone():
+    assert B.plan_budget(600.0, 0.0, 100.0, train_only_seconds=60.0).train_seconds == 60.0
+    assert B.plan_budget(600.0, 0.0, 100.0, train_only_seconds=9000.0).train_seconds < 600
+    alone = B.plan_budget(None, 50.0, 100.0, train_only_seconds=120.0)
+    assert alone.train_seconds == 120.0 and alone.line() == "training limit 2.0 min"
+    assert (
+        B.plan_budget(None, 0.0, 0.0).train_seconds is None
+        and B.plan_budget(None, 0, 0).line() == "no time limit"
+    )
+
+
+def test_a_run_that_cannot_fit_is_refused_with_the_numbers_and_the_smallest_budget():
+    with pytest.raises(InputError) as info:
+        B.plan_budget(300.0, 10.0, 280.0, what="97 photos")
+    message, hint = info.value.message, info.value.hint
+    assert message.startswith("The time limit of 5.0 min cannot hold 97 photos:")
+    assert "finding the camera poses takes about 4.7 min" in message
+    smallest = float(hint.split("Allow at least ")[1].split(" minutes")[0])
+    assert smallest * 60 > 300
+    B.plan_budget(smallest * 60, 10.0, 280.0)  # the budget it suggests does hold the run
+    with pytest.raises(InputError):
+        B.plan_budget((smallest - 1) * 60, 10.0, 280.0)
+    with pytest.raises(InputError) as posed:  # no SfM to shrink: the hint only asks for more time
+        B.plan_budget(60.0, 40.0, 0.0, what="training on a posed set")
+    assert "--sfm-resolution" not in posed.value.hint and posed.value.hint.startswith("Allow at least")
+
+
+def test_after_sfm_training_gets_what_is_left_never_less_than_the_floor():
+    late = B.plan_budget(300.0, 290.0, 0.0, refuse=False)
+    assert late.train_seconds == B.TRAIN_FLOOR_SECONDS
+    on_time = B.plan_budget(300.0, 100.0, 0.0, refuse=False)
+    assert on_time.train_seconds == pytest.approx(300 - 100 - B.reserve_seconds(300))
+
+
+def test_sfm_may_run_until_only_the_reserve_and_the_training_floor_are_left():
+    assert B.sfm_limit(None, 10.0) is None
+    limit = B.sfm_limit(600.0, 30.0)
+    assert limit == pytest.approx(600 - 30 - B.reserve_seconds(600) - B.TRAIN_FLOOR_SECONDS)
+    after = B.plan_budget(600.0, 30.0 + limit, 0.0, refuse=False)  # an SfM that used all of it
+    assert after.train_seconds == pytest.approx(B.TRAIN_FLOOR_SECONDS)
+    assert after.spent_seconds + after.train_seconds + after.reserve_seconds == pytest.approx(600)
+    assert B.sfm_limit(60.0, 100.0) == 1.0
+
+
+def test_the_sfm_estimate_grows_with_images_pixels_and_pairs_and_is_cheaper_for_the_global_mapper():
+    base = B.estimate_sfm_seconds(97, 0.76, 4656)
+    assert set(base) == {"extract", "match", "map", "total"}
+    assert base["total"] == pytest.approx(B.SFM_START_SECONDS + base["extract"] + base["match"] + base["map"])
+    assert B.estimate_sfm_seconds(97, 1.9, 4656)["extract"] > base["extract"]
+    assert B.estimate_sfm_seconds(97, 0.76, 1200)["match"] < base["match"]
+    assert B.estimate_sfm_seconds(97, 0.76, 4656, max_features=4096)["match"] == pytest.approx(
+        base["match"] / 4
+    )
+    assert B.estimate_sfm_seconds(97, 0.76, 4656, mapper="global")["map"] < base["map"]
+    # the FIELD_NOTES measurement (59 photos at 1200x1600, exhaustive, 116 s in all) is the right size
+    assert 80 < B.estimate_sfm_seconds(59, 1.92, 59 * 58 // 2)["total"] < 160
+    with pytest.raises(ValueError):
+        B.estimate_sfm_seconds(-1, 1.0, 1)
