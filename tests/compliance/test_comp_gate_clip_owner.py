@@ -8,9 +8,9 @@ import pytest
 
 from studio.ads import make_ad
 from studio.compliance.embed import ClipEmbedder, ClipHandle
+from studio.media.encode import EncodeSettings
 from studio.spec import parse_spec
 from studio.store import Store
-from studio.video.encode import EncodeSettings
 from tests.helpers import make_photo
 
 FAST = EncodeSettings(preset="veryfast")
