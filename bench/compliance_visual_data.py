@@ -281,8 +281,204 @@ EDITS: dict[str, Edit] = {
     "rotate_4-10deg": _rotate,
     "pasted_small": _paste,
 }
-MILD = ("scale", "jpeg_q15-30", "colour_shift", "blur", "noise", "flip", "rotate_90")
+MILD = ("scale", "jpeg_q15-30", "colour_shift", "blur", "noise", "flip", "rotate_90", "hue_rotate")
 VIDEO_EDIT = "in_rendered_video"  # handled by ``render_video``: the 12th edit type
+
+
+# -- the real-edit set (issue 11): what ads do to a picture they reuse -------------------------------------------
+def _crop_hard(img: Image.Image, rng: np.random.Generator, bg: Image.Image) -> Image.Image:
+    """Cut away 25-40 % of each side (keep 60-75 %: 36-56 % of the area) at a random offset."""
+    fw, fh = rng.uniform(0.6, 0.75), rng.uniform(0.6, 0.75)
+    cw, ch = int(img.width * fw), int(img.height * fh)
+    x, y = int(rng.integers(0, img.width - cw + 1)), int(rng.integers(0, img.height - ch + 1))
+    return img.crop((x, y, x + cw, y + ch))
+
+
+def _hue_rotate(img: Image.Image, rng: np.random.Generator, bg: Image.Image) -> Image.Image:
+    """A recoloured copy: the hue turned by 40-140 degrees, saturation 0.7-1.3."""
+    hsv = np.asarray(img.convert("HSV"), dtype=np.int16)
+    hsv[..., 0] = (hsv[..., 0] + int(rng.integers(28, 100)) * (1 if rng.random() < 0.5 else -1)) % 256
+    out = Image.fromarray(hsv.astype(np.uint8), "HSV").convert("RGB")
+    return ImageEnhance.Color(out).enhance(rng.uniform(0.7, 1.3))
+
+
+def _sticker(img: Image.Image, rng: np.random.Generator, bg: Image.Image) -> Image.Image:
+    """A price sticker (a filled circle with text) over 15-25 % of the picture's area, anywhere."""
+    out = img.copy()
+    draw = ImageDraw.Draw(out)
+    r = int(np.sqrt(rng.uniform(0.15, 0.25) * img.width * img.height / np.pi))
+    cx, cy = int(rng.integers(r // 2, img.width - r // 2)), int(rng.integers(r // 2, img.height - r // 2))
+    colour = tuple(int(v) for v in rng.integers(0, 256, 3))
+    draw.ellipse([cx - r, cy - r, cx + r, cy + r], fill=colour)
+    font = ImageFont.truetype(FONT, max(10, r // 3))
+    draw.text((cx - r * 0.7, cy - r * 0.2), "-50%", font=font, fill=(255, 255, 255))
+    return out
+
+
+def _caption_band(img: Image.Image, rng: np.random.Generator, bg: Image.Image) -> Image.Image:
+    """An opaque caption band over 20-30 % of the height (top or bottom) with a line of text."""
+    out = img.copy()
+    draw = ImageDraw.Draw(out)
+    h = int(img.height * rng.uniform(0.2, 0.3))
+    y0 = 0 if rng.random() < 0.3 else img.height - h
+    draw.rectangle([0, y0, img.width, y0 + h], fill=tuple(int(v) for v in rng.integers(0, 80, 3)))
+    font = ImageFont.truetype(FONT, max(10, int(h * 0.4)))
+    draw.text((int(img.width * 0.05), y0 + int(h * 0.25)), "限時優惠 SALE", font=font, fill=(255, 255, 255))
+    return out
+
+
+def _corner_small(img: Image.Image, rng: np.random.Generator, bg: Image.Image) -> Image.Image:
+    """The reference at 120-140 px wide in a corner of a 1080x1920 frame over a photo (a watermark)."""
+    frame = _cover(bg, (1080, 1920))
+    side = int(rng.integers(120, 141))
+    small = img.resize((side, max(8, int(img.height * side / img.width))), Image.LANCZOS)
+    margin = int(rng.integers(24, 60))
+    x = margin if rng.random() < 0.5 else 1080 - small.width - margin
+    y = margin + 150 if rng.random() < 0.5 else 1920 - small.height - margin - 440
+    frame.paste(small, (x, y))
+    return frame
+
+
+def _photo_card(img: Image.Image, rng: np.random.Generator, bg: Image.Image, *, mirror: bool) -> Image.Image:
+    """The ad's promo layout: a brand-colour stage, the copy in a white-bordered photo card (tilted 0-4
+    degrees), a headline above it; optionally mirrored."""
+    stage = Image.new("RGB", (1080, 1920), tuple(int(v) for v in rng.integers(0, 256, 3)))
+    picture = img.transpose(Image.FLIP_LEFT_RIGHT) if mirror else img
+    width = int(1080 * rng.uniform(0.6, 0.8))
+    card = picture.resize((width, max(8, int(picture.height * width / picture.width))), Image.BILINEAR)
+    border = Image.new("RGB", (card.width + 36, card.height + 36), (255, 255, 255))
+    border.paste(card, (18, 18))
+    tilted = border.rotate(
+        rng.uniform(-4, 4), resample=Image.BICUBIC, expand=True, fillcolor=stage.getpixel((0, 0))
+    )
+    stage.paste(tilted, ((1080 - tilted.width) // 2, int(1920 * 0.28)))
+    draw = ImageDraw.Draw(stage)
+    draw.text((90, 260), "NEW 新品上市", font=ImageFont.truetype(FONT, 88), fill=(255, 255, 255))
+    return stage
+
+
+def _blurred_backdrop(img: Image.Image, rng: np.random.Generator, bg: Image.Image) -> Image.Image:
+    """The ad's fit layout for a photo of another aspect: the copy blurred and darkened as a full-bleed backdrop,
+    the sharp copy contained in the middle at 85-95 % of the width."""
+    back = ImageEnhance.Brightness(_cover(img, (1080, 1920)).filter(ImageFilter.GaussianBlur(40))).enhance(
+        0.6
+    )
+    width = int(1080 * rng.uniform(0.85, 0.95))
+    front = img.resize((width, max(8, int(img.height * width / img.width))), Image.BILINEAR)
+    if front.height > 1700:
+        front = front.resize((max(8, int(front.width * 1700 / front.height)), 1700), Image.BILINEAR)
+    back.paste(front, ((1080 - front.width) // 2, (1920 - front.height) // 2))
+    return back
+
+
+REAL_EDITS: dict[str, Edit] = {
+    "hue_rotate": _hue_rotate,
+    "caption_band_20-30": _caption_band,
+    "sticker": _sticker,
+    "crop_25-40": _crop_hard,
+    "corner_130px": _corner_small,
+    "photo_card": lambda img, rng, bg: _photo_card(img, rng, bg, mirror=False),
+    "photo_card_mirrored": lambda img, rng, bg: _photo_card(img, rng, bg, mirror=True),
+    "blurred_backdrop": _blurred_backdrop,
+}
+FLASH_EDITS = ("flash_cut_0.3s", "flash_fade_0.4s")  # handled by ``render_flash``
+
+
+def render_flash(img: Image.Image, bg: Image.Image, path: Path, rng: np.random.Generator, *, fade: bool,
+                 seconds: float = 3.0, fps: int = 30) -> Path:  # fmt: skip
+    """A 1080x1920 H.264 clip of ``bg`` slowly zooming, with the reference (60-80 % of the width) shown for
+    0.3 s (a hard cut in and out) or faded in and out over 0.4 s, starting between two 2-fps grid samples."""
+    from studio.compliance.frames import ffmpeg_exe
+
+    base = np.asarray(_cover(bg, (1188, 2112)), dtype=np.float32)
+    scale = rng.uniform(0.6, 0.8) * 1080 / img.width
+    small = np.asarray(
+        img.resize((int(img.width * scale), int(img.height * scale)), Image.BILINEAR), np.float32
+    )
+    sy, sx = small.shape[:2]
+    y = int((1920 - sy) * rng.uniform(0.2, 0.8))
+    x = (1080 - sx) // 2
+    start = 1.0 + rng.uniform(0.1, 0.15)  # just after the grid sample at 1.0 s
+    length = 0.4 if fade else 0.3
+    proc = subprocess.Popen(
+        [ffmpeg_exe(), "-v", "error", "-y", "-f", "rawvideo", "-pix_fmt", "rgb24", "-s", "1080x1920", "-r",
+         str(fps), "-i", "pipe:0", "-c:v", "libx264", "-preset", "veryfast", "-crf", "23", "-pix_fmt", "yuv420p",
+         str(path)],
+        stdin=subprocess.PIPE,
+    )  # fmt: skip
+    assert proc.stdin is not None
+    for k in range(int(seconds * fps)):
+        t = k / fps
+        zoom = 1 + 0.08 * t / seconds
+        cw, ch = int(1188 / zoom), int(2112 / zoom)
+        x0, y0 = (1188 - cw) // 2, (2112 - ch) // 2
+        frame = np.asarray(
+            Image.fromarray(base[y0 : y0 + ch, x0 : x0 + cw].astype(np.uint8)).resize(
+                (1080, 1920), Image.BILINEAR
+            ),
+            dtype=np.float32,
+        )
+        u = (t - start) / length
+        alpha = 0.0 if not 0 <= u <= 1 else (1.0 if not fade else 1 - abs(2 * u - 1))
+        if alpha > 0:
+            region = frame[y : y + sy, x : x + sx]
+            frame[y : y + sy, x : x + sx] = region * (1 - alpha) + small * alpha
+        proc.stdin.write(np.clip(frame, 0, 255).astype(np.uint8).tobytes())
+    proc.stdin.close()
+    if proc.wait() != 0:
+        raise RuntimeError(f"ffmpeg failed writing {path}")
+    return path
+
+
+def lookalike_distractors(seed: int = 11, n_logos: int = 40, n_cards: int = 40) -> list[Item]:
+    """Unrelated pictures that share the references' fonts, colours and layouts: logos of the same generator
+    (same font, same letter placement), flat brand-colour cards with lines of text in that font, and the ad's
+    own end cards (studio's templates, plain brand colours and white text, no logo) on 4 platforms."""
+    rng = np.random.default_rng(seed)
+    items = [Item(f"lookalike-logo:{i}", logo(7000 + i)) for i in range(n_logos)]
+    words = ["SALE", "NEW", "BUY NOW", "TEA", "MOUNTAIN MIST", "OOLONG", "NT$ 680", "限時優惠", "立即選購"]
+    for i in range(n_cards):
+        size = [(1080, 1920), (1080, 1080), (1920, 1080), (480, 480)][i % 4]
+        top = rng.integers(0, 256, 3)
+        bottom = top * rng.uniform(0.5, 0.9)
+        t = np.linspace(0, 1, size[1])[:, None, None]
+        card = Image.fromarray(((top * (1 - t) + bottom * t) * np.ones((1, size[0], 1))).astype(np.uint8))
+        draw = ImageDraw.Draw(card)
+        for line in range(int(rng.integers(1, 4))):
+            font = ImageFont.truetype(FONT, int(size[1] * rng.uniform(0.04, 0.1)))
+            draw.text((size[0] * 0.1, size[1] * (0.3 + 0.15 * line)), words[int(rng.integers(len(words)))],
+                      font=font, fill=(255, 255, 255))  # fmt: skip
+        items.append(Item(f"text-card:{i}", card))
+    items += end_cards()
+    return items
+
+
+def end_cards() -> list[Item]:
+    """The ad's own end cards (showcase template, no logo, white text on the brand colour), rendered by studio."""
+    from studio.ads import build_timeline, resolve_resources
+    from studio.settings import assets_dir
+    from studio.spec import load_spec, parse_spec
+    from studio.video.compose import render_frame
+
+    spec = load_spec(assets_dir().parent / "examples" / "sample-ad.yaml")
+    items = []
+    for primary in ("#1E4A38", "#1F5F4A", "#2E7D32"):
+        for product, price in (
+            ("山嵐茶坊 高山烏龍", "每罐 NT$680"),
+            ("Mountain Mist Tea", None),
+            ("Tea", None),
+        ):
+            data = spec.to_data()
+            data.pop("logo", None)
+            data["brand"]["primary"], data["product"], data["price"] = primary, product, price
+            data["platforms"] = ["tiktok", "square", "youtube", "instagram-feed"]
+            ad = parse_spec(data)
+            resources = resolve_resources(ad)
+            for platform in ad.platforms:
+                timeline = build_timeline(ad, platform, resources)
+                items.append(Item(f"end-card:{primary}:{product}:{platform}",
+                                  render_frame(timeline, timeline.duration - 0.3).convert("RGB")))  # fmt: skip
+    return items
 
 
 def render_video(img: Image.Image, bg: Image.Image, path: Path, rng: np.random.Generator,

@@ -15,12 +15,13 @@ import shutil
 import time
 import uuid
 from collections.abc import Callable, Iterator
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, field
 from pathlib import Path
+from typing import Any
 
 from studio.cancel import CancelToken, check
 from studio.crash import crash_point
-from studio.errors import Cancelled, ComplianceError, InputError, StudioError
+from studio.errors import Cancelled, ComplianceError, DependencyError, InputError, StudioError
 from studio.fsutil import ensure_writable_dir, fsync_dir, fsync_file
 from studio.images import load_photo
 from studio.media.encode import EncodeSettings, encode_frames
@@ -55,14 +56,30 @@ class AdOutput:
 
 
 @dataclass(frozen=True)
+class BlockedOutput:
+    """A platform's output that the compliance screen blocked (it waits in quarantine with its report)."""
+
+    platform: str
+    message: str  # the gate's one-line reason (rules, quarantine folder)
+
+    def to_json(self) -> dict:
+        return {"platform": self.platform, "message": self.message}
+
+
+@dataclass(frozen=True)
 class AdResult:
     render_id: int | None
     outputs: list[AdOutput]
     timings: dict[str, float]
+    blocked: list[BlockedOutput] = field(default_factory=list)  # platforms the screen blocked (others kept)
+    screened: bool = True  # False: published unscreened by an explicit choice (status "unscreened")
 
 
-# A gate screens a finished temporary file before it is renamed onto its final path (see studio.compliance).
-Gate = Callable[[Path, Path, Timeline, AdSpec], None]
+# A gate screens a finished temporary file (a platform's MP4, then its cover JPEG) before it is renamed onto
+# its final path, and returns what to publish with it (``studio.compliance.gate.GateResult``: its ``staged``
+# reports; None: nothing). It raises ``ComplianceError`` when the file is blocked (see studio.compliance).
+Gate = Callable[[Path, Path, Timeline, AdSpec], Any]
+UNSCREENED_REASON = "published without the compliance screen (screen=False / --no-screen)"
 
 
 def slug(text: str) -> str:
@@ -167,11 +184,24 @@ def make_ad(
     on_progress: ProgressFn | None = None,
     encode: EncodeSettings = EncodeSettings(),  # noqa: B008 - frozen dataclass
     gate: Gate | None = None,
+    screen: bool = True,
+    clip: Any = None,
+    all_or_nothing: bool = False,
     cancel: CancelToken | None = None,
     project: str | None = None,
     stem: str | None = None,
 ) -> AdResult:
     """Render ``spec`` for each of its platforms into ``outdir``.
+
+    Every MP4 and cover JPEG is screened by the compliance export gate and signed before it is published:
+    ``gate`` (default: ``studio.compliance.gate.ad_gate(store, clip=clip)``; ``clip`` is the caller's
+    ``ClipHandle``, so the CLIP model is loaded once per process or app, not per render). ``screen=False``
+    publishes unscreened by an explicit choice: the store records the render as ``unscreened`` (not ``done``)
+    and every output gets a report saying so. When the screen cannot even be loaded, nothing is published.
+
+    A platform the screen blocks is quarantined; the other platforms are still published (``AdResult.blocked``
+    names the blocked ones; the render is recorded as ``blocked``) unless ``all_or_nothing``, when nothing is.
+    When every platform is blocked a ``ComplianceError`` is raised.
 
     Returns the outputs (MP4 + cover JPEG + .srt per platform). Raises a ``StudioError`` on bad input or a failed
     render, after recording the failure in ``store``. Files are named ``STEM-PLATFORM.mp4`` (``stem`` defaults to
@@ -187,16 +217,28 @@ def make_ad(
     outdir = Path(outdir)
     log.info("ad %r: %s, %g s, %s", spec.product, spec.template, spec.duration, ",".join(spec.platforms))
     render_id = None
+    project_id = None
     if store is not None:
         project_id = store.project(project or spec.product)
         render_id = store.start_render("ad", spec.to_data(), project_id)
     timings: dict[str, float] = {}
+    status, reason = "done", None
     temps: list[tuple[Path, Path]] = []  # (temporary, final)
     scratch: Path | None = None
     committed = False
     try:
         t0 = time.perf_counter()
         check(cancel, "The render")
+        if gate is None and screen:
+            try:
+                from studio.compliance.gate import ad_gate
+            except ImportError as exc:  # fail closed: no screen, no publishing
+                raise DependencyError(
+                    f"The compliance screen cannot be loaded ({exc}); nothing was published.",
+                    "Reinstall studio; to publish unscreened anyway, turn the screen off explicitly"
+                    " (--no-screen), which the history and the reports record.",
+                ) from exc
+            gate = ad_gate(store, clip=clip, render_id=render_id)
         ensure_writable_dir(outdir)
         scratch = outdir / f".studio-render-{render_id or 0}-{uuid.uuid4().hex[:12]}"
         if store is not None and render_id is not None:
@@ -209,6 +251,7 @@ def make_ad(
         timelines = {p: build_timeline(spec, p, resources) for p in spec.platforms}
         timings["prepare"] = time.perf_counter() - t0
         outputs: list[AdOutput] = []
+        blocked: list[BlockedOutput] = []
         base = stem or slug(spec.product)
         n = len(timelines)
         # every platform's timeline lasts exactly spec.duration (the templates check it): one music bed
@@ -218,6 +261,7 @@ def make_ad(
             t1 = time.perf_counter()
             final = outdir / f"{base}-{platform}.mp4"
             tmp = scratch / final.name
+            mine = len(temps)  # this platform's files start here in ``temps``
             temps.append((tmp, final))
             part(0.0, f"{platform}: rendering")
             encode_frames(
@@ -243,11 +287,28 @@ def make_ad(
             if gate is not None:
                 check(cancel, "The render")
                 part(0.98, f"{platform}: compliance screen")
-                with _folder_lock(outdir):  # the gate writes its reports next to the final name
-                    since = time.time_ns()
-                    gate(tmp, final, timeline, spec)
-                    crash_point("ad-after-gate")
-                    temps += _take_reports(final, scratch, since)
+                try:
+                    for published, target in ((tmp, final), (cover_tmp, cover_final)):  # every picture
+                        gated = gate(published, target, timeline, spec)
+                        crash_point("ad-after-gate")
+                        temps += list(getattr(gated, "staged", ()))  # its reports, staged in scratch
+                except ComplianceError as exc:
+                    for staged, _ in temps[mine:]:  # the blocked file itself waits in quarantine
+                        staged.unlink(missing_ok=True)
+                    del temps[mine:]
+                    blocked.append(BlockedOutput(platform, exc.one_line()))
+                    if all_or_nothing or len(blocked) == n:
+                        raise
+                    continue
+            else:  # unscreened by an explicit choice: the reports say so
+                from studio.compliance.gate import write_unscreened_report
+                from studio.fsutil import sha256_file
+
+                for published, target in ((tmp, final), (cover_tmp, cover_final)):
+                    written = write_unscreened_report(
+                        published, UNSCREENED_REASON, media_sha256=sha256_file(published), published_as=target
+                    )
+                    temps.append((written, target.with_name(written.name)))
             timings[f"render_{platform}"] = time.perf_counter() - t1
             outputs.append(
                 AdOutput(
@@ -261,6 +322,13 @@ def make_ad(
                     timeline.fps,
                 )
             )
+        status, reason = "done", None
+        if gate is None:
+            status, reason = "unscreened", UNSCREENED_REASON
+        elif blocked:
+            status = "blocked"
+            reason = "; ".join(f"{b.platform}: {b.message}" for b in blocked)
+            reason += f" (published: {', '.join(o.platform for o in outputs)})"
         check(cancel, "The render")
         # the commit: everything is on disk; journal the renames, then make them (nothing cancels from here)
         for tmp, _ in temps:
@@ -276,12 +344,20 @@ def make_ad(
         shutil.rmtree(scratch, ignore_errors=True)
         timings["total"] = time.perf_counter() - t0
         if store is not None and render_id is not None:
-            _record_outputs(store, render_id, project_id, [o.to_json() for o in outputs], timings)
-        report(1.0, "done")
+            _record_outputs(
+                store,
+                render_id,
+                project_id,
+                [o.to_json() for o in outputs],
+                timings,
+                status=status,
+                reason=reason,
+            )
+        report(1.0, "done" if not blocked else f"done; blocked: {', '.join(b.platform for b in blocked)}")
         log.info(
             "ad render %s done in %.1f s: %s", render_id, timings["total"], [o.path.name for o in outputs]
         )
-        return AdResult(render_id, outputs, timings)
+        return AdResult(render_id, outputs, timings, blocked, screened=gate is not None)
     except BaseException as exc:
         if (
             committed
@@ -290,7 +366,8 @@ def make_ad(
             if scratch is not None:
                 shutil.rmtree(scratch, ignore_errors=True)
             if store is not None and render_id is not None:
-                _record_outputs(store, render_id, project_id, [o.to_json() for o in outputs], timings)
+                _record_outputs(store, render_id, project_id, [o.to_json() for o in outputs], timings,
+                                status=status, reason=reason)  # fmt: skip
             raise
         for _tmp, final in temps:
             if final.suffix == ".mp4":  # reports the gate wrote for an output that will not exist
@@ -348,7 +425,10 @@ def recover_renders(store: Store) -> list[int]:
                 shutil.rmtree(row.scratch, ignore_errors=True)
             outputs = journal.get("outputs", [])
             if all(Path(o["path"]).is_file() for o in outputs):
-                _record_outputs(store, row.id, row.project_id, outputs, row.timings, recovered=True)
+                status = "unscreened" if any(_unscreened(Path(o["path"])) for o in outputs) else "done"
+                _record_outputs(
+                    store, row.id, row.project_id, outputs, row.timings, recovered=True, status=status
+                )
                 settled.append(row.id)
                 continue
         if row.scratch is not None:
@@ -371,24 +451,22 @@ def recover_renders(store: Store) -> list[int]:
     return settled
 
 
+def _unscreened(output: Path) -> bool:
+    """Whether ``output``'s report says it was published without the screen."""
+    import json
+
+    report = output.with_name(output.name + ".compliance.json")
+    try:
+        return json.loads(report.read_text(encoding="utf-8")).get("verdict") == "unscreened"
+    except (OSError, ValueError):
+        return False
+
+
 def _checked(frames: Iterator, cancel: CancelToken | None) -> Iterator:
     """``frames``, polling ``cancel`` before each one (the encoder stops ffmpeg when this raises)."""
     for frame in frames:
         check(cancel, "The render")
         yield frame
-
-
-def _take_reports(final: Path, scratch: Path, since_ns: int) -> list[tuple[Path, Path]]:
-    """Move the compliance reports the gate just wrote next to ``final`` into ``scratch``, to be published with
-    the MP4 (an older report of an earlier render is left where it is)."""
-    moves = []
-    for suffix in (".compliance.json", ".compliance.html"):
-        report_file = final.with_name(final.name + suffix)
-        if report_file.is_file() and report_file.stat().st_mtime_ns >= since_ns - 1_000_000_000:
-            held = scratch / report_file.name
-            os.replace(report_file, held)
-            moves.append((held, report_file))
-    return moves
 
 
 def _apply_moves(moves: list[tuple[Path, Path]]) -> None:
@@ -408,6 +486,8 @@ def _record_outputs(
     timings: dict[str, float],
     *,
     recovered: bool = False,
+    status: str = "done",
+    reason: str | None = None,
 ) -> None:
     for output in outputs:
         store.add_asset(
@@ -418,10 +498,9 @@ def _record_outputs(
             width=output["width"],
             height=output["height"],
         )
-    reason = (
-        "completed at the next start: the process stopped during its final renames" if recovered else None
-    )
-    store.finish_render(render_id, "done", outputs=outputs, timings=timings, reason=reason)
+    if recovered:
+        reason = "completed at the next start: the process stopped during its final renames"
+    store.finish_render(render_id, status, outputs=outputs, timings=timings, reason=reason)
 
 
 @contextlib.contextmanager

@@ -172,6 +172,34 @@ MIGRATIONS: list[str] = [
     );
     CREATE INDEX jobs_by_status ON jobs(batch_id, status);
     """,
+    # 4: status 'unscreened': published without the compliance screen by an explicit choice (never 'done').
+    # SQLite cannot alter a CHECK: rebuild (foreign keys are off during migrations, see _migrate).
+    """
+    CREATE TABLE renders_v4 (
+        id INTEGER PRIMARY KEY,
+        project_id INTEGER REFERENCES projects(id) ON DELETE SET NULL,
+        kind TEXT NOT NULL,
+        spec_json TEXT NOT NULL,
+        status TEXT NOT NULL CHECK (
+            status IN ('running', 'done', 'failed', 'blocked', 'cancelled', 'interrupted', 'unscreened')
+        ),
+        reason TEXT,
+        outputs_json TEXT NOT NULL DEFAULT '[]',
+        timings_json TEXT NOT NULL DEFAULT '{}',
+        created REAL NOT NULL,
+        finished REAL,
+        owner_host TEXT,
+        owner_pid INTEGER,
+        owner_token TEXT,
+        scratch TEXT,
+        journal_json TEXT
+    );
+    INSERT INTO renders_v4 SELECT * FROM renders;
+    DROP TABLE renders;
+    ALTER TABLE renders_v4 RENAME TO renders;
+    CREATE INDEX renders_created ON renders(created);
+    CREATE INDEX renders_running ON renders(status) WHERE status = 'running';
+    """,
 ]
 
 

@@ -43,7 +43,11 @@ from studio.spec import AdSpec
 @click.option("--category", help=categories.help_text())
 @click.option("--seed", type=int, help="Seed for any randomness.")
 @click.option("--draft", is_flag=True, help="Faster, larger files (x264 veryfast) for previews.")
-@click.option("--no-screen", is_flag=True, help="Skip the compliance screen (not for publishing).")
+@click.option(
+    "--no-screen",
+    is_flag=True,
+    help="Publish without the compliance screen (recorded as 'unscreened' in the history and the reports).",
+)
 @click.option("--json", "as_json", is_flag=True, help="Print one JSON object with the outputs.")
 def ad(
     spec_file: Path | None,
@@ -112,9 +116,10 @@ def ad(
             )
         overrides.setdefault("product", implicit_product_name(headline))
         spec = parse_spec(overrides, source="command line")
+    from studio.compliance.embed import ClipHandle
+
     store = open_store()
     recover_renders(store)
-    gate = None if no_screen else _gate(store)
     cancel = CancelToken()
     with cancel_on_signals(cancel) as received, progress_bar("Rendering") as report:
         try:
@@ -123,7 +128,8 @@ def ad(
                 outdir,
                 store=store,
                 on_progress=report,
-                gate=gate,
+                screen=not no_screen,
+                clip=ClipHandle(),  # this process's CLIP model, loaded on first use
                 encode=EncodeSettings(preset="veryfast") if draft else EncodeSettings(),
                 cancel=cancel,
             )
@@ -135,6 +141,8 @@ def ad(
             {
                 "render_id": result.render_id,
                 "outputs": [o.to_json() for o in result.outputs],
+                "blocked": [b.to_json() for b in result.blocked],
+                "screened": result.screened,
                 "timings": result.timings,
             }
         )
@@ -143,15 +151,16 @@ def ad(
             click.echo(
                 f"{output.platform:15s} {output.width}x{output.height} {output.duration:.1f}s  {output.path}"
             )
+        if not result.screened:
+            click.echo("not screened: published without the compliance screen (--no-screen)", err=True)
+    if result.blocked:
+        from studio.errors import ComplianceError
 
-
-def _gate(store):
-    """The compliance export gate when the compliance module is available."""
-    try:
-        from studio.compliance.gate import ad_gate
-    except ImportError:
-        return None
-    return ad_gate(store)
+        raise ComplianceError(
+            "Blocked by the compliance screen: "
+            + "; ".join(f"{b.platform}: {b.message}" for b in result.blocked),
+            "The other platforms were published; see `studio compliance quarantine`.",
+        )
 
 
 @click.command()

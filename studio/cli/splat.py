@@ -353,20 +353,33 @@ def render(
         from studio.errors import InputError
 
         raise InputError(f"The spin must be an .mp4 file, got {out.name!r}.", "Use -o spin.mp4.")
+    from studio.compliance.gate import discard
+    from studio.progress import scaled
+    from studio.splat.screening import screen_spin
+    from studio.store import open_store
+
     dev = resolve_device(device)
     gaussians = load_model(model, device=dev)  # the spin renders on the device the model is on
     background = tuple(gaussians.meta.get("background", (1.0, 1.0, 1.0)))
-    with progress_bar("Rendering") as report:
-        path = render_orbit(
-            gaussians,
-            out,
-            width=width,
-            height=height,
-            seconds=seconds,
-            fps=fps,
-            background=background,
-            on_progress=report,
-        )
+    out.parent.mkdir(parents=True, exist_ok=True)
+    tmp = out.with_name(f".{out.stem}.part.mp4")
+    try:
+        with progress_bar("Rendering") as report:
+            render_orbit(
+                gaussians,
+                tmp,
+                width=width,
+                height=height,
+                seconds=seconds,
+                fps=fps,
+                background=background,
+                on_progress=scaled(report, 0.0, 0.85),
+            )
+            # a published spin is screened and signed like an ad; blocked: quarantined, ComplianceError
+            gated = screen_spin(tmp, out, store=open_store(), on_progress=scaled(report, 0.85, 1.0))
+        path = gated.publish(tmp, out)
+    finally:
+        discard(tmp)
     if as_json:
         print_json({"video": str(path), "width": width, "height": height, "seconds": seconds, "fps": fps})
     else:
@@ -398,6 +411,7 @@ def export_command(model: Path, fmt: str, out: Path | None) -> None:
     import os
     import tempfile
 
+    from studio.compliance.gate import discard
     from studio.splat.screening import screen_model
     from studio.store import open_store
 
@@ -407,8 +421,8 @@ def export_command(model: Path, fmt: str, out: Path | None) -> None:
     tmp = Path(tmp_name)
     try:
         export(gaussians, tmp, fmt, on_warning=lambda message: click.echo(f"warning: {message}", err=True))
-        screen_model(gaussians, tmp, out, store=open_store())  # the export gate: quarantined when blocked
-        os.replace(tmp, out)
+        gated = screen_model(gaussians, tmp, out, store=open_store())  # quarantined when blocked
+        gated.publish(tmp, out)  # the model, then its report next to it
     finally:
-        tmp.unlink(missing_ok=True)
+        discard(tmp)
     click.echo(str(out))

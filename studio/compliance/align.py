@@ -20,9 +20,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-FEATURE_SCHEME = (
-    1  # bump when REF_SIDE, REF_FEATURES or the ORB settings change (cached features are rebuilt)
-)
+FEATURE_SCHEME = 2  # bump when REF_SIDE, REF_FEATURES, the ORB settings or the cached arrays change (rebuilt)
 REF_SIDE = 400  # long side of a reference's feature image in pixels
 REF_FEATURES = 300  # ORB keypoints kept per reference image
 FRAME_FEATURES = 800  # ORB keypoints kept per screened frame
@@ -46,6 +44,10 @@ class Alignment:
     inliers: int
     good: int
     size: tuple[int, int]
+    spread: tuple[float, float] = (
+        1.0,
+        1.0,
+    )  # inliers' extent as a fraction of the reference's (width, height)
 
     @property
     def scale(self) -> float:
@@ -190,9 +192,17 @@ class FeatureIndex:
             n_in = int(inliers.sum())
             if n_in < MIN_INLIERS:
                 continue
+            w, h = self.refs[ref].size
+            kept = src[inliers.ravel().astype(bool)]
+            spread = (float(np.ptp(kept[:, 0])) / max(1, w), float(np.ptp(kept[:, 1])) / max(1, h))
             found.append(
                 Alignment(
-                    ref=ref, matrix=matrix, inliers=n_in, good=int(mask.sum()), size=self.refs[ref].size
+                    ref=ref,
+                    matrix=matrix,
+                    inliers=n_in,
+                    good=int(mask.sum()),
+                    size=self.refs[ref].size,
+                    spread=spread,
                 )
             )
         found.sort(key=lambda a: -a.inliers)

@@ -87,6 +87,85 @@ def try_default_embedder(device: str = "cpu") -> ClipEmbedder | None:
         return None
 
 
+class ClipHandle:
+    """The one CLIP embedder of a process or an app context, or the reason there is none; loaded once.
+
+    The app keeps one in ``AppContext.clip``; a CLI command makes one. ``get()`` loads the default model
+    (``$STUDIO_CLIP_MODEL`` or the built-in default) on first use, thread-safely, and never again: the Ad
+    Studio's every Generate, the Compliance tab and the 3D export gate share it. ``reason`` says why there is no
+    embedder; ``failed`` tells a model that should load and cannot (weights present but open_clip missing, a
+    loader that crashed: the screen reports a failed check, a review) from weights that are simply not installed
+    (the CLIP checks are skipped and the report says so).
+    """
+
+    def __init__(self, loader: Any = None):
+        self._loader = loader or _load_default
+        self._lock = threading.Lock()
+        self._loaded = False
+        self._embedder: ClipEmbedder | None = None
+        self._reason: str | None = None
+        self.failed = False
+        self.loads = 0  # how many times the loader ran (0 or 1)
+
+    @classmethod
+    def of(cls, embedder: ClipEmbedder) -> ClipHandle:
+        """A handle holding an already loaded embedder."""
+        handle = cls()
+        handle._loaded, handle._embedder = True, embedder
+        return handle
+
+    @classmethod
+    def unavailable(cls, reason: str) -> ClipHandle:
+        """A handle with no embedder, for screens that do not want CLIP (``reason`` goes into the reports)."""
+        handle = cls()
+        handle._loaded, handle._reason = True, reason
+        return handle
+
+    def get(self) -> ClipEmbedder | None:
+        """The embedder (loaded on the first call), or None; ``reason`` then says why."""
+        with self._lock:
+            if not self._loaded:
+                self.loads += 1
+                try:
+                    self._embedder = self._loader()
+                except (ModelError, ConfigError, InputError, DependencyError) as exc:
+                    self._reason = exc.one_line()
+                except ImportError as exc:
+                    self._reason, self.failed = f"open_clip cannot be imported ({exc})", True
+                except Exception as exc:  # noqa: BLE001 - a broken model must be reported, not crash the app
+                    self._reason, self.failed = f"loading CLIP raised {type(exc).__name__}: {exc}", True
+                self._loaded = True
+            return self._embedder
+
+    @property
+    def reason(self) -> str | None:
+        """Why there is no embedder (None when there is one)."""
+        self.get()
+        return self._reason
+
+    def __repr__(self) -> str:
+        state = (
+            "not loaded yet"
+            if not self._loaded
+            else (repr(self._embedder) if self._embedder else self._reason)
+        )
+        return f"ClipHandle({state})"
+
+
+def _load_default() -> ClipEmbedder:
+    model, pretrained, checkpoint = default_model()
+    return ClipEmbedder.load(model, pretrained=pretrained, checkpoint=checkpoint)
+
+
+def resolve_embedder(embedder: Any) -> tuple[ClipEmbedder | None, str | None, bool]:
+    """``(embedder or None, why not, whether that is a failure)`` for a ``ClipEmbedder``, a ``ClipHandle`` or
+    None (None: the reason is looked up, and it is not a failure)."""
+    if isinstance(embedder, ClipHandle):
+        loaded = embedder.get()
+        return loaded, embedder.reason, embedder.failed and loaded is None
+    return embedder, None, False
+
+
 class ClipEmbedder:
     """A lazily built open_clip model: ``embed_images`` and ``embed_texts`` give L2-normalised [N, D] float32."""
 

@@ -28,6 +28,9 @@ DETECTORS: tuple[str, ...] = (
     "banned_category",
     "licence",
 )
+# A check that should have run and could not (a missing module, a decoder error, a missing stored reference, a
+# crashed CLIP model) is never a pass: it becomes a finding of this rule, action "review", naming the check.
+CHECK_FAILED_RULE = "gate.check-failed"
 
 
 @dataclass(frozen=True)
@@ -85,6 +88,20 @@ class Finding:
             suggestion=data.get("suggestion"),
             legal=data.get("legal"),
         )
+
+
+def check_failed(check: str, reason: str) -> Finding:
+    """The finding for a check that should have run and could not: ``review`` at least, never a silent pass."""
+    reason = " ".join(str(reason).split())[:400] or "no reason given"
+    return Finding(
+        rule=CHECK_FAILED_RULE,
+        action="review",
+        detector=check,
+        score=1.0,
+        threshold=1.0,
+        message=f"The {check} check could not run: {reason}. Until it runs, a person must review this output.",
+        reference=check,
+    )
 
 
 def verdict_of(findings: Iterable[Finding]) -> str:

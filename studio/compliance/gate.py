@@ -1,15 +1,23 @@
 """The export gate, and the screening entry points used by the CLI and the app.
 
-``gate_output`` runs before an output's final rename (the ad renderer, the 3D export): it screens the temporary
-file (visual: hashes and CLIP against the reference bank and the packs' concepts; text: the on-screen copy;
-licences: models and bundled assets; the product category), writes ``<final>.compliance.json`` (and ``.html``
-when the HTML reporter is installed), and then either
+``gate_output`` runs before an output's final rename (the ad renderer's MP4s and cover JPEGs, spins from
+``studio splat render``, the 3D export): it screens the temporary file (visual: hashes and CLIP against the
+reference bank and the packs' concepts; text: the on-screen copy; licences: models and bundled assets; the product
+category), and then either
 
 * **blocks**: the verdict is ``block`` and no override reason was given: the temporary file moves into
-  ``$STUDIO_HOME/quarantine/<timestamp>-<name>/`` with its report and ``ComplianceError`` names the rules; or
+  ``$STUDIO_HOME/quarantine/<timestamp>-<name>/`` with its report and ``ComplianceError`` names the rules; the
+  final path (which may hold an earlier, good file and its report) is not touched; or
 * **passes** (possibly with an override, recorded in the ``overrides`` table as the audit trail): an optional
-  visible AI label is drawn, a C2PA manifest holding the verdict is signed into the temporary file, and the
-  caller renames it onto the final path.
+  visible AI label is drawn, a C2PA manifest holding the verdict is signed into the temporary file, and
+  ``<final>.compliance.json`` / ``.html`` are staged next to it, naming the file and its SHA-256; the caller's
+  ``GateResult.publish`` moves the file and its reports into place together.
+
+**Fail closed.** A check that should run and cannot (the visual screen does not import, the output does not
+decode, a stored reference image is gone, the CLIP model crashes, a check raises) is a ``gate.check-failed``
+finding with action ``review`` that names the check and the reason: never a pass, never a silent skip. Checks
+skipped by configuration (no CLIP weights installed, an empty reference bank, no copy given) are listed in
+``checks_skipped`` with the reason.
 
 ``screen_file`` and ``screen_text`` are the same checks without the gate (``studio screen``, the Compliance tab).
 """
@@ -24,15 +32,18 @@ import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from studio.compliance.findings import Finding, Report
+from studio.compliance.findings import Finding, Report, check_failed
 from studio.compliance.rules import RulePack, check_category, load_packs
 from studio.compliance.text import TimedText, check_texts
-from studio.errors import ComplianceError, InputError, StudioError
+from studio.errors import Cancelled, ComplianceError, InputError
 from studio.media.types import IMAGE_SUFFIXES, VIDEO_SUFFIXES
 from studio.progress import ProgressFn, null_progress, scaled
 from studio.store import OverrideRow, Store
+
+if TYPE_CHECKING:
+    from studio.compliance.embed import ClipHandle
 
 __all__ = [
     "ExportContext",
@@ -53,6 +64,7 @@ TEXT_SUFFIXES = {".txt", ".md", ".srt"}
 SPLAT_SUFFIXES = {".ply", ".splat", ".spz"}
 MIN_OVERRIDE_REASON = 8  # characters: "ok" is not a reason
 KINDS = ("ad", "splat", "image")
+UNSCREENED = "unscreened"  # the verdict and render status of a file published without the screen, by choice
 
 
 @dataclass(frozen=True)
@@ -86,6 +98,11 @@ class GateResult:
     quarantined: Path | None
     signed: bool
     override_id: int | None = None
+    staged: tuple[tuple[Path, Path], ...] = ()  # (staged report, where it goes): moved by ``publish``
+
+    def publish(self, tmp_path: str | os.PathLike[str], final_path: str | os.PathLike[str]) -> Path:
+        """Move the gated file and its reports into place (see ``publish``)."""
+        return publish(tmp_path, final_path, self)
 
 
 @dataclass(frozen=True)
@@ -260,25 +277,63 @@ def _visual(
     fps: float,
     on_progress: ProgressFn,
     category: str,
+    *,
+    own_output: bool = False,
 ) -> tuple[list[Finding], list[str], dict[str, str]]:
-    """The visual screen (comp-visual's ``screen_media``), or a note saying why it could not run."""
+    """The visual screen (``screen_media``). A screen that cannot run is a ``gate.check-failed`` finding
+    (review), never a skip: a missing module, a crash, and, for the gate's ``own_output``, a file that does not
+    decode. A user's corrupt file given to ``screen_file`` stays an ``InputError``."""
     try:
+        from studio.compliance.refbank import ReferenceBank
         from studio.compliance.visual import screen_media
     except ImportError as exc:
-        return [], [], {"visual": f"the visual screen is not installed ({exc})"}
-    bank = None
+        _log_failure("visual", exc)
+        return [check_failed("visual", f"the visual screen cannot be imported ({exc})")], [], {}
     skipped: dict[str, str] = {}
-    if store is not None:
-        from studio.compliance.refbank import ReferenceBank
-
-        bank = ReferenceBank(store)
-    else:
+    bank = ReferenceBank(store) if store is not None else None
+    if bank is None:
         skipped["reference"] = "no store given, so no reference bank"
-    findings, run, more = screen_media(
-        target, packs=packs, bank=bank, embedder=embedder, fps=fps, on_progress=on_progress, category=category
-    )
+    try:
+        findings, run, more = screen_media(
+            target,
+            packs=packs,
+            bank=bank,
+            embedder=embedder,
+            fps=fps,
+            on_progress=on_progress,
+            category=category,
+        )
+    except Cancelled:
+        raise
+    except InputError as exc:
+        if not own_output:
+            raise
+        _log_failure("visual", exc)
+        return [check_failed("visual", f"{target.name} could not be screened: {exc.one_line()}")], [], skipped
+    except Exception as exc:  # noqa: BLE001 - a crashed screen is a failed check (review), never a pass
+        _log_failure("visual", exc)
+        return [check_failed("visual", f"{type(exc).__name__}: {exc}")], [], skipped
     skipped.update(more)
     return list(findings), list(run), skipped
+
+
+def _log_failure(check: str, exc: BaseException) -> None:
+    import logging
+
+    logging.getLogger(__name__).warning("the %s check could not run", check, exc_info=exc)
+
+
+def _guarded(check: str, run: list[str], fn: Callable[[], list[Finding]], *names: str) -> list[Finding]:
+    """``fn()``'s findings with ``names`` (default ``check``) added to ``run``; a failure is a finding."""
+    try:
+        found = fn()
+    except (Cancelled, ComplianceError):
+        raise
+    except Exception as exc:  # noqa: BLE001 - a check that raised is a check that did not run: review, never pass
+        _log_failure(check, exc)
+        return [check_failed(check, f"{type(exc).__name__}: {exc}")]
+    run.extend(names or (check,))
+    return found
 
 
 # -- the gate ------------------------------------------------------------------------------------------------
@@ -293,20 +348,23 @@ def gate_output(
     final_path: str | os.PathLike[str],
     context: ExportContext,
     *,
-    store: Store,
+    store: Store | None,
     embedder: Any = None,
     on_progress: ProgressFn | None = None,
 ) -> GateResult:
     """Screen ``tmp_path`` before it becomes ``final_path``; block (quarantine + ``ComplianceError``) or sign.
 
-    The caller renames ``tmp_path`` onto ``final_path`` after this returns. See the module docstring.
+    A pass leaves the signed file at ``tmp_path`` and its reports *staged* next to it; ``GateResult.publish``
+    (or ``publish``) then moves the file and its reports into place together, so a report always belongs to the
+    file it judged (a later render that is blocked never touches the earlier file's report). ``store`` holds the
+    reference bank and the audit trail (None: no bank; overrides are refused). See the module docstring.
     """
-    from studio.compliance.licences import check_licences
-
     report_progress = on_progress or null_progress
     tmp, final = Path(tmp_path), Path(final_path)
     _check_context(context)
     check_input_file(tmp)
+    if context.override_reason and store is None:
+        raise InputError("An override needs a store for its audit trail.", "Pass the store to the gate.")
     packs = load_packs(list(context.packs) if context.packs else None, context.category)
 
     # 1. visual screen of the file itself (or of the previews of a file that is not a picture)
@@ -325,57 +383,72 @@ def gate_output(
         part = scaled(
             report_progress, 0.8 * index / len(visual_targets), 0.8 * (index + 1) / len(visual_targets)
         )
-        f, r, s = _visual(check_input_file(target), packs, store, embedder, 2.0, part, context.category)
+        f, r, s = _visual(
+            check_input_file(target), packs, store, embedder, 2.0, part, context.category, own_output=True
+        )
         findings += f
         run += r
         skipped.update(s)
 
     # 2. the copy, 3. licences, 4. the product category
     report_progress(0.8, "screening the copy and licences")
-    if context.texts:
-        findings += check_texts(list(context.texts), packs, context.category, duration=context.duration)
-        run += ["phrase", "required_text"]
-    else:
-        findings += check_texts([], packs, context.category, duration=context.duration)
-        run.append("required_text")
+    texts = list(context.texts)
+    if not texts:
         skipped["phrase"] = "no on-screen text was given"
-    findings += check_licences(
-        context.models,
-        context.assets,
-        context.company_revenue_usd,
-        context.territory,
-        visible_label=context.visible_label if (context.ai_generated or context.models) else None,
+    findings += _guarded(
+        "phrase",
+        run,
+        lambda: check_texts(texts, packs, context.category, duration=context.duration),
+        *(("phrase", "required_text") if texts else ("required_text",)),
     )
-    run.append("licence")
-    findings += category_findings(packs, context.category)
-    run.append("banned_category")
+
+    def licences() -> list[Finding]:
+        from studio.compliance.licences import check_licences
+
+        return check_licences(
+            context.models,
+            context.assets,
+            context.company_revenue_usd,
+            context.territory,
+            visible_label=context.visible_label if (context.ai_generated or context.models) else None,
+        )
+
+    findings += _guarded("licence", run, licences)
+    findings += _guarded("banned_category", run, lambda: category_findings(packs, context.category))
     report = Report.build(  # the file's name only: reports travel with the file, not the user's folders
         final.name, findings, checks_run=run, checks_skipped=skipped, packs={p.name: p.version for p in packs}
     )
-    report_path, html_path = write_reports(report, final, store=store, media_path=tmp)
 
     # 5. decide
     override_id = None
     if report.verdict == "block":
         if not context.override_reason:
-            folder = _quarantine(tmp, final, report, report_path, html_path, context, store)
+            folder = _quarantine(tmp, final, report, context, store)
             rules = ", ".join(report.rules("block"))
             raise ComplianceError(
                 f"{final.name} was blocked by the compliance screen ({rules}); it was moved to {folder}.",
-                f"See {report_path.name}; to publish anyway, give an override reason (kept in the audit trail).",
+                f"See {folder / 'report.json'}; to publish anyway, give an override reason (kept in the audit"
+                " trail).",
             )
+        assert store is not None  # checked above
         override_id = record_override(
             store, final, report, context.override_reason, user=context.user, render_id=context.render_id
         )
 
-    # 6. visible label and Content Credentials
+    # 6. visible label and Content Credentials, then the reports (staged next to the signed file)
     report_progress(0.9, "signing Content Credentials")
     if context.visible_label and (context.ai_generated or context.models):
         from studio.compliance.provenance import draw_visible_label
 
         draw_visible_label(tmp)
     signed = _sign(tmp, final, report, context, override_id)
-    if context.render_id is not None:
+    report_path, html_path = write_reports(
+        report, tmp, store=store, media_path=tmp, published_as=final, media_sha256=_sha256(tmp)
+    )
+    staged = ((report_path, _report_name(final, ".compliance.json")),)
+    if html_path is not None:
+        staged += ((html_path, _report_name(final, ".compliance.html")),)
+    if context.render_id is not None and store is not None:
         store.event(
             context.render_id,
             "compliance",
@@ -383,7 +456,69 @@ def gate_output(
             {"rules": report.rules(), "signed": signed, "override": override_id},
         )
     report_progress(1.0, f"compliance: {report.verdict}")
-    return GateResult(report, report_path, html_path, None, signed, override_id)
+    return GateResult(
+        report, staged[0][1], staged[1][1] if html_path else None, None, signed, override_id, staged
+    )
+
+
+def publish(tmp_path: str | os.PathLike[str], final_path: str | os.PathLike[str], result: GateResult) -> Path:
+    """Move a gated file onto ``final_path`` and its staged reports next to it (each rename is atomic)."""
+    final = Path(final_path)
+    final.parent.mkdir(parents=True, exist_ok=True)
+    os.replace(tmp_path, final)
+    for staged, target in result.staged:
+        if Path(staged).exists():
+            os.replace(staged, target)
+    return final
+
+
+def discard(tmp_path: str | os.PathLike[str], result: GateResult | None = None) -> None:
+    """Remove a staged file and its staged reports (a render that will not be published)."""
+    Path(tmp_path).unlink(missing_ok=True)
+    for staged, _ in result.staged if result is not None else _staged_reports(Path(tmp_path)):
+        Path(staged).unlink(missing_ok=True)
+
+
+def _staged_reports(tmp: Path) -> list[tuple[Path, Path]]:
+    return [(_report_name(tmp, suffix), tmp) for suffix in (".compliance.json", ".compliance.html")]
+
+
+def _report_name(media: Path, suffix: str) -> Path:
+    return media.with_name(media.name + suffix)
+
+
+def _sha256(path: Path) -> str:
+    from studio.fsutil import sha256_file
+
+    return sha256_file(path)
+
+
+def write_unscreened_report(
+    path: str | os.PathLike[str],
+    reason: str,
+    *,
+    media_sha256: str | None = None,
+    published_as: str | os.PathLike[str] | None = None,
+) -> Path:
+    """``<path>.compliance.json`` for a file published without the screen, by an explicit choice: verdict
+    ``unscreened`` and the reason, so nobody mistakes it for a screened file. ``published_as``: the final path
+    when ``path`` is the staged file (the report then moves with it)."""
+    from studio.fsutil import atomic_output
+
+    final = Path(published_as) if published_as is not None else Path(path)
+    data = {
+        "file": str(final),
+        "verdict": UNSCREENED,
+        "findings": [],
+        "checks_run": [],
+        "checks_skipped": {"all": reason},
+        "packs": {},
+        "media": {"name": final.name, "sha256": media_sha256},
+    }
+    written = _report_name(Path(path), ".compliance.json")
+    with atomic_output(written) as tmp:
+        tmp.write_text(json.dumps(data, ensure_ascii=False, indent=2), encoding="utf-8")
+    return written
 
 
 def _check_context(context: ExportContext) -> None:
@@ -399,17 +534,30 @@ def _check_context(context: ExportContext) -> None:
 
 
 def write_reports(
-    report: Report, final: Path, *, store: Store | None = None, media_path: Path | None = None
+    report: Report,
+    final: Path,
+    *,
+    store: Store | None = None,
+    media_path: Path | None = None,
+    published_as: Path | None = None,
+    media_sha256: str | None = None,
 ) -> tuple[Path, Path | None]:
-    """Write ``<final>.compliance.json`` and ``<final>.compliance.html`` (thumbnails taken from ``media_path``)."""
+    """Write ``<final>.compliance.json`` and ``<final>.compliance.html`` (thumbnails taken from ``media_path``).
+
+    ``published_as`` and ``media_sha256`` name the file the report judged (the JSON's ``media``), so a report
+    can be told apart from a later file of the same name.
+    """
     from studio.fsutil import atomic_output
     from studio.settings import portable
 
     report = Report.from_json(portable(report.to_json()))  # no folders of this machine in what travels
-    json_path = final.with_name(final.name + ".compliance.json")
+    data = report.to_json()
+    if published_as is not None or media_sha256 is not None:
+        data["media"] = {"name": (published_as or final).name, "sha256": media_sha256}
+    json_path = _report_name(final, ".compliance.json")
     with atomic_output(json_path) as tmp:
-        tmp.write_text(json.dumps(report.to_json(), ensure_ascii=False, indent=2), encoding="utf-8")
-    html_path = final.with_name(final.name + ".compliance.html")
+        tmp.write_text(json.dumps(data, ensure_ascii=False, indent=2), encoding="utf-8")
+    html_path = _report_name(final, ".compliance.html")
     try:
         from studio.compliance.report_html import write_html_report
     except ImportError:  # a partial install without the visual screen: the JSON report is the record
@@ -420,7 +568,11 @@ def write_reports(
         else final  # the report names the file only; thumbnails still come from the real one
     )
     write_html_report(
-        report, html_path, media_path=media, store=store, title=f"Compliance report: {final.name}"
+        report,
+        html_path,
+        media_path=media,
+        store=store,
+        title=f"Compliance report: {(published_as or final).name}",
     )
     return json_path, html_path
 
@@ -429,10 +581,8 @@ def _quarantine(
     tmp: Path,
     final: Path,
     report: Report,
-    report_path: Path,
-    html_path: Path | None,
     context: ExportContext,
-    store: Store,
+    store: Store | None,
 ) -> Path:
     root = quarantine_dir()
     root.mkdir(parents=True, exist_ok=True)
@@ -444,9 +594,18 @@ def _quarantine(
         folder = root / f"{stamp}-{final.name}-{n}"
     folder.mkdir()
     shutil.move(str(tmp), folder / final.name)
-    shutil.copy2(report_path, folder / "report.json")
-    if html_path is not None and html_path.is_file():
-        shutil.copy2(html_path, folder / "report.html")
+    # the reports live only here: the final path may hold an earlier, good file whose report must stay its own
+    write_reports(
+        report,
+        folder / final.name,
+        store=store,
+        media_path=folder / final.name,
+        media_sha256=_sha256(folder / final.name),
+    )
+    for suffix, name in ((".compliance.json", "report.json"), (".compliance.html", "report.html")):
+        written = _report_name(folder / final.name, suffix)
+        if written.exists():
+            os.replace(written, folder / name)
     meta = {
         "final_path": str(final),
         "kind": context.kind,
@@ -460,7 +619,7 @@ def _quarantine(
         "created": time.time(),
     }
     (folder / "context.json").write_text(json.dumps(meta, ensure_ascii=False, indent=2), encoding="utf-8")
-    if context.render_id is not None:
+    if context.render_id is not None and store is not None:
         store.event(context.render_id, "quarantined", f"{final.name} -> {folder}", {"rules": meta["rules"]})
     return folder
 
@@ -598,26 +757,32 @@ def release_quarantined(
 
 
 # -- the ad renderer's hook --------------------------------------------------------------------------------------
-def ad_context(timeline: Any, spec: Any) -> ExportContext:
-    """The ``ExportContext`` of a rendered ad (a ``studio.video.timeline.Timeline`` and its ``AdSpec``)."""
+def ad_context(timeline: Any, spec: Any, *, at: float | None = None) -> ExportContext:
+    """The ``ExportContext`` of a rendered ad (a ``studio.video.timeline.Timeline`` and its ``AdSpec``).
+
+    ``at``: the context of one still taken at ``at`` seconds (the cover): only the copy on screen then, and no
+    duration (a still cannot show a text "for the whole video").
+    """
     from studio.compliance.licences import assets_for_paths
 
     texts = []
     paths: list[Path] = []
     for start, end, layer in timeline.text_events():
+        if at is not None and not (start <= at < end):
+            continue
         texts.append(
             TimedText(layer.text or " ".join(layer.lines), float(start), float(min(end, timeline.duration)))
         )
         if getattr(layer, "font_path", ""):
             paths.append(Path(layer.font_path))
-    if timeline.audio.path:
+    if timeline.audio.path and at is None:
         paths.append(Path(timeline.audio.path))
     models = tuple(m for m in str(timeline.meta.get("models", "")).split(",") if m)
     compliance = spec.compliance
     return ExportContext(
-        kind="ad",
+        kind="ad" if at is None else "image",
         texts=tuple(texts),
-        duration=float(timeline.duration),
+        duration=float(timeline.duration) if at is None else None,
         category=spec.category,
         packs=tuple(compliance.packs) if compliance.packs else None,
         models=models,
@@ -631,24 +796,40 @@ def ad_context(timeline: Any, spec: Any) -> ExportContext:
 
 
 def ad_gate(
-    store: Store, *, embedder: Any = None, load_clip: bool = True
-) -> Callable[[Path, Path, Any, Any], None]:
-    """A ``studio.ads.Gate``: ``gate(tmp, final, timeline, spec)`` runs ``gate_output`` for one platform's MP4.
+    store: Store | None,
+    *,
+    embedder: Any = None,
+    clip: ClipHandle | None = None,
+    load_clip: bool = True,
+    render_id: int | None = None,
+) -> Callable[..., GateResult]:
+    """A ``studio.ads.Gate``: ``gate(tmp, final, timeline, spec)`` runs ``gate_output`` for one platform's MP4
+    or its cover JPEG (a still: the copy on screen at the cover's time) and returns the ``GateResult``.
 
-    With ``load_clip`` the default CLIP embedder is loaded on first use when its weights are present (without
-    them the CLIP checks are skipped and every report says so).
+    The CLIP embedder is ``embedder``, else the one ``clip`` holds (the app's or the process's, loaded once),
+    else, with ``load_clip``, a handle of this gate's own that loads the default model on first use. Without
+    weights the CLIP checks are skipped and every report says so; a model that crashes is a review.
     """
-    state: dict[str, Any] = {"embedder": embedder, "tried": embedder is not None}
+    from studio.compliance.embed import ClipHandle
 
-    def gate(tmp: Path, final: Path, timeline: Any, spec: Any) -> None:
-        if not state["tried"] and load_clip:
-            state["tried"] = True
-            try:
-                from studio.compliance.embed import try_default_embedder
+    handle = ClipHandle.of(embedder) if embedder is not None else clip
+    if handle is None:
+        handle = (
+            ClipHandle() if load_clip else ClipHandle.unavailable("CLIP was not asked for (load_clip=False)")
+        )
 
-                state["embedder"] = try_default_embedder()
-            except (ImportError, StudioError):
-                state["embedder"] = None
-        gate_output(tmp, final, ad_context(timeline, spec), store=store, embedder=state["embedder"])
+    def gate(tmp: Path, final: Path, timeline: Any, spec: Any, *, render: int | None = None) -> GateResult:
+        at = None
+        if Path(tmp).suffix.lower() in IMAGE_SUFFIXES:
+            from studio.ads import cover_time
+
+            at = cover_time(timeline)
+        context = ad_context(timeline, spec, at=at)
+        rid = render if render is not None else render_id
+        if rid is not None:
+            from dataclasses import replace
+
+            context = replace(context, render_id=rid)
+        return gate_output(tmp, final, context, store=store, embedder=handle)
 
     return gate

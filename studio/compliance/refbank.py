@@ -93,6 +93,9 @@ class IndexEntry:
     phash: np.ndarray  # [V] uint64
     rgb: np.ndarray | None  # [h, w, 3] uint8, the feature-image size (None if the stored copy is gone)
     features: RefFeatures | None
+    mirrored: RefFeatures | None = (
+        None  # features of the left-right mirrored image (ORB is not flip-invariant)
+    )
 
 
 @dataclass
@@ -105,6 +108,7 @@ class BankIndex:
     phash: np.ndarray  # [sum V] uint64
     features: FeatureIndex
     feature_owner: list[int]  # FeatureIndex position -> position in ``entries``
+    feature_mirrored: list[bool] = field(default_factory=list)  # FeatureIndex position -> mirrored features
     missing_files: list[int] = field(default_factory=list)  # reference ids whose stored copy is gone
 
     def __len__(self) -> int:
@@ -262,9 +266,16 @@ class ReferenceBank:
                     )
                 else:
                     continue
-                small, features = matching if matching is not None else (None, None)
+                small, features, mirrored = matching if matching is not None else (None, None, None)
                 entries.append(
-                    IndexEntry(ref=ref, pdq=pdq_words, phash=phash_words, rgb=small, features=features)
+                    IndexEntry(
+                        ref=ref,
+                        pdq=pdq_words,
+                        phash=phash_words,
+                        rgb=small,
+                        features=features,
+                        mirrored=mirrored,
+                    )
                 )
             pdq_all = np.concatenate([e.pdq for e in entries]) if entries else np.zeros((0, 4), np.uint64)
             pdq_owner = (
@@ -274,21 +285,26 @@ class ReferenceBank:
             )
             phash_all = np.concatenate([e.phash for e in entries]) if entries else np.zeros(0, np.uint64)
             with_features = [i for i, e in enumerate(entries) if e.features is not None]
-            feature_index = FeatureIndex([entries[i].features for i in with_features])  # type: ignore[misc]
+            with_mirrored = [i for i, e in enumerate(entries) if e.mirrored is not None]
+            feature_index = FeatureIndex(
+                [entries[i].features for i in with_features] + [entries[i].mirrored for i in with_mirrored]  # type: ignore[misc]
+            )
             self._index = BankIndex(
                 entries=entries,
                 pdq=pdq_all,
                 pdq_owner=pdq_owner,
                 phash=phash_all,
                 features=feature_index,
-                feature_owner=with_features,
+                feature_owner=with_features + with_mirrored,
+                feature_mirrored=[False] * len(with_features) + [True] * len(with_mirrored),
                 missing_files=missing,
             )
             self._index_key = key
             return self._index
 
-    def _features(self, ref: Reference) -> tuple[np.ndarray, RefFeatures] | None:
-        """The small RGB copy and ORB features of ``ref`` (None when its stored image is gone or unreadable).
+    def _features(self, ref: Reference) -> tuple[np.ndarray, RefFeatures, RefFeatures] | None:
+        """The small RGB copy and the ORB features of ``ref`` and of its mirror image (None when its stored image
+        is gone or unreadable).
 
         Cached in ``<folder>/.features/`` (a numpy archive per image, read without pickle), so opening the bank
         in a new process does not decode every reference again.
@@ -303,8 +319,10 @@ class ReferenceBank:
             try:
                 with np.load(cache, allow_pickle=False) as data:
                     size = (int(data["size"][0]), int(data["size"][1]))
-                    return data["rgb"], RefFeatures(
-                        points=data["points"], descriptors=data["descriptors"], size=size
+                    return (
+                        data["rgb"],
+                        RefFeatures(points=data["points"], descriptors=data["descriptors"], size=size),
+                        RefFeatures(points=data["mpoints"], descriptors=data["mdescriptors"], size=size),
                     )
             except (OSError, ValueError, KeyError):
                 pass  # a damaged cache file is rebuilt below
@@ -316,11 +334,12 @@ class ReferenceBank:
         grey = feature_image(_grey(flat))
         small = _resize(flat, (grey.shape[1], grey.shape[0]))
         features = reference_features(_grey(flat))
+        mirrored = reference_features(np.ascontiguousarray(_grey(flat)[:, ::-1]))
         cache.parent.mkdir(parents=True, exist_ok=True)
         with atomic_output(cache) as tmp, open(tmp, "wb") as fh:
             np.savez(fh, rgb=small, points=features.points, descriptors=features.descriptors,
-                     size=np.array(features.size))  # fmt: skip
-        return small, features
+                     size=np.array(features.size), mpoints=mirrored.points, mdescriptors=mirrored.descriptors)  # fmt: skip
+        return small, features, mirrored
 
     def _feature_cache(self, sha256: str) -> Path:
         from studio.compliance.align import FEATURE_SCHEME

@@ -36,14 +36,14 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from studio.compliance import hashes
-from studio.compliance.findings import Finding
+from studio.compliance.findings import Finding, check_failed
 from studio.compliance.frames import DEFAULT_FPS, DEFAULT_MAX_SIDE, DEFAULT_SCENE_THRESHOLD, Frame
-from studio.errors import InputError
+from studio.errors import Cancelled, InputError
 from studio.media.types import is_video
 from studio.progress import ProgressFn
 
 if TYPE_CHECKING:
-    from studio.compliance.embed import ClipEmbedder
+    from studio.compliance.embed import ClipEmbedder, ClipHandle
     from studio.compliance.refbank import BankIndex, ReferenceBank
     from studio.compliance.rules import Rule, RulePack
 
@@ -56,7 +56,8 @@ ADD_REFS_HINT = "add protected images with `studio refs add IMAGE... --owner NAM
 class VisualOptions:
     """Knobs of ``screen_media`` (defaults are what the benchmark measured)."""
 
-    fps: float = DEFAULT_FPS  # grid samples per second of video
+    fps: float = DEFAULT_FPS  # grid samples per second of video (always screened)
+    decode_fps: float = 10.0  # frames per second looked at for sudden changes (see ``_burst``)
     scene_threshold: float | None = DEFAULT_SCENE_THRESHOLD  # also sample at scene changes (None: grid only)
     video_max_side: int = DEFAULT_MAX_SIDE  # decoded frame size (long side, pixels)
     image_max_side: int = IMAGE_MAX_SIDE
@@ -68,6 +69,8 @@ class VisualOptions:
     )
     skip_repeats: bool = True  # reuse the result of the previous frame when the picture has not changed
     fast_decode: bool = True  # see ``frames.iter_frames``
+    # also look for small copies in the corners (stills, and a video's first frame of every shot)
+    corner_tiles: bool = True
 
 
 @dataclass
@@ -106,7 +109,7 @@ def screen_media(
     *,
     packs: Sequence[RulePack],
     bank: ReferenceBank | None,
-    embedder: ClipEmbedder | None,
+    embedder: ClipEmbedder | ClipHandle | None,
     fps: float = DEFAULT_FPS,
     on_progress: ProgressFn | None = None,
     category: str | None = None,
@@ -128,6 +131,7 @@ def screen_media(
     concept_rules = [r for r in rules if r.detector == "clip_concept"]
     checks_run: list[str] = []
     skipped: dict[str, str] = {}
+    failures: list[Finding] = []  # checks that should have run and could not (never a silent pass)
 
     # 1. which checks can run
     index: BankIndex | None = None
@@ -150,41 +154,65 @@ def screen_media(
             index = None
         else:
             checks_run += [c for c, w in (("pdq", wants_pdq), ("phash", wants_phash)) if w]
-            if index.missing_files and options.keypoints:
+            if index.missing_files:
                 ids = ", ".join(f"ref:{i}" for i in index.missing_files)
-                skipped["keypoints"] = f"the stored images of {ids} are missing (hashes still compared)"
+                failures.append(
+                    check_failed(
+                        "reference_images",
+                        f"the stored images of {ids} are missing or unreadable, so they cannot be located by"
+                        " keypoints or compared by CLIP (their whole-frame hashes still were); remove them with"
+                        " `studio refs remove ID` and add the images again",
+                    )
+                )
     no_clip_reason = None
-    if embedder is None and ((wants_clip_ref and index is not None) or concept_rules):
+    clip_failed = False
+    wants_any_clip = (wants_clip_ref and index is not None) or bool(concept_rules)
+    if wants_any_clip:
+        from studio.compliance.embed import resolve_embedder
+
+        embedder, no_clip_reason, clip_failed = resolve_embedder(embedder)
+    else:
+        embedder = None  # a handle is not loaded for a screen that has no CLIP rules
+    if embedder is None and wants_any_clip and no_clip_reason is None:
         from studio.compliance.embed import default_embedder_reason
 
         no_clip_reason = default_embedder_reason() or "no CLIP model was loaded for this screen"
-    if wants_clip_ref and index is not None:
-        if embedder is None:
-            skipped["clip_reference"] = str(no_clip_reason)
+    for check, wanted in (
+        ("clip_reference", wants_clip_ref and index is not None),
+        ("clip_concept", bool(concept_rules)),
+    ):
+        if not wanted:
+            continue
+        if embedder is not None:
+            checks_run.append(check)
+        elif clip_failed:  # the model should load and cannot: never a silent skip
+            failures.append(check_failed(check, str(no_clip_reason)))
         else:
-            checks_run.append("clip_reference")
-    if concept_rules:
-        if embedder is None:
-            skipped["clip_concept"] = str(no_clip_reason)
-        else:
-            checks_run.append("clip_concept")
+            skipped[check] = str(no_clip_reason)
 
     # 2. what the frames are compared with
     use_clip_ref = "clip_reference" in checks_run
     use_concepts = "clip_concept" in checks_run
     ref_vectors = None
-    if use_clip_ref and index is not None and embedder is not None and bank is not None:
-        report(0.0, "embedding the references")
-        ref_vectors = _reference_vectors(bank, index, embedder)
     concept_vectors: dict[str, tuple[np.ndarray, np.ndarray | None]] = {}
-    if use_concepts and embedder is not None:
-        for rule in concept_rules:
-            negatives = embedder.embed_texts(list(rule.negatives)) if rule.negatives else None
-            concept_vectors[rule.id] = (embedder.embed_texts(list(rule.concepts)), negatives)
+    try:
+        if use_clip_ref and index is not None and embedder is not None and bank is not None:
+            report(0.0, "embedding the references")
+            ref_vectors = _reference_vectors(bank, index, embedder)
+        if use_concepts and embedder is not None:
+            for rule in concept_rules:
+                negatives = embedder.embed_texts(list(rule.negatives)) if rule.negatives else None
+                concept_vectors[rule.id] = (embedder.embed_texts(list(rule.concepts)), negatives)
+    except Cancelled:
+        raise
+    except Exception as exc:  # noqa: BLE001 - a crashed model must not turn the CLIP checks into a pass
+        failures += _clip_failed(exc, checks_run)
+        use_clip_ref = use_concepts = False
+        embedder, ref_vectors, concept_vectors = None, None, {}
     hash_rules = [r for r in ref_rules if r.pdq_max_distance is not None or r.phash_max_distance is not None]
     if not (index is not None and hash_rules) and not use_clip_ref and not use_concepts:
         _check_readable(path)
-        return [], checks_run, skipped
+        return failures, checks_run, skipped
 
     # 3. the frames
     video = is_video(path)
@@ -195,27 +223,74 @@ def screen_media(
     step = 1.0 / options.fps
     clip_step = 1.0 / options.clip_fps if options.clip_fps > 0 else float("inf")
     last_clip = -float("inf")
+    last_grid = -float("inf")
+    decoded_until = 0.0
+    last_thumb: np.ndarray | None = None
     wants_clip = use_clip_ref or use_concepts
-    for frame in frames:
-        n_frames += 1
+    while True:
+        try:
+            frame = next(frames, None)
+        except InputError as exc:  # the decoder failed part-way: what was decoded is screened, the rest not
+            if n_frames == 0:
+                raise
+            failures.append(
+                check_failed(
+                    "decode",
+                    f"{exc.message} after {decoded_until:.1f} s ({n_frames} screened frame(s)); the rest of"
+                    " the video is unscreened",
+                )
+            )
+            break
+        if frame is None:
+            break
+        decoded_until = frame.time
         thumb = _signature(frame.image)
         scene_cut = options.scene_threshold is not None and frame.scene_score > options.scene_threshold
+        if video:
+            # frames arrive at ``decode_fps``; the grid (``fps``), every scene cut, and every sudden local
+            # change (a copy flashed in for 0.3 s, or faded in and out: no cut, but blocks jump between
+            # neighbouring decoded frames) are screened; the rest only feed the change detector
+            on_grid = frame.time - last_grid >= step - 1e-6
+            burst = last_thumb is not None and _burst(last_thumb, thumb)
+            last_thumb = thumb
+            if not (on_grid or scene_cut or burst):
+                continue
+            if on_grid:
+                last_grid = frame.time
+        n_frames += 1
         # CLIP costs ~0.1 s per crop on 2 CPU cores: a sparser grid than the hashes, plus every new shot
         run_clip = wants_clip and (not video or scene_cut or frame.time - last_clip >= clip_step - 1e-6)
         same = options.skip_repeats and previous is not None and _same_picture(previous[0], thumb)
         if same and (previous[2] or not run_clip):  # type: ignore[index]
             frame_hits = [_restamp(h, frame) for h in previous[1]]  # type: ignore[index]
         else:
-            frame_hits = _screen_frame(
-                frame,
-                index=index if hash_rules or use_clip_ref else None,
-                ref_rules=ref_rules,
-                concept_rules=concept_rules if use_concepts else [],
-                embedder=embedder if run_clip else None,
-                ref_vectors=ref_vectors,
-                concept_vectors=concept_vectors,
-                options=options,
-            )
+            try:
+                frame_hits = _screen_frame(
+                    frame,
+                    index=index if hash_rules or use_clip_ref else None,
+                    ref_rules=ref_rules,
+                    concept_rules=concept_rules if use_concepts else [],
+                    embedder=embedder if run_clip else None,
+                    ref_vectors=ref_vectors,
+                    concept_vectors=concept_vectors,
+                    options=options,
+                )
+            except _ClipFailure as failure:  # the hashes of this frame and every later one still run
+                failures += _clip_failed(failure.error, checks_run, at=frame.time if video else None)
+                use_clip_ref = use_concepts = wants_clip = run_clip = False
+                embedder, ref_vectors, concept_vectors = None, None, {}
+                if not (index is not None and hash_rules):
+                    break
+                frame_hits = _screen_frame(
+                    frame,
+                    index=index,
+                    ref_rules=ref_rules,
+                    concept_rules=[],
+                    embedder=None,
+                    ref_vectors=None,
+                    concept_vectors={},
+                    options=options,
+                )
             previous = (thumb, frame_hits, run_clip)
         if run_clip:
             last_clip = frame.time
@@ -226,7 +301,32 @@ def screen_media(
         raise InputError(f"No frames could be read from {path.name}.", "Check that the file plays.")
     report(1.0, f"screened {n_frames} frame(s)")
     gaps = (2.5 * step, 2.5 * clip_step) if video else (0.0, 0.0)
-    return _merge(hits, gaps=gaps, video=video), checks_run, skipped
+    return _merge(hits, gaps=gaps, video=video) + failures, checks_run, skipped
+
+
+class _ClipFailure(Exception):
+    """The CLIP model raised while embedding a frame's crops (wrapped so hash errors are not mistaken for it)."""
+
+    def __init__(self, error: BaseException):
+        super().__init__(str(error))
+        self.error = error
+
+
+def _clip_failed(error: BaseException, checks_run: list[str], at: float | None = None) -> list[Finding]:
+    """Findings for the CLIP checks a crashed model stopped; they leave ``checks_run``."""
+    import logging
+
+    logging.getLogger(__name__).warning("CLIP failed while screening", exc_info=error)
+    where = (
+        f" at {at:.1f} s (frames from there on were screened by the hashes only)" if at is not None else ""
+    )
+    reason = f"the CLIP model raised {type(error).__name__}: {str(error)[:200]}{where}"
+    out = []
+    for check in ("clip_reference", "clip_concept"):
+        if check in checks_run:
+            checks_run.remove(check)
+            out.append(check_failed(check, reason))
+    return out
 
 
 def _reference_vectors(bank: ReferenceBank, index: BankIndex, embedder: ClipEmbedder) -> np.ndarray:
@@ -251,7 +351,7 @@ def _frames(path: Path, video: bool, options: VisualOptions) -> tuple[Iterator[F
         info = probe(path)
         frames = iter_frames(
             path,
-            fps=options.fps,
+            fps=max(options.fps, options.decode_fps),
             scene_threshold=options.scene_threshold,
             max_side=options.video_max_side,
             fast_decode=options.fast_decode,
@@ -322,16 +422,24 @@ def _screen_frame(
         phash_d = hashes.hamming(frame_phash, index.phash)[0]
         for i, entry in enumerate(index.entries):
             mask = index.pdq_owner == i
+            # flat pictures (an end card's colour field, a plain backdrop) give unstable bits to both hashes:
+            # neither counts below the quality floor (a pHash distance of 10 between two flat frames is chance)
             if quality >= min_quality and entry.ref.pdq_quality >= min_quality:
                 _better_pdq(evidence[i], int(pdq_d[mask].min()), full_box, "whole frame")
-            _better_phash(evidence[i], int(phash_d[mask].min()), full_box, "whole frame")
+                _better_phash(evidence[i], int(phash_d[mask].min()), full_box, "whole frame")
         # 2. references located by keypoints, verified by hashing the aligned region
         if options.keypoints and len(index.features):
             from studio.compliance.align import rectify
 
             grey = _grey(rgb)
-            for alignment in index.features.locate(grey, max_candidates=options.max_alignments):
+            alignments = index.features.locate(grey, max_candidates=options.max_alignments)
+            if options.corner_tiles and (
+                frame.index == 0 or frame.scene_score > (options.scene_threshold or 1.0)
+            ):
+                alignments += _corner_alignments(grey, index.features, options.max_alignments)
+            for alignment in alignments:
                 position = index.feature_owner[alignment.ref]
+                mirrored = bool(index.feature_mirrored and index.feature_mirrored[alignment.ref])
                 entry = index.entries[position]
                 if entry.rgb is None:
                     continue
@@ -339,14 +447,18 @@ def _screen_frame(
                 if rectified is None:
                     continue
                 region, (x0, y0, x1, y1) = rectified
-                ref_region = entry.rgb[y0:y1, x0:x1]
+                reference_rgb = entry.rgb[:, ::-1] if mirrored else entry.rgb
+                ref_region = reference_rgb[y0:y1, x0:x1]
                 box = alignment.box((width, height))
                 region_boxes.append(box)
                 how = (
                     f"{alignment.inliers} keypoints aligned (scale {alignment.scale:.2f},"
-                    f" {alignment.angle:+.0f} deg)"
+                    f" {alignment.angle:+.0f} deg{', mirrored' if mirrored else ''})"
                 )
-                parts = _PARTS if alignment.inliers >= PART_MIN_INLIERS else _PARTS[:1]
+                # keypoints bunched on one line of letters (a shared font) place the letters, not the picture:
+                # then only the whole aligned region may match, never one half of it on its own
+                spread_out = min(alignment.spread) >= MIN_KEYPOINT_SPREAD
+                parts = _PARTS if alignment.inliers >= PART_MIN_INLIERS and spread_out else _PARTS[:1]
                 for part, pdq_d, phash_d in _compare_parts(region, ref_region, parts, min_quality):
                     said = how if part == "whole" else f"{how}; the {part} matches (the rest may be covered)"
                     if pdq_d is not None:
@@ -359,7 +471,12 @@ def _screen_frame(
     if embedder is not None and (ref_vectors is not None or concept_rules):
         crop_boxes = [full_box] + _grid_boxes(width, height, options.clip_grid) + region_boxes
         crops = [rgb[y0:y1, x0:x1] for x0, y0, x1, y1 in crop_boxes]
-        crop_vectors = embedder.embed_images(crops)
+        try:
+            crop_vectors = embedder.embed_images(crops)
+        except Cancelled:
+            raise
+        except Exception as exc:
+            raise _ClipFailure(exc) from exc
         if ref_vectors is not None and index is not None and len(ref_vectors):
             sims = np.nan_to_num(crop_vectors @ ref_vectors.T, nan=-2.0)  # [C, R]; -2: cannot match
             best_crop = sims.argmax(axis=0)
@@ -384,6 +501,32 @@ def _screen_frame(
     return hits
 
 
+CORNER_TILE = (0.45, 0.3)  # a corner tile's share of the frame's width and height
+CORNER_ZOOM = 2.0  # corner tiles are enlarged this much before keypoints are looked for
+
+
+def _corner_alignments(grey: np.ndarray, features, max_candidates: int) -> list:
+    """Alignments found in the four corners of the frame, enlarged ``CORNER_ZOOM`` times, mapped back to frame
+    pixels: a copy about 130 px wide in a corner of a 1080 px frame (a watermark) is too small for keypoints at
+    the frame's own scale."""
+    import cv2
+
+    from studio.compliance.align import Alignment
+
+    height, width = grey.shape[:2]
+    tw, th = int(width * CORNER_TILE[0]), int(height * CORNER_TILE[1])
+    found = []
+    for x0, y0 in ((0, 0), (width - tw, 0), (0, height - th), (width - tw, height - th)):
+        tile = cv2.resize(grey[y0 : y0 + th, x0 : x0 + tw], None, fx=CORNER_ZOOM, fy=CORNER_ZOOM,
+                          interpolation=cv2.INTER_CUBIC)  # fmt: skip
+        for a in features.locate(tile, max_candidates=max_candidates):
+            matrix = a.matrix / CORNER_ZOOM
+            matrix[:, 2] += (x0, y0)
+            found.append(Alignment(ref=a.ref, matrix=matrix, inliers=a.inliers, good=a.good, size=a.size,
+                                   spread=a.spread))  # fmt: skip
+    return found
+
+
 # Parts of an aligned region compared on their own, so a caption band, a sticker or a price tag over part of a
 # copied picture does not hide it. Only for alignments with enough keypoints: the geometry is already certain,
 # the hashes confirm the content.
@@ -396,6 +539,7 @@ _PARTS: tuple[tuple[str, tuple[float, float, float, float]], ...] = (
 )
 PART_MIN_INLIERS = 12
 PART_MIN_SIDE = 32  # pixels: smaller parts are not hashed
+MIN_KEYPOINT_SPREAD = 0.25  # inliers spanning less of the reference's width or height: no part matches
 
 
 def _compare_parts(
@@ -404,7 +548,8 @@ def _compare_parts(
     parts: Sequence[tuple[str, tuple[float, float, float, float]]],
     min_quality: int,
 ) -> list[tuple[str, int | None, int]]:
-    """``(part, PDQ distance or None when a side's quality is too low, pHash distance)`` per part."""
+    """``(part, PDQ distance, pHash distance)`` per part; parts where either side's PDQ quality is below
+    ``min_quality`` (flat, featureless) are left out: their hashes are not evidence."""
     height, width = region.shape[:2]
     out = []
     for name, (fx0, fy0, fx1, fy1) in parts:
@@ -415,7 +560,9 @@ def _compare_parts(
         a = hashes.canonical(region[y0:y1, x0:x1])
         b = hashes.canonical(ref_region[y0:y1, x0:x1])
         (wa, wb), (qa, qb) = hashes.pdq_many(np.stack([a, b]))
-        pdq_d = int(hashes.hamming(wa[None], wb[None])[0, 0]) if min(qa, qb) >= min_quality else None
+        if min(qa, qb) < min_quality:
+            continue  # a flat part (a white corner of a logo, a colour field) matches anything flat
+        pdq_d = int(hashes.hamming(wa[None], wb[None])[0, 0])
         pa, pb = hashes.phash_grey(hashes.grey32(np.stack([a, b])))
         out.append((name, pdq_d, int(hashes.hamming(np.array([pa]), np.array([pb]))[0, 0])))
     return out
@@ -546,6 +693,18 @@ def _signature(rgb: np.ndarray) -> np.ndarray:
     height, width = rgb.shape[:2]
     small = cv2.resize(_grey(rgb), (max(1, width // 16), max(1, height // 16)), interpolation=cv2.INTER_AREA)
     return small.astype(np.float32)
+
+
+BURST_LEVELS = 20.0  # grey levels a 16x16 block must jump between neighbouring decoded frames ...
+BURST_BLOCKS = 3  # ... in at least this many blocks (a 130 px logo on a 1080 px frame covers ~16 of them)
+
+
+def _burst(a: np.ndarray, b: np.ndarray) -> bool:
+    """Whether some blocks changed suddenly between two neighbouring decoded frames (0.1 s apart): a picture
+    cut, flashed or quickly faded in. A slow zoom or pan moves blocks by a few levels and does not count."""
+    if a.shape != b.shape:
+        return True
+    return int(np.count_nonzero(np.abs(a - b) > BURST_LEVELS)) >= BURST_BLOCKS
 
 
 def _same_picture(a: np.ndarray, b: np.ndarray, tolerance: float = 4.0) -> bool:

@@ -503,17 +503,18 @@ def _run(
     # 7: the compliance export gate screens renders of the model before anything reaches the output folder
     with stages.stage("screen", "compliance screen") as progress:
         from studio.splat.screening import screen_model
-        from studio.store import open_store
 
-        screen_model(
+        gated = screen_model(
             gaussians,
             model_path,
             outdir / MODEL_NAME,
-            store=store or open_store(),
+            store=store,  # the caller's store, never a global one (None: no reference bank, said in the report)
             background=tuple(scene.background),
             render_id=render_id,
             on_progress=progress,
         )
+        for staged_report, target in gated.staged:  # the report moves into place with the model
+            staged[target.name] = staged_report
     seconds = dict(stages.seconds)
     seconds["total"] = time.perf_counter() - started
     n_gaussians = gaussians.n

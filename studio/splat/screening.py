@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import tempfile
 from pathlib import Path
+from typing import Any
 
 from PIL import Image
 
@@ -25,7 +26,8 @@ def screen_model(
     tmp_path: Path,
     final_path: Path,
     *,
-    store: Store,
+    store: Store | None,
+    clip: Any = None,
     background: tuple[float, float, float] = (1.0, 1.0, 1.0),
     category: str = "general",
     override_reason: str | None = None,
@@ -33,11 +35,16 @@ def screen_model(
     on_progress: ProgressFn | None = None,
 ):
     """Gate ``tmp_path`` (about to become ``final_path``); raises ``ComplianceError`` after quarantining it when
-    blocked. Returns the ``GateResult``."""
+    blocked. Returns the ``GateResult``: its ``publish(tmp_path, final_path)`` (or moving ``GateResult.staged``)
+    puts the model and its report into place together.
+
+    ``store`` is the one the caller works with (its reference bank and audit trail; None: no bank, and the report
+    says so); ``clip`` is the caller's ``ClipHandle`` or embedder (None: the default model, loaded for this call).
+    """
+    from studio.compliance.embed import ClipHandle
     from studio.compliance.gate import ExportContext, gate_output
     from studio.splat.spin import preview_images
 
-    embedder = _default_embedder()
     with tempfile.TemporaryDirectory(prefix="studio-splat-previews-") as scratch:
         previews = []
         for index, image in enumerate(
@@ -54,16 +61,35 @@ def screen_model(
             render_id=render_id,
         )
         return gate_output(
-            tmp_path, final_path, context, store=store, embedder=embedder, on_progress=on_progress
+            tmp_path,
+            final_path,
+            context,
+            store=store,
+            embedder=clip if clip is not None else ClipHandle(),
+            on_progress=on_progress,
         )
 
 
-def _default_embedder():
-    """The CLIP embedder when its weights are installed, else None (the weight-free checks still run and the
-    report says which checks did not)."""
-    try:
-        from studio.compliance.embed import try_default_embedder
+def screen_spin(
+    tmp_path: Path,
+    final_path: Path,
+    *,
+    store: Store | None,
+    clip: Any = None,
+    category: str = "general",
+    override_reason: str | None = None,
+    on_progress: ProgressFn | None = None,
+):
+    """Gate a rendered spin MP4 like any published video (screened frame by frame, signed); see ``screen_model``."""
+    from studio.compliance.embed import ClipHandle
+    from studio.compliance.gate import ExportContext, gate_output
 
-        return try_default_embedder()
-    except ImportError:
-        return None
+    context = ExportContext(kind="splat", category=category, override_reason=override_reason)
+    return gate_output(
+        tmp_path,
+        final_path,
+        context,
+        store=store,
+        embedder=clip if clip is not None else ClipHandle(),
+        on_progress=on_progress,
+    )

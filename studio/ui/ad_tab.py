@@ -153,7 +153,6 @@ def generate(
 
     from studio.ads import make_ad
     from studio.colours import from_picker
-    from studio.compliance.gate import ad_gate
     from studio.errors import Cancelled, ComplianceError, StudioError
     from studio.media.encode import EncodeSettings
     from studio.spec import AdSpec, implicit_product_name, parse_spec
@@ -208,7 +207,7 @@ def generate(
             outdir,
             store=ctx.store,
             on_progress=progress_reporter(progress),
-            gate=ad_gate(ctx.store),
+            clip=ctx.clip,  # the app's one CLIP model: loaded once, not on every Generate
             encode=EncodeSettings(preset="veryfast") if draft else EncodeSettings(),
             cancel=cancel,
         )
@@ -233,14 +232,21 @@ def generate(
     summary = "\n".join(
         f"- **{o.platform}** {o.width}x{o.height}, {o.duration:.1f} s" for o in result.outputs
     )
-    return (
-        *videos,
-        files,
-        f"Rendered in {result.timings.get('total', 0):.1f} s\n\n{summary}",
-        history_rows(ctx),
-        hidden,
-        [],
-    )
+    # a blocked platform is quarantined while the others are published: it waits beside them for an override
+    summary += "".join(f"\n- ■ **{b.platform}** blocked: {plain(b.message)}" for b in result.blocked)
+    status = f"Rendered in {result.timings.get('total', 0):.1f} s\n\n{summary}"
+    items = blocked_items(outdir) if result.blocked else []
+    if items:
+        status += "\n\nTo publish a blocked platform anyway, give a reason in the override form beside it."
+        return (
+            *videos,
+            files,
+            status,
+            history_rows(ctx),
+            gr.update(visible=True),
+            [i.folder.name for i in items],
+        )
+    return (*videos, files, status, history_rows(ctx), hidden, [])
 
 
 def blocked_items(outdir: Path) -> list[Any]:

@@ -7,7 +7,6 @@ file (CLIP, frame decoding) and adding references in the screening queue: neithe
 
 from __future__ import annotations
 
-import threading
 import time
 from pathlib import Path
 from typing import Any
@@ -15,6 +14,7 @@ from typing import Any
 import gradio as gr
 
 from studio import categories
+from studio.compliance.embed import ClipHandle
 from studio.ui.context import MAX_UPLOAD_BYTES, AppContext
 from studio.ui.jobs import QUICK_LIMIT, QUICK_QUEUE, SCREEN_QUEUE, TabParts, message, progress_reporter
 
@@ -26,27 +26,8 @@ AUDIT_HEADERS = ["id", "when", "user", "verdict", "file", "reason"]
 CATEGORY_CHOICES = categories.choices()
 
 
-class ClipCache:
-    """The app's CLIP embedder, loaded once on first use (None with the reason when its weights are absent)."""
-
-    def __init__(self) -> None:
-        self._lock = threading.Lock()
-        self._tried = False
-        self.embedder: Any = None
-        self.reason: str | None = None
-
-    def get(self) -> Any:
-        with self._lock:
-            if not self._tried:
-                self._tried = True
-                try:
-                    from studio.compliance.embed import default_embedder_reason, try_default_embedder
-
-                    self.embedder = try_default_embedder()
-                    self.reason = None if self.embedder is not None else default_embedder_reason()
-                except ImportError as exc:
-                    self.reason = f"the CLIP embedder is not installed ({exc})"
-            return self.embedder
+# The tab screens with the app's one CLIP handle (``AppContext.clip``); the name stays for callers and tests.
+ClipCache = ClipHandle
 
 
 def _error(exc: Exception) -> gr.Error:
@@ -250,7 +231,7 @@ def build_compliance_tab(ctx: AppContext) -> TabParts:
     """The tab's components and events (called inside ``with gr.Tab("Compliance"):``)."""
     from studio.compliance.rules import available_packs
 
-    clip = ClipCache()  # one per app: the embedder is loaded once, on the first screen that asks for it
+    clip = ctx.clip  # the app's one CLIP model: loaded once, on the first screen that asks for it
     with gr.Tabs():
         with gr.Tab("Screen"):
             with gr.Row():

@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
+from studio.compliance.embed import ClipHandle
 from studio.store import Store
 
 # Every event that may use the GPU (diffusion, splat training, CLIP screening, renders) names this
@@ -19,3 +20,5 @@ class AppContext:
     home: Path
     # where the app writes outputs users can download (under home)
     outputs: Path
+    # the app's one CLIP embedder (or why there is none), loaded on first use and shared by every tab
+    clip: ClipHandle = field(default_factory=ClipHandle)

@@ -69,8 +69,9 @@ def test_quick_form_json(tmp_path, studio_home):
     ]
     for output in data["outputs"]:
         assert output["duration"] == 5.0 and (tmp_path / "out").joinpath(output["path"]).is_file()
+    assert data["screened"] is False  # --no-screen is an explicit choice, recorded as such
     history = run("history", "--json", env_home=studio_home)
-    assert json.loads(history.stdout)[0]["status"] == "done"
+    assert json.loads(history.stdout)[0]["status"] == "unscreened"
 
 
 def test_bad_input_exits_2_with_one_line(tmp_path, studio_home):

@@ -52,15 +52,19 @@ def test_clean_output_is_reported_and_signed(tmp_path: Path, store: Store) -> No
     ctx = ExportContext(kind="image", texts=(TimedText("幫助消化，調整體質"),), category="food")
     result = gate_output(tmp, final, ctx, store=store)
     assert result.report.verdict == "pass" and result.signed and result.quarantined is None
-    assert tmp.is_file() and not final.exists()  # the caller renames
+    assert tmp.is_file() and not final.exists()  # the caller publishes
+    assert not result.report_path.exists()  # staged next to the signed file until it is published
+    staged = json.loads(tmp.with_name(tmp.name + ".compliance.json").read_text(encoding="utf-8"))
+    assert staged["media"]["name"] == "ad.jpg" and len(staged["media"]["sha256"]) == 64
+    summary = read_manifest(tmp)
+    result.publish(tmp, final)
     saved = json.loads(result.report_path.read_text(encoding="utf-8"))
-    assert result.report_path == final.with_name("ad.jpg.compliance.json")
+    assert result.report_path == final.with_name("ad.jpg.compliance.json") and not tmp.exists()
     assert saved["verdict"] == "pass" and saved["packs"] == {"tw-ads": 2, "platform-general": 1, "ip": 1}
     assert "licence" in saved["checks_run"] and "phrase" in saved["checks_run"]
     if importlib.util.find_spec("studio.compliance.report_html") is not None:
         assert result.html_path == final.with_name("ad.jpg.compliance.html") and result.html_path.is_file()
         assert "PASS" in result.html_path.read_text(encoding="utf-8")
-    summary = read_manifest(tmp)
     assert summary.validation_state == "Trusted" and summary.verdict == "pass"
     assert summary.ai_generated is False and summary.compliance["overridden"] is False
     assert _row_count(store) == 0

@@ -280,7 +280,7 @@ def test_copy_partly_covered_by_a_caption_is_found(tmp_path, media, bank, pack):
     findings, _, _ = screen_media(_save(frame, tmp_path / "captioned.jpg", quality=90), packs=[pack], bank=bank,
                                   embedder=None)  # fmt: skip
     assert [f.reference for f in findings] == [_ids(bank)["brand1.png"]]
-    assert "the top half matches" in findings[0].message
+    assert "keypoints aligned" in findings[0].message  # located under the band, verified by the hashes
 
 
 def test_a_reference_whose_image_is_gone_still_matches_by_hash(tmp_path, media, bank, pack, tiny_clip):
@@ -295,7 +295,12 @@ def test_a_reference_whose_image_is_gone_still_matches_by_hash(tmp_path, media, 
     # found from the hashes kept in the store; CLIP cannot embed it (no image, no stored vector) so never matches
     assert [f.reference for f in findings if f.detector in ("pdq", "phash")] == [gone.label]
     assert not [f for f in findings if f.reference == gone.label and f.detector == "clip_reference"]
-    assert gone.label in skipped["keypoints"] and "clip_reference" in run
+    # ... and the missing image is a failed check (review), never a silent skip
+    (failed,) = [f for f in findings if f.rule == "gate.check-failed"]
+    assert (
+        failed.action == "review" and failed.detector == "reference_images" and gone.label in failed.message
+    )
+    assert "clip_reference" in run and "keypoints" not in skipped
 
 
 def test_clip_runs_on_a_sparser_grid_plus_every_cut(tmp_path, media, bank, tiny_clip):

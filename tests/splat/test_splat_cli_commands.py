@@ -167,6 +167,13 @@ def test_render_orbit_writes_an_mp4(built, home, tmp_path):
 
     frames, seconds = imageio_ffmpeg.count_frames_and_secs(str(spin))
     assert frames == 8 and seconds == pytest.approx(1.0, abs=0.15)
+    # a published spin is screened and signed like an ad
+    from studio.compliance.provenance import read_manifest
+
+    report = json.loads(spin.with_name("spin.mp4.compliance.json").read_text(encoding="utf-8"))
+    assert report["verdict"] in ("pass", "warn") and report["media"]["name"] == "spin.mp4"
+    assert read_manifest(spin).verdict == report["verdict"]
+    assert not list(tmp_path.glob(".spin*"))  # nothing staged is left behind
 
 
 def test_check_reports_and_fails_unusable_sets(photos, home, tmp_path):

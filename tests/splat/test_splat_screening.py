@@ -28,8 +28,29 @@ def test_clean_model_passes_and_gets_a_report(tmp_path):
     final.parent.mkdir()
     result = screen_model(g, tmp, final, store=store)
     assert result.report.verdict in ("pass", "warn")
-    assert final.with_name(final.name + ".compliance.json").is_file()
     assert tmp.is_file(), "the caller publishes the staged file after a pass"
+    assert not final.with_name(
+        final.name + ".compliance.json"
+    ).exists()  # staged with the file until published
+    result.publish(tmp, final)
+    assert final.is_file() and final.with_name(final.name + ".compliance.json").is_file()
+
+
+def test_the_gate_uses_the_store_it_is_given_not_the_global_one(tmp_path):
+    from studio.compliance.refbank import ReferenceBank
+    from studio.store import open_store
+
+    g = _model()
+    protected = tmp_path / "protected.png"
+    Image.fromarray(preview_images(g, n=4, size=256)[1]).save(protected)
+    ReferenceBank(open_store()).add([protected], owner="Competitor Inc.")  # only in the global store
+    mine = Store(tmp_path / "mine.sqlite3")
+    tmp = g.save(tmp_path / "staged.safetensors")
+    result = screen_model(g, tmp, tmp_path / "model.safetensors", store=mine)
+    assert result.report.verdict in ("pass", "warn") and "pdq" not in result.report.checks_run
+    ReferenceBank(mine).add([protected], owner="Competitor Inc.")
+    with pytest.raises(ComplianceError, match="blocked"):
+        screen_model(g, tmp, tmp_path / "model.safetensors", store=mine)
 
 
 def test_model_that_copies_a_protected_product_is_quarantined(tmp_path, studio_home):

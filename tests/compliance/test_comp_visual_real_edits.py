@@ -1,0 +1,119 @@
+"""Near-copies under the edits ads really make, and the ad's own pictures that must not count as copies."""
+
+from __future__ import annotations
+
+import subprocess
+from pathlib import Path
+
+import numpy as np
+import pytest
+from PIL import Image
+
+from studio.compliance.refbank import ReferenceBank
+from studio.compliance.rules import load_pack
+from studio.compliance.visual import screen_media
+from studio.store import Store
+
+
+@pytest.fixture()
+def bank(tmp_path) -> ReferenceBank:
+    return ReferenceBank(Store(tmp_path / "s.sqlite3"), folder=tmp_path / "refs")
+
+
+def _near(findings):
+    return [f for f in findings if f.rule == "ip.near-copy"]
+
+
+def test_the_ads_own_end_card_is_not_a_copy_of_the_sample_logo(tmp_path, bank):
+    from studio.ads import build_timeline, resolve_resources
+    from studio.settings import assets_dir
+    from studio.spec import load_spec, parse_spec
+    from studio.video.compose import render_frame
+
+    bank.add([assets_dir() / "sample" / "logo.png"], owner="Mountain Mist Tea (sample)")
+    data = load_spec(assets_dir().parent / "examples" / "sample-ad.yaml").to_data()
+    data.pop("logo")  # a plain green end card with white text
+    data["platforms"] = ["tiktok", "square", "youtube"]
+    spec = parse_spec(data)
+    resources = resolve_resources(spec)
+    for platform in spec.platforms:
+        timeline = build_timeline(spec, platform, resources)
+        card = tmp_path / f"end-{platform}.png"
+        render_frame(timeline, timeline.duration - 0.3).convert("RGB").save(card)
+        findings, run, _ = screen_media(card, packs=[load_pack("ip")], bank=bank, embedder=None)
+        assert "pdq" in run and not _near(findings), (platform, [f.message for f in findings])
+
+
+def _photo_card(picture: Image.Image, *, mirror: bool) -> Image.Image:
+    """The promo template's look: a colour stage, the picture in a white-bordered card, slightly tilted."""
+    stage = Image.new("RGB", (720, 1280), (31, 95, 74))
+    shown = picture.transpose(Image.FLIP_LEFT_RIGHT) if mirror else picture
+    card = shown.resize((480, 480))
+    border = Image.new("RGB", (504, 504), (255, 255, 255))
+    border.paste(card, (12, 12))
+    tilted = border.rotate(3, resample=Image.BICUBIC, expand=True, fillcolor=(31, 95, 74))
+    stage.paste(tilted, (100, 380))
+    return stage
+
+
+@pytest.mark.parametrize("mirror", [False, True], ids=["upright", "mirrored"])
+def test_a_copy_inside_a_photo_card_is_found_mirrored_too(tmp_path, bank, media, mirror):
+    logo = media.logo(5)
+    bank.add([_save(logo, tmp_path / "brand.png")], owner="Rival Co")
+    query = _save(_photo_card(logo, mirror=mirror), tmp_path / "card.jpg")
+    findings = _near(screen_media(query, packs=[load_pack("ip")], bank=bank, embedder=None)[0])
+    assert [f.reference for f in findings] == ["ref:1"], [f.message for f in findings]
+    assert ("mirrored" in findings[0].message) == mirror
+
+
+def _flash_video(path: Path, background: Image.Image, picture: Image.Image, *, fade: bool) -> Path:
+    """2 s at 30 fps, 360x640: ``background``, with ``picture`` shown for 0.3 s (cut) or faded in and out over
+    0.4 s, starting just after the 1.0 s grid sample."""
+    from studio.media import ffmpeg_exe
+
+    base = np.asarray(background.resize((360, 640)), dtype=np.float32)
+    small = np.asarray(picture.resize((240, 240)), dtype=np.float32)
+    proc = subprocess.Popen(
+        [ffmpeg_exe(), "-v", "error", "-y", "-f", "rawvideo", "-pix_fmt", "rgb24", "-s", "360x640", "-r", "30",
+         "-i", "pipe:0", "-c:v", "libx264", "-preset", "ultrafast", "-pix_fmt", "yuv420p", str(path)],
+        stdin=subprocess.PIPE,
+    )  # fmt: skip
+    start, length = 1.1, 0.4 if fade else 0.3
+    for k in range(60):
+        u = (k / 30 - start) / length
+        alpha = 0.0 if not 0 <= u <= 1 else (1 - abs(2 * u - 1) if fade else 1.0)
+        frame = base.copy()
+        frame[200:440, 60:300] = frame[200:440, 60:300] * (1 - alpha) + small * alpha
+        proc.stdin.write(frame.astype(np.uint8).tobytes())
+    proc.stdin.close()
+    assert proc.wait() == 0
+    return path
+
+
+@pytest.mark.parametrize("fade", [False, True], ids=["cut-0.3s", "fade-0.4s"])
+def test_a_brief_flash_between_grid_samples_is_found(tmp_path, bank, media, fade):
+    logo = media.logo(9)
+    bank.add([_save(logo, tmp_path / "brand.png")], owner="Rival Co")
+    video = _flash_video(tmp_path / "flash.mp4", media.scene(3), logo, fade=fade)
+    findings = _near(screen_media(video, packs=[load_pack("ip")], bank=bank, embedder=None)[0])
+    assert [f.reference for f in findings] == ["ref:1"]
+    assert 1.1 <= findings[0].time <= 1.55  # seen during the flash, not on the 2-fps grid (1.0 s, 1.5 s)
+
+
+def _save(picture: Image.Image, path: Path) -> Path:
+    picture.save(path, quality=92) if path.suffix == ".jpg" else picture.save(path)
+    return path
+
+
+@pytest.mark.parametrize("corner", ["top-left", "bottom-right"])
+def test_a_small_copy_in_a_corner_is_found(tmp_path, bank, media, corner):
+    logo = media.logo(12)
+    bank.add([_save(logo, tmp_path / "brand.png")], owner="Rival Co")
+    frame = media.scene(31, size=(1080, 1920))
+    x, y = (40, 190) if corner == "top-left" else (1080 - 40 - 130, 1920 - 480 - 130)
+    frame.paste(logo.resize((130, 130), Image.LANCZOS), (x, y))  # a watermark-sized copy
+    findings = _near(screen_media(_save(frame, tmp_path / "ad.jpg"), packs=[load_pack("ip")], bank=bank,
+                                  embedder=None)[0])  # fmt: skip
+    assert [f.reference for f in findings] == ["ref:1"], [f.message for f in findings]
+    x0, y0, x1, _ = findings[0].box
+    assert abs(x0 - x) < 20 and abs(y0 - y) < 20 and 110 < x1 - x0 < 150
