@@ -18,6 +18,7 @@ import click
 
 from studio.cli.common import choices, default, print_json, progress_bar
 from studio.devices import DEVICE_CHOICES
+from studio.splat import SPIN_FPS, SPIN_SECONDS, SPIN_SIZE
 from studio.splat.capture import CaptureThresholds
 from studio.splat.pipeline import CPU_RESOLUTION, GPU_RESOLUTION, ReconstructOptions
 
@@ -326,10 +327,10 @@ def check(inputs: tuple[Path, ...], min_usable: int, video_frames: int, as_json:
 @click.option(
     "-o", "--out", "out", required=True, type=click.Path(dir_okay=False, path_type=Path), help="Output MP4."
 )
-@click.option("--width", type=int, default=720, show_default=True)
-@click.option("--height", type=int, default=720, show_default=True)
-@click.option("--seconds", type=float, default=6.0, show_default=True, help="Length of one full turn.")
-@click.option("--fps", type=int, default=30, show_default=True)
+@click.option("--width", type=int, default=SPIN_SIZE, show_default=True)
+@click.option("--height", type=int, default=SPIN_SIZE, show_default=True)
+@click.option("--seconds", type=float, default=SPIN_SECONDS, show_default=True, help="Length of one turn.")
+@click.option("--fps", type=int, default=SPIN_FPS, show_default=True)
 @click.option("--device", type=click.Choice(DEVICE_CHOICES), default="auto", show_default=True)
 @click.option("--json", "as_json", is_flag=True, help="Print one JSON object.")
 def render(

@@ -20,6 +20,7 @@ from studio.cancel import CancelToken
 from studio.errors import Cancelled, InputError
 from studio.media.encode import EncodeSettings, FrameEncoder
 from studio.progress import ProgressFn, null_progress
+from studio.splat import SPIN_FPS, SPIN_SECONDS, SPIN_SIZE
 from studio.splat.gaussians import Gaussians, load_model
 from studio.splat.rasterize import depth_order, render_view
 
@@ -280,10 +281,10 @@ def render_orbit(
     model_or_path: Gaussians | str | os.PathLike[str],
     out_mp4: str | os.PathLike[str],
     *,
-    width: int,
-    height: int,
-    seconds: float,
-    fps: int = 30,
+    width: int = SPIN_SIZE,
+    height: int = SPIN_SIZE,
+    seconds: float = SPIN_SECONDS,
+    fps: int = SPIN_FPS,
     background: tuple[float, float, float] = (1.0, 1.0, 1.0),
     elevation_deg: float | None = None,
     on_progress: ProgressFn | None = None,

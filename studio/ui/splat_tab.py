@@ -19,6 +19,7 @@ import gradio as gr
 
 from studio.cancel import CancelToken
 from studio.devices import DEVICE_CHOICES
+from studio.splat import SPIN_SECONDS, SPIN_SIZE
 from studio.ui.context import GPU_QUEUE, MAX_UPLOAD_BYTES, AppContext
 from studio.ui.jobs import (
     QUICK_LIMIT,
@@ -317,8 +318,8 @@ def viewer_update(viewer: dict[str, Any] | None) -> Any:
 def use_in_ad_handler(
     ctx: AppContext,
     model_path: str | None,
-    seconds: float = 6.0,
-    size: int = 720,
+    seconds: float = SPIN_SECONDS,
+    size: int = SPIN_SIZE,
     device: str = "auto",
     progress: Any = None,
     cancel: CancelToken | None = None,
@@ -451,10 +452,10 @@ def build_splat_tab(ctx: AppContext) -> TabParts:
             )
             with gr.Row():
                 spin_seconds = gr.Slider(
-                    3, 15, value=6, step=1, label="Spin length (s)", elem_id="splat-spin-seconds"
+                    3, 15, value=SPIN_SECONDS, step=1, label="Spin length (s)", elem_id="splat-spin-seconds"
                 )
                 spin_size = gr.Dropdown(
-                    [480, 720, 1080], value=720, label="Spin size (px)", elem_id="splat-spin-size"
+                    [480, 720, 1080], value=SPIN_SIZE, label="Spin size (px)", elem_id="splat-spin-size"
                 )
             use = gr.Button("Use in an ad", elem_id="splat-use")
             spin_video = gr.Video(label="Product spin", interactive=False, elem_id="splat-spin", height=300)

@@ -61,3 +61,28 @@ def test_default_reads_pydantic_and_dataclass_fields():
         assert "no_such_field" in str(exc)
     else:
         raise AssertionError("a missing field must not pass silently")
+
+
+def test_splat_render_and_the_3d_studio_use_the_spin_defaults_of_render_orbit():
+    import inspect
+
+    from studio.cli.splat import render
+    from studio.splat.spin import render_orbit
+    from studio.ui.splat_tab import use_in_ad_handler
+
+    library = inspect.signature(render_orbit).parameters
+    params = _params(render)
+    for name in ("width", "height", "seconds", "fps"):
+        assert params[name].default == library[name].default, name
+    ui = inspect.signature(use_in_ad_handler).parameters
+    assert (ui["seconds"].default, ui["size"].default) == (
+        library["seconds"].default,
+        library["width"].default,
+    )
+
+
+def test_unset_screen_rate_and_calibration_precision_leave_the_library_defaults():
+    from studio.cli.compliance import calibrate_command, screen
+
+    assert _params(screen)["fps"].default is None
+    assert _params(calibrate_command)["precision"].default is None
