@@ -124,6 +124,7 @@ def _parse_formats(value: str) -> tuple[str, ...]:
 @click.option(
     "--sfm-resolution",
     type=int,
+    default=default(ReconstructOptions, "sfm_resolution"),
     help="Long edge of the images SfM sees, px (default: by photo count, 1600 for up to 40 photos).",
 )
 @click.option(
