@@ -111,6 +111,13 @@ def test_kill_at_random_moments_and_crash_points_then_resume(photos, tmp_path, s
     assert [j.status for j in jobs] == ["done"] * 3
     assert [j.completions for j in jobs] == [1, 1, 1]  # done exactly once each
     expected = {f"p{i}-square{s}" for i in range(3) for s in (".mp4", "-cover.jpg", ".srt")}
+    # every published MP4 and cover carries its own compliance report (json + html)
+    expected |= {
+        f"p{i}-square{s}.compliance.{r}"
+        for i in range(3)
+        for s in (".mp4", "-cover.jpg")
+        for r in ("json", "html")
+    }
     assert {p.name for p in out.iterdir() if p.is_file()} == expected | {"results.csv", "contact-sheet.html"}
     for i in range(3):
         assert frame_count(out / f"p{i}-square.mp4") == 150
