@@ -782,13 +782,7 @@ class Store(_JobQueries):
 
     def assets(self, kind: str | None = None, limit: int = 50) -> list[AssetRow]:
         """Recorded files, newest first (only ``kind``: ``spin``, ``video`` ... when given)."""
-        if kind:
-            rows = self._execute(
-                "SELECT * FROM assets WHERE kind = ? ORDER BY id DESC LIMIT ?", (kind, limit)
-            )
-        else:
-            rows = self._execute("SELECT * FROM assets ORDER BY id DESC LIMIT ?", (limit,))
-        return [_asset_row(row) for row in rows]
+        return [_asset_row(row) for row in self._newest("assets", kind, limit)]
 
     # -- renders and events -----------------------------------------------------------------------------
     def start_render(self, kind: str, spec: dict[str, Any], project_id: int | None = None) -> int:
@@ -876,13 +870,15 @@ class Store(_JobQueries):
         return _render_row(row) if row else None
 
     def renders(self, kind: str | None = None, limit: int = 50) -> list[RenderRow]:
+        return [_render_row(row) for row in self._newest("renders", kind, limit)]
+
+    def _newest(self, table: str, kind: str | None, limit: int) -> sqlite3.Cursor:
+        """The newest ``limit`` rows of ``table`` (``assets`` or ``renders``), only of ``kind`` when given."""
         if kind:
-            rows = self._execute(
-                "SELECT * FROM renders WHERE kind = ? ORDER BY id DESC LIMIT ?", (kind, limit)
+            return self._execute(
+                f"SELECT * FROM {table} WHERE kind = ? ORDER BY id DESC LIMIT ?", (kind, limit)
             )
-        else:
-            rows = self._execute("SELECT * FROM renders ORDER BY id DESC LIMIT ?", (limit,))
-        return [_render_row(row) for row in rows]
+        return self._execute(f"SELECT * FROM {table} ORDER BY id DESC LIMIT ?", (limit,))
 
     def event(
         self, render_id: int | None, kind: str, message: str, data: dict[str, Any] | None = None
