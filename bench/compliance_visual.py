@@ -65,6 +65,9 @@ def main(argv: list[str] | None = None) -> int:
     )
     parser.add_argument("--video-refs", type=int, default=10, help="references used for the flash videos")
     parser.add_argument("--only", action="append", help="with --real-edits: only these edits (repeat)")
+    parser.add_argument(
+        "--refs", type=int, action="append", help="with --real-edits: only these reference indices"
+    )
     parser.add_argument("--no-distractors", action="store_true", help="with --real-edits: positives only")
     parser.add_argument(
         "--clip-speed",
@@ -223,54 +226,102 @@ def main(argv: list[str] | None = None) -> int:
 
 def _real_edits(args, refs, backgrounds, bank, ids, near, scoring, work: Path) -> dict:
     """Recall per real edit at the shipped thresholds and false positives on look-alike distractors; the
-    bundled sample logo is in the bank too (the ad's own end cards must not match it). Nothing here was used to
-    choose a threshold or a constant: the whole set is held out."""
+    bundled sample logo is in the bank too (the ad's own end cards must not match it).
+
+    Split before anything was tuned: references with an even index and distractors with an even position are
+    the development half (``dev``), the others the held-out half; constants are only ever chosen on ``dev``.
+    Rendered queries and distractors are cached under ``--cache`` (``real-edits/``), so a before/after pair of
+    runs screens the very same files and the second run renders nothing."""
     from studio.settings import assets_dir
 
     (sample_id,) = bank.add([assets_dir() / "sample" / "logo.png"], owner="sample brand", kind="protected")
     label_of = {i: f"ref:{ref_id}" for i, ref_id in enumerate(ids)}
+    cache = args.cache / "real-edits"
+    cache.mkdir(parents=True, exist_ok=True)
     rows = []
+    t_render = t_screen = 0.0
     for seed in range(args.seeds):
         rng = np.random.default_rng(300 + seed)
         for edit, fn in data.REAL_EDITS.items():
-            if args.only and edit not in args.only:
-                continue
             for i, item in enumerate(refs):
                 bg = backgrounds[int(rng.integers(len(backgrounds)))]
-                path = work / f"r-{seed}-{edit}-{i}.png"
-                fn(item.image, rng, bg).save(path)
+                path = cache / f"r-{seed}-{edit}-{i}.png"
+                t0 = time.perf_counter()
+                image = fn(item.image, rng, bg)  # always drawn, so the random stream stays the same
+                if (args.only and edit not in args.only) or (args.refs and i not in args.refs):
+                    continue
+                if not path.is_file():
+                    image.save(path)
+                t_render += time.perf_counter() - t0
                 scores, seconds = _scores(path, scoring, bank)
+                t_screen += seconds
                 rows.append((edit, seed, i, scores, seconds))
-                path.unlink()
-            print(f"seed {seed} {edit}: done", flush=True)
+            if not args.only or edit in args.only:
+                print(f"seed {seed} {edit}: done", flush=True)
         for edit in data.FLASH_EDITS:
-            if args.only and edit not in args.only:
-                continue
             for i, item in enumerate(refs[: args.video_refs]):
                 bg = backgrounds[int(rng.integers(len(backgrounds)))]
-                path = data.render_flash(item.image, bg, work / f"f-{seed}-{i}.mp4", rng, fade="fade" in edit)
+                if (args.only and edit not in args.only) or (args.refs and i not in args.refs):
+                    rng.uniform(size=3)  # render_flash's draws, so later clips stay the same
+                    continue
+                path = cache / f"f-{seed}-{edit}-{i}.mp4"
+                t0 = time.perf_counter()
+                if path.is_file():
+                    rng.uniform(size=3)
+                else:
+                    tmp = cache / f".f-{seed}-{edit}-{i}.mp4"
+                    data.render_flash(item.image, bg, tmp, rng, fade="fade" in edit)
+                    tmp.rename(path)
+                t_render += time.perf_counter() - t0
                 scores, seconds = _scores(path, scoring, bank)
+                t_screen += seconds
                 rows.append((edit, seed, i, scores, seconds))
-                path.unlink()
-            print(f"seed {seed} {edit}: done", flush=True)
+            if not args.only or edit in args.only:
+                print(f"seed {seed} {edit}: done", flush=True)
     negatives = []
-    lookalikes = [] if args.no_distractors else data.lookalike_distractors()
-    for k, item in enumerate(lookalikes):
-        path = work / f"l-{k}.png"
-        item.image.save(path)
-        scores, seconds = _scores(path, scoring, bank)
-        negatives.append((item.name, k % 2, scores, seconds))
-        path.unlink()
+    if not args.no_distractors:
+        names_file = cache / "lookalikes.json"
+        if names_file.is_file():
+            names = json.loads(names_file.read_text())
+        else:
+            t0 = time.perf_counter()
+            lookalikes = data.lookalike_distractors()
+            for k, item in enumerate(lookalikes):
+                item.image.save(cache / f"l-{k}.png")
+            names = [item.name for item in lookalikes]
+            names_file.write_text(json.dumps(names))
+            t_render += time.perf_counter() - t0
+        for k, name in enumerate(names):
+            scores, seconds = _scores(cache / f"l-{k}.png", scoring, bank)
+            t_screen += seconds
+            negatives.append((name, k % 2, scores, seconds))
     edits = [e for e in (*data.REAL_EDITS, *data.FLASH_EDITS) if not args.only or e in args.only]
-    shipped = _evaluate(rows, negatives, label_of, edits, near.pdq_max_distance, near.phash_max_distance)
-    print(_table(f"real edits, ip.near-copy as shipped (PDQ <= {near.pdq_max_distance}, pHash <="
-                 f" {near.phash_max_distance}); {len(negatives)} look-alike distractors", shipped))  # fmt: skip
-    sample_hits = [n[0] for n in negatives if f"ref:{sample_id}" in n[2] and
-                   (n[2][f"ref:{sample_id}"][0] <= near.pdq_max_distance or n[2][f"ref:{sample_id}"][1] <= near.phash_max_distance)]  # fmt: skip
+    t_pdq, t_phash = near.pdq_max_distance, near.phash_max_distance
+    out: dict = {
+        "positives": len(rows),
+        "negatives": len(negatives),
+        "render_s": t_render,
+        "screen_s": t_screen,
+    }
+    for half, parity in (("all", None), ("dev", 0), ("held-out", 1)):
+        sel = [r for r in rows if parity is None or r[2] % 2 == parity]
+        negs = [n for n in negatives if parity is None or n[1] == parity]
+        res = _evaluate(sel, negs, label_of, edits, t_pdq, t_phash)
+        out[half] = res
+        print(_table(f"[{half}] real edits, ip.near-copy as shipped (PDQ <= {t_pdq}, pHash <= {t_phash});"
+                     f" {len(negs)} look-alike distractors", res))  # fmt: skip
+    sample = f"ref:{sample_id}"
+    sample_hits = [n[0] for n in negatives if sample in n[2] and
+                   (n[2][sample][0] <= t_pdq or n[2][sample][1] <= t_phash)]  # fmt: skip
     print(f"distractors matching the sample logo: {sample_hits}")
-    per_query = [r[4] for r in rows]
-    return {"shipped": shipped, "sample_logo_hits": sample_hits, "negatives": len(negatives),
-            "positives": len(rows), "query_s_median": statistics.median(per_query)}  # fmt: skip
+    print(f"render {t_render:.0f} s (cached: 0 when every file was there), screen {t_screen:.0f} s")
+    out["sample_logo_hits"] = sample_hits
+    out["query_s_median"] = statistics.median([r[4] for r in rows]) if rows else None
+    out["rows"] = [{"edit": r[0], "seed": r[1], "ref_index": r[2], "label": label_of[r[2]], "scores": r[3],
+                    "seconds": r[4]} for r in rows]  # fmt: skip
+    out["distractor_scores"] = [{"name": n[0], "half": n[1], "scores": n[2]} for n in negatives]
+    out["reference_names"] = {label_of[i]: item.name for i, item in enumerate(refs)}
+    return out
 
 
 def _scoring_pack(ip, near):
@@ -315,14 +366,20 @@ def _evaluate(rows, negatives, label_of, edits, t_pdq, t_phash) -> dict:
             "wrong_reference": sum(1 for w in wrong if w),
             "wrong_examples": [f"{label_of[r[2]]} also matched {w}" for r, w in zip(sel, wrong) if w][:5],
             "missed": [f"{label_of[r[2]]} seed {r[1]}: {r[3].get(label_of[r[2]])}" for r, f in zip(sel, found)
-                       if not f][:10],
+                       if not f][:30],
         }  # fmt: skip
     fp = [n for n in negatives if any(hit(v) for v in n[2].values())]
     mild = [r for r in rows if r[0] in data.MILD]
+    if not rows:
+        return {"per_edit": per_edit, "recall_mild": float("nan"), "recall_all": float("nan"),
+                "false_positives": len(fp), "negatives": len(negatives), "fpr": len(fp) / max(1, len(negatives)),
+                "false_positive_names": [n[0] for n in fp], "thresholds": {"pdq": t_pdq, "phash": t_phash}}  # fmt: skip
     return {
         "thresholds": {"pdq": t_pdq, "phash": t_phash},
         "per_edit": per_edit,
-        "recall_mild": float(np.mean([hit(r[3].get(label_of[r[2]], (999, 999))) for r in mild])),
+        "recall_mild": float(np.mean([hit(r[3].get(label_of[r[2]], (999, 999))) for r in mild]))
+        if mild
+        else float("nan"),
         "recall_all": float(np.mean([hit(r[3].get(label_of[r[2]], (999, 999))) for r in rows])),
         "false_positives": len(fp),
         "negatives": len(negatives),

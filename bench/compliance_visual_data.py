@@ -388,7 +388,7 @@ def render_flash(img: Image.Image, bg: Image.Image, path: Path, rng: np.random.G
                  seconds: float = 3.0, fps: int = 30) -> Path:  # fmt: skip
     """A 1080x1920 H.264 clip of ``bg`` slowly zooming, with the reference (60-80 % of the width) shown for
     0.3 s (a hard cut in and out) or faded in and out over 0.4 s, starting between two 2-fps grid samples."""
-    from studio.compliance.frames import ffmpeg_exe
+    from studio.media import ffmpeg_exe
 
     base = np.asarray(_cover(bg, (1188, 2112)), dtype=np.float32)
     scale = rng.uniform(0.6, 0.8) * 1080 / img.width

@@ -96,6 +96,10 @@ class IndexEntry:
     mirrored: RefFeatures | None = (
         None  # features of the left-right mirrored image (ORB is not flip-invariant)
     )
+    # hashes of the value channel max(R, G, B) of the 8 variants (``hashes.value_variants``; None without rgb)
+    pdq_value: np.ndarray | None = None  # [8, 4] uint64
+    phash_value: np.ndarray | None = None  # [8] uint64
+    quality_value: int = 0
 
 
 @dataclass
@@ -110,6 +114,10 @@ class BankIndex:
     feature_owner: list[int]  # FeatureIndex position -> position in ``entries``
     feature_mirrored: list[bool] = field(default_factory=list)  # FeatureIndex position -> mirrored features
     missing_files: list[int] = field(default_factory=list)  # reference ids whose stored copy is gone
+    # value-channel hashes of the entries that have them, stacked like ``pdq`` / ``phash``
+    pdq_value: np.ndarray = field(default_factory=lambda: np.zeros((0, 4), np.uint64))
+    phash_value: np.ndarray = field(default_factory=lambda: np.zeros(0, np.uint64))
+    value_owner: np.ndarray = field(default_factory=lambda: np.zeros(0, np.int64))
 
     def __len__(self) -> int:
         return len(self.entries)
@@ -267,6 +275,7 @@ class ReferenceBank:
                 else:
                     continue
                 small, features, mirrored = matching if matching is not None else (None, None, None)
+                value = hashes.value_variants(small) if small is not None else None
                 entries.append(
                     IndexEntry(
                         ref=ref,
@@ -275,6 +284,9 @@ class ReferenceBank:
                         rgb=small,
                         features=features,
                         mirrored=mirrored,
+                        pdq_value=value[0] if value else None,
+                        phash_value=value[2] if value else None,
+                        quality_value=value[1] if value else 0,
                     )
                 )
             pdq_all = np.concatenate([e.pdq for e in entries]) if entries else np.zeros((0, 4), np.uint64)
@@ -299,6 +311,11 @@ class ReferenceBank:
                 feature_mirrored=[False] * len(with_features) + [True] * len(with_mirrored),
                 missing_files=missing,
             )
+            valued = [i for i, e in enumerate(entries) if e.pdq_value is not None]
+            if valued:
+                self._index.pdq_value = np.concatenate([entries[i].pdq_value for i in valued])  # type: ignore[misc]
+                self._index.phash_value = np.concatenate([entries[i].phash_value for i in valued])  # type: ignore[misc]
+                self._index.value_owner = np.concatenate([np.full(8, i) for i in valued])
             self._index_key = key
             return self._index
 
@@ -435,23 +452,8 @@ def _hash_variants(rgb: np.ndarray, has_alpha: bool) -> tuple[np.ndarray, int, n
             quality = q
         pdq_all.append(words)
         canon = hashes.canonical(flat)
-        phash_all.append(hashes.phash_grey(hashes.grey32(np.stack(_dihedral(canon)))))
+        phash_all.append(hashes.phash_grey(hashes.grey32(np.stack(hashes.dihedral(canon)))))
     return np.concatenate(pdq_all), quality, np.concatenate(phash_all)
-
-
-def _dihedral(image: np.ndarray) -> list[np.ndarray]:
-    """The 8 rotations/flips of ``image`` in ``hashes.DIHEDRAL_NAMES`` order (as pdqhash computes them)."""
-    transposed = image.transpose(1, 0, 2)
-    return [
-        image,
-        np.rot90(image, 1),
-        np.rot90(image, 2),
-        np.rot90(image, 3),
-        image[::-1],
-        image[:, ::-1],
-        transposed,
-        np.rot90(image, 2).transpose(1, 0, 2),
-    ]
 
 
 def _grey(rgb: np.ndarray) -> np.ndarray:

@@ -427,6 +427,20 @@ def _screen_frame(
             if quality >= min_quality and entry.ref.pdq_quality >= min_quality:
                 _better_pdq(evidence[i], int(pdq_d[mask].min()), full_box, "whole frame")
                 _better_phash(evidence[i], int(phash_d[mask].min()), full_box, "whole frame")
+        # the same on the value channel max(R, G, B), which a hue rotation keeps (``hashes.value_image``)
+        if len(index.value_owner):
+            value = hashes.value_image(canon)
+            v_words, v_quality = hashes.pdq(value)
+            v_pdq = hashes.hamming(v_words[None], index.pdq_value)[0]
+            v_phash = hashes.hamming(hashes.phash_grey(hashes.grey32(value)), index.phash_value)[0]
+            if v_quality >= min_quality:
+                for i in np.unique(index.value_owner):
+                    if index.entries[i].quality_value < min_quality:
+                        continue
+                    mask = index.value_owner == i
+                    how = "whole frame, value channel (recoloured)"
+                    _better_pdq(evidence[i], int(v_pdq[mask].min()), full_box, how)
+                    _better_phash(evidence[i], int(v_phash[mask].min()), full_box, how)
         # 2. references located by keypoints, verified by hashing the aligned region
         if options.keypoints and len(index.features):
             from studio.compliance.align import rectify
@@ -559,12 +573,18 @@ def _compare_parts(
             continue
         a = hashes.canonical(region[y0:y1, x0:x1])
         b = hashes.canonical(ref_region[y0:y1, x0:x1])
-        (wa, wb), (qa, qb) = hashes.pdq_many(np.stack([a, b]))
-        if min(qa, qb) < min_quality:
-            continue  # a flat part (a white corner of a logo, a colour field) matches anything flat
-        pdq_d = int(hashes.hamming(wa[None], wb[None])[0, 0])
-        pa, pb = hashes.phash_grey(hashes.grey32(np.stack([a, b])))
-        out.append((name, pdq_d, int(hashes.hamming(np.array([pa]), np.array([pb]))[0, 0])))
+        pair = np.stack([a, b, hashes.value_image(a), hashes.value_image(b)])
+        words, quality = hashes.pdq_many(pair)
+        ph = hashes.phash_grey(hashes.grey32(pair))
+        best: tuple[int, int] | None = None
+        for k in (0, 2):  # luma, then the value channel (a recoloured copy)
+            if min(quality[k], quality[k + 1]) < min_quality:
+                continue  # a flat part (a white corner of a logo, a colour field) matches anything flat
+            pdq_d = int(hashes.hamming(words[k][None], words[k + 1][None])[0, 0])
+            phash_d = int(hashes.hamming(ph[k : k + 1], ph[k + 1 : k + 2])[0, 0])
+            best = (pdq_d, phash_d) if best is None else (min(best[0], pdq_d), min(best[1], phash_d))
+        if best is not None:
+            out.append((name, best[0], best[1]))
     return out
 
 

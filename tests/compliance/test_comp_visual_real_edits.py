@@ -117,3 +117,28 @@ def test_a_small_copy_in_a_corner_is_found(tmp_path, bank, media, corner):
     assert [f.reference for f in findings] == ["ref:1"], [f.message for f in findings]
     x0, y0, x1, _ = findings[0].box
     assert abs(x0 - x) < 20 and abs(y0 - y) < 20 and 110 < x1 - x0 < 150
+
+
+def _hue_turned(picture: Image.Image, shift: int) -> Image.Image:
+    """``picture`` with its HSV hue turned by ``shift``/256 of a turn (an editor's hue slider)."""
+    hsv = np.asarray(picture.convert("HSV"), dtype=np.int16)
+    hsv[..., 0] = (hsv[..., 0] + shift) % 256
+    return Image.frombytes("HSV", picture.size, hsv.astype(np.uint8).tobytes()).convert("RGB")
+
+
+@pytest.mark.parametrize("seed", [1, 3, 8])
+def test_a_recoloured_copy_is_found_on_the_value_channel(tmp_path, bank, media, seed):
+    # turning the hue by 90 degrees moves these logos' luma hashes past every threshold (missed before)
+    logo = media.logo(seed)
+    bank.add([_save(logo, tmp_path / "brand.png")], owner="Rival Co")
+    query = _save(_hue_turned(logo, 64), tmp_path / "recoloured.png")
+    findings = _near(screen_media(query, packs=[load_pack("ip")], bank=bank, embedder=None)[0])
+    assert [f.reference for f in findings] == ["ref:1"], [f.message for f in findings]
+
+
+def test_value_channel_hashes_are_kept_for_every_reference(tmp_path, bank, media):
+    bank.add([_save(media.logo(1), tmp_path / "a.png"), _save(media.logo(2), tmp_path / "b.png")], owner="x")
+    index = bank.index()
+    assert index.pdq_value.shape == (16, 4) and index.phash_value.shape == (16,)
+    assert sorted(set(index.value_owner.tolist())) == [0, 1]
+    assert all(e.quality_value > 0 for e in index.entries)
