@@ -68,6 +68,12 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument(
         "--refs", type=int, action="append", help="with --real-edits: only these reference indices"
     )
+    parser.add_argument(
+        "--half",
+        choices=("dev", "held-out"),
+        help="with --real-edits: only the development half (even reference and distractor positions) or the"
+        " held-out half (odd); tune on dev only",
+    )
     parser.add_argument("--no-distractors", action="store_true", help="with --real-edits: positives only")
     parser.add_argument(
         "--clip-speed",
@@ -248,7 +254,7 @@ def _real_edits(args, refs, backgrounds, bank, ids, near, scoring, work: Path) -
                 path = cache / f"r-{seed}-{edit}-{i}.png"
                 t0 = time.perf_counter()
                 image = fn(item.image, rng, bg)  # always drawn, so the random stream stays the same
-                if (args.only and edit not in args.only) or (args.refs and i not in args.refs):
+                if (args.only and edit not in args.only) or not _wanted(args, i):
                     continue
                 if not path.is_file():
                     image.save(path)
@@ -261,7 +267,7 @@ def _real_edits(args, refs, backgrounds, bank, ids, near, scoring, work: Path) -
         for edit in data.FLASH_EDITS:
             for i, item in enumerate(refs[: args.video_refs]):
                 bg = backgrounds[int(rng.integers(len(backgrounds)))]
-                if (args.only and edit not in args.only) or (args.refs and i not in args.refs):
+                if (args.only and edit not in args.only) or not _wanted(args, i):
                     rng.uniform(size=3)  # render_flash's draws, so later clips stay the same
                     continue
                 path = cache / f"f-{seed}-{edit}-{i}.mp4"
@@ -292,6 +298,8 @@ def _real_edits(args, refs, backgrounds, bank, ids, near, scoring, work: Path) -
             names_file.write_text(json.dumps(names))
             t_render += time.perf_counter() - t0
         for k, name in enumerate(names):
+            if args.half and k % 2 != (args.half == "held-out"):
+                continue
             scores, seconds = _scores(cache / f"l-{k}.png", scoring, bank)
             t_screen += seconds
             negatives.append((name, k % 2, scores, seconds))
@@ -322,6 +330,13 @@ def _real_edits(args, refs, backgrounds, bank, ids, near, scoring, work: Path) -
     out["distractor_scores"] = [{"name": n[0], "half": n[1], "scores": n[2]} for n in negatives]
     out["reference_names"] = {label_of[i]: item.name for i, item in enumerate(refs)}
     return out
+
+
+def _wanted(args, i: int) -> bool:
+    """Whether reference ``i`` is screened in this run (``--refs``, ``--half``)."""
+    if args.refs and i not in args.refs:
+        return False
+    return not args.half or i % 2 == (args.half == "held-out")
 
 
 def _scoring_pack(ip, near):

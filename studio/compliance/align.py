@@ -268,3 +268,39 @@ def _inner_box(mask: np.ndarray) -> tuple[int, int, int, int] | None:
         else:
             x1 -= step
     return None
+
+
+EDGE_SIDE = 128  # long side at which outlines are compared
+EDGE_TOLERANCE = 2  # pixels (at EDGE_SIDE) an outline may be off and still agree
+
+
+def outline_agreement(region: np.ndarray, reference: np.ndarray) -> float:
+    """How well the outlines of ``region`` and ``reference`` ([H, W, 3] uint8, the same part of an aligned copy
+    and of its reference) coincide, in [0, 1]: the smaller of the share of the reference's edge pixels that have
+    an edge of ``region`` within ``EDGE_TOLERANCE`` pixels and the same the other way round.
+
+    Edges are Canny edges of each colour channel (a recoloured copy keeps its outlines); 0 when either side has
+    almost none. Used for flat pictures (a logo of a few colour fields), whose perceptual hashes are unstable:
+    their shapes' outlines are what identifies them.
+    """
+    import cv2
+
+    h, w = reference.shape[:2]
+    scale = EDGE_SIDE / max(h, w)
+    size = (max(8, round(w * scale)), max(8, round(h * scale)))
+    a = cv2.resize(np.ascontiguousarray(region[..., :3]), size, interpolation=cv2.INTER_AREA)
+    b = cv2.resize(np.ascontiguousarray(reference[..., :3]), size, interpolation=cv2.INTER_AREA)
+
+    def edges(rgb: np.ndarray) -> np.ndarray:
+        out = np.zeros(rgb.shape[:2], dtype=bool)
+        for c in range(3):
+            out |= cv2.Canny(np.ascontiguousarray(rgb[..., c]), 60, 150) > 0
+        return out
+
+    ea, eb = edges(a), edges(b)
+    if ea.sum() < 20 or eb.sum() < 20:
+        return 0.0
+    kernel = np.ones((2 * EDGE_TOLERANCE + 1, 2 * EDGE_TOLERANCE + 1), np.uint8)
+    near_a = cv2.dilate(ea.astype(np.uint8), kernel) > 0
+    near_b = cv2.dilate(eb.astype(np.uint8), kernel) > 0
+    return float(min((eb & near_a).sum() / eb.sum(), (ea & near_b).sum() / ea.sum()))

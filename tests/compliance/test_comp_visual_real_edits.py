@@ -142,3 +142,55 @@ def test_value_channel_hashes_are_kept_for_every_reference(tmp_path, bank, media
     assert index.pdq_value.shape == (16, 4) and index.phash_value.shape == (16,)
     assert sorted(set(index.value_owner.tolist())) == [0, 1]
     assert all(e.quality_value > 0 for e in index.entries)
+
+
+def _flat_logo(letters: str = "UZCGI") -> Image.Image:
+    """A logo of a few flat colour fields and a word: its PDQ quality is under the floor of 50 (flat)."""
+    from PIL import ImageDraw, ImageFont
+
+    image = Image.new("RGB", (480, 480), (84, 150, 92))
+    draw = ImageDraw.Draw(image)
+    draw.ellipse([60, 60, 260, 260], fill=(100, 20, 220))
+    draw.rectangle([100, 30, 330, 160], fill=(240, 80, 220))
+    draw.polygon([(300, 250), (420, 250), (370, 360)], fill=(110, 190, 30))
+    draw.text((90, 360), letters, font=ImageFont.truetype("DejaVuSans-Bold.ttf", 64), fill=(190, 100, 170))
+    return image
+
+
+@pytest.mark.parametrize("mirror", [False, True], ids=["upright", "mirrored"])
+def test_a_flat_logo_inside_a_photo_card_is_found(tmp_path, bank, mirror):
+    from studio.compliance import hashes
+
+    logo = _flat_logo()
+    assert hashes.pdq(np.asarray(logo))[1] < 50  # flat: its hashes alone are not evidence
+    bank.add([_save(logo, tmp_path / "brand.png")], owner="Rival Co")
+    query = _save(_photo_card(logo, mirror=mirror), tmp_path / "card.jpg")
+    findings = _near(screen_media(query, packs=[load_pack("ip")], bank=bank, embedder=None)[0])
+    assert [f.reference for f in findings] == ["ref:1"], [f.message for f in findings]
+    assert "keypoints aligned" in findings[0].message
+
+
+def test_a_card_with_the_flat_logos_word_and_colours_is_not_a_copy(tmp_path, bank):
+    from PIL import ImageDraw, ImageFont
+
+    bank.add([_save(_flat_logo(), tmp_path / "brand.png")], owner="Rival Co")
+    card = Image.new("RGB", (480, 480), (84, 150, 92))  # the logo's background colour, its word, its font
+    draw = ImageDraw.Draw(card)
+    draw.text((90, 360), "UZCGI", font=ImageFont.truetype("DejaVuSans-Bold.ttf", 64), fill=(190, 100, 170))
+    draw.text((90, 200), "NEW TEA", font=ImageFont.truetype("DejaVuSans-Bold.ttf", 48), fill=(255, 255, 255))
+    findings = _near(screen_media(_save(card, tmp_path / "card.png"), packs=[load_pack("ip")], bank=bank,
+                                  embedder=None)[0])  # fmt: skip
+    assert not findings, [f.message for f in findings]
+
+
+def test_outline_agreement_keeps_recoloured_outlines_and_rejects_other_shapes():
+    from studio.compliance.align import outline_agreement
+
+    logo = np.asarray(_flat_logo())
+    other = np.asarray(_flat_logo("QXW").transpose(Image.FLIP_TOP_BOTTOM))
+    recoloured = np.asarray(_hue_turned(_flat_logo(), 80))
+    flat = np.full_like(logo, 120)
+    assert outline_agreement(logo, logo) == 1.0
+    assert outline_agreement(recoloured, logo) >= 0.8
+    assert outline_agreement(other, logo) < 0.5
+    assert outline_agreement(flat, logo) == 0.0  # nothing to compare is no agreement
