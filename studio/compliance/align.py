@@ -44,10 +44,8 @@ class Alignment:
     inliers: int
     good: int
     size: tuple[int, int]
-    spread: tuple[float, float] = (
-        1.0,
-        1.0,
-    )  # inliers' extent as a fraction of the reference's (width, height)
+    # inliers' extent as a fraction of the extent of all the reference's keypoints (width, height)
+    spread: tuple[float, float] = (1.0, 1.0)
 
     @property
     def scale(self) -> float:
@@ -124,6 +122,12 @@ class FeatureIndex:
         self._descriptors = (
             np.concatenate([r.descriptors for r in self.refs]) if self.refs else np.zeros((0, 32), np.uint8)
         )
+        # each reference's keypoint extent (w, h) in feature-image pixels: a spread is measured against where a
+        # reference *has* keypoints (a blurred photo has them only on its subject), not its whole frame
+        self._extent = [
+            (float(np.ptp(r.points[:, 0])), float(np.ptp(r.points[:, 1]))) if len(r.points) >= 2 else r.size
+            for r in self.refs
+        ]
         self._matcher = None
         self._lock = threading.Lock()  # app workers may screen at once; OpenCV matchers are not thread-safe
 
@@ -192,9 +196,10 @@ class FeatureIndex:
             n_in = int(inliers.sum())
             if n_in < MIN_INLIERS:
                 continue
-            w, h = self.refs[ref].size
+            w, h = self._extent[ref]
             kept = src[inliers.ravel().astype(bool)]
-            spread = (float(np.ptp(kept[:, 0])) / max(1, w), float(np.ptp(kept[:, 1])) / max(1, h))
+            spread = (min(1.0, float(np.ptp(kept[:, 0])) / max(1.0, w)),
+                      min(1.0, float(np.ptp(kept[:, 1])) / max(1.0, h)))  # fmt: skip
             found.append(
                 Alignment(
                     ref=ref,

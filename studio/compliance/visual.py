@@ -48,7 +48,12 @@ if TYPE_CHECKING:
     from studio.compliance.rules import Rule, RulePack
 
 IMAGE_MAX_SIDE = 1280  # still images are screened at most this large (long side, pixels)
-DEFAULT_MIN_PDQ_QUALITY = 50  # PDQ hashes of flatter regions are not trusted (pHash still is)
+DEFAULT_MIN_PDQ_QUALITY = 50  # PDQ hashes of flatter regions are not trusted (nor are their pHashes)
+# A pHash match (64 bits, threshold 10) counts only where the 256-bit PDQ of the same comparison is at most this
+# far: unrelated pictures sit at 128 +- 8, so 96 says "some shared structure". On the real-edit benchmark's
+# development half the one look-alike false positive (a text card against a photo) had pHash 10 and PDQ 124;
+# every right pHash-only match had PDQ <= 80.
+PHASH_MAX_PDQ = 96
 ADD_REFS_HINT = "add protected images with `studio refs add IMAGE... --owner NAME`"
 
 
@@ -426,7 +431,8 @@ def _screen_frame(
             # neither counts below the quality floor (a pHash distance of 10 between two flat frames is chance)
             if quality >= min_quality and entry.ref.pdq_quality >= min_quality:
                 _better_pdq(evidence[i], int(pdq_d[mask].min()), full_box, "whole frame")
-                _better_phash(evidence[i], int(phash_d[mask].min()), full_box, "whole frame")
+                if pdq_d[mask].min() <= PHASH_MAX_PDQ:
+                    _better_phash(evidence[i], int(phash_d[mask].min()), full_box, "whole frame")
         # the same on the value channel max(R, G, B), which a hue rotation keeps (``hashes.value_image``)
         if len(index.value_owner):
             value = hashes.value_image(canon)
@@ -440,7 +446,8 @@ def _screen_frame(
                     mask = index.value_owner == i
                     how = "whole frame, value channel (recoloured)"
                     _better_pdq(evidence[i], int(v_pdq[mask].min()), full_box, how)
-                    _better_phash(evidence[i], int(v_phash[mask].min()), full_box, how)
+                    if v_pdq[mask].min() <= PHASH_MAX_PDQ:
+                        _better_phash(evidence[i], int(v_phash[mask].min()), full_box, how)
         # 2. references located by keypoints, verified by hashing the aligned region
         if options.keypoints and len(index.features):
             from studio.compliance.align import rectify
@@ -617,12 +624,14 @@ def _compare_parts(
                 continue  # a flat part (a white corner of a logo, a colour field) matches anything flat
             pdq_d = int(hashes.hamming(words[k][None], words[k + 1][None])[0, 0])
             phash_d = int(hashes.hamming(ph[k : k + 1], ph[k + 1 : k + 2])[0, 0])
+            phash_d = phash_d if pdq_d <= PHASH_MAX_PDQ else 999
             best = (pdq_d, phash_d) if best is None else (min(best[0], pdq_d), min(best[1], phash_d))
         if best is None and outlines and name == "whole":  # a flat part of a picture is never evidence
             score = outline_agreement(region[y0:y1, x0:x1], ref_region[y0:y1, x0:x1])
             if score >= FLAT_MIN_OUTLINES:
                 pdq_d = int(hashes.hamming(words[0][None], words[1][None])[0, 0])
-                best, agree = (pdq_d, int(hashes.hamming(ph[0:1], ph[1:2])[0, 0])), score
+                phash_d = int(hashes.hamming(ph[0:1], ph[1:2])[0, 0]) if pdq_d <= PHASH_MAX_PDQ else 999
+                best, agree = (pdq_d, phash_d), score
         if best is not None:
             out.append((name, best[0], best[1], agree))
     return out

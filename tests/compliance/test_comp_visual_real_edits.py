@@ -194,3 +194,20 @@ def test_outline_agreement_keeps_recoloured_outlines_and_rejects_other_shapes():
     assert outline_agreement(recoloured, logo) >= 0.8
     assert outline_agreement(other, logo) < 0.5
     assert outline_agreement(flat, logo) == 0.0  # nothing to compare is no agreement
+
+
+def test_keypoint_spread_is_measured_against_where_the_reference_has_keypoints(media):
+    # a blurred photo whose only texture is a small subject in the middle: all its keypoints sit there, so a
+    # copy matched on the whole subject is "spread out" (before, 0.2-0.35 of the frame: no part could count)
+    import cv2
+
+    from studio.compliance.align import FeatureIndex, reference_features
+
+    subject = np.asarray(media.logo(4).resize((120, 120)))
+    picture = np.full((400, 400, 3), 150, np.uint8)
+    picture[140:260, 140:260] = subject
+    grey = cv2.cvtColor(picture, cv2.COLOR_RGB2GRAY)
+    index = FeatureIndex([reference_features(grey), reference_features(np.asarray(media.logo(7).convert("L")))])
+    frame = cv2.resize(grey, None, fx=1.5, fy=1.5, interpolation=cv2.INTER_LINEAR)
+    (best, *_) = index.locate(frame)
+    assert best.ref == 0 and min(best.spread) >= 0.7, best.spread
