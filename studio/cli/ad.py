@@ -144,9 +144,12 @@ def ad(
                 "blocked": [b.to_json() for b in result.blocked],
                 "screened": result.screened,
                 "timings": result.timings,
+                "ai_motion": [note.to_json() for note in result.motion],
             }
         )
     else:
+        for note in result.motion:  # generated, from the cache, or the weight-free motion and why
+            click.echo(note.line)
         for output in result.outputs:
             click.echo(
                 f"{output.platform:15s} {output.width}x{output.height} {output.duration:.1f}s  {output.path}"

@@ -265,6 +265,19 @@ def motion_status(model: str, task: str = "i2v") -> MotionStatus:
     )
 
 
+def status_line(model: str | None, task: str = "i2v") -> str:
+    """``motion_status(model, task).line``, or one line saying what is wrong with ``model`` (empty, unknown,
+    not a model folder): what the Ad Studio's AI motion section shows. Loads no model."""
+    from studio.errors import StudioError
+
+    if not (model or "").strip():
+        return "AI motion off: choose an engine (or give a local diffusers folder)."
+    try:
+        return motion_status(model.strip(), task).line  # type: ignore[union-attr]
+    except StudioError as exc:
+        return f"AI motion off: {exc.one_line()}"
+
+
 # -- the clip cache --------------------------------------------------------------------------------------------
 def model_identity(model: str) -> str:
     """What names a model's weights in a cache key: an engine name as it is; a local folder by its files' names,
