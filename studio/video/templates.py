@@ -384,7 +384,7 @@ def _spin_shot(spec: AdSpec, res: Resources, lay: Layout, write: Writer, duratio
 
 # -- AI shots: a photo that moves, B-roll from a prompt (studio.video.ai_shots makes the clips) -----------------
 BROLL_XFADE = 0.4
-MIN_PHOTO_SHOT = 1.5  # seconds: what B-roll may leave each photo shot at least
+MIN_PHOTO_SHOT = 1.0  # seconds: what B-roll must leave each photo shot at least
 
 
 def _ai_size(text: str | None) -> tuple[int, int] | None:
