@@ -14,7 +14,15 @@ from pathlib import Path
 from typing import Any, Literal
 
 import yaml
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    ValidationError,
+    ValidationInfo,
+    field_validator,
+    model_validator,
+)
 
 from studio.categories import CATEGORIES
 from studio.colours import parse_hex
@@ -258,14 +266,20 @@ class AdSpec(BaseModel):
                 )
         return self
 
+    @field_validator("ai_motion")
+    @classmethod
+    def _ai_photos(cls, value: AIMotion | None, info: ValidationInfo) -> AIMotion | None:
+        photos = info.data.get("photos")
+        if value is not None and photos is not None:
+            for number in value.photos:
+                if number > len(photos):
+                    raise ValueError(
+                        f"photo {number} is chosen to move, but there are {len(photos)} photo(s)"
+                    )
+        return value
+
     @model_validator(mode="after")
     def _ai_shots(self) -> AdSpec:
-        if self.ai_motion is not None:
-            for number in self.ai_motion.photos:
-                if number > len(self.photos):
-                    raise ValueError(
-                        f"ai_motion moves photo {number}, but the spec has {len(self.photos)} photo(s)"
-                    )
         broll = sum(b.seconds for b in self.broll)
         if broll > self.duration * 0.5:
             raise ValueError(
