@@ -180,7 +180,10 @@ class MotionStatus:
     runnable: bool
     missing: tuple[str, ...]  # what is missing, in words
     pull: str | None  # the command that gets the weights, when they are missing
-    line: str  # the one line the CLI, the app and the render notes show
+    reason: (
+        str  # "wan2.2-ti2v-5b: no CUDA GPU found; weights not on this machine (run `studio models pull ...`)"
+    )
+    line: str  # the one line the app's AI motion section shows
 
     def to_json(self) -> dict:
         return {
@@ -193,6 +196,7 @@ class MotionStatus:
             "runnable": self.runnable,
             "missing": list(self.missing),
             "pull": self.pull,
+            "reason": self.reason,
             "line": self.line,
         }
 
@@ -261,6 +265,7 @@ def motion_status(model: str, task: str = "i2v") -> MotionStatus:
         runnable=runnable,
         missing=tuple(missing),
         pull=pull,
+        reason=f"{name}: {'; '.join(parts)}",
         line=line,
     )
 
@@ -410,7 +415,7 @@ class MotionNote:
     @property
     def line(self) -> str:
         if self.status == "fallback":
-            return f"AI motion, {self.slot} ({self.platform}): weight-free motion instead. {self.reason}"
+            return f"AI motion, {self.slot} ({self.platform}): weight-free motion instead; {self.reason}."
         how = "from the clip cache" if self.status == "cached" else "generated"
         return f"AI motion, {self.slot} ({self.platform}): {self.engine} clip {how}."
 
@@ -553,7 +558,7 @@ def resolve_motion(
             if sk not in statuses:
                 statuses[sk] = motion_status(request.model, request.task)
             machine = statuses[sk]
-            reason = None if machine.runnable else machine.line
+            reason = None if machine.runnable else machine.reason
             if reason is None and request.task == "i2v" and request.faithful:
                 reason = _faithful_problem(request)
             if reason is None:
@@ -569,7 +574,7 @@ def resolve_motion(
                     clip = cache.put(plan.key, make)
                     status = "generated"
                 except (DependencyError, ModelError) as exc:
-                    reason = f"{plan.engine.name} could not run here: {exc.one_line()}"  # type: ignore[attr-defined]
+                    reason = f"{plan.engine.name} could not run here: {exc.one_line().rstrip('.')}"  # type: ignore[attr-defined]
         if clip is None:
             resolved[id(layer)] = layer.fallback
             notes.append(MotionNote(request.slot, platform, "fallback", plan.engine.name, reason=reason))  # type: ignore[attr-defined]
@@ -614,7 +619,7 @@ def _faithful_problem(request: ClipRequest) -> str | None:
         product_mask(load_photo(request.photo))  # type: ignore[arg-type]
     except InputError as exc:
         return (
-            f"faithful mode cannot separate the product in {Path(request.photo or '').name}: {exc.message}"
-            " (give a transparent PNG or a plain backdrop, or set ai_motion.faithful: false)"
+            f"faithful mode cannot separate the product in {Path(request.photo or '').name}:"
+            f" {exc.message.rstrip('.')} (give a transparent PNG or a plain backdrop, or set ai_motion.faithful: false)"
         )
     return None
