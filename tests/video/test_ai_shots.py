@@ -175,6 +175,14 @@ def test_an_ad_with_ai_motion_and_broll_then_new_copy_from_the_cache(tiny_folder
     assert manifest.ai_generated is True
     assert set(json.dumps(manifest.compliance).split('"')) >= {"wan2.2-ti2v-5b", "wan2.1-t2v-1.3b"}
 
+    # what the compliance gate reads: the models' licence-registry ids and the clips' sidecars
+    from studio.ads import build_timeline, resolve_resources
+
+    spec = _spec(tmp_path, ai_motion=ai, broll=broll)
+    resolved, _ = resolve_motion(build_timeline(spec, "square", resolve_resources(spec)), pipelines=pipes)
+    assert resolved.meta["models"] == "wan2.2-ti2v-5b,wan2.1-t2v-1.3b"
+    assert resolved.meta["ai_clips"] == [notes["photo 1"].sidecar, notes["b-roll 1"].sidecar]
+
     # new copy: nothing is generated again, the cache is reported, the clips are the same files
     stamps = {p: p.stat().st_mtime_ns for p in clips}
     spec = _spec(tmp_path, ai_motion=ai, broll=broll, headline="一口喝見阿里山的清晨", selling_points=["新的賣點"],
