@@ -73,7 +73,8 @@ def ad(
     """Render a short video ad: from SPEC_FILE (YAML/JSON), or the quick form (--photo ... --headline ...).
 
     Options given with a SPEC_FILE override its fields. Writes NAME-PLATFORM.mp4, a -cover.jpg and an .srt per
-    platform into the output folder.
+    platform into the output folder. AI shots of the spec (ai_motion, broll) are generated where a GPU and the
+    weights exist (or found in the clip cache); elsewhere they keep the weight-free motion, and a line says why.
     """
     from studio.ads import make_ad, recover_renders
     from studio.cancel import CancelToken

@@ -317,7 +317,7 @@ class ClipCache:
 
     A clip is made in a temporary folder beside them and renamed into place, sidecar first and MP4 last, so a
     clip is in the cache only when both are whole (a kill mid-way leaves a ``.tmp-*`` folder, removed on the
-    next ``put``)."""
+    next ``put``, unless its process still runs)."""
 
     def __init__(self, root: str | os.PathLike[str] | None = None):
         if root is None:
@@ -338,9 +338,12 @@ class ClipCache:
         from studio.video.ai_generate import sidecar_path
 
         self.root.mkdir(parents=True, exist_ok=True)
-        for stale in self.root.glob(".tmp-*"):
-            shutil.rmtree(stale, ignore_errors=True)
-        tmp = self.root / f".tmp-{uuid.uuid4().hex[:12]}"
+        for stale in self.root.glob(
+            ".tmp-*"
+        ):  # left by a killed process (never a running one's: batch workers)
+            if not _alive(stale.name.split("-")[1]):
+                shutil.rmtree(stale, ignore_errors=True)
+        tmp = self.root / f".tmp-{os.getpid()}-{uuid.uuid4().hex[:12]}"
         tmp.mkdir()
         try:
             clip = tmp / f"{key}.mp4"
@@ -351,6 +354,17 @@ class ClipCache:
             return final_clip
         finally:
             shutil.rmtree(tmp, ignore_errors=True)
+
+
+def _alive(pid: str) -> bool:
+    """Whether the process ``pid`` (a string from a folder name) is running on this machine."""
+    try:
+        os.kill(int(pid), 0)
+    except (ValueError, ProcessLookupError):
+        return False
+    except PermissionError:  # someone else's process
+        return True
+    return True
 
 
 # -- loaded pipelines ------------------------------------------------------------------------------------------

@@ -109,7 +109,8 @@ class TextLayer(Layer):
 
 @dataclass(frozen=True)
 class ClipLayer(Layer):
-    """A video clip (an AI motion clip, a 3D product spin) fitted to ``box``; it holds its last frame."""
+    """A video clip (a 3D product spin) fitted to ``box``, resampled to the timeline's fps by ffmpeg; it holds its
+    last frame. AI clips are ``MotionClipLayer``s (retimed without judder)."""
 
     path: str = ""
     box: Box = Box(0, 0, 0, 0)

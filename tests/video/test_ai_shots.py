@@ -5,6 +5,7 @@ from the tiny local-folder models (ffprobe-checked), rendered again with new cop
 from __future__ import annotations
 
 import json
+import os
 from pathlib import Path
 
 import numpy as np
@@ -134,6 +135,19 @@ def test_the_cache_key_ignores_the_copy_and_follows_the_pixels(tmp_path):
     assert key(ai_motion={"photos": [1], "seed": 3, "steps": 7}) != first
 
 
+def test_cancelled_before_any_clip(tmp_path):
+    from studio.ads import resolve_resources
+    from studio.cancel import CancelToken
+    from studio.errors import Cancelled
+    from studio.video.templates import timeline_for
+
+    spec = _spec(tmp_path, ai_motion={"photos": [1]})
+    token = CancelToken()
+    token.cancel("stopped")
+    with pytest.raises(Cancelled):
+        resolve_motion(timeline_for(spec, "square", resolve_resources(spec)), cancel=token)
+
+
 def test_a_failed_clip_leaves_nothing_in_the_cache(tmp_path):
     cache = ClipCache(tmp_path / "cache")
 
@@ -144,6 +158,18 @@ def test_a_failed_clip_leaves_nothing_in_the_cache(tmp_path):
     with pytest.raises(RuntimeError):
         cache.put("k", broken)
     assert cache.get("k") is None and list((tmp_path / "cache").iterdir()) == []
+    # a clip being made by another running process (a batch worker) is left alone; a dead one's is cleared
+    running = tmp_path / "cache" / f".tmp-{os.getpid()}-abc"
+    dead = tmp_path / "cache" / ".tmp-999999999-abc"
+    running.mkdir()
+    dead.mkdir()
+
+    def good(out: Path) -> None:
+        out.write_bytes(b"clip")
+        out.with_suffix(".json").write_text("{}")
+
+    assert cache.put("k", good) == tmp_path / "cache" / "k.mp4" and cache.get("k") is not None
+    assert running.is_dir() and not dead.exists()
 
 
 # -- whole ads from the tiny local-folder models ----------------------------------------------------------------
