@@ -31,6 +31,7 @@ import shutil
 import uuid
 from dataclasses import dataclass, field, replace
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import numpy as np
 from PIL import Image
@@ -39,7 +40,11 @@ from studio.cancel import CancelToken, check
 from studio.errors import DependencyError, InputError, ModelError, RenderError
 from studio.progress import ProgressFn, null_progress, scaled
 from studio.video.compose import _alpha_scaled, _drop_shadow, _Envelope, _rounded_mask, register_layer
+from studio.video.engines.base import Engine
 from studio.video.timeline import ClipRequest, Layer, MotionClipLayer, Shot, Timeline
+
+if TYPE_CHECKING:
+    from studio.video.ai_clip import ClipJob
 
 RETIMES = ("blend", "nearest")
 CACHE_VERSION = 1  # part of every cache key: bump it when the clip-making code changes what a key produces
@@ -371,7 +376,7 @@ def _alive(pid: str) -> bool:
 class MotionPipelines:
     """The loaded diffusion pipeline, kept between clips and renders by its owner (the app's ``AppContext``, a
     CLI command): one at a time, so two full-size models never sit in GPU memory together. ``generations``
-    counts the clips generated with it (cache hits generate nothing)."""
+    counts the generation runs started (a cache hit starts none)."""
 
     def __init__(self) -> None:
         self._key: tuple | None = None
@@ -451,8 +456,8 @@ class MotionNote:
 class _Plan:
     """One request made concrete: the job for ``make_ai_clip`` and the cache key of what it would make."""
 
-    job: object  # studio.video.ai_clip.ClipJob (its ``out`` is filled in by the cache)
-    engine: object  # studio.video.engines.Engine
+    job: ClipJob  # its ``out`` is filled in by the cache
+    engine: Engine
     key: str
     messages: list[str] = field(default_factory=list)
 
@@ -588,14 +593,14 @@ def resolve_motion(
                     clip = cache.put(plan.key, make)
                     status = "generated"
                 except (DependencyError, ModelError) as exc:
-                    reason = f"{plan.engine.name} could not run here: {exc.one_line().rstrip('.')}"  # type: ignore[attr-defined]
+                    reason = f"{plan.engine.name} could not run here: {exc.one_line().rstrip('.')}"
         if clip is None:
             resolved[id(layer)] = layer.fallback
-            notes.append(MotionNote(request.slot, platform, "fallback", plan.engine.name, reason=reason))  # type: ignore[attr-defined]
+            notes.append(MotionNote(request.slot, platform, "fallback", plan.engine.name, reason=reason))
             part(1.0, f"AI motion: {request.slot} uses the weight-free motion")
             continue
         messages = list(plan.messages)
-        clip_seconds = plan.job.frames / plan.engine.fps  # type: ignore[attr-defined]
+        clip_seconds = plan.job.frames / plan.engine.fps
         speed = clip_seconds / span if span > 0 else 1.0
         if abs(speed - 1.0) > 0.02:
             messages.append(
@@ -603,10 +608,10 @@ def resolve_motion(
             )
         sidecar = cache.paths(plan.key)[1]
         resolved[id(layer)] = (replace(layer, path=str(clip)),)
-        models.append(plan.engine.model_id)  # type: ignore[attr-defined]
+        models.append(plan.engine.model_id)
         sidecars.append(str(sidecar))
         notes.append(
-            MotionNote(request.slot, platform, status, plan.engine.name, str(clip), str(sidecar),  # type: ignore[attr-defined]
+            MotionNote(request.slot, platform, status, plan.engine.name, str(clip), str(sidecar),
                        messages=tuple(messages))
         )  # fmt: skip
         part(1.0, f"AI motion: {request.slot} {status}")
