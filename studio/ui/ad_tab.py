@@ -52,6 +52,7 @@ FORM_LABELS = {
     "accent": "Accent colour",
     "spin": "3D product spin",
     "ai_motion": "AI motion",
+    "broll": "B-roll",
 }
 AI_PHOTO_CHOICES = [(f"Photo {k}", k) for k in range(1, 9)]
 
@@ -149,6 +150,8 @@ def generate(
     ai_preset: str = "push-in",
     ai_profile: str = "auto",
     ai_faithful: bool = True,
+    ai_broll: str = "",
+    ai_broll_seconds: float = 3.0,
     progress: gr.Progress | None = None,
     cancel: Any = None,
 ) -> tuple:
@@ -203,9 +206,12 @@ def generate(
     if spin:
         data["spin"] = spin
     if ai_on:
-        data["ai_motion"] = ai_motion_section(
-            ai_engine, ai_photos, ai_prompt, ai_preset, ai_profile, ai_faithful
-        )
+        if ai_photos:
+            data["ai_motion"] = ai_motion_section(
+                ai_engine, ai_photos, ai_prompt, ai_preset, ai_profile, ai_faithful
+            )
+        if (ai_broll or "").strip():
+            data["broll"] = [broll_section(ai_engine, ai_broll, ai_broll_seconds, ai_profile)]
     try:
         AdSpec.model_validate(data)
     except ValidationError as exc:
@@ -282,6 +288,20 @@ def ai_motion_section(
         "preset": preset or "push-in",
         "profile": profile or "auto",
         "faithful": bool(faithful),
+    }
+
+
+def broll_section(
+    engine: str | None, prompt: str, seconds: float | None, profile: str | None
+) -> dict[str, Any]:
+    """The form's B-roll prompt as one entry of the spec's ``broll`` (the section's engine makes it)."""
+    from studio.video.engines import DEFAULT_ENGINE
+
+    return {
+        "engine": (engine or "").strip() or DEFAULT_ENGINE,
+        "prompt": " ".join((prompt or "").split()),
+        "seconds": float(seconds or 3.0),
+        "profile": profile or "auto",
     }
 
 
@@ -496,7 +516,9 @@ def build_ad_tab(ctx: AppContext, sample: dict[str, Any] | None = None) -> TabPa
                 from studio.video.engines import DEFAULT_ENGINE, ENGINES, PROFILES
 
                 ai_on = gr.Checkbox(
-                    value=False, label="Move photos with AI motion (image-to-video)", elem_id="ai-on"
+                    value=False,
+                    label="Use AI motion (photos that move; a B-roll shot from a prompt)",
+                    elem_id="ai-on",
                 )
                 ai_engine = gr.Dropdown(
                     [name for name, e in ENGINES.items() if "i2v" in e.tasks],
@@ -519,6 +541,15 @@ def build_ad_tab(ctx: AppContext, sample: dict[str, Any] | None = None) -> TabPa
                     label="Product-faithful (the product's own pixels on every frame)",
                     elem_id="ai-faithful",
                 )
+                with gr.Row():
+                    ai_broll = gr.Textbox(
+                        label="B-roll prompt (optional: a generated shot after the first)",
+                        elem_id="ai-broll",
+                        scale=3,
+                    )
+                    ai_broll_seconds = gr.Slider(
+                        1, 8, value=3, step=0.5, label="B-roll seconds", elem_id="ai-broll-seconds", scale=1
+                    )
                 ai_status_line = gr.Markdown("", elem_id="ai-status")
             for event in (ai_engine.change, ai_on.change, ai_section.expand):  # the status of what is chosen
                 event(
@@ -597,6 +628,8 @@ def build_ad_tab(ctx: AppContext, sample: dict[str, Any] | None = None) -> TabPa
             ai_preset,
             ai_profile,
             ai_faithful,
+            ai_broll,
+            ai_broll_seconds,
             token,
         ],
         outputs=[*videos, downloads, status, history, override_form, blocked],

@@ -76,13 +76,16 @@ def test_the_status_loads_no_model(tmp_path):
 
 def test_the_form_section_becomes_the_spec_and_its_mistakes_are_named(tmp_path):
     from studio.store import Store
-    from studio.ui.ad_tab import PLATFORM_CHOICES, ai_motion_section, generate
+    from studio.ui.ad_tab import PLATFORM_CHOICES, ai_motion_section, broll_section, generate
     from studio.ui.context import AppContext
     from tests.helpers import make_photo
 
     assert ai_motion_section(" ", [2, 1], " ", "orbit", "group", False) == {
         "engine": "wan2.2-ti2v-5b", "photos": [1, 2], "prompt": None, "preset": "orbit", "profile": "group",
         "faithful": False,
+    }  # fmt: skip
+    assert broll_section("", "  morning   mist ", 2.5, "auto") == {
+        "engine": "wan2.2-ti2v-5b", "prompt": "morning mist", "seconds": 2.5, "profile": "auto",
     }  # fmt: skip
     ctx = AppContext(store=Store(tmp_path / "s.sqlite3"), home=tmp_path, outputs=tmp_path / "out")
     form = [[str(make_photo(tmp_path / "a.jpg"))], None, "Tea", "Tea", "", "", "", "showcase", ["square"], 5,
@@ -91,3 +94,8 @@ def test_the_form_section_becomes_the_spec_and_its_mistakes_are_named(tmp_path):
         result = generate(ctx, *form, ai_on=True, ai_engine="wan2.2-ti2v-5b", ai_photos=[2])
     status = result[len(PLATFORM_CHOICES) + 1]
     assert status.startswith("**Not rendered:**") and "AI motion" in status and "photo 2" in status
+
+    # B-roll only (no photo chosen to move): its length is checked against the ad like the spec's
+    with pytest.warns(UserWarning, match="B-roll shots last 8 s, more than half of the 5 s ad"):
+        result = generate(ctx, *form, ai_on=True, ai_photos=[], ai_broll="mist over tea", ai_broll_seconds=8)
+    assert "B-roll" in result[len(PLATFORM_CHOICES) + 1]
