@@ -312,7 +312,7 @@ def _fold_pattern(pattern: str) -> str:
 
 
 _GAP_CJK = r"[^,.!?;:。!?;:\n\r\t|/…]"  # any character that does not end a clause
-_WORD_GAP = r"(?:[\s\-]+[a-z0-9'’]+)"
+_WORD_GAP = r"(?:,?[\s\-]+[a-z0-9'’]+)"  # a word, maybe after a comma ("heals cracked, bleeding eczema")
 
 
 def _alternation(terms: Iterable[str]) -> str:
