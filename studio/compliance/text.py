@@ -86,7 +86,7 @@ _TRAD_SIMP_PAIRS = (
     # characters of the claim lexicons found missing by tests/compliance/test_comp_policy_claims.py (OpenCC t2s)
     "內内別别洩泄痠酸皰疱貧贫趕赶島岛贖赎宮宫爾尔鳴鸣"
     # and of the v3 lexicons (ICD-10 chapter vocabulary, body functions)
-    "剝剥創创剷铲厭厌攣挛聾聋蝨虱賀贺蹤踪輩辈顫颤飆飙"
+    "剝剥創创剷铲厭厌攣挛聾聋蝨虱賀贺蹤踪輩辈顫颤飆飙駝驼"
 )
 
 _CLAUSE_BREAKS = set(",.!?;:。!?;:\n\r\t|/…") | {"\u2026"}
@@ -312,7 +312,7 @@ def _fold_pattern(pattern: str) -> str:
 
 
 _GAP_CJK = r"[^,.!?;:。!?;:\n\r\t|/…]"  # any character that does not end a clause
-_WORD_GAP = r"(?:,?[\s\-]+[a-z0-9'’]+)"  # a word, maybe after a comma ("heals cracked, bleeding eczema")
+_WORD_GAP = r"(?:,?[\s\-]+[a-z0-9'’%]+)"  # a word, maybe after a comma ("heals cracked, bleeding eczema")
 
 
 def _alternation(terms: Iterable[str]) -> str:
