@@ -206,6 +206,9 @@ def test_claims_need_known_lexicons(tmp_path: Path) -> None:
         "能治·療糖尿病。",
         "a b c d e f ",  # spelled-out letters: the joining pass
         "好" * 7,  # nothing to find
+        "《逆轉糖尿病》胰臟功能恢復正常請諮詢醫師",  # titles, organ states, advice in one sentence
+        "treated for diabetes and keeps triglycerides down, talk to your doctor ",
+        "《能治療糖尿病",  # an unclosed title mark
     ],
 )
 def test_long_copy_is_screened_with_linear_work(packs, unit: str) -> None:
@@ -357,3 +360,21 @@ def test_open_vocabulary_claims_keep_rule_phrase_legal_basis_and_suggestion(pack
     assert [f for f in drug if f.rule == "tw-ads.medical.efficacy"] == []  # a licensed drug's indication
     (massage,) = check_text("按摩墊能改善腰痠背痛", packs, "general")
     assert massage.suggestion == "舒適放鬆" and massage.legal
+
+
+def test_advice_to_see_a_doctor_and_titles_are_not_claims(packs) -> None:
+    for text in (
+        "若您正在接受高血壓治療，請先詢問醫師。",
+        "If you are being treated for diabetes, talk to your doctor.",
+        "《逆轉糖尿病的飲食》新書發表會",  # a book's title
+    ):
+        findings = check_text(text, packs, "general")
+        assert findings and all(f.action == "warn" for f in findings), (text, findings)
+    # ... but the copy that asserts the effect itself stays a claim, advice or not
+    for text in (
+        "能治療糖尿病，請遵醫囑",
+        "This tea treats diabetes; consult your doctor.",
+        "逆轉糖尿病的飲食",
+        "《逆轉糖尿病的飲食",  # an unclosed title mark hides nothing
+    ):
+        assert any(f.action == "block" for f in check_text(text, packs, "general")), text
