@@ -26,6 +26,8 @@ How a phrase rule decides, in order:
    what the rule's ``negation`` says (``drop`` it, lower it to ``warn`` or ``review``, or ``keep`` it).
    Look-alikes that are not negations (不只, 不再, 不斷, 非常, not only, no more ...) are ignored. An English list
    continues the clause across its commas ("not intended to diagnose, treat, cure or prevent any disease").
+   Advice to see a doctor in the same sentence (請先諮詢醫師, "talk to your doctor") and a title in 《…》 count
+   like a negation, unless the copy asserts the effect just before the match (能治療…, "it treats …").
 5. **Suggest** the pack's compliant wording for the matched phrase (改善體質 -> 調整體質).
 
 The work is linear in the length of the copy: a fixed number of regex scans per rule and bounded work per
