@@ -378,3 +378,28 @@ def test_advice_to_see_a_doctor_and_titles_are_not_claims(packs) -> None:
         "《逆轉糖尿病的飲食",  # an unclosed title mark hides nothing
     ):
         assert any(f.action == "block" for f in check_text(text, packs, "general")), text
+
+
+@pytest.mark.parametrize(
+    "text, flagged",
+    [
+        ("兩週內皺紋全部消失", True),  # a time to the effect, then the effect, in one clause
+        ("一抹就白，效果看得見", True),
+        ("效果維持一輩子", True),  # permanence of an effect
+        ("永久淡化斑點", True),
+        ("保證不復胖", True),
+        ("Lose 10 kg in a month without dieting.", True),
+        ("Instantly erases dark spots.", True),
+        ("Clears your skin for good.", True),
+        ("Results you can feel from the first use, or it's free.", True),
+        ("三十天無條件退貨，七天鑑賞期", False),  # a return policy is not an effect
+        ("當天下單，隔天到貨", False),
+        ("永久保固，終身免費維修", False),
+        ("五分鐘快速恢復原廠設定", False),
+        ("Dries overnight, removes easily with water.", False),
+        ("Ships in 2 days; free returns within 30 days.", False),
+    ],
+)
+def test_open_exaggeration_patterns(packs, text: str, flagged: bool) -> None:
+    hits = [h for h in _flagged(text, packs) if h[0] == "tw-ads.efficacy.exaggerated"]
+    assert bool(hits) == flagged, hits
