@@ -222,27 +222,21 @@ def test_an_ad_with_ai_motion_and_broll_then_new_copy_from_the_cache(tiny_folder
 
 
 def test_the_cli_says_why_a_shot_falls_back(tmp_path, studio_home, capsys):
-    import yaml
-
     from studio.cli import main
 
-    product_photo(tmp_path / "tea.png")
-    spec = {"product": "tea box", "photos": ["tea.png"], "headline": "Morning tea", "duration": 5, "music": None,
-            "platforms": ["square"], "ai_motion": {"engine": "wan2.2-ti2v-5b"}}  # fmt: skip
-    (tmp_path / "ad.yaml").write_text(yaml.safe_dump(spec), encoding="utf-8")
-    code = main(
-        ["ad", str(tmp_path / "ad.yaml"), "-o", str(tmp_path / "out"), "--draft", "--no-screen", "--json"]
-    )
+    photo = product_photo(tmp_path / "tea.png")
+    code = main(["ad", "--photo", str(photo), "--headline", "Morning tea", "--duration", "6", "--music", "none",
+                 "--platform", "square", "--ai-motion", "wan2.2-ti2v-5b", "--broll", "mist over tea fields",
+                 "-o", str(tmp_path / "out"), "--draft", "--no-screen", "--json"])  # fmt: skip
     out = capsys.readouterr().out
     assert code == 0, out
     data = json.loads(out)
-    (note,) = data["ai_motion"]
-    assert note["status"] == "fallback" and note["slot"] == "photo 1"
-    assert (
-        "weights not on this machine" in note["reason"]
-        and "`studio models pull wan2.2-ti2v-5b`" in note["reason"]
-    )
-    assert "\n" not in note["line"] and note["line"].startswith(
-        "AI motion, photo 1 (square): weight-free motion"
-    )
-    assert data["outputs"][0]["duration"] == 5.0
+    assert [(n["slot"], n["status"]) for n in data["ai_motion"]] == [
+        ("photo 1", "fallback"),
+        ("b-roll 1", "fallback"),
+    ]
+    for note in data["ai_motion"]:
+        assert "weights not on this machine" in note["reason"]
+        assert "`studio models pull wan2.2-ti2v-5b`" in note["reason"] and "\n" not in note["line"]
+    assert data["ai_motion"][0]["line"].startswith("AI motion, photo 1 (square): weight-free motion instead")
+    assert data["outputs"][0]["duration"] == 6.0
