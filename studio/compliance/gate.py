@@ -754,6 +754,8 @@ def list_quarantine() -> list[QuarantineItem]:
         files = [p for p in folder.iterdir() if p.name not in ("context.json", "report.json", "report.html")]
         if not files:
             continue
+        final_name = Path(meta["final_path"]).name if meta.get("final_path") else None
+        files.sort(key=lambda p: p.name != final_name)  # the output itself, before companions (a clip's sidecar)
         items.append(
             QuarantineItem(
                 folder=folder,
@@ -824,6 +826,9 @@ def release_quarantined(
     finally:
         staged.unlink(missing_ok=True)
     shutil.copy2(item.folder / "report.json", dest.with_name(dest.name + ".compliance.json"))
+    for companion in item.folder.iterdir():  # e.g. an AI clip's sidecar JSON: it travels with its clip
+        if companion.stem == item.file.stem and companion != item.file:
+            shutil.copy2(companion, dest.with_name(dest.stem + companion.suffix))
     shutil.rmtree(item.folder)
     return dest
 
