@@ -755,7 +755,9 @@ def list_quarantine() -> list[QuarantineItem]:
         if not files:
             continue
         final_name = Path(meta["final_path"]).name if meta.get("final_path") else None
-        files.sort(key=lambda p: p.name != final_name)  # the output itself, before companions (a clip's sidecar)
+        files.sort(
+            key=lambda p: p.name != final_name
+        )  # the output itself, before companions (a clip's sidecar)
         items.append(
             QuarantineItem(
                 folder=folder,
@@ -836,6 +838,10 @@ def release_quarantined(
 # -- the ad renderer's hook --------------------------------------------------------------------------------------
 def ad_context(timeline: Any, spec: Any, *, at: float | None = None) -> ExportContext:
     """The ``ExportContext`` of a rendered ad (a ``studio.video.timeline.Timeline`` and its ``AdSpec``).
+
+    From ``timeline.meta``: ``models`` (comma-separated model ids or engine names, e.g. ``"wan2.2-ti2v-5b"``),
+    ``ai_clips`` (the sidecar JSON paths of the AI clips cut in: a list, a JSON list or one path per line; each
+    read with ``studio.compliance.ai_clips.read_clip_record``, a missing one is a review) and ``platform``.
 
     ``at``: the context of one still taken at ``at`` seconds (the cover): only the copy on screen then, and no
     duration (a still cannot show a text "for the whole video").
