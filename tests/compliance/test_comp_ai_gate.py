@@ -289,3 +289,28 @@ def test_a_released_clip_gets_the_label_it_requires(tmp_path: Path, store: Store
     )
     assert released == tmp_path / "c.mp4" and _label_in_decoded(released) > 25.0
     assert read_manifest(released).compliance["visible_label"] is True
+
+
+def test_label_requirements_name_their_reasons_and_a_bad_rules_file_names_itself(tmp_path: Path) -> None:
+    from studio.compliance.disclosure import label_requirements, load_disclosure
+
+    rules = load_disclosure()
+    assert rules.verified is False and "tiktok" in rules.platforms and "CN" in rules.territories
+    assert (
+        label_requirements(("wan2.2-ti2v-5b",), platform="youtube", territory="TW", ai_generated=True) == []
+    )
+    assert (
+        label_requirements((), platform="tiktok", territory="CN", ai_generated=False) == []
+    )  # no AI, no duty
+    (licence,) = label_requirements(("ltx-video",), platform=None, territory="TW", ai_generated=True)
+    assert "ltx-video (LTXV Open Weights License)" in licence
+    both = label_requirements(("wan2.1-t2v-1.3b",), platform="TikTok", territory="cn", ai_generated=True)
+    assert [r.split(":")[0] for r in both] == ["the platform tiktok", "the territory CN"]
+    bad = tmp_path / "disclosure.yaml"
+    bad.write_text(
+        "version: 1\nplatforms:\n  - {id: tiktok, visible_label: maybe, reason: x}\n", encoding="utf-8"
+    )
+    with pytest.raises(
+        ConfigError, match=r"disclosure\.yaml: invalid disclosure rules: platforms\.0\.visible_label"
+    ):
+        load_disclosure(bad)
