@@ -413,6 +413,7 @@ def gate_output(
     models = _all_models(context)
     ai = _is_ai(context)
     label_reasons: list[str] = []
+    drawable = suffix in IMAGE_SUFFIXES | VIDEO_SUFFIXES  # a label can only be drawn on pictures
 
     def label_duty() -> list[Finding]:
         from studio.compliance.disclosure import label_requirements
@@ -422,8 +423,21 @@ def gate_output(
                 models, platform=context.platform, territory=context.territory, ai_generated=ai
             )
         )
-        if not label_reasons or context.visible_label:
+        if not label_reasons or (context.visible_label and drawable):
             return []
+        if not drawable:
+            return [
+                Finding(
+                    rule="gate.ai-label",
+                    action="review",
+                    detector="licence",
+                    score=1.0,
+                    threshold=1.0,
+                    message=f"A visible AI-generated label is required ({'; '.join(label_reasons)}), and a"
+                    f" {suffix or 'extension-less'} file cannot carry one.",
+                    suggestion="Label the AI-generated content where this file is published.",
+                )
+            ]
         return [
             Finding(
                 rule="gate.ai-label",
@@ -439,7 +453,7 @@ def gate_output(
         ]
 
     findings += _guarded("ai_label", run, label_duty)
-    draw_label = ai and (context.visible_label or bool(label_reasons))
+    draw_label = ai and drawable and (context.visible_label or bool(label_reasons))
 
     def licences() -> list[Finding]:
         from studio.compliance.licences import check_licences

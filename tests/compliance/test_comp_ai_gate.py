@@ -314,3 +314,13 @@ def test_label_requirements_name_their_reasons_and_a_bad_rules_file_names_itself
         ConfigError, match=r"disclosure\.yaml: invalid disclosure rules: platforms\.0\.visible_label"
     ):
         load_disclosure(bad)
+
+
+def test_a_required_label_on_a_file_without_pictures_is_a_review(tmp_path: Path, store: Store) -> None:
+    tmp = tmp_path / "model.part.ply"
+    tmp.write_bytes(b"ply\nformat binary_little_endian 1.0\nelement vertex 0\nend_header\n")
+    context = ExportContext(kind="splat", ai_generated=True, platform="tiktok")
+    result = gate_output(tmp, tmp_path / "model.ply", context, store=store)
+    (finding,) = [f for f in result.report.findings if f.rule == "gate.ai-label"]
+    assert finding.action == "review" and ".ply file cannot carry one" in finding.message
+    assert tmp.read_bytes().startswith(b"ply\n")  # nothing drawn into it
