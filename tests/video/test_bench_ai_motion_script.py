@@ -33,6 +33,20 @@ def test_the_full_size_configs_are_the_published_architectures(bench):
     assert ti2v.transformer["num_attention_heads"] * 128 == 3072 and ti2v.vae["z_dim"] == 48
     assert small.transformer["num_attention_heads"] * 128 == 1536 and small.transformer["ffn_dim"] == 8960
     assert ti2v.text["d_model"] == ti2v.transformer["text_dim"] == 4096
+    # built on the meta device (no memory): the published sizes, TI2V-5B 5.0B, Wan2.1 1.3B 1.42B, UMT5-XXL 5.68B
+    import torch
+    from diffusers import AutoencoderKLWan, WanTransformer3DModel
+    from transformers import UMT5Config, UMT5EncoderModel
+
+    def billions(module) -> float:
+        return sum(p.numel() for p in module.parameters()) / 1e9
+
+    with torch.device("meta"):
+        assert billions(WanTransformer3DModel(**ti2v.transformer)) == pytest.approx(5.0, abs=0.01)
+        assert billions(WanTransformer3DModel(**small.transformer)) == pytest.approx(1.419, abs=0.01)
+        assert billions(AutoencoderKLWan(**ti2v.vae)) == pytest.approx(0.705, abs=0.01)
+        assert billions(AutoencoderKLWan(**small.vae)) == pytest.approx(0.127, abs=0.005)
+        assert billions(UMT5EncoderModel(UMT5Config(**ti2v.text))) == pytest.approx(5.68, abs=0.01)
 
 
 def test_tiny_mode_runs_every_arm_and_writes_the_report(bench, tmp_path):
