@@ -200,6 +200,8 @@ def test_an_ad_with_ai_motion_and_broll_then_new_copy_from_the_cache(tiny_folder
     manifest = read_manifest(output.path)
     assert manifest.ai_generated is True
     assert set(json.dumps(manifest.compliance).split('"')) >= {"wan2.2-ti2v-5b", "wan2.1-t2v-1.3b"}
+    gated = manifest.compliance["ai_clips"]  # the gate read both sidecars (timeline.meta["ai_clips"])
+    assert sorted(c["task"] for c in gated) == ["i2v", "t2v"] and not any(c["error"] for c in gated)
 
     # what the compliance gate reads: the models' licence-registry ids and the clips' sidecars
     from studio.ads import build_timeline, resolve_resources
