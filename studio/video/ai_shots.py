@@ -515,7 +515,8 @@ def plan_clip(request: ClipRequest, box: tuple[int, int], seconds: float) -> _Pl
         image=Path(request.photo) if request.photo else None,
         faithful=bool(request.faithful),
         move=move,
-        sign=False,  # an intermediate: the published ad is signed by the export gate
+        screen=False,  # an intermediate: the ad is screened (with this clip's sidecar) and signed by its gate
+        sign=False,
         frames=int(frames.value),  # type: ignore[arg-type]
         size=(width, height),
         steps=steps,
