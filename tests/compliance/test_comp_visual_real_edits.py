@@ -207,7 +207,9 @@ def test_keypoint_spread_is_measured_against_where_the_reference_has_keypoints(m
     picture = np.full((400, 400, 3), 150, np.uint8)
     picture[140:260, 140:260] = subject
     grey = cv2.cvtColor(picture, cv2.COLOR_RGB2GRAY)
-    index = FeatureIndex([reference_features(grey), reference_features(np.asarray(media.logo(7).convert("L")))])
+    index = FeatureIndex(
+        [reference_features(grey), reference_features(np.asarray(media.logo(7).convert("L")))]
+    )
     frame = cv2.resize(grey, None, fx=1.5, fy=1.5, interpolation=cv2.INTER_LINEAR)
     (best, *_) = index.locate(frame)
     assert best.ref == 0 and min(best.spread) >= 0.7, best.spread
