@@ -29,6 +29,7 @@ class JobTask:
     screen: bool = True  # run the compliance export gate
     store_path: str | None = None  # read by the gate (the reference bank); None: no visual bank checks
     stem: str | None = None  # output name stem (the product id's), so reports name the final file
+    width: int | None = None  # render width in px (the platform's aspect kept); None: the platform's size
 
 
 @dataclass(frozen=True)
@@ -56,7 +57,7 @@ def run_ad_job(task: JobTask, cancel: CancelToken | None = None) -> JobResult:
 
         gate = ad_gate(Store(task.store_path) if task.store_path else _empty_store(staging))
     make_ad(spec, staging, store=None, gate=gate, encode=EncodeSettings(preset=task.preset), cancel=cancel,
-            stem=task.stem)  # fmt: skip
+            stem=task.stem, width=task.width)  # fmt: skip
     files = tuple(sorted(p.name for p in staging.iterdir() if p.is_file() and not p.name.startswith(".")))
     verdict = None
     for name in files:

@@ -111,7 +111,7 @@ def run_batch(
                 shutil.rmtree(staging, ignore_errors=True)
                 staging.mkdir(parents=True)
                 task = JobTask(job.id, job.attempts, job.payload, str(staging), preset, screen, str(store.path),
-                               stem=job.stem)  # fmt: skip
+                               stem=job.stem, width=plan.options.get("width"))  # fmt: skip
                 _log(outdir, job, f"attempt {job.attempts} started")
                 in_flight[engine.submit(task)] = (job, staging)
             if not in_flight:

@@ -43,6 +43,8 @@ from studio.spec import AdSpec
 @click.option("--category", help=categories.help_text())
 @click.option("--seed", type=int, help="Seed for any randomness.")
 @click.option("--draft", is_flag=True, help="Faster, larger files (x264 veryfast) for previews.")
+@click.option("--width", type=int, help="Render this many px wide, keeping each platform's aspect (even, e.g. 540"
+              " for a quick preview; default: the platform's own size).")  # fmt: skip
 @click.option(
     "--no-screen",
     is_flag=True,
@@ -67,6 +69,7 @@ def ad(
     category: str | None,
     seed: int | None,
     draft: bool,
+    width: int | None,
     no_screen: bool,
     as_json: bool,
 ) -> None:
@@ -132,6 +135,7 @@ def ad(
                 clip=ClipHandle(),  # this process's CLIP model, loaded on first use
                 encode=EncodeSettings(preset="veryfast") if draft else EncodeSettings(),
                 cancel=cancel,
+                width=width,
             )
         except Cancelled as exc:
             click.echo(f"cancelled: {exc.one_line()}", err=True)

@@ -507,7 +507,7 @@ def showcase(spec: AdSpec, preset: Preset, res: Resources) -> Timeline:
                     path=str(photo),
                     box=Box(0, 0, lay.w, lay.h),
                     zoom=(1.1, 1.1),
-                    blur=28,
+                    blur=lay.px(28),
                     dim=0.4,
                     matte=matte,
                 )
