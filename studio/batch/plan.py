@@ -84,8 +84,9 @@ def plan_batch(
     from studio.ads import MIN_PHOTO_EDGE
     from studio.images import load_photo
     from studio.spec import parse_spec
-    from studio.video.presets import get_preset
+    from studio.video.presets import check_width, get_preset
 
+    check_width(width)  # a bad --width is the command's error, not every row's
     catalogue = read_catalogue(catalogue_path, mapping=mapping)
     base = catalogue.path.parent.resolve()
     images = Path(images_dir).resolve() if images_dir else None

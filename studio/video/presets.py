@@ -47,11 +47,8 @@ class Preset:
         Raises ``InputError`` for an odd width or one outside ``MIN_WIDTH``..the platform's own width."""
         if width is None or width == self.width:
             return self
-        if isinstance(width, bool) or not isinstance(width, int) or width % 2:
-            raise InputError(
-                f"The width must be an even number of pixels, got {width!r}.", "For example 540."
-            )
-        if not MIN_WIDTH <= width <= self.width:
+        check_width(width)
+        if width > self.width:
             raise InputError(
                 f"The width {width} px is outside {MIN_WIDTH}..{self.width} px for {self.label}.",
                 f"Give an even width from {MIN_WIDTH} up to the platform's own {self.width} px.",
@@ -89,6 +86,17 @@ ALIASES = {
     "instagram": "instagram-feed",
     "landscape": "youtube",
 }
+
+
+def check_width(width: int | None) -> None:
+    """Raise ``InputError`` unless ``width`` is None or an even number of pixels, at least ``MIN_WIDTH``."""
+    if width is None:
+        return
+    if isinstance(width, bool) or not isinstance(width, int) or width % 2 or width < MIN_WIDTH:
+        raise InputError(
+            f"The width must be an even number of pixels, at least {MIN_WIDTH}; got {width!r}.",
+            "For example 540 (half of a 1080 px platform).",
+        )
 
 
 def get_preset(name: str) -> Preset:
