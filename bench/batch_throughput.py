@@ -14,7 +14,7 @@ rounds (as one ``studio batch run`` keeps it); its start-up is measured and coun
 - CPU seconds per ad: the job function's own process CPU (user + system, its ffmpeg children included), the figure
   the other jobs' load does not inflate;
 - peak memory: RSS summed over the benchmark process and the configuration's own processes (for the local pool its
-  workers and their ffmpeg; for Ray every Ray process: daemons, workers and their ffmpeg), sampled every 0.2 s;
+  workers and their ffmpeg; for Ray every Ray process: daemons, workers and their ffmpeg), sampled every 0.5 s;
 - the batch machinery's share of the render time: ``coordinator`` (its busy time outside waiting on the workers)
   and ``outside render`` (per job, the time from submit to result minus the job function's own time: task
   transfer, scheduling, results), each / the sum of the job function's seconds; ``idle slots``: worker slots left
@@ -83,7 +83,7 @@ def make_catalogue(folder: Path, products: int, duration: float, rounds: int) ->
 class Memory:
     """Peak RSS of this process plus the processes ``select()`` names (and their descendants), sampled."""
 
-    def __init__(self, interval: float = 0.2):
+    def __init__(self, interval: float = 0.5):
         import psutil
 
         self._psutil = psutil
@@ -176,7 +176,32 @@ def own_processes(memory: Memory, engine_name: str, engine) -> list:
     return ours
 
 
-def run_round(catalogue: Path, work: Path, tag: str, round_no: int, engine, args) -> dict:
+RAY_DAEMONS = (
+    "gcs_server",
+    "raylet",
+    "dashboard.py",
+    "monitor.py",
+    "log_monitor.py",
+    "agent.py",
+    "agent/main.py",
+)
+
+
+def daemon_cpu(memory: Memory) -> float:
+    """CPU seconds so far of Ray's own daemons (not its workers): Ray's machinery outside the job processes."""
+    psutil, total = memory._psutil, 0.0
+    for proc in memory.me.children(recursive=True):
+        try:
+            cmd = " ".join(proc.cmdline()[:3])
+            if any(marker in cmd for marker in RAY_DAEMONS):
+                times = proc.cpu_times()
+                total += times.user + times.system
+        except (psutil.NoSuchProcess, psutil.AccessDenied):
+            pass
+    return total
+
+
+def run_round(catalogue: Path, work: Path, tag: str, round_no: int, engine, args, memory: Memory) -> dict:
     from studio.batch.plan import plan_batch
     from studio.batch.run import run_batch
     from studio.store import Store
@@ -184,9 +209,9 @@ def run_round(catalogue: Path, work: Path, tag: str, round_no: int, engine, args
     store = Store(work / f"store-{tag}.sqlite3")
     plan = plan_batch(catalogue, work / f"out-{tag}-{round_no}", store=store, width=args.width)
     assert not plan.errors, plan.errors
-    t0 = time.perf_counter()
+    t0, c0, d0 = time.perf_counter(), time.process_time(), daemon_cpu(memory)
     summary = run_batch(plan, store, engine, preset=args.preset, screen=not args.no_screen)
-    wall = time.perf_counter() - t0
+    wall, driver_cpu, daemons = time.perf_counter() - t0, time.process_time() - c0, daemon_cpu(memory) - d0
     jobs = [j for j in store.jobs(summary.batch_id) if j.status == "done"]
     timings = [j.timings or {} for j in jobs]
     return {
@@ -197,10 +222,14 @@ def run_round(catalogue: Path, work: Path, tag: str, round_no: int, engine, args
         "render": sum(float(t.get("render", 0)) for t in timings),
         "cpu": sum(float(t.get("cpu", 0)) for t in timings),
         "outside": sum(float(t.get("latency", 0)) - float(t.get("render", 0)) for t in timings),
+        "driver_cpu": driver_cpu,  # this process: the coordinator (and the memory sampler, alike for all)
+        "ray_daemon_cpu": daemons,
     }
 
 
-def run_all(catalogues: list[Path], work: Path, configs: list[tuple[str, int]], args) -> list[dict]:
+def run_all(
+    catalogues: list[Path], work: Path, configs: list[tuple[str, int]], args, ray_start: float
+) -> list[dict]:
     from studio.batch.engines import LocalEngine, RayEngine
 
     rows = {f"{n}-{w}": {"engine": n, "workers": w, "rounds": [], "peak": 0} for n, w in configs}
@@ -210,7 +239,7 @@ def run_all(catalogues: list[Path], work: Path, configs: list[tuple[str, int]], 
             tag = f"{name}-{workers}"
             t0 = time.perf_counter()
             engines[tag] = KeepOpen(LocalEngine(workers) if name == "local" else RayEngine(workers))
-            rows[tag]["engine_start"] = time.perf_counter() - t0
+            rows[tag]["engine_start"] = time.perf_counter() - t0 + (ray_start if name == "ray" else 0.0)
         for round_no, catalogue in enumerate(catalogues):
             order = configs if round_no % 2 == 0 else configs[::-1]
             for name, workers in order:
@@ -218,22 +247,36 @@ def run_all(catalogues: list[Path], work: Path, configs: list[tuple[str, int]], 
                 engine = engines[tag].engine
                 memory.select = lambda name=name, engine=engine: own_processes(memory, name, engine)
                 memory.peak = 0
-                result = run_round(catalogue, work, tag, round_no, engines[tag], args)
+                result = run_round(catalogue, work, tag, round_no, engines[tag], args, memory)
                 rows[tag]["peak"] = max(rows[tag]["peak"], memory.peak)
                 rows[tag]["rounds"].append(result)
+                result = {**result, "peak_rss_mb": round(memory.peak / 2**20), "load": os.getloadavg()[0]}
                 print(json.dumps({"round": round_no, "config": tag, **{k: round(v, 2) for k, v in result.items()}}),
                       flush=True)  # fmt: skip
         for engine in engines.values():
             engine.engine.close()
     out = []
     for tag, row in rows.items():
-        r = {k: sum(x[k] for x in row["rounds"]) for k in ("ads", "failed", "wall", "coordinator", "render", "cpu",
-                                                           "outside")}  # fmt: skip
+        keys = (
+            "ads",
+            "failed",
+            "wall",
+            "coordinator",
+            "render",
+            "cpu",
+            "outside",
+            "driver_cpu",
+            "ray_daemon_cpu",
+        )
+        r = {k: sum(x[k] for x in row["rounds"]) for k in keys}
         wall = r["wall"] + row["engine_start"]
         out.append({
             "engine": row["engine"], "workers": row["workers"], "ads": r["ads"], "failed": r["failed"],
             "wall_s": round(wall, 1), "engine_start_s": round(row["engine_start"], 2),
             "ads_per_min": round(r["ads"] / wall * 60, 2),
+            "ads_per_min_steady": round(r["ads"] / r["wall"] * 60, 2),  # without the engine's start
+            "driver_cpu_s_per_ad": round(r["driver_cpu"] / max(r["ads"], 1), 3),
+            "ray_daemon_cpu_s_per_ad": round(r["ray_daemon_cpu"] / max(r["ads"], 1), 3),
             "cpu_s_per_ad": round(r["cpu"] / max(r["ads"], 1), 2),
             "render_s_per_ad": round(r["render"] / max(r["ads"], 1), 2),
             "peak_rss_mb": round(row["peak"] / 2**20),
@@ -326,12 +369,15 @@ def main() -> None:
             work / "home"
         )  # quarantine, refs: never the user's; workers inherit it
         catalogues = make_catalogue(work / "catalogue", args.products, args.duration, args.rounds)
+        ray_start = 0.0
         if any(name == "ray" for name, _ in configs):
             from studio.batch.engines import start_local_ray
 
+            t0 = time.perf_counter()
             start_local_ray(2)  # what `studio batch run --engine ray` starts (workers at this priority)
+            ray_start = time.perf_counter() - t0  # counted in each Ray configuration's engine start
         with Load() as load:
-            results["runs"] = run_all(catalogues, work, configs, args)
+            results["runs"] = run_all(catalogues, work, configs, args, ray_start)
         results["load_average"] = {"min": min(load.samples), "mean": round(sum(load.samples) / len(load.samples), 2),
                                    "max": max(load.samples)}  # fmt: skip
         for row in results["runs"]:
