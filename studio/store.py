@@ -769,6 +769,21 @@ class Store(_JobQueries):
             raise
         conn.execute("COMMIT")
 
+    def snapshot(self, path: str | Path) -> Path:
+        """A consistent copy of this store at ``path`` (SQLite's online backup into a temp file, then renamed), in
+        rollback-journal mode: readers on other machines can open it read-only through a shared folder (a WAL
+        database needs shared memory on one host). Batch workers read the reference bank from it."""
+        from studio.fsutil import atomic_output
+
+        with atomic_output(path) as tmp:
+            copy = sqlite3.connect(tmp)
+            try:
+                self._conn.backup(copy)
+                copy.execute("PRAGMA journal_mode = DELETE")
+            finally:
+                copy.close()
+        return Path(path)
+
     def schema_version(self) -> int:
         """How many of ``MIGRATIONS`` this database has applied."""
         return int(self._execute("PRAGMA user_version").fetchone()[0])

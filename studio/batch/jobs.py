@@ -27,7 +27,7 @@ class JobTask:
     staging: str  # an empty folder for this attempt's files
     preset: str = "veryfast"  # x264 preset
     screen: bool = True  # run the compliance export gate
-    store_path: str | None = None  # opened read-only by the gate (the reference bank); None: no bank checks
+    store_path: str | None = None  # a store snapshot the gate reads (read-only) for the bank; None: no bank
     stem: str | None = None  # output name stem (the product id's), so reports name the final file
     width: int | None = None  # render width in px (the platform's aspect kept); None: the platform's size
     outdir: str | None = (

@@ -1,4 +1,5 @@
-"""`studio batch run`: the coordinator. It alone writes the store; workers (local or Ray) only render.
+"""`studio batch run`: the coordinator. It alone writes the store; workers (local or Ray) only render (their
+compliance screens read the reference bank from a read-only snapshot of the store in the output folder).
 
 A run: open the batch of the output folder, queue the plan's jobs (known ones keep their state), reclaim leases
 of dead or expired owners, sweep stray staging folders, then claim -> submit -> publish -> record until no job is
@@ -31,6 +32,7 @@ from studio.store import JobRow, LeaseLost, Owner, Store
 
 log = logging.getLogger(__name__)
 STAGING = ".batch-staging"
+SNAPSHOT = "store-snapshot.sqlite3"  # in STAGING: what the workers' screens read (see run_batch)
 LEASE_SECONDS = 120.0
 PERMANENT = (InputError, ConfigError, ComplianceError)  # a retry would fail the same way
 
@@ -88,11 +90,15 @@ def run_batch(
             store.requeue_job(job_id)
     store.reclaim_jobs(batch_id)
     sweep_staging(store, batch_id, outdir)
+    snapshot = None
     if screen:
         try:
             prepare_reference_bank(store)
         except Exception:  # the workers' screens then compute (or fail) it themselves
             log.warning("could not bring the reference bank up to date before the batch", exc_info=True)
+        # the workers read the bank from a copy in the output folder (every worker can reach it, even on other
+        # machines); the store itself stays the coordinator's
+        snapshot = store.snapshot(outdir / STAGING / SNAPSHOT)
     (outdir / "logs").mkdir(exist_ok=True)
     owner = str(Owner.me())
     started = time.perf_counter()
@@ -118,7 +124,8 @@ def run_batch(
                 staging = outdir / STAGING / f"job-{job.id}-{job.attempts}"
                 shutil.rmtree(staging, ignore_errors=True)
                 staging.mkdir(parents=True)
-                task = JobTask(job.id, job.attempts, job.payload, str(staging), preset, screen, str(store.path),
+                task = JobTask(job.id, job.attempts, job.payload, str(staging), preset, screen,
+                               str(snapshot) if snapshot else None,
                                stem=job.stem, width=plan.options.get("width"), outdir=str(outdir))  # fmt: skip
                 _log(outdir, job, f"attempt {job.attempts} started")
                 in_flight[engine.submit(task)] = (job, staging, time.perf_counter())
@@ -168,6 +175,8 @@ def run_batch(
     finally:
         engine.close()
     seconds = time.perf_counter() - started
+    if snapshot is not None:
+        snapshot.unlink(missing_ok=True)
     root = outdir / STAGING
     if root.is_dir() and not any(root.iterdir()):
         root.rmdir()
@@ -306,6 +315,10 @@ def sweep_staging(store: Store, batch_id: int, outdir: Path) -> list[Path]:
     live = {j.id for j in store.jobs(batch_id, "running")}
     removed = []
     for folder in root.iterdir():
+        if not folder.is_dir():  # a store snapshot (or its temp file) left by a killed run: written anew
+            folder.unlink(missing_ok=True)
+            removed.append(folder)
+            continue
         try:
             job_id = int(folder.name.split("-")[1])
         except (IndexError, ValueError):

@@ -14,11 +14,12 @@ import studio.store
 from studio.batch.engines import LocalEngine
 from studio.batch.jobs import JobTask, run_ad_job
 from studio.batch.plan import plan_batch
-from studio.batch.run import run_batch
+from studio.batch.run import STAGING, run_batch
 from studio.compliance.gate import list_quarantine
 from studio.compliance.refbank import ReferenceBank
 from studio.errors import ComplianceError
 from studio.store import Store
+from tests.batch.batchrun import leftovers
 from tests.batch.catalogues import write_csv
 from tests.compliance.conftest import TinyClip, tiny_clip  # noqa: F401 - the session fixture, shared
 from tests.helpers import make_logo
@@ -85,11 +86,43 @@ def test_a_read_only_store_refuses_writes(tmp_path):
     assert not (tmp_path / "missing.sqlite3").exists()
 
 
+class Recording(LocalEngine):
+    """The local pool, keeping each task it was given (and whether its store file existed then)."""
+
+    def __init__(self, workers: int):
+        super().__init__(workers)
+        self.tasks: list[tuple[JobTask, bool]] = []
+
+    def submit(self, task: JobTask):
+        self.tasks.append((task, Path(task.store_path).is_file()))
+        return super().submit(task)
+
+
 def test_the_coordinator_stores_the_embeddings_before_the_jobs(banked, tmp_path):
     store, ref_id, catalogue = banked
-    plan = plan_batch(catalogue, tmp_path / "out", width=240, store=store)
-    summary = run_batch(plan, store, LocalEngine(1), preset="ultrafast", screen=True, max_attempts=1)
+    out = tmp_path / "out"
+    plan = plan_batch(catalogue, out, width=240, store=store)
+    engine = Recording(1)
+    summary = run_batch(plan, store, engine, preset="ultrafast", screen=True, max_attempts=1)
+    ((task, existed),) = engine.tasks
+    # the workers were given a snapshot in the output folder (reachable from any worker), never the store itself
+    assert existed and Path(task.store_path).parent == out.resolve() / STAGING
+    assert Path(task.store_path).resolve() != store.path.resolve()
+    assert leftovers(out) == []  # the snapshot went with the staging folder
     row = store.ref(ref_id)
     assert row.embedding and row.embed_model  # written by the coordinator (the worker could not)
     (job,) = store.jobs(summary.batch_id)
     assert job.status in ("done", "failed") and job.verdict  # screened (the tiny CLIP may block it), settled
+
+
+def test_a_snapshot_is_a_rollback_journal_copy_readers_open_read_only(tmp_path):
+    store = Store(tmp_path / "s.sqlite3")
+    store.project("tea")
+    copy = store.snapshot(tmp_path / "shared" / "snap.sqlite3")
+    store.project("mug")  # later writes stay in the store only
+    with sqlite3.connect(copy) as conn:
+        assert conn.execute("PRAGMA journal_mode").fetchone()[0] == "delete"  # no -wal/-shm: fine on a share
+    reader = Store.open_read_only(copy)
+    names = {row[0] for row in reader._execute("SELECT name FROM projects")}
+    assert names == {"tea"}
+    assert sorted(p.name for p in copy.parent.iterdir()) == ["snap.sqlite3"]  # no temp file left
