@@ -90,6 +90,7 @@ class Memory:
         self.me = psutil.Process()
         self.select = list
         self.peak = 0
+        self._generation = 0
         self._stop = threading.Event()
         self._thread = threading.Thread(target=self._loop, args=(interval,), daemon=True)
 
@@ -110,9 +111,17 @@ class Memory:
                     pass
         return total
 
+    def watch(self, select) -> None:
+        """Measure ``select()``'s processes from now on (a sample under way for the previous ones is dropped)."""
+        self._generation += 1
+        self.select, self.peak = select, 0
+
     def _loop(self, interval: float) -> None:
         while not self._stop.wait(interval):
-            self.peak = max(self.peak, self.sample())
+            generation = self._generation
+            value = self.sample()
+            if generation == self._generation:
+                self.peak = max(self.peak, value)
 
     def __enter__(self) -> Self:
         self._thread.start()
@@ -245,8 +254,7 @@ def run_all(
             for name, workers in order:
                 tag = f"{name}-{workers}"
                 engine = engines[tag].engine
-                memory.select = lambda name=name, engine=engine: own_processes(memory, name, engine)
-                memory.peak = 0
+                memory.watch(lambda name=name, engine=engine: own_processes(memory, name, engine))
                 result = run_round(catalogue, work, tag, round_no, engines[tag], args, memory)
                 rows[tag]["peak"] = max(rows[tag]["peak"], memory.peak)
                 rows[tag]["rounds"].append(result)
@@ -351,8 +359,15 @@ def main() -> None:
     parser.add_argument("--configs", default="local-1,ray-1,local-2,ray-2")
     parser.add_argument("--no-sweep", action="store_true")
     parser.add_argument("--json", type=Path, help="also write the results here")
+    parser.add_argument(
+        "--omp1",
+        action="store_true",
+        help="OMP_NUM_THREADS=1 for every worker (what Ray sets in its workers) on both engines",
+    )
     args = parser.parse_args()
     args.width = args.width or None
+    if args.omp1:
+        os.environ["OMP_NUM_THREADS"] = "1"  # inherited by the local pool's workers; Ray sets it in its own
 
     import inspect
 
