@@ -231,6 +231,10 @@ def run_round(catalogue: Path, work: Path, tag: str, round_no: int, engine, args
         "render": sum(float(t.get("render", 0)) for t in timings),
         "cpu": sum(float(t.get("cpu", 0)) for t in timings),
         "outside": sum(float(t.get("latency", 0)) - float(t.get("render", 0)) for t in timings),
+        "encoder_cpu": sum(float(t.get("encoder_cpu", 0)) for t in timings),  # the jobs' ffmpeg children
+        "gate_s": sum(float(t.get("ad_gate", 0)) for t in timings),  # the compliance screen's wall time
+        "prepare_s": sum(float(t.get("ad_prepare", 0)) for t in timings),
+        "platform_s": sum(float(v) for t in timings for k, v in t.items() if k.startswith("ad_render_")),
         "driver_cpu": driver_cpu,  # this process: the coordinator (and the memory sampler, alike for all)
         "ray_daemon_cpu": daemons,
     }
@@ -275,6 +279,10 @@ def run_all(
             "outside",
             "driver_cpu",
             "ray_daemon_cpu",
+            "encoder_cpu",
+            "gate_s",
+            "prepare_s",
+            "platform_s",
         )
         r = {k: sum(x[k] for x in row["rounds"]) for k in keys}
         wall = r["wall"] + row["engine_start"]
@@ -287,6 +295,8 @@ def run_all(
             "ray_daemon_cpu_s_per_ad": round(r["ray_daemon_cpu"] / max(r["ads"], 1), 3),
             "cpu_s_per_ad": round(r["cpu"] / max(r["ads"], 1), 2),
             "render_s_per_ad": round(r["render"] / max(r["ads"], 1), 2),
+            "encoder_cpu_s_per_ad": round(r["encoder_cpu"] / max(r["ads"], 1), 2),
+            "per_ad_s": {k: round(r[f"{k}_s"] / max(r["ads"], 1), 2) for k in ("prepare", "platform", "gate")},
             "peak_rss_mb": round(row["peak"] / 2**20),
             "coordinator": round(r["coordinator"] / max(r["render"], 1e-9), 4),
             "outside_render": round(r["outside"] / max(r["render"], 1e-9), 4),

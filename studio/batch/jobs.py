@@ -43,6 +43,8 @@ class JobResult:
     verdict: str | None  # the compliance verdict, None when not screened
     seconds: float  # wall time of the job function
     cpu_seconds: float = 0.0  # CPU time of the job function's process and the encoders it ran (user + system)
+    encoder_cpu_seconds: float = 0.0  # the part of ``cpu_seconds`` its child processes (ffmpeg) used
+    stages: dict[str, float] | None = None  # make_ad's timings (prepare, render_PLATFORM, total), seconds
 
 
 def run_ad_job(task: JobTask, cancel: CancelToken | None = None) -> JobResult:
@@ -51,10 +53,10 @@ def run_ad_job(task: JobTask, cancel: CancelToken | None = None) -> JobResult:
     from studio.media.encode import EncodeSettings
     from studio.spec import parse_spec
 
-    started, cpu = time.perf_counter(), _cpu_seconds()
+    started, cpu, children = time.perf_counter(), _cpu_seconds(), _cpu_seconds(children_only=True)
     spec = parse_spec(task.spec, source=f"job {task.job_id}")
     staging = Path(task.staging)
-    gate = None
+    gate, gate_seconds = None, []
     if task.screen:
         from studio.compliance.gate import ad_gate
         from studio.store import Store
@@ -63,16 +65,17 @@ def run_ad_job(task: JobTask, cancel: CancelToken | None = None) -> JobResult:
         gate = ad_gate(Store.open_read_only(task.store_path) if task.store_path else None)
         if task.outdir is not None:
             gate = _judged_as_published(gate, Path(task.outdir))
-    make_ad(spec, staging, store=None, gate=gate, encode=EncodeSettings(preset=task.preset), cancel=cancel,
+        gate = _timed(gate, gate_seconds)
+    made = make_ad(spec, staging, store=None, gate=gate, encode=EncodeSettings(preset=task.preset), cancel=cancel,
             stem=task.stem, width=task.width)  # fmt: skip
     files = tuple(sorted(p.name for p in staging.iterdir() if p.is_file() and not p.name.startswith(".")))
     verdict = None
     for name in files:
         if name.endswith(".compliance.json"):
             verdict = json.loads((staging / name).read_text(encoding="utf-8")).get("verdict")
-    return JobResult(
-        task.job_id, task.attempt, files, verdict, time.perf_counter() - started, _cpu_seconds() - cpu
-    )
+    return JobResult(task.job_id, task.attempt, files, verdict, time.perf_counter() - started,
+                     _cpu_seconds() - cpu, _cpu_seconds(children_only=True) - children,
+                     {**made.timings, "gate": sum(gate_seconds)})  # fmt: skip
 
 
 def _judged_as_published(gate: Any, outdir: Path) -> Any:
@@ -89,11 +92,26 @@ def _judged_as_published(gate: Any, outdir: Path) -> Any:
     return judged
 
 
-def _cpu_seconds() -> float:
-    """User + system CPU seconds of this process and of its finished children (ffmpeg, ffprobe)."""
+def _timed(gate: Any, seconds: list[float]) -> Any:
+    """``gate``, adding the seconds of each call to ``seconds`` (the job's timings show the screen's share)."""
+
+    def timed(*args: Any) -> Any:
+        t0 = time.perf_counter()
+        try:
+            return gate(*args)
+        finally:
+            seconds.append(time.perf_counter() - t0)
+
+    return timed
+
+
+def _cpu_seconds(children_only: bool = False) -> float:
+    """User + system CPU seconds of this process and of its finished children (ffmpeg, ffprobe); or of the
+    children only."""
     try:
         import resource
     except ImportError:  # pragma: no cover - Windows: this process only
         return time.process_time()
     own, children = resource.getrusage(resource.RUSAGE_SELF), resource.getrusage(resource.RUSAGE_CHILDREN)
-    return own.ru_utime + own.ru_stime + children.ru_utime + children.ru_stime
+    spent = children.ru_utime + children.ru_stime
+    return spent if children_only else own.ru_utime + own.ru_stime + spent

@@ -227,7 +227,8 @@ def _publish(
     try:
         store.complete_job(
             job.id, owner, outputs=outputs, verdict=result.verdict,
-            timings={"render": result.seconds, "cpu": result.cpu_seconds, "latency": latency},
+            timings={"render": result.seconds, "cpu": result.cpu_seconds, "encoder_cpu": result.encoder_cpu_seconds,
+                     "latency": latency, **{f"ad_{k}": v for k, v in (result.stages or {}).items()}},
         )  # fmt: skip
     except LeaseLost:
         _log(outdir, job, "finished after its lease was taken over; the other attempt records it")
