@@ -420,12 +420,17 @@ def pull(
 CONVERTING = ".converting"  # the conversion's temporary folder inside the staging folder
 
 
+def _pipeline_parts(index: dict) -> set[str]:
+    """The components a parsed ``model_index.json`` names (a ``[library, class]`` pair that is not null)."""
+    return {k for k, v in index.items() if not k.startswith("_") and isinstance(v, list) and v and v[0]}
+
+
 def config_files(index: dict, components: tuple[str, ...], files: list[HubFile]) -> list[HubFile]:
     """The files a single-file conversion takes from the config repository: ``model_index.json``, only the
     ``config.json`` of the components the single file holds, and every other pipeline component of ``index``
     (the parsed ``model_index.json``) whole: its configs, tokenizer files and safetensors weights. Never the
     repository's root checkpoints, its README or folders the pipeline does not name, never pickles."""
-    pipeline_parts = {k for k, v in index.items() if not k.startswith("_") and isinstance(v, list) and v[0]}
+    pipeline_parts = _pipeline_parts(index)
     out = []
     for f in files:
         parts = f.name.split("/")
@@ -473,8 +478,9 @@ def convert_single_file(
     original-format checkpoint ``single``, with diffusers' ``from_single_file(single, config=config_dir,
     subfolder=component, local_files_only=True)``: the model class comes from ``config_dir/model_index.json``,
     the architecture from ``config_dir/<component>/config.json``; nothing is fetched. A weight the checkpoint
-    lacks (diffusers leaves it on the meta device without a word) raises ``ValueError`` saying so. ``on_component(name)`` is
-    called after each component is written."""
+    lacks (diffusers leaves it on the meta device without a word) raises ``ValueError`` saying so. The weights
+    keep the file's dtype (bf16 for Lightricks' files). ``on_component(name)`` is called after each component is
+    written."""
     import diffusers
 
     index = json.loads((config_dir / "model_index.json").read_text(encoding="utf-8"))
@@ -560,6 +566,15 @@ def _pull_converted(
             f"{engine.config_repo} has no config for {', '.join(missing)}: {engine.weight_file} cannot be converted.",
             hint,
         )
+    for part in sorted(_pipeline_parts(index) - set(engine.single_file_components)):
+        names = [f.name.lower() for f in config_listing if f.name.startswith(part + "/")]
+        if any(n.endswith(PICKLE_SUFFIXES) for n in names) and not any(
+            n.endswith(WEIGHT_SUFFIXES) for n in names
+        ):
+            raise ModelError(
+                f"{engine.config_repo} publishes the {part} only as pickled weights, which studio never loads.",
+                "Use a config repository with .safetensors weights.",
+            )
     items = [(entry.hub_id, f) for f in (single, *licences)] + [(engine.config_repo, f) for f in configs]
     download = sum(f.size for _, f in items)
     have = sum((staging / f.name).stat().st_size for _, f in items if (staging / f.name).is_file())

@@ -135,6 +135,11 @@ def ltx_hub(tiny_pipes, ltx_single_file, tmp_path) -> Path:
     save_file({"w": torch.zeros(4)}, str(configs / "ltx-video-2b-v0.9.5.safetensors"))
     (configs / "README.md").write_text("model card", encoding="utf-8")
     (configs / "text_encoder" / "pytorch_model.bin").write_bytes(b"pickle, never fetched")
+    index = json.loads((configs / "model_index.json").read_text(encoding="utf-8"))
+    index["_class_name"] = (
+        "LTXConditionPipeline"  # what diffusers' 0.9.5+ LTX repositories name; loads as LTXPipeline
+    )
+    (configs / "model_index.json").write_text(json.dumps(index), encoding="utf-8")
     return root
 
 
@@ -267,3 +272,25 @@ def test_the_disk_check_counts_the_conversion_and_a_cancel_keeps_the_downloads(
     assert not path.exists() and (staging / ENGINE.weight_file).is_file()  # downloads kept for the next pull
     assert not (staging / ".converting").exists()
     assert pull("ltx-video", hub=LocalHub(ltx_hub)) == path and verify("ltx-video").ok
+
+
+def test_the_cli_pulls_verifies_and_names_the_converted_folder(ltx_hub, studio_home, capsys):
+    from studio.cli import main
+
+    assert main(["models", "pull", "ltx-video", "--from", str(ltx_hub)]) == 0
+    assert main(["models", "verify", "ltx-video", "--json"]) == 0
+    assert json.loads(capsys.readouterr().out.split("\n", 1)[1])["ok"] is True
+    assert main(["models", "path", "ltx-video"]) == 0
+    folder = Path(capsys.readouterr().out.strip())
+    assert folder.name == "ltx-video-0.9.6-distilled" and (folder / "transformer" / "config.json").is_file()
+    assert main(["models", "list", "--json"]) == 0
+    rows = {r["id"]: r for r in json.loads(capsys.readouterr().out)}
+    assert rows["ltx-video-0.9.6-distilled"]["present"]
+
+
+def test_a_config_repo_with_only_a_pickled_text_encoder_is_refused(ltx_hub, studio_home):
+    encoder = ltx_hub / ENGINE.config_repo / "text_encoder"
+    (encoder / "model.safetensors").unlink()
+    with pytest.raises(ModelError, match="text_encoder only as pickled weights"):
+        pull("ltx-video", hub=LocalHub(ltx_hub))
+    assert not model_path(get_entry("ltx-video")).exists()

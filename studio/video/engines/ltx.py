@@ -7,26 +7,29 @@ Licence: LTX terms differ between checkpoints. 0.9.0 and 0.9.1 were research-onl
 weights repository (FIELD_NOTES sections 2 and 6). studio uses the 0.9.6 distilled 2B checkpoint.
 
 Weights: Lightricks publishes the 0.9.6 2B checkpoints only as single files in ``Lightricks/LTX-Video``
-(``ltxv-2b-0.9.6-distilled-04-25.safetensors``: the transformer under ``model.diffusion_model.`` and the VAE under
-``vae.``, no text encoder). The configs of that repository's root are the 0.9.0 diffusers configs, whose VAE does
-not match: the transformer architecture is the same from 0.9.0 to 0.9.6 (2B, 28 blocks), but the VAE changed in
-0.9.1 (timestep-conditioned decoder) and again in 0.9.5 (new encoder/decoder block layout, 2048 channels before
-the encoder's output). ``studio models pull ltx-video`` therefore takes the configs, scheduler, T5 tokenizer and
-T5-XXL text encoder from ``config_repo`` and converts the single file into ``transformer/`` and ``vae/``.
+(``ltxv-2b-0.9.6-distilled-04-25.safetensors``: the transformer under ``model.diffusion_model.``, the VAE under
+``vae.``, no text encoder). The configs at that repository's root are the 0.9.0 diffusers configs, whose VAE does
+not match: the 2B transformer architecture (28 blocks) is shared by 0.9.0, 0.9.1 and 0.9.5 (Lightricks, quoted in
+diffusers issue 11147), but the VAE changed in 0.9.1 (a timestep-conditioned decoder) and again in 0.9.5 (a new
+block layout, 2048 channels into the encoder's output convolution). So ``studio models pull ltx-video`` takes the
+configs, scheduler, T5 tokenizer and T5-XXL text encoder from ``config_repo`` and converts the single file into
+``transformer/`` and ``vae/`` (``studio.modelhub.convert_single_file``): an ordinary diffusers folder.
 
-Facts this relies on, read in diffusers 0.42.1 (``loaders/single_file_utils.py``, ``single_file_model.py``):
-``infer_diffusers_model_type`` calls an LTX checkpoint "ltx-video-0.9.5" when it holds the VAE and the encoder's
-``conv_out`` takes 2048 input channels and it has no 48th transformer block (that would be the 13B 0.9.7+), which
-is what a 0.9.6 2B file is; the default pipeline path of "ltx-video-0.9.5" is ``Lightricks/LTX-Video-0.9.5`` (the
-0.9.0 and 0.9.1 types point at ``diffusers/LTX-Video-0.9.0`` / ``-0.9.1``, whose VAE configs would not load a
-0.9.5+ VAE). ``convert_ltx_transformer_checkpoint_to_diffusers`` takes every key without ``vae`` and renames
-(``model.diffusion_model.`` dropped, ``patchify_proj`` -> ``proj_in``, ``adaln_single`` -> ``time_embed``,
-``q_norm``/``k_norm`` -> ``norm_q``/``norm_k``); ``convert_ltx_vae_checkpoint_to_diffusers`` takes the ``vae.``
-keys and picks its block renaming by layout (the 0.9.5 table when ``conv_out`` has 2048 inputs, the 0.9.1 table
-when the decoder has ``last_time_embedder``, else 0.9.0). ``from_single_file(file, config=FOLDER,
-subfolder=NAME, local_files_only=True)`` builds the model from the local config and never infers a repository,
-so the conversion runs offline; missing keys are not reported by it (the parameters stay on the meta device), so
-studio checks for them itself.
+Facts this relies on, read in diffusers 0.42.1 (``loaders/single_file_utils.py``, ``loaders/single_file_model.py``):
+``infer_diffusers_model_type`` types an LTX checkpoint "ltx-video-0.9.5" when it holds the VAE, the encoder's
+``conv_out`` takes 2048 input channels and there is no 48th transformer block (the 13B 0.9.7+), which is what a
+0.9.6 2B file is taken to be (not checked here against the real file; a mismatch fails the conversion loudly, as
+shapes are compared when the weights are loaded). ``DIFFUSERS_DEFAULT_PIPELINE_PATHS`` gives
+``Lightricks/LTX-Video-0.9.5`` for that type (``diffusers/LTX-Video-0.9.0`` and ``-0.9.1`` for the older ones,
+whose VAE configs cannot hold a 0.9.5-layout VAE). ``convert_ltx_transformer_checkpoint_to_diffusers`` takes
+every key without ``vae`` and renames (``model.diffusion_model.`` dropped, ``patchify_proj`` -> ``proj_in``,
+``adaln_single`` -> ``time_embed``, ``q_norm``/``k_norm`` -> ``norm_q``/``norm_k``);
+``convert_ltx_vae_checkpoint_to_diffusers`` takes the ``vae.`` keys and picks its block renaming by layout (the
+0.9.5 table when ``conv_out`` has 2048 inputs, the 0.9.1 table when the decoder has ``last_time_embedder``, else
+0.9.0). ``from_single_file(file, config=FOLDER, subfolder=NAME, local_files_only=True)`` reads the model's config
+from the local folder and never infers a repository, so the conversion runs offline. It does not report weights
+the file lacks: they stay on the meta device (only its final dtype cast fails, on a meta tensor), so studio checks
+for them and names the component.
 """
 
 from __future__ import annotations
