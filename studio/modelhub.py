@@ -178,10 +178,16 @@ def resolve(name_or_path: str | os.PathLike[str]) -> Path:
     entry = get_entry(str(name_or_path))
     path = model_path(entry)
     if not is_present(entry, path):
+        engine = converted_engine(entry)
+        by_hand = (
+            f"copy the files from https://huggingface.co/{entry.hub_id} into {path}"
+            if engine is None
+            else f"put a diffusers folder converted from {engine.weight_file} (with the configs, scheduler,"
+            f" tokenizer and text encoder of {engine.config_repo}) at {path}"
+        )
         raise ModelError(
             f"The weights of {entry.name} ({entry.id}) are not on this machine (looked in {path}).",
-            f"Run `studio models pull {entry.id}` on a machine with internet access, or copy the files from"
-            f" https://huggingface.co/{entry.hub_id} into {path}.",
+            f"Run `studio models pull {entry.id}` on a machine with internet access, or {by_hand}.",
         )
     return path
 

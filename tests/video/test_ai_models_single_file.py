@@ -219,8 +219,9 @@ def test_a_corrupt_single_file_fails_in_one_line_and_leaves_nothing(ltx_hub, stu
     assert "\n" not in info.value.message and "pull ltx-video-0.9.6-distilled" in info.value.hint
     videos = studio_home / "models" / "video"
     assert list(videos.iterdir()) == []  # no final folder, no staging, no half-converted component
-    with pytest.raises(ModelError, match="not on this machine"):
+    with pytest.raises(ModelError, match="not on this machine") as info:
         resolve("ltx-video")
+    assert "a diffusers folder converted from ltxv-2b-0.9.6-distilled-04-25.safetensors" in info.value.hint
 
 
 def test_a_checkpoint_lacking_weights_is_refused(tiny_pipes, ltx_hub, studio_home):
