@@ -199,6 +199,10 @@ def test_pull_converts_the_single_file_into_a_folder_that_loads_and_generates(
     a = generate_frames(loaded, ENGINE, _request())
     b = generate_frames(tiny, ENGINE, _request())
     assert a.shape == (9, 32, 32, 3) and np.array_equal(a, b)  # same seed, same frames as the source model
+    assert (
+        type(load_pipeline(path, ENGINE, "i2v", profile="full", device="cpu")).__name__
+        == "LTXImageToVideoPipeline"
+    )
     # a converted file corrupted on disk is caught by the manifest
     weights = path / "transformer" / "diffusion_pytorch_model.safetensors"
     data = bytearray(weights.read_bytes())
