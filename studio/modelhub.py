@@ -533,7 +533,8 @@ def _pull_converted(
     ``entry.hub_id``; ``model_index.json``, the converted components' configs and the other components (scheduler,
     tokenizer, text encoder) from ``engine.config_repo``; then ``convert_single_file`` into the staging folder's
     ``.converting/``, renamed over the configs-only component folders, the single file deleted, the manifest
-    written over the final files and the folder renamed into place. Progress counts the download's bytes and the
+    written over the final files and the folder renamed into place (replacing what was there; a single file an
+    older pull left there unconverted is reused, not fetched again). Progress counts the download's bytes and the
     conversion (as many bytes again as the single file); the disk check counts both, since the single file and
     its conversion coexist until the end. A failed conversion removes the staging folder (nothing half-made is
     left) and raises one line saying why."""
@@ -582,6 +583,11 @@ def _pull_converted(
                 "Use a config repository with .safetensors weights.",
             )
     items = [(entry.hub_id, f) for f in (single, *licences)] + [(engine.config_repo, f) for f in configs]
+    earlier = (
+        path / single.name
+    )  # the single file as an older studio pulled it (unconverted): not fetched again
+    if earlier.is_file() and earlier.stat().st_size == single.size and not (staging / single.name).exists():
+        os.replace(earlier, staging / single.name)
     download = sum(f.size for _, f in items)
     have = sum((staging / f.name).stat().st_size for _, f in items if (staging / f.name).is_file())
     _check_disk(entry, download - have + single.size, staging)  # the converted copy is about as big

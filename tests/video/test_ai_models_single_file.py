@@ -299,3 +299,28 @@ def test_a_config_repo_with_only_a_pickled_text_encoder_is_refused(ltx_hub, stud
     with pytest.raises(ModelError, match="text_encoder only as pickled weights"):
         pull("ltx-video", hub=LocalHub(ltx_hub))
     assert not model_path(get_entry("ltx-video")).exists()
+
+
+def test_a_folder_an_older_pull_left_unconverted_is_converted_without_fetching_the_file_again(
+    ltx_hub, studio_home
+):
+    path = model_path(get_entry("ltx-video"))
+    path.mkdir(
+        parents=True
+    )  # what the pull did before: the single file and the repository root's 0.9.0 configs
+    shutil.copy(ltx_hub / ENGINE.repo_id / ENGINE.weight_file, path / ENGINE.weight_file)
+    shutil.copy(ltx_hub / ENGINE.repo_id / "model_index.json", path / "model_index.json")
+    with pytest.raises(ModelError, match="not on this machine"):
+        resolve("ltx-video")  # not loadable, so not present
+    fetched: list[str] = []
+
+    class Counting(LocalHub):
+        def download(self, repo_id, name, dest, on_bytes):
+            fetched.append(name)
+            super().download(repo_id, name, dest, on_bytes)
+
+    assert pull("ltx-video", hub=Counting(ltx_hub)) == path
+    assert ENGINE.weight_file not in fetched and "text_encoder/model.safetensors" in fetched
+    assert verify("ltx-video").ok and not (path / ENGINE.weight_file).exists()
+    index = json.loads((path / "model_index.json").read_text(encoding="utf-8"))
+    assert index["_class_name"] == "LTXConditionPipeline"  # the config repo's, not the old root's
