@@ -40,7 +40,7 @@ class Engine:
     family: str  # "wan" | "ltx": which prompt/call conventions apply
     title: str
     repo_id: str  # the Hugging Face repository of the diffusers-format weights
-    model_id: str  # the entry of studio/compliance/licences.yaml (hub id, licence terms for the export gate)
+    model_id: str  # the checkpoint's id in the licence registry (added from this engine by load_registry)
     pipelines: dict[str, str]  # task ("i2v" | "t2v" | "vace") -> diffusers pipeline class name
     sizes: tuple[tuple[int, int], ...]  # (width, height) the model was trained for, one per orientation
     multiple: int  # width and height must be multiples of this (VAE downscale x patch size)
@@ -52,10 +52,19 @@ class Engine:
     shift: float | None  # flow-matching scheduler shift (None: the scheduler's own, e.g. LTX's dynamic shift)
     memory_gb: dict[str, float]  # GPU memory needed per profile (GB, at the default size and frames)
     memory_source: str  # where the memory figures come from (measured, reported, estimated)
-    licence: str  # licence id (studio/compliance/licences.yaml)
-    licence_source: str  # where the licence text of these weights is published
+    licence: str  # licence id: its terms are in studio/compliance/licences.yaml; THE source of this engine's licence
+    licence_source: str  # where the licence text of these weights is published (cited in the gate's findings)
     pipeline_kwargs: dict[str, dict] = field(default_factory=dict)  # task -> extra constructor config
     weight_file: str | None = None  # a single-file checkpoint inside repo_id (None: a diffusers folder)
+    # A diffusers-format repository whose configs match weight_file's architecture. With it, `studio models pull`
+    # fetches from config_repo the pipeline's model_index.json, the configs of the converted components and the
+    # other components whole (scheduler, tokenizer, text encoder; safetensors only, no other checkpoints), then
+    # converts weight_file into the single_file_components subfolders (diffusers' from_single_file with these
+    # configs, offline): the result is an ordinary diffusers folder. None: weight_file is kept as downloaded.
+    config_repo: str | None = None
+    single_file_components: tuple[
+        str, ...
+    ] = ()  # the pipeline components weight_file holds ("transformer", "vae")
     notes: str = ""
 
     @property
@@ -88,5 +97,7 @@ class Engine:
             "licence": self.licence,
             "licence_source": self.licence_source,
             "weight_file": self.weight_file,
+            "config_repo": self.config_repo,
+            "single_file_components": list(self.single_file_components),
             "notes": self.notes,
         }
