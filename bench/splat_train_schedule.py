@@ -105,7 +105,9 @@ def main(argv: list[str] | None = None) -> int:
     for name in reversed(step_arms):
         rows.append(run_arm(scene, name, steps=args.steps, max_seconds=None))
         print(json.dumps(rows[-1]), flush=True)
-    print("| budget | arm | held-out PSNR | SSIM | steps | stopped | Gaussians | training wall s | CPU s | load |")
+    print(
+        "| budget | arm | held-out PSNR | SSIM | steps | stopped | Gaussians | training wall s | CPU s | load |"
+    )
     print("|---|---|---|---|---|---|---|---|---|---|")
     for r in rows:
         print(
