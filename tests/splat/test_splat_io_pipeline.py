@@ -147,11 +147,10 @@ def test_photos_to_model_end_to_end(capture, tmp_path, store):
     assert before["total_seconds"] == train["total_seconds"] == 600.0 and before["sfm_seconds"] > 0
     measured = sum(result.seconds[k] for k in ("capture", "sfm", "scene", "focus"))
     assert train["spent_seconds"] >= measured  # the measured SfM, not the estimate, was charged
-    assert train["sfm_seconds"] == 0 and train["reserve_seconds"] == pytest.approx(
-        reserve_seconds(600.0, slow)
-    )
+    assert train["sfm_seconds"] == 0  # the slowdown is rounded to 3 decimals in the JSON
+    assert train["reserve_seconds"] == pytest.approx(reserve_seconds(600.0, slow), abs=0.01)
     assert train["train_seconds"] == pytest.approx(
-        600.0 - train["spent_seconds"] - reserve_seconds(600.0, slow), abs=1e-3
+        600.0 - train["spent_seconds"] - train["reserve_seconds"], abs=1e-2
     )
     assert model.meta["train"]["config"]["max_seconds"] == pytest.approx(train["train_seconds"], abs=1e-3)
     shown = [m for _, m in messages]
