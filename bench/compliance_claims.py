@@ -9,6 +9,15 @@ only for the dev split (``--show-errors``): the held-out split is for aggregate 
 
     .venv/bin/python bench/compliance_claims.py [--json] [--show-errors] [--data FILE]
     .venv/bin/python bench/compliance_claims.py --other   # the same figures on bench/data/tw_ads_sentences.yaml
+    .venv/bin/python bench/compliance_claims.py --file SET.yaml [--json] [--show-errors]
+
+``--file`` scores any YAML list of sentences with the fields ``text``, ``category`` (a studio category),
+``violating`` (true/false, yes/no or violating/allowed) and ``why`` (extra fields are ignored; the list may be
+the whole document or under ``sentences:``). Each sentence is screened with its own category (against
+``violating``) and with the default category ``general`` (against ``general`` when the row has one, else against
+``violating``; an allowed row of category ``drugs`` is left out of the default figures, because a licensed drug
+may state the indication that any other product may not). Misses and false alarms are listed only with
+``--show-errors`` (do not use it on a blind set before the rules are final).
 
 ``--other`` scores, at the sentence level, the 141 sentences another session wrote for bench/compliance_text.py
 (labelled with tw-ads v1 rule ids): a sentence is violating when a label names a rule whose action is ``block`` or
@@ -71,8 +80,9 @@ def _scores(c: Counter) -> dict:
     }  # fmt: skip
 
 
-def evaluate(data_path: Path = DATA) -> dict:
-    items = load_corpus(data_path)
+def evaluate(data_path: Path = DATA, items: list[dict] | None = None) -> dict:
+    """Figures per mode, split and category; ``items`` (from ``load_file``) instead of the corpus."""
+    items = load_corpus(data_path) if items is None else items
     packs = load_packs(None)
     cells: dict[tuple[str, str, str], Counter] = defaultdict(Counter)  # (mode, split, category|"all")
     errors: list[dict] = []
@@ -92,7 +102,7 @@ def evaluate(data_path: Path = DATA) -> dict:
             outcome = ("tp" if flagged else "fn") if truth == "violating" else ("fp" if flagged else "tn")
             for key in (item["cat"], "all"):
                 cells[(mode, item["split"], key)][outcome] += 1
-            if outcome in ("fp", "fn") and item["split"] == "dev":
+            if outcome in ("fp", "fn") and item["split"] in ("dev", "file"):
                 errors.append(
                     {"mode": mode, "outcome": outcome, "cat": item["cat"], "text": item["text"], "hits": hits}
                 )
@@ -109,6 +119,50 @@ def evaluate(data_path: Path = DATA) -> dict:
     for (mode, split, key), counter in sorted(cells.items()):
         result["figures"].setdefault(mode, {}).setdefault(split, {})[key] = _scores(counter)
     return result
+
+
+_TRUE = {"true", "yes", "y", "1", "violating", "violation", "block", "flag"}
+_FALSE = {"false", "no", "n", "0", "allowed", "ok", "pass", "compliant"}
+
+
+def _truth(value: object, where: str) -> str:
+    """``violating`` or ``allowed`` from a bool or one of the usual words."""
+    if isinstance(value, bool):
+        return "violating" if value else "allowed"
+    word = str(value).strip().lower()
+    if word in _TRUE:
+        return "violating"
+    if word in _FALSE:
+        return "allowed"
+    raise SystemExit(f"{where}: 'violating' must be true/false (or violating/allowed), not {value!r}")
+
+
+def load_file(path: Path) -> list[dict]:
+    """Rows of an arbitrary labelled set (text, category, violating, why) as ``evaluate`` items."""
+    from studio.categories import CATEGORIES
+
+    doc = yaml.safe_load(path.read_text(encoding="utf-8"))
+    rows = doc.get("sentences", doc.get("items")) if isinstance(doc, dict) else doc
+    if not isinstance(rows, list) or not rows:
+        raise SystemExit(f"{path}: expected a list of sentences (or a 'sentences:' key holding one)")
+    items = []
+    for i, row in enumerate(rows):
+        where = f"{path} entry {i + 1}"
+        if not isinstance(row, dict) or not isinstance(row.get("text"), str) or "violating" not in row:
+            raise SystemExit(f"{where}: needs 'text' (a string) and 'violating' (true/false), got {row!r}")
+        cat = str(row.get("category") or row.get("cat") or "general").strip()
+        if cat not in CATEGORIES:
+            raise SystemExit(f"{where}: unknown category {cat!r}; expected one of {list(CATEGORIES)}")
+        label = _truth(row["violating"], where)
+        general = _truth(row["general"], where) if row.get("general") not in (None, "") else label
+        if "general" not in row and cat == "drugs" and label == "allowed":
+            general = ""  # an approved indication: allowed for a licensed drug only
+        text = row["text"]
+        lang = "en" if not any("\u3400" <= ch <= "\u9fff" for ch in text) else "zh"
+        items.append(
+            {"text": text, "cat": cat, "label": label, "general": general, "split": "file", "lang": lang}
+        )
+    return items
 
 
 def evaluate_other(data_path: Path = OTHER) -> dict:
@@ -137,6 +191,9 @@ def main() -> None:
     )
     parser.add_argument("--data", type=Path, default=DATA, help="the corpus YAML")
     parser.add_argument("--other", action="store_true", help="score bench/data/tw_ads_sentences.yaml instead")
+    parser.add_argument(
+        "--file", type=Path, help="score a YAML set of sentences (text, category, violating, why) instead"
+    )
     args = parser.parse_args()
     if args.other:
         other = evaluate_other()
@@ -153,7 +210,7 @@ def main() -> None:
                 f" {sc['fp']} | {sc['tn']} |"
             )
         return
-    result = evaluate(args.data)
+    result = evaluate(args.data) if args.file is None else evaluate(items=load_file(args.file))
     if args.json:
         print(json.dumps(result, ensure_ascii=False, indent=2))
         return
@@ -166,7 +223,7 @@ def main() -> None:
         print(f"\n{titles[mode]}\n")
         print("| split | category | n | recall | false-positive rate | precision | tp | fn | fp | tn |")
         print("|---|---|---|---|---|---|---|---|---|---|")
-        for split in SPLITS:
+        for split in SPLITS if args.file is None else ("file",):
             table = result["figures"].get(mode, {}).get(split, {})
             for key in sorted(table, key=lambda k: (k == "all", k)):
                 s = table[key]
@@ -175,7 +232,11 @@ def main() -> None:
                     f" {_fmt(s['precision'])} | {s['tp']} | {s['fn']} | {s['fp']} | {s['tn']} |"
                 )
     if args.show_errors:
-        print("\ndev errors (the held-out split's are not shown):")
+        print(
+            "\ndev errors (the held-out split's are not shown):"
+            if args.file is None
+            else f"\nerrors on {args.file}:"
+        )
         for e in result["dev_errors"]:
             print(f"  [{e['mode']} {e['outcome']} {e['cat']}] {e['text']}  {e['hits']}")
 

@@ -26,6 +26,8 @@ How a phrase rule decides, in order:
    what the rule's ``negation`` says (``drop`` it, lower it to ``warn`` or ``review``, or ``keep`` it).
    Look-alikes that are not negations (不只, 不再, 不斷, 非常, not only, no more ...) are ignored. An English list
    continues the clause across its commas ("not intended to diagnose, treat, cure or prevent any disease").
+   Advice to see a doctor in the same sentence (請先諮詢醫師, "talk to your doctor") and a title in 《…》 count
+   like a negation, unless the copy asserts the effect just before the match (能治療…, "it treats …").
 5. **Suggest** the pack's compliant wording for the matched phrase (改善體質 -> 調整體質).
 
 The work is linear in the length of the copy: a fixed number of regex scans per rule and bounded work per
@@ -85,6 +87,8 @@ _TRAD_SIMP_PAIRS = (
     "鹽盐麗丽麥麦麩麸麪面麵面麼么黃黄黏粘點点黨党黴霉鼕冬齊齐齋斋齒齿齡龄齣出齦龈龍龙龐庞龜龟"
     # characters of the claim lexicons found missing by tests/compliance/test_comp_policy_claims.py (OpenCC t2s)
     "內内別别洩泄痠酸皰疱貧贫趕赶島岛贖赎宮宫爾尔鳴鸣"
+    # and of the v3 lexicons (ICD-10 chapter vocabulary, body functions)
+    "剝剥創创剷铲厭厌攣挛聾聋蝨虱賀贺蹤踪輩辈顫颤飆飙駝驼"
 )
 
 _CLAUSE_BREAKS = set(",.!?;:。!?;:\n\r\t|/…") | {"\u2026"}
@@ -105,6 +109,26 @@ _PSEUDO_NEGATION_EN = ("not only", "not just", "no more", "no longer", "never ag
 _SCOPE_BREAKERS = ("但", "但是", "卻", "而且", "還能", "but", "however", "yet", "and also")
 _MAX_GAP_CJK = 2  # characters between a Chinese negation cue and the phrase
 _MAX_GAP_WORDS = 3  # words between an English negation cue and the phrase
+# Advice to see a doctor anywhere in the sentence makes disease words a caution, not a claim (「高血壓治療中的患者，
+# 請先諮詢醫師」, "if you are being treated for diabetes, talk to your doctor"): such a match is treated like a
+# negated one (the rule's ``negation`` decides: the medical rules keep it as a warning for somebody to read).
+_ADVICE_CUES = (
+    "諮詢醫師", "諮詢醫生", "詢問醫師", "詢問醫生", "請教醫師", "洽詢醫師", "請先諮詢", "遵照醫囑", "遵醫囑", "依醫囑",
+    "醫師指示", "請就醫", "儘速就醫", "盡速就醫", "立即就醫", "應就醫", "請看醫生", "尋求醫療", "專業醫療人員", "諮詢藥師",
+    "詢問藥師", "諮詢營養師", "consult your doctor", "consult a doctor", "consult your physician", "talk to your doctor",
+    "ask your doctor", "speak to your doctor", "see your doctor", "see a doctor", "seek medical advice",
+    "seek medical attention", "medical supervision", "consult a healthcare professional",
+    "consult your healthcare provider", "ask your pharmacist", "talk to your pharmacist", "if symptoms persist",
+)  # fmt: skip
+_SENTENCE_BREAKS = set(".!?。!?\n\r")
+_ADVICE_WINDOW = 80  # characters of the sentence searched on each side of a match (bounded work per match)
+# ... unless the copy itself asserts the effect just before the match (能治療糖尿病，請遵醫囑 is still a claim)
+_ASSERTS = re.compile(
+    r"(?:能|可|会|帮|让|使|助|有效)[^,.!?;:。]{0,2}$|\b(?:it|that|which|can|will|helps?|to)\s+$"
+)
+_ASSERTED_VERB = re.compile(r"[a-z]+[^s\W]s\b")  # "treats", "cures": the product does it (not "treated for")
+_TITLE_MARKS = {"《": "》", "〈": "〉"}
+_TITLE_MAX = 40  # characters: a longer bracketed span is not a title  # a book, film or article title: 《逆轉糖尿病的飲食》 names a book
 
 
 @dataclass(frozen=True)
@@ -310,7 +334,7 @@ def _fold_pattern(pattern: str) -> str:
 
 
 _GAP_CJK = r"[^,.!?;:。!?;:\n\r\t|/…]"  # any character that does not end a clause
-_WORD_GAP = r"(?:[\s\-]+[a-z0-9'’]+)"
+_WORD_GAP = r"(?:,?[\s\-]+[a-z0-9'’%]+)"  # a word, maybe after a comma ("heals cracked, bleeding eczema")
 
 
 def _alternation(terms: Iterable[str]) -> str:
@@ -499,14 +523,63 @@ def find_phrases(
             kept.append(cand)
     kept.sort()
     clause_starts = _clause_starts(norm) if kept else []
+    titles = _title_of(norm) if kept else []
     matches = []
     for a, b, label, neg_at, gap in kept:
         start, end = origin[a], origin[b - 1] + 1
         negation = _negation_before(norm, neg_at, clause_starts[neg_at], meter)
         if negation is None and gap is not None:  # target first: a cue between target and verb
             negation = _negation_before(norm, gap[1], gap[0], meter)
+        if negation is None:
+            negation = _allowed_context(norm, a, b, titles, meter)
         matches.append(PhraseMatch(label or text[start:end], start, end, text[start:end], negation))
     return matches
+
+
+def _title_of(norm: str) -> list[int]:
+    """For each position, the index of the title (《…》) it lies inside, or -1 (one pass, titles do not nest)."""
+    out = [-1] * len(norm)
+    close, opened = "", -1
+    for i, ch in enumerate(norm):
+        if close and ch == close:
+            out[opened + 1 : i] = [opened] * (i - opened - 1)  # closed: a title (each position marked once)
+            close = ""
+        elif close and (i - opened > _TITLE_MAX or ch in _SENTENCE_BREAKS):
+            close = ""  # unclosed or too long: not a title (a stray 《 must not hide a claim)
+        if not close and ch in _TITLE_MARKS:
+            close, opened = _TITLE_MARKS[ch], i
+    return out
+
+
+@lru_cache(maxsize=1)
+def _advice_regex() -> re.Pattern[str]:
+    parts = []
+    for cue in _ADVICE_CUES:
+        norm = normalise(cue)
+        body = re.escape(norm).replace(r"\ ", r"\s+")
+        parts.append(rf"(?<![a-z]){body}(?![a-z])" if re.search(r"[a-z]", norm) else body)
+    return re.compile("|".join(parts))
+
+
+def _allowed_context(
+    norm: str, a: int, b: int, titles: list[int], meter: WorkMeter | None = None
+) -> str | None:
+    """A cue that the match at ``a:b`` is not a claim: inside a title (《…》), or advice to see a doctor in its
+    sentence. Bounded work: at most ``_ADVICE_WINDOW`` characters on each side."""
+    if titles and titles[a] >= 0 and titles[a] == titles[b - 1]:
+        return "《》"
+    if _ASSERTS.search(norm[max(0, a - 12) : a]) or _ASSERTED_VERB.match(norm, a, b):
+        return None
+    lo = a
+    while lo > 0 and a - lo < _ADVICE_WINDOW and norm[lo - 1] not in _SENTENCE_BREAKS:
+        lo -= 1
+    hi = b
+    while hi < len(norm) and hi - b < _ADVICE_WINDOW and norm[hi] not in _SENTENCE_BREAKS:
+        hi += 1
+    if meter is not None:
+        meter.steps += hi - lo
+    m = _advice_regex().search(norm, lo, hi)
+    return m.group() if m else None
 
 
 def claim_target(label: str, claims: Sequence[Claim]) -> str | None:

@@ -206,6 +206,9 @@ def test_claims_need_known_lexicons(tmp_path: Path) -> None:
         "能治·療糖尿病。",
         "a b c d e f ",  # spelled-out letters: the joining pass
         "好" * 7,  # nothing to find
+        "《逆轉糖尿病》胰臟功能恢復正常請諮詢醫師",  # titles, organ states, advice in one sentence
+        "treated for diabetes and keeps triglycerides down, talk to your doctor ",
+        "《能治療糖尿病",  # an unclosed title mark
     ],
 )
 def test_long_copy_is_screened_with_linear_work(packs, unit: str) -> None:
@@ -290,3 +293,113 @@ def test_prefix_tree_regex_matches_exactly_the_words_longest_first() -> None:
         pattern.match("失智症狀").group() == "失智症"
     )  # the longest word at a position, like the alternation
     assert pattern.match("糖尿病人").group() == "糖尿病"
+
+
+# -- tw-ads v3: claims built from open vocabularies, not phrase lists ---------------------------------------
+@pytest.mark.parametrize(
+    "text",
+    [
+        "這款茶讓胰臟功能恢復正常",  # organ + function + a state word (no listed phrase)
+        "紅麴讓三酸甘油酯降下來",  # physiological quantity, then the change
+        "每晚一杯，血液不再黏稠",
+        "能量石專治蜘蛛痣",  # a treatment verb needs no listed disease
+        "手環讓肋間神經痛不見了",  # an unlisted disease ending in 痛
+        "乳霜讓汗皰疹的癢不再來",
+        "專為乾癬患者設計的乳液",  # a product aimed at patients
+        "護腰讓椎間盤歸位",
+        "喝了就能免開刀",  # replacing medical care
+        "關節不退化的秘密",  # a body part "not" degenerating is a claim, not a negation
+        "Clinically shown to calm psoriasis.",
+        "It fades keratosis pilaris.",  # English disease morphology (-osis)
+        "Our serum relieves dermatitis in days.",
+        "A pendant that normalises your heart rhythm.",  # body function
+        "Keeps your triglyceride levels down.",
+        "Say farewell to achy joints.",  # a symptom adjective on a body part
+        "The natural alternative to statins.",  # a drug's substitute
+        "Kill 99% of the flu virus in your body.",
+        "Helps your pancreas make more insulin.",
+    ],
+)
+def test_open_vocabulary_claims_are_blocked_with_the_default_category(packs, text: str) -> None:
+    hits = _flagged(text, packs)
+    assert any(rule == "tw-ads.medical.efficacy" and action == "block" for rule, action, _ in hits), hits
+
+
+@pytest.mark.parametrize(
+    "text, category",
+    [
+        ("除濕機防止黴菌滋生", "general"),  # mould in a house is not a disease
+        ("空氣清淨機去除過敏原", "general"),
+        ("血壓計測量血壓穩定準確", "general"),  # measuring is not changing
+        ("物理治療師推薦的居家伸展", "general"),
+        ("專業抓漏，根治壁癌", "general"),
+        ("鈣質有助於骨骼與牙齒的正常發育", "food"),  # a permitted nutrient-function claim
+        ("洗髮精讓頭髮恢復光澤", "cosmetics"),
+        ("重新歸位的收納系統，家裡恢復整齊", "general"),
+        ("Our reverse osmosis system removes 99% of impurities.", "general"),  # osmosis is not a disease
+        ("Improves skin condition and texture.", "cosmetics"),
+        ("Our app brings your heart rate data to your phone.", "general"),
+        ("A shampoo that wakes up tired hair.", "cosmetics"),
+        ("Academia meets industry at our fair.", "general"),
+        ("A heartfelt story full of nostalgia and empathy.", "general"),
+    ],
+)
+def test_open_vocabulary_look_alikes_pass(packs, text: str, category: str) -> None:
+    assert _flagged(text, packs, category) == []
+
+
+def test_open_vocabulary_claims_keep_rule_phrase_legal_basis_and_suggestion(packs) -> None:
+    (finding,) = [f for f in check_text("這款茶讓胰臟功能恢復正常", packs, "general") if f.action == "block"]
+    assert finding.rule == "tw-ads.medical.efficacy" and finding.reference == "胰臟+功能恢復"
+    assert "藥事法 第69條" in (finding.legal or "") and "「胰臟功能恢復」" in finding.message
+    (english,) = [f for f in check_text("It cures keratosis.", packs, "general") if f.action == "block"]
+    assert english.reference == "cures keratosis" and english.legal
+    (negated,) = check_text("本產品不能治療任何疾病", packs, "general")
+    assert negated.action == "warn"  # a disclaimer is read by somebody, not blocked
+    drug = check_text("緩解胃食道逆流引起的火燒心", packs, "drugs")
+    assert [f for f in drug if f.rule == "tw-ads.medical.efficacy"] == []  # a licensed drug's indication
+    (massage,) = check_text("按摩墊能改善腰痠背痛", packs, "general")
+    assert massage.suggestion == "舒適放鬆" and massage.legal
+
+
+def test_advice_to_see_a_doctor_and_titles_are_not_claims(packs) -> None:
+    for text in (
+        "若您正在接受高血壓治療，請先詢問醫師。",
+        "If you are being treated for diabetes, talk to your doctor.",
+        "《逆轉糖尿病的飲食》新書發表會",  # a book's title
+    ):
+        findings = check_text(text, packs, "general")
+        assert findings and all(f.action == "warn" for f in findings), (text, findings)
+    # ... but the copy that asserts the effect itself stays a claim, advice or not
+    for text in (
+        "能治療糖尿病，請遵醫囑",
+        "This tea treats diabetes; consult your doctor.",
+        "逆轉糖尿病的飲食",
+        "《逆轉糖尿病的飲食",  # an unclosed title mark hides nothing
+    ):
+        assert any(f.action == "block" for f in check_text(text, packs, "general")), text
+
+
+@pytest.mark.parametrize(
+    "text, flagged",
+    [
+        ("兩週內皺紋全部消失", True),  # a time to the effect, then the effect, in one clause
+        ("一抹就白，效果看得見", True),
+        ("效果維持一輩子", True),  # permanence of an effect
+        ("永久淡化斑點", True),
+        ("保證不復胖", True),
+        ("Lose 10 kg in a month without dieting.", True),
+        ("Instantly erases dark spots.", True),
+        ("Clears your skin for good.", True),
+        ("Results you can feel from the first use, or it's free.", True),
+        ("三十天無條件退貨，七天鑑賞期", False),  # a return policy is not an effect
+        ("當天下單，隔天到貨", False),
+        ("永久保固，終身免費維修", False),
+        ("五分鐘快速恢復原廠設定", False),
+        ("Dries overnight, removes easily with water.", False),
+        ("Ships in 2 days; free returns within 30 days.", False),
+    ],
+)
+def test_open_exaggeration_patterns(packs, text: str, flagged: bool) -> None:
+    hits = [h for h in _flagged(text, packs) if h[0] == "tw-ads.efficacy.exaggerated"]
+    assert bool(hits) == flagged, hits
