@@ -94,7 +94,8 @@ def main() -> None:
     for side in order:
         side_args = list(extra[side])
         if side == "old" and args.same_steps:
-            if not results.get("new", {}).get("steps"):  # the new side was refused or failed: nothing to match
+            # the new side was refused or failed: no steps to match
+            if not results.get("new", {}).get("steps"):
                 print(json.dumps({"old": "skipped: the new side did no steps"}), flush=True)
                 continue
             side_args += ["--steps", str(results["new"]["steps"])]
