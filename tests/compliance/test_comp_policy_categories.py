@@ -87,6 +87,9 @@ def test_inferred_category_does_not_demand_its_required_warnings(packs) -> None:
         "喝兩杯再開車也OK，酒精濃度很低",  # drinking and driving
         "Our light lager won't affect your driving.",
         "全台第一的精釀啤酒，沒有之一",
+        "每天一杯紅酒，心血管更健康",
+        "喝了這杯威士忌，壓力全消、一夜好眠",
+        "Beer is the best post-workout recovery drink.",
     ],
 )
 def test_alcohol_promotion_rules(packs, text: str) -> None:
@@ -133,6 +136,10 @@ def test_age_checks_are_required_for_any_product(packs) -> None:
         ("Twice as fast as any other painkiller.", "tw-ads.drugs.exaggerated"),
         ("保證不復發的香港腳藥膏", "tw-ads.efficacy.exaggerated"),  # every product's guarantee rule names it
         ("Doctors across Asia agree it works.", "tw-ads.drugs.exaggerated"),
+        ("全台藥局銷售冠軍的胃藥", "tw-ads.drugs.exaggerated"),
+        ("孕婦小孩都能放心吃的感冒藥", "tw-ads.drugs.exaggerated"),
+        ("Clinically proven to cure 99% of headaches.", "tw-ads.drugs.exaggerated"),
+        ("Get strong antibiotics delivered to your door.", "tw-ads.drugs.prescription-to-public"),
     ],
 )
 def test_drug_ad_rules(packs, text: str, rule: str) -> None:
@@ -148,6 +155,7 @@ def test_drug_ad_rules(packs, text: str, rule: str) -> None:
         "Relieves headache and fever. Read the label before use.",
         "如症狀持續，請就醫",
         "Do not take with other medicines containing paracetamol.",
+        "第一次使用前請詳閱說明書",
     ],
 )
 def test_drug_ad_look_alikes_pass(packs, text: str) -> None:
@@ -194,6 +202,8 @@ def test_a_product_without_a_permit_may_not_compare_itself_to_a_health_food(pack
         ("吃越多越健康的燕麥", True),
         ("一顆見效的止痛貼布", True),
         ("最有效的按摩椅", True),
+        ("穿上就讓脂肪自動燃燒的塑身衣", True),
+        ("Our shorts burn fat while you sit.", True),
         ("保證正品，假一賠十", False),
         ("一定要試試看的台南小吃", False),
         ("Three times faster charging than our last model.", False),
