@@ -44,6 +44,8 @@ def _flagged(text: str, packs, category: str = "general") -> list[str]:
         ("藥妝店熱銷的化妝棉", {}),
         ("本品沒有健食字號", {}),
         ("紅酒燉牛肉，週末限定", {}),
+        ("Beer-battered fish and chips.", {}),
+        ("啤酒鴨套餐，小朋友半價", {}),
     ],
 )
 def test_categories_named_by_the_copy(packs, text: str, expected: dict) -> None:
@@ -205,6 +207,8 @@ def test_a_product_without_a_permit_may_not_compare_itself_to_a_health_food(pack
         ("穿上就讓脂肪自動燃燒的塑身衣", True),
         ("Our shorts burn fat while you sit.", True),
         ("保證正品，假一賠十", False),
+        ("最有效率的收納方式", False),
+        ("保證金全額退還", False),
         ("一定要試試看的台南小吃", False),
         ("Three times faster charging than our last model.", False),
         ("從此出門不用再帶鑰匙：智慧門鎖", False),
