@@ -46,6 +46,7 @@ def _flagged(text: str, packs, category: str = "general") -> list[str]:
         ("紅酒燉牛肉，週末限定", {}),
         ("Beer-battered fish and chips.", {}),
         ("啤酒鴨套餐，小朋友半價", {}),
+        ("生日派對不醉不歸", {"alcohol": "不醉不歸"}),
     ],
 )
 def test_categories_named_by_the_copy(packs, text: str, expected: dict) -> None:
@@ -142,6 +143,9 @@ def test_age_checks_are_required_for_any_product(packs) -> None:
         ("孕婦小孩都能放心吃的感冒藥", "tw-ads.drugs.exaggerated"),
         ("Clinically proven to cure 99% of headaches.", "tw-ads.drugs.exaggerated"),
         ("Get strong antibiotics delivered to your door.", "tw-ads.drugs.prescription-to-public"),
+        ("Nine out of ten doctors recommend our pills.", "tw-ads.drugs.exaggerated"),
+        ("醫院指定使用的感冒藥", "tw-ads.drugs.exaggerated"),
+        ("The only cure for migraines that works every time.", "tw-ads.drugs.exaggerated"),
     ],
 )
 def test_drug_ad_rules(packs, text: str, rule: str) -> None:
@@ -206,6 +210,13 @@ def test_a_product_without_a_permit_may_not_compare_itself_to_a_health_food(pack
         ("最有效的按摩椅", True),
         ("穿上就讓脂肪自動燃燒的塑身衣", True),
         ("Our shorts burn fat while you sit.", True),
+        ("Our tea burns belly fat while you sleep.", True),
+        ("長高秘方，孩子多長十公分", True),
+        ("Kids who drink our milk grow 5 cm taller.", True),
+        ("吃了這個雞精，保證考試第一名", True),
+        ("Gluten-free bread that heals your gut.", True),
+        ("Rich in protein to support muscle after exercise.", False),
+        ("清爽低糖，怕胖的你也能安心喝", False),
         ("保證正品，假一賠十", False),
         ("最有效率的收納方式", False),
         ("保證金全額退還", False),
