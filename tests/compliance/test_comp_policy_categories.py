@@ -93,6 +93,11 @@ def test_inferred_category_does_not_demand_its_required_warnings(packs) -> None:
         "每天一杯紅酒，心血管更健康",
         "喝了這杯威士忌，壓力全消、一夜好眠",
         "Beer is the best post-workout recovery drink.",
+        "Beer: the natural sleeping pill.",
+        "Drink until you drop: unlimited beer tonight!",
+        "Our sake is good for your skin.",
+        "Whisky that helps you digest a heavy meal.",
+        "Perfect for your sweet sixteen party!",
     ],
 )
 def test_alcohol_promotion_rules(packs, text: str) -> None:
@@ -146,6 +151,8 @@ def test_age_checks_are_required_for_any_product(packs) -> None:
         ("Nine out of ten doctors recommend our pills.", "tw-ads.drugs.exaggerated"),
         ("醫院指定使用的感冒藥", "tw-ads.drugs.exaggerated"),
         ("The only cure for migraines that works every time.", "tw-ads.drugs.exaggerated"),
+        ("Recommended by Taiwan's top hospitals.", "tw-ads.drugs.exaggerated"),
+        ("Order sleeping pills online, delivered in 24 hours.", "tw-ads.drugs.prescription-to-public"),
     ],
 )
 def test_drug_ad_rules(packs, text: str, rule: str) -> None:
@@ -215,6 +222,11 @@ def test_a_product_without_a_permit_may_not_compare_itself_to_a_health_food(pack
         ("Kids who drink our milk grow 5 cm taller.", True),
         ("吃了這個雞精，保證考試第一名", True),
         ("Gluten-free bread that heals your gut.", True),
+        ("Hearing loss? Our ear drops restore hearing in a week.", True),
+        ("Our green juice cleans your blood.", True),
+        ("Anti-wrinkle cream as good as Botox.", True),
+        ("A body wash that gently cleans your skin.", False),
+        ("Restore old photos in one click.", False),
         ("Rich in protein to support muscle after exercise.", False),
         ("清爽低糖，怕胖的你也能安心喝", False),
         ("保證正品，假一賠十", False),
