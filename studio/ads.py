@@ -29,6 +29,7 @@ from studio.media.types import is_video
 from studio.progress import ProgressFn, null_progress, scaled
 from studio.spec import AdSpec
 from studio.store import Store
+from studio.video import ai_shots  # registers the AI clip layer kind with the compositor
 from studio.video.compose import iter_frames, render_frame
 from studio.video.presets import get_preset
 from studio.video.templates import TEMPLATES, Resources
@@ -73,6 +74,7 @@ class AdResult:
     timings: dict[str, float]
     blocked: list[BlockedOutput] = field(default_factory=list)  # platforms the screen blocked (others kept)
     screened: bool = True  # False: published unscreened by an explicit choice (status "unscreened")
+    motion: list[ai_shots.MotionNote] = field(default_factory=list)  # per AI shot: generated/cached/fallback
 
 
 # A gate screens a finished temporary file (a platform's MP4, then its cover JPEG) before it is renamed onto
@@ -190,6 +192,8 @@ def make_ad(
     cancel: CancelToken | None = None,
     project: str | None = None,
     stem: str | None = None,
+    motion: ai_shots.MotionPipelines | None = None,
+    clip_cache: ai_shots.ClipCache | None = None,
 ) -> AdResult:
     """Render ``spec`` for each of its platforms into ``outdir``.
 
@@ -212,6 +216,11 @@ def make_ad(
     the renames are journalled in the store first, so a kill during them is completed by ``recover_renders`` at
     the next start; a kill before that leaves only the scratch folder, which ``recover_renders`` removes while
     recording the render as ``interrupted``.
+
+    AI shots (``spec.ai_motion``, ``spec.broll``) get their clips before any frame is drawn
+    (``studio.video.ai_shots.resolve_motion``: from ``clip_cache``, default ``$STUDIO_HOME/cache/ai_clips``, or
+    generated with the caller's loaded pipeline ``motion``), or the weight-free motion where this machine cannot
+    run the model; ``AdResult.motion`` says which, and why.
     """
     report = on_progress or null_progress
     outdir = Path(outdir)
@@ -249,6 +258,27 @@ def make_ad(
         if spec.spin is not None:
             resources = _with_spin(spec, resources, work)
         timelines = {p: build_timeline(spec, p, resources) for p in spec.platforms}
+        motion_notes: list[ai_shots.MotionNote] = []
+        ai_share = 0.0
+        if any(ai_shots.motion_layers(t) for t in timelines.values()):
+            ai_share = 0.5  # of the progress bar: generating clips takes longer than cutting the ad
+            t_ai = time.perf_counter()
+            cache = clip_cache or ai_shots.ClipCache()
+            pipelines = motion or ai_shots.MotionPipelines()  # one load for every shot of this render
+            for k, platform in enumerate(list(timelines)):
+                timelines[platform], notes = ai_shots.resolve_motion(
+                    timelines[platform],
+                    cache=cache,
+                    pipelines=pipelines,
+                    on_progress=scaled(
+                        report, ai_share * k / len(timelines), ai_share * (k + 1) / len(timelines)
+                    ),
+                    cancel=cancel,
+                )
+                motion_notes += notes
+            for note in motion_notes:
+                log.info("%s", note.line)
+            timings["ai_motion"] = time.perf_counter() - t_ai
         timings["prepare"] = time.perf_counter() - t0
         outputs: list[AdOutput] = []
         blocked: list[BlockedOutput] = []
@@ -257,7 +287,7 @@ def make_ad(
         # every platform's timeline lasts exactly spec.duration (the templates check it): one music bed
         audio = _prepare_audio(next(iter(timelines.values())), work / "music.wav")
         for k, (platform, timeline) in enumerate(timelines.items()):
-            part = scaled(report, k / n, (k + 1) / n)
+            part = scaled(report, ai_share + (1 - ai_share) * k / n, ai_share + (1 - ai_share) * (k + 1) / n)
             t1 = time.perf_counter()
             final = outdir / f"{base}-{platform}.mp4"
             tmp = scratch / final.name
@@ -357,7 +387,7 @@ def make_ad(
         log.info(
             "ad render %s done in %.1f s: %s", render_id, timings["total"], [o.path.name for o in outputs]
         )
-        return AdResult(render_id, outputs, timings, blocked, screened=gate is not None)
+        return AdResult(render_id, outputs, timings, blocked, screened=gate is not None, motion=motion_notes)
     except BaseException as exc:
         if (
             committed

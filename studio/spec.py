@@ -14,7 +14,15 @@ from pathlib import Path
 from typing import Any, Literal
 
 import yaml
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    ValidationError,
+    ValidationInfo,
+    field_validator,
+    model_validator,
+)
 
 from studio.categories import CATEGORIES
 from studio.colours import parse_hex
@@ -55,6 +63,133 @@ class Compliance(BaseModel):
     override_reason: str | None = None  # publish despite a block (kept in the audit trail)
 
 
+PROMPT_MAX = 400  # characters of an AI motion prompt
+AI_STEPS_MAX = 100  # denoising steps
+
+
+def _check_engine(value: str) -> str:
+    """An AI video engine name (``studio video engines``) or a local diffusers folder (``model_index.json``)."""
+    from studio.video.engines import ENGINES
+
+    value = str(value).strip()
+    if value in ENGINES:
+        return value
+    folder = Path(value).expanduser()
+    if not value or not folder.is_dir():
+        raise ValueError(
+            f"unknown engine {value!r}: neither an engine ({', '.join(sorted(ENGINES))}) nor a model folder"
+        )
+    if not (folder / "model_index.json").is_file():
+        raise ValueError(f"the folder {value!r} is not a diffusers model folder (no model_index.json)")
+    return str(folder)
+
+
+def _check_profile(value: str) -> str:
+    from studio.video.engines import PROFILES
+
+    if value != "auto" and value not in PROFILES:
+        raise ValueError(f"unknown profile {value!r}; expected auto or one of {', '.join(PROFILES)}")
+    return value
+
+
+def _check_size(value: str | None) -> str | None:
+    if value is None:
+        return None
+    try:
+        w, h = (int(v) for v in str(value).lower().split("x"))
+    except ValueError:
+        raise ValueError(f"size {value!r} is not WIDTHxHEIGHT, e.g. 704x1280") from None
+    if not (16 <= w <= 4096 and 16 <= h <= 4096):
+        raise ValueError(f"size {value!r}: each side must be 16-4096 pixels")
+    return f"{w}x{h}"
+
+
+class _AIClip(BaseModel):
+    """What every AI clip of an ad shares (see README "The ad spec": ``ai_motion`` and ``broll``)."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    engine: str = "wan2.2-ti2v-5b"  # an engine name (`studio video engines`) or a local diffusers folder
+    negative_prompt: str | None = Field(default=None, max_length=PROMPT_MAX)  # None: the default one
+    seed: int | None = None  # None: the spec's seed
+    profile: str = "auto"  # GPU memory profile: auto, full, offload, group, group_fp8
+    steps: int | None = Field(default=None, ge=1, le=AI_STEPS_MAX)  # None: the engine's default
+    size: str | None = None  # "WxH" to generate at; None: the engine's size nearest the shot's shape
+
+    @field_validator("engine")
+    @classmethod
+    def _engine(cls, value: str) -> str:
+        return _check_engine(value)
+
+    @field_validator("profile")
+    @classmethod
+    def _profile(cls, value: str) -> str:
+        return _check_profile(value)
+
+    @field_validator("size")
+    @classmethod
+    def _size(cls, value: str | None) -> str | None:
+        return _check_size(value)
+
+
+class AIMotion(_AIClip):
+    """Product photos that move: each chosen photo's shot becomes an image-to-video clip (faithful by default:
+    the product's own pixels are kept on every frame). Without a GPU or weights the shot keeps the weight-free
+    photo motion, and the render says why."""
+
+    photos: list[int] = Field(
+        default_factory=lambda: [1], min_length=1, max_length=8
+    )  # 1-based photo numbers
+    prompt: str | None = Field(default=None, min_length=1, max_length=PROMPT_MAX)  # None: from the product
+    preset: str = "push-in"  # the camera/scene motion: push-in, orbit, parallax, steam, light-sweep, static
+    faithful: bool = (
+        True  # the product's pixels composited back on every frame (False: the model redraws all)
+    )
+
+    @field_validator("photos")
+    @classmethod
+    def _photos(cls, value: list[int]) -> list[int]:
+        if any(n < 1 for n in value):
+            raise ValueError("photo numbers start at 1")
+        return list(dict.fromkeys(value))
+
+    @field_validator("preset")
+    @classmethod
+    def _preset(cls, value: str) -> str:
+        from studio.video.ai_inputs import MOTION_PRESETS
+
+        if value not in MOTION_PRESETS:
+            raise ValueError(f"unknown motion preset {value!r}; expected one of {', '.join(MOTION_PRESETS)}")
+        return value
+
+    @model_validator(mode="after")
+    def _task(self) -> AIMotion:
+        from studio.video.engines import ENGINES
+
+        engine = ENGINES.get(self.engine)
+        if engine is not None and "i2v" not in engine.tasks:
+            raise ValueError(f"engine {self.engine} cannot move a photo (it does {', '.join(engine.tasks)})")
+        return self
+
+
+class BRoll(_AIClip):
+    """A B-roll shot generated from a prompt (text-to-video), placed after the first shot."""
+
+    prompt: str = Field(min_length=1, max_length=PROMPT_MAX)
+    seconds: float = Field(default=3.0, ge=1.0, le=8.0, allow_inf_nan=False)  # the shot's length on screen
+
+    @model_validator(mode="after")
+    def _task(self) -> BRoll:
+        from studio.video.engines import ENGINES
+
+        engine = ENGINES.get(self.engine)
+        if engine is not None and "t2v" not in engine.tasks:
+            raise ValueError(
+                f"engine {self.engine} cannot make a clip from a prompt (it does {', '.join(engine.tasks)})"
+            )
+        return self
+
+
 class AdSpec(BaseModel):
     """One ad. See README "Ad spec" for the field reference."""
 
@@ -81,6 +216,10 @@ class AdSpec(BaseModel):
         None  # a 3D product spin shot: a splat model (.safetensors/.ply/.splat/.spz) or a spin .mp4
     )
     compliance: Compliance = Compliance()
+    ai_motion: AIMotion | None = (
+        None  # photos that move with image-to-video (a GPU and weights; else weight-free)
+    )
+    broll: list[BRoll] = Field(default_factory=list, max_length=3)  # B-roll shots from prompts
 
     @field_validator("selling_points")
     @classmethod
@@ -127,6 +266,27 @@ class AdSpec(BaseModel):
                 )
         return self
 
+    @field_validator("ai_motion")
+    @classmethod
+    def _ai_photos(cls, value: AIMotion | None, info: ValidationInfo) -> AIMotion | None:
+        photos = info.data.get("photos")
+        if value is not None and photos is not None:
+            for number in value.photos:
+                if number > len(photos):
+                    raise ValueError(
+                        f"photo {number} is chosen to move, but there are {len(photos)} photo(s)"
+                    )
+        return value
+
+    @model_validator(mode="after")
+    def _ai_shots(self) -> AdSpec:
+        broll = sum(b.seconds for b in self.broll)
+        if broll > self.duration * 0.5:
+            raise ValueError(
+                f"the B-roll shots last {broll:g} s, more than half of the {self.duration:g} s ad"
+            )
+        return self
+
     def to_data(self) -> dict[str, Any]:
         return self.model_dump(mode="json")
 
@@ -165,6 +325,10 @@ def parse_spec(data: dict[str, Any], *, base_dir: Path | None = None, source: st
         music = data.get("music")
         if isinstance(music, str) and music != "default" and not music.startswith("music."):
             data["music"] = str(_inside(base_dir, music, "music"))  # a file, never from the current folder
+        for key, item in _ai_sections(data):
+            engine = item.get("engine")
+            if isinstance(engine, str) and not _is_engine_name(engine):
+                item["engine"] = _inside(base_dir, engine, f"{key}.engine")
         font = data.get("font")
         if isinstance(font, str) and _is_font_path(font):
             data["font"] = str(_inside(base_dir, font, "font"))
@@ -172,6 +336,24 @@ def parse_spec(data: dict[str, Any], *, base_dir: Path | None = None, source: st
         return AdSpec.model_validate(data)
     except ValidationError as exc:
         raise ConfigError(validation_message(exc, source), "See README 'Ad spec' for the fields.") from None
+
+
+def _ai_sections(data: dict[str, Any]) -> list[tuple[str, dict[str, Any]]]:
+    """The ``ai_motion`` and ``broll`` mappings of ``data`` (copied in place, so paths can be resolved)."""
+    out = []
+    if isinstance(data.get("ai_motion"), dict):
+        data["ai_motion"] = dict(data["ai_motion"])
+        out.append(("ai_motion", data["ai_motion"]))
+    if isinstance(data.get("broll"), list):
+        data["broll"] = [dict(b) if isinstance(b, dict) else b for b in data["broll"]]
+        out += [(f"broll[{k}]", b) for k, b in enumerate(data["broll"]) if isinstance(b, dict)]
+    return out
+
+
+def _is_engine_name(value: str) -> bool:
+    from studio.video.engines import ENGINES
+
+    return value in ENGINES
 
 
 def _is_font_path(value: str) -> bool:

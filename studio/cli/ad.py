@@ -42,6 +42,17 @@ from studio.spec import AdSpec
 @click.option("--music", help="'default', a bundled music id, an audio file, or 'none'.")
 @click.option("--category", help=categories.help_text())
 @click.option("--seed", type=int, help="Seed for any randomness.")
+@click.option(
+    "--ai-motion",
+    "ai_engine",
+    help="Move photo 1 with AI image-to-video: an engine name or a local diffusers folder (spec: ai_motion).",
+)
+@click.option(
+    "--broll",
+    "brolls",
+    multiple=True,
+    help="A B-roll shot generated from this prompt, after the first shot (repeat; spec: broll).",
+)
 @click.option("--draft", is_flag=True, help="Faster, larger files (x264 veryfast) for previews.")
 @click.option(
     "--no-screen",
@@ -66,6 +77,8 @@ def ad(
     music: str | None,
     category: str | None,
     seed: int | None,
+    ai_engine: str | None,
+    brolls: tuple[str, ...],
     draft: bool,
     no_screen: bool,
     as_json: bool,
@@ -73,7 +86,8 @@ def ad(
     """Render a short video ad: from SPEC_FILE (YAML/JSON), or the quick form (--photo ... --headline ...).
 
     Options given with a SPEC_FILE override its fields. Writes NAME-PLATFORM.mp4, a -cover.jpg and an .srt per
-    platform into the output folder.
+    platform into the output folder. AI shots of the spec (ai_motion, broll) are generated where a GPU and the
+    weights exist (or found in the clip cache); elsewhere they keep the weight-free motion, and a line says why.
     """
     from studio.ads import make_ad, recover_renders
     from studio.cancel import CancelToken
@@ -105,6 +119,10 @@ def ad(
         overrides["platforms"] = list(platforms)
     if music is not None:
         overrides["music"] = None if music.lower() == "none" else music
+    if ai_engine is not None:
+        overrides["ai_motion"] = {"engine": ai_engine}
+    if brolls:  # made by the --ai-motion engine when one is given, else by the spec's default engine
+        overrides["broll"] = [{"prompt": p, **({"engine": ai_engine} if ai_engine else {})} for p in brolls]
     if spec_file is not None:
         spec = load_spec(spec_file)
         if overrides:
@@ -144,9 +162,12 @@ def ad(
                 "blocked": [b.to_json() for b in result.blocked],
                 "screened": result.screened,
                 "timings": result.timings,
+                "ai_motion": [note.to_json() for note in result.motion],
             }
         )
     else:
+        for note in result.motion:  # generated, from the cache, or the weight-free motion and why
+            click.echo(note.line)
         for output in result.outputs:
             click.echo(
                 f"{output.platform:15s} {output.width}x{output.height} {output.duration:.1f}s  {output.path}"

@@ -40,8 +40,17 @@ def _common(func):
                      show_default=True, help="Speed: a diffusers cache hook on the transformer."),
         click.option("--compile", "compile_blocks", is_flag=True,
                      help="Speed: compile the transformer's repeated blocks (the first clip compiles)."),
+        click.option("--screen/--no-screen", default=True, show_default=True,
+                     help="The export gate: screen, licence rules, AI label where required, C2PA (as every output)."),
         click.option("--sign/--no-sign", default=True, show_default=True,
-                     help="Embed C2PA Content Credentials marking the clip AI-generated."),
+                     help="With --no-screen: still embed C2PA Content Credentials marking the clip AI-generated."),
+        click.option("--revenue-usd", "revenue", type=float,
+                     help="The company's annual revenue in USD (some weights' licences cap it)."),
+        click.option("--territory", default="TW", show_default=True, help="Where the clip runs (ISO code)."),
+        click.option("--category", default="general", show_default=True, help="The product category."),
+        click.option("--label", "visible_label", is_flag=True,
+                     help="Draw the visible AI label (drawn anyway where a licence or the platform requires it)."),
+        click.option("--override-reason", help="Publish despite a block (kept in the audit trail)."),
         click.option("--device", help="cuda or cpu (default: cuda when present; the CPU runs tiny local models only)."),
         click.option("-o", "--out", "out", type=click.Path(path_type=Path), required=True, help="Output .mp4."),
         click.option("--json", "as_json", is_flag=True, help="Print the result as JSON."),
@@ -58,11 +67,13 @@ def _run(
     from studio.video.ai_inputs import DEFAULT_NEGATIVE_PROMPT
 
     aspect = None
+    platform = None
     if kw["platform"]:
         from studio.video.presets import get_preset
 
         preset = get_preset(kw["platform"])
         aspect = (preset.width, preset.height)
+        platform = preset.name
     job = ClipJob(
         task=task,
         model=kw["model"],
@@ -87,17 +98,29 @@ def _run(
         profile=kw["profile"],
         device=kw["device"],
         sign=kw["sign"],
+        screen=kw["screen"],
+        company_revenue_usd=kw["revenue"],
+        territory=kw["territory"],
+        category=kw["category"],
+        platform=platform,
+        visible_label=kw["visible_label"],
+        override_reason=kw["override_reason"],
         preview=kw["preview"],
         cache=kw["cache"],
         compile_blocks=kw["compile_blocks"],
     )
+    from studio.compliance.embed import ClipHandle
+    from studio.store import open_store
+
+    store = open_store() if kw["screen"] else None
     with progress_bar(f"AI clip ({task})") as report:
-        result = make_ai_clip(job, on_progress=report)
+        result = make_ai_clip(job, store=store, clip=ClipHandle(), on_progress=report)
     if kw["as_json"]:
         print_json(result.to_json())
         return
     for message in result.messages:
         click.echo(f"note: {message}", err=True)
+    click.echo(f"compliance: {result.verdict}", err=True)
     click.echo(str(result.path))
 
 

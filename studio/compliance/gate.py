@@ -34,6 +34,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from studio.compliance.ai_clips import AIClipRecord
 from studio.compliance.findings import Finding, Report, check_failed
 from studio.compliance.rules import RulePack, check_category, load_packs
 from studio.compliance.text import TimedText, check_texts
@@ -63,7 +64,7 @@ __all__ = [
 TEXT_SUFFIXES = {".txt", ".md", ".srt"}
 SPLAT_SUFFIXES = {".ply", ".splat", ".spz"}
 MIN_OVERRIDE_REASON = 8  # characters: "ok" is not a reason
-KINDS = ("ad", "splat", "image")
+KINDS = ("ad", "clip", "splat", "image")  # clip: a standalone AI motion clip (studio video i2v|t2v)
 UNSCREENED = "unscreened"  # the verdict and render status of a file published without the screen, by choice
 
 
@@ -76,12 +77,18 @@ class ExportContext:
     duration: float | None = None  # video length in seconds (for "shown the whole time" rules)
     category: str = "general"  # product category
     packs: tuple[str, ...] | None = None  # None -> default packs for the category
-    models: tuple[str, ...] = ()  # model registry ids used (e.g. "ltx-video-0.9.8"); () for the composer
+    models: tuple[
+        str, ...
+    ] = ()  # model registry ids or engine names used (e.g. "ltx-video"); () for the composer
     assets: tuple[str, ...] = ()  # bundled asset ids (assets/manifest.yaml), e.g. "font.noto-sans-tc"
     company_revenue_usd: float | None = None
     territory: str = "TW"
     ai_generated: bool = False
-    visible_label: bool = False  # draw a visible "AI-generated" label on the output before signing
+    visible_label: bool = False  # the user asks for a visible "AI-generated" label (drawn before signing)
+    # the AI clips in the output, from their sidecars (studio.compliance.ai_clips): their engines join ``models``
+    # for the licence rules; a missing sidecar or a product fidelity below its threshold is a review
+    ai_clips: tuple[AIClipRecord, ...] = ()
+    platform: str | None = None  # the platform preset the output is made for (its AI-label rules)
     override_reason: str | None = None
     user: str = "local"
     render_id: int | None = None
@@ -402,18 +409,68 @@ def gate_output(
         *(("phrase", "required_text") if texts else ("required_text",)),
     )
 
+    # the visible AI label: asked for by the user, or required by a licence, the platform or the territory
+    models = _all_models(context)
+    ai = _is_ai(context)
+    label_reasons: list[str] = []
+    drawable = suffix in IMAGE_SUFFIXES | VIDEO_SUFFIXES  # a label can only be drawn on pictures
+
+    def label_duty() -> list[Finding]:
+        from studio.compliance.disclosure import label_requirements
+
+        label_reasons.extend(
+            label_requirements(
+                models, platform=context.platform, territory=context.territory, ai_generated=ai
+            )
+        )
+        if not label_reasons or (context.visible_label and drawable):
+            return []
+        if not drawable:
+            return [
+                Finding(
+                    rule="gate.ai-label",
+                    action="review",
+                    detector="licence",
+                    score=1.0,
+                    threshold=1.0,
+                    message=f"A visible AI-generated label is required ({'; '.join(label_reasons)}), and a"
+                    f" {suffix or 'extension-less'} file cannot carry one.",
+                    suggestion="Label the AI-generated content where this file is published.",
+                )
+            ]
+        return [
+            Finding(
+                rule="gate.ai-label",
+                action="warn",
+                detector="licence",
+                score=1.0,
+                threshold=1.0,
+                message="A visible AI-generated label was drawn although it was not asked for: "
+                + "; ".join(label_reasons)
+                + ".",
+                suggestion="Nothing to do: the label is required; turn it on in the spec to make that explicit.",
+            )
+        ]
+
+    findings += _guarded("ai_label", run, label_duty)
+    draw_label = ai and drawable and (context.visible_label or bool(label_reasons))
+
     def licences() -> list[Finding]:
         from studio.compliance.licences import check_licences
 
         return check_licences(
-            context.models,
+            models,
             context.assets,
             context.company_revenue_usd,
             context.territory,
-            visible_label=context.visible_label if (context.ai_generated or context.models) else None,
+            visible_label=draw_label if ai else None,
         )
 
     findings += _guarded("licence", run, licences)
+    if context.ai_clips:
+        from studio.compliance.ai_clips import clip_findings
+
+        findings += _guarded("ai_clip", run, lambda: clip_findings(context.ai_clips))
     findings += _guarded("banned_category", run, lambda: category_findings(packs, context.category))
     report = Report.build(  # the file's name only: reports travel with the file, not the user's folders
         final.name, findings, checks_run=run, checks_skipped=skipped, packs={p.name: p.version for p in packs}
@@ -423,7 +480,7 @@ def gate_output(
     override_id = None
     if report.verdict == "block":
         if not context.override_reason:
-            folder = _quarantine(tmp, final, report, context, store)
+            folder = _quarantine(tmp, final, report, context, store, draw_label=draw_label)
             rules = ", ".join(report.rules("block"))
             raise ComplianceError(
                 f"{final.name} was blocked by the compliance screen ({rules}); it was moved to {folder}.",
@@ -437,11 +494,11 @@ def gate_output(
 
     # 6. visible label and Content Credentials, then the reports (staged next to the signed file)
     report_progress(0.9, "signing Content Credentials")
-    if context.visible_label and (context.ai_generated or context.models):
+    if draw_label:
         from studio.compliance.provenance import draw_visible_label
 
         draw_visible_label(tmp)
-    signed = _sign(tmp, final, report, context, override_id)
+    signed = _sign(tmp, final, report, context, override_id, labelled=draw_label)
     report_path, html_path = write_reports(
         report, tmp, store=store, media_path=tmp, published_as=final, media_sha256=_sha256(tmp)
     )
@@ -583,6 +640,8 @@ def _quarantine(
     report: Report,
     context: ExportContext,
     store: Store | None,
+    *,
+    draw_label: bool = False,
 ) -> Path:
     root = quarantine_dir()
     root.mkdir(parents=True, exist_ok=True)
@@ -610,9 +669,12 @@ def _quarantine(
         "final_path": str(final),
         "kind": context.kind,
         "category": context.category,
-        "ai_generated": context.ai_generated,
+        "ai_generated": _is_ai(context),
         "visible_label": context.visible_label,
-        "models": list(context.models),
+        "draw_label": draw_label,  # the AI label it must get when it is released (asked for or required)
+        "models": list(_all_models(context)),
+        "ai_clips": [c.summary() for c in context.ai_clips],
+        "platform": context.platform,
         "render_id": context.render_id,
         "verdict": report.verdict,
         "rules": report.rules("block"),
@@ -650,7 +712,25 @@ def overrides(store: Store, limit: int = 100) -> list[OverrideRow]:
     return store.overrides(limit)
 
 
-def _sign(tmp: Path, final: Path, report: Report, context: ExportContext, override_id: int | None) -> bool:
+def _all_models(context: ExportContext) -> tuple[str, ...]:
+    """The models of ``context`` and the engines its AI clips' sidecars name, each once."""
+    engines = [c.engine for c in context.ai_clips if c.engine]
+    return tuple(dict.fromkeys([*context.models, *engines]))
+
+
+def _is_ai(context: ExportContext) -> bool:
+    return context.ai_generated or bool(context.models) or bool(context.ai_clips)
+
+
+def _sign(
+    tmp: Path,
+    final: Path,
+    report: Report,
+    context: ExportContext,
+    override_id: int | None,
+    *,
+    labelled: bool | None = None,
+) -> bool:
     from studio.compliance.provenance import mime_type_for, sign_file
 
     if mime_type_for(tmp) is None:
@@ -663,12 +743,13 @@ def _sign(tmp: Path, final: Path, report: Report, context: ExportContext, overri
         "checks_skipped": sorted(report.checks_skipped),
         "overridden": override_id is not None,
         "override_id": override_id,
-        "ai_generated": context.ai_generated or bool(context.models),
-        "models": list(context.models),
-        "visible_label": context.visible_label,
+        "ai_generated": _is_ai(context),
+        "models": list(_all_models(context)),
+        "ai_clips": [c.summary() for c in context.ai_clips],
+        "visible_label": context.visible_label if labelled is None else labelled,
         "screened_at": time.strftime("%Y-%m-%dT%H:%M:%S%z"),
     }
-    sign_file(tmp, assertion, ai_generated=context.ai_generated or bool(context.models), title=final.name)
+    sign_file(tmp, assertion, ai_generated=_is_ai(context), title=final.name)
     return True
 
 
@@ -687,6 +768,10 @@ def list_quarantine() -> list[QuarantineItem]:
         files = [p for p in folder.iterdir() if p.name not in ("context.json", "report.json", "report.html")]
         if not files:
             continue
+        final_name = Path(meta["final_path"]).name if meta.get("final_path") else None
+        files.sort(
+            key=lambda p: p.name != final_name
+        )  # the output itself, before companions (a clip's sidecar)
         items.append(
             QuarantineItem(
                 folder=folder,
@@ -747,11 +832,19 @@ def release_quarantined(
     staged = dest.with_name(f".{dest.stem}.release{dest.suffix}")
     shutil.copy2(item.file, staged)
     try:
-        _sign(staged, dest, report, context, override_id)
+        labelled = bool(item.context.get("draw_label", item.context.get("visible_label")))
+        if labelled and context.ai_generated:
+            from studio.compliance.provenance import draw_visible_label
+
+            draw_visible_label(staged)
+        _sign(staged, dest, report, context, override_id, labelled=labelled)
         os.replace(staged, dest)
     finally:
         staged.unlink(missing_ok=True)
     shutil.copy2(item.folder / "report.json", dest.with_name(dest.name + ".compliance.json"))
+    for companion in item.folder.iterdir():  # e.g. an AI clip's sidecar JSON: it travels with its clip
+        if companion.stem == item.file.stem and companion != item.file:
+            shutil.copy2(companion, dest.with_name(dest.stem + companion.suffix))
     shutil.rmtree(item.folder)
     return dest
 
@@ -759,6 +852,10 @@ def release_quarantined(
 # -- the ad renderer's hook --------------------------------------------------------------------------------------
 def ad_context(timeline: Any, spec: Any, *, at: float | None = None) -> ExportContext:
     """The ``ExportContext`` of a rendered ad (a ``studio.video.timeline.Timeline`` and its ``AdSpec``).
+
+    From ``timeline.meta``: ``models`` (comma-separated model ids or engine names, e.g. ``"wan2.2-ti2v-5b"``),
+    ``ai_clips`` (the sidecar JSON paths of the AI clips cut in: a list, a JSON list or one path per line; each
+    read with ``studio.compliance.ai_clips.read_clip_record``, a missing one is a review) and ``platform``.
 
     ``at``: the context of one still taken at ``at`` seconds (the cover): only the copy on screen then, and no
     duration (a still cannot show a text "for the whole video").
@@ -777,7 +874,10 @@ def ad_context(timeline: Any, spec: Any, *, at: float | None = None) -> ExportCo
             paths.append(Path(layer.font_path))
     if timeline.audio.path and at is None:
         paths.append(Path(timeline.audio.path))
-    models = tuple(m for m in str(timeline.meta.get("models", "")).split(",") if m)
+    from studio.compliance.ai_clips import clip_records
+
+    models = tuple(m.strip() for m in str(timeline.meta.get("models", "") or "").split(",") if m.strip())
+    clips = clip_records(timeline.meta.get("ai_clips"))
     compliance = spec.compliance
     return ExportContext(
         kind="ad" if at is None else "image",
@@ -789,9 +889,11 @@ def ad_context(timeline: Any, spec: Any, *, at: float | None = None) -> ExportCo
         assets=assets_for_paths(paths),
         company_revenue_usd=compliance.company_revenue_usd,
         territory=compliance.territory,
-        ai_generated=bool(models),
+        ai_generated=bool(models) or bool(clips),
         visible_label=compliance.visible_label,
         override_reason=compliance.override_reason,
+        ai_clips=clips,
+        platform=timeline.meta.get("platform") or None,
     )
 
 

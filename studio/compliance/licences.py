@@ -1,9 +1,14 @@
 """Licence rules: may this render ship, given the model weights and bundled assets it used?
 
-Two registries, both data:
+Three registries, all data, each fact in one place:
 
 * ``studio/compliance/licences.yaml``: licence terms (commercial use, revenue cap, excluded territories,
-  disclosure duty) and the model weights studio knows (video models and CLIP), each pointing at a licence.
+  disclosure duty), and the model weights studio knows but does not drive (other video models, CLIP), each
+  pointing at a licence;
+* the AI video engines (``studio.video.engines``): each engine's checkpoint names its licence id and where the
+  licence text of those weights is published. ``load_registry`` adds them to the models, so an engine's licence
+  is read from the engine registry only (listing an engine's checkpoint in licences.yaml too is a
+  ``ConfigError``), and an engine name as an ad records it (``ltx-video``) resolves to its checkpoint;
 * ``assets/manifest.yaml`` (the bundled fonts, music, images): each asset with its licence id and
   ``commercial_use``.
 
@@ -17,7 +22,7 @@ file says so and ``Registry.verified`` carries it.
 from __future__ import annotations
 
 import os
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Literal
 
@@ -160,6 +165,8 @@ class ModelEntry:
     files: tuple[str, ...] = ()
     open_clip: tuple[str, str] | None = None
     notes: str = ""
+    engine: str | None = None  # the AI video engine (studio.video.engines) whose checkpoint this is
+    licence_source: str | None = None  # where the licence text of these weights is published (engines)
 
 
 @dataclass(frozen=True)
@@ -179,9 +186,19 @@ class Registry:
     licences: dict[str, Licence]
     models: dict[str, ModelEntry]
     assets: dict[str, AssetEntry]
+    aliases: dict[str, str] = field(default_factory=dict)  # engine name -> its checkpoint's model id
+
+    def resolve(self, name: str) -> ModelEntry | None:
+        """The entry of a model id or an engine name (``ltx-video`` -> ``ltx-video-0.9.6-distilled``); None
+        when neither."""
+        key = name.strip()
+        return self.models.get(key) or self.models.get(self.aliases.get(key, ""))
 
     def licence_of_model(self, model_id: str) -> Licence:
-        return self.licences[self.models[model_id].licence]
+        entry = self.resolve(model_id)
+        if entry is None:
+            raise KeyError(model_id)
+        return self.licences[entry.licence]
 
 
 def normalise_territory(territory: str) -> str:
@@ -221,9 +238,16 @@ def _config_error(path: Path, what: str, exc: ValidationError) -> ConfigError:
 
 
 def load_registry(
-    path: str | os.PathLike[str] | None = None, assets_manifest: str | os.PathLike[str] | None = None
+    path: str | os.PathLike[str] | None = None,
+    assets_manifest: str | os.PathLike[str] | None = None,
+    *,
+    engines: Any = None,
 ) -> Registry:
-    """Read the licence registry and the bundled assets manifest (missing manifest: no known assets)."""
+    """Read the licence registry, add the AI video engines' checkpoints (``engines``: name -> ``Engine``,
+    default ``studio.video.engines.ENGINES``) and read the bundled assets manifest (missing: no known assets).
+
+    ``ConfigError`` when an engine's checkpoint is listed in the YAML too (two copies of one licence fact) or an
+    engine names a licence the YAML does not define."""
     reg_path = Path(path) if path else registry_path()
     data = _read_yaml(reg_path, "licence registry")
     try:
@@ -257,6 +281,33 @@ def load_registry(
         )
         for m in doc.models
     }
+    aliases: dict[str, str] = {}
+    if engines is None:
+        from studio.video.engines import ENGINES as engines
+    for engine in engines.values():
+        if engine.model_id in models:
+            raise ConfigError(
+                f"{reg_path}: the model {engine.model_id!r} is listed here and is the checkpoint of the video"
+                f" engine {engine.name!r}; the engine registry (studio/video/engines) is the source of its licence.",
+                f"Remove {engine.model_id!r} from {reg_path.name}.",
+            )
+        if engine.licence not in licences:
+            raise ConfigError(
+                f"The video engine {engine.name!r} names the licence {engine.licence!r}, which {reg_path.name}"
+                " does not define.",
+                f"Add the licence's terms to {reg_path.name} or fix the engine's licence id.",
+            )
+        models[engine.model_id] = ModelEntry(
+            id=engine.model_id,
+            name=engine.title,
+            kind="video",
+            hub_id=engine.repo_id,
+            licence=engine.licence,
+            files=(engine.weight_file,) if engine.weight_file else (),
+            engine=engine.name,
+            licence_source=engine.licence_source,
+        )
+        aliases[engine.name] = engine.model_id
     manifest_path = Path(assets_manifest) if assets_manifest else assets_manifest_path()
     assets: dict[str, AssetEntry] = {}
     if manifest_path.is_file():
@@ -267,7 +318,7 @@ def load_registry(
             raise _config_error(manifest_path, "assets manifest", exc) from exc
         for a in manifest.assets:
             assets[a.id] = AssetEntry(a.id, a.licence, a.commercial_use, a.path, a.kind, a.source)
-    return Registry(doc.version, doc.verified_against_primary_texts, licences, models, assets)
+    return Registry(doc.version, doc.verified_against_primary_texts, licences, models, assets, aliases)
 
 
 def _licence_key(name: str) -> str:
@@ -283,7 +334,8 @@ def check_licences(
     visible_label: bool | None = None,
     registry: Registry | None = None,
 ) -> list[Finding]:
-    """Findings for a commercial render that used ``models`` (registry ids) and bundled ``assets`` (manifest ids).
+    """Findings for a commercial render that used ``models`` (registry ids or AI video engine names, as an ad
+    records them) and bundled ``assets`` (manifest ids). A name that resolves to neither is a review.
 
     ``revenue_usd``: the company's annual revenue in USD (None: not declared). ``territory``: where the ad runs
     (ISO code). ``visible_label``: whether the output carries a visible "AI-generated" label (None: unknown, the
@@ -295,7 +347,7 @@ def check_licences(
     reg = registry or load_registry()
     findings: list[Finding] = []
     for model_id in dict.fromkeys(models):
-        entry = reg.models.get(model_id)
+        entry = reg.resolve(model_id)
         if entry is None:
             findings.append(
                 Finding(
@@ -306,7 +358,8 @@ def check_licences(
                     threshold=1.0,
                     message=f"The model {model_id!r} is not in the licence registry, so its licence is unknown.",
                     reference=model_id,
-                    suggestion="Add it to studio/compliance/licences.yaml with its licence, or use a listed model.",
+                    suggestion="Add it to studio/compliance/licences.yaml (or, for an AI video engine, to"
+                    " studio/video/engines) with its licence, or use a listed model.",
                 )
             )
             continue
@@ -318,6 +371,7 @@ def check_licences(
                 revenue_usd,
                 code,
                 visible_label,
+                source=entry.licence_source,
             )
         )
     for asset_id in dict.fromkeys(assets):
@@ -383,8 +437,10 @@ def _terms_findings(
     revenue_usd: float | None,
     territory: str,
     visible_label: bool | None,
+    *,
+    source: str | None = None,
 ) -> list[Finding]:
-    legal = lic.name + (f" <{lic.url}>" if lic.url else "")
+    legal = lic.name + (f"; licence text: {source}" if source else (f" <{lic.url}>" if lic.url else ""))
 
     def finding(
         rule: str,
@@ -495,3 +551,15 @@ def assets_for_paths(
             continue
         out.append(by_path.get(resolved, f"asset:{resolved.relative_to(root).as_posix()}"))
     return tuple(dict.fromkeys(out))
+
+
+def label_duties(models: tuple[str, ...] | list[str], registry: Registry | None = None) -> list[str]:
+    """The ``models`` (ids or engine names) whose licence asks for outputs to be labelled AI-generated, each as
+    ``"name (licence)"``. Unknown names are not listed here (``check_licences`` reviews them)."""
+    reg = registry or load_registry()
+    out = []
+    for name in dict.fromkeys(models):
+        entry = reg.resolve(name)
+        if entry is not None and reg.licences[entry.licence].disclosure == "label":
+            out.append(f"{name} ({reg.licences[entry.licence].name})")
+    return out

@@ -170,7 +170,8 @@ class FittedStream:
 
     For compositing a clip into a frame: ffmpeg scales (``fit="cover"``: fill and crop the overflow; ``"contain"``:
     fit inside, pad with ``matte``), resamples to ``fps`` and, with ``loop``, repeats the clip forever, in its own
-    process, so decoding overlaps the compositor. ``read()`` returns the next [H, W, 3] RGB frame's bytes or None
+    process, so decoding overlaps the compositor. ``fps=None`` keeps the clip's own frames (one per decoded picture,
+    for a caller that retimes them itself). ``read()`` returns the next [H, W, 3] RGB frame's bytes or None
     at the end. Always ``close()`` it (the child is killed and reaped).
     """
 
@@ -178,7 +179,7 @@ class FittedStream:
         self,
         path: str | os.PathLike[str],
         size: tuple[int, int],
-        fps: int,
+        fps: int | None,
         *,
         fit: str = "cover",
         matte: tuple[int, int, int] = (0, 0, 0),
@@ -198,7 +199,8 @@ class FittedStream:
         self.size = (width, height)
         self.frame_bytes = width * height * 3
         cmd = [ffmpeg_exe(), "-v", "error", "-nostdin", *(["-stream_loop", "-1"] if loop else []),
-               "-i", str(path), "-vf", f"{vf},fps={fps}", "-f", "rawvideo", "-pix_fmt", "rgb24", "-"]  # fmt: skip
+               "-i", str(path), "-vf", vf if fps is None else f"{vf},fps={fps}",
+               *(["-fps_mode", "passthrough"] if fps is None else []), "-f", "rawvideo", "-pix_fmt", "rgb24", "-"]  # fmt: skip
         self._proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL)
 
     def read(self) -> bytes | None:

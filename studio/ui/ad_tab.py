@@ -51,7 +51,10 @@ FORM_LABELS = {
     "primary": "Brand colour",
     "accent": "Accent colour",
     "spin": "3D product spin",
+    "ai_motion": "AI motion",
+    "broll": "B-roll",
 }
+AI_PHOTO_CHOICES = [(f"Photo {k}", k) for k in range(1, 9)]
 
 
 def field_errors(exc: Any) -> str:
@@ -140,6 +143,15 @@ def generate(
     accent: str,
     spin: str,
     draft: bool,
+    ai_on: bool = False,
+    ai_engine: str = "",
+    ai_photos: list[int] | None = None,
+    ai_prompt: str = "",
+    ai_preset: str = "push-in",
+    ai_profile: str = "auto",
+    ai_faithful: bool = True,
+    ai_broll: str = "",
+    ai_broll_seconds: float = 3.0,
     progress: gr.Progress | None = None,
     cancel: Any = None,
 ) -> tuple:
@@ -193,6 +205,13 @@ def generate(
         data["logo"] = logo
     if spin:
         data["spin"] = spin
+    if ai_on:
+        if ai_photos:
+            data["ai_motion"] = ai_motion_section(
+                ai_engine, ai_photos, ai_prompt, ai_preset, ai_profile, ai_faithful
+            )
+        if (ai_broll or "").strip():
+            data["broll"] = [broll_section(ai_engine, ai_broll, ai_broll_seconds, ai_profile)]
     try:
         AdSpec.model_validate(data)
     except ValidationError as exc:
@@ -208,6 +227,7 @@ def generate(
             store=ctx.store,
             on_progress=progress_reporter(progress),
             clip=ctx.clip,  # the app's one CLIP model: loaded once, not on every Generate
+            motion=ctx.motion,  # the app's AI motion pipeline: loaded once per model, kept between renders
             encode=EncodeSettings(preset="veryfast") if draft else EncodeSettings(),
             cancel=cancel,
         )
@@ -232,6 +252,7 @@ def generate(
     summary = "\n".join(
         f"- **{o.platform}** {o.width}x{o.height}, {o.duration:.1f} s" for o in result.outputs
     )
+    summary += "".join(f"\n- {plain(note.line)}" for note in result.motion)  # generated, cached, or why not
     # a blocked platform is quarantined while the others are published: it waits beside them for an override
     summary += "".join(f"\n- ■ **{b.platform}** blocked: {plain(b.message)}" for b in result.blocked)
     status = f"Rendered in {result.timings.get('total', 0):.1f} s\n\n{summary}"
@@ -247,6 +268,48 @@ def generate(
             [i.folder.name for i in items],
         )
     return (*videos, files, status, history_rows(ctx), hidden, [])
+
+
+def ai_motion_section(
+    engine: str | None,
+    photos: list[int] | None,
+    prompt: str | None,
+    preset: str | None,
+    profile: str | None,
+    faithful: bool,
+) -> dict[str, Any]:
+    """The form's AI motion section as the spec's ``ai_motion`` mapping (validated with the rest of the spec)."""
+    from studio.video.engines import DEFAULT_ENGINE
+
+    return {
+        "engine": (engine or "").strip() or DEFAULT_ENGINE,
+        "photos": sorted(int(p) for p in (photos or [1])),
+        "prompt": (prompt or "").strip() or None,
+        "preset": preset or "push-in",
+        "profile": profile or "auto",
+        "faithful": bool(faithful),
+    }
+
+
+def broll_section(
+    engine: str | None, prompt: str, seconds: float | None, profile: str | None
+) -> dict[str, Any]:
+    """The form's B-roll prompt as one entry of the spec's ``broll`` (the section's engine makes it)."""
+    from studio.video.engines import DEFAULT_ENGINE
+
+    return {
+        "engine": (engine or "").strip() or DEFAULT_ENGINE,
+        "prompt": " ".join((prompt or "").split()),
+        "seconds": float(seconds or 3.0),
+        "profile": profile or "auto",
+    }
+
+
+def ai_status(engine: str | None) -> str:
+    """The AI motion section's status line (GPU found? weights present? what is missing), loading no model."""
+    from studio.video.ai_shots import status_line
+
+    return plain(status_line(engine))
 
 
 def blocked_items(outdir: Path) -> list[Any]:
@@ -448,6 +511,55 @@ def build_ad_tab(ctx: AppContext, sample: dict[str, Any] | None = None) -> TabPa
                 concurrency_id=QUICK_QUEUE,
                 concurrency_limit=QUICK_LIMIT,
             )
+            with gr.Accordion("AI motion (GPU)", open=False, elem_id="ai-motion") as ai_section:
+                from studio.video.ai_inputs import MOTION_PRESETS
+                from studio.video.engines import DEFAULT_ENGINE, ENGINES, PROFILES
+
+                ai_on = gr.Checkbox(
+                    value=False,
+                    label="Use AI motion (photos that move; a B-roll shot from a prompt)",
+                    elem_id="ai-on",
+                )
+                ai_engine = gr.Dropdown(
+                    [name for name, e in ENGINES.items() if "i2v" in e.tasks],
+                    value=DEFAULT_ENGINE,
+                    allow_custom_value=True,
+                    label="Engine (or the path of a local diffusers folder)",
+                    elem_id="ai-engine",
+                )
+                ai_photos = gr.CheckboxGroup(
+                    AI_PHOTO_CHOICES, value=[1], label="Photos that move", elem_id="ai-photos"
+                )
+                ai_prompt = gr.Textbox(
+                    label="Prompt (empty: built from the product name and the motion)", elem_id="ai-prompt"
+                )
+                with gr.Row():
+                    ai_preset = gr.Dropdown(list(MOTION_PRESETS), value="push-in", label="Motion")
+                    ai_profile = gr.Dropdown(["auto", *PROFILES], value="auto", label="GPU memory profile")
+                ai_faithful = gr.Checkbox(
+                    value=True,
+                    label="Product-faithful (the product's own pixels on every frame)",
+                    elem_id="ai-faithful",
+                )
+                with gr.Row():
+                    ai_broll = gr.Textbox(
+                        label="B-roll prompt (optional: a generated shot after the first)",
+                        elem_id="ai-broll",
+                        scale=3,
+                    )
+                    ai_broll_seconds = gr.Slider(
+                        1, 8, value=3, step=0.5, label="B-roll seconds", elem_id="ai-broll-seconds", scale=1
+                    )
+                ai_status_line = gr.Markdown("", elem_id="ai-status")
+            for event in (ai_engine.change, ai_on.change, ai_section.expand):  # the status of what is chosen
+                event(
+                    ai_status,
+                    inputs=[ai_engine],
+                    outputs=[ai_status_line],
+                    api_name=False,
+                    concurrency_id=QUICK_QUEUE,
+                    concurrency_limit=QUICK_LIMIT,
+                )
             draft = gr.Checkbox(value=False, label="Draft quality (faster encode)", elem_id="draft")
             with gr.Row():
                 go = gr.Button("Generate", variant="primary", elem_id="generate", scale=4)
@@ -509,6 +621,15 @@ def build_ad_tab(ctx: AppContext, sample: dict[str, Any] | None = None) -> TabPa
             accent,
             spin,
             draft,
+            ai_on,
+            ai_engine,
+            ai_photos,
+            ai_prompt,
+            ai_preset,
+            ai_profile,
+            ai_faithful,
+            ai_broll,
+            ai_broll_seconds,
             token,
         ],
         outputs=[*videos, downloads, status, history, override_form, blocked],

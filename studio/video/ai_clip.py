@@ -3,18 +3,26 @@
 ``make_ai_clip(job)`` reads top to bottom: resolve the weights and the engine, check the machine (no CUDA: one
 line, and the weight-free motion offered, for any full-size model), snap size and frames (messages kept), fit the
 photo, choose the memory profile from the GPU's free memory, load the pipeline, generate (stepping down a
-profile on out-of-memory), encode through ``studio.media`` and write the sidecar. A caller that already holds a
+profile on out-of-memory), composite the product back (faithful mode: drift corrected, light matched within the
+fidelity budget), encode through ``studio.media``, measure the product's fidelity in the decoded file, write the
+sidecar, and pass the clip through the export gate like every output (``studio.compliance.gate``: the licence
+rules for the declared use, a review of a fidelity below its threshold, the visible AI label where a licence or
+the platform requires it, C2PA Content Credentials with the AI-generated digital source type); the clip, its
+sidecar and its reports are staged next to ``out`` and moved into place together. A caller that already holds a
 loaded pipeline passes it as ``pipe`` and nothing is loaded.
 """
 
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass, field
+import os
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
+import numpy as np
+
 from studio.cancel import CancelToken, check
-from studio.errors import DependencyError, InputError, ModelError
+from studio.errors import ComplianceError, DependencyError, InputError, ModelError
 from studio.progress import ProgressFn, null_progress, scaled
 from studio.video.ai_generate import (
     MotionRequest,
@@ -53,7 +61,19 @@ class ClipJob:
     fit: str = "pad"  # "pad" | "crop"
     faithful: bool = True  # i2v: the product's own pixels composited back (studio.video.ai_faithful)
     move: str = "push-in"  # faithful mode's 2D move of the product: static | push-in | parallax
-    sign: bool = True  # embed C2PA Content Credentials with the AI-generated digital source type
+    sign: bool = True  # screen=False only: still embed C2PA Content Credentials (AI-generated source type)
+    # the export gate (studio.compliance.gate), as for every output: screen, licence rules for the declared use,
+    # review of a product fidelity below its threshold, the visible AI label where required, C2PA signing.
+    # screen=False: a clip that is an intermediate (an ad gates it with the ad, from its sidecar)
+    screen: bool = True
+    category: str = "general"
+    company_revenue_usd: float | None = None  # the company's annual revenue (licence revenue caps)
+    territory: str = "TW"  # where the clip runs (licence territories, AI-label rules)
+    platform: str | None = None  # the platform preset it is made for (AI-label rules)
+    visible_label: bool = (
+        False  # ask for the visible AI label (drawn anyway where a licence or rule requires it)
+    )
+    override_reason: str | None = None  # publish despite a block (needs a store: the audit trail)
     preview: bool = False  # a low-resolution preview: half the engine's size (snapped), for a quick look
     cache: str = "none"  # speed: none | fbc | taylorseer | magcache (studio.video.ai_profiles.apply_speed)
     compile_blocks: bool = False  # speed: regional compilation of the transformer's repeated blocks
@@ -86,6 +106,7 @@ class ClipResult:
     seconds: dict[str, float]
     messages: list[str] = field(default_factory=list)
     fidelity: dict | None = None  # product fidelity in the decoded MP4 (faithful mode), else None
+    verdict: str = "unscreened"  # the export gate's verdict (pass, warn, review), or "unscreened"
 
     def to_json(self) -> dict:
         return {
@@ -103,6 +124,7 @@ class ClipResult:
             "seconds": dict(self.seconds),
             "messages": list(self.messages),
             "fidelity": self.fidelity,
+            "verdict": self.verdict,
         }
 
 
@@ -199,12 +221,17 @@ def make_ai_clip(
     job: ClipJob,
     *,
     pipe=None,
+    store=None,
+    clip=None,
     on_progress: ProgressFn | None = None,
     cancel: CancelToken | None = None,
 ) -> ClipResult:
-    """Generate, encode and describe one clip (see the module docstring). Raises ``DependencyError`` (no CUDA
-    for a full-size model, not enough GPU memory), ``ModelError`` (weights missing: the pull command is named),
-    ``InputError`` (bad inputs), ``Cancelled``."""
+    """Generate, encode, describe and gate one clip (see the module docstring). ``store``: the reference bank
+    and the overrides' audit trail for the gate (None: no bank, no overrides); ``clip``: a loaded CLIP handle
+    (``studio.compliance.embed.ClipHandle``; None: one of this call's own, loaded on first use when weights are
+    installed). Raises ``DependencyError`` (no CUDA for a full-size model, not enough GPU memory),
+    ``ModelError`` (weights missing: the pull command is named), ``InputError`` (bad inputs),
+    ``ComplianceError`` (the gate blocked the clip: it waits in the quarantine with its sidecar), ``Cancelled``."""
     import torch
 
     report = on_progress or null_progress
@@ -250,8 +277,6 @@ def make_ai_clip(
     if job.task == "i2v":
         if job.image is None:
             raise InputError("Photo-to-video needs a photo (--image).")
-        import numpy as np
-
         from studio.images import load_photo
         from studio.video.ai_faithful import Move, fit_mask, product_mask
 
@@ -303,18 +328,30 @@ def make_ai_clip(
             on_step_down=lambda a, b: messages.append(f"out of GPU memory with {a}; retried with {b or 'nothing'}"),
         )  # fmt: skip
 
+    generated = video
+    light = {"bound": 0.0, "max": 0.0}
+    drift_max = 0.0
     if faithful is not None:  # the product's own pixels back onto every frame
-        from studio.video.ai_faithful import composite_product, correct_colour_drift
+        from studio.video.ai_faithful import (
+            colour_drift,
+            correct_colour_drift,
+            light_gains,
+            light_match_bound,
+        )
 
         with watch.stage("composite"):
-            video = correct_colour_drift(video, faithful[1])
-            video = composite_product(video, *faithful)
+            drift_max = float(np.abs(colour_drift(generated, faithful[1])).max())
+            generated = correct_colour_drift(generated, faithful[1])
+            light["bound"] = light_match_bound(faithful[0], faithful[1])
+            light["max"] = float(np.abs(light_gains(generated, faithful[1], light["bound"]) - 1).max())
+            video = _composite(generated, faithful, light_gain=None)
 
-    # 4. the clip, its product fidelity measured in the decoded file, and its sidecar
+    # 4. the clip, its product fidelity measured in the decoded file, and its sidecar, staged next to ``out``;
+    # 5. the export gate (screen, licences, AI label where required, C2PA), then everything moved into place
     from studio.compliance.licences import load_registry
 
     registry = load_registry()
-    entry = registry.models.get(engine.model_id)
+    entry = registry.resolve(engine.name)
     licence = registry.licences.get(entry.licence if entry else engine.licence)
     sidecar = {
         "generator": "studio AI motion",
@@ -339,40 +376,61 @@ def make_ai_clip(
             "speed": speed,
             "faithful": faithful is not None,
             "move": faithful[2].kind if faithful is not None else None,
+            "colour_drift_corrected_max": round(drift_max, 2) if faithful is not None else None,
+            "light_match_bound": round(light["bound"], 4) if faithful is not None else None,
+            "light_match_max": round(light["max"], 4) if faithful is not None else None,
         },
         "messages": messages,
     }
-    with watch.stage("encode"):
-        report(0.92, "encoding")
-        write_clip(video, out, fps=engine.fps, sidecar={**sidecar, "seconds": watch.seconds}, cancel=cancel)
-    fidelity = None
-    if faithful is not None:
-        from studio.fsutil import atomic_output
-        from studio.video.ai_faithful import product_fidelity
-
-        with watch.stage("fidelity"):
-            fidelity = product_fidelity(out, *faithful)
-        if not fidelity["passed"]:
-            messages.append(
-                f"product fidelity {fidelity['psnr_db_min']:.1f} dB is below {fidelity['threshold_psnr_db']:g} dB:"
-                " the export gate will ask for a review"
+    staged = out.with_name(f".{out.stem}.part{out.suffix}")
+    try:
+        with watch.stage("encode"):
+            report(0.9, "encoding")
+            write_clip(
+                video, staged, fps=engine.fps, sidecar={**sidecar, "seconds": watch.seconds}, cancel=cancel
             )
-        with atomic_output(sidecar_path(out)) as tmp:
-            data = {**sidecar, "fidelity": fidelity, "messages": messages, "seconds": watch.seconds}
-            tmp.write_text(
-                json.dumps(data, indent=2, ensure_ascii=False, default=str) + "\n", encoding="utf-8"
-            )
-    if (
-        job.sign
-    ):  # C2PA Content Credentials: trainedAlgorithmicMedia (EU AI Act Art. 50, platform auto-labels)
-        from studio.compliance.provenance import sign_file
-
-        with watch.stage("sign"):
-            report(0.97, "signing")
-            summary = {key: sidecar[key] for key in ("engine", "model", "licence", "task", "seed")}
-            sign_file(
-                out, {"ai_motion": {**summary, "fidelity": fidelity}}, ai_generated=True, title=out.name
-            )
+        fidelity = None
+        if faithful is not None:
+            with watch.stage("fidelity"):
+                fidelity = _fidelity(staged, faithful)
+                if not fidelity["passed"] and light["max"] > 0:
+                    # the light matching's share of the budget was one too many: the product exactly as photographed
+                    video = _composite(generated, faithful, light_gain=0.0)
+                    write_clip(video, staged, fps=engine.fps, sidecar=sidecar, cancel=cancel)
+                    fidelity = _fidelity(staged, faithful)
+                    sidecar["settings"]["light_match_max"] = 0.0
+                    messages.append(
+                        "light matching turned off: the product fell below its fidelity threshold"
+                    )
+            if "error" in fidelity:
+                messages.append(f"product fidelity could not be measured ({fidelity['error']}): the export gate"
+                                " will ask for a review")  # fmt: skip
+            elif not fidelity["passed"]:
+                messages.append(
+                    f"product fidelity {fidelity['psnr_db_min']:.1f} dB is below {fidelity['threshold_psnr_db']:g}"
+                    " dB: the export gate will ask for a review"
+                )
+        sidecar.update(fidelity=fidelity, messages=messages, seconds=watch.seconds)
+        _write_json(sidecar_path(staged), sidecar)
+        with watch.stage("gate"):
+            report(0.95, "compliance screen")
+            gated = _gate(job, staged, out, store=store, clip=clip)
+        sidecar["seconds"] = watch.seconds
+        sidecar["compliance"] = gated.report.verdict if gated is not None else "unscreened"
+        _write_json(sidecar_path(staged), sidecar)
+        if gated is not None:
+            gated.publish(staged, out)
+        else:
+            os.replace(staged, out)
+        os.replace(sidecar_path(staged), sidecar_path(out))
+    except ComplianceError:
+        _keep_sidecar_with_quarantine(sidecar_path(staged), out)
+        raise
+    finally:
+        staged.unlink(missing_ok=True)
+        sidecar_path(staged).unlink(missing_ok=True)
+        for suffix in (".compliance.json", ".compliance.html"):
+            staged.with_name(staged.name + suffix).unlink(missing_ok=True)
     report(1.0, "done")
     return ClipResult(
         path=out,
@@ -390,7 +448,86 @@ def make_ai_clip(
         seconds=dict(watch.seconds),
         messages=messages,
         fidelity=fidelity,
+        verdict=gated.report.verdict if gated is not None else "unscreened",
     )
+
+
+def _composite(generated, faithful, *, light_gain: float | None):
+    from studio.video.ai_faithful import composite_product
+
+    return composite_product(generated, *faithful, light_gain=light_gain)
+
+
+def _fidelity(clip: Path, faithful) -> dict:
+    """``product_fidelity`` of the encoded clip; a measurement that cannot be made is recorded as such (the gate
+    then reviews the clip: fail closed), never raised away or left out."""
+    from studio.video.ai_faithful import FIDELITY_MIN_PSNR, product_fidelity
+
+    try:
+        return product_fidelity(clip, *faithful)
+    except (InputError, ValueError) as exc:
+        reason = exc.one_line() if isinstance(exc, InputError) else str(exc)
+        return {"error": reason, "threshold_psnr_db": FIDELITY_MIN_PSNR, "passed": False}
+
+
+def _write_json(path: Path, data: dict) -> None:
+    from studio.fsutil import atomic_output
+
+    with atomic_output(path) as tmp:
+        tmp.write_text(json.dumps(data, indent=2, ensure_ascii=False, default=str) + "\n", encoding="utf-8")
+
+
+def _gate(job: ClipJob, staged: Path, out: Path, *, store, clip):
+    """The export gate on the staged clip (``GateResult``), or, with ``job.screen`` off, C2PA alone (when
+    ``job.sign``) and an ``unscreened`` report: None."""
+    from studio.compliance.ai_clips import read_clip_record
+
+    record = read_clip_record(sidecar_path(staged))
+    record = replace(record, path=str(sidecar_path(out)))  # reports name the published sidecar
+    if not job.screen:
+        from studio.compliance.gate import write_unscreened_report
+        from studio.fsutil import sha256_file
+
+        if job.sign:
+            from studio.compliance.provenance import sign_file
+
+            sign_file(staged, {"ai_clips": [record.summary()], "verdict": "unscreened"}, ai_generated=True,
+                      title=out.name)  # fmt: skip
+        written = write_unscreened_report(
+            staged, "the clip was made with the screen off (screen=False)", media_sha256=sha256_file(staged),
+            published_as=out,
+        )  # fmt: skip
+        os.replace(written, out.with_name(out.name + ".compliance.json"))
+        return None
+    from studio.compliance.embed import ClipHandle
+    from studio.compliance.gate import ExportContext, gate_output
+
+    context = ExportContext(
+        kind="clip",
+        category=job.category,
+        models=(record.engine,) if record.engine else (),
+        company_revenue_usd=job.company_revenue_usd,
+        territory=job.territory,
+        ai_generated=True,
+        visible_label=job.visible_label,
+        override_reason=job.override_reason,
+        ai_clips=(record,),
+        platform=job.platform,
+    )
+    handle = clip if clip is not None else ClipHandle()
+    return gate_output(staged, out, context, store=store, embedder=handle)
+
+
+def _keep_sidecar_with_quarantine(sidecar: Path, out: Path) -> None:
+    """A blocked clip waits in the quarantine: its sidecar goes with it (a release then publishes both)."""
+    from studio.compliance.gate import list_quarantine
+
+    if not sidecar.is_file():
+        return
+    for item in list_quarantine():
+        if item.final_path is not None and Path(item.final_path) == out:
+            os.replace(sidecar, item.folder / sidecar_path(out).name)
+            return
 
 
 def parse_size(text: str) -> tuple[int, int]:

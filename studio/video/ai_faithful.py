@@ -6,11 +6,14 @@ product out of the model's hands:
 1. ``product_mask``: the product's mask from the photo's alpha, or the splat package's weight-free background
    separation (``studio.splat.focus.background_mask``) for a photo on a plain backdrop;
 2. the model generates the scene around the (fitted) photo;
-3. ``correct_colour_drift``: Wan's VAE shifts colours after the first frame; each frame's mean colour outside the
-   product is pulled back to frame 0's (at most ``max_shift`` levels, so intended light changes survive);
+3. ``correct_colour_drift``: Wan's VAE shifts colours after the first frame (frame 0 is the VAE round trip of
+   the photo, the later frames drift); each later frame's mean colour outside the product is pulled back to
+   frame 0's (at most ``max_shift`` levels, so intended light changes survive; ``colour_drift`` measures it);
 4. ``composite_product``: the original product pasted back onto every frame along a known 2D move (``static``,
-   ``push-in``, ``parallax``), with a feathered edge, a soft contact shadow and, optionally, a bounded gain
-   following the generated light;
+   ``push-in``, ``parallax``), with a feathered edge, a soft contact shadow and a gain following the generated
+   light, bounded by the fidelity budget (``light_match_bound``: the gain alone may cost the product no more
+   than ``LIGHT_MATCH_PSNR``, so light matching is on by default and never takes the clip below the threshold;
+   ``studio.video.ai_clip`` composites again without it if the measured clip still falls below);
 5. ``product_fidelity``: luma PSNR, SSIM and colour shift of the product region **in the decoded MP4** against
    the photo moved the same way, recorded with the clip (the gate reviews a clip below ``FIDELITY_MIN_PSNR``).
 
@@ -27,7 +30,11 @@ import numpy as np
 from studio.errors import InputError
 
 MOVES = ("static", "push-in", "parallax")
-FIDELITY_MIN_PSNR = 35.0  # dB over the product region of the decoded clip
+FIDELITY_MIN_PSNR = 35.0  # dB over the product region of the decoded clip (luma PSNR, worst frame)
+# The most product fidelity the light matching may spend on its own (dB of luma PSNR of the gain's change against
+# the photo): 42 dB is an MSE of 4.1 levels^2 of the 20.6 that 35 dB allows, leaving the rest to the encoder
+# (CRF 18 typically keeps a product at 40-45 dB). For a mid-grey product that is a gain within about +-1.5 %.
+LIGHT_MATCH_PSNR = 42.0
 
 
 @dataclass(frozen=True)
@@ -79,16 +86,25 @@ def fit_mask(mask: np.ndarray, size: tuple[int, int], placement) -> np.ndarray:
     return cv2.warpAffine(mask.astype(np.float32), m, (width, height), flags=cv2.INTER_AREA, borderValue=0.0)
 
 
-def correct_colour_drift(frames: np.ndarray, mask: np.ndarray, *, max_shift: float = 12.0) -> np.ndarray:
-    """Pull each frame's mean RGB outside ``mask`` back toward frame 0's, by at most ``max_shift`` levels."""
+def colour_drift(frames: np.ndarray, mask: np.ndarray) -> np.ndarray:
+    """[F, 3] float32: each frame's mean RGB outside ``mask`` minus frame 0's (levels of 255; zeros when the
+    background is too small to measure)."""
     outside = mask < 0.05
     if outside.sum() < 16:
+        return np.zeros((len(frames), 3), np.float32)
+    means = np.stack([f[outside].reshape(-1, 3).astype(np.float32).mean(axis=0) for f in frames])
+    return means - means[0]
+
+
+def correct_colour_drift(frames: np.ndarray, mask: np.ndarray, *, max_shift: float = 12.0) -> np.ndarray:
+    """Pull each frame's mean RGB outside ``mask`` back toward frame 0's, by at most ``max_shift`` levels per
+    channel: the colour shift Wan's VAE puts on the frames after the first is removed, a larger intended change of
+    the scene's light keeps all but ``max_shift`` of itself. [F, H, W, 3] uint8 in and out; frame 0 unchanged."""
+    drift = colour_drift(frames, mask)
+    if not np.any(drift):
         return frames
-    ref = frames[0][outside].reshape(-1, 3).astype(np.float32).mean(axis=0)
     out = frames.astype(np.float32)
-    for i in range(1, len(frames)):
-        mean = out[i][outside].reshape(-1, 3).mean(axis=0)
-        out[i] -= np.clip(mean - ref, -max_shift, max_shift)
+    out -= np.clip(drift, -max_shift, max_shift)[:, None, None, :]
     return np.clip(out + 0.5, 0, 255).astype(np.uint8)
 
 
@@ -119,6 +135,40 @@ def _shadow(mask: np.ndarray) -> np.ndarray:
     return cv2.GaussianBlur(shadow, (0, 0), max(1.0, axes[1]))
 
 
+def _ring(mask: np.ndarray) -> np.ndarray:
+    """The background just around the product: where the generated light on it is read."""
+    import cv2
+
+    return (cv2.dilate((mask > 0.5).astype(np.uint8), np.ones((9, 9), np.uint8)) > 0) & (mask < 0.05)
+
+
+def light_match_bound(photo: np.ndarray, mask: np.ndarray, budget_db: float = LIGHT_MATCH_PSNR) -> float:
+    """The largest gain deviation |g - 1| whose change of the product (luma, inside ``mask``) against the photo
+    stays at ``budget_db`` of PSNR or better: sqrt(MSE allowed) / RMS luma of the product."""
+    inside = mask > 0.5
+    if not inside.any():
+        return 0.0
+    rms = float(np.sqrt(np.mean(_luma(photo[inside]) ** 2)))
+    if rms < 1.0:
+        return 0.0
+    return math.sqrt(255.0**2 / 10 ** (budget_db / 10)) / rms
+
+
+def light_gains(frames: np.ndarray, mask: np.ndarray, bound: float) -> np.ndarray:
+    """[F] gains: the brightness of the background around the product against frame 0's, clipped to
+    1 +- ``bound`` (ones when ``bound`` is 0 or there is no background to read)."""
+    ring = _ring(mask)
+    gains = np.ones(len(frames), np.float64)
+    if bound <= 0 or not ring.any():
+        return gains
+    ref = float(frames[0][ring].mean())
+    if ref <= 1:
+        return gains
+    for i, frame in enumerate(frames):
+        gains[i] = float(np.clip(frame[ring].mean() / ref, 1 - bound, 1 + bound))
+    return gains
+
+
 def composite_product(
     frames: np.ndarray,
     photo: np.ndarray,
@@ -127,12 +177,16 @@ def composite_product(
     *,
     feather: float = 2.0,
     shadow: float = 0.3,
-    light_gain: float = 0.0,
+    light_gain: float | None = None,
 ) -> np.ndarray:
     """Every frame of ``frames`` [F, H, W, 3] with the product of ``photo`` [H, W, 3] (uint8, fitted) under
-    ``mask`` [H, W] pasted back, moved by ``move``. ``light_gain``: the product follows the generated scene's
-    brightness change against frame 0 by at most this fraction (off by default: 2 % already costs about 2 dB of
-    the product's measured fidelity); ``shadow``: contact-shadow darkness (0: none)."""
+    ``mask`` [H, W] pasted back, moved by ``move``. ``shadow``: contact-shadow darkness (0: none).
+
+    ``light_gain``: the product follows the generated scene's brightness change against frame 0 by at most this
+    fraction. None (the default): ``light_match_bound(photo, mask)``, the most the fidelity budget allows (about
+    1.5 % for a mid-grey product); 0: off. Light matching costs fidelity by definition (the product's pixels move
+    away from the photo's), which is why it is bounded by the budget rather than free: an unbounded 20 % gain
+    takes a product far below ``FIDELITY_MIN_PSNR`` (tests/video/test_ai_faithful.py measures both)."""
     import cv2
 
     count, height, width = frames.shape[:3]
@@ -142,8 +196,8 @@ def composite_product(
             "Fit them to the clip size first.",
         )
     out = np.empty_like(frames)
-    ring = (cv2.dilate((mask > 0.5).astype(np.uint8), np.ones((9, 9), np.uint8)) > 0) & (mask < 0.05)
-    ref = float(frames[0][ring].mean()) if ring.any() else 1.0
+    bound = light_match_bound(photo, mask) if light_gain is None else float(light_gain)
+    gains = light_gains(frames, mask, bound)
     for i in range(count):
         t = i / max(1, count - 1)
         m = move.matrix(t, width, height)
@@ -155,10 +209,7 @@ def composite_product(
         frame = frames[i].astype(np.float32)
         if shadow > 0:
             frame *= 1.0 - shadow * _shadow(alpha[..., 0])[..., None]
-        gain = 1.0
-        if light_gain > 0 and ring.any() and ref > 1:
-            gain = float(np.clip(frames[i][ring].mean() / ref, 1 - light_gain, 1 + light_gain))
-        product = moved.astype(np.float32) * gain
+        product = moved.astype(np.float32) * np.float32(gains[i])
         out[i] = np.clip(frame * (1 - alpha) + product * alpha + 0.5, 0, 255).astype(np.uint8)
     return out
 
@@ -231,6 +282,7 @@ def product_fidelity(clip, photo: np.ndarray, mask: np.ndarray, move: Move = Mov
         "colour_shift_max": round(max(shifts), 2),
         "frames": count,
         "threshold_psnr_db": FIDELITY_MIN_PSNR,
+        "measured_on": "BT.709 luma (Y) of the decoded MP4; psnr_rgb_db_min for reference",
     }
     result["passed"] = result["psnr_db_min"] >= FIDELITY_MIN_PSNR
     return result

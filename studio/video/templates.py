@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from studio.colours import hex_to_rgb
-from studio.errors import RenderError
+from studio.errors import InputError, RenderError
 from studio.spec import AdSpec
 from studio.video.presets import Preset
 from studio.video.text import FontChoice, fit_text
@@ -21,9 +21,11 @@ from studio.video.timeline import (
     Audio,
     Box,
     ClipLayer,
+    ClipRequest,
     GradientLayer,
     ImageLayer,
     Layer,
+    MotionClipLayer,
     RectLayer,
     Shot,
     TextLayer,
@@ -380,6 +382,122 @@ def _spin_shot(spec: AdSpec, res: Resources, lay: Layout, write: Writer, duratio
     )
 
 
+# -- AI shots: a photo that moves, B-roll from a prompt (studio.video.ai_shots makes the clips) -----------------
+BROLL_XFADE = 0.4
+MIN_PHOTO_SHOT = 1.0  # seconds: what B-roll must leave each photo shot at least
+
+
+def _ai_size(text: str | None) -> tuple[int, int] | None:
+    if text is None:
+        return None
+    w, h = (int(v) for v in text.split("x"))
+    return w, h
+
+
+def _moving(spec: AdSpec, res: Resources, photo: Path, layer: ImageLayer) -> Layer:
+    """``layer`` (a photo with its weight-free move), or an AI motion clip of that photo in the same box when the
+    spec's ``ai_motion`` moves it; the photo layer stays as the clip's fallback."""
+    ai = spec.ai_motion
+    photos = [Path(p) for p in res.photos]
+    number = photos.index(Path(photo)) + 1 if Path(photo) in photos else 0
+    if ai is None or number not in ai.photos:
+        return layer
+    request = ClipRequest(
+        task="i2v",
+        model=ai.engine,
+        slot=f"photo {number}",
+        prompt=ai.prompt,
+        product=spec.product,
+        photo=str(photo),
+        preset=ai.preset,
+        negative_prompt=ai.negative_prompt,
+        seed=spec.seed if ai.seed is None else ai.seed,
+        steps=ai.steps,
+        profile=ai.profile,
+        faithful=ai.faithful,
+        size=_ai_size(ai.size),
+    )
+    return MotionClipLayer(
+        start=layer.start,
+        end=layer.end,
+        anim=Anim(fade_in=layer.anim.fade_in, fade_out=layer.anim.fade_out),
+        box=layer.box,
+        fit="cover",
+        matte=layer.matte or (255, 255, 255),
+        radius=layer.radius,
+        shadow=layer.shadow,
+        request=request,
+        fallback=(layer,),
+    )
+
+
+def _broll_seconds(spec: AdSpec, body: float, shots: int) -> float:
+    """The seconds the B-roll shots take out of ``body`` (the photo shots' time); ``InputError`` when they would
+    leave fewer than ``MIN_PHOTO_SHOT`` seconds per photo shot."""
+    seconds = sum(b.seconds for b in spec.broll)
+    if seconds and body - seconds < MIN_PHOTO_SHOT * shots:
+        raise InputError(
+            f"The B-roll shots ({seconds:g} s) leave {max(body - seconds, 0):.1f} s for {shots} photo shot(s) of"
+            f" this {spec.duration:g} s {spec.template} ad.",
+            f"Shorten the B-roll (broll[].seconds) or lengthen the ad (at least {MIN_PHOTO_SHOT:g} s per photo shot).",
+        )
+    return seconds
+
+
+def _weight_free_photo(photo: Path, lay: Layout, matte: tuple[int, int, int], index: int) -> list[Layer]:
+    """A photo with the weight-free motion filling the frame: full-bleed Ken Burns when its shape fits the frame,
+    else all of it as a card over a blurred, darkened cover of itself (never cropped to another shape)."""
+    aspect = _photo_aspect(photo)
+    full = Box(0, 0, lay.w, lay.h)
+    if aspect_gap(aspect, lay.w / lay.h) <= CROP_TOLERANCE:
+        return [ImageLayer(path=str(photo), box=full, matte=matte, **_kenburns(index))]
+    card = contain(lay.safe, aspect, CARD_CROP)
+    return [
+        ImageLayer(path=str(photo), box=full, zoom=(1.1, 1.1), blur=28, dim=0.4, matte=matte),
+        ImageLayer(path=str(photo), box=card, matte=matte, radius=lay.px(18), shadow=True, zoom=(1.0, 1.06)),
+    ]
+
+
+def _broll_shots(spec: AdSpec, res: Resources, lay: Layout) -> list[Shot]:
+    """One full-frame shot per ``spec.broll`` entry: a text-to-video clip, and as its weight-free fallback one of
+    the product photos in motion. Each lasts its ``seconds`` on the ad's clock (its crossfade is added back)."""
+    primary = hex_to_rgb(spec.brand.primary)
+    matte = hex_to_rgb(spec.brand.background)
+    shots = []
+    for k, broll in enumerate(spec.broll):
+        photo = Path(res.photos[(k + 1) % len(res.photos)])
+        request = ClipRequest(
+            task="t2v",
+            model=broll.engine,
+            slot=f"b-roll {k + 1}",
+            prompt=broll.prompt,
+            negative_prompt=broll.negative_prompt,
+            seed=spec.seed if broll.seed is None else broll.seed,
+            steps=broll.steps,
+            profile=broll.profile,
+            faithful=False,
+            size=_ai_size(broll.size),
+        )
+        layers: list[Layer] = [
+            GradientLayer(top=primary, bottom=mix(primary, (0, 0, 0), 0.3)),
+            MotionClipLayer(
+                box=Box(0, 0, lay.w, lay.h),
+                fit="cover",
+                request=request,
+                fallback=tuple(_weight_free_photo(photo, lay, matte, k + 1)),
+            ),
+        ]
+        shots.append(
+            Shot(
+                duration=broll.seconds + BROLL_XFADE,
+                layers=tuple(layers),
+                transition=Transition("crossfade", BROLL_XFADE),
+                name=f"b-roll {k + 1}",
+            )
+        )
+    return shots
+
+
 def _text_stack(
     write: Writer,
     lay: Layout,
@@ -464,8 +582,9 @@ def showcase(spec: AdSpec, preset: Preset, res: Resources) -> Timeline:
     end_len = min(3.0, spec.duration * 0.22)
     spin_len = 3.0 if res.spin_clip else 0.0
     photos = _photo_shots(spec, list(res.photos))
-    body = spec.duration - end_len - spin_len
     n = len(photos)
+    body = spec.duration - end_len - spin_len
+    body -= _broll_seconds(spec, body, n)
     xfade = 0.4
     # Overlaps add back the transition time so the whole ad is exactly spec.duration.
     lengths = _split_durations(body + xfade * (n - 1) + (xfade if spin_len else 0), [1.2] + [1.0] * (n - 1))
@@ -480,7 +599,12 @@ def showcase(spec: AdSpec, preset: Preset, res: Resources) -> Timeline:
         if aspect_gap(aspect, frame_aspect) <= CROP_TOLERANCE:
             # the photo's shape fits the frame: full-bleed, the text over a scrim
             layers.append(
-                ImageLayer(path=str(photo), box=Box(0, 0, lay.w, lay.h), matte=matte, **_kenburns(i))
+                _moving(
+                    spec,
+                    res,
+                    photo,
+                    ImageLayer(path=str(photo), box=Box(0, 0, lay.w, lay.h), matte=matte, **_kenburns(i)),
+                )
             )
             if lay.wide:
                 panel = Box(s.x, s.y, s.w * 0.45, s.h)
@@ -520,14 +644,19 @@ def showcase(spec: AdSpec, preset: Preset, res: Resources) -> Timeline:
             )
             corner = "right" if side else "left"
             layers.append(
-                ImageLayer(
-                    path=str(photo),
-                    box=card,
-                    matte=matte,
-                    radius=lay.px(18),
-                    shadow=True,
-                    zoom=(1.0, 1.06),
-                    pan=((0.5, 0.5), (0.5, 0.5)),
+                _moving(
+                    spec,
+                    res,
+                    photo,
+                    ImageLayer(
+                        path=str(photo),
+                        box=card,
+                        matte=matte,
+                        radius=lay.px(18),
+                        shadow=True,
+                        zoom=(1.0, 1.06),
+                        pan=((0.5, 0.5), (0.5, 0.5)),
+                    ),
                 )
             )
         layers += _logo_layer(res, lay, corner=corner)
@@ -540,6 +669,7 @@ def showcase(spec: AdSpec, preset: Preset, res: Resources) -> Timeline:
                 name=f"photo {i + 1}",
             )
         )
+    shots[1:1] = _broll_shots(spec, res, lay)
     spin = _spin_shot(spec, res, lay, write, spin_len)
     if spin:
         shots.append(spin)
@@ -558,8 +688,10 @@ def promo(spec: AdSpec, preset: Preset, res: Resources) -> Timeline:
     photos = _photo_shots(spec, list(res.photos))
     n = len(photos)
     slide_len = 0.35
+    body = spec.duration - end_len - spin_len
+    body -= _broll_seconds(spec, body, n)
     lengths = _split_durations(
-        spec.duration - end_len - spin_len + slide_len * (n - 1) + (0.4 if spin_len else 0),
+        body + slide_len * (n - 1) + (0.4 if spin_len else 0),
         [1.3] + [1.0] * (n - 1),
     )
     shots: list[Shot] = []
@@ -595,15 +727,20 @@ def promo(spec: AdSpec, preset: Preset, res: Resources) -> Timeline:
 
         card, texts, _ = card_and_text(lay, _photo_aspect(photo), texts_for, top=_logo_top(res, lay, 120))
         layers.append(
-            ImageLayer(
-                path=str(photo),
-                box=card,
-                radius=lay.px(36),
-                shadow=True,
-                matte=bg,
-                # the first frame (the player's preview still) already shows the product
-                anim=Anim(fade_in=0.3, pop=0.06) if i else Anim(),
-                **_kenburns(i + 1),
+            _moving(
+                spec,
+                res,
+                photo,
+                ImageLayer(
+                    path=str(photo),
+                    box=card,
+                    radius=lay.px(36),
+                    shadow=True,
+                    matte=bg,
+                    # the first frame (the player's preview still) already shows the product
+                    anim=Anim(fade_in=0.3, pop=0.06) if i else Anim(),
+                    **_kenburns(i + 1),
+                ),
             )
         )
         layers += texts
@@ -616,6 +753,7 @@ def promo(spec: AdSpec, preset: Preset, res: Resources) -> Timeline:
                 name=f"promo {i + 1}",
             )
         )
+    shots[1:1] = _broll_shots(spec, res, lay)
     spin = _spin_shot(spec, res, lay, write, spin_len)
     if spin:
         shots.append(spin)
@@ -633,7 +771,9 @@ def features(spec: AdSpec, preset: Preset, res: Resources) -> Timeline:
     end_len = min(3.0, spec.duration * 0.22)
     spin_len = 3.0 if res.spin_clip else 0.0
     intro_len = min(3.5, spec.duration * 0.25)
-    list_len = spec.duration - end_len - intro_len - spin_len + 0.4 + (0.4 if spin_len else 0)
+    body = spec.duration - end_len - intro_len - spin_len
+    body -= _broll_seconds(spec, body, 1)
+    list_len = body + 0.4 + (0.4 if spin_len else 0)
     photos = list(res.photos)
     intro_layers: list[Layer] = [GradientLayer(top=primary, bottom=mix(primary, (0, 0, 0), 0.3))]
     card, head, side = card_and_text(
@@ -660,14 +800,19 @@ def features(spec: AdSpec, preset: Preset, res: Resources) -> Timeline:
         max_text_share=0.4,
     )
     intro_layers.append(
-        ImageLayer(
-            path=str(photos[0]),
-            box=card,
-            radius=lay.px(28),
-            shadow=True,
-            matte=bg,
-            zoom=(1.08, 1.0),
-            pan=((0.5, 0.5), (0.5, 0.5)),
+        _moving(
+            spec,
+            res,
+            photos[0],
+            ImageLayer(
+                path=str(photos[0]),
+                box=card,
+                radius=lay.px(28),
+                shadow=True,
+                matte=bg,
+                zoom=(1.08, 1.0),
+                pan=((0.5, 0.5), (0.5, 0.5)),
+            ),
         )
     )
     intro_layers += _logo_layer(res, lay, size=170, corner="right" if side else "left")
@@ -714,14 +859,19 @@ def features(spec: AdSpec, preset: Preset, res: Resources) -> Timeline:
     card, rows, _ = card_and_text(lay, _photo_aspect(hero), rows_for, max_text_share=0.55)
     layers: list[Layer] = [
         GradientLayer(top=bg, bottom=mix(bg, (0, 0, 0), 0.08)),
-        ImageLayer(
-            path=str(hero),
-            box=card,
-            radius=lay.px(28),
-            shadow=True,
-            matte=bg,
-            zoom=(1.0, 1.1),
-            pan=((0.5, 0.5), (0.5, 0.45)),
+        _moving(
+            spec,
+            res,
+            hero,
+            ImageLayer(
+                path=str(hero),
+                box=card,
+                radius=lay.px(28),
+                shadow=True,
+                matte=bg,
+                zoom=(1.0, 1.1),
+                pan=((0.5, 0.5), (0.5, 0.45)),
+            ),
         ),
         *rows,
     ]
@@ -730,6 +880,7 @@ def features(spec: AdSpec, preset: Preset, res: Resources) -> Timeline:
             duration=list_len, layers=tuple(layers), transition=Transition("crossfade", 0.4), name="features"
         )
     )
+    shots[1:1] = _broll_shots(spec, res, lay)
     spin = _spin_shot(spec, res, lay, write, spin_len)
     if spin:
         shots.append(spin)

@@ -9,7 +9,7 @@ it is.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Literal
+from typing import Any, Literal
 
 RGB = tuple[int, int, int]
 RGBA = tuple[int, int, int, int]
@@ -109,13 +109,54 @@ class TextLayer(Layer):
 
 @dataclass(frozen=True)
 class ClipLayer(Layer):
-    """A video clip (an AI motion clip, a 3D product spin) fitted to ``box``; it holds its last frame."""
+    """A video clip (a 3D product spin) fitted to ``box``, resampled to the timeline's fps by ffmpeg; it holds its
+    last frame. AI clips are ``MotionClipLayer``s (retimed without judder)."""
 
     path: str = ""
     box: Box = Box(0, 0, 0, 0)
     fit: Literal["cover", "contain"] = "cover"
     matte: RGB = (255, 255, 255)
     loop: bool = False
+
+
+@dataclass(frozen=True)
+class ClipRequest:
+    """An AI clip to generate for a ``MotionClipLayer`` (``studio.video.ai_shots.resolve_motion`` makes it, or
+    finds it in the clip cache). Its length is the layer's span and its shape the layer's box."""
+
+    task: Literal["i2v", "t2v"]
+    model: str  # an engine name or a local diffusers folder
+    slot: str  # what the shot is, for messages: "photo 1", "b-roll 1"
+    prompt: str | None = None  # None (i2v): built from ``product`` and ``preset``
+    product: str | None = None
+    photo: str | None = None  # i2v: the spec photo that moves
+    preset: str = "push-in"
+    negative_prompt: str | None = None  # None: the engine default (studio.video.ai_inputs)
+    seed: int = 0
+    steps: int | None = None
+    profile: str = "auto"
+    faithful: bool = True
+    size: tuple[int, int] | None = None  # None: the engine's size nearest the box's shape
+
+
+@dataclass(frozen=True)
+class MotionClipLayer(Layer):
+    """A generated clip (an AI motion shot from a photo, a B-roll shot from a prompt) fitted to ``box`` and
+    retimed to the timeline's frame rate (``studio.video.ai_shots``: frame-accurate, blended; see there).
+
+    ``path`` is empty until the clip exists; ``request`` says what to generate, and ``fallback`` is what is drawn
+    instead (the weight-free photo motion) when it cannot be generated on this machine.
+    """
+
+    path: str = ""
+    box: Box = Box(0, 0, 0, 0)
+    fit: Literal["cover", "contain"] = "cover"
+    matte: RGB = (255, 255, 255)
+    radius: int = 0  # rounded corners (px), as a photo card
+    shadow: bool = False
+    retime: Literal["blend", "nearest"] = "blend"
+    request: ClipRequest | None = None
+    fallback: tuple[Layer, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -146,7 +187,9 @@ class Timeline:
     fps: int
     shots: tuple[Shot, ...]
     audio: Audio = Audio()
-    meta: dict[str, str] = field(default_factory=dict, hash=False, compare=False)
+    # template, platform; "models": comma-separated licence-registry ids of the AI models used; "ai_clips": the
+    # AI clips' sidecar JSON paths (studio.video.ai_shots.resolve_motion); read by the compliance gate
+    meta: dict[str, Any] = field(default_factory=dict, hash=False, compare=False)
 
     def shot_starts(self) -> list[float]:
         """Start time of each shot on the output clock (transitions overlap the previous shot)."""

@@ -53,9 +53,18 @@ def test_i2v_from_a_local_folder_json_and_a_conformant_clip(tiny_folders, tmp_pa
     assert "watermark" in sidecar["negative_prompt"] and sidecar["settings"]["frames"] == 9
     from studio.compliance.provenance import read_manifest
 
-    manifest = read_manifest(out)  # C2PA Content Credentials: AI-generated
+    manifest = read_manifest(out)  # the export gate signed it: C2PA Content Credentials, AI-generated
     assert manifest.found and manifest.ai_generated is True
-    assert manifest.compliance["ai_motion"]["engine"] == "wan2.2-ti2v-5b"
+    assert manifest.compliance["ai_clips"][0]["engine"] == "wan2.2-ti2v-5b"
+    assert manifest.compliance["models"] == ["wan2.2-ti2v-5b"]
+    # --free: the model redrew the product, which the gate's report says (a warning, published)
+    report = json.loads((tmp_path / "clip.mp4.compliance.json").read_text(encoding="utf-8"))
+    assert data["verdict"] == report["verdict"] == manifest.compliance["verdict"] == "warn"
+    assert [f["rule"] for f in report["findings"]] == ["ai.product-redrawn"]
+    assert sidecar["compliance"] == "warn"
+    assert (
+        sorted(p.name for p in tmp_path.iterdir() if p.name.startswith(".")) == []
+    )  # nothing staged is left
 
 
 def test_t2v_without_cuda_says_so_in_one_line_for_a_full_size_model(tmp_path, studio_home):

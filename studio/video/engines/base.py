@@ -40,7 +40,7 @@ class Engine:
     family: str  # "wan" | "ltx": which prompt/call conventions apply
     title: str
     repo_id: str  # the Hugging Face repository of the diffusers-format weights
-    model_id: str  # the entry of studio/compliance/licences.yaml (hub id, licence terms for the export gate)
+    model_id: str  # the checkpoint's id in the licence registry (added from this engine by load_registry)
     pipelines: dict[str, str]  # task ("i2v" | "t2v" | "vace") -> diffusers pipeline class name
     sizes: tuple[tuple[int, int], ...]  # (width, height) the model was trained for, one per orientation
     multiple: int  # width and height must be multiples of this (VAE downscale x patch size)
@@ -52,8 +52,8 @@ class Engine:
     shift: float | None  # flow-matching scheduler shift (None: the scheduler's own, e.g. LTX's dynamic shift)
     memory_gb: dict[str, float]  # GPU memory needed per profile (GB, at the default size and frames)
     memory_source: str  # where the memory figures come from (measured, reported, estimated)
-    licence: str  # licence id (studio/compliance/licences.yaml)
-    licence_source: str  # where the licence text of these weights is published
+    licence: str  # licence id: its terms are in studio/compliance/licences.yaml; THE source of this engine's licence
+    licence_source: str  # where the licence text of these weights is published (cited in the gate's findings)
     pipeline_kwargs: dict[str, dict] = field(default_factory=dict)  # task -> extra constructor config
     weight_file: str | None = None  # a single-file checkpoint inside repo_id (None: a diffusers folder)
     notes: str = ""
