@@ -274,3 +274,33 @@ def test_category_cues_are_validated_and_round_trip(tmp_path: Path) -> None:
     for wrong in ("general", "spirits"):
         with pytest.raises(ConfigError, match=r"<rule pack>:\d+: category_cues"):
             parse_pack(_PACK.format(category=wrong))
+
+
+# -- the scorer: violating_if_general is an alias of general -------------------------------------------------
+def test_bench_scorer_reads_violating_if_general_as_general(tmp_path: Path) -> None:
+    import importlib.util
+
+    path = Path(__file__).resolve().parents[2] / "bench" / "compliance_claims.py"
+    spec = importlib.util.spec_from_file_location("bench_compliance_claims", path)
+    bench = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(bench)
+    rows = tmp_path / "set.yaml"
+    rows.write_text(
+        "sentences:\n"
+        "- {text: 有助於延緩骨質流失, category: health_food, violating: false, violating_if_general: true}\n"
+        "- {text: 緩解鼻塞, category: drugs, violating: false}\n"
+        "- {text: 緩解頭痛, category: drugs, violating: false, general: true}\n",
+        encoding="utf-8",
+    )
+    items = bench.load_file(rows)
+    assert [(i["label"], i["general"]) for i in items] == [
+        ("allowed", "violating"),
+        ("allowed", ""),  # an approved indication: out of the default figures
+        ("allowed", "violating"),
+    ]
+    both = tmp_path / "both.yaml"
+    both.write_text(
+        "- {text: x, category: food, violating: false, general: true, violating_if_general: true}\n"
+    )
+    with pytest.raises(SystemExit, match="not both"):
+        bench.load_file(both)
