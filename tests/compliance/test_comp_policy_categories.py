@@ -98,6 +98,10 @@ def test_inferred_category_does_not_demand_its_required_warnings(packs) -> None:
         "Our sake is good for your skin.",
         "Whisky that helps you digest a heavy meal.",
         "Perfect for your sweet sixteen party!",
+        "Red wine is the healthy choice for dinner.",
+        "今晚一起喝醉吧",
+        "喝多了也不會頭痛的好酒",
+        "Hangover-free craft lager.",
     ],
 )
 def test_alcohol_promotion_rules(packs, text: str) -> None:
@@ -118,6 +122,8 @@ def test_alcohol_promotion_rules(packs, text: str) -> None:
         "冬天來一杯熱紅酒，香料氣息暖心",
         "梅酒以台灣青梅釀造，酸甜好入口",
         "啤酒節限定：五款精釀一次品嚐",
+        "喝醉了請不要開車，找代駕",
+        "Keep a balanced life: enjoy our lager responsibly.",
     ],
 )
 def test_alcohol_look_alikes_pass(packs, text: str) -> None:
@@ -169,6 +175,7 @@ def test_drug_ad_rules(packs, text: str, rule: str) -> None:
         "如症狀持續，請就醫",
         "Do not take with other medicines containing paracetamol.",
         "第一次使用前請詳閱說明書",
+        "GMP藥廠製造，品質保證",
     ],
 )
 def test_drug_ad_look_alikes_pass(packs, text: str) -> None:
