@@ -15,8 +15,9 @@ only for the dev split (``--show-errors``): the held-out split is for aggregate 
 ``violating`` (true/false, yes/no or violating/allowed) and ``why`` (extra fields are ignored; the list may be
 the whole document or under ``sentences:``). Each sentence is screened with its own category (against
 ``violating``) and with the default category ``general`` (against ``general`` when the row has one, else against
-``violating``; an allowed row of category ``drugs`` is left out of the default figures, because a licensed drug
-may state the indication that any other product may not). Misses and false alarms are listed only with
+``violating``; ``violating_if_general`` is an alias of ``general``; an allowed row of category ``drugs`` without
+either is left out of the default figures, because a licensed drug may state the indication that any other
+product may not). Misses and false alarms are listed only with
 ``--show-errors`` (do not use it on a blind set before the rules are final).
 
 ``--other`` scores, at the sentence level, the 141 sentences another session wrote for bench/compliance_text.py
@@ -154,8 +155,12 @@ def load_file(path: Path) -> list[dict]:
         if cat not in CATEGORIES:
             raise SystemExit(f"{where}: unknown category {cat!r}; expected one of {list(CATEGORIES)}")
         label = _truth(row["violating"], where)
-        general = _truth(row["general"], where) if row.get("general") not in (None, "") else label
-        if "general" not in row and cat == "drugs" and label == "allowed":
+        if "general" in row and "violating_if_general" in row:
+            raise SystemExit(f"{where}: give 'general' or its alias 'violating_if_general', not both")
+        general_key = "general" if "general" in row else "violating_if_general"
+        given = row.get(general_key)
+        general = _truth(given, where) if given not in (None, "") else label
+        if given in (None, "") and cat == "drugs" and label == "allowed":
             general = ""  # an approved indication: allowed for a licensed drug only
         text = row["text"]
         lang = "en" if not any("\u3400" <= ch <= "\u9fff" for ch in text) else "zh"

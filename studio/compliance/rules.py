@@ -67,6 +67,22 @@ class _ClaimDoc(BaseModel):
     max_gap_words: int = Field(default=3, ge=0, le=6)  # English words allowed between the two terms
 
 
+class _CueDoc(BaseModel):
+    """Words that name a product of one category (啤酒, whisky) and look-alikes that do not (無酒精啤酒)."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    terms: list[str] = Field(min_length=1)
+    allow: list[str] = Field(default_factory=list)
+
+    @field_validator("terms", "allow")
+    @classmethod
+    def _no_blank(cls, value: list[str]) -> list[str]:
+        if any(not isinstance(t, str) or not t.strip() for t in value):
+            raise ValueError("contains an empty term")
+        return value
+
+
 class _RuleDoc(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
@@ -174,7 +190,21 @@ class _PackDoc(BaseModel):
     notes: str = ""
     # named term lists (zh-TW and English) that the rules' ``claims`` combine: data, not code
     lexicons: dict[str, list[str]] = Field(default_factory=dict)
+    # words in the copy that name a product category: with the default category ``general`` the rules of each
+    # category named this way apply too (see ``studio.compliance.text.infer_categories``)
+    category_cues: dict[str, _CueDoc] = Field(default_factory=dict)
     rules: list[_RuleDoc] = Field(min_length=1)
+
+    @field_validator("category_cues")
+    @classmethod
+    def _cue_categories(cls, value: dict[str, _CueDoc]) -> dict[str, _CueDoc]:
+        wrong = [c for c in value if c not in CATEGORIES or c == "general"]
+        if wrong:
+            raise ValueError(
+                f"category_cues for {wrong}: expected product categories other than 'general'"
+                f" ({', '.join(c for c in CATEGORIES if c != 'general')})"
+            )
+        return value
 
     @field_validator("lexicons")
     @classmethod
@@ -267,6 +297,10 @@ class RulePack:
     notes: str = ""
     source: Path | None = field(default=None, compare=False)
     lexicons: Mapping[str, tuple[str, ...]] = field(default_factory=dict, hash=False)
+    # category -> (terms, allowed look-alikes): words naming a product of that category (see ``_PackDoc``)
+    category_cues: Mapping[str, tuple[tuple[str, ...], tuple[str, ...]]] = field(
+        default_factory=dict, hash=False
+    )
 
     def rule(self, rule_id: str) -> Rule:
         for rule in self.rules:
@@ -547,6 +581,7 @@ def _from_doc(
         notes=doc.notes,
         source=source,
         lexicons=lexicons,
+        category_cues={c: (tuple(cue.terms), tuple(cue.allow)) for c, cue in doc.category_cues.items()},
     )
 
 
@@ -592,6 +627,11 @@ def pack_to_dict(pack: RulePack) -> dict[str, Any]:
         data["notes"] = pack.notes
     if pack.lexicons:
         data["lexicons"] = {name: list(terms) for name, terms in pack.lexicons.items()}
+    if pack.category_cues:
+        data["category_cues"] = {
+            c: ({"terms": list(terms), "allow": list(allow)} if allow else {"terms": list(terms)})
+            for c, (terms, allow) in pack.category_cues.items()
+        }
     data["rules"] = rules
     return data
 

@@ -44,9 +44,10 @@ import re
 import unicodedata
 from bisect import bisect_left
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from functools import lru_cache
 
+from studio.categories import DEFAULT_CATEGORY, Category
 from studio.compliance.findings import SEVERITY, Finding
 from studio.compliance.rules import Claim, Rule, RulePack, check_category
 from studio.errors import InputError
@@ -89,14 +90,22 @@ _TRAD_SIMP_PAIRS = (
     "內内別别洩泄痠酸皰疱貧贫趕赶島岛贖赎宮宫爾尔鳴鸣"
     # and of the v3 lexicons (ICD-10 chapter vocabulary, body functions)
     "剝剥創创剷铲厭厌攣挛聾聋蝨虱賀贺蹤踪輩辈顫颤飆飙駝驼"
+    # and of the category cues and the alcohol, drug and health-food rules of tw-ads v4
+    "亞亚卻却園园撫抚蔘参賠赔軍军釀酿駛驶齲龋"
 )
 
+HEALTH_FOOD = Category.HEALTH_FOOD.value
 _CLAUSE_BREAKS = set(",.!?;:。!?;:\n\r\t|/…") | {"\u2026"}
 _NEGATION_ZH = (
     "不含", "不添加", "無添加", "沒有", "没有", "不會", "不能", "無法", "並非", "不是", "不具", "不可", "不得",
     "未", "無", "沒", "不", "非", "勿", "毋", "零", "拒絕",
 )  # fmt: skip
 # Words that start like a negation but are not one (不只 = "not only", 不再 = "no longer" is itself a claim).
+# Disclaimers that govern a longer stretch (「我們不敢說它能治失眠」: the claim is disowned, several characters on)
+_DISCLAIMER_ZH = (
+    "不敢說", "不會說", "不敢宣稱", "不宣稱", "不會宣稱", "沒有說", "不是說", "不敢講", "不會講", "不敢保證",
+)  # fmt: skip
+_DISCLAIMER_GAP_CJK = 8
 _PSEUDO_NEGATION_ZH = (
     "不只", "不僅", "不但", "不再", "再也不", "不論", "無論", "不斷", "不錯", "不同", "不少", "不可思議", "非常",
     "未來", "無比", "無敵", "不用", "無須", "無需", "不必", "零負擔",
@@ -677,7 +686,7 @@ def _negation_before(
     for pseudo in _PSEUDO_NEGATION_ZH + _PSEUDO_NEGATION_EN:
         cleaned = _cue_regex(pseudo).sub(lambda m: "\x00" * len(m.group()), cleaned)
     best: tuple[int, str] | None = None
-    for cue in _NEGATION_ZH + _NEGATION_EN:
+    for cue in _DISCLAIMER_ZH + _NEGATION_ZH + _NEGATION_EN:
         for m in _cue_regex(cue).finditer(cleaned):
             gap_text = cleaned[m.end() :]
             if "\x00" in gap_text and not gap_text.strip("\x00"):
@@ -688,9 +697,9 @@ def _negation_before(
                     continue
             else:
                 gap = len(gap_text.replace(" ", ""))
-                if gap > _MAX_GAP_CJK:
+                if gap > (_DISCLAIMER_GAP_CJK if cue in _DISCLAIMER_ZH else _MAX_GAP_CJK):
                     continue
-            if best is None or m.end() > best[0]:
+            if best is None or m.end() > best[0] or (m.end() == best[0] and len(cue) > len(best[1])):
                 best = (m.end(), cue)
     return best[1] if best else None
 
@@ -902,17 +911,76 @@ def check_text(
 ) -> list[Finding]:
     """All phrase-rule findings on one piece of copy for an ad of product ``category``.
 
+    With the default category ``general`` the copy's own words may name its category (``infer_categories``):
+    the phrase rules of each category named (啤酒 -> alcohol, 處方藥 -> drugs) are applied too, and copy that names
+    a health-food permit (衛部健食字號) is screened as ``health_food`` instead; every finding of a rule chosen this
+    way ends with "(category inferred from 「啤酒」: alcohol)".
+
     ``meter`` (optional) counts the work done, for tests that the screen is linear in the length of the copy.
     """
     _check_text_input(text)
     check_category(category)
     spanned: list[tuple[Finding, int, int]] = []
     normalised = normalise_with_map(text, meter)  # once for every rule
-    for pack in packs:
-        for rule in pack.for_category(category):
-            if rule.detector == "phrase":
-                spanned.extend(_spanned_findings(text, rule, time=time, meter=meter, normalised=normalised))
+    inferred: dict[str, str] = {}
+    if category == DEFAULT_CATEGORY.value:
+        inferred = infer_categories(text, packs, meter=meter, normalised=normalised)
+    # copy that names its health-food permit is screened as a health food (its permit's claim is allowed there)
+    base = HEALTH_FOOD if HEALTH_FOOD in inferred else category
+    seen: set[str] = set()
+    if base != category:  # rules written for the given category alone still run (the permit-named warning)
+        for pack in packs:
+            for rule in pack.rules:
+                if rule.applies_to == (category,) and rule.detector == "phrase":
+                    seen.add(rule.id)
+                    spanned.extend(
+                        _spanned_findings(text, rule, time=time, meter=meter, normalised=normalised)
+                    )
+    for extra in (base, *(c for c in inferred if c != base)):
+        for pack in packs:
+            for rule in pack.for_category(extra):
+                if rule.detector != "phrase" or rule.id in seen:
+                    continue
+                seen.add(rule.id)
+                note = ""
+                if not rule.applies(category):
+                    cue = inferred.get(extra) or next(iter(inferred.values()))
+                    note = f" (category inferred from 「{cue}」: {extra})"
+                for finding, a, b in _spanned_findings(
+                    text, rule, time=time, meter=meter, normalised=normalised
+                ):
+                    if note:
+                        finding = replace(finding, message=finding.message.removesuffix(".") + note + ".")
+                    spanned.append((finding, a, b))
     return _without_repeats(spanned)
+
+
+def infer_categories(
+    text: str,
+    packs: Sequence[RulePack],
+    *,
+    meter: WorkMeter | None = None,
+    normalised: tuple[str, list[int]] | None = None,
+) -> dict[str, str]:
+    """The product categories the copy itself names, each with the first word that named it (as written).
+
+    Each pack's ``category_cues`` lists, per category, words that name such a product (啤酒, 威士忌, "craft beer";
+    處方藥, 藥膏, "cough syrup") and look-alikes that do not (無酒精啤酒, "alcohol-free"; a negation is not looked for:
+    「不醉不歸的啤酒」 is still beer). ``check_text`` uses this when the ad's category is the default ``general``: an uncategorised
+    beer ad is screened with the alcohol rules too (菸酒管理法 第37條), and every such finding says which word the
+    category was inferred from. Only phrase rules are added this way: the required on-screen warnings of an
+    inferred category are not demanded (a restaurant's menu may name a wine). Linear work: one scan per cue list.
+    """
+    found: dict[str, str] = {}
+    normalised = normalised if normalised is not None else normalise_with_map(text, meter)
+    for pack in packs:
+        for inferred, (terms, allow) in pack.category_cues.items():
+            if inferred in found:
+                continue
+            for match in find_phrases(text, terms, allow, meter=meter, normalised=normalised):
+                found[inferred] = match.matched
+                break
+    return found
 
 
 def check_texts(

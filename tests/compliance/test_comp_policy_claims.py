@@ -209,6 +209,9 @@ def test_claims_need_known_lexicons(tmp_path: Path) -> None:
         "《逆轉糖尿病》胰臟功能恢復正常請諮詢醫師",  # titles, organ states, advice in one sentence
         "treated for diabetes and keeps triglycerides down, talk to your doctor ",
         "《能治療糖尿病",  # an unclosed title mark
+        # category cues (the alcohol, drug and health-food rules join in), disclaimers, permit wording
+        "精釀啤酒小朋友也愛，衛部健食字號有助於降低血中總膽固醇，處方藥特價免看醫生。",
+        "我們不敢說它能治失眠，beer for teens, no id needed ",
     ],
 )
 def test_long_copy_is_screened_with_linear_work(packs, unit: str) -> None:
@@ -272,6 +275,8 @@ def test_fold_table_covers_every_lexicon_character() -> None:
             chars.update("".join(terms))
         for rule in pack.rules:
             chars.update("".join((*rule.phrases, *rule.allow, *rule.patterns, *rule.required)))
+        for terms, allow in pack.category_cues.values():
+            chars.update("".join((*terms, *allow)))
     wrong = {
         ch: (fold.get(ord(ch)), convert(ch))
         for ch in sorted(c for c in chars if _is_cjk(c))

@@ -56,6 +56,15 @@ class Engine:
     licence_source: str  # where the licence text of these weights is published (cited in the gate's findings)
     pipeline_kwargs: dict[str, dict] = field(default_factory=dict)  # task -> extra constructor config
     weight_file: str | None = None  # a single-file checkpoint inside repo_id (None: a diffusers folder)
+    # A diffusers-format repository whose configs match weight_file's architecture. With it, `studio models pull`
+    # fetches from config_repo the pipeline's model_index.json, the configs of the converted components and the
+    # other components whole (scheduler, tokenizer, text encoder; safetensors only, no other checkpoints), then
+    # converts weight_file into the single_file_components subfolders (diffusers' from_single_file with these
+    # configs, offline): the result is an ordinary diffusers folder. None: weight_file is kept as downloaded.
+    config_repo: str | None = None
+    single_file_components: tuple[
+        str, ...
+    ] = ()  # the pipeline components weight_file holds ("transformer", "vae")
     notes: str = ""
 
     @property
@@ -88,5 +97,7 @@ class Engine:
             "licence": self.licence,
             "licence_source": self.licence_source,
             "weight_file": self.weight_file,
+            "config_repo": self.config_repo,
+            "single_file_components": list(self.single_file_components),
             "notes": self.notes,
         }
