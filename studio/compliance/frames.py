@@ -8,6 +8,13 @@ a fixed time
 grid (``fps`` per second) plus every picture whose score exceeds ``scene_threshold`` are converted to RGB at
 ``max_side`` pixels and yielded. The full-resolution frames never reach Python as arrays.
 
+Sudden local changes (``change_fps``): a copy flashed in for 0.3 s between two grid samples, or faded in and out,
+raises no scene cut. With ``change_fps`` set, the pictures on a ``change_fps`` grid are also looked at through
+their *block signature* (the mean grey of 16x16-pixel blocks of the ``max_side`` picture, scaled down by the
+decoder: about 0.1 ms of Python per picture instead of a full-size conversion), and a picture whose blocks jumped
+against the previous one (``sudden_change``) is converted and yielded too. Only the yielded pictures are
+converted at ``max_side``.
+
 Speed: by default the decoder skips frames that no other frame refers to (``skip_frame=NONREF``: most B-frames)
 and the in-loop deblocking filter. A 15 s 1080x1920 H.264 ad then decodes in about half the time; a sampled
 frame may come from up to two frames (~66 ms at 30 fps) away from its grid point, and looks very slightly
@@ -33,6 +40,9 @@ DEFAULT_SCENE_THRESHOLD = 0.3  # ffmpeg's scene score in [0, 1]; 0.3-0.4 is the 
 DEFAULT_MAX_SIDE = 960  # long side of the decoded frames in pixels
 MAX_FRAMES = 1200  # a longer video is sampled more sparsely, never more frames than this
 SCENE_SIDE = 256  # long side of the copy the scene score is computed on
+SIGNATURE_BLOCK = 16  # block side of the signature, in pixels of the ``max_side`` picture
+BURST_LEVELS = 20.0  # grey levels a block must jump between neighbouring looked-at pictures ...
+BURST_BLOCKS = 3  # ... in at least this many blocks (a 130 px logo on a 1080 px frame covers ~16 of them)
 
 
 @dataclass(frozen=True)
@@ -44,6 +54,39 @@ class Frame:
     image: np.ndarray
     scene_score: float  # scene-change score against the previous decoded frame, 0..1
     scale: float  # decoded pixels per source pixel (boxes in source pixels = boxes / scale)
+    # mean grey of 16x16 blocks of ``image``, [H/16, W/16] float32 (see ``signature``); None: not computed
+    signature: np.ndarray | None = None
+    sudden: bool = False  # yielded because blocks jumped (``sudden_change``), not for the grid or a cut
+
+
+def signature(rgb: np.ndarray) -> np.ndarray:
+    """Mean grey of 16x16-pixel blocks of an RGB picture, [H/16, W/16] float32: cheap to compare, sensitive to
+    small changes (the same quantity ``iter_frames`` gets from the decoder)."""
+    import cv2
+
+    height, width = rgb.shape[:2]
+    grey = cv2.cvtColor(rgb, cv2.COLOR_RGB2GRAY)
+    size = (max(1, width // SIGNATURE_BLOCK), max(1, height // SIGNATURE_BLOCK))
+    return cv2.resize(grey, size, interpolation=cv2.INTER_AREA).astype(np.float32)
+
+
+def sudden_change(a: np.ndarray, b: np.ndarray) -> bool:
+    """Whether some blocks of two signatures (pictures ~0.1 s apart) changed suddenly: a picture cut, flashed or
+    quickly faded in. A slow zoom or pan moves blocks by a few levels and does not count."""
+    if a.shape != b.shape:
+        return True
+    return int(np.count_nonzero(np.abs(a - b) > BURST_LEVELS)) >= BURST_BLOCKS
+
+
+def _decoded_signature(decoded, width: int, height: int) -> np.ndarray:
+    """``signature`` of ``decoded`` at ``width`` x ``height`` without converting it at that size: the decoder
+    scales the luma to 4 pixels per block (area filter), OpenCV averages those 4x4 (within 2 grey levels of
+    ``signature(decoded.rgb(width, height))`` on the benchmark's ad)."""
+    import cv2
+
+    size = (max(1, width // SIGNATURE_BLOCK), max(1, height // SIGNATURE_BLOCK))
+    grey = decoded.grey(size[0] * 4, size[1] * 4, interpolation="area")
+    return cv2.resize(grey, size, interpolation=cv2.INTER_AREA).astype(np.float32)
 
 
 def probe(path: str | os.PathLike[str]) -> VideoStream:
@@ -82,11 +125,14 @@ def iter_frames(
     max_frames: int = MAX_FRAMES,
     fast_decode: bool = True,
     info: VideoStream | None = None,
+    change_fps: float | None = None,
 ) -> Iterator[Frame]:
     """Yield the sampled frames of ``path`` in time order.
 
     ``fps``: grid samples per second (> 0). ``scene_threshold``: also yield frames whose scene score is above it
-    (None: grid only). ``max_frames`` bounds the work on long videos (the grid gets sparser; extra scene-change
+    (None: grid only). ``change_fps``: also look at this many pictures a second through their block signature and
+    yield those with a ``sudden_change`` against the previous one looked at (None or 0: no such check); every
+    yielded frame then carries its ``signature``. ``max_frames`` bounds the work on long videos (the grid gets sparser; extra scene-change
     frames past the bound are dropped). Raises ``InputError`` for an unreadable video.
     """
     if not fps > 0:
@@ -101,19 +147,39 @@ def iter_frames(
     previous: np.ndarray | None = None
     previous_mafd = 0.0
     previous_t: float | None = None
+    looking = change_fps is not None and change_fps > 0
+    last_signature: np.ndarray | None = None
     count = 0
     for decoded in _decode(path, fast=fast_decode):
         t = decoded.time
         samples = decoded.rgb(sw, sh, interpolation="point")
         score, previous_mafd = scene_score(samples, previous, previous_mafd)
         previous = samples
-        on_grid = previous_t is None or math.floor(t * fps) > math.floor(previous_t * fps)
+        first = previous_t is None
+        on_grid = first or math.floor(t * fps) > math.floor(previous_t * fps)  # type: ignore[operator]
+        looked_at = looking and (
+            first or math.floor(t * change_fps) > math.floor(previous_t * change_fps)  # type: ignore[operator]
+        )
         previous_t = t
         cut = scene_threshold is not None and score > scene_threshold
-        if not (on_grid or cut):
+        block_means = None
+        sudden = False
+        if looked_at:
+            block_means = _decoded_signature(decoded, width, height)
+            sudden = last_signature is not None and sudden_change(last_signature, block_means)
+            last_signature = block_means
+        if not (on_grid or cut or sudden):
             continue
+        if looking and block_means is None:
+            block_means = _decoded_signature(decoded, width, height)
         yield Frame(
-            index=round(t * rate), time=t, image=decoded.rgb(width, height), scene_score=score, scale=scale
+            index=round(t * rate),
+            time=t,
+            image=decoded.rgb(width, height),
+            scene_score=score,
+            scale=scale,
+            signature=block_means,
+            sudden=sudden and not (on_grid or cut),
         )
         count += 1
         if count >= max_frames:

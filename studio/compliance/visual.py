@@ -62,7 +62,9 @@ class VisualOptions:
     """Knobs of ``screen_media`` (defaults are what the benchmark measured)."""
 
     fps: float = DEFAULT_FPS  # grid samples per second of video (always screened)
-    decode_fps: float = 10.0  # frames per second looked at for sudden changes (see ``_burst``)
+    decode_fps: float = (
+        10.0  # pictures a second looked at for sudden changes (``frames.sudden_change``; 0: off)
+    )
     scene_threshold: float | None = DEFAULT_SCENE_THRESHOLD  # also sample at scene changes (None: grid only)
     video_max_side: int = DEFAULT_MAX_SIDE  # decoded frame size (long side, pixels)
     image_max_side: int = IMAGE_MAX_SIDE
@@ -228,9 +230,7 @@ def screen_media(
     step = 1.0 / options.fps
     clip_step = 1.0 / options.clip_fps if options.clip_fps > 0 else float("inf")
     last_clip = -float("inf")
-    last_grid = -float("inf")
     decoded_until = 0.0
-    last_thumb: np.ndarray | None = None
     wants_clip = use_clip_ref or use_concepts
     while True:
         try:
@@ -249,19 +249,11 @@ def screen_media(
         if frame is None:
             break
         decoded_until = frame.time
-        thumb = _signature(frame.image)
+        # a video's frames arrive already chosen (``frames.iter_frames``): the grid (``fps``), every scene cut,
+        # and every sudden local change seen at ``decode_fps`` through block signatures the decoder scaled down
+        # (a copy flashed in for 0.3 s, or faded in and out: no cut, but blocks jump); all are screened
+        thumb = frame.signature if frame.signature is not None else _signature(frame.image)
         scene_cut = options.scene_threshold is not None and frame.scene_score > options.scene_threshold
-        if video:
-            # frames arrive at ``decode_fps``; the grid (``fps``), every scene cut, and every sudden local
-            # change (a copy flashed in for 0.3 s, or faded in and out: no cut, but blocks jump between
-            # neighbouring decoded frames) are screened; the rest only feed the change detector
-            on_grid = frame.time - last_grid >= step - 1e-6
-            burst = last_thumb is not None and _burst(last_thumb, thumb)
-            last_thumb = thumb
-            if not (on_grid or scene_cut or burst):
-                continue
-            if on_grid:
-                last_grid = frame.time
         n_frames += 1
         # CLIP costs ~0.1 s per crop on 2 CPU cores: a sparser grid than the hashes, plus every new shot
         run_clip = wants_clip and (not video or scene_cut or frame.time - last_clip >= clip_step - 1e-6)
@@ -356,11 +348,12 @@ def _frames(path: Path, video: bool, options: VisualOptions) -> tuple[Iterator[F
         info = probe(path)
         frames = iter_frames(
             path,
-            fps=max(options.fps, options.decode_fps),
+            fps=options.fps,
             scene_threshold=options.scene_threshold,
             max_side=options.video_max_side,
             fast_decode=options.fast_decode,
             info=info,
+            change_fps=options.decode_fps if options.decode_fps > 0 else None,
         )
         return frames, info.duration
     image, scale = load_still(path, options.image_max_side)
@@ -756,24 +749,10 @@ def _grey(rgb: np.ndarray) -> np.ndarray:
 
 # -- repeated pictures -------------------------------------------------------------------------------------------
 def _signature(rgb: np.ndarray) -> np.ndarray:
-    """Mean grey of 16x16-pixel blocks, [H/16, W/16] float32: cheap to compare, sensitive to small changes."""
-    import cv2
+    """Mean grey of 16x16-pixel blocks, [H/16, W/16] float32 (``frames.signature``)."""
+    from studio.compliance.frames import signature
 
-    height, width = rgb.shape[:2]
-    small = cv2.resize(_grey(rgb), (max(1, width // 16), max(1, height // 16)), interpolation=cv2.INTER_AREA)
-    return small.astype(np.float32)
-
-
-BURST_LEVELS = 20.0  # grey levels a 16x16 block must jump between neighbouring decoded frames ...
-BURST_BLOCKS = 3  # ... in at least this many blocks (a 130 px logo on a 1080 px frame covers ~16 of them)
-
-
-def _burst(a: np.ndarray, b: np.ndarray) -> bool:
-    """Whether some blocks changed suddenly between two neighbouring decoded frames (0.1 s apart): a picture
-    cut, flashed or quickly faded in. A slow zoom or pan moves blocks by a few levels and does not count."""
-    if a.shape != b.shape:
-        return True
-    return int(np.count_nonzero(np.abs(a - b) > BURST_LEVELS)) >= BURST_BLOCKS
+    return signature(rgb)
 
 
 def _same_picture(a: np.ndarray, b: np.ndarray, tolerance: float = 4.0) -> bool:

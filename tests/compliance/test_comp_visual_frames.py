@@ -138,3 +138,48 @@ def test_decoded_size_is_even_and_bounded():
     assert w % 2 == 0 and h % 2 == 0 and max(w, h) <= 960
     w, h = frames.decoded_size(1081, 1921, 4000)  # no upscaling: the odd source size only becomes even
     assert w % 2 == 0 and h % 2 == 0 and abs(w - 1081) == 1 and abs(h - 1921) == 1
+
+
+def _fade_video(path, media):
+    """2 s at 30 fps, 360x640: a scene with a 240 px picture faded in and out over 1.1-1.5 s (no scene cut)."""
+    base = np.asarray(media.scene(3, size=(360, 640)), dtype=np.float32)
+    small = np.asarray(media.logo(9).resize((240, 240)), dtype=np.float32)
+    proc = subprocess.Popen(
+        [ffmpeg_exe(), "-v", "error", "-y", "-f", "rawvideo", "-pix_fmt", "rgb24", "-s", "360x640", "-r", "30",
+         "-i", "pipe:0", "-c:v", "libx264", "-preset", "ultrafast", "-pix_fmt", "yuv420p", str(path)],
+        stdin=subprocess.PIPE,
+    )  # fmt: skip
+    for k in range(60):
+        u = (k / 30 - 1.1) / 0.4
+        alpha = 0.0 if not 0 <= u <= 1 else 1 - abs(2 * u - 1)
+        frame = base.copy()
+        frame[200:440, 60:300] = frame[200:440, 60:300] * (1 - alpha) + small * alpha
+        proc.stdin.write(frame.astype(np.uint8).tobytes())
+    proc.stdin.close()
+    assert proc.wait() == 0
+    return path
+
+
+def test_sudden_changes_are_seen_on_small_signatures_and_only_chosen_frames_are_yielded(tmp_path, media):
+    video = _fade_video(tmp_path / "fade.mp4", media)
+    grid = frames.sample_frames(video, fps=2.0, scene_threshold=0.3)
+    assert not any(1.05 < f.time < 1.5 for f in grid)  # the fade raises no scene cut: the grid misses it
+    chosen = frames.sample_frames(video, fps=2.0, scene_threshold=0.3, change_fps=10.0)
+    sudden = [f for f in chosen if f.sudden]
+    assert sudden and all(1.1 <= f.time <= 1.55 for f in sudden), [(f.time, f.sudden) for f in chosen]
+    # the pictures looked at 10 times a second that did not change are not yielded (not converted at full size)
+    assert len(chosen) <= len(grid) + 4 < 20
+    for f in chosen:
+        assert f.signature is not None and f.signature.shape == (40, 22)
+        # the decoder's block means agree with the block means of the converted frame
+        assert float(np.abs(f.signature - frames.signature(f.image)).max()) <= 4.0
+
+
+def test_sudden_change_ignores_small_block_jitter_and_catches_a_block_jump():
+    a = np.full((40, 22), 100.0, dtype=np.float32)
+    b = a + 5.0  # a slow zoom or codec noise: every block a few levels off
+    assert not frames.sudden_change(a, b)
+    c = a.copy()
+    c[10:12, 5:7] += 60.0  # four blocks jumped
+    assert frames.sudden_change(a, c)
+    assert frames.sudden_change(a, a[:20])  # a different size: never assumed unchanged
