@@ -57,6 +57,11 @@ def main(argv: list[str] | None = None) -> int:
     )
     parser.add_argument("--repeats", type=int, default=3, help="timed screens of the 15 s video")
     parser.add_argument(
+        "--ab-rev",
+        help="with --timing-only: also screen the 15 s video with the `studio` package of this git revision"
+        " (imported as `studio_old`, same bank), alternating old and new, and print the new/old ratios",
+    )
+    parser.add_argument(
         "--real-edits",
         action="store_true",
         help="only the real-edit set (issue 11): captions, stickers, hard crops, hue, a 130 px corner copy, the"
@@ -130,6 +135,8 @@ def main(argv: list[str] | None = None) -> int:
 
     if args.timing_only:
         timing = _timing(work, refs, backgrounds, bank, ip, args.repeats, cache=args.cache)
+        if args.ab_rev:
+            timing["ab"] = _ab_timing(work, bank, args.ab_rev, args.repeats)
         if args.clip_speed:
             timing["clip"] = _clip_timing(work, bank)
         timing["load_average_before"], timing["load_average_after"] = load_before, os.getloadavg()
@@ -559,6 +566,76 @@ def _timing(work: Path, refs, backgrounds, bank, ip, repeats: int = 3, cache: Pa
     print(f"\n15 s 1080x1920 ad, weight-free screen: median {out['screen_s_median']:.2f} s (runs {runs}),"
           f" cold (index build included) {cold:.2f} s; decode+sample alone {out['decode_and_sample_s']:.2f} s,"
           f" {len(frames)} frames; findings: {[(f.rule, f.reference, f.time) for f in findings]}")  # fmt: skip
+    return out
+
+
+def _old_studio(rev: str, work: Path):
+    """The ``studio`` package of git revision ``rev`` as the importable package ``studio_old``."""
+    import re
+    import subprocess
+    import tarfile
+
+    root = Path(__file__).resolve().parents[1]
+    tar = work / "old.tar"
+    subprocess.run(["git", "-C", str(root), "archive", "-o", str(tar), rev, "studio"], check=True)
+    target = work / "old"
+    with tarfile.open(tar) as archive:
+        archive.extractall(target, filter="data")
+    (target / "studio").rename(target / "studio_old")
+    pattern = re.compile(r"\b(from|import) studio(?=[. ]|$)", re.MULTILINE)
+    for path in (target / "studio_old").rglob("*.py"):
+        path.write_text(pattern.sub(r"\1 studio_old", path.read_text(encoding="utf-8")), encoding="utf-8")
+    sys.path.insert(0, str(target))
+    import importlib
+
+    return importlib.import_module("studio_old.compliance.visual"), importlib.import_module("studio_old")
+
+
+def _ab_timing(work: Path, bank, rev: str, repeats: int) -> dict:
+    """The 15 s ad screened by revision ``rev``'s code and by this tree's, alternating (the first of each pair
+    alternating too), on the same bank (the old code opens the same store)."""
+    import importlib
+
+    from studio.compliance.rules import load_pack
+    from studio.compliance.visual import screen_media
+
+    old_visual, _ = _old_studio(rev, work)
+    old_bank = importlib.import_module("studio_old.compliance.refbank").ReferenceBank(
+        importlib.import_module("studio_old.store").open_store()
+    )
+    old_ip = importlib.import_module("studio_old.compliance.rules").load_pack("ip")
+    ip = load_pack("ip")
+    video = work / "ad15.mp4"
+    old_findings, _, _ = old_visual.screen_media(video, packs=[old_ip], bank=old_bank, embedder=None)  # warm
+    new_findings, _, _ = screen_media(video, packs=[ip], bank=bank, embedder=None)
+    old_runs, new_runs, load = [], [], [os.getloadavg()[0]]
+    for k in range(repeats):
+        pair = {}
+        for side in ("old", "new") if k % 2 == 0 else ("new", "old"):
+            t0 = time.perf_counter()
+            if side == "old":
+                old_visual.screen_media(video, packs=[old_ip], bank=old_bank, embedder=None)
+            else:
+                screen_media(video, packs=[ip], bank=bank, embedder=None)
+            pair[side] = time.perf_counter() - t0
+        old_runs.append(pair["old"])
+        new_runs.append(pair["new"])
+        load.append(os.getloadavg()[0])
+    ratios = [n / o for n, o in zip(new_runs, old_runs)]
+    out = {
+        "rev": rev,
+        "old_s_runs": old_runs,
+        "new_s_runs": new_runs,
+        "new_over_old_runs": ratios,
+        "new_over_old_median": statistics.median(ratios),
+        "load_average_1min": load,
+        "old_findings": [(f.rule, f.reference, round(f.time, 2)) for f in old_findings],
+        "new_findings": [(f.rule, f.reference, round(f.time, 2)) for f in new_findings],
+    }
+    print(f"\nA/B against {rev}: old median {statistics.median(old_runs):.2f} s (runs {old_runs}), new median"
+          f" {statistics.median(new_runs):.2f} s (runs {new_runs}); new/old per pair {ratios}, median"
+          f" {out['new_over_old_median']:.2f}; load {load}")  # fmt: skip
+    print(f"findings old {out['old_findings']}\nfindings new {out['new_findings']}")
     return out
 
 

@@ -180,6 +180,9 @@ def test_sudden_change_ignores_small_block_jitter_and_catches_a_block_jump():
     b = a + 5.0  # a slow zoom or codec noise: every block a few levels off
     assert not frames.sudden_change(a, b)
     c = a.copy()
-    c[10:12, 5:7] += 60.0  # four blocks jumped
+    c[10:12, 5:7] += 60.0  # a 2x2 group of blocks jumped: something appeared
     assert frames.sudden_change(a, c)
+    d = a.copy()
+    d[::3, ::3] += 60.0  # many single blocks on edges (a jittering zoom): no area changed
+    assert not frames.sudden_change(a, d)
     assert frames.sudden_change(a, a[:20])  # a different size: never assumed unchanged
