@@ -93,7 +93,11 @@ def main() -> None:
     results: dict[str, dict] = {}
     for side in order:
         side_args = list(extra[side])
-        if side == "old" and args.same_steps and results.get("new", {}).get("steps"):
+        if side == "old" and args.same_steps:
+            # the new side was refused or failed: no steps to match
+            if not results.get("new", {}).get("steps"):
+                print(json.dumps({"old": "skipped: the new side did no steps"}), flush=True)
+                continue
             side_args += ["--steps", str(results["new"]["steps"])]
         results[side] = run_side(trees[side], args.input, side_args, work / side)
         print(json.dumps({side: results[side]}), flush=True)

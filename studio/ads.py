@@ -136,8 +136,9 @@ def resolve_resources(spec: AdSpec) -> Resources:
     )
 
 
-def build_timeline(spec: AdSpec, platform: str, resources: Resources) -> Timeline:
-    return TEMPLATES[spec.template](spec, get_preset(platform), resources)
+def build_timeline(spec: AdSpec, platform: str, resources: Resources, width: int | None = None) -> Timeline:
+    """The timeline of one platform, ``width`` px wide (None: the platform's own size; see ``Preset.at_width``)."""
+    return TEMPLATES[spec.template](spec, get_preset(platform).at_width(width), resources)
 
 
 def srt_text(timeline: Timeline) -> str:
@@ -194,6 +195,7 @@ def make_ad(
     stem: str | None = None,
     motion: ai_shots.MotionPipelines | None = None,
     clip_cache: ai_shots.ClipCache | None = None,
+    width: int | None = None,
 ) -> AdResult:
     """Render ``spec`` for each of its platforms into ``outdir``.
 
@@ -209,7 +211,8 @@ def make_ad(
 
     Returns the outputs (MP4 + cover JPEG + .srt per platform). Raises a ``StudioError`` on bad input or a failed
     render, after recording the failure in ``store``. Files are named ``STEM-PLATFORM.mp4`` (``stem`` defaults to
-    the product name's slug; batch names them by product id).
+    the product name's slug; batch names them by product id). ``width``: render each platform that many pixels
+    wide, keeping its aspect and scaling the layout and safe zones (drafts, previews; None: the platform's size).
 
     Every file is written into a scratch folder of this render (``outdir/.studio-render-*``, unique per render, so
     two renders of one product at once never share a temporary name). The finished set is committed in one step:
@@ -225,6 +228,8 @@ def make_ad(
     report = on_progress or null_progress
     outdir = Path(outdir)
     log.info("ad %r: %s, %g s, %s", spec.product, spec.template, spec.duration, ",".join(spec.platforms))
+    for platform in spec.platforms:  # a bad width is the caller's input, not a failed render
+        get_preset(platform).at_width(width)
     render_id = None
     project_id = None
     if store is not None:
@@ -257,7 +262,7 @@ def make_ad(
         resources = resolve_resources(spec)
         if spec.spin is not None:
             resources = _with_spin(spec, resources, work)
-        timelines = {p: build_timeline(spec, p, resources) for p in spec.platforms}
+        timelines = {p: build_timeline(spec, p, resources, width) for p in spec.platforms}
         motion_notes: list[ai_shots.MotionNote] = []
         ai_share = 0.0
         if any(ai_shots.motion_layers(t) for t in timelines.values()):

@@ -6,6 +6,7 @@ and what was expected. Nothing here guesses silently: a corrupt or unsupported f
 
 from __future__ import annotations
 
+import math
 import os
 import warnings
 from pathlib import Path
@@ -31,6 +32,21 @@ def load_photo(
 
     ``min_size`` is the smallest allowed short edge in pixels.
     """
+    return _load(path, min_size=min_size, keep_alpha=keep_alpha, what=what, long_edge=None)[0]
+
+
+def load_photo_reduced(
+    path: str | os.PathLike[str], long_edge: int, *, keep_alpha: bool = True, what: str = "photo"
+) -> tuple[Image.Image, tuple[int, int]]:
+    """``load_photo`` decoded at reduced size: the long edge stays at least ``long_edge`` px (JPEG: DCT scaling
+    while decoding, ``draft``; then an integer box reduction), so a big photo that is only needed small is never
+    decoded whole. Returns the image and the photo's full upright size (width, height)."""
+    return _load(path, min_size=0, keep_alpha=keep_alpha, what=what, long_edge=max(1, int(long_edge)))
+
+
+def _load(
+    path: str | os.PathLike[str], *, min_size: int, keep_alpha: bool, what: str, long_edge: int | None
+) -> tuple[Image.Image, tuple[int, int]]:
     path = Path(path)
     if not path.exists():
         raise InputError(f"The {what} {path} does not exist.", "Check the path.")
@@ -59,6 +75,13 @@ def load_photo(
                     f"The {what} {path.name} is {image.width}x{image.height}, over {MAX_PIXELS // 1_000_000} MP.",
                     "Downscale it first.",
                 )
+            full = image.size
+            if image.getexif().get(0x0112) in (5, 6, 7, 8):  # EXIF orientations that swap the axes
+                full = (full[1], full[0])
+            if long_edge is not None and fmt in ("JPEG", "MPO"):
+                scale = long_edge / max(image.size)
+                if scale < 1.0:  # the decoder picks 1/2, 1/4 or 1/8 with both sides at least this size
+                    image.draft(None, (math.ceil(image.width * scale), math.ceil(image.height * scale)))
             image.load()
     except InputError:
         raise
@@ -74,13 +97,15 @@ def load_photo(
 
     image = ImageOps.exif_transpose(image)
     image = to_8bit(image, keep_alpha=keep_alpha)
+    if long_edge is not None and max(image.size) >= 2 * long_edge:
+        image = image.reduce(max(image.size) // long_edge)  # box filter; the long edge stays >= long_edge
     if min_size and min(image.size) < min_size:
         raise InputError(
             f"The {what} {path.name} is {image.width}x{image.height}; its short edge must be at least"
             f" {min_size} px.",
             "Use a larger photo.",
         )
-    return image
+    return image, full
 
 
 def to_8bit(image: Image.Image, *, keep_alpha: bool = True) -> Image.Image:

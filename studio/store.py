@@ -673,21 +673,50 @@ class Store(_JobQueries):
     module writes SQL.
     """
 
+    read_only = False  # see ``open_read_only``
+
     def __init__(self, path: str | Path):
         self.path = Path(path)
         self.path.parent.mkdir(parents=True, exist_ok=True)
         self._local = threading.local()
         self._migrate()
 
+    @classmethod
+    def open_read_only(cls, path: str | Path) -> Store:
+        """An existing store opened read-only (SQLite ``mode=ro``): any write raises ``sqlite3.OperationalError``.
+
+        For processes that must not write (batch workers: the coordinator owns the store). Nothing is created
+        or migrated; a store that is missing or at another schema version raises ``ConfigError``."""
+        from studio.errors import ConfigError
+
+        store = cls.__new__(cls)
+        store.path = Path(path)
+        store.read_only = True
+        store._local = threading.local()
+        if not store.path.is_file():
+            raise ConfigError(f"The store {store.path} does not exist.", "Open it once for writing first.")
+        version = store.schema_version()
+        if version != len(MIGRATIONS):
+            raise ConfigError(
+                f"The store {store.path} is at schema version {version}, this studio expects {len(MIGRATIONS)}.",
+                "Open it once with this studio for writing (the coordinator does) before reading it.",
+            )
+        return store
+
     # -- connection -------------------------------------------------------------------------------------
     @property
     def _conn(self) -> sqlite3.Connection:
         conn = getattr(self._local, "conn", None)
         if conn is None:
-            conn = sqlite3.connect(self.path, timeout=30, isolation_level=None)
+            if self.read_only:
+                uri = f"{self.path.resolve().as_uri()}?mode=ro"
+                conn = sqlite3.connect(uri, uri=True, timeout=30, isolation_level=None)
+            else:
+                conn = sqlite3.connect(self.path, timeout=30, isolation_level=None)
             conn.row_factory = sqlite3.Row
             conn.execute("PRAGMA foreign_keys = ON")
-            conn.execute("PRAGMA journal_mode = WAL")
+            if not self.read_only:
+                conn.execute("PRAGMA journal_mode = WAL")
             conn.execute("PRAGMA busy_timeout = 30000")
             self._local.conn = conn
         return conn
@@ -739,6 +768,21 @@ class Store(_JobQueries):
             conn.execute("ROLLBACK")
             raise
         conn.execute("COMMIT")
+
+    def snapshot(self, path: str | Path) -> Path:
+        """A consistent copy of this store at ``path`` (SQLite's online backup into a temp file, then renamed), in
+        rollback-journal mode: readers on other machines can open it read-only through a shared folder (a WAL
+        database needs shared memory on one host). Batch workers read the reference bank from it."""
+        from studio.fsutil import atomic_output
+
+        with atomic_output(path) as tmp:
+            copy = sqlite3.connect(tmp)
+            try:
+                self._conn.backup(copy)
+                copy.execute("PRAGMA journal_mode = DELETE")
+            finally:
+                copy.close()
+        return Path(path)
 
     def schema_version(self) -> int:
         """How many of ``MIGRATIONS`` this database has applied."""

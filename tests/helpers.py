@@ -8,33 +8,11 @@ import shutil
 import subprocess
 from pathlib import Path
 
-import numpy as np
 from PIL import Image, ImageDraw
 
+from studio.samples import sample_photo
 
-def make_photo(
-    path: Path,
-    size: tuple[int, int] = (1200, 1500),
-    seed: int = 0,
-    mode: str = "RGB",
-    fmt: str | None = None,
-    **save,
-) -> Path:
-    """A photo-like image: gradient + shapes + fine noise (compresses like a photo, not like flat colour)."""
-    rng = np.random.default_rng(seed)
-    w, h = size
-    y, x = np.mgrid[0:h, 0:w].astype(np.float32)
-    base = np.stack([x / w * 180 + 40, y / h * 160 + 50, (x + y) / (w + h) * 200 + 30], -1)
-    base += rng.normal(0, 5, base.shape)
-    image = Image.fromarray(base.clip(0, 255).astype(np.uint8))
-    draw = ImageDraw.Draw(image)
-    for _ in range(4):
-        cx, cy, r = rng.uniform(0.2, 0.8) * w, rng.uniform(0.2, 0.8) * h, rng.uniform(0.08, 0.2) * min(w, h)
-        draw.ellipse((cx - r, cy - r, cx + r, cy + r), fill=tuple(int(v) for v in rng.integers(30, 230, 3)))
-    if mode != "RGB":
-        image = image.convert(mode)
-    image.save(path, fmt, **save)
-    return path
+make_photo = sample_photo  # one home for the generated photo: studio.samples (bench/ uses it too)
 
 
 def make_logo(path: Path, size: int = 400) -> Path:

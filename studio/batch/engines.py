@@ -115,6 +115,19 @@ class LocalEngine:
 
 
 # -- Ray -----------------------------------------------------------------------------------------------------------
+def start_local_ray(num_cpus: int) -> None:
+    """Start a Ray on this machine only (``address="local"``: never attaching to a cluster that happens to run).
+
+    Its workers run at this process's priority, as the local pool's do: Ray's default lowers its workers' priority
+    by 15 (``worker_niceness``), so on a machine shared with other work a batch on Ray would render at a fraction
+    of the speed of the same batch on the local pool (measured in bench/README.md). The object store is small:
+    jobs pass only their task and result, files go through the output folder."""
+    import ray
+
+    ray.init(address="local", num_cpus=num_cpus, include_dashboard=False, log_to_driver=False,
+             object_store_memory=100 * 1024 * 1024, _system_config={"worker_niceness": 0})  # fmt: skip
+
+
 class RayEngine:
     """Jobs as Ray tasks with CPU and memory requests. With no ``address`` a local Ray is started (never a bare
     ``ray.init()``, which attaches to whatever cluster it finds). Ray's own retries are off: the coordinator
@@ -135,8 +148,7 @@ class RayEngine:
             if address:
                 ray.init(address=address, include_dashboard=False, log_to_driver=False)
             else:
-                ray.init(address="local", num_cpus=self.workers, include_dashboard=False, log_to_driver=False,
-                         object_store_memory=100 * 1024 * 1024)  # fmt: skip
+                start_local_ray(self.workers)
         self._remote = ray.remote(num_cpus=num_cpus_per_job, memory=AD_MEMORY // 2, max_retries=0)(run_ad_job)
         self._refs: dict[cf.Future, Any] = {}
 

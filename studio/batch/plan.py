@@ -74,12 +74,19 @@ def plan_batch(
     images_dir: str | Path | None = None,
     defaults: dict[str, Any] | None = None,
     store: Store | None = None,
+    width: int | None = None,
 ) -> Plan:
-    """Read, validate and key every job of the catalogue. ``store`` (read only) marks jobs already done."""
+    """Read, validate and key every job of the catalogue. ``store`` (read only) marks jobs already done.
+
+    ``width``: render every ad that many pixels wide (``Preset.at_width``; None: each platform's own size). It is
+    part of each job's key, so a folder rendered at another width is rendered again, and the run reads it from
+    ``Plan.options``."""
     from studio.ads import MIN_PHOTO_EDGE
     from studio.images import load_photo
     from studio.spec import parse_spec
+    from studio.video.presets import check_width, get_preset
 
+    check_width(width)  # a bad --width is the command's error, not every row's
     catalogue = read_catalogue(catalogue_path, mapping=mapping)
     base = catalogue.path.parent.resolve()
     images = Path(images_dir).resolve() if images_dir else None
@@ -99,6 +106,8 @@ def plan_batch(
             spec = parse_spec(data, source=f"row {product.row}")
             for photo in spec.photos:
                 load_photo(photo, min_size=MIN_PHOTO_EDGE, what=f"photo {Path(photo).name}")
+            for platform in spec.platforms:
+                get_preset(platform).at_width(width)
         except StudioError as exc:
             errors.append(RowError(product.row, _column_of(exc.message), exc.one_line()))
             continue
@@ -106,6 +115,7 @@ def plan_batch(
         hashes = _content_hashes(full)
         for platform in spec.platforms:
             one = {**full, "platforms": [platform]}
+            keyed = one if width is None else {**one, "render_width": width}  # default keys stay as they were
             jobs.append(
                 PlannedJob(
                     row=product.row,
@@ -113,7 +123,7 @@ def plan_batch(
                     platform=platform,
                     stem=stems[product.product_id],
                     spec=one,
-                    spec_hash=spec_hash(one, hashes),
+                    spec_hash=spec_hash(keyed, hashes),
                     notes=product.notes,
                 )
             )
@@ -131,7 +141,8 @@ def plan_batch(
                     job = replace(job, redo=True)  # done, but its files were deleted since: make them again
                 todo.append(job)
             jobs = todo
-    return Plan(catalogue, Path(outdir), tuple(jobs), tuple(skipped), tuple(errors))
+    options = {"width": width} if width is not None else {}
+    return Plan(catalogue, Path(outdir), tuple(jobs), tuple(skipped), tuple(errors), options)
 
 
 def spec_hash(spec: dict[str, Any], hashes: dict[str, str]) -> str:

@@ -1,4 +1,5 @@
-"""`studio batch run`: the coordinator. It alone writes the store; workers (local or Ray) only render.
+"""`studio batch run`: the coordinator. It alone writes the store; workers (local or Ray) only render (their
+compliance screens read the reference bank from a read-only snapshot of the store in the output folder).
 
 A run: open the batch of the output folder, queue the plan's jobs (known ones keep their state), reclaim leases
 of dead or expired owners, sweep stray staging folders, then claim -> submit -> publish -> record until no job is
@@ -10,7 +11,9 @@ command finishes the batch with every ad made once.
 from __future__ import annotations
 
 import concurrent.futures as cf
+import logging
 import os
+import re
 import shutil
 import time
 from concurrent.futures.process import BrokenProcessPool
@@ -27,7 +30,9 @@ from studio.fsutil import ensure_writable_dir, fsync_dir, fsync_file
 from studio.progress import ProgressFn, null_progress
 from studio.store import JobRow, LeaseLost, Owner, Store
 
+log = logging.getLogger(__name__)
 STAGING = ".batch-staging"
+SNAPSHOT = "store-snapshot.sqlite3"  # in STAGING: what the workers' screens read (see run_batch)
 LEASE_SECONDS = 120.0
 PERMANENT = (InputError, ConfigError, ComplianceError)  # a retry would fail the same way
 
@@ -85,11 +90,20 @@ def run_batch(
             store.requeue_job(job_id)
     store.reclaim_jobs(batch_id)
     sweep_staging(store, batch_id, outdir)
+    snapshot = None
+    if screen:
+        try:
+            prepare_reference_bank(store)
+        except Exception:  # the workers' screens then compute (or fail) it themselves
+            log.warning("could not bring the reference bank up to date before the batch", exc_info=True)
+        # the workers read the bank from a copy in the output folder (every worker can reach it, even on other
+        # machines); the store itself stays the coordinator's
+        snapshot = store.snapshot(outdir / STAGING / SNAPSHOT)
     (outdir / "logs").mkdir(exist_ok=True)
     owner = str(Owner.me())
     started = time.perf_counter()
     waiting = 0.0
-    in_flight: dict[cf.Future, tuple[JobRow, Path]] = {}
+    in_flight: dict[cf.Future, tuple[JobRow, Path, float]] = {}  # job, staging folder, submitted at
     finished_now = 0
     total = sum(store.job_counts(batch_id).values())
     last_heartbeat = time.monotonic()
@@ -110,10 +124,11 @@ def run_batch(
                 staging = outdir / STAGING / f"job-{job.id}-{job.attempts}"
                 shutil.rmtree(staging, ignore_errors=True)
                 staging.mkdir(parents=True)
-                task = JobTask(job.id, job.attempts, job.payload, str(staging), preset, screen, str(store.path),
-                               stem=job.stem)  # fmt: skip
+                task = JobTask(job.id, job.attempts, job.payload, str(staging), preset, screen,
+                               str(snapshot) if snapshot else None,
+                               stem=job.stem, width=plan.options.get("width"), outdir=str(outdir))  # fmt: skip
                 _log(outdir, job, f"attempt {job.attempts} started")
-                in_flight[engine.submit(task)] = (job, staging)
+                in_flight[engine.submit(task)] = (job, staging, time.perf_counter())
             if not in_flight:
                 break
             t = time.perf_counter()
@@ -122,24 +137,24 @@ def run_batch(
             )
             waiting += time.perf_counter() - t
             if time.monotonic() - last_heartbeat > lease_seconds / 4:
-                store.extend_leases(owner, [j.id for j, _ in in_flight.values()], lease_seconds)
+                store.extend_leases(owner, [j.id for j, _, _ in in_flight.values()], lease_seconds)
                 last_heartbeat = time.monotonic()
             broken = False
             for future in done:
-                job, staging = in_flight.pop(future)
+                job, staging, submitted = in_flight.pop(future)
                 try:
                     result = future.result()
                 except BrokenProcessPool:
                     broken = True
                     _settle_lost_worker(store, outdir, job, owner, max_attempts, cancelled)
                 except BaseException as exc:  # noqa: BLE001 - recorded against the job
-                    _settle_error(store, outdir, job, owner, exc, max_attempts, cancelled)
+                    _settle_error(store, outdir, job, owner, exc, max_attempts, cancelled, staging)
                 else:
-                    _publish(store, outdir, job, owner, staging, result)
+                    _publish(store, outdir, job, owner, staging, result, time.perf_counter() - submitted)
                     finished_now += 1
                 shutil.rmtree(staging, ignore_errors=True)
             if broken:
-                for future, (job, staging) in list(in_flight.items()):
+                for future, (job, staging, _) in list(in_flight.items()):
                     in_flight.pop(future)
                     _settle_lost_worker(store, outdir, job, owner, max_attempts, cancelled)
                     shutil.rmtree(staging, ignore_errors=True)
@@ -160,6 +175,8 @@ def run_batch(
     finally:
         engine.close()
     seconds = time.perf_counter() - started
+    if snapshot is not None:
+        snapshot.unlink(missing_ok=True)
     root = outdir / STAGING
     if root.is_dir() and not any(root.iterdir()):
         root.rmdir()
@@ -190,8 +207,13 @@ def run_batch(
     return summary
 
 
-def _publish(store: Store, outdir: Path, job: JobRow, owner: str, staging: Path, result: JobResult) -> None:
-    """Rename the staged files onto the job's output names (fsynced), then record the job done."""
+def _publish(
+    store: Store, outdir: Path, job: JobRow, owner: str, staging: Path, result: JobResult, latency: float
+) -> None:
+    """Rename the staged files onto the job's output names (fsynced), then record the job done.
+
+    Timings kept with the job: ``render`` (the job function's wall seconds), ``cpu`` (its CPU seconds) and
+    ``latency`` (submit to result, seen by the coordinator: ``latency - render`` is the engine's overhead)."""
     moves = [(staging / name, outdir / name) for name in result.files]  # staged under their final names
     for tmp, _ in moves:
         fsync_file(tmp)
@@ -204,8 +226,10 @@ def _publish(store: Store, outdir: Path, job: JobRow, owner: str, staging: Path,
     outputs = [{"kind": _kind(final), "path": final.name} for _, final in moves]
     try:
         store.complete_job(
-            job.id, owner, outputs=outputs, verdict=result.verdict, timings={"render": result.seconds}
-        )
+            job.id, owner, outputs=outputs, verdict=result.verdict,
+            timings={"render": result.seconds, "cpu": result.cpu_seconds, "encoder_cpu": result.encoder_cpu_seconds,
+                     "latency": latency, **{f"ad_{k}": v for k, v in (result.stages or {}).items()}},
+        )  # fmt: skip
     except LeaseLost:
         _log(outdir, job, "finished after its lease was taken over; the other attempt records it")
         return
@@ -223,9 +247,19 @@ def _kind(path: Path) -> str:
     return {".mp4": "video", ".srt": "subtitles"}.get(path.suffix, "file")
 
 
-def _settle_error(store, outdir, job, owner, exc, max_attempts, cancelled) -> None:
+def published_names(message: str, staging: Path | None, outdir: Path) -> str:
+    """``message`` with every path inside ``staging`` (and a render's scratch folder in it) named as the file
+    it would have been published as in ``outdir``: reports name the final output, never a temporary folder."""
+    if staging is None:
+        return message
+    pattern = re.escape(str(staging)) + r"(?:/\.studio-render-[^/\s]+)?(?:/work)?"
+    return re.sub(pattern, lambda _: str(outdir), message)
+
+
+def _settle_error(store, outdir, job, owner, exc, max_attempts, cancelled, staging=None) -> None:
     if isinstance(exc, Cancelled) or cancelled:
         message = exc.one_line() if isinstance(exc, StudioError) else "cancelled"
+        message = published_names(message, staging, outdir)
         try:
             store.fail_job(job.id, owner, message, max_attempts=max_attempts, status="cancelled")
         except LeaseLost:
@@ -233,6 +267,7 @@ def _settle_error(store, outdir, job, owner, exc, max_attempts, cancelled) -> No
         _log(outdir, job, f"cancelled: {message}")
         return
     message = exc.one_line() if isinstance(exc, StudioError) else f"{type(exc).__name__}: {exc}"
+    message = published_names(message, staging, outdir)
     verdict = "block" if isinstance(exc, ComplianceError) else None
     _settle_failure(store, outdir, job, owner, message, max_attempts, isinstance(exc, PERMANENT), verdict)
 
@@ -253,6 +288,26 @@ def _settle_failure(store, outdir, job, owner, message, max_attempts, permanent,
     _log(outdir, job, f"attempt {job.attempts} failed ({state}): {message}")
 
 
+def prepare_reference_bank(store: Store, clip: Any = None) -> None:
+    """Bring the reference bank's stored matching data up to date before any job runs (references hashed by an
+    older scheme are rehashed; CLIP embeddings missing or made by another model are computed with the model the
+    workers load), so the workers only read the store. ``clip``: a ``ClipHandle`` (default: the default model's;
+    it loads the network only when something needs embedding). Nothing to do for an empty bank."""
+    from studio.compliance.embed import ClipHandle
+    from studio.compliance.refbank import ReferenceBank
+
+    bank = ReferenceBank(store)
+    if len(bank) == 0:
+        return
+    index = bank.index()  # rehashes and stores references of an older hash scheme
+    embedder = (clip or ClipHandle()).get()
+    if embedder is None:  # no CLIP here: the workers' screens skip (or fail) the CLIP checks themselves
+        return
+    usable = [e.ref.id for e in index.entries if e.rgb is not None or e.ref.embed_model == embedder.name]
+    if usable:
+        bank.embeddings(embedder, usable)  # computes and stores only the stale ones
+
+
 def sweep_staging(store: Store, batch_id: int, outdir: Path) -> list[Path]:
     """Remove staging folders of jobs that are not running under a live lease (left by a kill)."""
     root = outdir / STAGING
@@ -261,6 +316,10 @@ def sweep_staging(store: Store, batch_id: int, outdir: Path) -> list[Path]:
     live = {j.id for j in store.jobs(batch_id, "running")}
     removed = []
     for folder in root.iterdir():
+        if not folder.is_dir():  # a store snapshot (or its temp file) left by a killed run: written anew
+            folder.unlink(missing_ok=True)
+            removed.append(folder)
+            continue
         try:
             job_id = int(folder.name.split("-")[1])
         except (IndexError, ValueError):

@@ -54,6 +54,8 @@ from studio.spec import AdSpec
     help="A B-roll shot generated from this prompt, after the first shot (repeat; spec: broll).",
 )
 @click.option("--draft", is_flag=True, help="Faster, larger files (x264 veryfast) for previews.")
+@click.option("--width", type=int, help="Render this many px wide, keeping each platform's aspect (even, e.g. 540"
+              " for a quick preview; default: the platform's own size).")  # fmt: skip
 @click.option(
     "--no-screen",
     is_flag=True,
@@ -80,6 +82,7 @@ def ad(
     ai_engine: str | None,
     brolls: tuple[str, ...],
     draft: bool,
+    width: int | None,
     no_screen: bool,
     as_json: bool,
 ) -> None:
@@ -150,6 +153,7 @@ def ad(
                 clip=ClipHandle(),  # this process's CLIP model, loaded on first use
                 encode=EncodeSettings(preset="veryfast") if draft else EncodeSettings(),
                 cancel=cancel,
+                width=width,
             )
         except Cancelled as exc:
             click.echo(f"cancelled: {exc.one_line()}", err=True)

@@ -23,6 +23,8 @@ def _catalogue_options(command):
         click.option("--duration", type=float, help="Seconds per ad (5-60; default 15)."),
         click.option("--music", help="'default', a bundled music id, or 'none'."),
         click.option("--category", help="Product category for the compliance rules."),
+        click.option("--width", type=int, help="Render every ad this many px wide, keeping each platform's aspect"
+                     " (even; e.g. 540 for drafts; default: the platform's own size)."),
         click.option("--json", "as_json", is_flag=True, help="Print one JSON object."),
     ]  # fmt: skip
     for option in reversed(options):
@@ -30,7 +32,7 @@ def _catalogue_options(command):
     return command
 
 
-def _plan(catalogue, outdir, template, platforms, maps, images_dir, duration, music, category, store):
+def _plan(catalogue, outdir, template, platforms, maps, images_dir, duration, music, category, width, store):
     from studio.batch.plan import plan_batch
     from studio.errors import InputError
 
@@ -50,7 +52,7 @@ def _plan(catalogue, outdir, template, platforms, maps, images_dir, duration, mu
     if category is not None:
         defaults["category"] = category
     return plan_batch(catalogue, outdir, platforms=list(platforms) or None, template=template, mapping=mapping,
-                      images_dir=images_dir, defaults=defaults, store=store)  # fmt: skip
+                      images_dir=images_dir, defaults=defaults, store=store, width=width)  # fmt: skip
 
 
 @click.group()
@@ -61,14 +63,13 @@ def batch() -> None:
 @batch.command("plan")
 @_catalogue_options
 def plan_command(
-    catalogue, outdir, template, platforms, maps, images_dir, duration, music, category, as_json
+    catalogue, outdir, template, platforms, maps, images_dir, duration, music, category, width, as_json
 ):
     """Dry run: validate every row, count the jobs and what is already done. Writes nothing."""
     from studio.store import open_store
 
-    plan = _plan(
-        catalogue, outdir, template, platforms, maps, images_dir, duration, music, category, open_store()
-    )
+    plan = _plan(catalogue, outdir, template, platforms, maps, images_dir, duration, music, category, width,
+                 open_store())  # fmt: skip
     if as_json:
         print_json(plan.to_json())
         return
@@ -117,8 +118,8 @@ def fetch_command(catalogue, maps, timeout, as_json):
 )
 @click.option("--draft/--final", default=True, show_default=True, help="x264 superfast (draft) or medium.")
 @click.option("--no-screen", is_flag=True, help="Skip the compliance screen (not for publishing).")
-def run_command(catalogue, outdir, template, platforms, maps, images_dir, duration, music, category, as_json,
-                engine, address, workers, max_attempts, draft, no_screen):  # fmt: skip
+def run_command(catalogue, outdir, template, platforms, maps, images_dir, duration, music, category, width,
+                as_json, engine, address, workers, max_attempts, draft, no_screen):  # fmt: skip
     """Render every job; a re-run of the same command skips finished jobs and retries failed ones."""
     from studio.ads import recover_renders
     from studio.batch.engines import make_engine
@@ -129,7 +130,9 @@ def run_command(catalogue, outdir, template, platforms, maps, images_dir, durati
 
     store = open_store()
     recover_renders(store)
-    plan = _plan(catalogue, outdir, template, platforms, maps, images_dir, duration, music, category, store)
+    plan = _plan(
+        catalogue, outdir, template, platforms, maps, images_dir, duration, music, category, width, store
+    )
     for error in plan.errors:
         click.echo(f"skipped {error}", err=True)
     cancel = CancelToken()

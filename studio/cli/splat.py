@@ -108,8 +108,9 @@ def _parse_formats(value: str) -> tuple[str, ...]:
 @click.option(
     "--max-minutes",
     type=float,
-    help="Time limit for the whole run, capture check to export: SfM and training share it (the plan is shown"
-    " on the progress line); a run that cannot fit is refused before SfM.",
+    help="Time limit for the whole run, capture check to export: reading the images (timed on the first few),"
+    " SfM, training and export share it (the plan is shown on the progress line); when reading every image"
+    " cannot fit, fewer are used, evenly spread; a run that cannot fit at all is refused before the heavy work.",
 )
 @click.option(
     "--train-minutes",

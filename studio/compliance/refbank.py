@@ -21,7 +21,7 @@ import os
 import re
 import threading
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -261,9 +261,10 @@ class ReferenceBank:
                     rgb, has_alpha = _load_reference(ref.path)
                     pdq_words, quality, phash_words = _hash_variants(rgb, has_alpha)
                     meta.update(scheme=HASH_SCHEME, phash=[hashes.to_hex(w) for w in phash_words])
-                    self.store.set_ref_hashes(
-                        ref.id, hashes.words_to_bytes(pdq_words), int(quality), json.dumps(meta)
-                    )
+                    if not self.store.read_only:  # a read-only reader (a batch worker) keeps them in memory
+                        self.store.set_ref_hashes(
+                            ref.id, hashes.words_to_bytes(pdq_words), int(quality), json.dumps(meta)
+                        )
                 else:
                     continue
                 small, features, mirrored = matching if matching is not None else (None, None, None)
@@ -349,7 +350,8 @@ class ReferenceBank:
     def embeddings(self, embedder: ClipEmbedder, ref_ids: Sequence[int] | None = None) -> np.ndarray:
         """CLIP embeddings ``[R, D]`` of ``ref_ids`` (default: all, by id) made by ``embedder``.
 
-        References embedded by another model (or not yet) are embedded now and the vectors stored.
+        References embedded by another model (or not yet) are embedded now and the vectors stored (kept in
+        memory only when the store is read-only).
         """
         refs = self.list() if ref_ids is None else [self.get(i) for i in ref_ids]
         rows = {row.id: row for row in self.store.refs()}
@@ -365,9 +367,13 @@ class ReferenceBank:
                 rgb, _ = _load_reference(r.path)
                 images.append(_flatten(rgb))
             vectors = embedder.embed_images(images)
-            for r, vector in zip(stale, vectors):
-                self.store.set_ref_embedding(r.id, np.asarray(vector, dtype="<f4").tobytes(), embedder.name)
-            rows = {row.id: row for row in self.store.refs()}
+            fresh = {r.id: np.asarray(v, dtype="<f4").tobytes() for r, v in zip(stale, vectors)}
+            if not self.store.read_only:
+                for ref_id, blob in fresh.items():
+                    self.store.set_ref_embedding(ref_id, blob, embedder.name)
+            rows = {
+                row.id: replace(row, embedding=fresh.get(row.id, row.embedding)) for row in self.store.refs()
+            }
         if not refs:
             return np.zeros((0, 0), dtype=np.float32)
         return np.stack([np.frombuffer(rows[r.id].embedding, dtype="<f4").astype(np.float32) for r in refs])

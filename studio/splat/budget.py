@@ -1,20 +1,31 @@
-"""The time budget of one reconstruction: how the user's minutes are shared between SfM and training.
+"""The time budget of one reconstruction: how the user's minutes are shared between loading, SfM and training.
 
 Pure arithmetic, no clock and no I/O: the pipeline passes in what it has measured so far.
 
-``--max-minutes`` (the app's time limit) bounds the whole run, capture check to export. Before the heavy work
-``plan_budget`` estimates SfM from the image count, the pixels SfM sees and the number of pairs matched
-(``estimate_sfm_seconds``, calibrated on the 2-core machines these run on) and keeps a reserve for evaluation,
-export and the compliance screen; whatever is left is training's. A run whose SfM estimate leaves training less
-than ``min_train_seconds`` is refused before SfM starts (``InputError`` naming the numbers). After SfM,
-``train_seconds`` gives training what is really left (measured elapsed time, not the estimate), and
-``sfm_limit`` is how long an SfM that overruns its estimate may go on before the budget could hold no training.
+``--max-minutes`` (the app's time limit) bounds the whole run, capture check to export. Every stage is planned:
+
+* loading (the capture check and the scene's images): measured on the first ``PROBE_IMAGES`` images and
+  extrapolated (``extrapolate``); when loading every image would take more than ``LOAD_SHARE`` of the budget, or
+  more than the budget can hold, the views are subsampled evenly (``fit_count``, ``spread``), never below a
+  floor; a set whose floor does not fit is refused before the rest is read, saying how many images would fit
+  and how long the whole set needs;
+* SfM: estimated from the image count, the pixels SfM sees and the number of pairs matched
+  (``estimate_sfm_seconds``, calibrated on the 2-core machines these run on);
+* a reserve for evaluation, export and the compliance screen (``reserve_seconds``), and during training
+  ``finish_seconds``: the same reserve grown by the per-unit costs measured in the run (seconds per training
+  step for the held-out and preview renders), so training stops early enough for them;
+* training gets the rest. A run whose estimates leave training less than ``min_train_seconds`` is refused
+  before the heavy work (``InputError`` naming the numbers). After SfM, ``train_seconds`` gives training what
+  is really left (measured elapsed time, not the estimate), and ``sfm_limit`` is how long an SfM that overruns
+  its estimate may go on before the budget could hold no training.
 
 ``--train-minutes`` keeps the old meaning (training alone); with both, training gets the smaller.
 """
 
 from __future__ import annotations
 
+import math
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 from studio.errors import InputError
@@ -25,11 +36,27 @@ SFM_START_SECONDS = 4.0  # worker start, pycolmap import, database
 EXTRACT_SECONDS_PER_MEGAPIXEL = 0.45  # SIFT per image, per megapixel seen
 MATCH_SECONDS_PER_PAIR = 0.015  # brute-force SIFT matching + verification per pair at 8,192 features
 MAP_SECONDS_PER_IMAGE = 0.7  # incremental mapping with bundle adjustment, per image (global: less)
-RESERVE_SECONDS = 15.0  # evaluation on held-out views, exports and the compliance screen: fixed part ...
+RESERVE_SECONDS = 10.0  # evaluation on held-out views, exports and the compliance screen: fixed part (x the
+# slowdown; lego 100 px, slowdown 2.4: export + screen took 6.1 s, bench 12d) ...
 RESERVE_SHARE = 0.03  # ... plus this share of the whole budget
 MIN_TRAIN_SECONDS = 30.0  # fewer seconds of training do not make a model worth exporting ...
 MIN_TRAIN_SHARE = 0.15  # ... nor less than this share of the budget
 TRAIN_FLOOR_SECONDS = 10.0  # what training still gets when SfM overran its estimate (a model, not nothing)
+PROBE_IMAGES = 3  # images loaded (and timed) before the plan extrapolates loading to the whole set
+LOAD_SHARE = 0.25  # loading may take this share of the budget before views are subsampled ...
+MIN_SUBSAMPLED = (
+    40  # ... but subsampling for that share keeps at least this many views (lego trains well on 40)
+)
+SCENE_LOAD_SHARE = (
+    0.5  # photos: reading the prepared (SfM-size) JPEGs for training, per photo, x preparing one
+)
+EVAL_RENDER_STEPS = 0.5  # a held-out or preview render (forward only) costs about this many training steps
+SCREEN_RENDERS = 4  # the compliance screen renders this many previews
+# Reading one image (decode, capture-check measures, view), seconds per decoded megapixel on an idle 2-core
+# machine (lego's 800 px PNGs: ~60 ms each). The probe's rate against it is the machine's slowdown (other
+# jobs on the cores), which the estimates made from fixed constants (SfM, the reserve) are scaled by.
+READ_SECONDS_PER_MEGAPIXEL = 0.1
+MAX_SLOWDOWN = 6.0
 
 
 def estimate_sfm_seconds(
@@ -54,9 +81,10 @@ def estimate_sfm_seconds(
 
 @dataclass(frozen=True)
 class BudgetPlan:
-    """How ``total_seconds`` is shared: already spent, SfM (estimated), training, and the reserve kept for
-    evaluation/export/screening. ``total_seconds`` None: no whole-run limit (``train_seconds`` may still hold
-    a training-only limit)."""
+    """How ``total_seconds`` is shared: already spent, loading and SfM (estimated), training, and the reserve
+    kept for evaluation/export/screening. ``total_seconds`` None: no whole-run limit (``train_seconds`` may
+    still hold a training-only limit). ``images`` / ``of_images``: the images the plan loads out of the set's
+    (equal unless it subsampled)."""
 
     total_seconds: float | None
     spent_seconds: float
@@ -64,9 +92,15 @@ class BudgetPlan:
     train_seconds: float | None
     reserve_seconds: float
     train_only_seconds: float | None = None  # the --train-minutes limit, if any
+    load_seconds: float = 0.0  # the capture check and the scene's images still to read (estimated)
+    images: int | None = None
+    of_images: int | None = None
+    slow: float = 1.0  # the machine's measured slowdown the estimates were scaled by
 
     def line(self) -> str:
-        """The plan as the progress line shows it: ``budget 10.0 min: SfM ~3.1, training 6.2, export 0.5``."""
+        """The plan as the progress line shows it:
+        ``budget 10.0 min: loading ~0.2, SfM ~3.1, training 6.2, export 0.5`` (``, 60 of 100 views`` when
+        the views were subsampled)."""
         if self.total_seconds is None:
             if self.train_seconds is None:
                 return "no time limit"
@@ -74,26 +108,45 @@ class BudgetPlan:
         parts = [f"budget {self.total_seconds / 60:.1f} min:"]
         if self.spent_seconds >= 1:
             parts.append(f"spent {self.spent_seconds / 60:.1f},")
+        if self.load_seconds > 0:
+            parts.append(f"loading ~{self.load_seconds / 60:.1f},")
         if self.sfm_seconds > 0:
             parts.append(f"SfM ~{self.sfm_seconds / 60:.1f},")
         parts.append(f"training {(self.train_seconds or 0) / 60:.1f},")
         parts.append(f"export {self.reserve_seconds / 60:.1f}")
-        return " ".join(parts)
+        line = " ".join(parts)
+        if self.images is not None and self.of_images is not None and self.images < self.of_images:
+            line += f"; {self.images} of {self.of_images} images"
+        return line
 
     def to_json(self) -> dict[str, float | None]:
         return {
             "total_seconds": self.total_seconds,
             "spent_seconds": round(self.spent_seconds, 3),
+            "load_seconds": round(self.load_seconds, 3),
             "sfm_seconds": round(self.sfm_seconds, 3),
             "train_seconds": None if self.train_seconds is None else round(self.train_seconds, 3),
             "reserve_seconds": round(self.reserve_seconds, 3),
             "train_only_seconds": self.train_only_seconds,
+            "images": self.images,
+            "of_images": self.of_images,
+            "slowdown": round(self.slow, 3),
         }
 
 
-def reserve_seconds(total_seconds: float) -> float:
-    """Seconds kept back from training for evaluation, export and screening."""
-    return RESERVE_SECONDS + RESERVE_SHARE * total_seconds
+def slowdown(probe_seconds: Sequence[float], megapixels: Sequence[float]) -> float:
+    """How many times slower than an idle machine the probed reads ran (1 .. ``MAX_SLOWDOWN``): the median
+    seconds per decoded megapixel against ``READ_SECONDS_PER_MEGAPIXEL``."""
+    rates = sorted(t / max(mp, 1e-3) for t, mp in zip(probe_seconds, megapixels))
+    if not rates:
+        return 1.0
+    return float(min(max(rates[len(rates) // 2] / READ_SECONDS_PER_MEGAPIXEL, 1.0), MAX_SLOWDOWN))
+
+
+def reserve_seconds(total_seconds: float, slow: float = 1.0) -> float:
+    """Seconds kept back from training for evaluation, export and screening (the fixed part ``slow`` times
+    longer on a machine that slow)."""
+    return slow * RESERVE_SECONDS + RESERVE_SHARE * total_seconds
 
 
 def min_train_seconds(total_seconds: float) -> float:
@@ -106,51 +159,155 @@ def plan_budget(
     spent_seconds: float,
     sfm_seconds: float,
     *,
+    load_seconds: float = 0.0,
     train_only_seconds: float | None = None,
     what: str = "this run",
     refuse: bool = True,
+    images: int | None = None,
+    of_images: int | None = None,
+    hint: str | None = None,
+    slow: float = 1.0,
 ) -> BudgetPlan:
-    """Share ``total_seconds`` (None: no whole-run limit): ``spent_seconds`` are gone, ``sfm_seconds`` (an
-    estimate before SfM, 0 after it or without SfM) are SfM's, a reserve is kept, training gets the rest (and
-    at most ``train_only_seconds``). ``InputError`` when training would get less than ``min_train_seconds``:
-    the message says what ``what`` needs and the smallest budget that would hold it. With ``refuse`` False
-    (after SfM, when the work is done and only the remainder can be shared) training gets what is left, at
-    least ``TRAIN_FLOOR_SECONDS``."""
+    """Share ``total_seconds`` (None: no whole-run limit): ``spent_seconds`` are gone, ``load_seconds`` and
+    ``sfm_seconds`` (estimates of what is still to come) are loading's and SfM's, a reserve is kept, training
+    gets the rest (and at most ``train_only_seconds``). ``InputError`` when training would get less than
+    ``min_train_seconds``: the message says what ``what`` needs and the smallest budget that would hold it
+    (``hint`` replaces the advice after that). With ``refuse`` False (after SfM, when the work is done and only
+    the remainder can be shared) training gets what is left, at least ``TRAIN_FLOOR_SECONDS``. ``slow``: the
+    machine's measured slowdown (``slowdown``), which the reserve's fixed part is scaled by."""
     if total_seconds is None:
-        return BudgetPlan(None, spent_seconds, sfm_seconds, train_only_seconds, 0.0, train_only_seconds)
+        return BudgetPlan(
+            None,
+            spent_seconds,
+            sfm_seconds,
+            train_only_seconds,
+            0.0,
+            train_only_seconds,
+            load_seconds,
+            images,
+            of_images,
+            slow,
+        )
     if total_seconds <= 0:
         raise ValueError(f"total_seconds must be positive, got {total_seconds}")
-    reserve = reserve_seconds(total_seconds)
-    train = total_seconds - spent_seconds - sfm_seconds - reserve
+    reserve = reserve_seconds(total_seconds, slow)
+    ahead = load_seconds + sfm_seconds
+    train = total_seconds - spent_seconds - ahead - reserve
     need = min_train_seconds(total_seconds)
     if train < need and not refuse:
         train = max(train, TRAIN_FLOOR_SECONDS)
     elif train < need:
-        # the smallest T with T - spent - sfm - reserve(T) >= min_train(T)
-        smallest = total_seconds
-        while smallest - spent_seconds - sfm_seconds - reserve_seconds(smallest) < min_train_seconds(
-            smallest
-        ):
-            smallest *= 1.1
-        minutes = -(-smallest // 60)
+        minutes = smallest_budget(spent_seconds + ahead, slow) / 60
         detail = f"{spent_seconds / 60:.1f} min spent so far, " if spent_seconds >= 1 else ""
+        load = f"reading the images takes about {load_seconds / 60:.1f} min, " if load_seconds > 0 else ""
         sfm = f"finding the camera poses takes about {sfm_seconds / 60:.1f} min, " if sfm_seconds > 0 else ""
+        advice = hint or (", or use fewer photos or a smaller --sfm-resolution." if sfm_seconds > 0 else ".")
         raise InputError(
-            f"The time limit of {total_seconds / 60:.1f} min cannot hold {what}: {detail}{sfm}and training"
-            f" needs at least {need / 60:.1f} min plus {reserve / 60:.1f} min to evaluate and export.",
-            f"Allow at least {minutes:.0f} minutes"
-            + (", or use fewer photos or a smaller --sfm-resolution." if sfm_seconds > 0 else "."),
+            f"The time limit of {total_seconds / 60:.1f} min cannot hold {what}: {detail}{load}{sfm}and"
+            f" training needs at least {need / 60:.1f} min plus {reserve / 60:.1f} min to evaluate and export.",
+            f"Allow at least {math.ceil(minutes):.0f} minutes{advice}",
         )
     if train_only_seconds is not None:
         train = min(train, train_only_seconds)
-    return BudgetPlan(total_seconds, spent_seconds, sfm_seconds, train, reserve, train_only_seconds)
+    return BudgetPlan(
+        total_seconds,
+        spent_seconds,
+        sfm_seconds,
+        train,
+        reserve,
+        train_only_seconds,
+        load_seconds,
+        images,
+        of_images,
+        slow,
+    )
 
 
-def sfm_limit(total_seconds: float | None, spent_seconds: float) -> float | None:
+def smallest_budget(fixed_seconds: float, slow: float = 1.0) -> float:
+    """The smallest budget T (seconds) with T - fixed - reserve(T) >= min_train(T): what a run whose loading,
+    SfM and time already spent come to ``fixed_seconds`` needs."""
+    smallest = max(fixed_seconds, 1.0)
+    while smallest - fixed_seconds - reserve_seconds(smallest, slow) < min_train_seconds(smallest):
+        smallest *= 1.02
+    return smallest
+
+
+def extrapolate(probe_seconds: Sequence[float], count: int) -> float:
+    """Seconds for ``count`` images from the seconds each of the first few took (their median: one slow
+    first read, a cold disk or an import, does not set the rate)."""
+    if not probe_seconds or count <= 0:
+        return 0.0
+    ordered = sorted(probe_seconds)
+    mid = len(ordered) // 2
+    rate = ordered[mid] if len(ordered) % 2 else 0.5 * (ordered[mid - 1] + ordered[mid])
+    return max(rate, 0.0) * count
+
+
+def fit_count(
+    total_seconds: float | None,
+    spent_seconds: float,
+    n: int,
+    cost: Callable[[int], float],
+    *,
+    minimum: int,
+    share: float = LOAD_SHARE,
+    keep: int = MIN_SUBSAMPLED,
+    slow: float = 1.0,
+) -> int:
+    """How many of ``n`` images to load (and run SfM on) when ``cost(m)`` is the estimated seconds for ``m``
+    of them (increasing in ``m``): all of them when that fits; else the most that fit, where fitting means the
+    plan holds (training keeps ``min_train_seconds``) and, down to ``keep`` images, that ``cost`` stays under
+    ``share`` of the budget. Returns a count below ``minimum`` (0) when not even ``minimum`` images fit: the
+    caller refuses the run."""
+    if total_seconds is None or n <= 0:
+        return n
+
+    def holds(m: int) -> bool:
+        left = total_seconds - spent_seconds - cost(m) - reserve_seconds(total_seconds, slow)
+        return left >= min_train_seconds(total_seconds)
+
+    def cheap(m: int) -> bool:
+        return cost(m) <= share * total_seconds
+
+    floor = min(n, max(minimum, keep))
+    if holds(n) and (cheap(n) or n <= floor):
+        return n
+    best = 0
+    for m in range(n - 1, 0, -1):  # the largest m that fits (cost is increasing, n is at most a few thousand)
+        if m < minimum:
+            break
+        if holds(m) and (m <= floor or cheap(m)):
+            best = m
+            break
+    return best
+
+
+def spread(n: int, m: int) -> list[int]:
+    """``m`` of the indices ``0..n-1``, evenly spread over the set (first and last kept), in order."""
+    if m >= n:
+        return list(range(n))
+    if m <= 1:
+        return [0][:m]
+    return sorted({round(i * (n - 1) / (m - 1)) for i in range(m)})
+
+
+def finish_seconds(
+    total_seconds: float, *, step_seconds: float, holdout_views: int, slow: float = 1.0
+) -> float:
+    """Seconds to keep for what follows training, from the per-unit cost measured in this run: the reserve
+    (``reserve_seconds``), or more when the held-out evaluation and the screen's previews
+    (``holdout_views + SCREEN_RENDERS`` renders of ``EVAL_RENDER_STEPS`` training steps of ``step_seconds``
+    each) plus the reserve's fixed part come to more."""
+    renders = (holdout_views + SCREEN_RENDERS) * EVAL_RENDER_STEPS * max(step_seconds, 0.0)
+    return max(reserve_seconds(total_seconds, slow), slow * RESERVE_SECONDS + renders)
+
+
+def sfm_limit(total_seconds: float | None, spent_seconds: float, slow: float = 1.0) -> float | None:
     """Seconds SfM may run (None: no limit): until only the reserve and ``TRAIN_FLOOR_SECONDS`` of training
     are left. The plan before SfM already refused runs whose estimate leaves less than ``min_train_seconds``;
     this is the hard stop for an SfM that overruns its estimate (a loaded machine), so the run still ends
     within its budget."""
     if total_seconds is None:
         return None
-    return max(1.0, total_seconds - spent_seconds - reserve_seconds(total_seconds) - TRAIN_FLOOR_SECONDS)
+    left = total_seconds - spent_seconds - reserve_seconds(total_seconds, slow) - TRAIN_FLOOR_SECONDS
+    return max(1.0, left)

@@ -152,8 +152,10 @@ class CaptureReport:
         return "\n".join(lines)
 
 
-def assess_image(name: str, image: Image.Image) -> ImageQuality:
-    """Measure one upright RGB or RGBA image (as ``studio.images.load_photo`` returns it)."""
+def assess_image(name: str, image: Image.Image, size: tuple[int, int] | None = None) -> ImageQuality:
+    """Measure one upright RGB or RGBA image (as ``studio.images.load_photo`` returns it). ``size``: the
+    photo's full (width, height) when ``image`` was decoded smaller (``load_photo_reduced``, its long edge at
+    least ``ANALYSIS_EDGE``: the measures are taken at that size either way)."""
     import cv2
     import imagehash
 
@@ -176,8 +178,8 @@ def assess_image(name: str, image: Image.Image) -> ImageQuality:
     thumb = np.asarray(hash_source.convert("L").resize((64, 64), Image.Resampling.BOX), dtype=np.float32)
     return ImageQuality(
         name=name,
-        width=image.width,
-        height=image.height,
+        width=size[0] if size else image.width,
+        height=size[1] if size else image.height,
         blur=blur,
         contrast=contrast,
         brightness=float(values.mean()),
@@ -333,8 +335,9 @@ def check_capture(
     on_progress: ProgressFn | None = None,
     cancel: CancelToken | None = None,
 ) -> CaptureReport:
-    """Load and measure every image in ``paths`` (EXIF orientation applied); unreadable files are skipped."""
-    from studio.images import load_photo
+    """Load and measure every image in ``paths`` (EXIF orientation applied; decoded no larger than the
+    measures need, ``ANALYSIS_EDGE``); unreadable files are skipped."""
+    from studio.images import load_photo_reduced
 
     report = on_progress or null_progress
     measured: list[ImageQuality] = []
@@ -343,11 +346,11 @@ def check_capture(
     for index, path in enumerate(paths):
         check(cancel, "The capture check")
         try:
-            image = load_photo(path, what="image")
+            image, size = load_photo_reduced(path, ANALYSIS_EDGE, what="image")
         except InputError as exc:
             skipped.append((path.name, _reason(exc)))
         else:
-            measured.append(assess_image(path.name, image))
+            measured.append(assess_image(path.name, image, size))
         report((index + 1) / max(len(paths), 1), f"checked {index + 1}/{len(paths)} images")
     return build_report(measured, skipped=skipped, ignored=ignored, thresholds=thresholds)
 

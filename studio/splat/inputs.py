@@ -35,7 +35,14 @@ from studio.media.types import IMAGE_SUFFIXES, VIDEO_SUFFIXES
 from studio.progress import ProgressFn, null_progress
 from studio.splat.capture import ImageQuality, assess_image
 from studio.splat.colmap_io import ColmapModel, find_model_dir, image_file
-from studio.splat.nerf import find_manifest, find_transforms, resolve_frame_file
+from studio.splat.nerf import (
+    ImageHook,
+    find_manifest,
+    find_transforms,
+    read_frame,
+    resolve_frame_file,
+    scale_K,
+)
 from studio.splat.scene import Scene, View
 
 InputKind = Literal["photos", "video", "colmap", "nerf"]
@@ -171,12 +178,16 @@ def prepare_photos(
     *,
     long_edge: int = 1600,
     background: tuple[float, float, float] = (1.0, 1.0, 1.0),
+    taken: set[str] | None = None,
     on_progress: ProgressFn | None = None,
     cancel: CancelToken | None = None,
 ) -> PreparedSet:
     """Load each photo once: measure it, write an upright JPEG (long edge at most ``long_edge`` px) to
-    ``out_dir``, and its alpha as a mask. Unreadable files are listed in ``skipped``, not raised."""
-    from studio.images import load_photo
+    ``out_dir``, and its alpha as a mask. Unreadable files are listed in ``skipped``, not raised. A photo is
+    decoded no larger than that long edge and the capture check need (``load_photo_reduced``). ``taken``:
+    the (lower-case) names an earlier call already wrote to ``out_dir``, updated with this call's."""
+    from studio.images import load_photo_reduced
+    from studio.splat.capture import ANALYSIS_EDGE
 
     report = on_progress or null_progress
     out_dir = Path(out_dir)
@@ -184,17 +195,18 @@ def prepare_photos(
     prepared: list[PreparedImage] = []
     qualities: list[ImageQuality] = []
     skipped: list[tuple[str, str]] = []
-    used: set[str] = set()
+    used: set[str] = taken if taken is not None else set()
     for index, source in enumerate(files):
         check(cancel, "Preparing the photos")
         try:
-            image = load_photo(source, what="photo")
+            image, full = load_photo_reduced(source, max(long_edge, ANALYSIS_EDGE), what="photo")
         except InputError as exc:
             skipped.append((source.name, exc.message.rstrip(".")))
             continue
-        quality = assess_image(source.name, image)
+        quality = assess_image(source.name, image, full)
         qualities.append(quality)
-        focal = exif_focal_px(source, image.size)
+        focal = exif_focal_px(source, full)
+        focal = focal * image.width / full[0] if focal else None  # in decoded pixels
         scale = min(1.0, long_edge / max(image.size))
         if scale < 1.0:
             image = image.resize(
@@ -289,6 +301,8 @@ def views_from_colmap(
     masks: MaskMode = "auto",
     background: tuple[float, float, float] = (1.0, 1.0, 1.0),
     mask_paths: dict[str, Path] | None = None,
+    decode_edge: int | None = None,
+    on_image: ImageHook | None = None,
     on_progress: ProgressFn | None = None,
     cancel: CancelToken | None = None,
 ) -> tuple[list[View], dict[str, str]]:
@@ -298,9 +312,9 @@ def views_from_colmap(
     undistorted, resized to ``long_edge`` and masked per ``masks`` ("alpha": RGBA alpha or ``mask_paths``;
     "auto": alpha if present, else a plain-backdrop separation, used only when at least ``BACKDROP_MIN_SHARE``
     of the views separate; "none"). Returns the views and a note per view on its mask ("alpha", "backdrop",
-    "none").
+    "none"). ``decode_edge``: decode each image no larger than needed for that long edge (``read_frame``);
+    ``on_image`` sees each decoded image.
     """
-    from studio.images import load_photo
     from studio.splat.focus import alpha_mask, background_mask, composite
 
     report = on_progress or null_progress
@@ -317,13 +331,15 @@ def views_from_colmap(
             raise InputError(f"The image {name} is not registered in the COLMAP model.")
         camera = model.cameras[image_meta.camera_id]
         path = image_file(image_dir, name)
-        photo = load_photo(path, what="image")
-        if photo.size != (camera.width, camera.height):
+        photo, full, scale = read_frame(path, decode_edge, what="image")
+        if full != (camera.width, camera.height):
             raise InputError(
-                f"The image {name} is {photo.width}x{photo.height} but its COLMAP camera {camera.id} is"
+                f"The image {name} is {full[0]}x{full[1]} but its COLMAP camera {camera.id} is"
                 f" {camera.width}x{camera.height}.",
                 "Use the images the model was made from (same size and orientation).",
             )
+        if on_image is not None:
+            on_image(name, photo, full)
         array = np.asarray(photo)
         mask = None
         note = "none"
@@ -335,6 +351,7 @@ def views_from_colmap(
                 note = "alpha"
         rgb = np.ascontiguousarray(array[..., :3])
         K, coeffs, fisheye = camera.intrinsics()
+        K = scale_K(K, scale)  # distortion acts on normalised coordinates: the coefficients stay
         if camera.distorted:
             rgb, K, mask = undistort(rgb, K, coeffs, fisheye, mask)
         raw_view = None
@@ -375,16 +392,23 @@ def scene_from_colmap(
     background: tuple[float, float, float] = (1.0, 1.0, 1.0),
     mask_paths: dict[str, Path] | None = None,
     meta: dict[str, str] | None = None,
+    names: Sequence[str] | None = None,
+    decode_edge: int | None = None,
+    on_image: ImageHook | None = None,
     on_progress: ProgressFn | None = None,
     cancel: CancelToken | None = None,
 ) -> Scene:
-    """A ``Scene`` of a COLMAP model's registered images (``views_from_colmap``) with its sparse points, and the
-    object's centre, up and radius estimated from the cameras (``focus.estimate_focus``)."""
+    """A ``Scene`` of a COLMAP model's registered images (``views_from_colmap``: all, or ``names``) with its
+    sparse points, and the object's centre, up and radius estimated from the cameras
+    (``focus.estimate_focus``)."""
     from studio.splat.focus import estimate_focus
 
     views, _notes = views_from_colmap(
         model,
         image_dir,
+        names=names,
+        decode_edge=decode_edge,
+        on_image=on_image,
         long_edge=long_edge,
         masks=masks,
         background=background,
@@ -433,13 +457,15 @@ def load_nerfstudio(
     long_edge: int | None = None,
     background: tuple[float, float, float] = (1.0, 1.0, 1.0),
     masks: MaskMode = "auto",
+    frames: Sequence[int] | None = None,
+    decode_edge: int | None = None,
+    on_image: ImageHook | None = None,
     on_progress: ProgressFn | None = None,
     cancel: CancelToken | None = None,
 ) -> Scene:
-    """A ``Scene`` from a nerfstudio ``transforms.json``: ``transform_matrix`` is camera-to-world in the
+    """A ``Scene`` from a nerfstudio ``transforms.json`` (all frames, or the indices ``frames``): ``transform_matrix`` is camera-to-world in the
     OpenGL/Blender convention (x right, y up, z back), intrinsics are global or per frame, OPENCV/fisheye
     distortion is removed. ``ply_file_path`` points are used when present; otherwise the scene starts empty."""
-    from studio.images import load_photo
     from studio.splat.focus import alpha_mask, composite, estimate_focus
 
     report = on_progress or null_progress
@@ -447,9 +473,10 @@ def load_nerfstudio(
     data = read_transforms_json(path)
     base = path.parent
     views: list[View] = []
-    frames = data["frames"]
+    chosen = list(range(len(data["frames"])) if frames is None else frames)
     flip = np.diag([1.0, -1.0, -1.0, 1.0])  # OpenGL camera axes -> OpenCV
-    for index, frame in enumerate(frames):
+    for done, index in enumerate(chosen):
+        frame = data["frames"][index]
         check(cancel, "Loading transforms.json")
         if not isinstance(frame, dict) or "file_path" not in frame or "transform_matrix" not in frame:
             raise InputError(f"Frame {index} of {path.name} needs 'file_path' and 'transform_matrix'.")
@@ -458,9 +485,10 @@ def load_nerfstudio(
             return frame.get(key, data.get(key, default))
 
         image_path = resolve_frame_file(base, str(frame["file_path"]))
-        photo = load_photo(image_path, what="frame image")
+        photo, (w, h), scale = read_frame(image_path, decode_edge, what="frame image")
+        if on_image is not None:
+            on_image(image_path.name, photo, (w, h))
         array = np.asarray(photo)
-        h, w = array.shape[:2]
         declared_w, declared_h = field_of("w"), field_of("h")
         sx = w / float(declared_w) if declared_w else 1.0
         sy = h / float(declared_h) if declared_h else 1.0
@@ -482,14 +510,14 @@ def load_nerfstudio(
         u, _, vt = np.linalg.svd(c2w[:3, :3])
         c2w[:3, :3] = u @ vt
         world_to_cam = np.linalg.inv(c2w @ flip)
-        K = np.array([[fx, 0, cx], [0, fy, cy], [0, 0, 1.0]])
+        K = scale_K(np.array([[fx, 0, cx], [0, fy, cy], [0, 0, 1.0]]), scale)
         mask = None
         if masks != "none":
             if array.shape[2] == 4:
                 mask = alpha_mask(array)
             elif frame.get("mask_path"):
                 mask_file = resolve_frame_file(base, str(frame["mask_path"]))
-                mask_img = Image.open(mask_file).convert("L").resize((w, h), Image.Resampling.NEAREST)
+                mask_img = Image.open(mask_file).convert("L").resize(photo.size, Image.Resampling.NEAREST)
                 mask = np.asarray(mask_img, dtype=np.float32) / 255.0
         rgb = np.ascontiguousarray(array[..., :3])
         model_name = str(field_of("camera_model", "OPENCV")).upper()
@@ -505,10 +533,10 @@ def load_nerfstudio(
             rgb = composite(rgb, mask, background)
         name = Path(str(frame["file_path"])).name
         view = View(name=name, image=rgb, mask=mask, K=K, world_to_cam=world_to_cam)
-        if long_edge is not None and max(w, h) > long_edge:
+        if long_edge is not None and max(view.width, view.height) > long_edge:
             view = view.resized(long_edge)
         views.append(view)
-        report((index + 1) / len(frames), f"loaded {index + 1}/{len(frames)} frames")
+        report((done + 1) / len(chosen), f"loaded {done + 1}/{len(chosen)} frames")
     points = np.zeros((0, 3), np.float32)
     colors = np.zeros((0, 3), np.uint8)
     if data.get("ply_file_path"):
@@ -557,10 +585,14 @@ def load_transforms(
     long_edge: int | None = None,
     background: tuple[float, float, float] = (1.0, 1.0, 1.0),
     masks: MaskMode = "auto",
+    frames: Sequence[int] | None = None,
+    decode_edge: int | None = None,
+    on_image: ImageHook | None = None,
     on_progress: ProgressFn | None = None,
     cancel: CancelToken | None = None,
 ) -> Scene:
-    """A ``Scene`` from either transforms.json layout (nerfstudio here, NeRF-synthetic via ``studio.splat.nerf``)."""
+    """A ``Scene`` from either transforms.json layout (nerfstudio here, NeRF-synthetic via ``studio.splat.nerf``);
+    ``frames``, ``decode_edge`` and ``on_image`` as ``load_nerfstudio`` takes them."""
     path = Path(path)
     path = find_manifest(path)
     data = read_transforms_json(path)
@@ -570,6 +602,9 @@ def load_transforms(
             long_edge=long_edge,
             background=background,
             masks=masks,
+            frames=frames,
+            decode_edge=decode_edge,
+            on_image=on_image,
             on_progress=on_progress,
             cancel=cancel,
         )
@@ -580,4 +615,11 @@ def load_transforms(
         )
     from studio.splat.nerf import load_nerf_transforms
 
-    return load_nerf_transforms(path, long_edge=long_edge, background=background)
+    return load_nerf_transforms(
+        path,
+        long_edge=long_edge,
+        background=background,
+        frames=frames,
+        decode_edge=decode_edge,
+        on_image=on_image,
+    )

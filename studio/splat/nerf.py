@@ -12,6 +12,7 @@ from __future__ import annotations
 import json
 import math
 import os
+from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -19,7 +20,7 @@ import numpy as np
 
 from studio.errors import InputError
 from studio.fsutil import resolve_inside
-from studio.images import load_photo
+from studio.images import load_photo, load_photo_reduced
 from studio.media.types import IMAGE_SUFFIXES
 from studio.splat.scene import Scene, View
 
@@ -30,6 +31,33 @@ _FRAME_SUFFIXES = (".png", *sorted(IMAGE_SUFFIXES - {".png"}))
 # whole capture (nerfstudio's transforms.json) before NeRF-synthetic's training split; studio holds views out itself.
 TRANSFORMS_NAMES = ("transforms.json", "transforms_train.json")
 BLENDER_TO_OPENCV = np.diag([1.0, -1.0, -1.0, 1.0])  # flips the camera's y and z axes
+# on_image(name, decoded photo, full (width, height)): each frame as it is read, for the capture check
+ImageHook = Callable[[str, Any, tuple[int, int]], None]
+
+
+def read_frame(path: Path, decode_edge: int | None, *, what: str) -> tuple[Any, tuple[int, int], float]:
+    """A frame image (upright 8-bit RGB/RGBA PIL image), its full (width, height), and the scale from full to
+    decoded pixels. ``decode_edge``: decode at reduced size, the long edge at least that (``load_photo_reduced``:
+    JPEG DCT scaling, integer box reduction, so the scale is exactly 1/k); None: the full image."""
+    if decode_edge is None:
+        photo = load_photo(path, keep_alpha=True, what=what)
+        return photo, photo.size, 1.0
+    photo, full = load_photo_reduced(path, decode_edge, keep_alpha=True, what=what)
+    if photo.size == full:
+        return photo, full, 1.0
+    k = max(full) / max(photo.size)
+    if abs(k - round(k)) < 0.02 * k:  # an integer reduction: the pixel grid scales by exactly 1/k
+        k = float(round(k))
+    return photo, full, 1.0 / k
+
+
+def scale_K(K: np.ndarray, scale: float) -> np.ndarray:
+    """``K`` for an image decoded at ``scale`` x its size (pixel centres at +0.5 stay consistent)."""
+    if scale == 1.0:
+        return K
+    K = np.array(K, dtype=np.float64)
+    K[:2] *= scale
+    return K
 
 
 def find_manifest(path: str | os.PathLike[str]) -> Path:
@@ -153,10 +181,15 @@ def load_nerf_transforms(
     *,
     long_edge: int | None = None,
     background: tuple[float, float, float] = (1.0, 1.0, 1.0),
+    frames: Sequence[int] | None = None,
+    decode_edge: int | None = None,
+    on_image: ImageHook | None = None,
 ) -> Scene:
     """Read a NeRF ``transforms*.json`` (or its folder) into a :class:`Scene` (no initial points).
 
-    ``long_edge`` resizes every image (and its mask and K) so its long side has that many pixels.
+    ``long_edge`` resizes every image (and its mask and K) so its long side has that many pixels. ``frames``:
+    only these frames (indices into the manifest's list, in that order); ``decode_edge``: decode each image no
+    larger than needed for that long edge (``read_frame``); ``on_image`` sees each decoded image.
     """
     manifest = find_manifest(path)
     folder = manifest.parent
@@ -177,19 +210,22 @@ def load_nerf_transforms(
         raise InputError(f"The background must be three numbers in 0..1, got {background!r}.")
 
     views: list[View] = []
-    for index, frame in enumerate(data["frames"]):
+    chosen = range(len(data["frames"])) if frames is None else frames
+    for index in chosen:
+        frame = data["frames"][index]
         if not isinstance(frame, dict):
             raise InputError(f"{manifest.name}: frame {index} is not an object.")
         image_path = _image_path(folder, frame.get("file_path"), manifest, index)
         w2c = _pose(frame.get("transform_matrix"), manifest, index)
-        photo = load_photo(image_path, keep_alpha=True, what=f"image of frame {index}")
+        photo, full, scale = read_frame(image_path, decode_edge, what=f"image of frame {index}")
+        if on_image is not None:
+            on_image(image_path.name, photo, full)
         pixels = np.asarray(photo)
         if pixels.ndim == 3 and pixels.shape[2] == 4:
             image, mask = _composite(pixels, bg)  # type: ignore[arg-type]
         else:
             image, mask = np.ascontiguousarray(pixels[..., :3]), None
-        h, w = image.shape[:2]
-        K = _intrinsics({**data, **frame}, w, h, manifest)
+        K = scale_K(_intrinsics({**data, **frame}, full[0], full[1], manifest), scale)
         name = Path(str(frame["file_path"])).as_posix()
         view = View(name=name, image=image, mask=mask, K=K, world_to_cam=w2c)
         if long_edge is not None:

@@ -42,7 +42,7 @@ from studio.devices import DeviceChoice, resolve_device
 from studio.errors import Cancelled, ComplianceError, InputError, StudioError
 from studio.fsutil import atomic_output, ensure_writable_dir
 from studio.progress import ProgressFn, null_progress, scaled
-from studio.splat.capture import CaptureReport, CaptureThresholds, build_report, check_capture, require_usable
+from studio.splat.capture import CaptureReport, CaptureThresholds, build_report, require_usable
 
 log = logging.getLogger(__name__)
 ExportFormat = Literal["ply", "splat", "spz"]
@@ -229,6 +229,7 @@ class ReconstructResult:
 
 # Defaults by device. The CPU rasterizer trains small images in minutes (splat-core's compact schedule targets
 # ~100-200 px); a GPU takes the usual 3DGS sizes.
+MIN_PHOTOS = 20  # photos for SfM are never subsampled below this (overlap between neighbours)
 CPU_RESOLUTION = 200
 GPU_RESOLUTION = 800
 
@@ -269,11 +270,18 @@ def train_config(options: ReconstructOptions, device: str, *, masked: bool, max_
 class _Stages:
     """Wall-clock seconds per stage, store events, and the stage's slice of the progress bar."""
 
-    def __init__(self, report: ProgressFn, store: Any, render_id: int | None):
+    def __init__(
+        self,
+        report: ProgressFn,
+        store: Any,
+        render_id: int | None,
+        clock: Callable[[], float] = time.perf_counter,
+    ):
         self.seconds: dict[str, float] = {}
         self.report = report
         self.store = store
         self.render_id = render_id
+        self.clock = clock
 
     @contextmanager
     def stage(self, name: str, message: str) -> Iterator[ProgressFn]:
@@ -283,11 +291,11 @@ class _Stages:
         log.info("splat %s: %s", name, message)
         if self.store is not None and self.render_id is not None:
             self.store.event(self.render_id, "stage", message, {"stage": name})
-        began = time.perf_counter()
+        began = self.clock()
         try:
             yield progress
         finally:
-            self.seconds[name] = self.seconds.get(name, 0.0) + time.perf_counter() - began
+            self.seconds[name] = self.seconds.get(name, 0.0) + self.clock() - began
             log.info("splat %s: %.1f s", name, self.seconds[name])
         progress(1.0, message)
 
@@ -302,12 +310,14 @@ def reconstruct(
     on_preview: Callable[..., None] | None = None,
     cancel: CancelToken | None = None,
     project_id: int | None = None,
+    clock: Callable[[], float] | None = None,
 ) -> ReconstructResult:
     """Reconstruct a splat model from ``input_path`` into ``outdir`` (see the module docstring).
 
     ``cancel`` is polled throughout (``Cancelled`` is raised, nothing final is written); ``on_preview`` gets
     the trainer's preview images. Raises ``InputError`` for unusable input (with what was wrong and what is
     expected), ``DependencyError`` for a missing GPU, ``RenderError``/``ModelError`` for failures past that.
+    ``clock`` (seconds, ``time.perf_counter`` by default) is what the stage times and the time budget read.
     """
     options = options or ReconstructOptions()
     report = on_progress or null_progress
@@ -321,8 +331,9 @@ def reconstruct(
     if store is not None:
         spec = {"input": _input_label(input_path), "outdir": str(outdir), "options": options.model_dump()}
         render_id = store.start_render("splat", spec, project_id=project_id)
-    stages = _Stages(report, store, render_id)
-    started = time.perf_counter()
+    clock = clock or time.perf_counter
+    stages = _Stages(report, store, render_id, clock)
+    started = clock()
     try:
         result = _run(
             input_path, outdir, work, staging, options, stages, on_preview, cancel, store, render_id, started
@@ -403,16 +414,25 @@ def _run(
     warnings: list[str] = []
     capture: CaptureReport | None = None
     unregistered: list[str] = []
-    budget = Budget(options, started)
+    budget = Budget(options, started, stages.clock)
 
     # 1-4: capture, poses, scene
     if source.kind in ("photos", "video"):
         scene, capture, n_images, unregistered = _scene_from_images(
             source, work, options, stages, cancel, budget
         )
+        if budget.subsampled is not None:
+            used, of = budget.subsampled
+            warnings.append(
+                f"The time limit holds {used} of the {of} photos: they were used evenly spread over the set"
+                f" ({budget.line('before_sfm')}). Allow more time to use them all."
+            )
     else:
-        budget.plan("before", 0.0, what="training on a posed set")  # refused here when it cannot fit
-        scene, capture, n_images, unregistered = _scene_from_posed(source, options, stages, cancel)
+        scene, capture, n_images, unregistered, note = _scene_from_posed(
+            source, options, stages, cancel, budget
+        )
+        if note:
+            warnings.append(note)
     if capture is not None:
         warnings += capture.warnings
         _write_json(staging / "capture_report.json", capture.to_json())
@@ -456,11 +476,12 @@ def _run(
         hook = step_hook(
             progress, on_preview, progress_every=config.progress_every, preview_every=config.preview_every
         )
+        finish = budget.finish_guard(config, scene)  # stops training early enough for what follows
         trained = train(
             scene,
             config,
             device=device,
-            on_step=lambda info: check(cancel, "The reconstruction") or hook(info),
+            on_step=lambda info: check(cancel, "The reconstruction") or hook(info) or finish(info),
             checkpoint_dir=work / "checkpoints",
             resume=options.resume,
         )
@@ -516,7 +537,7 @@ def _run(
         for staged_report, target in gated.staged:  # the report moves into place with the model
             staged[target.name] = staged_report
     seconds = dict(stages.seconds)
-    seconds["total"] = time.perf_counter() - started
+    seconds["total"] = stages.clock() - started
     n_gaussians = gaussians.n
     psnr = _maybe_float(trained.psnr)
     ssim = _maybe_float(trained.ssim)
@@ -611,18 +632,27 @@ def _viewer_copy(gaussians, staging: Path, warnings: list[str]) -> dict[str, Any
 
 class Budget:
     """The run's time budget (``options.max_minutes``, whole run; ``options.train_minutes``, training alone)
-    against the clock started at ``started``; ``plans`` records each plan made (for result.json)."""
+    against ``clock`` started at ``started``; ``plans`` records each plan made (for result.json)."""
 
-    def __init__(self, options: ReconstructOptions, started: float):
+    def __init__(
+        self, options: ReconstructOptions, started: float, clock: Callable[[], float] = time.perf_counter
+    ):
         self.total = options.max_minutes * 60.0 if options.max_minutes is not None else None
         self.train_only = options.train_minutes * 60.0 if options.train_minutes is not None else None
         self.started = started
+        self.clock = clock
         self.plans: dict[str, dict[str, Any]] = {}
+        self._lines: dict[str, str] = {}
+        self.per_image: list[float] = []  # seconds each probed image took to read (Budget.probe)
+        self.slow = 1.0  # the machine's slowdown the probe measured (budget.slowdown)
+        self.subsampled: tuple[int, int] | None = None  # (images used, of the set's) when the plan subsampled
 
     def elapsed(self) -> float:
-        return time.perf_counter() - self.started
+        return self.clock() - self.started
 
-    def plan(self, name: str, sfm_seconds: float, *, what: str = "this run", refuse: bool = True):
+    def plan(
+        self, name: str, sfm_seconds: float, *, what: str = "this run", refuse: bool = True, **more: Any
+    ):
         from studio.splat.budget import plan_budget
 
         plan = plan_budget(
@@ -632,14 +662,64 @@ class Budget:
             train_only_seconds=self.train_only,
             what=what,
             refuse=refuse,
+            slow=self.slow,
+            **more,
         )
         self.plans[name] = plan.to_json()
+        self._lines[name] = plan.line()
         return plan
+
+    def line(self, name: str) -> str:
+        return self._lines.get(name, "")
 
     def sfm_limit(self) -> float | None:
         from studio.splat.budget import sfm_limit
 
-        return sfm_limit(self.total, self.elapsed())
+        return sfm_limit(self.total, self.elapsed(), self.slow)
+
+    def probe(self, load: Callable[[int], float], count: int) -> list[float]:
+        """Seconds each of the first ``count`` images took, ``load(i)`` reading image ``i`` and returning the
+        megapixels it decoded; sets ``per_image`` and the machine's slowdown ``slow`` from them."""
+        from studio.splat.budget import slowdown
+
+        seconds, megapixels = [], []
+        for index in range(count):
+            began = self.clock()
+            megapixels.append(load(index))
+            seconds.append(self.clock() - began)
+        self.per_image = seconds
+        self.slow = slowdown(seconds, megapixels)
+        return seconds
+
+    def fit(self, n: int, cost: Callable[[int], float], **kwargs: Any) -> int:
+        from studio.splat.budget import fit_count
+
+        return fit_count(self.total, self.elapsed(), n, cost, slow=self.slow, **kwargs)
+
+    def finish_guard(self, config, scene) -> Callable[[Any], bool]:
+        """A step hook that stops training when what is left of the budget would no longer hold the
+        evaluation, export and screen at the per-step cost measured so far (``budget.finish_seconds``)."""
+        from studio.splat.budget import finish_seconds
+
+        if self.total is None:
+            return lambda info: False
+        total = self.total
+        n = len(scene.views)
+        holdout = len(range(0, n, config.holdout_every)) if config.holdout_every else 0
+        marks: list[tuple[int, float]] = []  # (step, training seconds) at the last checks
+
+        def guard(info) -> bool:
+            if info.last:
+                return False
+            marks.append((info.step, info.seconds))
+            del marks[:-20]
+            if len(marks) < 6:
+                return False
+            step_seconds = (marks[-1][1] - marks[0][1]) / max(marks[-1][0] - marks[0][0], 1)  # recent steps
+            need = finish_seconds(total, step_seconds=step_seconds, holdout_views=holdout, slow=self.slow)
+            return total - self.elapsed() < need
+
+        return guard
 
 
 def _scene_from_images(
@@ -650,8 +730,8 @@ def _scene_from_images(
     cancel: CancelToken | None,
     budget: Budget,
 ):
-    from studio.splat.budget import estimate_sfm_seconds
-    from studio.splat.inputs import prepare_photos, scene_from_colmap
+    from studio.splat.budget import SCENE_LOAD_SHARE, estimate_sfm_seconds, extrapolate
+    from studio.splat.inputs import scene_from_colmap
     from studio.splat.sfm import choose_sfm, expected_pairs, features_for_count, load_sfm_result, run_sfm
 
     files = source.files
@@ -675,13 +755,8 @@ def _scene_from_images(
     if images_dir.exists():
         shutil.rmtree(images_dir)
     with stages.stage("capture", f"checking {len(files)} images") as progress:
-        prepared = prepare_photos(
-            files,
-            images_dir,
-            long_edge=long_edge,
-            background=options.composite_background,
-            on_progress=progress,
-            cancel=cancel,
+        prepared = _prepare_within_budget(
+            files, images_dir, long_edge, video, options, budget, progress, cancel
         )
         thresholds = CaptureThresholds(min_usable=options.min_registered)
         capture = build_report(
@@ -710,7 +785,15 @@ def _scene_from_images(
         max_features=sfm_options.max_features,
         mapper=sfm_options.mapper,
     )
-    plan = budget.plan("before_sfm", estimate["total"], what=f"{len(chosen)} images")
+    scene_load = extrapolate(budget.per_image, len(chosen)) * SCENE_LOAD_SHARE
+    plan = budget.plan(
+        "before_sfm",
+        estimate["total"] * budget.slow,
+        load_seconds=scene_load,
+        what=f"{len(chosen)} images",
+        images=len(chosen),
+        of_images=len(source.files) if not video else None,
+    )
     limit = budget.sfm_limit()
     if limit is not None:
         timeout = limit if timeout is None else min(timeout, limit)
@@ -746,6 +829,7 @@ def _scene_from_images(
             background=options.composite_background,
             mask_paths={p.name: p.mask_path for p in chosen if p.mask_path is not None},
             meta={"source": str(source.path), "loader": f"sfm-{matcher}"},
+            decode_edge=options.resolution,
             on_progress=progress,
             cancel=cancel,
         )
@@ -753,19 +837,130 @@ def _scene_from_images(
     return scene, capture, len(files), unregistered
 
 
-def _scene_from_posed(source, options: ReconstructOptions, stages: _Stages, cancel: CancelToken | None):
+def _prepare_within_budget(
+    files: list[Path],
+    images_dir: Path,
+    long_edge: int,
+    video: bool,
+    options: ReconstructOptions,
+    budget: Budget,
+    progress: ProgressFn,
+    cancel: CancelToken | None,
+):
+    """``prepare_photos`` for the photos the budget holds: the first ``PROBE_IMAGES`` are prepared and timed,
+    the rest of the run (preparing, SfM, reading the views for training) is estimated from them, and a set
+    that cannot fit is subsampled evenly (not below ``MIN_PHOTOS`` or the whole set when it is smaller) or
+    refused before the rest is prepared."""
+    from studio.splat.budget import (
+        PROBE_IMAGES,
+        SCENE_LOAD_SHARE,
+        estimate_sfm_seconds,
+        extrapolate,
+        spread,
+    )
+    from studio.splat.inputs import PreparedSet, prepare_photos
+    from studio.splat.sfm import choose_sfm, expected_pairs
+
+    n = len(files)
+    taken: set[str] = set()
+    probed: dict[int, PreparedSet] = {}
+
+    def prepare(chosen: list[Path], report: ProgressFn | None = None) -> PreparedSet:
+        return prepare_photos(
+            chosen,
+            images_dir,
+            long_edge=long_edge,
+            background=options.composite_background,
+            taken=taken,
+            on_progress=report,
+            cancel=cancel,
+        )
+
+    def probe(index: int) -> float:
+        probed[index] = prepare([files[index]])
+        return sum(im.width * im.height for im in probed[index].images) / 1e6
+
+    k = min(PROBE_IMAGES, n)
+    per_photo = budget.probe(probe, k)
+    sizes = [im.width * im.height for ps in probed.values() for im in ps.images]
+    megapixels = float(np.mean(sizes)) / 1e6 if sizes else long_edge * long_edge * 0.75 / 1e6
+
+    def sfm_seconds(m: int) -> float:
+        sfm = choose_sfm(
+            m, video=video, matcher=options.matcher, mapper=options.mapper, max_image_size=long_edge
+        )
+        pairs = expected_pairs(m, sfm)
+        estimate = estimate_sfm_seconds(
+            m, megapixels, pairs, max_features=sfm.max_features, mapper=sfm.mapper
+        )
+        return estimate["total"] * budget.slow
+
+    def cost(m: int) -> float:  # the rest of preparing, SfM, and reading the views for training
+        return extrapolate(per_photo, max(m - k, 0) + m * SCENE_LOAD_SHARE) + sfm_seconds(m)
+
+    minimum = n if n <= MIN_PHOTOS else max(MIN_PHOTOS, options.min_registered)
+    count = budget.fit(n, cost, minimum=minimum, share=1.0)
+    if count < minimum:  # refused here, before the rest is prepared (plan_budget says what it would need)
+        budget.plan(
+            "before_sfm",
+            sfm_seconds(n),
+            load_seconds=extrapolate(per_photo, max(n - k, 0) + n * SCENE_LOAD_SHARE),
+            what=f"{n} images",
+        )
+    indices = spread(n, count)
+    rest = [i for i in indices if i not in probed]
+    if budget.total is not None:
+        what = f"{count} of {n}" if count < n else f"{n}"
+        progress(k / max(n, 1), f"checking {what} images (reading ~{cost(count) / 60:.1f} min with SfM)")
+    done = prepare([files[i] for i in rest], lambda f, m: progress((k + f * len(rest)) / max(n, 1), m))
+    parts = [probed[i] for i in indices if i in probed] + [done]
+    prepared = PreparedSet(
+        [im for ps in parts for im in ps.images],
+        [q for ps in parts for q in ps.qualities],
+        [sk for ps in parts for sk in ps.skipped],
+    )
+    if count < n:
+        budget.subsampled = (count, n)
+    return prepared
+
+
+def _scene_from_posed(
+    source, options: ReconstructOptions, stages: _Stages, cancel: CancelToken | None, budget: Budget
+):
+    """A posed set (COLMAP model or transforms.json) read in one pass: each image is decoded once, no larger
+    than training and the capture check need, measured for the capture check and made a view. The first
+    ``PROBE_IMAGES`` are timed and the plan (``budget.fit_count``, at the measured slowdown) decides how many to read; a set that cannot
+    fit is refused before the rest is read."""
+    from studio.splat.budget import PROBE_IMAGES, extrapolate, spread
+    from studio.splat.capture import ANALYSIS_EDGE, assess_image
     from studio.splat.colmap_io import image_file, read_model
     from studio.splat.inputs import (
         load_transforms,
         read_transforms_json,
         resolve_frame_file,
         scene_from_colmap,
+        views_from_colmap,
     )
 
     thresholds = CaptureThresholds(min_usable=options.min_registered)
+    decode_edge = max(options.resolution, ANALYSIS_EDGE) if options.resolution else None
+    qualities: list[Any] = []
+    decoded: list[float] = []  # megapixels of each image decoded
+
+    def measure(name: str, photo: Any, full: tuple[int, int]) -> None:
+        qualities.append(assess_image(name, photo, full))
+        decoded.append(photo.width * photo.height / 1e6)
+
+    common: dict[str, Any] = {
+        "long_edge": options.resolution,
+        "masks": options.masks,
+        "background": options.composite_background,
+        "decode_edge": decode_edge,
+    }
     if source.kind == "colmap":
         model = read_model(source.model_dir)
-        files = [image_file(source.image_dir, name) for name in model.image_names]
+        names = sorted(model.image_names)
+        files = [image_file(source.image_dir, name) for name in names]
         missing = [str(p.name) for p in files if not p.is_file()]
         if missing:
             raise InputError(
@@ -773,39 +968,86 @@ def _scene_from_posed(source, options: ReconstructOptions, stages: _Stages, canc
                 f"{', '.join(missing[:5])}.",
                 "Put the images the model was made from in the images folder.",
             )
-        with stages.stage("capture", f"checking {len(files)} images") as progress:
-            capture = check_capture(files, thresholds=thresholds, on_progress=progress, cancel=cancel)
-            require_usable(capture)
-        with stages.stage("scene", f"loading {len(files)} posed images") as progress:
-            scene = scene_from_colmap(
+
+        def probe(index: int) -> float:
+            views_from_colmap(model, source.image_dir, names=[names[index]], on_image=measure, **common)
+            return decoded[-1]
+
+        def load(indices: list[int], progress: ProgressFn):
+            return scene_from_colmap(
                 model,
                 source.image_dir,
-                long_edge=options.resolution,
-                masks=options.masks,
-                background=options.composite_background,
+                names=[names[i] for i in indices],
+                on_image=measure,
                 meta={"source": str(source.path), "loader": "colmap"},
                 on_progress=progress,
                 cancel=cancel,
+                **common,
             )
+
+        n_images = len(source.files)
         unregistered = sorted({p.name for p in source.files} - set(model.image_names))
-        return scene, capture, len(source.files), unregistered
-    # transforms.json
-    data = read_transforms_json(source.files[0])
-    base = source.files[0].parent
-    files = [resolve_frame_file(base, str(f.get("file_path", ""))) for f in data["frames"]]
-    with stages.stage("capture", f"checking {len(files)} frames") as progress:
-        capture = check_capture(files, thresholds=thresholds, on_progress=progress, cancel=cancel)
-        require_usable(capture)
-    with stages.stage("scene", f"loading {len(files)} posed frames") as progress:
-        scene = load_transforms(
-            source.files[0],
-            long_edge=options.resolution,
-            background=options.composite_background,
-            masks=options.masks,
-            on_progress=progress,
-            cancel=cancel,
+    else:  # transforms.json
+        data = read_transforms_json(source.files[0])
+        base = source.files[0].parent
+        files = [resolve_frame_file(base, str(f.get("file_path", ""))) for f in data["frames"]]
+
+        def probe(index: int) -> float:
+            load_transforms(source.files[0], frames=[index], on_image=measure, **common)
+            return decoded[-1]
+
+        def load(indices: list[int], progress: ProgressFn):
+            return load_transforms(
+                source.files[0],
+                frames=indices,
+                on_image=measure,
+                on_progress=progress,
+                cancel=cancel,
+                **common,
+            )
+
+        n_images = len(files)
+        unregistered = []
+    n = len(files)
+    with stages.stage("scene", f"checking and loading {n} posed images") as progress:
+        check(cancel, "Loading the posed images")
+        per_image = budget.probe(probe, min(PROBE_IMAGES, n))  # timed: the plan extrapolates from these
+        qualities.clear()
+        minimum = min(n, options.min_registered)
+        count = budget.fit(n, lambda m: extrapolate(per_image, m), minimum=minimum)
+        if count < minimum:  # not even the fewest views a model needs fit: refuse before reading the rest
+            fits = budget.fit(n, lambda m: extrapolate(per_image, m), minimum=1)
+            budget.plan(
+                "before",
+                0.0,
+                load_seconds=extrapolate(per_image, minimum),
+                what=f"{minimum} of the {n} posed images",
+                hint=(
+                    f" (all {n} images need about {extrapolate(per_image, n) / 60:.1f} min to read), or give"
+                    f" {'a set that reads faster' if fits < 1 else f'at most {fits} images'}."
+                ),
+            )
+        indices = spread(n, count)
+        plan = budget.plan(
+            "before",
+            0.0,
+            load_seconds=extrapolate(per_image, len(indices)),
+            what=f"{len(indices)} posed images",
+            images=len(indices),
+            of_images=n,
         )
-    return scene, capture, len(files), []
+        if budget.total is not None:
+            progress(0.0, f"checking and loading {len(indices)} of {n} posed images · {plan.line()}")
+        scene = load(indices, progress)
+        capture = build_report(qualities, thresholds=thresholds)
+        require_usable(capture)
+    note = None
+    if len(indices) < n:
+        note = (
+            f"The time limit holds {len(indices)} of the {n} posed images: they were read evenly spread over"
+            f" the set ({plan.line()})."
+        )
+    return scene, capture, n_images, unregistered, note
 
 
 def _maybe_float(value: Any) -> float | None:

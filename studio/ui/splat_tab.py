@@ -390,8 +390,9 @@ def build_splat_tab(ctx: AppContext) -> TabParts:
                         value=20,
                         minimum=0,
                         label="Time limit for the whole build (minutes, 0 = none)",
-                        info="Finding the camera poses and training share it; a build that cannot fit is"
-                        " refused before it starts",
+                        info="Reading the photos, finding the camera poses, training and export share it;"
+                        " when reading every photo cannot fit, fewer are used, and a build that cannot fit at"
+                        " all is refused before the heavy work",
                         elem_id="splat-minutes",
                     )
                 with gr.Row():

@@ -117,6 +117,12 @@ def _rounded_mask(size: tuple[int, int], radius: int) -> Image.Image:
     return mask
 
 
+def _unit(timeline: Timeline) -> float:
+    """The frame's size against the 1080 px design (as the templates' ``Layout.unit``): fixed-size effects
+    (shadows, corners) scale with it, so a 540 px render looks like the 1080 px one, halved."""
+    return min(timeline.width, timeline.height) / 1080
+
+
 def _drop_shadow(size: tuple[int, int], radius: int, blur: int = 18) -> tuple[Image.Image, tuple[int, int]]:
     pad = blur * 3
     shadow = Image.new("L", (size[0] + 2 * pad, size[1] + 2 * pad), 0)
@@ -231,7 +237,9 @@ class _Photo:
             self.source = Image.eval(self.source, lambda v: int(v * (1.0 - layer.dim)))
         self.zmax = zmax
         self.mask = _rounded_mask(self.size, layer.radius) if layer.radius else None
-        self.shadow = _drop_shadow(self.size, layer.radius) if layer.shadow else None
+        self.shadow = (
+            _drop_shadow(self.size, layer.radius, round(18 * _unit(timeline))) if layer.shadow else None
+        )
         self._last: tuple[float, Image.Image] | None = None
         self._array: np.ndarray | None = None
 
@@ -318,7 +326,7 @@ class _Photo:
 
 class _Text:
     def __init__(self, layer: TextLayer, timeline: Timeline, shot: Shot):
-        from studio.video.text import FittedText, render_text
+        from studio.video.text import FittedText, render_text, shadow_margin
 
         self.layer = layer
         self.env = _Envelope(layer, shot.duration)
@@ -331,12 +339,12 @@ class _Text:
             height=layer.line_height * (len(layer.lines) - 1) + layer.size,
             font_path=Path(layer.font_path),
         )
-        image = render_text(
-            fitted, color=layer.color, align=layer.align, pill=layer.pill, pad=layer.pad, shadow=layer.shadow
-        )
+        unit = _unit(timeline)
+        image = render_text(fitted, color=layer.color, align=layer.align, pill=layer.pill, pad=layer.pad,
+                            shadow=layer.shadow, scale=unit)  # fmt: skip
         self.rgb = image.convert("RGB")
         self.alpha = image.getchannel("A")
-        margin = 12 if layer.shadow else 0
+        margin = shadow_margin(unit) if layer.shadow else 0
         box = layer.box
         w, h = image.size[0] - 2 * margin, image.size[1] - 2 * margin
         if layer.align == "center":

@@ -7,9 +7,12 @@ top 150, bottom 440, right 150 of 1080x1920; Instagram: about 14 % at the top); 
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+import math
+from dataclasses import dataclass, replace
 
 from studio.errors import InputError
+
+MIN_WIDTH = 240  # px: below this the copy's smallest type is unreadable
 
 
 @dataclass(frozen=True)
@@ -33,21 +36,33 @@ class Preset:
 
     @property
     def aspect(self) -> str:
-        return {(9, 16): "9:16", (4, 5): "4:5", (1, 1): "1:1", (16, 9): "16:9"}[
-            _ratio(self.width, self.height)
-        ]
+        """The platform's aspect ratio ("9:16", ...), also for a size rounded to even pixels (540x304)."""
+        ratios = {"9:16": 9 / 16, "4:5": 4 / 5, "1:1": 1.0, "16:9": 16 / 9}
+        return min(ratios, key=lambda name: abs(math.log(ratios[name] * self.height / self.width)))
+
+    def at_width(self, width: int | None) -> Preset:
+        """This platform rendered ``width`` px wide (None: its own size): the same aspect (the height rounded to
+        an even number, as H.264 needs), the safe margins scaled with it (rounded up, so text keeps clear of the
+        platform's UI) and the same fps. Templates size type and spacing from the frame, so the layout scales.
+        Raises ``InputError`` for an odd width or one outside ``MIN_WIDTH``..the platform's own width."""
+        if width is None or width == self.width:
+            return self
+        check_width(width)
+        if width > self.width:
+            raise InputError(
+                f"The width {width} px is outside {MIN_WIDTH}..{self.width} px for {self.label}.",
+                f"Give an even width from {MIN_WIDTH} up to the platform's own {self.width} px.",
+            )
+        scale = width / self.width
+        height = max(2, round(self.height * scale / 2) * 2)
+        s = self.safe
+        margins = (math.ceil(m * scale) for m in (s.top, s.bottom, s.left, s.right))
+        return replace(self, width=width, height=height, safe=SafeZone(*margins))
 
     @property
     def safe_box(self) -> tuple[int, int, int, int]:
         """(x0, y0, x1, y1) of the area text may use."""
         return (self.safe.left, self.safe.top, self.width - self.safe.right, self.height - self.safe.bottom)
-
-
-def _ratio(w: int, h: int) -> tuple[int, int]:
-    from math import gcd
-
-    g = gcd(w, h)
-    return (w // g, h // g)
 
 
 PRESETS: dict[str, Preset] = {
@@ -71,6 +86,17 @@ ALIASES = {
     "instagram": "instagram-feed",
     "landscape": "youtube",
 }
+
+
+def check_width(width: int | None) -> None:
+    """Raise ``InputError`` unless ``width`` is None or an even number of pixels, at least ``MIN_WIDTH``."""
+    if width is None:
+        return
+    if isinstance(width, bool) or not isinstance(width, int) or width % 2 or width < MIN_WIDTH:
+        raise InputError(
+            f"The width must be an even number of pixels, at least {MIN_WIDTH}; got {width!r}.",
+            "For example 540 (half of a 1080 px platform).",
+        )
 
 
 def get_preset(name: str) -> Preset:

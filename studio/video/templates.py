@@ -453,7 +453,7 @@ def _weight_free_photo(photo: Path, lay: Layout, matte: tuple[int, int, int], in
         return [ImageLayer(path=str(photo), box=full, matte=matte, **_kenburns(index))]
     card = contain(lay.safe, aspect, CARD_CROP)
     return [
-        ImageLayer(path=str(photo), box=full, zoom=(1.1, 1.1), blur=28, dim=0.4, matte=matte),
+        ImageLayer(path=str(photo), box=full, zoom=(1.1, 1.1), blur=lay.px(28), dim=0.4, matte=matte),
         ImageLayer(path=str(photo), box=card, matte=matte, radius=lay.px(18), shadow=True, zoom=(1.0, 1.06)),
     ]
 
@@ -631,7 +631,7 @@ def showcase(spec: AdSpec, preset: Preset, res: Resources) -> Timeline:
                     path=str(photo),
                     box=Box(0, 0, lay.w, lay.h),
                     zoom=(1.1, 1.1),
-                    blur=28,
+                    blur=lay.px(28),
                     dim=0.4,
                     matte=matte,
                 )

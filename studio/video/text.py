@@ -8,6 +8,7 @@ at a line end); Latin wraps per word. ``fit_text`` shrinks the size until the te
 from __future__ import annotations
 
 import functools
+import math
 import re
 import unicodedata
 from dataclasses import dataclass
@@ -182,8 +183,13 @@ def render_text(
     pill: tuple[int, int, int] | None = None,
     pad: int = 0,
     shadow: bool = False,
+    scale: float = 1.0,
 ) -> Image.Image:
-    """The fitted text as a tight RGBA image (with an optional rounded 'pill' background and soft shadow)."""
+    """The fitted text as a tight RGBA image (with an optional rounded 'pill' background and soft shadow).
+
+    ``scale``: the frame's size against the 1080 px design (0.5 for a 540 px frame): the pill's corners and the
+    shadow's blur and offset scale with it, as the type does. The image has ``shadow_margin(scale)`` px of
+    transparent border on each side when ``shadow``."""
     from PIL import ImageFilter
 
     font = load_font(fitted.font_path, fitted.size)
@@ -191,12 +197,12 @@ def render_text(
     extra = max(0, ascent + descent - fitted.size)
     width = fitted.width + 2 * pad
     height = fitted.height + extra + 2 * pad
-    margin = 12 if shadow else 0
+    margin = shadow_margin(scale) if shadow else 0
     image = Image.new("RGBA", (width + 2 * margin, height + 2 * margin), (0, 0, 0, 0))
     if pill is not None:
         ImageDraw.Draw(image).rounded_rectangle(
             (margin, margin, margin + width - 1, margin + height - 1),
-            radius=min(height // 2, 28),
+            radius=min(height // 2, max(1, round(28 * scale))),
             fill=(*pill, 255),
         )
     text_layer = Image.new("RGBA", image.size, (0, 0, 0, 0))
@@ -213,8 +219,15 @@ def render_text(
         draw.text((x, y), line, font=font, fill=(*color, 255))
         y += fitted.line_height
     if shadow:
-        alpha = text_layer.getchannel("A").filter(ImageFilter.GaussianBlur(6))
+        alpha = text_layer.getchannel("A").filter(ImageFilter.GaussianBlur(6 * scale))
         shade = Image.new("RGBA", image.size, (0, 0, 0, 0))
         shade.putalpha(alpha.point(lambda a: a * 0.55))
-        image = Image.alpha_composite(image, shade.transform(shade.size, Image.AFFINE, (1, 0, -2, 0, 1, -3)))
+        image = Image.alpha_composite(
+            image, shade.transform(shade.size, Image.AFFINE, (1, 0, -2 * scale, 0, 1, -3 * scale))
+        )
     return Image.alpha_composite(image, text_layer)
+
+
+def shadow_margin(scale: float = 1.0) -> int:
+    """Transparent border (px) around a text image with a shadow (see ``render_text``)."""
+    return math.ceil(12 * scale)

@@ -24,7 +24,10 @@ def ray_local():
     """One local Ray for the whole session (never attaching to a cluster that happens to be running)."""
     ray = pytest.importorskip("ray")
     if not ray.is_initialized():
-        ray.init(address="local", num_cpus=2, include_dashboard=False, log_to_driver=False,
-                 object_store_memory=100 * 1024 * 1024)  # fmt: skip
+        from studio.batch.engines import start_local_ray
+
+        start_local_ray(
+            2
+        )  # ray.init(address="local", num_cpus=2, include_dashboard=False), as --engine ray does
     yield ray
     ray.shutdown()

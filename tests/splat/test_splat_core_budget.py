@@ -15,7 +15,7 @@ def test_the_whole_budget_is_shared_by_spent_sfm_training_and_the_reserve():
     assert plan.spent_seconds + plan.sfm_seconds + plan.train_seconds + plan.reserve_seconds == pytest.approx(
         600
     )
-    assert plan.line() == "budget 10.0 min: spent 0.3, SfM ~2.5, training 6.6, export 0.6"
+    assert plan.line() == "budget 10.0 min: spent 0.3, SfM ~2.5, training 6.7, export 0.5"
     assert plan.to_json()["train_seconds"] == pytest.approx(plan.train_seconds, abs=1e-3)
 
 
@@ -77,3 +77,60 @@ def test_the_sfm_estimate_grows_with_images_pixels_and_pairs_and_is_cheaper_for_
     assert 80 < B.estimate_sfm_seconds(59, 1.92, 59 * 58 // 2)["total"] < 160
     with pytest.raises(ValueError):
         B.estimate_sfm_seconds(-1, 1.0, 1)
+
+
+def test_loading_is_extrapolated_from_the_median_probe_and_shown_in_the_plan():
+    assert B.extrapolate([9.0, 1.0, 1.2], 100) == pytest.approx(120.0)  # a slow first read does not set it
+    assert B.extrapolate([1.0, 3.0], 10) == pytest.approx(20.0) and B.extrapolate([], 10) == 0.0
+    plan = B.plan_budget(120.0, 6.0, 0.0, load_seconds=12.0, images=60, of_images=100)
+    assert plan.train_seconds == pytest.approx(120 - 6 - 12 - B.reserve_seconds(120))
+    assert (
+        plan.line() == "budget 2.0 min: spent 0.1, loading ~0.2, training 1.5, export 0.2; 60 of 100 images"
+    )
+    assert plan.to_json()["load_seconds"] == 12.0 and plan.to_json()["of_images"] == 100
+
+
+def test_the_slowdown_comes_from_the_probe_and_scales_the_fixed_estimates():
+    assert B.slowdown([0.05, 0.06, 0.04], [0.64, 0.64, 0.64]) == 1.0  # an idle machine: never below 1
+    assert B.slowdown([0.3, 0.32, 0.9], [1.0, 1.0, 1.0]) == pytest.approx(3.2)
+    assert B.slowdown([100.0], [0.01]) == B.MAX_SLOWDOWN
+    assert B.reserve_seconds(600, 3.0) == pytest.approx(3 * B.RESERVE_SECONDS + B.RESERVE_SHARE * 600)
+    slow = B.plan_budget(600.0, 0.0, 0.0, slow=3.0)
+    assert (
+        slow.reserve_seconds == pytest.approx(B.reserve_seconds(600, 3.0)) and slow.to_json()["slowdown"] == 3
+    )
+
+
+def test_fit_count_keeps_every_image_that_fits_and_subsamples_or_refuses_the_rest():
+    per = 2.0  # seconds per image
+
+    def cost(m):
+        return per * m
+
+    assert B.fit_count(None, 0.0, 100, cost, minimum=8) == 100  # no limit: everything
+    assert B.fit_count(900.0, 0.0, 100, cost, minimum=8) == 100  # 200 s of 900: under a quarter
+    # 300 s: loading all (200 s) would hold training but take 2/3 of the budget: subsampled to the quarter
+    assert B.fit_count(300.0, 0.0, 100, cost, minimum=8) == 40  # 75 s would allow 37; never below 40
+    m = B.fit_count(120.0, 0.0, 100, cost, minimum=8)  # the plan holds with at most m images
+    assert 8 <= m < 40
+    assert 120 - cost(m) - B.reserve_seconds(120) >= B.min_train_seconds(120)
+    assert 120 - cost(m + 1) - B.reserve_seconds(120) < B.min_train_seconds(120)
+    assert B.fit_count(50.0, 0.0, 100, cost, minimum=8) == 0  # not even 8 fit: the caller refuses
+    assert B.fit_count(60.0, 0.0, 100, cost, minimum=8, slow=1.0) < B.fit_count(
+        60.0, 0.0, 100, lambda m: 0.1 * m, minimum=8
+    )
+
+
+def test_spread_keeps_the_first_and_last_and_is_even():
+    assert B.spread(10, 20) == list(range(10))
+    assert B.spread(100, 5) == [0, 25, 50, 74, 99]
+    picked = B.spread(87, 40)
+    assert len(picked) == 40 and picked[0] == 0 and picked[-1] == 86 and picked == sorted(set(picked))
+    assert B.spread(5, 1) == [0] and B.spread(5, 0) == []
+
+
+def test_the_finish_reserve_grows_with_the_measured_step_cost():
+    base = B.finish_seconds(600.0, step_seconds=0.01, holdout_views=13)
+    assert base == pytest.approx(B.reserve_seconds(600.0))
+    slow = B.finish_seconds(600.0, step_seconds=20.0, holdout_views=13)
+    assert slow == pytest.approx(B.RESERVE_SECONDS + (13 + B.SCREEN_RENDERS) * B.EVAL_RENDER_STEPS * 20.0)
