@@ -10,6 +10,7 @@ only for the dev split (``--show-errors``): the held-out split is for aggregate 
     .venv/bin/python bench/compliance_claims.py [--json] [--show-errors] [--data FILE]
     .venv/bin/python bench/compliance_claims.py --other   # the same figures on bench/data/tw_ads_sentences.yaml
     .venv/bin/python bench/compliance_claims.py --file SET.yaml [--json] [--show-errors]
+    ... [--rules-only]   # without the learned claim classifier (studio/compliance/claim_model.py)
 
 ``--file`` scores any YAML list of sentences with the fields ``text``, ``category`` (a studio category),
 ``violating`` (true/false, yes/no or violating/allowed) and ``why`` (extra fields are ignored; the list may be
@@ -81,8 +82,11 @@ def _scores(c: Counter) -> dict:
     }  # fmt: skip
 
 
-def evaluate(data_path: Path = DATA, items: list[dict] | None = None) -> dict:
-    """Figures per mode, split and category; ``items`` (from ``load_file``) instead of the corpus."""
+def evaluate(data_path: Path = DATA, items: list[dict] | None = None, *, claim_model: bool = True) -> dict:
+    """Figures per mode, split and category; ``items`` (from ``load_file``) instead of the corpus.
+
+    ``claim_model=False`` screens with the rules alone (without the learned claim classifier).
+    """
     items = load_corpus(data_path) if items is None else items
     packs = load_packs(None)
     cells: dict[tuple[str, str, str], Counter] = defaultdict(Counter)  # (mode, split, category|"all")
@@ -96,7 +100,7 @@ def evaluate(data_path: Path = DATA, items: list[dict] | None = None) -> dict:
         ):
             if not truth:
                 continue
-            findings = check_text(item["text"], packs, category)
+            findings = check_text(item["text"], packs, category, claim_model=claim_model)
             calls += 1
             hits = sorted({f"{f.rule}:{f.reference}" for f in findings if f.action in FLAGGING})
             flagged = bool(hits)
@@ -197,6 +201,11 @@ def main() -> None:
     parser.add_argument("--data", type=Path, default=DATA, help="the corpus YAML")
     parser.add_argument("--other", action="store_true", help="score bench/data/tw_ads_sentences.yaml instead")
     parser.add_argument(
+        "--rules-only",
+        action="store_true",
+        help="screen without the learned claim classifier (tw-ads.model.claim)",
+    )
+    parser.add_argument(
         "--file", type=Path, help="score a YAML set of sentences (text, category, violating, why) instead"
     )
     args = parser.parse_args()
@@ -215,13 +224,18 @@ def main() -> None:
                 f" {sc['fp']} | {sc['tn']} |"
             )
         return
-    result = evaluate(args.data) if args.file is None else evaluate(items=load_file(args.file))
+    model = not args.rules_only
+    result = (
+        evaluate(args.data, claim_model=model)
+        if args.file is None
+        else evaluate(items=load_file(args.file), claim_model=model)
+    )
     if args.json:
         print(json.dumps(result, ensure_ascii=False, indent=2))
         return
     print(
         f"{result['sentences']} sentences {result['languages']} {result['splits']}; packs {result['packs']};"
-        f" {result['screens_per_second']:.0f} screens/s"
+        f" {result['screens_per_second']:.0f} screens/s; {'rules alone' if args.rules_only else 'rules + claim model'}"
     )
     titles = {"category": "screened with its own category", "default": "screened with the default `general`"}
     for mode in ("category", "default"):

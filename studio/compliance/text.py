@@ -50,7 +50,7 @@ from functools import lru_cache
 from studio.categories import DEFAULT_CATEGORY, Category
 from studio.compliance.findings import SEVERITY, Finding
 from studio.compliance.rules import Claim, Rule, RulePack, check_category
-from studio.errors import InputError
+from studio.errors import InputError, StudioError
 
 MAX_TEXT_CHARS = 100_000  # one piece of copy; longer input is refused, not truncated
 COVERAGE_TOLERANCE_S = (
@@ -908,6 +908,7 @@ def check_text(
     *,
     time: float | None = None,
     meter: WorkMeter | None = None,
+    claim_model: bool = True,
 ) -> list[Finding]:
     """All phrase-rule findings on one piece of copy for an ad of product ``category``.
 
@@ -917,6 +918,12 @@ def check_text(
     way ends with "(category inferred from 「啤酒」: alcohol)".
 
     ``meter`` (optional) counts the work done, for tests that the screen is linear in the length of the copy.
+
+    After the rules, when the ``tw-ads`` pack is screened and none of the rules stops the copy (``block`` or
+    ``review``), the learned claim classifier
+    (``claim_model``) scores its sentences: a score at or above its threshold is a ``review`` finding of
+    ``tw-ads.model.claim``; weights that cannot be loaded are a ``review`` finding naming the reason (fail
+    closed). ``claim_model=False`` runs the rules alone (benchmarks).
     """
     _check_text_input(text)
     check_category(category)
@@ -952,7 +959,54 @@ def check_text(
                     if note:
                         finding = replace(finding, message=finding.message.removesuffix(".") + note + ".")
                     spanned.append((finding, a, b))
-    return _without_repeats(spanned)
+    findings = _without_repeats(spanned)
+    model_pack = any(pack.name == "tw-ads" for pack in packs)  # the model's rule belongs to the tw-ads pack
+    if claim_model and model_pack and not any(f.action in ("block", "review") for f in findings):
+        findings.extend(_model_findings(text, normalised, category, time=time, meter=meter))
+    return findings
+
+
+def _model_findings(
+    text: str,
+    normalised: tuple[str, list[int]],
+    category: str,
+    *,
+    time: float | None,
+    meter: WorkMeter | None,
+) -> list[Finding]:
+    """The learned claim classifier's finding on copy the rules let through (see ``claim_model``)."""
+    from studio.compliance import claim_model as cm
+    from studio.compliance.findings import check_failed
+
+    try:
+        model = cm.load_model()
+        result = cm.score_text(model, normalised[0], category, meter=meter)
+    except Exception as exc:  # noqa: BLE001 - a check that cannot run is a review, never a pass
+        reason = exc.one_line() if isinstance(exc, StudioError) else f"{type(exc).__name__}: {exc}"
+        return [check_failed("claim_model", reason)]
+    if result is None or result.score < model.threshold:
+        return []
+    norm, origin = normalised
+    start = origin[result.start] if result.start < len(origin) else 0
+    end = origin[result.end - 1] + 1 if 0 < result.end <= len(origin) else len(text)
+    shown = []  # the top n-grams as the user wrote them (the first place each occurs in the sentence)
+    for gram, weight in result.top:
+        at = norm.find(gram, result.start, result.end)
+        quoted = text[origin[at] : origin[at + len(gram) - 1] + 1] if at >= 0 else gram
+        shown.append((quoted, weight))
+    return [
+        Finding(
+            rule=cm.RULE,
+            action="review",
+            detector="phrase",
+            score=round(result.score, 4),
+            threshold=round(model.threshold, 4),
+            message=cm.message(result, model.threshold, shown, text[start:end]),
+            reference=text[start:end].strip() or result.sentence,
+            time=time,
+            legal=cm.LEGAL,
+        )
+    ]
 
 
 def infer_categories(

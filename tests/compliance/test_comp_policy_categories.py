@@ -24,7 +24,11 @@ def packs():
 
 def _flagged(text: str, packs, category: str = "general") -> list[str]:
     """Rule ids of the findings that stop publication (block or review)."""
-    return [f.rule for f in check_text(text, packs, category) if f.action in ("block", "review")]
+    return [
+        f.rule
+        for f in check_text(text, packs, category, claim_model=False)
+        if f.action in ("block", "review")
+    ]
 
 
 # -- inferring the category from the copy --------------------------------------------------------------

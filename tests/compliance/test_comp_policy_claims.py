@@ -22,7 +22,11 @@ def packs():
 
 def _flagged(text: str, packs, category: str = "general") -> list[tuple[str, str, str]]:
     """(rule, action, reference) of the findings that stop publication (block or review)."""
-    return [(f.rule, f.action, f.reference) for f in check_text(text, packs, category) if f.action != "warn"]
+    return [
+        (f.rule, f.action, f.reference)
+        for f in check_text(text, packs, category, claim_model=False)
+        if f.action != "warn"
+    ]
 
 
 # -- item 2: medical efficacy in every category that is not a drug -----------------------------------------
