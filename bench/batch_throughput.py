@@ -80,7 +80,26 @@ def make_catalogue(folder: Path, products: int, duration: float, rounds: int) ->
     return paths
 
 
-class Memory:
+class _Background:
+    """A daemon thread running ``_loop`` between ``__enter__`` and ``__exit__``."""
+
+    def __init__(self, *args):
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._loop, args=args, daemon=True)
+
+    def _loop(self, *args) -> None:  # pragma: no cover - overridden
+        raise NotImplementedError
+
+    def __enter__(self) -> Self:
+        self._thread.start()
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self._stop.set()
+        self._thread.join()
+
+
+class Memory(_Background):
     """Peak RSS of this process plus the processes ``select()`` names (and their descendants), sampled."""
 
     def __init__(self, interval: float = 0.5):
@@ -91,8 +110,7 @@ class Memory:
         self.select = list
         self.peak = 0
         self._generation = 0
-        self._stop = threading.Event()
-        self._thread = threading.Thread(target=self._loop, args=(interval,), daemon=True)
+        super().__init__(interval)
 
     def sample(self) -> int:
         seen, total = set(), 0
@@ -123,36 +141,19 @@ class Memory:
             if generation == self._generation:
                 self.peak = max(self.peak, value)
 
-    def __enter__(self) -> Self:
-        self._thread.start()
-        return self
 
-    def __exit__(self, *exc) -> None:
-        self._stop.set()
-        self._thread.join()
-
-
-class Load:
+class Load(_Background):
     """The 1-minute load average, sampled every 5 s."""
 
     def __init__(self):
         self.samples: list[float] = []
-        self._stop = threading.Event()
-        self._thread = threading.Thread(target=self._loop, daemon=True)
+        super().__init__()
 
     def _loop(self) -> None:
         while True:
             self.samples.append(os.getloadavg()[0])
             if self._stop.wait(5.0):
                 return
-
-    def __enter__(self) -> Self:
-        self._thread.start()
-        return self
-
-    def __exit__(self, *exc) -> None:
-        self._stop.set()
-        self._thread.join()
 
 
 class KeepOpen:
