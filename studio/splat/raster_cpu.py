@@ -30,6 +30,10 @@ import torch
 from numba import njit
 from torch import Tensor
 
+from studio.splat.project_cpu import FusedProject  # re-exported: rasterize loads the kernels from here
+
+__all__ = ["TILE_SIZE", "FusedComposite", "FusedProject", "forward"]
+
 TILE_SIZE = 16  # tile side in pixels (the unit of binning, of parallel work and of the early stop)
 
 # float32 constants (numba keeps global np.float32 values float32, so the arithmetic stays float32 as in

@@ -608,6 +608,13 @@ def _probe_fused() -> ModuleType:
     """Import the fused kernel and run it once on a tiny scene (compiling it, or loading numba's cache), so a
     broken numba shows here and not in the middle of training."""
     raster_cpu = importlib.import_module("studio.splat.raster_cpu")  # through sys.modules (tests stub it)
+    view = torch.eye(4)
+    view[2, 3] = 2.0
+    K = torch.tensor([[20.0, 0.0, 10.0], [0.0, 20.0, 9.0], [0.0, 0.0, 1.0]])
+    params = [torch.rand(6, 3) - 0.5, torch.rand(6, 4), torch.full((6, 3), 0.05)]
+    params = [t.requires_grad_() for t in params]
+    m2, con, _, _ = raster_cpu.FusedProject.apply(*params, torch.full((6,), 0.7), view, K, 20, 18, 0.3, 0.01)
+    (m2.sum() + con.sum()).backward()
     g = torch.Generator().manual_seed(0)
     means2d = (torch.rand(6, 2, generator=g) * 20).requires_grad_()
     conics = torch.tensor([[0.2, 0.01, 0.3]]).repeat(6, 1).requires_grad_()
@@ -619,7 +626,8 @@ def _probe_fused() -> ModuleType:
     img, acc = raster_cpu.FusedComposite.apply(means2d, conics, opac, colors, bg, radii, ids, 20, 18)
     (img.sum() + acc.sum()).backward()
     raster_cpu.forward(means2d.detach(), conics.detach(), opac.detach(), colors.detach(), radii, ids, 20, 18)
-    if not bool(torch.isfinite(means2d.grad).all()) or not bool(torch.isfinite(img).all()):
+    finite = [means2d.grad, img, *(p.grad for p in params)]
+    if not all(bool(torch.isfinite(t).all()) for t in finite):
         raise RuntimeError("the compiled kernel returned non-finite values on a test scene")
     return raster_cpu
 
@@ -783,7 +791,8 @@ def rasterize(
     grad, forward-only otherwise); ``backend="gsplat"`` calls ``gsplat.rasterization`` on CUDA tensors.
     ``order`` (forward-only, torch backend): Gaussian indices front to back from a nearby view, reused instead
     of sorting this view's depths (see :func:`composite_chunked`). ``fused`` (torch backend): the compiled
-    compositor (None = when it can run, for float32; False = the PyTorch compositor; see :func:`composite`).
+    projection (:mod:`studio.splat.project_cpu`) and compositor (None = when they can run, for float32;
+    False = the PyTorch ones; see :func:`composite`).
     """
     if width <= 0 or height <= 0:
         raise InputError(f"Image size must be positive, got {width}x{height}.")
@@ -807,9 +816,17 @@ def rasterize(
         raise InputError(f"Unknown rasterizer backend {backend!r}.", "Use 'torch' or 'gsplat'.")
     if means.device.type != "cpu":
         raise InputError("The torch rasterizer runs on CPU tensors.", "Use backend='gsplat' on CUDA.")
-    means2d, conics, depths, radii = project(
-        means, quats, scales, opacities, viewmat, K, width, height, eps2d=eps2d, near_plane=near_plane
-    )
+    kernel = None
+    if not (viewmat.requires_grad or K.requires_grad):  # the compiled projection has no camera gradients
+        kernel = _use_fused(fused, means, quats, scales, opacities)
+    if kernel is not None:
+        means2d, conics, depths, radii = kernel.FusedProject.apply(
+            means, quats, scales, opacities, viewmat, K, width, height, eps2d, near_plane
+        )
+    else:
+        means2d, conics, depths, radii = project(
+            means, quats, scales, opacities, viewmat, K, width, height, eps2d=eps2d, near_plane=near_plane
+        )
     cam_pos = -viewmat[:3, :3].T @ viewmat[:3, 3]
     colors = sh_to_rgb(sh, sh_degree, means - cam_pos)
     needs_grad = torch.is_grad_enabled() and any(

@@ -116,6 +116,38 @@ def test_fused_forward_and_gradients_equal_the_pytorch_compositor(kernel, seed, 
         assert torch.allclose(b, a, rtol=1e-3, atol=1e-4 * scale), (name, float((a - b).abs().max()), scale)
 
 
+def test_fused_projection_equals_the_pytorch_projection(kernel):
+    """Outputs and gradients of every Gaussian, culled ones included (behind the camera, off screen: the
+    Jacobian's clamp to 1.3x the field of view is active there), under a random linear loss."""
+    means, quats, scales, opac, _ = _scene(6)
+    means = torch.cat([means, torch.tensor([[0.0, 0.0, -3.0], [2.0, 0.5, -2.0]])])  # at / near the camera
+    quats = torch.cat([quats, torch.randn(2, 4, generator=torch.Generator().manual_seed(1))])
+    scales = torch.cat([scales, torch.full((2, 3), 0.1)])
+    opac = torch.cat([opac, torch.full((2,), 0.5)])
+    view, K = _camera()
+    results = []
+    for fused in (False, True):
+        params = [t.clone().requires_grad_() for t in (means, quats, scales)]
+        if fused:
+            out = kernel.FusedProject.apply(*params, opac, view, K, W, H, 0.3, 0.01)
+        else:
+            out = R.project(*params, opac, view, K, W, H)
+        g = torch.Generator().manual_seed(2)
+        m2, con, dep, _ = out
+        loss = (m2 * torch.randn(m2.shape, generator=g)).sum() + (
+            dep * torch.randn(dep.shape, generator=g)
+        ).sum()
+        loss = loss + (con * torch.randn(con.shape, generator=g)).sum() * 1e-2
+        loss.backward()
+        results.append(([t.detach() for t in out], [p.grad for p in params]))
+    (ref, g_ref), (got, g_got) = results
+    assert torch.equal(got[3], ref[3])  # radii: the same culling
+    for a, b in zip(ref[:3], got[:3]):
+        assert torch.allclose(b, a, rtol=1e-4, atol=1e-4)
+    for a, b in zip(g_ref, g_got):
+        assert torch.allclose(b, a, rtol=1e-3, atol=1e-5 * float(a.abs().max()))
+
+
 def test_fused_and_pytorch_agree_in_a_pixel_with_hundreds_of_gaussians(kernel):
     """Only the crowd: in its centre more than 255 faint Gaussians are composited one after another."""
     means, quats, scales, opac, sh = (t[167:] for t in _scene(0))
