@@ -638,14 +638,15 @@ def fused_kernel() -> ModuleType | None:
     with _fused_lock:
         if not _fused_state:
             try:
-                _fused_state["module"] = _probe_fused()
+                with torch.enable_grad():  # the first render may well be a forward-only one (a spin)
+                    _fused_state["module"] = _probe_fused()
             except Exception as exc:  # noqa: BLE001 - any failure (ImportError, numba typing or lowering errors, a broken llvmlite) means the reference path, with the reason
                 text = str(exc).strip()
                 reason = f"{type(exc).__name__}: {text.splitlines()[0]}" if text else type(exc).__name__
                 _fused_state["problem"] = reason
                 log.warning(
-                    "The fused CPU rasterizer (numba) cannot run (%s); using the slower PyTorch compositor. "
-                    "Install numba (pip install numba) to speed up CPU training several times.",
+                    "The fused CPU rasterizer (numba) cannot run (%s); using the slower PyTorch path. "
+                    "A working numba (pip install numba) makes CPU training and spins several times faster.",
                     _fused_state["problem"],
                 )
         module = _fused_state.get("module")

@@ -73,7 +73,7 @@ def _scene(seed: int, n: int = 160, opacity=(0.05, 0.95)):
     return means, quats, scales, opac, sh
 
 
-def _render(params, fused: bool, bg):
+def _render(params, fused: bool | None, bg):
     view, K = _camera()
     return R.rasterize(*params, 1, view, K, W, H, bg, fused=fused)
 
@@ -219,6 +219,15 @@ def test_a_tiny_training_run_with_the_kernel_lowers_the_loss(kernel):
     first, last = sum(losses[:10]) / 10, sum(losses[-10:]) / 10
     assert last < 0.7 * first, (first, last)
     assert result.psnr is not None and result.psnr > 14.0
+
+
+def test_a_forward_only_first_render_loads_the_kernel(kernel, monkeypatch):
+    """The first CPU render of a process may be a spin frame, under no_grad: the kernel's probe (which runs a
+    backward) must still pass there."""
+    monkeypatch.setattr(R, "_fused_state", {})
+    with torch.no_grad():
+        _render(_scene(7), None, torch.ones(3))
+    assert R.fused_problem() is None and R.fused_kernel() is not None
 
 
 def test_without_numba_the_pytorch_compositor_runs_and_says_why(monkeypatch, caplog):
