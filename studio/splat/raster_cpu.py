@@ -55,11 +55,11 @@ def _bin_tiles(means2d, radii, width, height, tile):  # pragma: no cover - compi
     n_tx = (width + tile - 1) // tile
     n_ty = (height + tile - 1) // tile
     m = means2d.shape[0]
-    boxes = np.empty((m, 4), np.int64)  # tile x0, x1, y0, y1 (inclusive); x1 < x0 = none
+    boxes = np.empty((m, 4), np.int64)  # tile x0, x1, y0, y1 (inclusive); x1 < x0 and y1 < y0 = none
     counts = np.zeros(n_tx * n_ty + 1, np.int64)
     for g in range(m):
-        boxes[g, 0] = 0
-        boxes[g, 1] = -1
+        # every field set, also for the skipped: the second pass loops over the rows of each box
+        boxes[g, 0], boxes[g, 1], boxes[g, 2], boxes[g, 3] = 0, -1, 0, -1
         rx = np.float32(radii[g, 0])
         ry = np.float32(radii[g, 1])
         if rx <= 0 or ry <= 0:

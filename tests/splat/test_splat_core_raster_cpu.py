@@ -181,6 +181,23 @@ def test_forward_only_renders_and_a_reused_order(kernel):
         assert torch.equal(empty.image, bg.expand(H, W, 3)) and float(empty.alpha.max()) == 0.0
 
 
+def test_gaussians_drawn_but_between_pixel_centres_are_binned_nowhere(kernel):
+    """A box that overlaps the image but holds no pixel centre (x in (-1, 0)) is skipped by the binning; its
+    row range was once left uninitialised, and the second pass looped over garbage (a training run hung)."""
+    import numpy as np
+
+    junk = np.full(1 << 20, 1 << 40, np.int64)  # leave big integers in memory the allocator may hand back
+    del junk
+    n = 5000
+    means2d = np.zeros((n, 2), np.float32)
+    means2d[:, 0] = -0.9  # x1 = floor(-0.9 + 1 - 0.5) = -1: no pixel column
+    means2d[:, 1] = 10.0
+    radii = np.ones((n, 2), np.int32)
+    means2d[0] = (5.0, 5.0)  # one ordinary Gaussian
+    starts, entries = kernel._bin_tiles(means2d, radii, 40, 30, kernel.TILE_SIZE)
+    assert entries.tolist() == [0] and int(starts[-1]) == 1
+
+
 def test_results_do_not_depend_on_the_thread_count(kernel):
     scene = _scene(3)
     results = []
