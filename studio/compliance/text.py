@@ -133,7 +133,7 @@ _MAX_GAP_WORDS = 3  # words between an English negation cue and the phrase
 # 請先諮詢醫師」, "if you are being treated for diabetes, talk to your doctor"): such a match is treated like a
 # negated one (the rule's ``negation`` decides: the medical rules keep it as a warning for somebody to read).
 _ADVICE_CUES = (
-    "諮詢醫師", "諮詢醫生", "詢問醫師", "詢問醫生", "請教醫師", "洽詢醫師", "請先諮詢", "遵照醫囑", "遵醫囑", "依醫囑",
+    "諮詢醫師", "諮詢醫生", "詢問醫師", "詢問醫生", "遵從醫囑", "遵照醫師", "請教醫師", "洽詢醫師", "請先諮詢", "遵照醫囑", "遵醫囑", "依醫囑",
     "醫師指示", "請就醫", "儘速就醫", "盡速就醫", "立即就醫", "應就醫", "請看醫生", "尋求醫療", "專業醫療人員", "諮詢藥師",
     "詢問藥師", "諮詢營養師", "consult your doctor", "consult a doctor", "consult your physician", "talk to your doctor",
     "ask your doctor", "speak to your doctor", "see your doctor", "see a doctor", "seek medical advice",
