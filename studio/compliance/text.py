@@ -97,7 +97,7 @@ _TRAD_SIMP_PAIRS = (
     # and of the category cues and the alcohol, drug and health-food rules of tw-ads v4
     "亞亚卻却園园撫抚蔘参賠赔軍军釀酿駛驶齲龋"
     # and of tw-ads v5 (drinking contests)
-    "賽赛餓饿"
+    "賽赛餓饿連连"
 )
 
 HEALTH_FOOD = Category.HEALTH_FOOD.value
