@@ -380,7 +380,7 @@ def main() -> None:
     if args.omp1:
         os.environ["OMP_NUM_THREADS"] = "1"  # inherited by the local pool's workers; Ray sets it in its own
 
-    from studio.batch.run import draft_preset
+    from studio.media.encode import draft_preset
 
     args.preset = args.preset or draft_preset(args.width or None)
     configs = [(name, int(workers)) for name, workers in (c.split("-") for c in args.configs.split(",") if c)]

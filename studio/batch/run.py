@@ -65,21 +65,14 @@ class BatchSummary:
         }
 
 
-def draft_preset(width: int | None) -> str:
-    """The batch's draft x264 preset for renders ``width`` px wide (None: the platforms' own 1080 px): the fastest
-    preset whose encode keeps SSIM >= 0.98 against its own frames, luma and all planes (bench/README.md, issue
-    10): ``ultrafast`` at 540 px (0.992 / 0.993), where at 1080 px it loses luma detail (0.978) and ``superfast``
-    is the fastest that holds (0.982 / 0.986). Only the two measured widths are claimed: up to 540 px, above."""
-    return "ultrafast" if width is not None and width <= 540 else "superfast"
-
-
 def run_batch(
     plan: Plan,
     store: Store,
     engine: Any,
     *,
     max_attempts: int = 3,
-    preset: str | None = None,  # None: ``draft_preset`` for the plan's width
+    preset: str
+    | None = None,  # None: the draft preset for the plan's width (studio.media.encode.draft_preset)
     screen: bool = True,
     lease_seconds: float = LEASE_SECONDS,
     cancel: CancelToken | None = None,
@@ -87,6 +80,7 @@ def run_batch(
 ) -> BatchSummary:
     """Run every job of ``plan`` on ``engine``; returns the summary (results CSV and contact sheet written)."""
     from studio.batch.sheet import write_contact_sheet, write_results_csv
+    from studio.media.encode import draft_preset
 
     report = on_progress or null_progress
     preset = preset or draft_preset(plan.options.get("width"))

@@ -8,7 +8,8 @@ from pathlib import Path
 
 from studio.batch.engines import LocalEngine
 from studio.batch.plan import plan_batch
-from studio.batch.run import draft_preset, run_batch
+from studio.batch.run import run_batch
+from studio.media.encode import draft_preset
 from studio.store import Store
 from tests.batch.catalogues import write_csv
 
