@@ -98,6 +98,10 @@ def test_a_warning_not_to_replace_medicine_is_not_a_claim(packs) -> None:
         ("Celebrating our brewery's 16th anniversary with a new lager.", False),
         ("冰涼啤酒，夏日消暑", False),
         ("啤酒一箱24罐，宅配到府", False),
+        ("買一整箱更划算，宅配到府", False),
+        ("調酒挑戰賽：調酒師現場比手藝", False),
+        ("Cheers to our taproom's 15th birthday!", False),
+        ("慶祝酒廠十二歲生日，全品項九折", False),
     ],
 )
 def test_alcohol_minors_health_and_excess(packs, text: str, flagged: bool) -> None:
@@ -139,6 +143,8 @@ def test_no_prescription_wording_names_a_medicine_under_the_default_category(pac
         ("Lose weight while you sleep.", True),
         ("永久白皙的秘密", True),
         ("一擦年輕十歲", True),
+        ("一抹回到十八歲的肌膚", True),
+        ("重返18歲的畢業旅行行程", False),
         ("皺紋完全消失", True),
         ("穿一晚腰圍小三吋", True),
         ("Wake up ten years younger.", True),
@@ -176,6 +182,7 @@ def test_exaggeration_without_a_listed_word(packs, text: str, flagged: bool) -> 
         ("記憶卡容量提升一倍", False),
         ("排出廢氣的抽風機", False),
         ("請勿自行停藥", False),
+        ("適量飲酒，避免宿醉", False),
         ("Wakes up early with a gentle alarm.", False),
         ("Laser-cut leather straps.", False),
         ("Paint free of toxins.", False),
