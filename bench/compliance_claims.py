@@ -157,6 +157,11 @@ def _truth(value: object, where: str) -> str:
     raise SystemExit(f"{where}: 'violating' must be true/false (or violating/allowed), not {value!r}")
 
 
+# spellings a writer may use for a studio category (anything else is refused with the list of categories)
+_CATEGORY_ALIASES = {"drug": "drugs", "medicine": "drugs", "medicines": "drugs", "cosmetic": "cosmetics",
+                     "healthfood": "health_food", "health_foods": "health_food"}  # fmt: skip
+
+
 def load_file(path: Path) -> list[dict]:
     """Rows of an arbitrary labelled set (text, category, violating, why) as ``evaluate`` items."""
     from studio.categories import CATEGORIES
@@ -170,7 +175,8 @@ def load_file(path: Path) -> list[dict]:
         where = f"{path} entry {i + 1}"
         if not isinstance(row, dict) or not isinstance(row.get("text"), str) or "violating" not in row:
             raise SystemExit(f"{where}: needs 'text' (a string) and 'violating' (true/false), got {row!r}")
-        cat = str(row.get("category") or row.get("cat") or "general").strip()
+        cat = str(row.get("category") or row.get("cat") or "general").strip().lower().replace("-", "_")
+        cat = _CATEGORY_ALIASES.get(cat.replace(" ", "_"), cat.replace(" ", "_"))
         if cat not in CATEGORIES:
             raise SystemExit(f"{where}: unknown category {cat!r}; expected one of {list(CATEGORIES)}")
         label = _truth(row["violating"], where)

@@ -230,6 +230,9 @@ def test_bench_scorer_flips_general_true_and_reads_several_files(tmp_path: Path)
         ("violating", "allowed"),  # an explicit answer
         ("allowed", "allowed"),
     ]
+    spelled = tmp_path / "c.yaml"
+    spelled.write_text("- {text: 好喝的茶, category: Health-Food, violating: false}\n", encoding="utf-8")
+    assert bench.load_file(spelled)[0]["cat"] == "health_food"
     result = bench.evaluate(items=items, claim_model=False)
     assert set(result["figures"]["category"]) == {str(a), str(b), "all files"}
     assert result["figures"]["category"]["all files"]["all"]["n"] == 5
