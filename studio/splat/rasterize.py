@@ -611,11 +611,11 @@ def _probe_fused() -> ModuleType:
     view = torch.eye(4)
     view[2, 3] = 2.0
     K = torch.tensor([[20.0, 0.0, 10.0], [0.0, 20.0, 9.0], [0.0, 0.0, 1.0]])
-    params = [torch.rand(6, 3) - 0.5, torch.rand(6, 4), torch.full((6, 3), 0.05)]
+    g = torch.Generator().manual_seed(0)  # its own generator: the global one belongs to the caller (training)
+    params = [torch.rand(6, 3, generator=g) - 0.5, torch.rand(6, 4, generator=g), torch.full((6, 3), 0.05)]
     params = [t.requires_grad_() for t in params]
     m2, con, _, _ = raster_cpu.FusedProject.apply(*params, torch.full((6,), 0.7), view, K, 20, 18, 0.3, 0.01)
     (m2.sum() + con.sum()).backward()
-    g = torch.Generator().manual_seed(0)
     means2d = (torch.rand(6, 2, generator=g) * 20).requires_grad_()
     conics = torch.tensor([[0.2, 0.01, 0.3]]).repeat(6, 1).requires_grad_()
     opac = torch.full((6,), 0.7, requires_grad=True)
