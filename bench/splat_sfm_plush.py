@@ -9,7 +9,9 @@ pycolmap worker process for each variant in turn on the same prepared images:
 - ``retrieval``: those features, planned pairs (capture-order neighbours + loop closure + 10 nearest images by
   visual words), incremental mapper;
 - ``auto``: what ``studio splat`` now picks (``sfm.choose_sfm``): retrieval pairs and the global mapper;
-- ``sequential``: neighbours + loop closure only (the video-frame matcher), global mapper.
+- ``sequential``: neighbours + loop closure only (the video-frame matcher), global mapper;
+- ``MATCHER-EDGE-FEATURES[-OVERLAP]`` (e.g. ``sequential-768-4096``): that matcher, SIFT long edge and
+  features (and sequential overlap), global mapper where available.
 
 For each: registered images, 3D points, seconds per stage, and how far its poses are from today's (median and
 90th percentile of the relative-rotation difference over pairs of images registered by both, degrees).
@@ -51,6 +53,12 @@ def variant_options(name: str, n: int) -> SfmOptions:
         return choose_sfm(n, **common)
     if name == "sequential":
         return choose_sfm(n, matcher="sequential", **common)
+    parts = name.split("-")  # MATCHER-EDGE-FEATURES[-OVERLAP], e.g. sequential-768-4096: global mapper
+    if len(parts) in (3, 4) and parts[0] in ("exhaustive", "sequential", "retrieval"):
+        extra = {"sequential_overlap": int(parts[3])} if len(parts) == 4 else {}
+        return choose_sfm(
+            n, matcher=parts[0], max_image_size=int(parts[1]), max_features=int(parts[2]), **extra, **common
+        )
     raise SystemExit(f"unknown variant {name}")
 
 
@@ -124,6 +132,7 @@ def main() -> None:
                 "verified_pairs": result.verified_pairs,
                 "points": len(result.model.xyz),
                 "seconds": {**{k: round(v, 1) for k, v in result.timings.items()}, "total": round(total, 1)},
+                "cpu_seconds": worker.get("cpu_seconds", {}),  # per stage, the worker's (all threads)
                 "rotation_vs_today": rotation_agreement(result.model, reference),
                 "load_average": [round(load_before, 2), round(os.getloadavg()[0], 2)],
             }
@@ -139,9 +148,10 @@ def main() -> None:
     if args.markdown:
         print(
             "| variant | matcher / mapper | long edge, features | registered | verified pairs | points |"
-            " extract | match | map | SfM total | speed-up | rotation vs today (median / p90) | load |"
+            " extract | match | map | SfM total | speed-up | CPU s (extract / match / map) |"
+            " rotation vs today (median / p90) | load |"
         )
-        print("|---|---|---|---|---|---|---|---|---|---|---|---|---|")
+        print("|---|---|---|---|---|---|---|---|---|---|---|---|---|---|")
         for r in rows:
             s = r["seconds"]
             rot = r["rotation_vs_today"]
@@ -149,6 +159,7 @@ def main() -> None:
                 f"| {r['variant']} | {r['matcher']} / {r['mapper']} | {r['long_edge']} px, {r['features']} |"
                 f" {r['registered']}/{r['photos']} | {r['verified_pairs']} | {r['points']} | {s['extract']} s |"
                 f" {s['match']} s | {s['map']} s | {s['total']} s | {base['seconds']['total'] / s['total']:.2f}x |"
+                f" {' / '.join(str(round(v, 1)) for v in r['cpu_seconds'].values()) or '-'} |"
                 f" {rot['median_deg']} / {rot['p90_deg']} deg | {r['load_average'][0]} -> {r['load_average'][1]} |"
             )
 

@@ -71,9 +71,13 @@ def run(spec: dict[str, Any]) -> dict[str, Any]:
     threads = int(spec.get("num_threads", -1))
     pycolmap.set_random_seed(seed)
     timings: dict[str, float] = {}
+    cpu: dict[
+        str, float
+    ] = {}  # CPU seconds per stage (all threads): steadier than wall time on a busy machine
 
     # 1. SIFT features, one camera per group of same-sized images, in chunks for progress.
     started = time.perf_counter()
+    cpu_started = time.process_time()
     groups: list[list[str]] = spec["groups"]
     priors: list[float | None] = spec.get("focal_priors") or [None] * len(groups)
     total = sum(len(g) for g in groups)
@@ -113,9 +117,11 @@ def run(spec: dict[str, Any]) -> dict[str, Any]:
             done += len(chunk)
             _progress(work_dir, "extract", done / max(total, 1), f"features: {done}/{total} images")
     timings["extract"] = time.perf_counter() - started
+    cpu["extract"] = time.process_time() - cpu_started
 
     # 2. Matching and geometric verification.
     started = time.perf_counter()
+    cpu_started = time.process_time()
     _progress(work_dir, "match", 0.0, f"matching ({spec.get('matcher', 'exhaustive')})")
     matching = pycolmap.FeatureMatchingOptions()
     matching.num_threads = threads
@@ -144,10 +150,12 @@ def run(spec: dict[str, Any]) -> dict[str, Any]:
     finally:
         db.close()
     timings["match"] = time.perf_counter() - started
+    cpu["match"] = time.process_time() - cpu_started
     _progress(work_dir, "match", 1.0, f"{verified_pairs} image pairs verified")
 
     # 3. Mapping: global (GLOMAP) or incremental.
     started = time.perf_counter()
+    cpu_started = time.process_time()
     mapper = spec.get("mapper", "incremental")
     if mapper == "global" and not hasattr(pycolmap, "global_mapping"):
         mapper = "incremental"  # an older pycolmap: say so in the result
@@ -186,6 +194,7 @@ def run(spec: dict[str, Any]) -> dict[str, Any]:
             database, image_dir, mapper_dir, options=options, next_image_callback=next_image
         )
     timings["map"] = time.perf_counter() - started
+    cpu["map"] = time.process_time() - cpu_started
 
     models = []
     ordered = sorted(
@@ -210,6 +219,7 @@ def run(spec: dict[str, Any]) -> dict[str, Any]:
         "keypoints": keypoints,
         "models": models,
         "timings": timings,
+        "cpu_seconds": {k: round(v, 3) for k, v in cpu.items()},
         "matcher": matcher,
         "mapper": mapper,
         "pycolmap": getattr(pycolmap, "__version__", "?"),

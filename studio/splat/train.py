@@ -20,7 +20,7 @@ from __future__ import annotations
 import json
 import time
 from collections.abc import Callable
-from dataclasses import asdict, dataclass, field, fields
+from dataclasses import asdict, dataclass, field, fields, replace
 from pathlib import Path
 from typing import Any
 
@@ -92,6 +92,9 @@ class TrainConfig:
     plateau_epochs: int = 0  # stop when the epoch's mean pre-update loss has not improved by plateau_tol for
     # this many epochs in a row (counted at full resolution, once densification has stopped); 0 = never
     plateau_tol: float = 0.002  # relative improvement that counts (0.002 = 0.2 %)
+    pace_schedule: bool = True  # with max_seconds, the step schedule (SH degree rises, end of densification)
+    # follows the run's progress (steps or time, whichever is further), as the centres' lr decay does, so a
+    # run the time budget stops early still finishes densifying and raises its SH degree; False: by steps only
     densify: Densify = field(default_factory=Densify)  # clone / split / prune / opacity-reset schedule
 
     def __post_init__(self) -> None:
@@ -365,6 +368,14 @@ def _run_fraction(config: TrainConfig, step: int, seconds: float) -> float:
     if config.max_seconds is not None:
         frac = max(frac, seconds / config.max_seconds)
     return min(frac, 1.0)
+
+
+def _schedule_step(config: TrainConfig, step: int, progress: float) -> int:
+    """The step the schedule (SH degree, densification window) is at: ``step``, or with ``pace_schedule`` and a
+    time budget the step the run's ``progress`` (``_run_fraction``) corresponds to when that is further."""
+    if not config.pace_schedule or config.max_seconds is None:
+        return step
+    return max(step, round(progress * (config.steps - 1)))
 
 
 def _means_lr(config: TrainConfig, extent: float, step: int, seconds: float) -> float:
@@ -663,6 +674,7 @@ def train(
         state = _make_state(g0, config, extent, dev)
     resumed_from = state.step
     strategy = config.densify
+    densify_done = replace(config.densify, refine_stop=0)  # the paced schedule is past densification
     preview_view = holdout_views[0] if holdout_views else train_views[0]
     clock = _Clock(state.seconds, dev, pause_clock_in_hook)
 
@@ -681,7 +693,9 @@ def train(
         vi = _view_index(step, len(train_views), config.seed)
         progress = _run_fraction(config, step, clock.seconds())
         view = (coarse if progress < config.coarse_fraction else full)[vi]
-        degree = min(config.sh_degree, step // config.sh_interval)
+        paced = _schedule_step(config, step, progress)
+        degree = min(config.sh_degree, paced // config.sh_interval)
+        strategy = config.densify if paced < config.densify.refine_stop else densify_done
         p = state.params
         out = rasterize(
             p["means"],

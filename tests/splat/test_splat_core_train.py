@@ -459,3 +459,57 @@ def test_training_stops_when_the_held_out_like_loss_stops_improving(scene):
     assert never.steps == 30 and never.stop_reason is None
     with pytest.raises(ConfigError, match="coarse_fraction"):
         TrainConfig(coarse_fraction=1.0)
+
+
+def test_a_time_budget_paces_the_schedule_so_a_short_run_still_finishes_densifying(scene, monkeypatch):
+    """With ``max_seconds`` the SH degree and the end of densification follow the run's progress (as the
+    centres' lr decay does), so a run the budget stops at step 20 of a 200-step schedule stops densifying and
+    raises its SH degree as a planned 20-step run would; ``pace_schedule=False`` keeps them on steps (SH
+    degree 0 and densification on to the end). No wall clock: every hook call "takes" 30 s of the trainer's
+    clock, so the 600 s budget runs out after step 20 (21 steps done: the budget is read before the hook)."""
+    import studio.splat.train as train_module
+
+    class ShiftedTime:
+        offset = 0.0
+
+        def perf_counter(self) -> float:
+            return time.perf_counter() + self.offset
+
+        def __getattr__(self, name):
+            return getattr(time, name)
+
+    def run(paced: bool) -> tuple[list[int], object]:
+        shifted = ShiftedTime()
+        monkeypatch.setattr(train_module, "time", shifted)
+        counts: list[int] = []
+
+        def slow_hook(info: StepInfo) -> None:
+            counts.append(info.gaussians)
+            shifted.offset += 30.0
+
+        config = TrainConfig.from_dict(
+            {
+                **FAST,
+                "steps": 200,
+                "max_seconds": 600.0,
+                "sh_interval": 50,
+                "refine_start": 2,
+                "refine_every": 2,
+                "refine_stop": 100,
+                "grow_grad2d": 1e-7,
+                "max_gaussians": 100_000,
+                "holdout_every": 0,
+                "pace_schedule": paced,
+            }
+        )
+        result = train(scene, config, on_step=slow_hook)
+        assert result.steps == 21 and result.stop_reason == "time"  # the clock is read before the hook
+        return counts, result
+
+    counts, paced = run(True)
+    assert len(set(counts[:10])) > 1  # densified early in the run ...
+    assert len(set(counts[11:])) == 1  # ... and not after step 11 (= 110 of the 200-step schedule)
+    assert float(paced.gaussians.sh[:, 1:].abs().max()) > 0.0  # SH degree 1 from step 6 (= 50 of 200)
+    counts, by_steps = run(False)
+    assert len(set(counts[11:])) > 1  # by steps: still densifying at step 20
+    assert float(by_steps.gaussians.sh[:, 1:].abs().max()) == 0.0  # and still at SH degree 0

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import sys
 from pathlib import Path
 
@@ -248,3 +249,7 @@ def test_retrieval_pairs_and_the_global_mapper_register_the_ring(tmp_path):
     estimated = {im.name: im.world_to_cam() for im in result.model.images.values()}
     truth = {f"view_{i:02d}.jpg": p for i, p in enumerate(poses)}
     assert max(relative_rotation_errors(estimated, truth)) < 1.0
+    # the worker reports each stage's CPU seconds beside its wall seconds (benchmarks on a busy machine)
+    worker = json.loads((tmp_path / "work" / "sfm_result.json").read_text())
+    assert set(worker["cpu_seconds"]) == {"extract", "match", "map"} == set(result.timings)
+    assert all(v > 0 for v in worker["cpu_seconds"].values())
