@@ -14,6 +14,14 @@ Distractors (must not match any reference)
     * random crops of those photos and procedurally generated scenes.
 
 Edits (``EDITS``): 12 types, ``MILD`` ones keep the whole picture.
+
+The real-edit set (``REAL_EDITS``, ``FLASH_EDITS``, ``lookalike_distractors``; issue 11) is the development
+material since visual3 (both of its halves have been looked at). The fresh held-out set (``fresh_references``,
+``fresh_backgrounds``, ``fresh_lookalikes``, seeds ``FRESH_*``) was made before visual3 tuned anything and is
+scored once, at the end: 31 new references (procedural logos, emblems and posters of unused seeds, plush photos,
+crops of plush photos and lego renders from ``shared/data``, scikit-image's CC0 ``microaneurysms``), the same 8
+still edits and 2 flash clips with new random draws, and 306 look-alikes. Captions and headlines are drawn in the
+Noto Sans TC the studio ships (``cjk_font``), so zh-TW text shows real glyphs.
 """
 
 from __future__ import annotations
@@ -646,7 +654,7 @@ def poster(seed: int) -> Image.Image:
 
 
 def fresh_references(shared: Path | None, cache: Path) -> list[Item]:
-    """The fresh held-out references (32 with ``shared``, 21 without): 8 logos, 6 emblems and 6 posters of new
+    """The fresh held-out references (31 with ``shared``, 21 without): 8 logos, 6 emblems and 6 posters of new
     seeds; 5 plush photos, 2 crops of other plush photos and 3 lego renders from ``shared/data`` (read at run
     time, never stored); scikit-image's CC0 ``microaneurysms`` (a 102 px retina detail) enlarged to 408 px."""
     items = [Item(f"fresh-logo:{s}", logo(s)) for s in FRESH_LOGOS]
