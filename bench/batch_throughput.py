@@ -380,11 +380,9 @@ def main() -> None:
     if args.omp1:
         os.environ["OMP_NUM_THREADS"] = "1"  # inherited by the local pool's workers; Ray sets it in its own
 
-    import inspect
+    from studio.media.encode import draft_preset
 
-    from studio.batch.run import run_batch
-
-    args.preset = args.preset or inspect.signature(run_batch).parameters["preset"].default
+    args.preset = args.preset or draft_preset(args.width or None)
     configs = [(name, int(workers)) for name, workers in (c.split("-") for c in args.configs.split(",") if c)]
     results: dict = {"products": args.products, "rounds": args.rounds, "width": args.width, "preset": args.preset,
                      "configs": args.configs, "started": time.strftime("%Y-%m-%d %H:%M:%S %Z"), "runs": [],

@@ -71,7 +71,8 @@ def run_batch(
     engine: Any,
     *,
     max_attempts: int = 3,
-    preset: str = "superfast",  # the fastest x264 preset with SSIM >= 0.98 (bench/README.md, issue 10)
+    preset: str
+    | None = None,  # None: the draft preset for the plan's width (studio.media.encode.draft_preset)
     screen: bool = True,
     lease_seconds: float = LEASE_SECONDS,
     cancel: CancelToken | None = None,
@@ -79,8 +80,10 @@ def run_batch(
 ) -> BatchSummary:
     """Run every job of ``plan`` on ``engine``; returns the summary (results CSV and contact sheet written)."""
     from studio.batch.sheet import write_contact_sheet, write_results_csv
+    from studio.media.encode import draft_preset
 
     report = on_progress or null_progress
+    preset = preset or draft_preset(plan.options.get("width"))
     outdir = ensure_writable_dir(plan.outdir).resolve()
     batch_id = store.open_batch(batch_key(outdir), plan.catalogue.path.name, outdir, plan.options)
     ids = store.add_jobs(batch_id, [j.new_job() for j in plan.jobs])

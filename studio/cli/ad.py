@@ -53,7 +53,11 @@ from studio.spec import AdSpec
     multiple=True,
     help="A B-roll shot generated from this prompt, after the first shot (repeat; spec: broll).",
 )
-@click.option("--draft", is_flag=True, help="Faster, larger files (x264 veryfast) for previews.")
+@click.option(
+    "--draft",
+    is_flag=True,
+    help="Faster, larger files for previews (x264 ultrafast up to 540 px wide, superfast above).",
+)
 @click.option("--width", type=int, help="Render this many px wide, keeping each platform's aspect (even, e.g. 540"
               " for a quick preview; default: the platform's own size).")  # fmt: skip
 @click.option(
@@ -95,7 +99,7 @@ def ad(
     from studio.ads import make_ad, recover_renders
     from studio.cancel import CancelToken
     from studio.errors import Cancelled, InputError
-    from studio.media.encode import EncodeSettings
+    from studio.media.encode import EncodeSettings, draft_preset
     from studio.spec import implicit_product_name, load_spec, parse_spec
     from studio.store import open_store
 
@@ -151,7 +155,7 @@ def ad(
                 on_progress=report,
                 screen=not no_screen,
                 clip=ClipHandle(),  # this process's CLIP model, loaded on first use
-                encode=EncodeSettings(preset="veryfast") if draft else EncodeSettings(),
+                encode=EncodeSettings(preset=draft_preset(width)) if draft else EncodeSettings(),
                 cancel=cancel,
                 width=width,
             )

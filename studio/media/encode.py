@@ -43,6 +43,14 @@ class EncodeSettings:
     gop_seconds: float = 2.0  # a keyframe every 2 s: platforms re-encode anyway, seeking stays quick
 
 
+def draft_preset(width: int | None) -> str:
+    """The draft x264 preset (``studio ad --draft``, the batch's default) for renders ``width`` px wide (None: the platforms' own 1080 px): the fastest
+    preset whose encode keeps SSIM >= 0.98 against its own frames, luma and all planes (bench/README.md, issue
+    10): ``ultrafast`` at 540 px (0.992 / 0.993), where at 1080 px it loses luma detail (0.978) and ``superfast``
+    is the fastest that holds (0.982 / 0.986). Only the two measured widths are claimed: up to 540 px, above."""
+    return "ultrafast" if width is not None and width <= 540 else "superfast"
+
+
 def delivery_filter(width: int, height: int, *, source_size: tuple[int, int] | None = None) -> str:
     """The filter chain every output ends with: BT.709 limited-range conversion to yuv420p, tagged; a source of
     another size (w, h) is first scaled with Lanczos. Append it to a filtergraph that draws onto the video."""

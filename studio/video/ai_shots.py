@@ -39,7 +39,7 @@ from PIL import Image
 from studio.cancel import CancelToken, check
 from studio.errors import DependencyError, InputError, ModelError, RenderError
 from studio.progress import ProgressFn, null_progress, scaled
-from studio.video.compose import _alpha_scaled, _drop_shadow, _Envelope, _rounded_mask, register_layer
+from studio.video.compose import _drop_shadow, _Envelope, _rounded_mask, _unit, paste_boxed, register_layer
 from studio.video.engines.base import Engine
 from studio.video.timeline import ClipRequest, Layer, MotionClipLayer, Shot, Timeline
 
@@ -95,7 +95,9 @@ class _MotionClip:
         if self.frames < 1:
             raise RenderError(f"The clip {layer.path} has no frames.", "Render the clip again.")
         self.mask = _rounded_mask(self.size, layer.radius) if layer.radius else None
-        self.shadow = _drop_shadow(self.size, layer.radius) if layer.shadow else None
+        self.shadow = (
+            _drop_shadow(self.size, layer.radius, round(18 * _unit(timeline))) if layer.shadow else None
+        )
         self.stream = None
         self.kept: dict[int, np.ndarray] = {}
         self.next_index = 0
@@ -148,19 +150,7 @@ class _MotionClip:
     def draw(self, frame: Image.Image, t: float) -> None:
         if not self.env.visible(t):
             return
-        opacity = self.env.opacity(t)
-        x, y = round(self.layer.box.x), round(self.layer.box.y)
-        if self.shadow is not None:
-            shadow, (sx, sy) = self.shadow
-            frame.paste(
-                (0, 0, 0),
-                (x + sx, y + sy, x + sx + shadow.width, y + sy + shadow.height),
-                _alpha_scaled(shadow, opacity),
-            )
-        mask = self.mask
-        if opacity < 0.999:
-            mask = _alpha_scaled(mask if mask is not None else Image.new("L", self.size, 255), opacity)
-        frame.paste(self.frame_image(t), (x, y), mask)
+        paste_boxed(frame, self.frame_image(t), self.env, t, self.mask, self.shadow)
 
     def close(self) -> None:
         if self.stream is not None:

@@ -194,6 +194,31 @@ def _offset(env: _Envelope, t: float) -> tuple[float, float]:
     return slide[0] * remaining, slide[1] * remaining
 
 
+def paste_boxed(
+    frame: Image.Image,
+    image: Image.Image,
+    env: _Envelope,
+    t: float,
+    mask: Image.Image | None,
+    shadow: tuple[Image.Image, tuple[int, int]] | None,
+) -> None:
+    """Paste a boxed layer's picture at shot time t: its drop shadow, then the picture through its mask, both
+    faded by the layer's opacity and moved by its entrance slide (photos and AI clips draw alike)."""
+    opacity = env.opacity(t)
+    dx, dy = _offset(env, t)
+    x, y = round(env.layer.box.x + dx), round(env.layer.box.y + dy)
+    if shadow is not None:
+        picture, (sx, sy) = shadow
+        frame.paste(
+            (0, 0, 0),
+            (x + sx, y + sy, x + sx + picture.width, y + sy + picture.height),
+            _alpha_scaled(picture, opacity),
+        )
+    if opacity < 0.999:
+        mask = _alpha_scaled(mask if mask is not None else Image.new("L", image.size, 255), opacity)
+    frame.paste(image, (x, y), mask)
+
+
 class _Photo:
     """A photo covering (or contained in) its box, with a sub-pixel Ken Burns move.
 
@@ -301,24 +326,12 @@ class _Photo:
     def draw(self, frame: Image.Image, t: float) -> None:
         if not self.env.visible(t):
             return
-        opacity = self.env.opacity(t)
-        dx, dy = _offset(self.env, t)
-        x, y = round(self.layer.box.x + dx), round(self.layer.box.y + dy)
-        if self.shadow is not None:
-            shadow, (sx, sy) = self.shadow
-            frame.paste(
-                (0, 0, 0),
-                (x + sx, y + sy, x + sx + shadow.width, y + sy + shadow.height),
-                _alpha_scaled(shadow, opacity),
-            )
         image = self.frame_image(t)
         mask = self.mask
         if self.alpha:
             mask = image.getchannel("A")
             image = image.convert("RGB")
-        if opacity < 0.999:
-            mask = _alpha_scaled(mask if mask is not None else Image.new("L", self.size, 255), opacity)
-        frame.paste(image, (x, y), mask)
+        paste_boxed(frame, image, self.env, t, mask, self.shadow)
 
     def close(self) -> None:
         pass

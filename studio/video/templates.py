@@ -669,12 +669,7 @@ def showcase(spec: AdSpec, preset: Preset, res: Resources) -> Timeline:
                 name=f"photo {i + 1}",
             )
         )
-    shots[1:1] = _broll_shots(spec, res, lay)
-    spin = _spin_shot(spec, res, lay, write, spin_len)
-    if spin:
-        shots.append(spin)
-    shots.append(_end_card(spec, res, lay, write, end_len + xfade))
-    return _timeline(spec, preset, res, shots)
+    return _timeline(spec, preset, res, _with_extras(spec, res, lay, write, shots, spin_len, end_len + xfade))
 
 
 def promo(spec: AdSpec, preset: Preset, res: Resources) -> Timeline:
@@ -753,12 +748,7 @@ def promo(spec: AdSpec, preset: Preset, res: Resources) -> Timeline:
                 name=f"promo {i + 1}",
             )
         )
-    shots[1:1] = _broll_shots(spec, res, lay)
-    spin = _spin_shot(spec, res, lay, write, spin_len)
-    if spin:
-        shots.append(spin)
-    shots.append(_end_card(spec, res, lay, write, end_len + 0.4))
-    return _timeline(spec, preset, res, shots)
+    return _timeline(spec, preset, res, _with_extras(spec, res, lay, write, shots, spin_len, end_len + 0.4))
 
 
 def features(spec: AdSpec, preset: Preset, res: Resources) -> Timeline:
@@ -880,12 +870,28 @@ def features(spec: AdSpec, preset: Preset, res: Resources) -> Timeline:
             duration=list_len, layers=tuple(layers), transition=Transition("crossfade", 0.4), name="features"
         )
     )
-    shots[1:1] = _broll_shots(spec, res, lay)
+    return _timeline(spec, preset, res, _with_extras(spec, res, lay, write, shots, spin_len, end_len + 0.4))
+
+
+def _with_extras(
+    spec: AdSpec,
+    res: Resources,
+    lay: Layout,
+    write: Writer,
+    shots: list[Shot],
+    spin_len: float,
+    end_len: float,
+) -> list[Shot]:
+    """A template's photo shots with what every template adds: B-roll after the first shot, the 3D spin (when the
+    spec has one) and the end card."""
     spin = _spin_shot(spec, res, lay, write, spin_len)
-    if spin:
-        shots.append(spin)
-    shots.append(_end_card(spec, res, lay, write, end_len + 0.4))
-    return _timeline(spec, preset, res, shots)
+    return [
+        *shots[:1],
+        *_broll_shots(spec, res, lay),
+        *shots[1:],
+        *([spin] if spin else []),
+        _end_card(spec, res, lay, write, end_len),
+    ]
 
 
 def _timeline(spec: AdSpec, preset: Preset, res: Resources, shots: list[Shot]) -> Timeline:

@@ -88,6 +88,36 @@ def test_a_24fps_clip_plays_at_30fps_without_held_frames(tmp_path):
     assert (np.abs(plain) < 1.0).sum() >= 5
 
 
+def test_an_ai_clip_enters_like_a_photo_card(tmp_path):
+    """A motion clip in a photo card slides, fades and casts its shadow as the photo it replaces does (one drawing
+    path for both), so swapping the weight-free motion for an AI clip keeps the layout's entrance."""
+    from studio.media.encode import encode_frames
+    from studio.video.timeline import Anim, Box
+
+    card = np.full((64, 64, 3), 200, np.uint8)
+    clip = tmp_path / "flat.mp4"
+    encode_frames(iter([card] * 8), clip, width=64, height=64, fps=24, frame_count=8, settings=FAST)
+    still = tmp_path / "still.png"
+    Image.fromarray(card).save(still)
+    entrance = Anim(fade_in=0.5, slide=(24.0, 0.0))
+    box = Box(40, 40, 64, 64)
+
+    def lit(layer) -> list[tuple[int, float]]:
+        timeline = Timeline(width=144, height=144, fps=30, shots=(Shot(duration=0.6, layers=(layer,)),))
+        out = []
+        for frame in list(iter_frames(timeline))[2:17:5]:
+            grey = np.asarray(frame.convert("L"), np.float32)
+            columns = np.nonzero(grey[72] > 8)[0]  # the middle row: where the card (or its shadow) starts
+            out.append((int(columns[0]) if len(columns) else -1, float(grey[60:100, 50:90].mean())))
+        return out
+
+    photo = lit(ImageLayer(path=str(still), box=box, anim=entrance, shadow=True, radius=8))
+    moving = lit(MotionClipLayer(path=str(clip), box=box, anim=entrance, shadow=True, radius=8))
+    assert [c for c, _ in moving] == [c for c, _ in photo]  # the same slide (and shadow) frame by frame
+    assert moving[0][0] > moving[-1][0]  # it moves in from the right
+    assert moving[0][1] < moving[-1][1]  # and fades in
+
+
 # -- templates, requests, fallback ------------------------------------------------------------------------------
 @pytest.mark.parametrize("template", ["showcase", "promo", "features"])
 def test_templates_place_ai_shots_and_fall_back_without_weights(tmp_path, template):
