@@ -9,16 +9,21 @@ only for the dev split (``--show-errors``): the held-out split is for aggregate 
 
     .venv/bin/python bench/compliance_claims.py [--json] [--show-errors] [--data FILE]
     .venv/bin/python bench/compliance_claims.py --other   # the same figures on bench/data/tw_ads_sentences.yaml
-    .venv/bin/python bench/compliance_claims.py --file SET.yaml [--json] [--show-errors]
+    .venv/bin/python bench/compliance_claims.py --file SET.yaml [MORE.yaml ...] [--json] [--show-errors]
     ... [--rules-only]   # without the learned claim classifier (studio/compliance/claim_model.py)
 
 ``--file`` scores any YAML list of sentences with the fields ``text``, ``category`` (a studio category),
 ``violating`` (true/false, yes/no or violating/allowed) and ``why`` (extra fields are ignored; the list may be
 the whole document or under ``sentences:``). Each sentence is screened with its own category (against
 ``violating``) and with the default category ``general`` (against ``general`` when the row has one, else against
-``violating``; ``violating_if_general`` is an alias of ``general``; an allowed row of category ``drugs`` without
+``violating``. ``general: true`` (the blind sets' convention) means the label FLIPS with the default category: an
+approved health-food function or drug indication allowed for its own category is violating for a general product,
+and an alcohol-only violation (an ad aimed at pupils) is harmless text for one; ``general: violating`` or
+``general: allowed`` gives the answer itself, and ``violating_if_general: true`` means violating with the default
+category. An allowed row of category ``drugs`` without
 either is left out of the default figures, because a licensed drug may state the indication that any other
-product may not). Misses and false alarms are listed only with
+product may not). Several files (or one merged file) may be given: each is reported on its own and, with more
+than one, all together (``all files``), per category and overall. Misses and false alarms are listed only with
 ``--show-errors`` (do not use it on a blind set before the rules are final).
 
 ``--other`` scores, at the sentence level, the 141 sentences another session wrote for bench/compliance_text.py
@@ -88,6 +93,7 @@ def evaluate(data_path: Path = DATA, items: list[dict] | None = None, *, claim_m
     ``claim_model=False`` screens with the rules alone (without the learned claim classifier).
     """
     items = load_corpus(data_path) if items is None else items
+    multi = len({item.get("file") for item in items if item.get("file")}) > 1
     packs = load_packs(None)
     cells: dict[tuple[str, str, str], Counter] = defaultdict(Counter)  # (mode, split, category|"all")
     errors: list[dict] = []
@@ -105,11 +111,20 @@ def evaluate(data_path: Path = DATA, items: list[dict] | None = None, *, claim_m
             hits = sorted({f"{f.rule}:{f.reference}" for f in findings if f.action in FLAGGING})
             flagged = bool(hits)
             outcome = ("tp" if flagged else "fn") if truth == "violating" else ("fp" if flagged else "tn")
-            for key in (item["cat"], "all"):
-                cells[(mode, item["split"], key)][outcome] += 1
-            if outcome in ("fp", "fn") and item["split"] in ("dev", "file"):
+            splits = (item["split"], *(("all files",) if item.get("file") and multi else ()))
+            for split in splits:
+                for key in (item["cat"], "all"):
+                    cells[(mode, split, key)][outcome] += 1
+            if outcome in ("fp", "fn") and (item["split"] == "dev" or item.get("file")):
                 errors.append(
-                    {"mode": mode, "outcome": outcome, "cat": item["cat"], "text": item["text"], "hits": hits}
+                    {
+                        "mode": mode,
+                        "outcome": outcome,
+                        "cat": item["cat"],
+                        "text": item["text"],
+                        "hits": hits,
+                        "split": item["split"],
+                    }
                 )
     elapsed = time.perf_counter() - start
     result: dict = {
@@ -142,6 +157,11 @@ def _truth(value: object, where: str) -> str:
     raise SystemExit(f"{where}: 'violating' must be true/false (or violating/allowed), not {value!r}")
 
 
+# spellings a writer may use for a studio category (anything else is refused with the list of categories)
+_CATEGORY_ALIASES = {"drug": "drugs", "medicine": "drugs", "medicines": "drugs", "cosmetic": "cosmetics",
+                     "healthfood": "health_food", "health_foods": "health_food"}  # fmt: skip
+
+
 def load_file(path: Path) -> list[dict]:
     """Rows of an arbitrary labelled set (text, category, violating, why) as ``evaluate`` items."""
     from studio.categories import CATEGORIES
@@ -155,22 +175,32 @@ def load_file(path: Path) -> list[dict]:
         where = f"{path} entry {i + 1}"
         if not isinstance(row, dict) or not isinstance(row.get("text"), str) or "violating" not in row:
             raise SystemExit(f"{where}: needs 'text' (a string) and 'violating' (true/false), got {row!r}")
-        cat = str(row.get("category") or row.get("cat") or "general").strip()
+        cat = str(row.get("category") or row.get("cat") or "general").strip().lower().replace("-", "_")
+        cat = _CATEGORY_ALIASES.get(cat.replace(" ", "_"), cat.replace(" ", "_"))
         if cat not in CATEGORIES:
             raise SystemExit(f"{where}: unknown category {cat!r}; expected one of {list(CATEGORIES)}")
         label = _truth(row["violating"], where)
         if "general" in row and "violating_if_general" in row:
             raise SystemExit(f"{where}: give 'general' or its alias 'violating_if_general', not both")
-        general_key = "general" if "general" in row else "violating_if_general"
-        given = row.get(general_key)
-        general = _truth(given, where) if given not in (None, "") else label
+        given = row.get("general")
+        if isinstance(given, bool) or str(given).strip().lower() in {"true", "yes", "false", "no"}:
+            # the blind sets' convention: `general: true` = the label FLIPS when the category is unknown
+            flip = _truth(given, where) == "violating"
+            general = ({"violating": "allowed", "allowed": "violating"}[label]) if flip else label
+        elif given not in (None, ""):
+            general = _truth(given, where)  # an explicit answer: violating / allowed
+        elif row.get("violating_if_general") not in (None, ""):
+            general = _truth(row["violating_if_general"], where)
+        else:
+            general = label
         if given in (None, "") and cat == "drugs" and label == "allowed":
             general = ""  # an approved indication: allowed for a licensed drug only
         text = row["text"]
         lang = "en" if not any("\u3400" <= ch <= "\u9fff" for ch in text) else "zh"
         items.append(
-            {"text": text, "cat": cat, "label": label, "general": general, "split": "file", "lang": lang}
-        )
+            {"text": text, "cat": cat, "label": label, "general": general, "split": str(path), "lang": lang,
+             "file": str(path)}
+        )  # fmt: skip
     return items
 
 
@@ -206,7 +236,11 @@ def main() -> None:
         help="screen without the learned claim classifier (tw-ads.model.claim)",
     )
     parser.add_argument(
-        "--file", type=Path, help="score a YAML set of sentences (text, category, violating, why) instead"
+        "--file",
+        type=Path,
+        nargs="+",
+        help="score one or more YAML sets of sentences (text, category, violating, why) instead; with several"
+        " files each is reported alone and all together ('all files')",
     )
     args = parser.parse_args()
     if args.other:
@@ -228,7 +262,7 @@ def main() -> None:
     result = (
         evaluate(args.data, claim_model=model)
         if args.file is None
-        else evaluate(items=load_file(args.file), claim_model=model)
+        else evaluate(items=[item for path in args.file for item in load_file(path)], claim_model=model)
     )
     if args.json:
         print(json.dumps(result, ensure_ascii=False, indent=2))
@@ -242,7 +276,8 @@ def main() -> None:
         print(f"\n{titles[mode]}\n")
         print("| split | category | n | recall | false-positive rate | precision | tp | fn | fp | tn |")
         print("|---|---|---|---|---|---|---|---|---|---|")
-        for split in SPLITS if args.file is None else ("file",):
+        file_splits = [str(p) for p in args.file or ()] + (["all files"] if len(args.file or ()) > 1 else [])
+        for split in SPLITS if args.file is None else file_splits:
             table = result["figures"].get(mode, {}).get(split, {})
             for key in sorted(table, key=lambda k: (k == "all", k)):
                 s = table[key]
@@ -254,10 +289,11 @@ def main() -> None:
         print(
             "\ndev errors (the held-out split's are not shown):"
             if args.file is None
-            else f"\nerrors on {args.file}:"
+            else f"\nerrors on {', '.join(map(str, args.file))}:"
         )
         for e in result["dev_errors"]:
-            print(f"  [{e['mode']} {e['outcome']} {e['cat']}] {e['text']}  {e['hits']}")
+            where = f"{e['split']} " if args.file and len(args.file) > 1 else ""
+            print(f"  [{where}{e['mode']} {e['outcome']} {e['cat']}] {e['text']}  {e['hits']}")
 
 
 if __name__ == "__main__":

@@ -108,9 +108,11 @@ def _parse_formats(value: str) -> tuple[str, ...]:
 @click.option(
     "--max-minutes",
     type=float,
-    help="Time limit for the whole run, capture check to export: reading the images (timed on the first few),"
-    " SfM, training and export share it (the plan is shown on the progress line); when reading every image"
-    " cannot fit, fewer are used, evenly spread; a run that cannot fit at all is refused before the heavy work.",
+    help="Time limit for the whole run, capture check to export: a video's frame extraction and reading the"
+    " images (both timed on a short sample first), SfM, training and export share it (the plan is shown on the"
+    " progress line); when every image or frame cannot fit, fewer are used, evenly spread (a video's frames also"
+    " fewer candidates or smaller); a loading stage that overruns is stopped and the rest planned again; a run"
+    " that cannot fit at all is refused before the heavy work.",
 )
 @click.option(
     "--train-minutes",

@@ -144,10 +144,26 @@ def score_sentence(
     return _sigmoid(logit), top
 
 
-def score_text(model: ClaimModel, norm: str, category: str, meter: object | None = None) -> ClaimScore | None:
-    """The highest-scoring sentence of normalised copy ``norm``; ``None`` for copy without any text."""
+def score_text(
+    model: ClaimModel,
+    norm: str,
+    category: str,
+    meter: object | None = None,
+    skip: Sequence[tuple[int, int]] = (),
+) -> ClaimScore | None:
+    """The highest-scoring sentence of normalised copy ``norm``; ``None`` for copy without any text.
+
+    ``skip``: (start, end) spans of ``norm`` (sorted by start) whose sentences are not scored: ``check_text``
+    passes the claims the rules found and judged negated or disclaimed (不能治療失眠, 「不具治療或預防疾病之效果」),
+    which the rules have already decided (a warning) and the model must not overrule.
+    """
     best: ClaimScore | None = None
+    k = 0
     for start, end in sentences(norm):
+        while k < len(skip) and skip[k][1] <= start:
+            k += 1
+        if any(a < end and start < b for a, b in skip[k : k + 8]):
+            continue
         piece = norm[start:end]
         score, top = score_sentence(model, piece, category)
         if meter is not None:

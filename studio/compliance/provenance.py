@@ -31,6 +31,7 @@ from typing import Any
 
 from studio.errors import DependencyError, InputError, RenderError
 from studio.fsutil import publish
+from studio.media.types import VIDEO_SUFFIXES
 
 ASSERTION_LABEL = "org.studio.compliance"
 IPTC = "http://cv.iptc.org/newscodes/digitalsourcetype/"
@@ -485,7 +486,7 @@ def draw_visible_label(path: str | os.PathLike[str], text: str = LABEL_TEXT) -> 
     os.close(fd)
     tmp = Path(tmp_name)
     try:
-        if suffix in (".mp4", ".mov", ".m4v", ".webm", ".mkv"):
+        if suffix in VIDEO_SUFFIXES:  # the one table of video containers (studio.media.types)
             _label_video(target, tmp, text)
         else:
             _label_still(target, tmp, text)

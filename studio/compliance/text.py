@@ -46,11 +46,15 @@ from bisect import bisect_left
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, replace
 from functools import lru_cache
+from typing import TYPE_CHECKING
 
 from studio.categories import DEFAULT_CATEGORY, Category
 from studio.compliance.findings import SEVERITY, Finding
 from studio.compliance.rules import Claim, Rule, RulePack, check_category
 from studio.errors import InputError, StudioError
+
+if TYPE_CHECKING:  # the model module is imported on first use (numpy), not with the rules
+    from studio.compliance.claim_model import ClaimModel
 
 MAX_TEXT_CHARS = 100_000  # one piece of copy; longer input is refused, not truncated
 COVERAGE_TOLERANCE_S = (
@@ -92,6 +96,8 @@ _TRAD_SIMP_PAIRS = (
     "剝剥創创剷铲厭厌攣挛聾聋蝨虱賀贺蹤踪輩辈顫颤飆飙駝驼"
     # and of the category cues and the alcohol, drug and health-food rules of tw-ads v4
     "亞亚卻却園园撫抚蔘参賠赔軍军釀酿駛驶齲龋"
+    # and of tw-ads v5 (drinking contests)
+    "賽赛餓饿連连"
 )
 
 HEALTH_FOOD = Category.HEALTH_FOOD.value
@@ -104,6 +110,7 @@ _NEGATION_ZH = (
 # Disclaimers that govern a longer stretch (「我們不敢說它能治失眠」: the claim is disowned, several characters on)
 _DISCLAIMER_ZH = (
     "不敢說", "不會說", "不敢宣稱", "不宣稱", "不會宣稱", "沒有說", "不是說", "不敢講", "不會講", "不敢保證",
+    "請勿以", "勿以", "不得以", "不宜以", "不可以本品", "不能以",
 )  # fmt: skip
 _DISCLAIMER_GAP_CJK = 8
 _PSEUDO_NEGATION_ZH = (
@@ -117,12 +124,16 @@ _NEGATION_EN = (
 _PSEUDO_NEGATION_EN = ("not only", "not just", "no more", "no longer", "never again", "no wonder")
 _SCOPE_BREAKERS = ("但", "但是", "卻", "而且", "還能", "but", "however", "yet", "and also")
 _MAX_GAP_CJK = 2  # characters between a Chinese negation cue and the phrase
+_LIST_GAP_CJK = (
+    10  # ... or more, when what lies between is a list that ends with 或 / 及 / 、 (不具治療或預防)
+)
+_ZH_LIST_TAIL = re.compile(r"^[\u3400-\u9fff]{1,8}(?:或是|或者|以及|或|及|與|和|跟|、)$")
 _MAX_GAP_WORDS = 3  # words between an English negation cue and the phrase
 # Advice to see a doctor anywhere in the sentence makes disease words a caution, not a claim (「高血壓治療中的患者，
 # 請先諮詢醫師」, "if you are being treated for diabetes, talk to your doctor"): such a match is treated like a
 # negated one (the rule's ``negation`` decides: the medical rules keep it as a warning for somebody to read).
 _ADVICE_CUES = (
-    "諮詢醫師", "諮詢醫生", "詢問醫師", "詢問醫生", "請教醫師", "洽詢醫師", "請先諮詢", "遵照醫囑", "遵醫囑", "依醫囑",
+    "諮詢醫師", "諮詢醫生", "詢問醫師", "詢問醫生", "遵從醫囑", "遵照醫師", "請教醫師", "洽詢醫師", "請先諮詢", "遵照醫囑", "遵醫囑", "依醫囑",
     "醫師指示", "請就醫", "儘速就醫", "盡速就醫", "立即就醫", "應就醫", "請看醫生", "尋求醫療", "專業醫療人員", "諮詢藥師",
     "詢問藥師", "諮詢營養師", "consult your doctor", "consult a doctor", "consult your physician", "talk to your doctor",
     "ask your doctor", "speak to your doctor", "see your doctor", "see a doctor", "seek medical advice",
@@ -697,7 +708,9 @@ def _negation_before(
                     continue
             else:
                 gap = len(gap_text.replace(" ", ""))
-                if gap > (_DISCLAIMER_GAP_CJK if cue in _DISCLAIMER_ZH else _MAX_GAP_CJK):
+                limit = _DISCLAIMER_GAP_CJK if cue in _DISCLAIMER_ZH else _MAX_GAP_CJK
+                # a negated list (不具治療或預防疾病之效果, 不含香料、色素及防腐劑): the cue governs each item
+                if gap > limit and not (gap <= _LIST_GAP_CJK and _ZH_LIST_TAIL.search(gap_text)):
                     continue
             if best is None or m.end() > best[0] or (m.end() == best[0] and len(cue) > len(best[1])):
                 best = (m.end(), cue)
@@ -908,14 +921,15 @@ def check_text(
     *,
     time: float | None = None,
     meter: WorkMeter | None = None,
-    claim_model: bool = True,
+    claim_model: bool | ClaimModel = True,
 ) -> list[Finding]:
     """All phrase-rule findings on one piece of copy for an ad of product ``category``.
 
     With the default category ``general`` the copy's own words may name its category (``infer_categories``):
-    the phrase rules of each category named (啤酒 -> alcohol, 處方藥 -> drugs) are applied too, and copy that names
-    a health-food permit (衛部健食字號) is screened as ``health_food`` instead; every finding of a rule chosen this
-    way ends with "(category inferred from 「啤酒」: alcohol)".
+    the phrase rules of each category named (啤酒 -> alcohol, 處方藥 -> drugs, 衛部健食字號 -> health_food) are applied
+    too, on top of the general rules (a health-care function or a drug indication stays a claim for a product of
+    unknown category: set the category to ``health_food`` or ``drugs`` for the permit's or licence's wording to be
+    allowed); every finding of a rule chosen this way ends with "(category inferred from 「啤酒」: alcohol)".
 
     ``meter`` (optional) counts the work done, for tests that the screen is linear in the length of the copy.
 
@@ -923,7 +937,10 @@ def check_text(
     ``review``), the learned claim classifier
     (``claim_model``) scores its sentences: a score at or above its threshold is a ``review`` finding of
     ``tw-ads.model.claim``; weights that cannot be loaded are a ``review`` finding naming the reason (fail
-    closed). ``claim_model=False`` runs the rules alone (benchmarks).
+    closed). ``claim_model=False`` runs the rules alone (benchmarks); a ``ClaimModel`` instead of ``True`` is
+    used in place of the shipped weights (the training script's leave-one-set-out folds). Sentences holding a claim
+    that a rule found and lowered to a warning (negated, disclaimed, advice to see a doctor) are not scored: the
+    rule has judged those words.
     """
     _check_text_input(text)
     check_category(category)
@@ -932,17 +949,12 @@ def check_text(
     inferred: dict[str, str] = {}
     if category == DEFAULT_CATEGORY.value:
         inferred = infer_categories(text, packs, meter=meter, normalised=normalised)
-    # copy that names its health-food permit is screened as a health food (its permit's claim is allowed there)
-    base = HEALTH_FOOD if HEALTH_FOOD in inferred else category
+    # The declared category's rules always run: copy that names a health-food permit or a drug licence under the
+    # default category is still screened as a general product (a health-care function or an indication is a
+    # claim for anything that is not that health food or drug; the permit-named and drug-named findings say to
+    # set the category), and the inferred category's rules run as well.
+    base = category
     seen: set[str] = set()
-    if base != category:  # rules written for the given category alone still run (the permit-named warning)
-        for pack in packs:
-            for rule in pack.rules:
-                if rule.applies_to == (category,) and rule.detector == "phrase":
-                    seen.add(rule.id)
-                    spanned.extend(
-                        _spanned_findings(text, rule, time=time, meter=meter, normalised=normalised)
-                    )
     for extra in (base, *(c for c in inferred if c != base)):
         for pack in packs:
             for rule in pack.for_category(extra):
@@ -961,8 +973,19 @@ def check_text(
                     spanned.append((finding, a, b))
     findings = _without_repeats(spanned)
     model_pack = any(pack.name == "tw-ads" for pack in packs)  # the model's rule belongs to the tw-ads pack
-    if claim_model and model_pack and not any(f.action in ("block", "review") for f in findings):
-        findings.extend(_model_findings(text, normalised, category, time=time, meter=meter))
+    if claim_model is not False and model_pack and not any(f.action in ("block", "review") for f in findings):
+        actions = {rule.id: rule.action for pack in packs for rule in pack.rules}
+        lowered = sorted(
+            (a, b)
+            for f, a, b in spanned
+            if f.action == "warn" and SEVERITY[actions.get(f.rule, "warn")] > SEVERITY["warn"]
+        )
+        origin = normalised[1]
+        skip = [(bisect_left(origin, a), bisect_left(origin, b)) for a, b in lowered]
+        model = None if claim_model is True else claim_model
+        findings.extend(
+            _model_findings(text, normalised, category, time=time, meter=meter, model=model, skip=skip)
+        )
     return findings
 
 
@@ -973,14 +996,16 @@ def _model_findings(
     *,
     time: float | None,
     meter: WorkMeter | None,
+    model: ClaimModel | None = None,
+    skip: Sequence[tuple[int, int]] = (),
 ) -> list[Finding]:
     """The learned claim classifier's finding on copy the rules let through (see ``claim_model``)."""
     from studio.compliance import claim_model as cm
     from studio.compliance.findings import check_failed
 
     try:
-        model = cm.load_model()
-        result = cm.score_text(model, normalised[0], category, meter=meter)
+        model = cm.load_model() if model is None else model
+        result = cm.score_text(model, normalised[0], category, meter=meter, skip=skip)
     except Exception as exc:  # noqa: BLE001 - a check that cannot run is a review, never a pass
         reason = exc.one_line() if isinstance(exc, StudioError) else f"{type(exc).__name__}: {exc}"
         return [check_failed("claim_model", reason)]

@@ -19,6 +19,18 @@ Pure arithmetic, no clock and no I/O: the pipeline passes in what it has measure
   is really left (measured elapsed time, not the estimate), and ``sfm_limit`` is how long an SfM that overruns
   its estimate may go on before the budget could hold no training.
 
+A walk-around **video** is planned before any frame is extracted (``plan_video``): the video is probed
+(duration, size, codec, pictures) and a short sample decoded and timed (``VideoRates``); the plan then picks
+how many frames to keep, how many candidates per window to score, whether to skip the non-reference pictures
+while decoding and the frames' long edge, the best that lets extraction + loading + SfM + training fit, or
+refuses naming the fewest frames at the smallest size and what that would need.
+
+Every loading stage (frame extraction, the capture check, the scene's images) runs against a ``Deadline``
+(``stage_deadline``): a stage may run over its estimate (``STAGE_OVERRUN`` x, or ``STAGE_SLACK`` s more) but
+never so long that what comes after can no longer fit; past it the loader stops, visiting its items in
+``coarse_to_fine`` order so what it read is still spread over the whole set, and the pipeline goes on with
+what was read (or refuses, naming the budget and what was reached) and plans the rest again.
+
 ``--train-minutes`` keeps the old meaning (training alone); with both, training gets the smaller.
 """
 
@@ -57,6 +69,13 @@ SCREEN_RENDERS = 4  # the compliance screen renders this many previews
 # jobs on the cores), which the estimates made from fixed constants (SfM, the reserve) are scaled by.
 READ_SECONDS_PER_MEGAPIXEL = 0.1
 MAX_SLOWDOWN = 6.0
+STAGE_OVERRUN = 2.0  # a loading stage may take this many times its estimate (lego: 12.8 s for ~6.6, 12d) ...
+STAGE_SLACK = 10.0  # ... or this many seconds more, whichever is longer, before its deadline stops it
+# Video: skipping the pictures no other picture refers to (``iter_frames(fast=True)``) costs about this share
+# of a full decode (media/decode.py: "about halving"; kept conservative).
+FAST_DECODE_SHARE = 0.6
+PER_WINDOW = (4, 2, 1)  # candidates scored per kept frame, best first (video_frames.sample_frames)
+VIDEO_EDGES = (1600, 1280, 1024, 800, 640)  # frame long edges the video plan may step down to
 
 
 def estimate_sfm_seconds(
@@ -96,6 +115,8 @@ class BudgetPlan:
     images: int | None = None
     of_images: int | None = None
     slow: float = 1.0  # the machine's measured slowdown the estimates were scaled by
+    extract_seconds: float = 0.0  # a video's frame extraction still to come (estimated)
+    frames: str | None = None  # what the extraction keeps, e.g. "40 frames at 1024x576, 2 per window"
 
     def line(self) -> str:
         """The plan as the progress line shows it:
@@ -108,6 +129,9 @@ class BudgetPlan:
         parts = [f"budget {self.total_seconds / 60:.1f} min:"]
         if self.spent_seconds >= 1:
             parts.append(f"spent {self.spent_seconds / 60:.1f},")
+        if self.extract_seconds > 0:
+            what = f" ({self.frames})" if self.frames else ""
+            parts.append(f"frames ~{self.extract_seconds / 60:.1f}{what},")
         if self.load_seconds > 0:
             parts.append(f"loading ~{self.load_seconds / 60:.1f},")
         if self.sfm_seconds > 0:
@@ -131,6 +155,8 @@ class BudgetPlan:
             "images": self.images,
             "of_images": self.of_images,
             "slowdown": round(self.slow, 3),
+            "extract_seconds": round(self.extract_seconds, 3),
+            "frames": self.frames,
         }
 
 
@@ -167,6 +193,8 @@ def plan_budget(
     of_images: int | None = None,
     hint: str | None = None,
     slow: float = 1.0,
+    extract_seconds: float = 0.0,
+    frames: str | None = None,
 ) -> BudgetPlan:
     """Share ``total_seconds`` (None: no whole-run limit): ``spent_seconds`` are gone, ``load_seconds`` and
     ``sfm_seconds`` (estimates of what is still to come) are loading's and SfM's, a reserve is kept, training
@@ -174,7 +202,8 @@ def plan_budget(
     ``min_train_seconds``: the message says what ``what`` needs and the smallest budget that would hold it
     (``hint`` replaces the advice after that). With ``refuse`` False (after SfM, when the work is done and only
     the remainder can be shared) training gets what is left, at least ``TRAIN_FLOOR_SECONDS``. ``slow``: the
-    machine's measured slowdown (``slowdown``), which the reserve's fixed part is scaled by."""
+    machine's measured slowdown (``slowdown``), which the reserve's fixed part is scaled by.
+    ``extract_seconds``: a video's frame extraction still to come, ``frames`` what it keeps (for the line)."""
     if total_seconds is None:
         return BudgetPlan(
             None,
@@ -187,11 +216,13 @@ def plan_budget(
             images,
             of_images,
             slow,
+            extract_seconds,
+            frames,
         )
     if total_seconds <= 0:
         raise ValueError(f"total_seconds must be positive, got {total_seconds}")
     reserve = reserve_seconds(total_seconds, slow)
-    ahead = load_seconds + sfm_seconds
+    ahead = extract_seconds + load_seconds + sfm_seconds
     train = total_seconds - spent_seconds - ahead - reserve
     need = min_train_seconds(total_seconds)
     if train < need and not refuse:
@@ -200,6 +231,8 @@ def plan_budget(
         minutes = smallest_budget(spent_seconds + ahead, slow) / 60
         detail = f"{spent_seconds / 60:.1f} min spent so far, " if spent_seconds >= 1 else ""
         load = f"reading the images takes about {load_seconds / 60:.1f} min, " if load_seconds > 0 else ""
+        if extract_seconds > 0:
+            load = f"extracting {frames or 'the frames'} takes about {extract_seconds / 60:.1f} min, " + load
         sfm = f"finding the camera poses takes about {sfm_seconds / 60:.1f} min, " if sfm_seconds > 0 else ""
         advice = hint or (", or use fewer photos or a smaller --sfm-resolution." if sfm_seconds > 0 else ".")
         raise InputError(
@@ -220,6 +253,8 @@ def plan_budget(
         images,
         of_images,
         slow,
+        extract_seconds,
+        frames,
     )
 
 
@@ -302,12 +337,183 @@ def finish_seconds(
     return max(reserve_seconds(total_seconds, slow), slow * RESERVE_SECONDS + renders)
 
 
-def sfm_limit(total_seconds: float | None, spent_seconds: float, slow: float = 1.0) -> float | None:
-    """Seconds SfM may run (None: no limit): until only the reserve and ``TRAIN_FLOOR_SECONDS`` of training
-    are left. The plan before SfM already refused runs whose estimate leaves less than ``min_train_seconds``;
-    this is the hard stop for an SfM that overruns its estimate (a loaded machine), so the run still ends
-    within its budget."""
+def sfm_limit(
+    total_seconds: float | None, spent_seconds: float, slow: float = 1.0, after_seconds: float = 0.0
+) -> float | None:
+    """Seconds SfM may run (None: no limit): until only the reserve, ``after_seconds`` (reading the posed
+    images for training, estimated) and ``TRAIN_FLOOR_SECONDS`` of training are left. The plan before SfM
+    already refused runs whose estimate leaves less than ``min_train_seconds``; this is the hard stop for an
+    SfM that overruns its estimate (a loaded machine), so the run still ends within its budget."""
     if total_seconds is None:
         return None
-    left = total_seconds - spent_seconds - reserve_seconds(total_seconds, slow) - TRAIN_FLOOR_SECONDS
+    left = (
+        total_seconds
+        - spent_seconds
+        - reserve_seconds(total_seconds, slow)
+        - TRAIN_FLOOR_SECONDS
+        - max(after_seconds, 0.0)
+    )
     return max(1.0, left)
+
+
+def coarse_to_fine(n: int) -> list[int]:
+    """The indices ``0..n-1`` in an order whose every prefix is spread over the whole range (0, then every
+    step-th index for halving steps): a loader that stops early this way keeps a thinned set, not its first
+    part."""
+    order: list[int] = []
+    seen: set[int] = set()
+    step = 1
+    while step < n:
+        step *= 2
+    while step >= 1:
+        for i in range(0, n, step):
+            if i not in seen:
+                seen.add(i)
+                order.append(i)
+        step //= 2
+    if n > 1 and order[1] != n - 1:  # the last item right after the first: the set's two ends come first
+        order.remove(n - 1)
+        order.insert(1, n - 1)
+    return order
+
+
+@dataclass(frozen=True)
+class Deadline:
+    """A time on ``clock`` (seconds) by which a loading stage stops; loaders poll ``passed()`` before each
+    item and return what they read so far. ``planned``: the stage's estimate (for messages)."""
+
+    at: float
+    clock: Callable[[], float]
+    planned: float = 0.0
+
+    def passed(self) -> bool:
+        return self.clock() >= self.at
+
+
+def stage_deadline(
+    total_seconds: float | None,
+    spent_seconds: float,
+    planned_seconds: float,
+    *,
+    later_seconds: float = 0.0,
+    train_seconds: float | None = None,
+    slow: float = 1.0,
+) -> float | None:
+    """The elapsed seconds (on the run's clock) by which a loading stage that starts at ``spent_seconds``
+    and was planned to take ``planned_seconds`` must stop (None: no limit): ``STAGE_OVERRUN`` x its estimate
+    (at least ``STAGE_SLACK`` s more), but never later than leaves the stages after it (``later_seconds``,
+    estimated), the reserve and ``train_seconds`` of training (default ``min_train_seconds``)."""
+    if total_seconds is None:
+        return None
+    keep = min_train_seconds(total_seconds) if train_seconds is None else train_seconds
+    hard = total_seconds - later_seconds - reserve_seconds(total_seconds, slow) - keep
+    soft = spent_seconds + max(STAGE_OVERRUN * planned_seconds, planned_seconds + STAGE_SLACK)
+    return max(spent_seconds, min(soft, hard))
+
+
+@dataclass(frozen=True)
+class VideoRates:
+    """What the probe of a video measured: its pictures and displayed size, seconds per picture decoded
+    (at the video's size), per candidate frame scaled to ``edge`` px, written and scored, and per kept frame
+    prepared (capture check and SfM JPEG) at ``edge`` px."""
+
+    pictures: int
+    width: int
+    height: int
+    decode_seconds: float
+    candidate_seconds: float
+    prepare_seconds: float
+    edge: int
+
+
+@dataclass(frozen=True)
+class VideoChoice:
+    """How a video is sampled: ``frames`` kept, ``per_window`` candidates scored per kept frame, ``fast``
+    (decode only the reference pictures), frames ``size`` (w, h) at long edge ``edge``, and the estimates
+    (seconds) of extraction, loading (capture check + the scene's images) and SfM."""
+
+    frames: int
+    per_window: int
+    fast: bool
+    edge: int
+    size: tuple[int, int]
+    extract_seconds: float
+    load_seconds: float
+    sfm_seconds: float
+
+    @property
+    def seconds(self) -> float:
+        return self.extract_seconds + self.load_seconds + self.sfm_seconds
+
+    def describe(self) -> str:
+        """``40 frames at 1024x576, 2 per window, reference pictures only``."""
+        text = f"{self.frames} frames at {self.size[0]}x{self.size[1]}"
+        text += ", sharpest of 1" if self.per_window == 1 else f", {self.per_window} per window"
+        return text + (", reference pictures only" if self.fast else "")
+
+
+def video_cost(
+    rates: VideoRates,
+    frames: int,
+    per_window: int,
+    fast: bool,
+    edge: int,
+    sfm_seconds: Callable[[int, int, int], float],
+) -> VideoChoice:
+    """The estimates for sampling ``frames`` of a video measured as ``rates`` (see ``VideoChoice``);
+    ``sfm_seconds(frames, width, height)`` is SfM's estimate (already scaled by the slowdown)."""
+    scale = min(1.0, edge / max(rates.width, rates.height, 1))
+    size = (max(2, 2 * round(rates.width * scale / 2)), max(2, 2 * round(rates.height * scale / 2)))
+    probe_scale = min(1.0, rates.edge / max(rates.width, rates.height, 1))
+    pixels = max((scale / max(probe_scale, 1e-6)) ** 2, 0.25)  # per-frame work against the probe's size
+    decodable = rates.pictures * (0.5 if fast else 1.0)
+    candidates = min(frames * per_window, max(decodable, frames))
+    decode = rates.pictures * rates.decode_seconds * (FAST_DECODE_SHARE if fast else 1.0)
+    extract = decode + candidates * rates.candidate_seconds * pixels
+    load = frames * rates.prepare_seconds * pixels * (1.0 + SCENE_LOAD_SHARE)
+    return VideoChoice(
+        frames, per_window, fast, edge, size, extract, load, sfm_seconds(frames, size[0], size[1])
+    )
+
+
+def video_choices(
+    rates: VideoRates,
+    *,
+    asked: int,
+    minimum: int,
+    edge: int,
+    fixed_edge: bool,
+    sfm_seconds: Callable[[int, int, int], float],
+) -> list[VideoChoice]:
+    """The ways to sample a video, best first: at the asked long ``edge``, ``asked`` frames with 4, 2, then
+    1 candidates per window (the last ones decoding only reference pictures), then fewer frames (down to half
+    of those asked); then the same at each smaller edge of ``VIDEO_EDGES`` (unless ``fixed_edge``), the
+    smallest going down to ``minimum`` frames. The last choice is the cheapest."""
+    asked = max(1, min(asked, rates.pictures))
+    minimum = max(1, min(minimum, asked))
+    longest = max(rates.width, rates.height)  # edges at or above the video's own size change nothing
+    edges = [edge] + ([] if fixed_edge else [e for e in VIDEO_EDGES if e < min(edge, longest)])
+    choices: list[VideoChoice] = []
+    for k, long_edge in enumerate(edges):
+        last = k == len(edges) - 1
+        for per_window, fast in ((4, False), (2, False), (2, True), (1, True)):
+            choices.append(video_cost(rates, asked, per_window, fast, long_edge, sfm_seconds))
+        lowest = minimum if last else max(minimum, math.ceil(asked / 2))
+        for frames in range(asked - 1, lowest - 1, -1):
+            choices.append(video_cost(rates, frames, 1, True, long_edge, sfm_seconds))
+    return choices
+
+
+def plan_video(
+    total_seconds: float | None, spent_seconds: float, choices: Sequence[VideoChoice], slow: float = 1.0
+) -> tuple[VideoChoice, bool]:
+    """The first of ``choices`` (best first, ``video_choices``) that leaves training ``min_train_seconds``
+    and the reserve, and True; or the cheapest one and False when none does (the caller refuses the run with
+    its numbers). Without a budget, the first."""
+    if total_seconds is None:
+        return choices[0], True
+    left = total_seconds - spent_seconds - reserve_seconds(total_seconds, slow)
+    for choice in choices:
+        if left - choice.seconds >= min_train_seconds(total_seconds):
+            return choice, True
+    return min(choices, key=lambda c: c.seconds), False

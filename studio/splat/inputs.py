@@ -24,7 +24,7 @@ import os
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Literal
+from typing import TYPE_CHECKING, Literal
 
 import numpy as np
 from PIL import Image
@@ -33,6 +33,9 @@ from studio.cancel import CancelToken, check
 from studio.errors import InputError
 from studio.media.types import IMAGE_SUFFIXES, VIDEO_SUFFIXES
 from studio.progress import ProgressFn, null_progress
+
+if TYPE_CHECKING:
+    from studio.splat.budget import Deadline
 from studio.splat.capture import ImageQuality, assess_image
 from studio.splat.colmap_io import ColmapModel, find_model_dir, image_file
 from studio.splat.nerf import (
@@ -170,6 +173,17 @@ class PreparedSet:
     images: list[PreparedImage]
     qualities: list[ImageQuality]
     skipped: list[tuple[str, str]]  # (source file name, reason)
+    unread: list[str] = field(default_factory=list)  # files not read: the deadline passed first
+
+
+def visit_order(n: int, deadline: Deadline | None) -> list[int]:
+    """The order a loader reads ``n`` items in: as given, or with a ``deadline`` coarse to fine
+    (``budget.coarse_to_fine``), so a load the deadline stops keeps items spread over the whole set."""
+    if deadline is None:
+        return list(range(n))
+    from studio.splat.budget import coarse_to_fine
+
+    return coarse_to_fine(n)
 
 
 def prepare_photos(
@@ -179,13 +193,16 @@ def prepare_photos(
     long_edge: int = 1600,
     background: tuple[float, float, float] = (1.0, 1.0, 1.0),
     taken: set[str] | None = None,
+    deadline: Deadline | None = None,
     on_progress: ProgressFn | None = None,
     cancel: CancelToken | None = None,
 ) -> PreparedSet:
     """Load each photo once: measure it, write an upright JPEG (long edge at most ``long_edge`` px) to
     ``out_dir``, and its alpha as a mask. Unreadable files are listed in ``skipped``, not raised. A photo is
     decoded no larger than that long edge and the capture check need (``load_photo_reduced``). ``taken``:
-    the (lower-case) names an earlier call already wrote to ``out_dir``, updated with this call's."""
+    the (lower-case) names an earlier call already wrote to ``out_dir``, updated with this call's.
+    ``deadline``: the photos are read coarse to fine (``visit_order``) and, once it has passed, the rest are
+    left unread (``unread``); what was read comes back in the order of ``files``."""
     from studio.images import load_photo_reduced
     from studio.splat.capture import ANALYSIS_EDGE
 
@@ -196,15 +213,23 @@ def prepare_photos(
     qualities: list[ImageQuality] = []
     skipped: list[tuple[str, str]] = []
     used: set[str] = taken if taken is not None else set()
-    for index, source in enumerate(files):
+    unread: list[int] = []
+    at: dict[int, int] = {}  # id of each result -> its file's position in files, to return them in that order
+    for done, index in enumerate(visit_order(len(files), deadline)):
+        source = files[index]
         check(cancel, "Preparing the photos")
+        if deadline is not None and deadline.passed():
+            unread.append(index)
+            continue
         try:
             image, full = load_photo_reduced(source, max(long_edge, ANALYSIS_EDGE), what="photo")
         except InputError as exc:
             skipped.append((source.name, exc.message.rstrip(".")))
+            at[id(skipped[-1])] = index
             continue
         quality = assess_image(source.name, image, full)
         qualities.append(quality)
+        at[id(quality)] = index
         focal = exif_focal_px(source, full)
         focal = focal * image.width / full[0] if focal else None  # in decoded pixels
         scale = min(1.0, long_edge / max(image.size))
@@ -227,8 +252,11 @@ def prepare_photos(
         prepared.append(
             PreparedImage(name, Path(source), target, image.width, image.height, mask_path, focal)
         )
-        report((index + 1) / max(len(files), 1), f"prepared {index + 1}/{len(files)} photos")
-    return PreparedSet(prepared, qualities, skipped)
+        at[id(prepared[-1])] = index
+        report((done + 1) / max(len(files), 1), f"prepared {done + 1}/{len(files)} photos")
+    for items in (prepared, qualities, skipped):  # back in the order of ``files``
+        items.sort(key=lambda item: at[id(item)])
+    return PreparedSet(prepared, qualities, skipped, [files[i].name for i in sorted(unread)])
 
 
 def _unique_name(stem: str, used: set[str]) -> str:
@@ -303,6 +331,7 @@ def views_from_colmap(
     mask_paths: dict[str, Path] | None = None,
     decode_edge: int | None = None,
     on_image: ImageHook | None = None,
+    deadline: Deadline | None = None,
     on_progress: ProgressFn | None = None,
     cancel: CancelToken | None = None,
 ) -> tuple[list[View], dict[str, str]]:
@@ -313,7 +342,8 @@ def views_from_colmap(
     "auto": alpha if present, else a plain-backdrop separation, used only when at least ``BACKDROP_MIN_SHARE``
     of the views separate; "none"). Returns the views and a note per view on its mask ("alpha", "backdrop",
     "none"). ``decode_edge``: decode each image no larger than needed for that long edge (``read_frame``);
-    ``on_image`` sees each decoded image.
+    ``on_image`` sees each decoded image. ``deadline``: images are read coarse to fine (``visit_order``) and
+    none after it has passed: the views come back fewer, still sorted by name.
     """
     from studio.splat.focus import alpha_mask, background_mask, composite
 
@@ -324,8 +354,11 @@ def views_from_colmap(
     views: list[View] = []
     notes: dict[str, str] = {}
     unmasked: dict[str, View | None] = {}
-    for index, name in enumerate(wanted):
+    for index, position in enumerate(visit_order(len(wanted), deadline)):
+        name = wanted[position]
         check(cancel, "Loading the posed images")
+        if deadline is not None and views and deadline.passed():  # one view at least: a Scene
+            break
         image_meta = by_name.get(name)
         if image_meta is None:
             raise InputError(f"The image {name} is not registered in the COLMAP model.")
@@ -370,6 +403,7 @@ def views_from_colmap(
         unmasked[name] = raw_view
         notes[name] = note
         report((index + 1) / max(len(wanted), 1), f"loaded {index + 1}/{len(wanted)} posed images")
+    views.sort(key=lambda v: v.name)  # read coarse to fine with a deadline: back in name order
     # Backdrop masks on only some views would teach the model two different backgrounds (floaters): use them
     # only when most views separate cleanly, otherwise train every such view on its real backdrop.
     separated = [n for n, note in notes.items() if note == "backdrop"]
@@ -395,6 +429,7 @@ def scene_from_colmap(
     names: Sequence[str] | None = None,
     decode_edge: int | None = None,
     on_image: ImageHook | None = None,
+    deadline: Deadline | None = None,
     on_progress: ProgressFn | None = None,
     cancel: CancelToken | None = None,
 ) -> Scene:
@@ -413,6 +448,7 @@ def scene_from_colmap(
         masks=masks,
         background=background,
         mask_paths=mask_paths,
+        deadline=deadline,
         on_progress=on_progress,
         cancel=cancel,
     )
@@ -460,12 +496,14 @@ def load_nerfstudio(
     frames: Sequence[int] | None = None,
     decode_edge: int | None = None,
     on_image: ImageHook | None = None,
+    deadline: Deadline | None = None,
     on_progress: ProgressFn | None = None,
     cancel: CancelToken | None = None,
 ) -> Scene:
     """A ``Scene`` from a nerfstudio ``transforms.json`` (all frames, or the indices ``frames``): ``transform_matrix`` is camera-to-world in the
     OpenGL/Blender convention (x right, y up, z back), intrinsics are global or per frame, OPENCV/fisheye
-    distortion is removed. ``ply_file_path`` points are used when present; otherwise the scene starts empty."""
+    distortion is removed. ``ply_file_path`` points are used when present; otherwise the scene starts empty.
+    ``deadline``: frames are read coarse to fine and none after it has passed (fewer views, in frame order)."""
     from studio.splat.focus import alpha_mask, composite, estimate_focus
 
     report = on_progress or null_progress
@@ -475,9 +513,13 @@ def load_nerfstudio(
     views: list[View] = []
     chosen = list(range(len(data["frames"])) if frames is None else frames)
     flip = np.diag([1.0, -1.0, -1.0, 1.0])  # OpenGL camera axes -> OpenCV
-    for done, index in enumerate(chosen):
+    read_at: list[int] = []  # position in chosen of each view
+    for done, position in enumerate(visit_order(len(chosen), deadline)):
+        index = chosen[position]
         frame = data["frames"][index]
         check(cancel, "Loading transforms.json")
+        if deadline is not None and views and deadline.passed():  # one view at least: a Scene
+            break
         if not isinstance(frame, dict) or "file_path" not in frame or "transform_matrix" not in frame:
             raise InputError(f"Frame {index} of {path.name} needs 'file_path' and 'transform_matrix'.")
 
@@ -536,7 +578,9 @@ def load_nerfstudio(
         if long_edge is not None and max(view.width, view.height) > long_edge:
             view = view.resized(long_edge)
         views.append(view)
+        read_at.append(position)
         report((done + 1) / len(chosen), f"loaded {done + 1}/{len(chosen)} frames")
+    views = [v for _, v in sorted(zip(read_at, views), key=lambda pair: pair[0])]
     points = np.zeros((0, 3), np.float32)
     colors = np.zeros((0, 3), np.uint8)
     if data.get("ply_file_path"):
@@ -588,6 +632,7 @@ def load_transforms(
     frames: Sequence[int] | None = None,
     decode_edge: int | None = None,
     on_image: ImageHook | None = None,
+    deadline: Deadline | None = None,
     on_progress: ProgressFn | None = None,
     cancel: CancelToken | None = None,
 ) -> Scene:
@@ -605,6 +650,7 @@ def load_transforms(
             frames=frames,
             decode_edge=decode_edge,
             on_image=on_image,
+            deadline=deadline,
             on_progress=on_progress,
             cancel=cancel,
         )
@@ -622,4 +668,7 @@ def load_transforms(
         frames=frames,
         decode_edge=decode_edge,
         on_image=on_image,
+        deadline=deadline,
+        on_progress=on_progress,
+        cancel=cancel,
     )

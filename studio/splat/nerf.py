@@ -14,15 +14,20 @@ import math
 import os
 from collections.abc import Callable, Sequence
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
+from studio.cancel import CancelToken, check
 from studio.errors import InputError
 from studio.fsutil import resolve_inside
 from studio.images import load_photo, load_photo_reduced
 from studio.media.types import IMAGE_SUFFIXES
+from studio.progress import ProgressFn, null_progress
 from studio.splat.scene import Scene, View
+
+if TYPE_CHECKING:
+    from studio.splat.budget import Deadline
 
 # a frame's file_path may omit its extension (NeRF-synthetic: ./train/r_0): PNG first, as those sets write
 _FRAME_SUFFIXES = (".png", *sorted(IMAGE_SUFFIXES - {".png"}))
@@ -184,13 +189,20 @@ def load_nerf_transforms(
     frames: Sequence[int] | None = None,
     decode_edge: int | None = None,
     on_image: ImageHook | None = None,
+    deadline: Deadline | None = None,
+    on_progress: ProgressFn | None = None,
+    cancel: CancelToken | None = None,
 ) -> Scene:
     """Read a NeRF ``transforms*.json`` (or its folder) into a :class:`Scene` (no initial points).
 
     ``long_edge`` resizes every image (and its mask and K) so its long side has that many pixels. ``frames``:
     only these frames (indices into the manifest's list, in that order); ``decode_edge``: decode each image no
     larger than needed for that long edge (``read_frame``); ``on_image`` sees each decoded image.
+    ``deadline``: frames are read coarse to fine and none after it has passed (fewer views, in frame order).
     """
+    from studio.splat.budget import coarse_to_fine
+
+    report = on_progress or null_progress
     manifest = find_manifest(path)
     folder = manifest.parent
     try:
@@ -210,8 +222,15 @@ def load_nerf_transforms(
         raise InputError(f"The background must be three numbers in 0..1, got {background!r}.")
 
     views: list[View] = []
-    chosen = range(len(data["frames"])) if frames is None else frames
-    for index in chosen:
+    chosen = list(range(len(data["frames"])) if frames is None else frames)
+    read_at: list[int] = []  # position in chosen of each view
+    for done, position in enumerate(
+        coarse_to_fine(len(chosen)) if deadline is not None else range(len(chosen))
+    ):
+        check(cancel, "Loading transforms.json")
+        if deadline is not None and views and deadline.passed():  # one view at least: a Scene
+            break
+        index = chosen[position]
         frame = data["frames"][index]
         if not isinstance(frame, dict):
             raise InputError(f"{manifest.name}: frame {index} is not an object.")
@@ -231,6 +250,9 @@ def load_nerf_transforms(
         if long_edge is not None:
             view = view.resized(long_edge)
         views.append(view)
+        read_at.append(position)
+        report((done + 1) / max(len(chosen), 1), f"loaded {done + 1}/{len(chosen)} frames")
+    views = [v for _, v in sorted(zip(read_at, views), key=lambda pair: pair[0])]
 
     center, up, radius = camera_layout(views)
     return Scene(

@@ -433,6 +433,7 @@ def _run(
         )
         if note:
             warnings.append(note)
+    warnings += budget.notes
     if capture is not None:
         warnings += capture.warnings
         _write_json(staging / "capture_report.json", capture.to_json())
@@ -646,6 +647,7 @@ class Budget:
         self.per_image: list[float] = []  # seconds each probed image took to read (Budget.probe)
         self.slow = 1.0  # the machine's slowdown the probe measured (budget.slowdown)
         self.subsampled: tuple[int, int] | None = None  # (images used, of the set's) when the plan subsampled
+        self.notes: list[str] = []  # what the budget changed on the way (a loading stage stopped): warnings
 
     def elapsed(self) -> float:
         return self.clock() - self.started
@@ -672,10 +674,47 @@ class Budget:
     def line(self, name: str) -> str:
         return self._lines.get(name, "")
 
-    def sfm_limit(self) -> float | None:
+    def sfm_limit(self, after_seconds: float = 0.0) -> float | None:
         from studio.splat.budget import sfm_limit
 
-        return sfm_limit(self.total, self.elapsed(), self.slow)
+        return sfm_limit(self.total, self.elapsed(), self.slow, after_seconds)
+
+    def deadline(self, planned: float, *, later: float = 0.0, train: float | None = None):
+        """The ``budget.Deadline`` of a loading stage starting now, planned to take ``planned`` seconds, with
+        ``later`` seconds of estimated work after it (``budget.stage_deadline``); None without a budget."""
+        from studio.splat.budget import Deadline, stage_deadline
+
+        at = stage_deadline(
+            self.total, self.elapsed(), planned, later_seconds=later, train_seconds=train, slow=self.slow
+        )
+        return None if at is None else Deadline(self.started + at, self.clock, planned)
+
+    def stopped(self, stage: str, deadline, read: int, of: int, began: float, what: str) -> str:
+        """Record that ``deadline`` stopped ``stage`` (``read`` of ``of`` ``what`` read since ``began``, an
+        elapsed time) in the plans and the notes; returns the line the progress shows."""
+        took = self.elapsed() - began
+        key = {"extracting frames": "frames", "checking the photos": "capture"}.get(stage, "scene")
+        self.plans[f"stopped_{key}"] = {
+            "read": read,
+            "of": of,
+            "planned_seconds": round(deadline.planned, 3),
+            "deadline_seconds": round(deadline.at - self.started, 3),
+            "seconds": round(took, 3),
+        }
+        line = (
+            f"the time limit's share for {stage} ran out: {read} of {of} {what} read in {took:.0f} s (planned"
+            f" ~{deadline.planned:.0f} s); going on with those"
+        )
+        self.notes.append(f"The time limit of {self.total / 60:.1f} min: {line}. Allow more time to use all.")
+        return line
+
+    def too_few(self, stage: str, read: int, of: int, need: int, what: str) -> InputError:
+        """The error for a loading stage its deadline stopped before ``need`` of ``of`` were read."""
+        return InputError(
+            f"The time limit of {(self.total or 0) / 60:.1f} min ran out while {stage}: {read} of {of} {what}"
+            f" read in {self.elapsed():.0f} s, and at least {need} are needed.",
+            "Allow more time, or give fewer or smaller images (a slow disk or very large files).",
+        )
 
     def probe(self, load: Callable[[int], float], count: int) -> list[float]:
         """Seconds each of the first ``count`` images took, ``load(i)`` reading image ``i`` and returning the
@@ -730,7 +769,12 @@ def _scene_from_images(
     cancel: CancelToken | None,
     budget: Budget,
 ):
-    from studio.splat.budget import SCENE_LOAD_SHARE, estimate_sfm_seconds, extrapolate
+    from studio.splat.budget import (
+        SCENE_LOAD_SHARE,
+        TRAIN_FLOOR_SECONDS,
+        estimate_sfm_seconds,
+        extrapolate,
+    )
     from studio.splat.inputs import scene_from_colmap
     from studio.splat.sfm import choose_sfm, expected_pairs, features_for_count, load_sfm_result, run_sfm
 
@@ -739,16 +783,9 @@ def _scene_from_images(
     count = options.video_frames if video else len(files)
     long_edge = options.sfm_resolution or features_for_count(count)[0]
     if video:
-        from studio.splat.video_frames import sample_frames
-
         with stages.stage("frames", f"sampling frames from {source.path.name}") as progress:
-            frames = sample_frames(
-                source.path,
-                work / "frames",
-                count=options.video_frames,
-                long_edge=long_edge,
-                on_progress=progress,
-                cancel=cancel,
+            frames, long_edge = _sample_within_budget(
+                source.path, work, long_edge, options, budget, progress, cancel
             )
         files = frames.paths
     images_dir = work / "images"
@@ -794,7 +831,7 @@ def _scene_from_images(
         images=len(chosen),
         of_images=len(source.files) if not video else None,
     )
-    limit = budget.sfm_limit()
+    limit = budget.sfm_limit(scene_load)
     if limit is not None:
         timeout = limit if timeout is None else min(timeout, limit)
     sfm_options = replace(sfm_options, timeout_seconds=timeout)
@@ -821,6 +858,8 @@ def _scene_from_images(
     stages.seconds.update({f"sfm_{k}": v for k, v in sfm.timings.items()})
     source_name = {p.name: p.source.name for p in chosen}
     with stages.stage("scene", f"loading {len(sfm.registered)} posed images") as progress:
+        began = budget.elapsed()
+        deadline = budget.deadline(scene_load, train=TRAIN_FLOOR_SECONDS)
         scene = scene_from_colmap(
             sfm.model,
             images_dir,
@@ -830,11 +869,129 @@ def _scene_from_images(
             mask_paths={p.name: p.mask_path for p in chosen if p.mask_path is not None},
             meta={"source": str(source.path), "loader": f"sfm-{matcher}"},
             decode_edge=options.resolution,
+            deadline=deadline,
             on_progress=progress,
             cancel=cancel,
         )
+        if deadline is not None and len(scene.views) < len(sfm.registered):
+            read, of = len(scene.views), len(sfm.registered)
+            if read < options.min_registered:
+                raise budget.too_few("loading the posed images", read, of, options.min_registered, "images")
+            progress(1.0, budget.stopped("loading the posed images", deadline, read, of, began, "images"))
     unregistered = sorted(source_name.get(n, n) for n in sfm.unregistered)
     return scene, capture, len(files), unregistered
+
+
+def _sample_within_budget(
+    video: Path,
+    work: Path,
+    long_edge: int,
+    options: ReconstructOptions,
+    budget: Budget,
+    progress: ProgressFn,
+    cancel: CancelToken | None,
+):
+    """``sample_frames`` as the budget holds it: the video is probed first (its size, codec and pictures; the
+    first pictures decoded and a few candidates written and prepared, all timed), then ``budget.plan_video``
+    chooses the frames, candidates per window, decoding and long edge that let extraction, loading, SfM and
+    training fit, or the run is refused here, before any extraction, naming the fewest frames it could use
+    and what they would need. Extraction stops at its deadline (the frames then come from the part decoded).
+    Returns the frames and their long edge."""
+    from studio.splat.budget import VideoRates, estimate_sfm_seconds, plan_video, video_choices
+    from studio.splat.inputs import prepare_photos
+    from studio.splat.sfm import choose_sfm, expected_pairs
+    from studio.splat.video_frames import probe_sampling, sample_frames
+
+    asked = options.video_frames
+    if budget.total is None:  # nothing to plan: the asked frames, as before
+        frames = sample_frames(
+            video, work / "frames", count=asked, long_edge=long_edge, on_progress=progress, cancel=cancel
+        )
+        return frames, long_edge
+    probe_dir = work / "frames-probe"
+    shutil.rmtree(probe_dir, ignore_errors=True)
+    try:
+        probe = probe_sampling(video, probe_dir, long_edge=long_edge, clock=budget.clock, cancel=cancel)
+
+        def prepare_one(index: int) -> float:
+            done = prepare_photos([probe.paths[index]], probe_dir / "prepared", long_edge=long_edge)
+            return sum(im.width * im.height for im in done.images) / 1e6
+
+        per_frame = budget.probe(prepare_one, len(probe.paths))  # also the machine's slowdown
+    finally:
+        shutil.rmtree(probe_dir, ignore_errors=True)
+    info = probe.info
+    pictures = max(info.frames, 2)
+    rates = VideoRates(
+        pictures,
+        info.width,
+        info.height,
+        probe.decode_seconds,
+        probe.candidate_seconds,
+        float(np.median(per_frame)) if per_frame else 0.0,
+        long_edge,
+    )
+
+    def sfm_seconds(m: int, width: int, height: int) -> float:
+        sfm = choose_sfm(
+            m, video=True, matcher=options.matcher, mapper=options.mapper, max_image_size=max(width, height)
+        )
+        estimate = estimate_sfm_seconds(
+            m, width * height / 1e6, expected_pairs(m, sfm), max_features=sfm.max_features, mapper=sfm.mapper
+        )
+        return estimate["total"] * budget.slow
+
+    minimum = min(asked, max(MIN_PHOTOS, options.min_registered))
+    choices = video_choices(
+        rates,
+        asked=asked,
+        minimum=minimum,
+        edge=long_edge,
+        fixed_edge=options.sfm_resolution is not None,
+        sfm_seconds=sfm_seconds,
+    )
+    choice, fits = plan_video(budget.total, budget.elapsed(), choices, budget.slow)
+    what = f"the video {video.name} ({info.duration:.1f} s, {info.width}x{info.height} {info.codec})"
+    estimates = {
+        "extract_seconds": choice.extract_seconds,
+        "load_seconds": choice.load_seconds,
+        "frames": choice.describe(),
+    }
+    if not fits:  # refused before any extraction: plan_budget says what the fewest frames would need
+        budget.plan(
+            "before_frames",
+            choice.sfm_seconds,
+            what=f"{what} with {asked} frames asked",
+            hint=(
+                f" (the fewest frames it can use: {choice.describe()}), or use a shorter or smaller"
+                " video (--sfm-resolution, --video-frames)."
+            ),
+            **estimates,
+        )
+    plan = budget.plan("before_frames", choice.sfm_seconds, what=what, **estimates)
+    progress(0.0, f"sampling {choice.describe()} from {what} · {plan.line()}")
+    began = budget.elapsed()
+    deadline = budget.deadline(choice.extract_seconds, later=choice.load_seconds + choice.sfm_seconds)
+    frames = sample_frames(
+        video,
+        work / "frames",
+        count=choice.frames,
+        per_window=choice.per_window,
+        long_edge=choice.edge,
+        fast=choice.fast,
+        deadline=deadline,
+        on_progress=progress,
+        cancel=cancel,
+    )
+    if frames.stopped_at is not None and deadline is not None:
+        got = len(frames.paths)
+        if got < max(3, options.min_registered):
+            raise budget.too_few(
+                "extracting frames", got, choice.frames, max(3, options.min_registered), "frames"
+            )
+        line = budget.stopped("extracting frames", deadline, got, choice.frames, began, "frames")
+        progress(1.0, f"{line} (up to {frames.stopped_at:.1f} of {info.duration:.1f} s of the video)")
+    return frames, choice.edge
 
 
 def _prepare_within_budget(
@@ -865,13 +1022,14 @@ def _prepare_within_budget(
     taken: set[str] = set()
     probed: dict[int, PreparedSet] = {}
 
-    def prepare(chosen: list[Path], report: ProgressFn | None = None) -> PreparedSet:
+    def prepare(chosen: list[Path], report: ProgressFn | None = None, deadline=None) -> PreparedSet:
         return prepare_photos(
             chosen,
             images_dir,
             long_edge=long_edge,
             background=options.composite_background,
             taken=taken,
+            deadline=deadline,
             on_progress=report,
             cancel=cancel,
         )
@@ -912,7 +1070,21 @@ def _prepare_within_budget(
     if budget.total is not None:
         what = f"{count} of {n}" if count < n else f"{n}"
         progress(k / max(n, 1), f"checking {what} images (reading ~{cost(count) / 60:.1f} min with SfM)")
-    done = prepare([files[i] for i in rest], lambda f, m: progress((k + f * len(rest)) / max(n, 1), m))
+    began = budget.elapsed()
+    deadline = budget.deadline(
+        extrapolate(per_photo, len(rest)),
+        later=sfm_seconds(count) + extrapolate(per_photo, count * SCENE_LOAD_SHARE),
+    )
+    done = prepare(
+        [files[i] for i in rest], lambda f, m: progress((k + f * len(rest)) / max(n, 1), m), deadline
+    )
+    if done.unread:  # the deadline stopped it: go on with what was read, or say why not
+        read = count - len(done.unread)
+        if read < max(3, options.min_registered):
+            raise budget.too_few("checking the photos", read, count, max(3, options.min_registered), "images")
+        progress(
+            read / max(n, 1), budget.stopped("checking the photos", deadline, read, count, began, "images")
+        )
     parts = [probed[i] for i in indices if i in probed] + [done]
     prepared = PreparedSet(
         [im for ps in parts for im in ps.images],
@@ -973,13 +1145,14 @@ def _scene_from_posed(
             views_from_colmap(model, source.image_dir, names=[names[index]], on_image=measure, **common)
             return decoded[-1]
 
-        def load(indices: list[int], progress: ProgressFn):
+        def load(indices: list[int], progress: ProgressFn, deadline):
             return scene_from_colmap(
                 model,
                 source.image_dir,
                 names=[names[i] for i in indices],
                 on_image=measure,
                 meta={"source": str(source.path), "loader": "colmap"},
+                deadline=deadline,
                 on_progress=progress,
                 cancel=cancel,
                 **common,
@@ -996,11 +1169,12 @@ def _scene_from_posed(
             load_transforms(source.files[0], frames=[index], on_image=measure, **common)
             return decoded[-1]
 
-        def load(indices: list[int], progress: ProgressFn):
+        def load(indices: list[int], progress: ProgressFn, deadline):
             return load_transforms(
                 source.files[0],
                 frames=indices,
                 on_image=measure,
+                deadline=deadline,
                 on_progress=progress,
                 cancel=cancel,
                 **common,
@@ -1038,7 +1212,19 @@ def _scene_from_posed(
         )
         if budget.total is not None:
             progress(0.0, f"checking and loading {len(indices)} of {n} posed images · {plan.line()}")
-        scene = load(indices, progress)
+        began = budget.elapsed()
+        deadline = budget.deadline(extrapolate(per_image, len(indices)))
+        scene = load(indices, progress, deadline)
+        if len(scene.views) < len(indices):  # the deadline stopped it: go on with what was read
+            read = len(scene.views)
+            if read < minimum:
+                raise budget.too_few("loading the posed images", read, len(indices), minimum, "images")
+            progress(
+                1.0, budget.stopped("loading the posed images", deadline, read, len(indices), began, "images")
+            )
+        if deadline is not None:  # read coarse to fine: the capture check sees them in capture order
+            order = {p.name: i for i, p in enumerate(files)}
+            qualities.sort(key=lambda q: order.get(q.name, n))
         capture = build_report(qualities, thresholds=thresholds)
         require_usable(capture)
     note = None

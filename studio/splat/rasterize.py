@@ -16,11 +16,20 @@ The CPU path enumerates the exact (pixel, Gaussian) pairs inside each Gaussian's
 (``radius = ceil(min(3.33, sqrt(2 ln(255 opacity))) * sigma)`` per axis: outside it alpha < 1/255, so nothing is
 missed), sorts them by pixel (a stable sort keeps depth order), and composites with segmented cumulative sums.
 Its backward pass is analytic (``_Composite``), so autograd never stores per-pair intermediates.
+
+That PyTorch compositor is the reference. The CPU default, for float32 inputs, is the fused kernel of
+:mod:`studio.splat.raster_cpu` (numba: tiles, no pair tensors, same rules, same results up to float32
+rounding); where numba is missing or broken the PyTorch path runs and :func:`fused_problem` says why (logged
+once).
 """
 
 from __future__ import annotations
 
+import importlib
+import logging
+import threading
 from dataclasses import dataclass
+from types import ModuleType
 from typing import Literal
 
 import torch
@@ -38,6 +47,8 @@ TILE = 8  # side, in pixels, of the tiles that depth-sorted culling tracks as fi
 FIRST_CHUNK = 2  # the front-most chunk of Gaussians covers about this x the image's pixels (bounding boxes)
 
 Backend = Literal["torch", "gsplat"]
+
+log = logging.getLogger(__name__)
 
 # Real spherical-harmonic basis constants (degrees 0..3).
 _C0 = 0.28209479177387814
@@ -587,6 +598,83 @@ class _Composite(torch.autograd.Function):
         )
 
 
+# ----------------------------------------------------------------------------------------------- fused kernel
+
+_fused_lock = threading.Lock()
+_fused_state: dict[str, object] = {}  # process-wide: "module" (the loaded kernel) or "problem" (why not)
+
+
+def _probe_fused() -> ModuleType:
+    """Import the fused kernel and run it once on a tiny scene (compiling it, or loading numba's cache), so a
+    broken numba shows here and not in the middle of training."""
+    raster_cpu = importlib.import_module("studio.splat.raster_cpu")  # through sys.modules (tests stub it)
+    view = torch.eye(4)
+    view[2, 3] = 2.0
+    K = torch.tensor([[20.0, 0.0, 10.0], [0.0, 20.0, 9.0], [0.0, 0.0, 1.0]])
+    g = torch.Generator().manual_seed(0)  # its own generator: the global one belongs to the caller (training)
+    params = [torch.rand(6, 3, generator=g) - 0.5, torch.rand(6, 4, generator=g), torch.full((6, 3), 0.05)]
+    params = [t.requires_grad_() for t in params]
+    m2, con, _, _ = raster_cpu.FusedProject.apply(*params, torch.full((6,), 0.7), view, K, 20, 18, 0.3, 0.01)
+    (m2.sum() + con.sum()).backward()
+    means2d = (torch.rand(6, 2, generator=g) * 20).requires_grad_()
+    conics = torch.tensor([[0.2, 0.01, 0.3]]).repeat(6, 1).requires_grad_()
+    opac = torch.full((6,), 0.7, requires_grad=True)
+    colors = torch.rand(6, 3, generator=g, requires_grad=True)
+    radii = torch.full((6, 2), 6, dtype=torch.int32)
+    ids = torch.arange(6)
+    bg = torch.ones(3)
+    img, acc = raster_cpu.FusedComposite.apply(means2d, conics, opac, colors, bg, radii, ids, 20, 18)
+    (img.sum() + acc.sum()).backward()
+    raster_cpu.forward(means2d.detach(), conics.detach(), opac.detach(), colors.detach(), radii, ids, 20, 18)
+    finite = [means2d.grad, img, *(p.grad for p in params)]
+    if not all(bool(torch.isfinite(t).all()) for t in finite):
+        raise RuntimeError("the compiled kernel returned non-finite values on a test scene")
+    return raster_cpu
+
+
+def fused_kernel() -> ModuleType | None:
+    """The fused CPU compositor (:mod:`studio.splat.raster_cpu`), or None when it cannot run here; the first
+    call imports and tries it (seconds: numba compiles it, or loads its on-disk cache)."""
+    with _fused_lock:
+        if not _fused_state:
+            try:
+                with torch.enable_grad():  # the first render may well be a forward-only one (a spin)
+                    _fused_state["module"] = _probe_fused()
+            except Exception as exc:  # noqa: BLE001 - any failure (ImportError, numba typing or lowering errors, a broken llvmlite) means the reference path, with the reason
+                text = str(exc).strip()
+                reason = f"{type(exc).__name__}: {text.splitlines()[0]}" if text else type(exc).__name__
+                _fused_state["problem"] = reason
+                log.warning(
+                    "The fused CPU rasterizer (numba) cannot run (%s); using the slower PyTorch path. "
+                    "A working numba (pip install numba) makes CPU training and spins several times faster.",
+                    _fused_state["problem"],
+                )
+        module = _fused_state.get("module")
+        return module if isinstance(module, ModuleType) else None
+
+
+def fused_problem() -> str | None:
+    """Why the fused CPU compositor is not used (None when it is, or when no CPU render has asked yet)."""
+    problem = _fused_state.get("problem")
+    return problem if isinstance(problem, str) else None
+
+
+def _use_fused(fused: bool | None, *tensors: Tensor) -> ModuleType | None:
+    """The kernel module when this call should use it: ``fused=None`` for float32 inputs when it loads,
+    ``True`` always (DependencyError if it cannot), ``False`` never."""
+    if fused is False:
+        return None
+    if fused is None and any(t.dtype != torch.float32 for t in tensors):
+        return None  # float32 kernel; other dtypes (references, gradient checks) take the PyTorch path
+    module = fused_kernel()
+    if module is None and fused:
+        raise DependencyError(
+            f"The fused CPU rasterizer cannot run: {fused_problem()}.",
+            "pip install numba, or pass fused=None.",
+        )
+    return module
+
+
 def _draw_order(radii: Tensor, depths: Tensor) -> Tensor:
     """Indices of the drawn Gaussians (radii > 0), front to back."""
     visible = torch.nonzero((radii > 0).all(dim=-1)).squeeze(1)
@@ -604,17 +692,26 @@ def composite(
     width: int,
     height: int,
     first_chunk: int | None = None,
+    fused: bool | None = None,
 ) -> tuple[Tensor, Tensor]:
     """Composite projected Gaussians into an image [H, W, 3] and an alpha [H, W] (differentiable, CPU).
 
     means2d [N, 2] px, conics [N, 3], opacities [N], colors [N, 3], radii [N, 2] (0 = skip), depths [N],
-    background [3]. ``first_chunk``: bounding-box pixels of the front-most chunk of Gaussians (chunks then
-    double, see :func:`_composite_front_to_back`). The default, ``PAIR_BUDGET``, composites a training view
-    in one pass: at training sizes (100-500 px) the chunks' overhead and the backward's extra sort outweighed
-    what culling saved (bench/splat_step_cost.py), so only views bigger than the budget are chunked.
+    background [3]. ``fused``: the compiled kernel (None: for float32 inputs when numba works, see
+    :func:`_use_fused`; False: the PyTorch compositor). ``first_chunk`` (PyTorch compositor only; giving it
+    selects that path): bounding-box pixels of the front-most chunk of Gaussians (chunks then double, see
+    :func:`_composite_front_to_back`). The default, ``PAIR_BUDGET``, composites a training view in one
+    pass: at training sizes (100-500 px) the chunks' overhead and the backward's extra sort outweighed what
+    culling saved (bench/splat_step_cost.py), so only views bigger than the budget are chunked.
     """
     with torch.no_grad():
         ids = _draw_order(radii, depths.detach())
+    kernel = None if first_chunk is not None else _use_fused(fused, means2d, conics, opacities, colors)
+    if kernel is not None:
+        img, acc = kernel.FusedComposite.apply(
+            means2d, conics, opacities, colors, background, radii, ids, width, height
+        )
+        return img.reshape(height, width, 3), acc.reshape(height, width)
     first = first_chunk if first_chunk is not None else PAIR_BUDGET
     img, acc = _Composite.apply(
         means2d, conics, opacities, colors, background, radii, ids, width, height, first
@@ -633,17 +730,25 @@ def composite_chunked(
     background: Tensor,
     width: int,
     height: int,
-    pair_budget: int = PAIR_BUDGET,
+    pair_budget: int | None = None,
     order: Tensor | None = None,
+    fused: bool | None = None,
 ) -> tuple[Tensor, Tensor]:
-    """Forward-only :func:`composite` in bounded memory (chunks of at most ``pair_budget`` bounding-box
-    pixels). ``order``: the drawn Gaussians front to back, if the caller has them (a spin reuses one view's
-    order for its neighbours: Gaussians not drawn here are skipped, and an order slightly off only changes
-    pairs of nearly equal depth). Same image as :func:`composite` up to float rounding (with its own order)."""
+    """Forward-only :func:`composite`: the fused kernel (``fused`` as there) or, with the PyTorch compositor,
+    in bounded memory (chunks of at most ``pair_budget`` bounding-box pixels, default ``PAIR_BUDGET``;
+    giving it selects that path). ``order``: the drawn Gaussians front to back, if the caller has them (a spin
+    reuses one view's order for its neighbours: Gaussians not drawn here are skipped, and an order slightly
+    off only changes pairs of nearly equal depth). Same image as :func:`composite` up to float rounding (with
+    its own order)."""
     if order is None:
         order = _draw_order(radii, depths)
     else:
         order = order[(radii.index_select(0, order) > 0).all(dim=-1)]
+    kernel = None if pair_budget is not None else _use_fused(fused, means2d, conics, opacities, colors)
+    if kernel is not None:
+        rgb, trans = kernel.forward(means2d, conics, opacities, colors, radii, order, width, height)
+        img = rgb + trans[:, None] * background.to(torch.float32)[None, :]
+        return img.reshape(height, width, 3), (1.0 - trans).reshape(height, width)
     rgb, trans, _ = _composite_front_to_back(
         means2d,
         conics,
@@ -655,7 +760,7 @@ def composite_chunked(
         height,
         FIRST_CHUNK * width * height,
         keep_pairs=False,
-        pair_budget=pair_budget,
+        pair_budget=PAIR_BUDGET if pair_budget is None else pair_budget,
     )
     img = rgb + trans[:, None] * background[None, :]
     return img.reshape(height, width, 3), (1.0 - trans).reshape(height, width)
@@ -681,11 +786,14 @@ def rasterize(
     eps2d: float = 0.3,
     near_plane: float = 0.01,
     order: Tensor | None = None,
+    fused: bool | None = None,
 ) -> RenderOutput:
     """Render one view. ``backend="torch"`` runs anywhere (our rasterizer; differentiable when inputs require
-    grad, chunked forward-only otherwise); ``backend="gsplat"`` calls ``gsplat.rasterization`` on CUDA tensors.
+    grad, forward-only otherwise); ``backend="gsplat"`` calls ``gsplat.rasterization`` on CUDA tensors.
     ``order`` (forward-only, torch backend): Gaussian indices front to back from a nearby view, reused instead
-    of sorting this view's depths (see :func:`composite_chunked`).
+    of sorting this view's depths (see :func:`composite_chunked`). ``fused`` (torch backend): the compiled
+    projection (:mod:`studio.splat.project_cpu`) and compositor (None = when they can run, for float32;
+    False = the PyTorch ones; see :func:`composite`).
     """
     if width <= 0 or height <= 0:
         raise InputError(f"Image size must be positive, got {width}x{height}.")
@@ -709,16 +817,26 @@ def rasterize(
         raise InputError(f"Unknown rasterizer backend {backend!r}.", "Use 'torch' or 'gsplat'.")
     if means.device.type != "cpu":
         raise InputError("The torch rasterizer runs on CPU tensors.", "Use backend='gsplat' on CUDA.")
-    means2d, conics, depths, radii = project(
-        means, quats, scales, opacities, viewmat, K, width, height, eps2d=eps2d, near_plane=near_plane
-    )
+    kernel = None
+    if not (viewmat.requires_grad or K.requires_grad):  # the compiled projection has no camera gradients
+        kernel = _use_fused(fused, means, quats, scales, opacities)
+    if kernel is not None:
+        means2d, conics, depths, radii = kernel.FusedProject.apply(
+            means, quats, scales, opacities, viewmat, K, width, height, eps2d, near_plane
+        )
+    else:
+        means2d, conics, depths, radii = project(
+            means, quats, scales, opacities, viewmat, K, width, height, eps2d=eps2d, near_plane=near_plane
+        )
     cam_pos = -viewmat[:3, :3].T @ viewmat[:3, 3]
     colors = sh_to_rgb(sh, sh_degree, means - cam_pos)
     needs_grad = torch.is_grad_enabled() and any(
         t.requires_grad for t in (means, quats, scales, opacities, sh, background)
     )
     if needs_grad:
-        image, alpha = composite(means2d, conics, opacities, colors, radii, depths, background, width, height)
+        image, alpha = composite(
+            means2d, conics, opacities, colors, radii, depths, background, width, height, fused=fused
+        )
     else:
         image, alpha = composite_chunked(
             means2d.detach(),
@@ -731,6 +849,7 @@ def rasterize(
             width,
             height,
             order=order,
+            fused=fused,
         )
     return RenderOutput(image=image, alpha=alpha, means2d=means2d, radii=radii, depths=depths)
 

@@ -45,7 +45,7 @@ from studio.splat.gaussians import (
 )
 from studio.splat.metrics import Evaluation, psnr, ssim, ssim_map
 from studio.splat.optim import RowAdam
-from studio.splat.rasterize import rasterize, render_gaussians, to_uint8
+from studio.splat.rasterize import fused_problem, rasterize, render_gaussians, to_uint8
 from studio.splat.scene import Scene, View
 from studio.splat.spin import orbit_hints
 
@@ -241,14 +241,20 @@ def step_hook(
     ``progress_every`` steps and on the last ("Resuming from step i." first on a resumed run), ``on_preview(image)`` every ``preview_every`` steps (0 = never),
     and ``cancel`` polled after every step (training raises :class:`~studio.errors.Cancelled`)."""
 
+    noted = False  # the slow-rasterizer note goes on the first progress line only
+
     def hook(info: StepInfo) -> None:
+        nonlocal noted
         if on_progress is not None and info.resumed_from and info.step == info.resumed_from + 1:
             on_progress(min(info.fraction, 1.0) * progress_share, f"Resuming from step {info.resumed_from}.")
         if on_progress is not None and (info.step % progress_every == 0 or info.last):
+            problem = None if noted else fused_problem()
+            noted = noted or problem is not None
             on_progress(
                 min(info.fraction, 1.0) * progress_share,
                 f"step {info.step}/{info.steps}: {info.gaussians:,} Gaussians, loss {info.loss:.4f},"
-                f" {info.seconds:.0f} s",
+                f" {info.seconds:.0f} s"
+                + (f" (slow PyTorch rasterizer: the fused one cannot run: {problem})" if problem else ""),
             )
         if on_preview is not None and preview_every and info.step % preview_every == 0:
             on_preview(info.preview())

@@ -392,9 +392,9 @@ def build_splat_tab(ctx: AppContext) -> TabParts:
                         value=20,
                         minimum=0,
                         label="Time limit for the whole build (minutes, 0 = none)",
-                        info="Reading the photos, finding the camera poses, training and export share it;"
-                        " when reading every photo cannot fit, fewer are used, and a build that cannot fit at"
-                        " all is refused before the heavy work",
+                        info="Extracting a video's frames, reading the photos, finding the camera poses,"
+                        " training and export share it; when every photo or frame cannot fit, fewer are used,"
+                        " and a build that cannot fit at all is refused before the heavy work",
                         elem_id="splat-minutes",
                     )
                 with gr.Row():

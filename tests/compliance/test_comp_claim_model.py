@@ -18,8 +18,8 @@ from studio.errors import ModelError
 ROOT = Path(__file__).resolve().parents[2]
 # violating sentences of the training sets that no phrase rule flags (the classifier's job)
 MISSED_BY_RULES = (
-    ("瘦臉霜，塗一塗臉小一圈。", "cosmetics"),
-    ("高粱酒消毒殺菌，喝了不容易感冒。", "general"),
+    ("眼藥水點一週，近視度數就消失。", "drugs"),
+    ("Your pancreas gets a vacation: this certified capsule does insulin's job for it.", "health_food"),
     ("Your doctor will be amazed at your blood sugar.", "health_food"),
 )
 

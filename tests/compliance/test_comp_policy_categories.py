@@ -202,10 +202,12 @@ def test_permit_wording_is_allowed_for_a_health_food_only(packs) -> None:
     # the same function claimed by a product that does not name a permit, or by a food: blocked
     assert "tw-ads.health-food.function-claim" in _flagged(claim, packs, "general")
     assert _flagged(claim, packs, "food")
-    # copy that names its permit is screened as a health food, with a warning to check the permit
-    named = check_text("衛部健食字第A00XXX號：" + claim, packs, "general")
-    assert [f.action for f in named if f.action != "warn"] == []
+    # copy that names its permit, under the default category, is still screened as a general product (tw-ads
+    # v5: the health-care function is a claim until the category is health_food), with a note on the permit
+    named = check_text("衛部健食字第A00XXX號：" + claim, packs, "general", claim_model=False)
+    assert any(f.action == "block" for f in named)
     assert any(f.rule == "tw-ads.health-food.permit-named" for f in named)
+    assert _flagged("衛部健食字第A00XXX號：" + claim, packs, "health_food") == []
     # a health food still may not claim a cure
     assert _flagged("衛部健食字號，能治療高血脂", packs, "general")
     assert _flagged("衛部健食字號，能治療高血脂", packs, "health_food")

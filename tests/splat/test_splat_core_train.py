@@ -273,8 +273,10 @@ FIXED_SEED_RUN = {
     "reset_every": 30,
     "grow_grad2d": 1e-5,
 }
-FIXED_SEED_PSNR = 16.35975451855676
-FIXED_SEED_SSIM = 0.5653492510318756
+# With the fused CPU kernels (the CPU default since issue 12): float rounding differs from the PyTorch path's,
+# and 60 steps of training carry it to +0.0009 dB (the PyTorch path gave 16.35975451855676 / 0.5653492510318756).
+FIXED_SEED_PSNR = 16.360694198617782
+FIXED_SEED_SSIM = 0.5658656855424246
 FIXED_SEED_GAUSSIANS = 2400
 
 
