@@ -81,6 +81,12 @@ def main(argv: list[str] | None = None) -> int:
     )
     parser.add_argument("--no-distractors", action="store_true", help="with --real-edits: positives only")
     parser.add_argument(
+        "--fresh",
+        action="store_true",
+        help="the real edits on the fresh held-out set (visual3: new references, edit seeds and 306 look-alikes,"
+        " `compliance_visual_data.fresh_*`; cached under `<cache>/fresh-edits`); score it once, with final code",
+    )
+    parser.add_argument(
         "--clip-speed",
         action="store_true",
         help="also time the 15 s video with the CLIP checks, using a randomly initialised ViT-B-32 (speed only)",
@@ -97,9 +103,15 @@ def main(argv: list[str] | None = None) -> int:
 
     work = home / "queries"
     work.mkdir()
-    refs = data.references(args.cache)
-    dis = data.distractors(args.cache, args.shared if args.shared.is_dir() else None)
-    backgrounds = [d.image for d in dis if d.name.startswith(("plush", "scene"))]
+    shared = args.shared if args.shared.is_dir() else None
+    if args.fresh:  # the fresh held-out set (visual3): its own references, backgrounds and look-alikes
+        args.real_edits = True
+        refs = data.fresh_references(shared, args.cache)
+        dis, backgrounds = [], data.fresh_backgrounds(args.cache)
+    else:
+        refs = data.references(args.cache)
+        dis = data.distractors(args.cache, shared)
+        backgrounds = [d.image for d in dis if d.name.startswith(("plush", "scene"))]
     print(f"{len(refs)} references, {len(dis)} distractors, {len(backgrounds)} backgrounds", flush=True)
 
     bank = ReferenceBank(open_store())
@@ -249,12 +261,13 @@ def _real_edits(args, refs, backgrounds, bank, ids, near, scoring, work: Path) -
 
     (sample_id,) = bank.add([assets_dir() / "sample" / "logo.png"], owner="sample brand", kind="protected")
     label_of = {i: f"ref:{ref_id}" for i, ref_id in enumerate(ids)}
-    cache = args.cache / "real-edits"
+    cache = args.cache / ("fresh-edits" if args.fresh else "real-edits")
     cache.mkdir(parents=True, exist_ok=True)
+    video_refs = data.FRESH_VIDEO_REFS if args.fresh else args.video_refs
     rows = []
     t_render = t_screen = 0.0
     for seed in range(args.seeds):
-        rng = np.random.default_rng(300 + seed)
+        rng = np.random.default_rng((data.FRESH_EDIT_SEED if args.fresh else 300) + seed)
         for edit, fn in data.REAL_EDITS.items():
             for i, item in enumerate(refs):
                 bg = backgrounds[int(rng.integers(len(backgrounds)))]
@@ -272,7 +285,7 @@ def _real_edits(args, refs, backgrounds, bank, ids, near, scoring, work: Path) -
             if not args.only or edit in args.only:
                 print(f"seed {seed} {edit}: done", flush=True)
         for edit in data.FLASH_EDITS:
-            for i, item in enumerate(refs[: args.video_refs]):
+            for i, item in enumerate(refs[:video_refs]):
                 bg = backgrounds[int(rng.integers(len(backgrounds)))]
                 if (args.only and edit not in args.only) or not _wanted(args, i):
                     rng.uniform(size=3)  # render_flash's draws, so later clips stay the same
@@ -298,7 +311,7 @@ def _real_edits(args, refs, backgrounds, bank, ids, near, scoring, work: Path) -
             names = json.loads(names_file.read_text())
         else:
             t0 = time.perf_counter()
-            lookalikes = data.lookalike_distractors()
+            lookalikes = data.fresh_lookalikes(args.cache) if args.fresh else data.lookalike_distractors()
             for k, item in enumerate(lookalikes):
                 item.image.save(cache / f"l-{k}.png")
             names = [item.name for item in lookalikes]
@@ -318,7 +331,8 @@ def _real_edits(args, refs, backgrounds, bank, ids, near, scoring, work: Path) -
         "render_s": t_render,
         "screen_s": t_screen,
     }
-    for half, parity in (("all", None), ("dev", 0), ("held-out", 1)):
+    halves = (("all", None),) if args.fresh else (("all", None), ("dev", 0), ("held-out", 1))
+    for half, parity in halves:
         sel = [r for r in rows if parity is None or r[2] % 2 == parity]
         negs = [n for n in negatives if parity is None or n[1] == parity]
         res = _evaluate(sel, negs, label_of, edits, t_pdq, t_phash)

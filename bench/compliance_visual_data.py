@@ -14,6 +14,14 @@ Distractors (must not match any reference)
     * random crops of those photos and procedurally generated scenes.
 
 Edits (``EDITS``): 12 types, ``MILD`` ones keep the whole picture.
+
+The real-edit set (``REAL_EDITS``, ``FLASH_EDITS``, ``lookalike_distractors``; issue 11) is the development
+material since visual3 (both of its halves have been looked at). The fresh held-out set (``fresh_references``,
+``fresh_backgrounds``, ``fresh_lookalikes``, seeds ``FRESH_*``) was made before visual3 tuned anything and is
+scored once, at the end: 31 new references (procedural logos, emblems and posters of unused seeds, plush photos,
+crops of plush photos and lego renders from ``shared/data``, scikit-image's CC0 ``microaneurysms``), the same 8
+still edits and 2 flash clips with new random draws, and 306 look-alikes. Captions and headlines are drawn in the
+Noto Sans TC the studio ships (``cjk_font``), so zh-TW text shows real glyphs.
 """
 
 from __future__ import annotations
@@ -51,7 +59,20 @@ CC0_TEXTURES: dict[str, str] = {
     "grass.png": "DeviantArt linolafett Grass-01, 'Creative Commons CC0 License'",
     "gravel.png": "CC0Textures Gravel04, 'Creative Commons CC0 License'",
 }
+# scikit-image 0.26 ``_fetchers.py``, ``microaneurysms``: "No copyright restrictions. CC0 given by owner (Andreas
+# Maier)." (a reference of the fresh held-out set only)
+CC0_EXTRA: dict[str, str] = {
+    "microaneurysms.png": "'No copyright restrictions. CC0 given by owner (Andreas Maier).'"
+}
 FONT = "/usr/share/fonts/truetype/dejavu/DejaVuSans-Bold.ttf"
+
+
+def cjk_font() -> str:
+    """The Noto Sans TC Bold the studio ships (``assets/fonts``): ad captions in zh-TW with their Latin words,
+    so caption bands and headlines show real glyphs, not the tofu boxes DejaVu draws for CJK."""
+    from studio.settings import assets_dir
+
+    return str(assets_dir() / "fonts" / "NotoSansTC-Bold.otf")
 
 
 @dataclass(frozen=True)
@@ -72,7 +93,7 @@ def skimage_data_dir(cache: Path) -> Path:
     except ImportError:
         pass
     folder = cache / "skimage" / "data"
-    if all((folder / name).is_file() for name in [*PUBLIC_DOMAIN, *CC0_TEXTURES]):
+    if all((folder / name).is_file() for name in [*PUBLIC_DOMAIN, *CC0_TEXTURES, *CC0_EXTRA]):
         return folder
     cache.mkdir(parents=True, exist_ok=True)
     wheels = sorted(cache.glob("scikit_image-*.whl"))
@@ -83,7 +104,7 @@ def skimage_data_dir(cache: Path) -> Path:
         )
         wheels = sorted(cache.glob("scikit_image-*.whl"))
     with zipfile.ZipFile(wheels[-1]) as archive:
-        for name in [*PUBLIC_DOMAIN, *CC0_TEXTURES]:
+        for name in [*PUBLIC_DOMAIN, *CC0_TEXTURES, *CC0_EXTRA]:
             archive.extract(f"skimage/data/{name}", cache)
     return folder
 
@@ -322,8 +343,8 @@ def _caption_band(img: Image.Image, rng: np.random.Generator, bg: Image.Image) -
     h = int(img.height * rng.uniform(0.2, 0.3))
     y0 = 0 if rng.random() < 0.3 else img.height - h
     draw.rectangle([0, y0, img.width, y0 + h], fill=tuple(int(v) for v in rng.integers(0, 80, 3)))
-    font = ImageFont.truetype(FONT, max(10, int(h * 0.4)))
-    draw.text((int(img.width * 0.05), y0 + int(h * 0.25)), "限時優惠 SALE", font=font, fill=(255, 255, 255))
+    font = ImageFont.truetype(cjk_font(), max(10, int(h * 0.4)))
+    draw.text((int(img.width * 0.05), y0 + int(h * 0.15)), "限時優惠 SALE", font=font, fill=(255, 255, 255))
     return out
 
 
@@ -353,7 +374,7 @@ def _photo_card(img: Image.Image, rng: np.random.Generator, bg: Image.Image, *, 
     )
     stage.paste(tilted, ((1080 - tilted.width) // 2, int(1920 * 0.28)))
     draw = ImageDraw.Draw(stage)
-    draw.text((90, 260), "NEW 新品上市", font=ImageFont.truetype(FONT, 88), fill=(255, 255, 255))
+    draw.text((90, 240), "NEW 新品上市", font=ImageFont.truetype(cjk_font(), 88), fill=(255, 255, 255))
     return stage
 
 
@@ -445,7 +466,7 @@ def lookalike_distractors(seed: int = 11, n_logos: int = 40, n_cards: int = 40) 
         card = Image.fromarray(((top * (1 - t) + bottom * t) * np.ones((1, size[0], 1))).astype(np.uint8))
         draw = ImageDraw.Draw(card)
         for line in range(int(rng.integers(1, 4))):
-            font = ImageFont.truetype(FONT, int(size[1] * rng.uniform(0.04, 0.1)))
+            font = ImageFont.truetype(cjk_font(), int(size[1] * rng.uniform(0.04, 0.1)))
             draw.text((size[0] * 0.1, size[1] * (0.3 + 0.15 * line)), words[int(rng.integers(len(words)))],
                       font=font, fill=(255, 255, 255))  # fmt: skip
         items.append(Item(f"text-card:{i}", card))
@@ -453,7 +474,14 @@ def lookalike_distractors(seed: int = 11, n_logos: int = 40, n_cards: int = 40) 
     return items
 
 
-def end_cards() -> list[Item]:
+def end_cards(
+    primaries: tuple[str, ...] = ("#1E4A38", "#1F5F4A", "#2E7D32"),
+    products: tuple[tuple[str, str | None], ...] = (
+        ("山嵐茶坊 高山烏龍", "每罐 NT$680"),
+        ("Mountain Mist Tea", None),
+        ("Tea", None),
+    ),
+) -> list[Item]:
     """The ad's own end cards (showcase template, no logo, white text on the brand colour), rendered by studio."""
     from studio.ads import build_timeline, resolve_resources
     from studio.settings import assets_dir
@@ -462,12 +490,8 @@ def end_cards() -> list[Item]:
 
     spec = load_spec(assets_dir().parent / "examples" / "sample-ad.yaml")
     items = []
-    for primary in ("#1E4A38", "#1F5F4A", "#2E7D32"):
-        for product, price in (
-            ("山嵐茶坊 高山烏龍", "每罐 NT$680"),
-            ("Mountain Mist Tea", None),
-            ("Tea", None),
-        ):
+    for primary in primaries:
+        for product, price in products:
             data = spec.to_data()
             data.pop("logo", None)
             data["brand"]["primary"], data["product"], data["price"] = primary, product, price
@@ -525,3 +549,190 @@ def _rgb(img: Image.Image) -> Image.Image:
         base.paste(rgba, mask=rgba.getchannel("A"))
         return base
     return img.convert("RGB")
+
+
+# -- the fresh held-out set (visual3) ----------------------------------------------------------------------------
+# Made before anything of visual3 was tuned, and screened once, at the end, by the final code and by main's. No
+# seed below was used by any earlier set (logos 1000+/5000+/7000+, scenes 9000+, edits 100+/300+, look-alikes 11).
+# Everything here is held out; the earlier real-edit set (both of its halves) is the development material.
+FRESH_EDIT_SEED = 900  # edits: np.random.default_rng(FRESH_EDIT_SEED + seed)
+FRESH_LOGOS = range(20000, 20008)  # references
+FRESH_EMBLEMS = range(21000, 21006)
+FRESH_POSTERS = range(22000, 22006)
+FRESH_PLUSH = (5, 25, 45, 65, 85)  # positions in the sorted plush photos: whole photos as references
+FRESH_PLUSH_CROPS = (15, 55)  # ... and 55-65 % crops of these
+FRESH_LEGO = (10, 50, 90)  # positions in the sorted lego renders
+FRESH_SCENES = range(30000, 30040)  # backgrounds of the fresh edits (with the scikit-image photos)
+FRESH_VIDEO_REFS = 8  # the first references of the fresh list get the two flash clips
+FRESH_WORDS = (
+    "限時優惠",
+    "新品上市",
+    "立即選購",
+    "買一送一",
+    "山嵐茶坊",
+    "SALE",
+    "NEW",
+    "NT$ 399",
+    "免運",
+    "週年慶",
+)
+
+
+def emblem(seed: int) -> Image.Image:
+    """A procedural round badge: a coloured field, one or two rings, a star or polygon and a 2-4 character
+    zh-TW or Latin word in the middle (the shipped Noto Sans TC), 480 x 480 (seeded)."""
+    rng = np.random.default_rng(seed)
+    size = 480
+    bg = tuple(int(v) for v in rng.integers(0, 256, 3))
+    ink = tuple(int(255 - v) for v in bg)
+    accent = tuple(int(v) for v in rng.integers(0, 256, 3))
+    image = Image.new("RGB", (size, size), bg)
+    draw = ImageDraw.Draw(image)
+    c = size / 2
+    r = size * rng.uniform(0.38, 0.46)
+    draw.ellipse([c - r, c - r, c + r, c + r], outline=ink, width=int(rng.integers(6, 16)))
+    if rng.random() < 0.6:
+        r2 = r * rng.uniform(0.78, 0.88)
+        draw.ellipse([c - r2, c - r2, c + r2, c + r2], outline=accent, width=int(rng.integers(3, 9)))
+    n = int(rng.integers(5, 9))
+    spikes = rng.random() < 0.6
+    rot = rng.uniform(0, 2 * np.pi)
+    points = []
+    for k in range(2 * n if spikes else n):
+        rr = r * (0.62 if (not spikes or k % 2 == 0) else 0.3)
+        a = rot + np.pi * k / n if spikes else rot + 2 * np.pi * k / n
+        points.append((c + rr * np.cos(a), c * rng.uniform(0.9, 1.1) + rr * np.sin(a)))
+    draw.polygon(points, fill=accent)
+    for _ in range(int(rng.integers(0, 4))):  # small dots around the ring
+        a = rng.uniform(0, 2 * np.pi)
+        d = r * rng.uniform(0.9, 1.0)
+        s = size * 0.02
+        draw.ellipse([c + d * np.cos(a) - s, c + d * np.sin(a) - s, c + d * np.cos(a) + s,
+                      c + d * np.sin(a) + s], fill=ink)  # fmt: skip
+    word = FRESH_WORDS[int(rng.integers(len(FRESH_WORDS)))]
+    font = ImageFont.truetype(cjk_font(), int(size * rng.uniform(0.1, 0.16)))
+    box = draw.textbbox((0, 0), word, font=font)
+    draw.text((c - (box[2] - box[0]) / 2, c - (box[3] - box[1]) / 2 + size * rng.uniform(-0.05, 0.12)), word,
+              font=font, fill=ink)  # fmt: skip
+    return image
+
+
+def poster(seed: int) -> Image.Image:
+    """Procedural artwork: a two-colour gradient, 6-12 overlapping shapes (some soft), diagonal stripes and a
+    headline in the shipped Noto Sans TC, with a little grain; 720 x 960 or 960 x 720 (seeded)."""
+    rng = np.random.default_rng(seed)
+    w, h = (720, 960) if rng.random() < 0.6 else (960, 720)
+    a, b = rng.integers(0, 256, 3), rng.integers(0, 256, 3)
+    t = np.linspace(0, 1, w)[None, :, None] * 0.5 + np.linspace(0, 1, h)[:, None, None] * 0.5
+    image = Image.fromarray((a * (1 - t) + b * t).astype(np.uint8))
+    draw = ImageDraw.Draw(image)
+    for _ in range(int(rng.integers(6, 13))):
+        colour = tuple(int(v) for v in rng.integers(0, 256, 3))
+        x0, y0 = rng.uniform(-0.1, 0.9) * w, rng.uniform(-0.1, 0.9) * h
+        x1, y1 = x0 + rng.uniform(0.08, 0.45) * w, y0 + rng.uniform(0.08, 0.45) * h
+        kind = int(rng.integers(0, 3))
+        if kind == 0:
+            draw.ellipse([x0, y0, x1, y1], fill=colour)
+        elif kind == 1:
+            draw.rectangle([x0, y0, x1, y1], fill=colour)
+        else:
+            draw.polygon([(x0, y1), ((x0 + x1) / 2, y0), (x1, y1)], fill=colour)
+    if rng.random() < 0.5:
+        image = image.filter(ImageFilter.GaussianBlur(float(rng.uniform(0.5, 2.0))))
+        draw = ImageDraw.Draw(image)
+    stripe = tuple(int(v) for v in rng.integers(0, 256, 3))
+    step = int(rng.integers(24, 60))
+    offset = int(rng.integers(0, w))
+    for k in range(int(rng.integers(3, 8))):
+        x = offset + k * step
+        draw.line([(x, 0), (x - h * 0.6, h)], fill=stripe, width=int(rng.integers(3, 10)))
+    word = " ".join(FRESH_WORDS[int(i)] for i in rng.integers(0, len(FRESH_WORDS), int(rng.integers(1, 3))))
+    font = ImageFont.truetype(cjk_font(), int(h * rng.uniform(0.06, 0.1)))
+    draw.text((w * rng.uniform(0.05, 0.3), h * rng.uniform(0.05, 0.8)), word, font=font, fill=(255, 255, 255))
+    noisy = np.asarray(image, dtype=np.float32) + rng.normal(0, 3, (h, w, 3))
+    return Image.fromarray(np.clip(noisy, 0, 255).astype(np.uint8))
+
+
+def fresh_references(shared: Path | None, cache: Path) -> list[Item]:
+    """The fresh held-out references (31 with ``shared``, 21 without): 8 logos, 6 emblems and 6 posters of new
+    seeds; 5 plush photos, 2 crops of other plush photos and 3 lego renders from ``shared/data`` (read at run
+    time, never stored); scikit-image's CC0 ``microaneurysms`` (a 102 px retina detail) enlarged to 408 px."""
+    items = [Item(f"fresh-logo:{s}", logo(s)) for s in FRESH_LOGOS]
+    items += [Item(f"fresh-emblem:{s}", emblem(s)) for s in FRESH_EMBLEMS]
+    items += [Item(f"fresh-poster:{s}", poster(s)) for s in FRESH_POSTERS]
+    if shared is not None:
+        plush = sorted((shared / "plush_photos").glob("*.jpg"))
+        for k in FRESH_PLUSH:
+            items.append(Item(f"fresh-plush:{plush[k].stem}", _rgb(Image.open(plush[k]))))
+        rng = np.random.default_rng(23)
+        for k in FRESH_PLUSH_CROPS:
+            photo = _rgb(Image.open(plush[k]))
+            f = rng.uniform(0.55, 0.65)
+            cw, ch = int(photo.width * f), int(photo.height * f)
+            x, y = int(rng.integers(0, photo.width - cw)), int(rng.integers(0, photo.height - ch))
+            items.append(Item(f"fresh-plush-crop:{plush[k].stem}", photo.crop((x, y, x + cw, y + ch))))
+        lego = sorted((shared / "nerf_lego" / "train").glob("*.png"), key=lambda p: int(p.stem.split("_")[1]))
+        for k in FRESH_LEGO:
+            items.append(Item(f"fresh-lego:{lego[k].stem}", _rgb(Image.open(lego[k]))))
+    folder = skimage_data_dir(cache)
+    if (folder / "microaneurysms.png").is_file():  # CC0 given by owner (Andreas Maier), _fetchers.py
+        small = _rgb(Image.open(folder / "microaneurysms.png"))
+        items.append(Item("fresh-pd:microaneurysms", small.resize((408, 408), Image.BICUBIC)))
+    # interleave, so the flash clips (the first FRESH_VIDEO_REFS) get logos, emblems, posters and photos
+    kinds: dict[str, list[Item]] = {}
+    for item in items:
+        kinds.setdefault(item.name.split(":")[0], []).append(item)
+    out: list[Item] = []
+    while any(kinds.values()):
+        for group in kinds.values():
+            if group:
+                out.append(group.pop(0))
+    return out
+
+
+def fresh_backgrounds(cache: Path) -> list[Image.Image]:
+    """Backgrounds of the fresh edits: the 13 scikit-image photos (not in the fresh bank) and new scenes."""
+    return [i.image for i in public_domain_references(cache)] + [scene(s) for s in FRESH_SCENES]
+
+
+def fresh_lookalikes(cache: Path) -> list[Item]:
+    """306 look-alikes of the fresh references, none of them a copy: 50 logos, 30 emblems and 30 posters of the
+    same generators (other seeds: same fonts, colours, placement), 50 brand-colour cards with zh-TW/Latin lines
+    in Noto Sans TC, 36 of studio's end cards in other brand colours and products, and the fresh edits' own
+    layouts around unrelated pictures: 40 photo cards (upright and mirrored) and 40 caption bands over the
+    scikit-image photos and scenes, 30 price stickers over look-alike logos and emblems."""
+    rng = np.random.default_rng(44)
+    items = [Item(f"fl-logo:{s}", logo(s)) for s in range(40000, 40050)]
+    items += [Item(f"fl-emblem:{s}", emblem(s)) for s in range(41000, 41030)]
+    items += [Item(f"fl-poster:{s}", poster(s)) for s in range(42000, 42030)]
+    for i in range(50):
+        size = [(1080, 1920), (1080, 1080), (1920, 1080), (480, 480), (720, 960)][i % 5]
+        top = rng.integers(0, 256, 3)
+        bottom = top * rng.uniform(0.5, 0.9)
+        t = np.linspace(0, 1, size[1])[:, None, None]
+        card = Image.fromarray(((top * (1 - t) + bottom * t) * np.ones((1, size[0], 1))).astype(np.uint8))
+        draw = ImageDraw.Draw(card)
+        for line in range(int(rng.integers(1, 4))):
+            font = ImageFont.truetype(cjk_font(), int(size[1] * rng.uniform(0.04, 0.1)))
+            draw.text((size[0] * rng.uniform(0.05, 0.2), size[1] * (0.25 + 0.15 * line)),
+                      FRESH_WORDS[int(rng.integers(len(FRESH_WORDS)))], font=font,
+                      fill=(255, 255, 255) if rng.random() < 0.7 else (20, 20, 20))  # fmt: skip
+        items.append(Item(f"fl-text-card:{i}", card))
+    items += [
+        Item(f"fl-{item.name}", item.image)
+        for item in end_cards(
+            primaries=("#8B1E3F", "#1B3A6B", "#C25E00"),
+            products=(("森林咖啡 冷萃", "每瓶 NT$120"), ("Forest Cold Brew", None), ("Brew", None)),
+        )
+    ]
+    unrelated = fresh_backgrounds(cache)
+    for i in range(40):
+        picture = unrelated[int(rng.integers(len(unrelated)))]
+        items.append(Item(f"fl-photo-card:{i}", _photo_card(picture, rng, picture, mirror=i % 2 == 1)))
+    for i in range(40):
+        picture = unrelated[int(rng.integers(len(unrelated)))]
+        items.append(Item(f"fl-caption:{i}", _caption_band(picture, rng, picture)))
+    for i in range(30):
+        base = logo(40100 + i) if i % 2 == 0 else emblem(41100 + i)
+        items.append(Item(f"fl-sticker:{i}", _sticker(base, rng, base)))
+    return items

@@ -352,39 +352,28 @@ def render(
     _require_file(model)
     from studio.devices import resolve_device
     from studio.splat.gaussians import load_model
-    from studio.splat.spin import render_orbit
 
     if out.suffix.lower() != ".mp4":
         from studio.errors import InputError
 
         raise InputError(f"The spin must be an .mp4 file, got {out.name!r}.", "Use -o spin.mp4.")
-    from studio.compliance.gate import discard
-    from studio.progress import scaled
-    from studio.splat.screening import screen_spin
+    from studio.splat.screening import publish_spin
     from studio.store import open_store
 
     dev = resolve_device(device)
     gaussians = load_model(model, device=dev)  # the spin renders on the device the model is on
-    background = tuple(gaussians.meta.get("background", (1.0, 1.0, 1.0)))
-    out.parent.mkdir(parents=True, exist_ok=True)
-    tmp = out.with_name(f".{out.stem}.part.mp4")
-    try:
-        with progress_bar("Rendering") as report:
-            render_orbit(
-                gaussians,
-                tmp,
-                width=width,
-                height=height,
-                seconds=seconds,
-                fps=fps,
-                background=background,
-                on_progress=scaled(report, 0.0, 0.85),
-            )
-            # a published spin is screened and signed like an ad; blocked: quarantined, ComplianceError
-            gated = screen_spin(tmp, out, store=open_store(), on_progress=scaled(report, 0.85, 1.0))
-        path = gated.publish(tmp, out)
-    finally:
-        discard(tmp)
+    with progress_bar("Rendering") as report:
+        # a published spin is screened and signed like an ad; blocked: quarantined, ComplianceError
+        path, _ = publish_spin(
+            gaussians,
+            out,
+            store=open_store(),
+            width=width,
+            height=height,
+            seconds=seconds,
+            fps=fps,
+            on_progress=report,
+        )
     if as_json:
         print_json({"video": str(path), "width": width, "height": height, "seconds": seconds, "fps": fps})
     else:

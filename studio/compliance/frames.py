@@ -23,6 +23,7 @@ blockier, which the perceptual hashes do not notice. ``fast_decode=False`` decod
 
 from __future__ import annotations
 
+import functools
 import math
 import os
 from collections.abc import Iterator
@@ -31,6 +32,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from studio.errors import InputError
+from studio.media.decode import Yuv420
 from studio.media.decode import frame_at as _decoded_frame_at
 from studio.media.decode import iter_frames as _decode
 from studio.media.probe import VideoStream, probe_video
@@ -93,6 +95,70 @@ def _decoded_signature(decoded, width: int, height: int) -> np.ndarray:
     size = (max(1, width // SIGNATURE_BLOCK), max(1, height // SIGNATURE_BLOCK))
     grey = decoded.grey(size[0] * 4, size[1] * 4, interpolation="area")
     return cv2.resize(grey, size, interpolation=cv2.INTER_AREA).astype(np.float32)
+
+
+# -- the same three quantities read straight from the decoder's 4:2:0 planes (``DecodedFrame.yuv420``) ---------------
+# Each ``rgb``/``grey`` conversion builds a new swscale context for the picture; at 10 looked-at pictures a second
+# plus a scene score for every decoded one that was most of a 15 s ad's screen. Pictures stored otherwise (another
+# pixel format, a rotation) take the converting path.
+def _plane_scene_samples(yuv: Yuv420, height: int) -> np.ndarray:
+    """The picture point-sampled at about ``height`` rows as [h, w, 3] uint8 RGB, from its planes: what
+    ``rgb(w, h, interpolation="point")`` gives, without building a scaler (the scene score's input)."""
+    import cv2
+
+    step = max(1, round(yuv.y.shape[0] / max(1, height)))
+    rows = np.arange(0, yuv.y.shape[0], step)
+    cols = np.arange(0, yuv.y.shape[1], step)
+    luma = yuv.y[::step, ::step]
+    chroma = np.ix_(rows // 2, cols // 2)
+    merged = cv2.merge((np.ascontiguousarray(luma), yuv.u[chroma], yuv.v[chroma]))
+    return cv2.transform(merged, _yuv_to_rgb_matrix(yuv.bt709, yuv.full_range))
+
+
+def _plane_signature(yuv: Yuv420, width: int, height: int) -> np.ndarray:
+    """``signature`` of the picture at ``width`` x ``height`` from its luma plane: every n-th pixel (about 16 per
+    block side kept), area-averaged into the blocks, limited range stretched to 0-255 (within 5 grey levels of
+    ``signature(rgb)`` on the benchmark's ad)."""
+    import cv2
+
+    size = (max(1, width // SIGNATURE_BLOCK), max(1, height // SIGNATURE_BLOCK))
+    y = yuv.y
+    step = max(1, min(y.shape[1] // size[0], y.shape[0] // size[1]) // SIGNATURE_BLOCK)
+    small = cv2.resize(np.ascontiguousarray(y[::step, ::step]), size, interpolation=cv2.INTER_AREA)
+    out = small.astype(np.float32)
+    if not yuv.full_range:
+        out = np.clip((out - 16.0) * (255.0 / 219.0), 0.0, 255.0)
+    return out
+
+
+@functools.lru_cache(maxsize=4)
+def _yuv_to_rgb_matrix(bt709: bool, full_range: bool) -> np.ndarray:
+    """[3, 4] float32: RGB = M @ (Y, U, V, 1) for 8-bit video (BT.709 or BT.601, limited or full range)."""
+    kr, kb = (0.2126, 0.0722) if bt709 else (0.299, 0.114)
+    kg = 1.0 - kr - kb
+    ys, cs, y0 = (1.0, 1.0, 0.0) if full_range else (255.0 / 219.0, 255.0 / 224.0, 16.0)
+    cr_r, cb_b = 2 * (1 - kr) * cs, 2 * (1 - kb) * cs
+    cb_g, cr_g = -2 * kb * (1 - kb) / kg * cs, -2 * kr * (1 - kr) / kg * cs
+    rows = [(ys, 0.0, cr_r), (ys, cb_g, cr_g), (ys, cb_b, 0.0)]
+    return np.array(
+        [(a, b, c, -a * y0 - (b + c) * 128.0) for a, b, c in rows], dtype=np.float32
+    )  # offsets: Y - y0, U - 128, V - 128
+
+
+def _plane_rgb(yuv: Yuv420, width: int, height: int) -> np.ndarray:
+    """The picture as [height, width, 3] uint8 RGB from its planes (OpenCV area scaling, then one matrix):
+    within about 2 grey levels of swscale's conversion."""
+    import cv2
+
+    def fit(plane: np.ndarray) -> np.ndarray:
+        if plane.shape[:2] == (height, width):
+            return np.ascontiguousarray(plane)
+        shrink = plane.shape[0] >= height and plane.shape[1] >= width
+        interpolation = cv2.INTER_AREA if shrink else cv2.INTER_LINEAR
+        return cv2.resize(np.ascontiguousarray(plane), (width, height), interpolation=interpolation)
+
+    merged = cv2.merge((fit(yuv.y), fit(yuv.u), fit(yuv.v)))
+    return cv2.transform(merged, _yuv_to_rgb_matrix(yuv.bt709, yuv.full_range))
 
 
 def probe(path: str | os.PathLike[str]) -> VideoStream:
@@ -158,7 +224,11 @@ def iter_frames(
     count = 0
     for decoded in _decode(path, fast=fast_decode):
         t = decoded.time
-        samples = decoded.rgb(sw, sh, interpolation="point")
+        yuv = decoded.yuv420()  # None: stored otherwise; every quantity then comes from a conversion
+        if yuv is not None:
+            samples = _plane_scene_samples(yuv, sh)
+        else:
+            samples = decoded.rgb(sw, sh, interpolation="point")
         score, previous_mafd = scene_score(samples, previous, previous_mafd)
         previous = samples
         first = previous_t is None
@@ -171,17 +241,17 @@ def iter_frames(
         block_means = None
         sudden = False
         if looked_at:
-            block_means = _decoded_signature(decoded, width, height)
+            block_means = _signature_of(decoded, yuv, width, height)
             sudden = last_signature is not None and sudden_change(last_signature, block_means)
             last_signature = block_means
         if not (on_grid or cut or sudden):
             continue
         if looking and block_means is None:
-            block_means = _decoded_signature(decoded, width, height)
+            block_means = _signature_of(decoded, yuv, width, height)
         yield Frame(
             index=round(t * rate),
             time=t,
-            image=decoded.rgb(width, height),
+            image=_plane_rgb(yuv, width, height) if yuv is not None else decoded.rgb(width, height),
             scene_score=score,
             scale=scale,
             signature=block_means,
@@ -190,6 +260,12 @@ def iter_frames(
         count += 1
         if count >= max_frames:
             return
+
+
+def _signature_of(decoded, yuv: Yuv420 | None, width: int, height: int) -> np.ndarray:
+    if yuv is not None:
+        return _plane_signature(yuv, width, height)
+    return _decoded_signature(decoded, width, height)
 
 
 def sample_frames(path: str | os.PathLike[str], **kwargs: object) -> list[Frame]:

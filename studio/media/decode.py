@@ -14,6 +14,7 @@ import subprocess
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 
@@ -57,6 +58,24 @@ class DecodedFrame:
         """The luma as [height, width] uint8, upright."""
         return self._convert("gray", width, height, interpolation)
 
+    def yuv420(self) -> Yuv420 | None:
+        """The picture's 8-bit 4:2:0 planes as zero-copy numpy views, or None when it is stored otherwise (another
+        pixel format, a bit depth above 8) or must be turned upright first (a rotation): then use ``rgb``/``grey``.
+
+        For samplers that look at many pictures and convert few: reading the planes costs nothing, while each
+        ``rgb``/``grey`` call builds a scaler (swscale) for the picture."""
+        frame: Any = self._frame
+        if self.rotation or frame.format.name not in ("yuv420p", "yuvj420p"):
+            return None
+        w, h = frame.width, frame.height
+        sizes = ((w, h), ((w + 1) // 2, (h + 1) // 2), ((w + 1) // 2, (h + 1) // 2))
+        y, u, v = (
+            np.frombuffer(plane, np.uint8).reshape(-1, plane.line_size)[:ph, :pw]
+            for plane, (pw, ph) in zip(frame.planes, sizes)
+        )
+        full = frame.format.name == "yuvj420p" or frame.color_range == 2  # 2: AVCOL_RANGE_JPEG
+        return Yuv420(y, u, v, bt709=frame.colorspace == 1, full_range=full)  # 1: AVCOL_SPC_BT709
+
     def _convert(self, fmt: str, width: int | None, height: int | None, interpolation: str) -> np.ndarray:
         w, h = width or self.width, height or self.height
         turned = self.rotation in (90, 270)
@@ -68,6 +87,19 @@ class DecodedFrame:
         if self.rotation:
             array = np.ascontiguousarray(np.rot90(array, k=self.rotation // 90))
         return array
+
+
+@dataclass(frozen=True)
+class Yuv420:
+    """A decoded picture's 8-bit 4:2:0 planes (read-only views into the decoder's buffers): ``y`` [H, W],
+    ``u`` and ``v`` [ceil(H/2), ceil(W/2)] uint8; ``bt709``: the stream says BT.709 (else BT.601, swscale's default
+    for untagged video); ``full_range``: 0-255 (else 16-235 luma, 16-240 chroma)."""
+
+    y: np.ndarray
+    u: np.ndarray
+    v: np.ndarray
+    bt709: bool
+    full_range: bool
 
 
 def iter_frames(

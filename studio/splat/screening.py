@@ -3,19 +3,27 @@
 ``screen_model`` renders a few views around the model, then runs ``studio.compliance.gate.gate_output`` on the
 staged (temporary) model file with those views as previews: a near-copy of a protected product or character is
 quarantined before the model reaches the output folder.
+
+``publish_spin`` is the one way a spin MP4 reaches a user (``studio splat render --orbit``, the 3D Studio's "Use
+in an ad"): rendered to a staged file, gated by ``screen_spin`` (screened frame by frame, signed), then moved into
+place with its report; a blocked spin is quarantined and never appears at ``out``.
 """
 
 from __future__ import annotations
 
 import tempfile
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from PIL import Image
 
+from studio.cancel import CancelToken
 from studio.progress import ProgressFn
 from studio.splat.gaussians import Gaussians
 from studio.store import Store
+
+if TYPE_CHECKING:
+    from studio.compliance.gate import GateResult
 
 PREVIEW_VIEWS = 4
 PREVIEW_SIZE = 256  # px: enough for hashes and CLIP (224 px), quick on a CPU
@@ -93,3 +101,56 @@ def screen_spin(
         embedder=clip if clip is not None else ClipHandle(),
         on_progress=on_progress,
     )
+
+
+def publish_spin(
+    model: Gaussians,
+    out: Path,
+    *,
+    store: Store | None,
+    clip: Any = None,
+    width: int,
+    height: int,
+    seconds: float,
+    fps: int | None = None,
+    background: tuple[float, float, float] | None = None,
+    category: str = "general",
+    on_progress: ProgressFn | None = None,
+    cancel: CancelToken | None = None,
+) -> tuple[Path, GateResult]:
+    """Render ``model``'s orbit MP4 and publish it at ``out`` only after the compliance gate passed it.
+
+    The spin is rendered to a staged ``.<name>.part.mp4`` next to ``out`` (``studio.splat.spin.render_orbit``;
+    ``fps`` None: its default; ``background`` None: the model's recorded one), gated by ``screen_spin`` with
+    ``store`` and ``clip`` (see ``screen_model``), then moved onto ``out`` with its ``.compliance.json``/``.html``;
+    a failure, a cancel or a block leaves nothing at ``out`` (blocked: quarantined, ``ComplianceError``).
+    Returns ``(out, GateResult)``.
+    """
+    from studio.compliance.gate import discard
+    from studio.progress import scaled
+    from studio.splat.spin import SPIN_FPS, render_orbit
+
+    report = on_progress or (lambda fraction, message: None)
+    if background is None:
+        background = tuple(model.meta.get("background", (1.0, 1.0, 1.0)))  # type: ignore[assignment]
+    out = Path(out)
+    out.parent.mkdir(parents=True, exist_ok=True)
+    tmp = out.with_name(f".{out.stem}.part.mp4")
+    try:
+        render_orbit(
+            model,
+            tmp,
+            width=int(width),
+            height=int(height),
+            seconds=float(seconds),
+            fps=int(fps) if fps is not None else SPIN_FPS,
+            background=background,  # type: ignore[arg-type]
+            on_progress=scaled(report, 0.0, 0.85),
+            cancel=cancel,
+        )
+        gated = screen_spin(
+            tmp, out, store=store, clip=clip, category=category, on_progress=scaled(report, 0.85, 1.0)
+        )
+        return gated.publish(tmp, out), gated
+    finally:
+        discard(tmp)  # nothing left behind once published, blocked (quarantined) or failed

@@ -324,11 +324,13 @@ def use_in_ad_handler(
     progress: Any = None,
     cancel: CancelToken | None = None,
 ) -> tuple[str, str]:
-    """Render the orbit MP4 of the last model and record it in the store as a ``spin`` asset: (message, mp4)."""
+    """Render the orbit MP4 of the last model, gate and sign it like every published video
+    (``studio.splat.screening.publish_spin``, with the app's store and CLIP) and record it in the store as a
+    ``spin`` asset: (message, mp4). A blocked spin is quarantined and raises ``ComplianceError``."""
     from studio.devices import resolve_device
     from studio.errors import InputError
     from studio.splat.gaussians import load_model
-    from studio.splat.spin import render_orbit
+    from studio.splat.screening import publish_spin
 
     if not model_path or not Path(model_path).is_file():
         raise InputError("Build a 3D model first.", "Upload photos or a video and press Build.")
@@ -336,20 +338,20 @@ def use_in_ad_handler(
     dev = resolve_device(device)
     gaussians = load_model(model_path, device=dev)
     out = model_path.parent / f"spin-{int(size)}-{time.strftime('%H%M%S')}.mp4"
-    report = progress_reporter(progress)
-    background = tuple(gaussians.meta.get("background", (1.0, 1.0, 1.0)))
-    render_orbit(
+    out, gated = publish_spin(
         gaussians,
         out,
+        store=ctx.store,
+        clip=ctx.clip,
         width=int(size),
         height=int(size),
         seconds=float(seconds),
-        background=background,
-        on_progress=report,
+        on_progress=progress_reporter(progress),
         cancel=cancel,
     )
     asset_id = ctx.store.add_asset(out, "spin", width=int(size), height=int(size))
-    return f"Spin saved (asset #{asset_id}); pick it in the Ad Studio tab.", str(out)
+    verdict = gated.report.verdict
+    return f"Spin saved (asset #{asset_id}, compliance: {verdict}); pick it in the Ad Studio tab.", str(out)
 
 
 def stop_job(token: Any) -> None:

@@ -213,3 +213,72 @@ def test_keypoint_spread_is_measured_against_where_the_reference_has_keypoints(m
     frame = cv2.resize(grey, None, fx=1.5, fy=1.5, interpolation=cv2.INTER_LINEAR)
     (best, *_) = index.locate(frame)
     assert best.ref == 0 and min(best.spread) >= 0.7, best.spread
+
+
+def _caption_band(picture: Image.Image, share: float = 0.3) -> Image.Image:
+    """An opaque dark caption band over the lower ``share`` of the picture with a line of zh-TW text in the Noto
+    Sans TC the studio ships."""
+    from PIL import ImageDraw, ImageFont
+
+    from studio.settings import assets_dir
+
+    out = picture.copy()
+    draw = ImageDraw.Draw(out)
+    y0 = int(out.height * (1 - share))
+    draw.rectangle([0, y0, out.width, out.height], fill=(30, 20, 40))
+    font = ImageFont.truetype(
+        str(assets_dir() / "fonts" / "NotoSansTC-Bold.otf"), int(out.height * share * 0.4)
+    )
+    draw.text((int(out.width * 0.05), y0 + int(out.height * share * 0.2)), "限時優惠 SALE", font=font,
+              fill=(255, 255, 255))  # fmt: skip
+    return out
+
+
+def _sticker(picture: Image.Image) -> Image.Image:
+    """A price sticker (a filled circle with text) over about a fifth of the picture, low on its right."""
+    from PIL import ImageDraw, ImageFont
+
+    out = picture.copy()
+    draw = ImageDraw.Draw(out)
+    r = int(np.sqrt(0.2 * out.width * out.height / np.pi))
+    cx, cy = int(out.width * 0.72), int(out.height * 0.7)
+    draw.ellipse([cx - r, cy - r, cx + r, cy + r], fill=(200, 30, 40))
+    draw.text((cx - r * 0.6, cy - r * 0.2), "-50%", font=ImageFont.truetype("DejaVuSans-Bold.ttf", r // 3),
+              fill=(255, 255, 255))  # fmt: skip
+    return out
+
+
+def test_a_flat_part_of_a_covered_flat_logo_counts_only_when_its_outlines_agree():
+    # a flat logo's halves and quarters are flat too (PDQ quality < 50): before, none of them ever counted, so a
+    # caption band or a sticker over a flat logo hid it; now a part counts when the caller has keypoint geometry
+    # spread over the logo (``outlines``) and the part's outlines are where the logo's are
+    from studio.compliance import visual
+
+    logo = np.asarray(_flat_logo())
+    banded = np.asarray(_caption_band(_flat_logo()))
+    parts = {p[0]: p for p in visual._compare_parts(banded, logo, visual._PARTS, 50, outlines=True)}
+    _, pdq, _, agree = parts["top-right quarter"]  # flat in luma and in value
+    assert pdq <= 31 and agree is not None and agree >= visual.FLAT_PART_MIN_OUTLINES
+    assert parts["top two-thirds"][1] <= 31  # what the band leaves uncovered, as one part
+    # without that geometry a flat part is never evidence ...
+    bare = {p[0] for p in visual._compare_parts(banded, logo, visual._PARTS, 50, outlines=False)}
+    assert "top-right quarter" not in bare
+    # ... and a field of the logo's own background colour has no outlines to agree
+    field = np.empty_like(logo)
+    field[:] = (84, 150, 92)
+    assert all(p[3] is None for p in visual._compare_parts(field, logo, visual._PARTS, 50, outlines=True))
+
+
+def test_a_banded_card_in_the_flat_logos_colours_and_font_is_not_a_copy(tmp_path, bank):
+    # the same layout (caption band) over a card with the logo's background, word and font: the flat parts' hashes
+    # may be close, but there is no spread keypoint geometry and no agreeing outline of the logo's shapes
+    from PIL import ImageDraw, ImageFont
+
+    bank.add([_save(_flat_logo(), tmp_path / "brand.png")], owner="Rival Co")
+    card = Image.new("RGB", (480, 480), (84, 150, 92))
+    draw = ImageDraw.Draw(card)
+    draw.ellipse([300, 40, 440, 180], fill=(100, 20, 220))  # one of its colours, another shape and place
+    draw.text((90, 200), "UZCGI", font=ImageFont.truetype("DejaVuSans-Bold.ttf", 64), fill=(190, 100, 170))
+    query = _save(_caption_band(card), tmp_path / "card.png")
+    findings = _near(screen_media(query, packs=[load_pack("ip")], bank=bank, embedder=None)[0])
+    assert not findings, [f.message for f in findings]

@@ -68,3 +68,32 @@ def test_model_that_copies_a_protected_product_is_quarantined(tmp_path, studio_h
         screen_model(g, tmp, final, store=store)
     assert not tmp.exists() and not final.exists()
     assert list(studio_home.glob("quarantine/*/*.safetensors"))
+
+
+def test_a_published_spin_is_gated_signed_and_a_blocked_one_never_appears(tmp_path, studio_home):
+    """``publish_spin`` (the CLI's and the 3D Studio's one way to a spin MP4): a pass is published with its
+    report and a signed manifest; a spin that shows a protected picture is quarantined, nothing at ``out``."""
+    from studio.compliance.provenance import read_manifest
+    from studio.compliance.refbank import ReferenceBank
+    from studio.media.decode import frame_at
+    from studio.splat.screening import publish_spin
+
+    store = Store(tmp_path / "s.sqlite3")
+    g = _model()
+    first = tmp_path / "out" / "spin.mp4"
+    path, gated = publish_spin(g, first, store=store, width=128, height=128, seconds=1.0, fps=8)
+    assert path == first and first.is_file()
+    report = first.with_name("spin.mp4.compliance.json")
+    assert report.is_file() and gated.report.verdict in ("pass", "warn") and gated.signed
+    assert read_manifest(first).verdict == gated.report.verdict
+    assert not list(first.parent.glob(".*part*")), "the staged file is gone once published"
+
+    protected = tmp_path / "protected.png"
+    Image.fromarray(frame_at(first, 0.0).rgb()).save(protected)  # someone else's picture of the same view
+    ReferenceBank(store).add([protected], owner="Competitor Inc.", licence="all rights reserved")
+    second = tmp_path / "out" / "again.mp4"
+    with pytest.raises(ComplianceError, match="blocked"):
+        publish_spin(g, second, store=store, width=128, height=128, seconds=1.0, fps=8)
+    assert not second.exists() and not second.with_name("again.mp4.compliance.json").exists()
+    assert not list(second.parent.glob(".*part*"))
+    assert list(studio_home.glob("quarantine/*/*.mp4"))

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import sys
 from pathlib import Path
 
@@ -143,6 +144,12 @@ def test_use_in_ad_renders_a_spin_asset(built):
     assert Path(video).suffix == ".mp4" and Path(video).is_file() and "asset #" in message
     rows = ctx.store.assets(kind="spin")
     assert [(str(r.path), r.width, r.height) for r in rows] == [(video, 64, 64)]
+    # gated and signed like `studio splat render`'s spin (it was published unscreened before)
+    from studio.compliance.provenance import read_manifest
+
+    report = json.loads(Path(video + ".compliance.json").read_text(encoding="utf-8"))
+    assert report["verdict"] in ("pass", "warn") and report["media"]["name"] == Path(video).name
+    assert read_manifest(video).verdict == report["verdict"] and "compliance:" in message
     with pytest.raises(InputError, match="Build a 3D model first"):
         splat_tab.use_in_ad_handler(ctx, "")
 
