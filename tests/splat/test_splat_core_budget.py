@@ -39,7 +39,9 @@ def test_a_run_that_cannot_fit_is_refused_with_the_numbers_and_the_smallest_budg
     smallest = float(hint.split("Allow at least ")[1].split(" minutes")[0])
     assert smallest * 60 > 300
     B.plan_budget(smallest * 60, 10.0, 280.0)  # the budget it suggests does hold the run
-    with pytest.raises(InputError):  # the hint rounds up to whole minutes; just under the exact smallest fails
+    with pytest.raises(
+        InputError
+    ):  # the hint rounds up to whole minutes; just under the exact smallest fails
         B.plan_budget(B.smallest_budget(290.0) - 1.0, 10.0, 280.0)
     with pytest.raises(InputError) as posed:  # no SfM to shrink: the hint only asks for more time
         B.plan_budget(60.0, 40.0, 0.0, what="training on a posed set")
