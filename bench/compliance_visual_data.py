@@ -451,6 +451,14 @@ def render_flash(img: Image.Image, bg: Image.Image, path: Path, rng: np.random.G
     return path
 
 
+def gradient_card(rng: np.random.Generator, size: tuple[int, int]) -> Image.Image:
+    """A flat brand-colour card of ``size`` (w, h): a random colour fading down to 50-90 % of itself."""
+    top = rng.integers(0, 256, 3)
+    bottom = top * rng.uniform(0.5, 0.9)
+    t = np.linspace(0, 1, size[1])[:, None, None]
+    return Image.fromarray(((top * (1 - t) + bottom * t) * np.ones((1, size[0], 1))).astype(np.uint8))
+
+
 def lookalike_distractors(seed: int = 11, n_logos: int = 40, n_cards: int = 40) -> list[Item]:
     """Unrelated pictures that share the references' fonts, colours and layouts: logos of the same generator
     (same font, same letter placement), flat brand-colour cards with lines of text in that font, and the ad's
@@ -460,10 +468,7 @@ def lookalike_distractors(seed: int = 11, n_logos: int = 40, n_cards: int = 40) 
     words = ["SALE", "NEW", "BUY NOW", "TEA", "MOUNTAIN MIST", "OOLONG", "NT$ 680", "限時優惠", "立即選購"]
     for i in range(n_cards):
         size = [(1080, 1920), (1080, 1080), (1920, 1080), (480, 480)][i % 4]
-        top = rng.integers(0, 256, 3)
-        bottom = top * rng.uniform(0.5, 0.9)
-        t = np.linspace(0, 1, size[1])[:, None, None]
-        card = Image.fromarray(((top * (1 - t) + bottom * t) * np.ones((1, size[0], 1))).astype(np.uint8))
+        card = gradient_card(rng, size)
         draw = ImageDraw.Draw(card)
         for line in range(int(rng.integers(1, 4))):
             font = ImageFont.truetype(cjk_font(), int(size[1] * rng.uniform(0.04, 0.1)))
@@ -707,10 +712,7 @@ def fresh_lookalikes(cache: Path) -> list[Item]:
     items += [Item(f"fl-poster:{s}", poster(s)) for s in range(42000, 42030)]
     for i in range(50):
         size = [(1080, 1920), (1080, 1080), (1920, 1080), (480, 480), (720, 960)][i % 5]
-        top = rng.integers(0, 256, 3)
-        bottom = top * rng.uniform(0.5, 0.9)
-        t = np.linspace(0, 1, size[1])[:, None, None]
-        card = Image.fromarray(((top * (1 - t) + bottom * t) * np.ones((1, size[0], 1))).astype(np.uint8))
+        card = gradient_card(rng, size)
         draw = ImageDraw.Draw(card)
         for line in range(int(rng.integers(1, 4))):
             font = ImageFont.truetype(cjk_font(), int(size[1] * rng.uniform(0.04, 0.1)))

@@ -36,6 +36,7 @@ what was read (or refuses, naming the budget and what was reached) and plans the
 
 from __future__ import annotations
 
+import functools
 import math
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
@@ -211,21 +212,13 @@ def plan_budget(
     the remainder can be shared) training gets what is left, at least ``TRAIN_FLOOR_SECONDS``. ``slow``: the
     machine's measured slowdown (``slowdown``), which the reserve's fixed part is scaled by.
     ``extract_seconds``: a video's frame extraction still to come, ``frames`` what it keeps (for the line)."""
+    plan = functools.partial(
+        BudgetPlan, total_seconds, spent_seconds, sfm_seconds,
+        train_only_seconds=train_only_seconds, load_seconds=load_seconds, images=images, of_images=of_images,
+        slow=slow, extract_seconds=extract_seconds, frames=frames,
+    )  # fmt: skip
     if total_seconds is None:
-        return BudgetPlan(
-            None,
-            spent_seconds,
-            sfm_seconds,
-            train_only_seconds,
-            0.0,
-            train_only_seconds,
-            load_seconds,
-            images,
-            of_images,
-            slow,
-            extract_seconds,
-            frames,
-        )
+        return plan(train_seconds=train_only_seconds, reserve_seconds=0.0)
     if total_seconds <= 0:
         raise ValueError(f"total_seconds must be positive, got {total_seconds}")
     reserve = reserve_seconds(total_seconds, slow)
@@ -249,20 +242,7 @@ def plan_budget(
         )
     if train_only_seconds is not None:
         train = min(train, train_only_seconds)
-    return BudgetPlan(
-        total_seconds,
-        spent_seconds,
-        sfm_seconds,
-        train,
-        reserve,
-        train_only_seconds,
-        load_seconds,
-        images,
-        of_images,
-        slow,
-        extract_seconds,
-        frames,
-    )
+    return plan(train_seconds=train, reserve_seconds=reserve)
 
 
 def smallest_budget(fixed_seconds: float, slow: float = 1.0) -> float:
