@@ -755,12 +755,12 @@ def _sign(
 
 # -- quarantine --------------------------------------------------------------------------------------------------
 def list_quarantine() -> list[QuarantineItem]:
-    """Quarantined outputs, newest first."""
+    """Quarantined outputs, newest first (by the time each was quarantined: folder names carry only the second)."""
     root = quarantine_dir()
     if not root.is_dir():
         return []
     items = []
-    for folder in sorted(root.iterdir(), reverse=True):
+    for folder in sorted(root.iterdir()):
         meta_path = folder / "context.json"
         if not folder.is_dir() or not meta_path.is_file():
             continue
@@ -783,6 +783,7 @@ def list_quarantine() -> list[QuarantineItem]:
                 context=meta,
             )
         )
+    items.sort(key=lambda i: (i.created, i.folder.name), reverse=True)
     return items
 
 

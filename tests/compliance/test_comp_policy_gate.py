@@ -259,3 +259,15 @@ def test_a_near_copy_of_a_protected_reference_is_blocked(tmp_path: Path, store: 
     report = json.loads((item.folder / "report.json").read_text(encoding="utf-8"))
     near = [f for f in report["findings"] if f["rule"] == "ip.near-copy"]
     assert near and near[0]["reference"] == f"ref:{ref_id}" and near[0]["score"] <= near[0]["threshold"]
+
+
+def test_quarantine_lists_newest_first_within_one_second(tmp_path: Path, store: Store, monkeypatch) -> None:
+    """Folder names carry the second only; two outputs blocked in the same second still list newest first."""
+    from studio.compliance import gate
+
+    monkeypatch.setattr(gate.time, "strftime", lambda fmt, *a: "20261201-120000")
+    ctx = ExportContext(kind="image", texts=(TimedText("三天降血壓"),), category="health_food")
+    for name in ("b-first.jpg", "a-second.jpg"):  # by name the first one would sort last
+        with pytest.raises(ComplianceError):
+            gate_output(_still(tmp_path / f".{name}.part.jpg"), tmp_path / "out" / name, ctx, store=store)
+    assert [i.file.name for i in list_quarantine()] == ["a-second.jpg", "b-first.jpg"]

@@ -71,7 +71,8 @@ def _seed(home: Path, monkeypatch, tmp_path: Path) -> dict:
                         texts=(TimedText("香菸特價 買一送一"),)), store=store)  # fmt: skip
     from studio.compliance.gate import list_quarantine
 
-    release_quarantined(list_quarantine()[-1].folder.name, "法務已核准這支公益廣告", store=store, user="小美")
+    first = next(i for i in list_quarantine() if i.file.name == "菸盒廣告.png")
+    release_quarantined(first.folder.name, "法務已核准這支公益廣告", store=store, user="小美")
     logo = tmp_path / "logo.png"
     Image.new("RGB", (200, 200), (30, 60, 200)).save(logo)
     ReferenceBank(store).add([logo], "山嵐茶坊法務部", "版權所有", "競品商標", "protected")
