@@ -81,6 +81,22 @@ def ensure_writable_dir(folder: str | os.PathLike[str]) -> Path:
     return folder
 
 
+def new_folder(parent: str | os.PathLike[str], name: str) -> Path:
+    """Create and return a folder of its own under ``parent``: ``name``, else ``name-2``, ``name-3`` ... (two jobs
+    started in the same second never share one; ``mkdir`` decides, so two processes cannot both win)."""
+    parent = Path(parent)
+    parent.mkdir(parents=True, exist_ok=True)
+    n = 1
+    while True:
+        folder = parent / (name if n == 1 else f"{name}-{n}")
+        try:
+            folder.mkdir()
+        except FileExistsError:
+            n += 1
+            continue
+        return folder
+
+
 def sha256_file(path: str | os.PathLike[str]) -> str:
     digest = hashlib.sha256()
     with open(path, "rb") as fh:

@@ -643,15 +643,9 @@ def _quarantine(
     *,
     draw_label: bool = False,
 ) -> Path:
-    root = quarantine_dir()
-    root.mkdir(parents=True, exist_ok=True)
-    stamp = time.strftime("%Y%m%d-%H%M%S")
-    folder = root / f"{stamp}-{final.name}"
-    n = 1
-    while folder.exists():
-        n += 1
-        folder = root / f"{stamp}-{final.name}-{n}"
-    folder.mkdir()
+    from studio.fsutil import new_folder
+
+    folder = new_folder(quarantine_dir(), f"{time.strftime('%Y%m%d-%H%M%S')}-{final.name}")
     shutil.move(str(tmp), folder / final.name)
     # the reports live only here: the final path may hold an earlier, good file whose report must stay its own
     write_reports(

@@ -9,6 +9,7 @@ from typing import Any
 import gradio as gr
 
 from studio import categories
+from studio.fsutil import new_folder
 from studio.ui.context import GPU_QUEUE, AppContext
 from studio.ui.jobs import (
     QUICK_LIMIT,
@@ -218,7 +219,7 @@ def generate(
         return refused(field_errors(exc))
     if cancel is not None and cancel.cancelled:
         return refused("Stopped before it started.")
-    outdir = ctx.outputs / time.strftime("ad-%Y%m%d-%H%M%S")
+    outdir = new_folder(ctx.outputs, time.strftime("ad-%Y%m%d-%H%M%S"))
     try:
         spec = parse_spec(data, source="form")
         result = make_ad(

@@ -19,6 +19,7 @@ import gradio as gr
 
 from studio.cancel import CancelToken
 from studio.devices import DEVICE_CHOICES
+from studio.fsutil import new_folder
 from studio.splat import SPIN_SECONDS, SPIN_SIZE
 from studio.ui.context import GPU_QUEUE, MAX_UPLOAD_BYTES, AppContext
 from studio.ui.jobs import (
@@ -85,13 +86,9 @@ def stage_uploads(ctx: AppContext, photos: Any, video: Any) -> tuple[Path, Path]
             raise InputError(
                 f"{path.name} is {size / 1e6:.0f} MB; the limit is {MAX_UPLOAD_BYTES // 1_000_000} MB."
             )
-    job = ctx.outputs / time.strftime("splat-%Y%m%d-%H%M%S")
-    suffix = 0
-    while job.exists():
-        suffix += 1
-        job = job.with_name(f"{job.name.split('~')[0]}~{suffix}")
+    job = new_folder(ctx.outputs, time.strftime("splat-%Y%m%d-%H%M%S"))
     inputs = job / "input"
-    inputs.mkdir(parents=True)
+    inputs.mkdir()
     if video_paths:
         target = inputs / video_paths[0].name
         shutil.copyfile(video_paths[0], target)
