@@ -1,8 +1,8 @@
 """Train the learned claim classifier (studio/compliance/claim_model.py) and measure it leave-one-set-out.
 
 Data: every labelled set in the repository, each a *group* (one writer per set):
-``corpus`` (bench/data/claims_corpus.yaml, all splits: dev, held-out, fresh), ``blind1``, ``blind2``, ``blind3``
-(each scored once while blind, development sets since), ``check2`` (claims_check_claims2.yaml), ``dev4``
+``corpus`` (bench/data/claims_corpus.yaml, all splits: dev, held-out, fresh), ``blind1``, ``blind2``, ``blind3``,
+``blind4`` (each scored once while blind, development sets since), ``check2`` (claims_check_claims2.yaml), ``dev4``
 (claims_dev4.yaml: the claims4 engineer's sentences on alcohol, drugs, health-food functions and exaggeration),
 ``other`` (tw_ads_sentences.yaml, own category only) and ``neutral`` (claims_neutral.yaml: plain allowed ad copy,
 background negatives written for the classifier). Each sentence
@@ -47,6 +47,7 @@ SETS = {
     "blind1": ROOT / "bench" / "data" / "claims_blind1.yaml",
     "blind2": ROOT / "bench" / "data" / "claims_blind2.yaml",
     "blind3": ROOT / "bench" / "data" / "claims_blind3.yaml",
+    "blind4": ROOT / "bench" / "data" / "claims_blind4.yaml",
     "check2": ROOT / "bench" / "data" / "claims_check_claims2.yaml",
     "dev4": ROOT / "bench" / "data" / "claims_dev4.yaml",
     "other": OTHER,

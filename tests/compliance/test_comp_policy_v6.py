@@ -55,6 +55,9 @@ def test_english_after_chinese_and_unlimited(packs, text: str, category: str, fl
         # a medicine stopped or cut
         ("媽媽喝了半年，降血糖的藥就停了", True),
         ("Grandpa came off his heart medication after a month of this tea.", True),
+        ("喝了一年，降血糖的藥就可以不用再吃了", True),
+        ("喝這壺茶，量血糖都不用擔心了", True),
+        ("每天量血糖，記錄更安心", False),
         ("停車場旁邊就有藥局，買藥很方便", False),
         ("Keep all medicines out of the reach of children.", False),
         # every disease at once, a product named for a disease
@@ -110,6 +113,8 @@ def test_medical_efficacy_classes(packs, text: str, flagged: bool) -> None:
         ("The enzyme dissolves grease and baked-on fat from pans.", False),
         ("喝了皮膚變白，逆齡十歲", True),
         ("十歲的孩子也愛喝", False),
+        ("體脂肪兩週少五公斤", True),
+        ("體脂計一台只要九百元", False),
         ("細紋全消的眼霜", True),
         ("Hair tonic: 100% regrowth or your money back", True),
         ("100% cotton, money-back guarantee", False),
