@@ -181,6 +181,11 @@ def test_alcohol_classes(packs, text: str, flagged: bool) -> None:
 def test_alcohol_rules_run_under_the_default_category_when_the_copy_names_a_drink(packs) -> None:
     assert _flagged("這款威士忌不會傷肝", packs, "general")
     assert not _flagged("這款威士忌冰過更順口", packs, "general")
+    # drinking words that name no drink are category cues too
+    assert _flagged("Two pints and you'll still pass the breathalyser.", packs, "general")
+    assert _flagged("下班喝兩杯，這支不傷肝", packs, "general")
+    assert not _flagged("A pint of fresh milk for breakfast.", packs, "general")
+    assert not _flagged("下班喝兩杯咖啡提神", packs, "general")
 
 
 # -- health-food function names in English ------------------------------------------------------------------
