@@ -124,6 +124,30 @@ def test_exaggeration_classes(packs, text: str, flagged: bool) -> None:
     assert bool(_flagged(text, packs, "general")) is flagged
 
 
+# -- the rest of the food 認定準則 annex's examples (body appearance, physiological functions, cited books) ------
+@pytest.mark.parametrize(
+    "text, category, flagged",
+    [
+        ("黑芝麻粉，使頭髮烏黑", "food", True),
+        ("黑芝麻粉，香濃好沖泡", "food", False),
+        ("每天一杯，預防乳房下垂", "food", True),
+        ("哺乳媽媽的發奶茶", "food", True),
+        ("哺乳媽媽的下午茶", "food", False),
+        ("本草綱目記載，紅棗能補血", "general", True),
+        ("本草綱目的插畫展，週末開放", "general", False),
+        ("阻斷澱粉吸收的膠囊", "general", True),
+        ("Our carb blocker capsules", "general", True),
+        ("Blackout curtains block light and heat.", "general", False),
+        ("枸杞菊花茶，清肝明目", "general", True),
+        ("明目張膽的低價", "general", False),
+        ("這款米餅讓孩子吃了更聰明", "general", True),
+        ("益智積木，親子一起玩", "general", False),
+    ],
+)
+def test_food_annex_examples(packs, text: str, category: str, flagged: bool) -> None:
+    assert bool(_flagged(text, packs, category)) is flagged
+
+
 # -- drug ads: beyond any OTC indication, testimonials, dose safety, unapproved ads ---------------------------
 @pytest.mark.parametrize(
     "text, flagged",
