@@ -99,7 +99,7 @@ _TRAD_SIMP_PAIRS = (
     # and of tw-ads v5 (drinking contests)
     "賽赛餓饿連连"
     # and of tw-ads v6 (dose safety, unlicensed channels)
-    "幾几販贩韓韩"
+    "幾几販贩韓韩醣糖"
 )
 
 HEALTH_FOOD = Category.HEALTH_FOOD.value
