@@ -5,7 +5,9 @@ Data: every labelled set in the repository, each a *group* (one writer per set):
 ``blind4`` (each scored once while blind, development sets since), ``check2`` (claims_check_claims2.yaml), ``dev4``
 (claims_dev4.yaml: the claims4 engineer's sentences on alcohol, drugs, health-food functions and exaggeration),
 ``other`` (tw_ads_sentences.yaml, own category only) and ``neutral`` (claims_neutral.yaml: plain allowed ad copy,
-background negatives written for the classifier). Each sentence
+background negatives written for the classifier) and ``lookalike5`` (claims_lookalikes5.yaml: allowed charity,
+service, caution, specification and policy copy with disease or guarantee words, written by the claims5 engineer
+from the blind sets' label rules). Each sentence
 gives one sample with its own category (``label``) and, when it has a default-category label and its category is
 not ``general``, one with ``general`` (``general``).
 
@@ -52,6 +54,7 @@ SETS = {
     "dev4": ROOT / "bench" / "data" / "claims_dev4.yaml",
     "other": OTHER,
     "neutral": ROOT / "bench" / "data" / "claims_neutral.yaml",
+    "lookalike5": ROOT / "bench" / "data" / "claims_lookalikes5.yaml",
 }
 DIM = 1 << 18
 

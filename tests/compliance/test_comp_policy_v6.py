@@ -100,6 +100,11 @@ def test_medical_efficacy_classes(packs, text: str, flagged: bool) -> None:
     assert bool(_flagged(text, packs, "general")) is flagged
 
 
+def test_cured_meat_is_not_a_cure(packs) -> None:
+    assert not _flagged("Dry-cured ham, aged for two years.", packs, "food")
+    assert _flagged("This broth cured my cough.", packs, "food")
+
+
 # -- exaggeration for every product ---------------------------------------------------------------------------
 @pytest.mark.parametrize(
     "text, flagged",
@@ -195,6 +200,8 @@ def test_drug_ads(packs, text: str, flagged: bool) -> None:
         ("酒廠導覽：未成年需家長陪同，不提供試飲", False),
         ("禁止酒駕，飲酒過量有害健康", False),
         ("孕婦及未成年人請勿飲用", False),
+        ("Every pint sold supports the heart foundation's CPR classes.", False),
+        ("A glass a day supports the heart.", True),
         ("這款啤酒冰過更好喝", False),
     ],
 )
