@@ -13,6 +13,12 @@ those numbers. Reported: recall per edit type (the right reference found) and fa
 shipped ``ip`` pack's thresholds, then at thresholds chosen by ``studio.compliance.calibrate.choose_threshold``
 on the seed-0 half (target precision 1.0) and evaluated on the other half; and the time to screen a 15 s
 1080x1920 H.264 ad with the weight-free checks (median of 3, warm reference index).
+
+``--real-edits`` runs the real edits of issue 11 (captions, stickers, crops, hue, corner copies, photo cards,
+blurred backdrops, 0.3 s flashes) against look-alike distractors; ``--fresh`` and ``--fresh2`` run them on the
+two held-out sets (``compliance_visual_data.fresh_*``, ``compliance_visual_fresh2``). ``--render-only`` renders
+and caches a set's references, queries and look-alikes under ``--cache`` without screening anything (to look
+at them); a later run screens those very files (it stops if the references changed since).
 """
 
 from __future__ import annotations
@@ -117,6 +123,10 @@ def main(argv: list[str] | None = None) -> int:
         args.real_edits = True
         refs = fresh2.references(shared, args.cache)
         dis, backgrounds = [], fresh2.backgrounds(args.cache)
+        if shared is None:
+            print(
+                f"warning: {args.shared} is not a folder: fresh2 without its 7 photo references", flush=True
+            )
     elif args.fresh:  # the fresh held-out set (visual3): its own references, backgrounds and look-alikes
         args.real_edits = True
         refs = data.fresh_references(shared, args.cache)
@@ -284,7 +294,7 @@ def _real_edits(args, refs, backgrounds, bank, ids, near, scoring, work: Path) -
 
     (sample_id,) = bank.add([assets_dir() / "sample" / "logo.png"], owner="sample brand", kind="protected")
     label_of = {i: f"ref:{ref_id}" for i, ref_id in enumerate(ids)}
-    cache = _edits_cache(args)
+    cache = _edits_cache(args, refs)
     rows = []
     t_render = t_screen = 0.0
     for edit, seed, i, path, seconds in _real_edit_queries(args, refs, backgrounds, cache):
@@ -332,11 +342,26 @@ def _real_edits(args, refs, backgrounds, bank, ids, near, scoring, work: Path) -
     return out
 
 
-def _edits_cache(args) -> Path:
-    """Where the real edits' queries and look-alikes are cached: one folder per set."""
+def _edits_cache(args, refs) -> Path:
+    """Where the real edits' queries and look-alikes are cached: one folder per set. The folder remembers the
+    references it was rendered from (a digest of each picture); if they changed since (another generator, other
+    photos), the cached queries would be edits of other pictures, so the run stops."""
+    import hashlib
+
     name = "fresh2-edits" if args.fresh2 else "fresh-edits" if args.fresh else "real-edits"
     cache = args.cache / name
     cache.mkdir(parents=True, exist_ok=True)
+    digests = {
+        item.name: hashlib.sha256(item.image.tobytes() + repr(item.image.size).encode()).hexdigest()[:16]
+        for item in refs
+    }
+    stamp = cache / "references.json"
+    if stamp.is_file() and json.loads(stamp.read_text()) != digests:
+        raise SystemExit(
+            f"{cache} was rendered from other references than these ({len(refs)}: the generators, the photos in"
+            " --shared or their count changed); delete the folder or pass another --cache"
+        )
+    stamp.write_text(json.dumps(digests, indent=1))
     return cache
 
 
@@ -405,7 +430,7 @@ def _lookalike_files(args, cache: Path) -> tuple[list[str], float]:
 
 def _render_only(args, refs, backgrounds) -> int:
     """``--render-only``: render and cache the set's references, queries and look-alikes, screen nothing."""
-    cache = _edits_cache(args)
+    cache = _edits_cache(args, refs)
     folder = cache / "references"
     folder.mkdir(exist_ok=True)
     for k, item in enumerate(refs):

@@ -601,20 +601,22 @@ def textile(seed: int) -> Image.Image:
         q = t * 0.09
         d.rectangle([t / 2 - q, t / 2 - q, t / 2 + q, t / 2 + q], fill=colours[3])
     size = 800
-    big = Image.new("RGB", (int(size * 1.5) + 2 * t, int(size * 1.5) + 2 * t))
+    big = Image.new("RGB", (int(size * 1.42) + t, int(size * 1.42) + t))  # room for a 45-degree turn
     shift = int(t / 2) if rng.random() < 0.5 else 0
     for row, y in enumerate(range(0, big.height, t)):
         for x in range(-t, big.width, t):
             big.paste(tile, (x + (shift if row % 2 else 0), y))
     angle = float(rng.choice([0.0, 0.0, 45.0, rng.uniform(-15, 15)]))
-    big = big.rotate(angle, resample=Image.BICUBIC)
+    if angle:
+        big = big.rotate(angle, resample=Image.BICUBIC)
     m = (big.width - size) // 2
     image = big.crop((m, m, m + size, m + size))
-    array = np.asarray(image, np.float32)
-    yy, xx = np.mgrid[0:size, 0:size]
     period = rng.uniform(3.0, 5.0)
-    weave = 1 + 0.06 * np.sin(2 * np.pi * xx / period) * np.sign(np.sin(2 * np.pi * yy / (2 * period)))
-    array = array * weave[..., None] + rng.normal(0, 5, (size, size, 1))
+    across = np.sin(2 * np.pi * np.arange(size, dtype=np.float32) / period)
+    down = np.sign(np.sin(2 * np.pi * np.arange(size, dtype=np.float32) / (2 * period)))
+    weave = 1 + 0.06 * np.outer(down, across)  # threads: over-under every other row
+    noise = rng.standard_normal((size, size), dtype=np.float32) * 5
+    array = np.asarray(image, np.float32) * weave[..., None] + noise[..., None]
     return Image.fromarray(np.clip(array, 0, 255).astype(np.uint8)).filter(ImageFilter.GaussianBlur(0.6))
 
 
