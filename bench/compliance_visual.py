@@ -97,7 +97,7 @@ def main(argv: list[str] | None = None) -> int:
         "--fresh2",
         action="store_true",
         help="the real edits on the second fresh held-out set (`compliance_visual_fresh2`: 33 references of new"
-        " kinds, new edit seeds, 316 look-alikes; cached under `<cache>/fresh2-edits`); score it once, with final"
+        " kinds, new edit seeds, 310 look-alikes; cached under `<cache>/fresh2-edits`); score it once, with final"
         " code",
     )
     parser.add_argument(

@@ -9,7 +9,7 @@ References (33 with ``shared``, 26 without), new kinds of marks of a Taiwanese m
     a label panel, patterned textile prints (woven texture, no text), app-icon squircles, 印章 seals (eroded ink
     on paper), and plush photos / a plush crop / lego renders at positions no earlier set used.
 
-Look-alikes (316, none contains a reference): the same generators with other seeds and disjoint word pools
+Look-alikes (310, none contains a reference): the same generators with other seeds and disjoint word pools
 (same fonts, palettes, layouts), promo cards and price tags in zh-TW/Latin, studio's own end cards in other
 brand colours, the edits' own layouts (caption bands, photo cards, blurred backdrops, stickers, corner marks)
 around unrelated pictures, and plain flat / gradient cards. Names are ``f2-<family>:<k>``.
@@ -88,6 +88,7 @@ LOOK_LATIN = (
 )  # fmt: skip
 LOOK_SURNAMES = "張李黃吳劉蔡楊許鄭謝郭洪曾邱廖賴周葉"
 LOOK_SEAL_SUFFIX = ("氏之印", "印", "記", "之章", "私印", "")
+LOOK_GIVEN = "志美華玉文宏淑芬俊傑"
 PRODUCTS_ZH = ("高山烏龍", "手工鳳梨酥", "冷壓苦茶油", "黑糖薑母茶", "花生麻糬", "芒果乾", "牛軋糖", "米餅")
 TAGLINES = ("天然手作", "台灣在地", "新鮮直送", "職人嚴選", "100% 台灣製", "無添加")
 PROMO_HEAD = ("週末限定", "年終慶", "母親節特惠", "開幕慶", "雙 12 狂歡", "會員日", "春季新品", "中秋禮盒")
@@ -248,13 +249,13 @@ def badge(seed: int, letters: str) -> Image.Image:
         draw.polygon(outline(r), fill=fill)
         draw.line(outline(r * 0.88) + outline(r * 0.88)[:1], fill=bg, width=int(r * 0.04), joint="curve")
     on = bg if fill != bg else ink
-    font = _font(_pick(rng, LATIN_FONTS[:4]), r * rng.uniform(0.7, 0.95))
-    _centered(draw, (c, c - r * 0.05), letters, font, on)
+    narrow = shape in (1, 3)  # the shield and the diamond narrow towards the bottom: smaller, higher letters
+    font = _font(_pick(rng, LATIN_FONTS[:4]), r * rng.uniform(0.7, 0.95) * (0.75 if narrow else 1.0))
+    _centered(draw, (c, c - r * (0.15 if narrow else 0.05)), letters, font, on)
     small = _pick(rng, ("EST. 2016", "SINCE 1987", "台北 · TAIPEI", "TAINAN", "手作 · HANDMADE", "EST. 2021"))
-    narrow = shape in (1, 3)  # the shield and the diamond narrow towards the bottom
     y_small = c + r * (0.45 if narrow else 0.62)
     _centered(
-        draw, (c, y_small), small, _fit(draw, small, "noto-bold", r * 0.13, r * (0.75 if narrow else 1.3)), on
+        draw, (c, y_small), small, _fit(draw, small, "noto-bold", r * 0.13, r * (0.75 if narrow else 1.1)), on
     )
     for k in range(int(rng.integers(0, 4))):
         x = c + (k - 1) * r * 0.22
@@ -262,7 +263,8 @@ def badge(seed: int, letters: str) -> Image.Image:
             [x - r * 0.03, c - r * 0.62 - r * 0.03, x + r * 0.03, c - r * 0.62 + r * 0.03], fill=accent
         )
     if rng.random() < 0.5:
-        draw.rectangle([c - r * 0.45, c + r * 0.4, c + r * 0.45, c + r * 0.43], fill=accent)
+        bar = c + r * (0.28 if narrow else 0.4)
+        draw.rectangle([c - r * 0.45, bar, c + r * 0.45, bar + r * 0.03], fill=accent)
     return image
 
 
@@ -971,10 +973,11 @@ def _look_letters(rng: np.random.Generator) -> str:
 
 
 def _look_seal(rng: np.random.Generator) -> str:
-    text = _pick(rng, LOOK_SURNAMES) + _pick(rng, LOOK_SEAL_SUFFIX)
+    """A look-alike seal's text: a surname with a suffix (張氏之印, 李記 ...) or a full name (許志明)."""
+    surname = _pick(rng, LOOK_SURNAMES)
     if rng.random() < 0.3:
-        text += _pick(rng, LOOK_SURNAMES)[:1]
-    return text[:4]
+        return surname + _pick(rng, LOOK_GIVEN) + _pick(rng, LOOK_GIVEN)
+    return surname + _pick(rng, LOOK_SEAL_SUFFIX)
 
 
 def _mark(seed: int) -> Image.Image:
@@ -1081,7 +1084,7 @@ def _end_cards() -> list[Item]:
 
 
 def lookalikes(cache: Path | None = None) -> list[Item]:
-    """The 316 fresh2 look-alikes (22 per family, 24 end cards), in ``lookalike_specs`` order."""
+    """The 310 fresh2 look-alikes (22 per family, 24 end cards), in ``lookalike_specs`` order."""
     cards = {item.name: item for item in _end_cards()}
     items = []
     for name, make in lookalike_specs():

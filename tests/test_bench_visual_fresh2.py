@@ -115,7 +115,9 @@ def test_lookalikes_stay_off_the_references(fresh2):
     """Same generators, but never a reference's words, nor its badge/packaging design, nor its print motif."""
     assert not set(fresh2.REF_ZH) & set(fresh2.LOOK_ZH)
     assert not {w.upper() for w in fresh2.REF_LATIN} & {w.upper() for w in fresh2.LOOK_LATIN}
-    assert not set("".join(fresh2.REF_SEAL)) & set(fresh2.LOOK_SURNAMES)
+    assert not set("".join(fresh2.REF_SEAL)) & set(fresh2.LOOK_SURNAMES + fresh2.LOOK_GIVEN)
+    seals = {fresh2._look_seal(np.random.default_rng(s)) for s in range(300)}
+    assert not seals & set(fresh2.REF_SEAL) and all(1 <= len(text) <= 4 for text in seals)
 
     def design(seed: int, kinds: int) -> tuple[int, int]:
         return fresh2._design(np.random.default_rng(seed), kinds)
