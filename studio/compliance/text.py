@@ -556,6 +556,8 @@ def find_phrases(
             negation = _negation_before(norm, gap[1], gap[0], meter)
         if negation is None:
             negation = _allowed_context(norm, a, b, titles, meter)
+        if negation is None:
+            negation = _answered_no(norm, b, meter)
         matches.append(PhraseMatch(label or text[start:end], start, end, text[start:end], negation))
     return matches
 
@@ -606,6 +608,19 @@ def _allowed_context(
     return m.group() if m else None
 
 
+def _answered_no(norm: str, b: int, meter: WorkMeter | None = None) -> str | None:
+    """The answer, when the match ending at ``b`` is inside a question that the next words answer "no"."""
+    hi = b
+    while hi < len(norm) and hi - b < _ADVICE_WINDOW and norm[hi] not in _CLAUSE_BREAKS:
+        hi += 1
+    if meter is not None:
+        meter.steps += hi - b
+    if hi >= len(norm) or norm[hi] != "?":
+        return None
+    m = _ANSWER_NO.match(norm, hi + 1)
+    return m.group().strip() if m else None
+
+
 def claim_target(label: str, claims: Sequence[Claim]) -> str | None:
     """The target term of a claim match label (``verb+target`` or ``target+verb``), for its suggestion."""
     if "+" not in label or not claims:
@@ -653,6 +668,15 @@ def _clause_starts(norm: str) -> list[int]:
 
 
 _NEGATION_WINDOW = 48  # characters before a phrase searched for a negation cue (cue + gap always fit)
+_QUANTIFIER_ZH = re.compile(r"\s*(?:任何|任一|一切|絲毫|丝毫)")
+# A question answered "no" right after it (「孕婦可以喝嗎？ A：不建議。」, "Hangover-free beer? No such thing."): what the
+# question says is not claimed. Only answers that reject the question count: 不會 / 沒有 / "not at all" are left
+# out, because after a question about a harm (會不會宿醉？不會！) they assert the claim.
+_ANSWER_NO = re.compile(
+    r"\s*(?:(?:a|答|回答)\s*:\s*)?"
+    r"(?:不建议|不建議|不行|不可以|不能|不适合|不適合|不宜|不可|请勿|請勿|当然不行|當然不行|否"
+    r"|no such thing|absolutely not|of course not|no(?=\s*(?:[.!,;]|$)))"
+)
 _LIST_ITEM = re.compile(r"\s*[a-z][a-z'-]*\s*(?:(?:or|and)\s*)?$")
 
 
@@ -713,6 +737,10 @@ def _negation_before(
             else:
                 gap = len(gap_text.replace(" ", ""))
                 limit = _DISCLAIMER_GAP_CJK if cue in _DISCLAIMER_ZH else _MAX_GAP_CJK
+                # a quantifier after the cue does not widen the distance (不具任何醫療效能, 沒有任何療效)
+                quantifier = _QUANTIFIER_ZH.match(gap_text)
+                if quantifier:
+                    gap -= len(quantifier.group().replace(" ", ""))
                 # a negated list (不具治療或預防疾病之效果, 不含香料、色素及防腐劑): the cue governs each item
                 if gap > limit and not (gap <= _LIST_GAP_CJK and _ZH_LIST_TAIL.search(gap_text)):
                     continue
