@@ -100,6 +100,8 @@ _TRAD_SIMP_PAIRS = (
     "賽赛餓饿連连"
     # and of tw-ads v6 (dose safety, unlicensed channels)
     "幾几販贩韓韩醣糖"
+    # and of tw-ads v7 (prescription medicines given away)
+    "兌兑"
 )
 
 HEALTH_FOOD = Category.HEALTH_FOOD.value
