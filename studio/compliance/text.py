@@ -623,6 +623,25 @@ def _answered_no(norm: str, b: int, meter: WorkMeter | None = None) -> str | Non
     return m.group().strip() if m else None
 
 
+def _cautioned_questions(norm: str, meter: WorkMeter | None = None) -> list[tuple[int, int]]:
+    """Questions the next words answer "no" or with advice to see a doctor (an FAQ's 「痛風患者可以吃嗎？ A：…食用前
+    請先諮詢醫師」): spans of ``norm`` the claim classifier does not score, as it skips negated rule matches."""
+    spans = []
+    for m in re.finditer(r"\?", norm):
+        q = m.start()
+        lo = q
+        while lo > 0 and q - lo < _ADVICE_WINDOW and norm[lo - 1] not in _SENTENCE_BREAKS:
+            lo -= 1
+        hi = q + 1
+        while hi < len(norm) and hi - q < _ADVICE_WINDOW and norm[hi] not in _SENTENCE_BREAKS:
+            hi += 1
+        if meter is not None:
+            meter.steps += hi - lo
+        if _ANSWER_NO.match(norm, q + 1) or _advice_regex().search(norm, q + 1, hi):
+            spans.append((lo, q + 1))
+    return spans
+
+
 def claim_target(label: str, claims: Sequence[Claim]) -> str | None:
     """The target term of a claim match label (``verb+target`` or ``target+verb``), for its suggestion."""
     if "+" not in label or not claims:
@@ -1016,6 +1035,7 @@ def check_text(
         )
         origin = normalised[1]
         skip = [(bisect_left(origin, a), bisect_left(origin, b)) for a, b in lowered]
+        skip = sorted(skip + _cautioned_questions(normalised[0], meter))
         model = None if claim_model is True else claim_model
         findings.extend(
             _model_findings(text, normalised, category, time=time, meter=meter, model=model, skip=skip)

@@ -158,3 +158,14 @@ def test_training_script_runs_on_a_tiny_subset(tmp_path: Path) -> None:
     again = tmp_path / "again.safetensors"
     subprocess.run([*cmd[:-1], str(again)], check=True, capture_output=True, cwd=ROOT, timeout=300)
     assert np.array_equal(cm.read_model(again).weights, model.weights)  # deterministic training
+
+
+def test_faq_question_answered_with_a_caution_is_not_scored(packs) -> None:
+    """tw-ads v7 (claims6): an FAQ question answered with advice to see a doctor is a caution, not a claim; the
+    classifier skips it as it skips negated rule matches (main's weights sent this one to review). The same question
+    answered with a claim is still caught."""
+    caution = "Q：高血壓的人可以吃嗎？ A：本產品非藥品，高血壓患者食用前請先詢問醫師。"
+    claim = "Q：糖尿病患者可以喝嗎？ A：可以，喝了血糖穩穩的。"
+    flagged = lambda text: [f for f in check_text(text, packs, "general") if f.action in ("block", "review")]
+    assert flagged(caution) == []
+    assert flagged(claim)
