@@ -209,13 +209,19 @@ def evaluate_other(data_path: Path = OTHER) -> dict:
     items = yaml.safe_load(data_path.read_text(encoding="utf-8"))["sentences"]
     packs = load_packs(None)
     per_kind: dict[str, Counter] = defaultdict(Counter)
+    per_category: dict[str, Counter] = defaultdict(Counter)
     for item in items:
         violating = any(rule in _V1_FLAGGING for rule in item["expect"])
         flagged = any(f.action in FLAGGING for f in check_text(item["text"], packs, item["category"]))
         outcome = ("tp" if flagged else "fn") if violating else ("fp" if flagged else "tn")
         per_kind[item["kind"]][outcome] += 1
         per_kind["all"][outcome] += 1
-    return {"sentences": len(items), "per_kind": {k: _scores(c) for k, c in sorted(per_kind.items())}}
+        per_category[item["category"]][outcome] += 1
+    return {
+        "sentences": len(items),
+        "per_kind": {k: _scores(c) for k, c in sorted(per_kind.items())},
+        "per_category": {k: _scores(c) for k, c in sorted(per_category.items())},
+    }
 
 
 def _fmt(value: float | None) -> str:
@@ -255,6 +261,14 @@ def main() -> None:
         for kind, sc in other["per_kind"].items():
             print(
                 f"| {kind} | {sc['n']} | {_fmt(sc['recall'])} | {_fmt(sc['fpr'])} | {sc['tp']} | {sc['fn']} |"
+                f" {sc['fp']} | {sc['tn']} |"
+            )
+        print(
+            "\n| category | n | recall | false-positive rate | tp | fn | fp | tn |\n|---|---|---|---|---|---|---|---|"
+        )
+        for cat, sc in other["per_category"].items():
+            print(
+                f"| {cat} | {sc['n']} | {_fmt(sc['recall'])} | {_fmt(sc['fpr'])} | {sc['tp']} | {sc['fn']} |"
                 f" {sc['fp']} | {sc['tn']} |"
             )
         return

@@ -13,6 +13,12 @@ those numbers. Reported: recall per edit type (the right reference found) and fa
 shipped ``ip`` pack's thresholds, then at thresholds chosen by ``studio.compliance.calibrate.choose_threshold``
 on the seed-0 half (target precision 1.0) and evaluated on the other half; and the time to screen a 15 s
 1080x1920 H.264 ad with the weight-free checks (median of 3, warm reference index).
+
+``--real-edits`` runs the real edits of issue 11 (captions, stickers, crops, hue, corner copies, photo cards,
+blurred backdrops, 0.3 s flashes) against look-alike distractors; ``--fresh`` and ``--fresh2`` run them on the
+two held-out sets (``compliance_visual_data.fresh_*``, ``compliance_visual_fresh2``). ``--render-only`` renders
+and caches a set's references, queries and look-alikes under ``--cache`` without screening anything (to look
+at them); a later run screens those very files (it stops if the references changed since).
 """
 
 from __future__ import annotations
@@ -33,6 +39,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 import compliance_visual_data as data
+import compliance_visual_fresh2 as fresh2
 
 PERMISSIVE_PDQ = 128
 PERMISSIVE_PHASH = 32
@@ -87,6 +94,19 @@ def main(argv: list[str] | None = None) -> int:
         " `compliance_visual_data.fresh_*`; cached under `<cache>/fresh-edits`); score it once, with final code",
     )
     parser.add_argument(
+        "--fresh2",
+        action="store_true",
+        help="the real edits on the second fresh held-out set (`compliance_visual_fresh2`: 33 references of new"
+        " kinds, new edit seeds, 310 look-alikes; cached under `<cache>/fresh2-edits`); score it once, with final"
+        " code",
+    )
+    parser.add_argument(
+        "--render-only",
+        action="store_true",
+        help="with --real-edits, --fresh or --fresh2: render and cache the references, queries and look-alikes"
+        " (to look at them) and screen nothing",
+    )
+    parser.add_argument(
         "--clip-speed",
         action="store_true",
         help="also time the 15 s video with the CLIP checks, using a randomly initialised ViT-B-32 (speed only)",
@@ -96,15 +116,18 @@ def main(argv: list[str] | None = None) -> int:
 
     home = Path(tempfile.mkdtemp(prefix="studio-bench-"))
     os.environ["STUDIO_HOME"] = str(home)
-    from studio.compliance.calibrate import choose_threshold
-    from studio.compliance.refbank import ReferenceBank
-    from studio.compliance.rules import load_pack
-    from studio.store import open_store
-
     work = home / "queries"
     work.mkdir()
     shared = args.shared if args.shared.is_dir() else None
-    if args.fresh:  # the fresh held-out set (visual3): its own references, backgrounds and look-alikes
+    if args.fresh2:  # the second fresh held-out set: its own references, backgrounds and look-alikes
+        args.real_edits = True
+        refs = fresh2.references(shared, args.cache)
+        dis, backgrounds = [], fresh2.backgrounds(args.cache)
+        if shared is None:
+            print(
+                f"warning: {args.shared} is not a folder: fresh2 without its 7 photo references", flush=True
+            )
+    elif args.fresh:  # the fresh held-out set (visual3): its own references, backgrounds and look-alikes
         args.real_edits = True
         refs = data.fresh_references(shared, args.cache)
         dis, backgrounds = [], data.fresh_backgrounds(args.cache)
@@ -113,6 +136,16 @@ def main(argv: list[str] | None = None) -> int:
         dis = data.distractors(args.cache, shared)
         backgrounds = [d.image for d in dis if d.name.startswith(("plush", "scene"))]
     print(f"{len(refs)} references, {len(dis)} distractors, {len(backgrounds)} backgrounds", flush=True)
+    if args.render_only:
+        if not args.real_edits:
+            parser.error(
+                "--render-only renders the real-edit sets: use it with --real-edits, --fresh or --fresh2"
+            )
+        return _render_only(args, refs, backgrounds)
+    from studio.compliance.calibrate import choose_threshold
+    from studio.compliance.refbank import ReferenceBank
+    from studio.compliance.rules import load_pack
+    from studio.store import open_store
 
     bank = ReferenceBank(open_store())
     ref_paths = []
@@ -261,62 +294,18 @@ def _real_edits(args, refs, backgrounds, bank, ids, near, scoring, work: Path) -
 
     (sample_id,) = bank.add([assets_dir() / "sample" / "logo.png"], owner="sample brand", kind="protected")
     label_of = {i: f"ref:{ref_id}" for i, ref_id in enumerate(ids)}
-    cache = args.cache / ("fresh-edits" if args.fresh else "real-edits")
-    cache.mkdir(parents=True, exist_ok=True)
-    video_refs = data.FRESH_VIDEO_REFS if args.fresh else args.video_refs
+    cache = _edits_cache(args, refs)
     rows = []
     t_render = t_screen = 0.0
-    for seed in range(args.seeds):
-        rng = np.random.default_rng((data.FRESH_EDIT_SEED if args.fresh else 300) + seed)
-        for edit, fn in data.REAL_EDITS.items():
-            for i, item in enumerate(refs):
-                bg = backgrounds[int(rng.integers(len(backgrounds)))]
-                path = cache / f"r-{seed}-{edit}-{i}.png"
-                t0 = time.perf_counter()
-                image = fn(item.image, rng, bg)  # always drawn, so the random stream stays the same
-                if (args.only and edit not in args.only) or not _wanted(args, i):
-                    continue
-                if not path.is_file():
-                    image.save(path)
-                t_render += time.perf_counter() - t0
-                scores, seconds = _scores(path, scoring, bank)
-                t_screen += seconds
-                rows.append((edit, seed, i, scores, seconds))
-            if not args.only or edit in args.only:
-                print(f"seed {seed} {edit}: done", flush=True)
-        for edit in data.FLASH_EDITS:
-            for i, item in enumerate(refs[:video_refs]):
-                bg = backgrounds[int(rng.integers(len(backgrounds)))]
-                if (args.only and edit not in args.only) or not _wanted(args, i):
-                    rng.uniform(size=3)  # render_flash's draws, so later clips stay the same
-                    continue
-                path = cache / f"f-{seed}-{edit}-{i}.mp4"
-                t0 = time.perf_counter()
-                if path.is_file():
-                    rng.uniform(size=3)
-                else:
-                    tmp = cache / f".f-{seed}-{edit}-{i}.mp4"
-                    data.render_flash(item.image, bg, tmp, rng, fade="fade" in edit)
-                    tmp.rename(path)
-                t_render += time.perf_counter() - t0
-                scores, seconds = _scores(path, scoring, bank)
-                t_screen += seconds
-                rows.append((edit, seed, i, scores, seconds))
-            if not args.only or edit in args.only:
-                print(f"seed {seed} {edit}: done", flush=True)
+    for edit, seed, i, path, seconds in _real_edit_queries(args, refs, backgrounds, cache):
+        t_render += seconds
+        scores, seconds = _scores(path, scoring, bank)
+        t_screen += seconds
+        rows.append((edit, seed, i, scores, seconds))
     negatives = []
     if not args.no_distractors:
-        names_file = cache / "lookalikes.json"
-        if names_file.is_file():
-            names = json.loads(names_file.read_text())
-        else:
-            t0 = time.perf_counter()
-            lookalikes = data.fresh_lookalikes(args.cache) if args.fresh else data.lookalike_distractors()
-            for k, item in enumerate(lookalikes):
-                item.image.save(cache / f"l-{k}.png")
-            names = [item.name for item in lookalikes]
-            names_file.write_text(json.dumps(names))
-            t_render += time.perf_counter() - t0
+        names, seconds = _lookalike_files(args, cache)
+        t_render += seconds
         for k, name in enumerate(names):
             if args.half and k % 2 != (args.half == "held-out"):
                 continue
@@ -331,7 +320,7 @@ def _real_edits(args, refs, backgrounds, bank, ids, near, scoring, work: Path) -
         "render_s": t_render,
         "screen_s": t_screen,
     }
-    halves = (("all", None),) if args.fresh else (("all", None), ("dev", 0), ("held-out", 1))
+    halves = (("all", None),) if args.fresh or args.fresh2 else (("all", None), ("dev", 0), ("held-out", 1))
     for half, parity in halves:
         sel = [r for r in rows if parity is None or r[2] % 2 == parity]
         negs = [n for n in negatives if parity is None or n[1] == parity]
@@ -351,6 +340,107 @@ def _real_edits(args, refs, backgrounds, bank, ids, near, scoring, work: Path) -
     out["distractor_scores"] = [{"name": n[0], "half": n[1], "scores": n[2]} for n in negatives]
     out["reference_names"] = {label_of[i]: item.name for i, item in enumerate(refs)}
     return out
+
+
+def _edits_cache(args, refs) -> Path:
+    """Where the real edits' queries and look-alikes are cached: one folder per set. The folder remembers the
+    references it was rendered from (a digest of each picture); if they changed since (another generator, other
+    photos), the cached queries would be edits of other pictures, so the run stops."""
+    import hashlib
+
+    name = "fresh2-edits" if args.fresh2 else "fresh-edits" if args.fresh else "real-edits"
+    cache = args.cache / name
+    cache.mkdir(parents=True, exist_ok=True)
+    digests = {
+        item.name: hashlib.sha256(item.image.tobytes() + repr(item.image.size).encode()).hexdigest()[:16]
+        for item in refs
+    }
+    stamp = cache / "references.json"
+    if stamp.is_file() and json.loads(stamp.read_text()) != digests:
+        raise SystemExit(
+            f"{cache} was rendered from other references than these ({len(refs)}: the generators, the photos in"
+            " --shared or their count changed); delete the folder or pass another --cache"
+        )
+    stamp.write_text(json.dumps(digests, indent=1))
+    return cache
+
+
+def _real_edit_queries(args, refs, backgrounds, cache: Path):
+    """Render (or find cached) every real-edit query: yields (edit, seed, reference index, path, render seconds).
+    The random stream is drawn in the same order whether a file is cached, skipped (``--only``, ``--refs``,
+    ``--half``) or rendered, so every run sees the very same files."""
+    if args.fresh2:
+        video_refs, base = fresh2.VIDEO_REFS, fresh2.EDIT_SEED
+    elif args.fresh:
+        video_refs, base = data.FRESH_VIDEO_REFS, data.FRESH_EDIT_SEED
+    else:
+        video_refs, base = args.video_refs, 300
+    for seed in range(args.seeds):
+        rng = np.random.default_rng(base + seed)
+        for edit, fn in data.REAL_EDITS.items():
+            for i, item in enumerate(refs):
+                bg = backgrounds[int(rng.integers(len(backgrounds)))]
+                path = cache / f"r-{seed}-{edit}-{i}.png"
+                t0 = time.perf_counter()
+                image = fn(item.image, rng, bg)  # always drawn, so the random stream stays the same
+                if (args.only and edit not in args.only) or not _wanted(args, i):
+                    continue
+                if not path.is_file():
+                    image.save(path)
+                yield edit, seed, i, path, time.perf_counter() - t0
+            if not args.only or edit in args.only:
+                print(f"seed {seed} {edit}: done", flush=True)
+        for edit in data.FLASH_EDITS:
+            for i, item in enumerate(refs[:video_refs]):
+                bg = backgrounds[int(rng.integers(len(backgrounds)))]
+                if (args.only and edit not in args.only) or not _wanted(args, i):
+                    rng.uniform(size=3)  # render_flash's draws, so later clips stay the same
+                    continue
+                path = cache / f"f-{seed}-{edit}-{i}.mp4"
+                t0 = time.perf_counter()
+                if path.is_file():
+                    rng.uniform(size=3)
+                else:
+                    tmp = cache / f".f-{seed}-{edit}-{i}.mp4"
+                    data.render_flash(item.image, bg, tmp, rng, fade="fade" in edit)
+                    tmp.rename(path)
+                yield edit, seed, i, path, time.perf_counter() - t0
+            if not args.only or edit in args.only:
+                print(f"seed {seed} {edit}: done", flush=True)
+
+
+def _lookalike_files(args, cache: Path) -> tuple[list[str], float]:
+    """The look-alike distractors of the set as ``cache/l-<k>.png`` (rendered once) and their names."""
+    names_file = cache / "lookalikes.json"
+    if names_file.is_file():
+        return json.loads(names_file.read_text()), 0.0
+    t0 = time.perf_counter()
+    if args.fresh2:
+        lookalikes = fresh2.lookalikes(args.cache)
+    elif args.fresh:
+        lookalikes = data.fresh_lookalikes(args.cache)
+    else:
+        lookalikes = data.lookalike_distractors()
+    for k, item in enumerate(lookalikes):
+        item.image.save(cache / f"l-{k}.png")
+    names = [item.name for item in lookalikes]
+    names_file.write_text(json.dumps(names))
+    return names, time.perf_counter() - t0
+
+
+def _render_only(args, refs, backgrounds) -> int:
+    """``--render-only``: render and cache the set's references, queries and look-alikes, screen nothing."""
+    cache = _edits_cache(args, refs)
+    folder = cache / "references"
+    folder.mkdir(exist_ok=True)
+    for k, item in enumerate(refs):
+        item.image.save(folder / f"{k:02d}-{item.name.replace(':', '_')}.png")
+    t0 = time.perf_counter()
+    queries = list(_real_edit_queries(args, refs, backgrounds, cache))
+    names = [] if args.no_distractors else _lookalike_files(args, cache)[0]
+    print(f"{len(refs)} references in {folder}, {len(queries)} queries and {len(names)} look-alikes in {cache}"
+          f" ({time.perf_counter() - t0:.0f} s); nothing screened")  # fmt: skip
+    return 0
 
 
 def _wanted(args, i: int) -> bool:

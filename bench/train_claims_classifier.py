@@ -1,11 +1,13 @@
 """Train the learned claim classifier (studio/compliance/claim_model.py) and measure it leave-one-set-out.
 
 Data: every labelled set in the repository, each a *group* (one writer per set):
-``corpus`` (bench/data/claims_corpus.yaml, all splits: dev, held-out, fresh), ``blind1``, ``blind2``, ``blind3``
-(each scored once while blind, development sets since), ``check2`` (claims_check_claims2.yaml), ``dev4``
+``corpus`` (bench/data/claims_corpus.yaml, all splits: dev, held-out, fresh), ``blind1``, ``blind2``, ``blind3``,
+``blind4`` (each scored once while blind, development sets since), ``check2`` (claims_check_claims2.yaml), ``dev4``
 (claims_dev4.yaml: the claims4 engineer's sentences on alcohol, drugs, health-food functions and exaggeration),
 ``other`` (tw_ads_sentences.yaml, own category only) and ``neutral`` (claims_neutral.yaml: plain allowed ad copy,
-background negatives written for the classifier). Each sentence
+background negatives written for the classifier) and ``lookalike5`` (claims_lookalikes5.yaml: allowed charity,
+service, caution, specification and policy copy with disease or guarantee words, written by the claims5 engineer
+from the blind sets' label rules). Each sentence
 gives one sample with its own category (``label``) and, when it has a default-category label and its category is
 not ``general``, one with ``general`` (``general``).
 
@@ -47,10 +49,12 @@ SETS = {
     "blind1": ROOT / "bench" / "data" / "claims_blind1.yaml",
     "blind2": ROOT / "bench" / "data" / "claims_blind2.yaml",
     "blind3": ROOT / "bench" / "data" / "claims_blind3.yaml",
+    "blind4": ROOT / "bench" / "data" / "claims_blind4.yaml",
     "check2": ROOT / "bench" / "data" / "claims_check_claims2.yaml",
     "dev4": ROOT / "bench" / "data" / "claims_dev4.yaml",
     "other": OTHER,
     "neutral": ROOT / "bench" / "data" / "claims_neutral.yaml",
+    "lookalike5": ROOT / "bench" / "data" / "claims_lookalikes5.yaml",
 }
 DIM = 1 << 18
 

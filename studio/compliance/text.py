@@ -98,6 +98,8 @@ _TRAD_SIMP_PAIRS = (
     "亞亚卻却園园撫抚蔘参賠赔軍军釀酿駛驶齲龋"
     # and of tw-ads v5 (drinking contests)
     "賽赛餓饿連连"
+    # and of tw-ads v6 (dose safety, unlicensed channels)
+    "幾几販贩韓韩醣糖"
 )
 
 HEALTH_FOOD = Category.HEALTH_FOOD.value
@@ -115,8 +117,8 @@ _DISCLAIMER_ZH = (
 _DISCLAIMER_GAP_CJK = 8
 _PSEUDO_NEGATION_ZH = (
     "不只", "不僅", "不但", "不再", "再也不", "不論", "無論", "不斷", "不錯", "不同", "不少", "不可思議", "非常",
-    "未來", "無比", "無敵", "不用", "無須", "無需", "不必", "零負擔",
-)  # fmt: skip
+    "未來", "無比", "無敵", "不用", "無須", "無需", "不必", "零負擔", "無限", "無窮", "無上",
+)  # fmt: skip  # 無限 = "unlimited" (暢飲無限 drink till you drop), not a negation
 _NEGATION_EN = (
     "not", "no", "never", "without", "free of", "free from", "doesn't", "does not", "don't", "do not", "isn't",
     "is not", "cannot", "can't", "won't", "will not", "nor", "zero",
@@ -441,7 +443,9 @@ def _compiled(
     banned: list[tuple[str, re.Pattern[str], str, re.Pattern[str] | None]] = [
         (p, _phrase_regex(p), "phrase", None) for p in phrases
     ]
-    banned += [(p, re.compile(_fold_pattern(p), re.IGNORECASE), "pattern", None) for p in patterns]
+    # re.ASCII: a pattern's \b and \w treat Chinese characters as non-word characters, so an English pattern still
+    # matches right after Chinese copy (normalisation drops the space in 「暢飲無限 drink till you drop」)
+    banned += [(p, re.compile(_fold_pattern(p), re.IGNORECASE | re.ASCII), "pattern", None) for p in patterns]
     terms: dict[str, str] = {}
     for claim in claims:
         banned += [("claim", regex, "claim", nearest) for _, regex, nearest in _claim_regexes(claim)]

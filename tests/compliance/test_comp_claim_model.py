@@ -18,7 +18,7 @@ from studio.errors import ModelError
 ROOT = Path(__file__).resolve().parents[2]
 # violating sentences of the training sets that no phrase rule flags (the classifier's job)
 MISSED_BY_RULES = (
-    ("眼藥水點一週，近視度數就消失。", "drugs"),
+    ("這款眼藥水點三天，視力就回到一點零。", "drugs"),  # tw-ads v6 catches 近視度數就消失 for drugs
     ("Your pancreas gets a vacation: this certified capsule does insulin's job for it.", "health_food"),
     ("Your doctor will be amazed at your blood sugar.", "health_food"),
 )
