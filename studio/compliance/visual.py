@@ -28,7 +28,7 @@ with an empty bank the reference checks are skipped and say so. Neither stops th
 from __future__ import annotations
 
 import os
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -49,11 +49,19 @@ if TYPE_CHECKING:
 
 IMAGE_MAX_SIDE = 1280  # still images are screened at most this large (long side, pixels)
 DEFAULT_MIN_PDQ_QUALITY = 50  # PDQ hashes of flatter regions are not trusted (nor are their pHashes)
-# A pHash match (64 bits, threshold 10) counts only where the 256-bit PDQ of the same comparison is at most this
-# far: unrelated pictures sit at 128 +- 8, so 96 says "some shared structure". On the real-edit benchmark's
-# development half the one look-alike false positive (a text card against a photo) had pHash 10 and PDQ 124;
-# every right pHash-only match had PDQ <= 80.
-PHASH_MAX_PDQ = 96
+# pHash (64 bits of the 8x8 lowest frequencies) says where light and dark sit; on a flat card with a line of text
+# that is the text's place, so a card with a protected logo's word in the same font, or a look-alike emblem of the
+# same layout, comes within pHash 4-10 of it while PDQ (256 bits) stays at 40-94. A pHash match therefore counts
+# on its own only where the PDQ of the *same* comparison (same variant, same channel, same part) agrees, and
+# otherwise only where that PDQ is at most ``PHASH_MAX_PDQ`` (unrelated pictures sit at 128 +- 8) *and* the two
+# regions' outlines agree (``align.outline_agreement`` >= ``PHASH_MIN_OUTLINES``: the same shapes, not only
+# the same layout of light and dark). Chosen on the development material (visual3's fresh set and the visual2
+# real-edit set, every pHash-only match analysed): the 13 look-alike false positives on the fresh set (12 text
+# cards aligned on a shared word, outlines 0.20-0.73; one emblem, outlines 0.84 but PDQ 94) all fail it; the right
+# pHash-only matches had outlines 0.77-1.0 and PDQ <= 70 on the fresh set, 0.62-1.0 and PDQ <= 94 on the other
+# (three of those lost: a sticker, a value-channel sticker, a 130 px corner copy).
+PHASH_MAX_PDQ = 88
+PHASH_MIN_OUTLINES = 0.75
 ADD_REFS_HINT = "add protected images with `studio refs add IMAGE... --owner NAME`"
 
 
@@ -410,6 +418,10 @@ def _screen_frame(
         (r.min_pdq_quality if r.min_pdq_quality is not None else DEFAULT_MIN_PDQ_QUALITY for r in ref_rules),
         default=DEFAULT_MIN_PDQ_QUALITY,
     )
+    # pHash distances above every rule's threshold cannot fire: their outlines are never checked
+    phash_limit = max(
+        (r.phash_max_distance for r in ref_rules if r.phash_max_distance is not None), default=-1
+    )
     if index is not None:
         evidence = [_RefEvidence() for _ in index.entries]
         # 1. whole frame against every variant of every reference
@@ -418,14 +430,17 @@ def _screen_frame(
         frame_phash = hashes.phash_grey(hashes.grey32(canon))
         pdq_d = hashes.hamming(words[None], index.pdq)[0]
         phash_d = hashes.hamming(frame_phash, index.phash)[0]
+        outlines: dict[tuple[int, int], float] = {}  # (entry, variant) -> outline agreement, this frame
         for i, entry in enumerate(index.entries):
             mask = index.pdq_owner == i
             # flat pictures (an end card's colour field, a plain backdrop) give unstable bits to both hashes:
             # neither counts below the quality floor (a pHash distance of 10 between two flat frames is chance)
             if quality >= min_quality and entry.ref.pdq_quality >= min_quality:
                 _better_pdq(evidence[i], int(pdq_d[mask].min()), full_box, "whole frame")
-                if pdq_d[mask].min() <= PHASH_MAX_PDQ:
-                    _better_phash(evidence[i], int(phash_d[mask].min()), full_box, "whole frame")
+                distance = _whole_frame_phash(
+                    rgb, entry, i, pdq_d[mask], phash_d[mask], phash_limit, outlines
+                )
+                _better_phash(evidence[i], distance, full_box, "whole frame")
         # the same on the value channel max(R, G, B), which a hue rotation keeps (``hashes.value_image``)
         if len(index.value_owner):
             value = hashes.value_image(canon)
@@ -439,8 +454,20 @@ def _screen_frame(
                     mask = index.value_owner == i
                     how = "whole frame, value channel (recoloured)"
                     _better_pdq(evidence[i], int(v_pdq[mask].min()), full_box, how)
-                    if v_pdq[mask].min() <= PHASH_MAX_PDQ:
-                        _better_phash(evidence[i], int(v_phash[mask].min()), full_box, how)
+                    distance = _whole_frame_phash(
+                        rgb, index.entries[i], int(i), v_pdq[mask], v_phash[mask], phash_limit, outlines
+                    )
+                    _better_phash(evidence[i], distance, full_box, how)
+        # 1b. the frame *is* the picture, part of it covered (a caption band, a sticker): the parts of a frame of
+        # a reference's shape against the same parts of the reference, upright and mirrored
+        for i, entry in enumerate(index.entries):
+            for part, pdq_d, phash_d, agree, mirrored in _frame_parts(rgb, entry, min_quality, phash_limit):
+                said = f"whole frame{', mirrored' if mirrored else ''}; the {part} matches (the rest may be covered)"
+                if agree is not None:
+                    said += f"; a flat picture: its outlines agree ({agree:.2f})"
+                if pdq_d is not None:
+                    _better_pdq(evidence[i], pdq_d, full_box, said)
+                _better_phash(evidence[i], phash_d, full_box, said)
         # 2. references located by keypoints, verified by hashing the aligned region
         if options.keypoints and len(index.features):
             from studio.compliance.align import rectify
@@ -477,7 +504,7 @@ def _screen_frame(
                 # the picture (not one line of letters) and the outlines of its shapes in place
                 outlines = alignment.inliers >= FLAT_MIN_INLIERS and spread_out
                 for part, pdq_d, phash_d, agree in _compare_parts(
-                    region, ref_region, parts, min_quality, outlines=outlines
+                    region, ref_region, parts, min_quality, outlines=outlines, phash_limit=phash_limit
                 ):
                     said = how if part == "whole" else f"{how}; the {part} matches (the rest may be covered)"
                     if agree is not None:
@@ -584,6 +611,44 @@ FLAT_MIN_OUTLINES = 0.5
 FLAT_PART_MIN_OUTLINES = 0.85
 
 
+# A frame whose shape is a reference's (width / height within this share) is also compared part by part with it,
+# without keypoints: a caption band or a sticker over a picture shown whole (the frame is the copy) leaves a half,
+# a quarter or two-thirds of it as it was. Keypoints miss many of those (the band's glyphs take the frame's
+# keypoints; a 1008 px photo and its 400 px feature image share few ORB scales).
+FRAME_PARTS_ASPECT = 0.03
+# halves and two-thirds only: a quarter of a simple emblem (an arc of its ring on its field) is matched by a
+# quarter of a look-alike of the same generator (PDQ 22 on visual3's fresh look-alikes)
+_FRAME_PARTS = tuple(p for p in _PARTS if p[0].endswith(("half", "two-thirds")))
+
+
+def _frame_parts(
+    rgb: np.ndarray, entry, min_quality: int, phash_limit: int
+) -> list[tuple[str, int | None, int, float | None, bool]]:
+    """``(part, PDQ, pHash, outline agreement, mirrored)`` for the parts (``_FRAME_PARTS``) of the frame
+    ``rgb`` against the same parts of ``entry``'s reference, upright and mirrored, when the frame has the
+    reference's shape (``FRAME_PARTS_ASPECT``); nothing otherwise. Flat parts count as in ``_compare_parts``
+    with outlines; a part's pHash only with PDQ agreement on the same part."""
+    import cv2
+
+    if entry.rgb is None:
+        return []
+    height, width = entry.rgb.shape[:2]
+    if abs((rgb.shape[1] / rgb.shape[0]) / (width / height) - 1) > FRAME_PARTS_ASPECT:
+        return []
+    region = cv2.resize(rgb, (width, height), interpolation=cv2.INTER_AREA)
+    out = []
+    for mirrored in (False, True):
+        reference = np.ascontiguousarray(entry.rgb[:, ::-1]) if mirrored else entry.rgb
+        for part, pdq_d, phash_d, agree in _compare_parts(
+            region, reference, _FRAME_PARTS, min_quality, outlines=True, phash_limit=phash_limit
+        ):
+            # no keypoints place anything here: a card that copies a logo's layout (its word, in its font, where
+            # the logo has it) brings a quarter within pHash 10 with agreeing outlines; only PDQ decides
+            agreed = pdq_d is not None and pdq_d <= hashes.PDQ_MATCH_DISTANCE
+            out.append((part, pdq_d, phash_d if agreed else 999, agree, mirrored))
+    return out
+
+
 def _spread_out(spread: tuple[float, float]) -> bool:
     """Whether an alignment's inliers cover enough of the reference for a part of it to count on its own: at
     least ``MIN_KEYPOINT_SPREAD`` of its width and height, or ``WIDE_KEYPOINT_SPREAD`` (a caption band over the
@@ -600,6 +665,7 @@ def _compare_parts(
     min_quality: int,
     *,
     outlines: bool = False,
+    phash_limit: int = 64,
 ) -> list[tuple[str, int | None, int, float | None]]:
     """``(part, PDQ distance, pHash distance, outline agreement)`` per part, on the luma and the value channel
     (the nearer of the two). Where either side's PDQ quality is below ``min_quality`` (flat, featureless) the
@@ -607,7 +673,8 @@ def _compare_parts(
     over the picture; parts other than the whole are only asked for with ``PART_MIN_INLIERS``) and its outlines
     agree (``align.outline_agreement`` >= ``FLAT_MIN_OUTLINES`` for the whole region, ``FLAT_PART_MIN_OUTLINES``
     for a part); then the luma hashes count and the agreement is returned (None otherwise). A part without
-    edges (a colour field) never agrees."""
+    edges (a colour field) never agrees. A pHash distance counts only as ``_phash_counts`` says (999 where it
+    does not); distances above ``phash_limit`` are returned without that check (no rule can fire on them)."""
     from studio.compliance.align import outline_agreement
 
     height, width = region.shape[:2]
@@ -624,22 +691,83 @@ def _compare_parts(
         ph = hashes.phash_grey(hashes.grey32(pair))
         best: tuple[int, int] | None = None
         agree: float | None = None
+        shapes: list[float] = []  # the part's outline agreement, computed once when a pHash needs it
+
+        def part_outlines(a=region[y0:y1, x0:x1], b=ref_region[y0:y1, x0:x1], memo=shapes) -> float:
+            if not memo:
+                memo.append(outline_agreement(a, b))
+            return memo[0]
+
         for k in (0, 2):  # luma, then the value channel (a recoloured copy)
             if min(quality[k], quality[k + 1]) < min_quality:
                 continue  # a flat part (a white corner of a logo, a colour field) matches anything flat
             pdq_d = int(hashes.hamming(words[k][None], words[k + 1][None])[0, 0])
             phash_d = int(hashes.hamming(ph[k : k + 1], ph[k + 1 : k + 2])[0, 0])
-            phash_d = phash_d if pdq_d <= PHASH_MAX_PDQ else 999
+            if phash_d <= phash_limit and not _phash_counts(pdq_d, part_outlines):
+                phash_d = 999
             best = (pdq_d, phash_d) if best is None else (min(best[0], pdq_d), min(best[1], phash_d))
         if best is None and outlines:  # flat: only its outlines in place make its hashes evidence
-            score = outline_agreement(region[y0:y1, x0:x1], ref_region[y0:y1, x0:x1])
+            score = part_outlines()
             if score >= (FLAT_MIN_OUTLINES if name == "whole" else FLAT_PART_MIN_OUTLINES):
                 pdq_d = int(hashes.hamming(words[0][None], words[1][None])[0, 0])
-                phash_d = int(hashes.hamming(ph[0:1], ph[1:2])[0, 0]) if pdq_d <= PHASH_MAX_PDQ else 999
+                phash_d = int(hashes.hamming(ph[0:1], ph[1:2])[0, 0])
+                if phash_d <= phash_limit and not _phash_counts(pdq_d, part_outlines):
+                    phash_d = 999
                 best, agree = (pdq_d, phash_d), score
         if best is not None:
             out.append((name, best[0], best[1], agree))
     return out
+
+
+def _phash_counts(pdq_distance: int, outlines: Callable[[], float]) -> bool:
+    """Whether a pHash match is evidence, given the PDQ distance of the same comparison: with PDQ agreement
+    (<= ``hashes.PDQ_MATCH_DISTANCE``) always; otherwise only with PDQ <= ``PHASH_MAX_PDQ`` and the regions'
+    outlines agreeing (``outlines()`` >= ``PHASH_MIN_OUTLINES``). Letters of a shared font on a flat card, or a
+    look-alike of the same layout, place light and dark where a protected picture has them; they do not draw its
+    shapes."""
+    if pdq_distance <= hashes.PDQ_MATCH_DISTANCE:
+        return True
+    return pdq_distance <= PHASH_MAX_PDQ and outlines() >= PHASH_MIN_OUTLINES
+
+
+def _whole_frame_phash(
+    rgb: np.ndarray,
+    entry,
+    position: int,
+    pdq_d: np.ndarray,
+    phash_d: np.ndarray,
+    limit: int,
+    cache: dict[tuple[int, int], float],
+) -> int:
+    """The smallest pHash distance between the whole frame ``rgb`` and one reference's variants that counts
+    (``_phash_counts``, on the same variant's PDQ; ``pdq_d`` and ``phash_d`` [V] over the variants), or 999.
+
+    The outlines compared are the frame squashed to the variant's shape (as both hashes squash them) against
+    the reference's variant; ``cache`` keeps them per (reference, variant) for the frame's other channel."""
+    import cv2
+
+    for v in np.argsort(phash_d, kind="stable"):
+        distance = int(phash_d[v])
+        if distance > limit:  # above every rule's threshold: it cannot fire, whatever the outlines
+            return distance
+        variant = int(v) % 8
+
+        def outlines(key=(position, variant)) -> float:
+            if key not in cache:
+                if entry.rgb is None:  # the stored image is gone (reported): nothing to compare outlines with
+                    cache[key] = 0.0
+                else:
+                    reference = np.ascontiguousarray(hashes.dihedral(entry.rgb)[key[1]])
+                    squashed = cv2.resize(rgb, (reference.shape[1], reference.shape[0]),
+                                          interpolation=cv2.INTER_AREA)  # fmt: skip
+                    from studio.compliance.align import outline_agreement
+
+                    cache[key] = outline_agreement(squashed, reference)
+            return cache[key]
+
+        if _phash_counts(int(pdq_d[v]), outlines):
+            return distance
+    return 999
 
 
 def _better_pdq(ev: _RefEvidence, distance: int, box: tuple[int, int, int, int], how: str) -> None:
