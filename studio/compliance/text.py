@@ -6,7 +6,9 @@ How a phrase rule decides, in order:
    lower case, invisible format characters dropped, whitespace next to CJK characters dropped (so 降 血 壓 still
    matches), joiner punctuation (· . - _ * ~ ...) between two CJK characters dropped (能治·療 == 能治療; commas
    and 。 are kept: they end a clause), single Latin letters spelled out with separators joined (c.u.r.e.s ==
-   cures), and Traditional characters folded onto Simplified ones (降血压 and 降血壓 match the same phrase; the
+   cures), leetspeak inside a Latin word read as letters (d1abetes == diabetes, c@ncer == cancer; d3, b12 and
+   covid19 stay), zhuyin syllables of the medical and drink vocabulary read as their character (ㄐㄧㄤˋ血壓 ==
+   降血壓), and Traditional characters folded onto Simplified ones (降血压 and 降血壓 match the same phrase; the
    folding table covers about 1,300 common characters, and a test checks it against OpenCC for every character
    of the shipped packs). Offsets into the original text are kept, so findings quote what the user wrote.
 2. **Find** every banned phrase, pattern and claim: CJK phrases anywhere (Chinese has no spaces); phrases with
@@ -102,6 +104,8 @@ _TRAD_SIMP_PAIRS = (
     "幾几販贩韓韩醣糖"
     # and of tw-ads v7 (prescription medicines given away)
     "兌兑"
+    # and of tw-ads v8 (drug advertorials: 採訪報導)
+    "採采"
 )
 
 HEALTH_FOOD = Category.HEALTH_FOOD.value
@@ -114,7 +118,7 @@ _NEGATION_ZH = (
 # Disclaimers that govern a longer stretch (「我們不敢說它能治失眠」: the claim is disowned, several characters on)
 _DISCLAIMER_ZH = (
     "不敢說", "不會說", "不敢宣稱", "不宣稱", "不會宣稱", "沒有說", "不是說", "不敢講", "不會講", "不敢保證",
-    "請勿以", "勿以", "不得以", "不宜以", "不可以本品", "不能以",
+    "請勿以", "勿以", "不得以", "不宜以", "不可以本品", "不能以", "不代表", "未宣稱", "並未宣稱", "沒有宣稱", "不宣傳",
 )  # fmt: skip
 _DISCLAIMER_GAP_CJK = 8
 _PSEUDO_NEGATION_ZH = (
@@ -210,6 +214,63 @@ _JOINERS = set(".-_~*'\"`^+=·•‧・∙⋅°") | {
 _CONFUSABLES = {
     ord(k): v for k, v in zip("аеорсухіјѕԁһӏԛԝοανρικυεχ", "aeopcyxijsdhlqwoavpikuex", strict=True)
 }
+# Leetspeak inside a Latin word (d1abetes, c@ncer, l!ver, d3pression): a digit or symbol standing for a letter,
+# read as that letter when the word starts and ends with a letter and has at least three letters (so d3, b12,
+# covid19, spf50, 3rd and h2o stay as written). Same length, so offsets are kept.
+_LEET = {"0": "o", "1": "i", "3": "e", "4": "a", "5": "s", "7": "t", "@": "a", "!": "i", "$": "s"}
+_LEET_KEEP = {"hba1c"}  # real names with a digit inside
+_LEET_WORD = re.compile(r"[a-z][a-z013457@!$]*[a-z]")
+# Zhuyin (bopomofo) syllables written inside Chinese words to hide them (ㄐㄧㄤˋ血壓, 降ㄒㄩㄝˋ脂, 治ㄉㄡˋ): read as the
+# character of the medical, body or drink vocabulary with that sound. Only full syllables in this table are read;
+# a lone particle (ㄌ, ㄟ, ㄉ) stays as written. A syllable with a tone mark is looked up with it first.
+_ZHUYIN_SYLLABLES = {
+    "ㄒㄩㄝˋ": "血", "ㄒㄩㄝ": "血", "ㄧㄚ": "壓", "ㄧㄚˉ": "壓", "ㄓ": "脂", "ㄓˉ": "脂", "ㄓˋ": "治", "ㄓˇ": "止",
+    "ㄌㄧㄠˊ": "療", "ㄐㄧㄤˋ": "降", "ㄐㄧㄢˋ": "健", "ㄐㄧㄡˇ": "酒", "ㄉㄡˋ": "痘", "ㄉㄨˊ": "毒", "ㄊㄨㄥˋ": "痛",
+    "ㄗˇ": "子", "ㄇㄛˊ": "魔", "ㄧㄢˇ": "眼", "ㄧㄢˊ": "炎", "ㄞˊ": "癌", "ㄊㄤˊ": "糖", "ㄅㄧㄥˋ": "病", "ㄧㄠˋ": "藥",
+    "ㄕㄡˋ": "瘦", "ㄈㄟˊ": "肥", "ㄓㄥˋ": "症", "ㄍㄢ": "肝", "ㄕㄣˋ": "腎", "ㄈㄤˊ": "防", "ㄇㄧㄢˇ": "免",
+    "ㄧˋ": "疫", "ㄍㄨˇ": "骨", "ㄙㄨㄥ": "鬆", "ㄆㄞˊ": "排", "ㄐㄧㄢˇ": "減", "ㄕㄨㄟˋ": "睡", "ㄇㄧㄢˊ": "眠",
+    "ㄈㄚˇ": "髮", "ㄕㄥ": "生", "ㄅㄞˊ": "白", "ㄆㄧˊ": "皮", "ㄈㄨ": "膚", "ㄅㄨˇ": "補", "ㄧㄤˊ": "陽",
+    "ㄨㄟˇ": "痿", "ㄊㄨㄟˋ": "退", "ㄏㄨㄚˋ": "化", "ㄒㄧㄣ": "心", "ㄓㄣˇ": "疹", "ㄍㄢˇ": "感",
+    "ㄇㄠˋ": "冒", "ㄎㄜˊ": "咳", "ㄙㄡˋ": "嗽", "ㄗㄨㄟˋ": "醉", "ㄏㄜ": "喝", "ㄅㄟ": "杯",
+}  # fmt: skip
+_ZHUYIN_INITIALS = "ㄅㄆㄇㄈㄉㄊㄋㄌㄍㄎㄏㄐㄑㄒㄓㄔㄕㄖㄗㄘㄙ"
+_ZHUYIN_MEDIALS = "ㄧㄨㄩ"
+_ZHUYIN_FINALS = "ㄚㄛㄜㄝㄞㄟㄠㄡㄢㄣㄤㄥㄦ"
+_ZHUYIN_TONES = "ˉˊˇˋ˙"
+_ZHUYIN_SYLLABLE = re.compile(
+    f"[{_ZHUYIN_INITIALS}]?[{_ZHUYIN_MEDIALS}]?[{_ZHUYIN_FINALS}]?[{_ZHUYIN_TONES}]?"
+)
+
+
+def _read_zhuyin(chars: list[str], origin: list[int]) -> tuple[list[str], list[int]]:
+    """Replace the zhuyin syllables of ``_ZHUYIN_SYLLABLES`` by their character (one pass, O(n))."""
+    text = "".join(chars)
+    if not any("\u3105" <= ch <= "\u3129" for ch in text):
+        return chars, origin
+    out: list[str] = []
+    out_origin: list[int] = []
+    i, n = 0, len(chars)
+    while i < n:
+        ch = chars[i]
+        if "\u3105" <= ch <= "\u3129":
+            m = _ZHUYIN_SYLLABLE.match(text, i)
+            syllable = m.group() if m else ""
+            if syllable:
+                hanzi = _ZHUYIN_SYLLABLES.get(syllable)
+                if hanzi is None and syllable[-1] in "ˉ˙":
+                    hanzi = _ZHUYIN_SYLLABLES.get(syllable[:-1])
+                if hanzi is not None:
+                    hanzi = _fold_table().get(ord(hanzi), hanzi)
+                out.extend(hanzi if hanzi is not None else syllable)
+                out_origin.extend([origin[i]] if hanzi is not None else origin[i : i + len(syllable)])
+                i += len(syllable)
+                continue
+        out.append(ch)
+        out_origin.append(origin[i])
+        i += 1
+    return out, out_origin
+
+
 _SPACED_LETTERS = re.compile(r"(?<![a-z0-9])[a-z](?:[ ._\-·*]{1,3}[a-z](?![a-z0-9])){2,}")
 
 
@@ -242,6 +303,17 @@ def normalise_with_map(text: str, meter: WorkMeter | None = None) -> tuple[str, 
                 out = " "
             chars.append(fold.get(ord(out), out))
             origin.append(index)
+    chars, origin = _read_zhuyin(chars, origin)
+    joined = "".join(chars)
+    for m in _LEET_WORD.finditer(joined):  # d1abetes -> diabetes
+        word = m.group()
+        if (
+            word not in _LEET_KEEP
+            and sum("a" <= c <= "z" for c in word) >= 3
+            and any(c in _LEET for c in word)
+        ):
+            for k in range(m.start(), m.end()):
+                chars[k] = _LEET.get(chars[k], chars[k])
     n = len(chars)
     for i, ch in enumerate(chars):  # mixed-script words: look-alike letters next to Latin ones
         latin = _CONFUSABLES.get(ord(ch))
