@@ -1,7 +1,8 @@
 """A second fresh held-out set for the visual near-copy benchmark (fresh2; ``compliance_visual.py --fresh2``).
 
 Written without looking at how the screen works and never screened while it was made: only rendered and
-looked at. Everything is procedural and seeded (PIL + numpy, the system's DejaVu fonts and the Noto Sans TC the
+looked at. Scored once on 2026-12-02 (main at 1066fd3, figures in bench/README.md "fresh2 scored once"); its
+errors were read then, so it is development material now, like the visual2 and visual3 sets. Everything is procedural and seeded (PIL + numpy, the system's DejaVu fonts and the Noto Sans TC the
 studio ships); the product photos are read from ``shared/data`` at run time and never stored.
 
 References (33 with ``shared``, 26 without), new kinds of marks of a Taiwanese marketing studio:
