@@ -683,7 +683,12 @@ def fresh_references(shared: Path | None, cache: Path) -> list[Item]:
     if (folder / "microaneurysms.png").is_file():  # CC0 given by owner (Andreas Maier), _fetchers.py
         small = _rgb(Image.open(folder / "microaneurysms.png"))
         items.append(Item("fresh-pd:microaneurysms", small.resize((408, 408), Image.BICUBIC)))
-    # interleave, so the flash clips (the first FRESH_VIDEO_REFS) get logos, emblems, posters and photos
+    return interleave_by_kind(items)  # so the flash clips (the first FRESH_VIDEO_REFS) get every kind
+
+
+def interleave_by_kind(items: list[Item]) -> list[Item]:
+    """Round-robin over the kinds (the name before ``:``), in the order each kind first appears: the first few
+    references of a list then cover every kind (the ones that get the flash clips)."""
     kinds: dict[str, list[Item]] = {}
     for item in items:
         kinds.setdefault(item.name.split(":")[0], []).append(item)

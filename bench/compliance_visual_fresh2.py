@@ -929,19 +929,6 @@ def _ref_specs() -> list[tuple[str, Callable[[], Image.Image]]]:
     return specs
 
 
-def _interleave(items: list[Item]) -> list[Item]:
-    """Round-robin over kinds, so the first ``VIDEO_REFS`` (the flash clips) cover every kind."""
-    kinds: dict[str, list[Item]] = {}
-    for item in items:
-        kinds.setdefault(item.name.split(":")[0], []).append(item)
-    out: list[Item] = []
-    while any(kinds.values()):
-        for group in kinds.values():
-            if group:
-                out.append(group.pop(0))
-    return out
-
-
 def references(shared: Path | None, cache: Path | None = None) -> list[Item]:
     """The fresh2 protected references: 26 procedural marks (4 badges, 4 mascots, 4 wordmarks, 4 packaging
     fronts, 4 textile prints, 3 app icons, 3 seals) and, with ``shared``, 4 plush photos, 1 crop of another
@@ -962,7 +949,7 @@ def references(shared: Path | None, cache: Path | None = None) -> list[Item]:
         lego = sorted((shared / "nerf_lego" / "train").glob("*.png"), key=lambda p: int(p.stem.split("_")[1]))
         for k in LEGO:
             items.append(Item(f"f2-ref-lego:{lego[k].stem}", data._rgb(Image.open(lego[k]))))
-    return _interleave(items)
+    return data.interleave_by_kind(items)  # the first VIDEO_REFS (the flash clips) cover every kind
 
 
 # -- the look-alikes ----------------------------------------------------------------------------------------------

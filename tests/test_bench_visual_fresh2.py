@@ -45,7 +45,9 @@ def test_references_are_deterministic_and_counted(fresh2):
         "f2-ref-seal": 3,
     }
     # interleaved: the flash clips' first references cover every kind
-    order = [item.name for item in fresh2._interleave([fresh2.Item(name, None) for name in names])]
+    order = [
+        item.name for item in fresh2.data.interleave_by_kind([fresh2.Item(name, None) for name in names])
+    ]
     assert sorted(order) == sorted(names)
     assert len({name.split(":")[0] for name in order[: fresh2.VIDEO_REFS]}) == 7
     first_of_kind = {}
