@@ -115,3 +115,13 @@ def fill_disk_when_signing(monkeypatch, *, at_close: bool = False) -> None:
         return handle
 
     monkeypatch.setattr(provenance, "open", fake_open, raising=False)
+
+
+STOPPING = ("block", "review")  # the finding actions that stop publication
+
+
+def stopping_rules(text: str, packs, category: str = "general") -> set[str]:
+    """Ids of the rules that stop publication (block or review) of ``text``, rules alone (no claim model)."""
+    from studio.compliance.text import check_text
+
+    return {f.rule for f in check_text(text, packs, category, claim_model=False) if f.action in STOPPING}

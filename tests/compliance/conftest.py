@@ -1,4 +1,5 @@
-"""Fixtures for the compliance tests: a tiny, seeded, randomly initialised open_clip model (no downloads).
+"""Fixtures for the compliance tests: a tiny, seeded, randomly initialised open_clip model (no downloads), and
+the shipped text packs (``packs``) for the tw-ads tests.
 
 The model is built from a config (``open_clip.add_model_config`` + ``create_model_and_transforms(name,
 pretrained=None)``, ``vocab_size`` 49408 so open_clip's bundled BPE tokenizer fits, no ``hf_*`` keys) and saved
@@ -137,3 +138,11 @@ def media():
     from types import SimpleNamespace
 
     return SimpleNamespace(logo=make_logo, scene=make_scene, video=encode_video, paste=paste)
+
+
+@pytest.fixture(scope="module")
+def packs():
+    """The shipped packs an ad in the default category gets (``load_packs(None, "general")``)."""
+    from studio.compliance.rules import load_packs
+
+    return load_packs(None, "general")

@@ -14,20 +14,8 @@ import numpy as np
 import pytest
 
 from studio.compliance import claim_model as cm
-from studio.compliance.rules import load_packs
 from studio.compliance.text import check_text, normalise
-
-FLAGGING = ("block", "review")
-
-
-@pytest.fixture(scope="module")
-def packs():
-    return load_packs(None, "general")
-
-
-def _rules(text: str, packs, category: str = "general") -> set[str]:
-    """Ids of the rules that stop publication (block or review), rules alone."""
-    return {f.rule for f in check_text(text, packs, category, claim_model=False) if f.action in FLAGGING}
+from tests.helpers import stopping_rules as _rules
 
 
 # -- the default category: health-food functions and medicines stay claims --------------------------------------

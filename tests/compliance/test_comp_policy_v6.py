@@ -9,19 +9,7 @@ from __future__ import annotations
 
 import pytest
 
-from studio.compliance.rules import load_packs
-from studio.compliance.text import check_text
-
-FLAGGING = ("block", "review")
-
-
-@pytest.fixture(scope="module")
-def packs():
-    return load_packs(None, "general")
-
-
-def _flagged(text: str, packs, category: str) -> set[str]:
-    return {f.rule for f in check_text(text, packs, category, claim_model=False) if f.action in FLAGGING}
+from tests.helpers import stopping_rules as _flagged
 
 
 # -- English patterns right after Chinese copy; 無限 is not a negation -----------------------------------------

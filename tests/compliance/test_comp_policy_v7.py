@@ -9,19 +9,8 @@ from __future__ import annotations
 
 import pytest
 
-from studio.compliance.rules import load_pack, load_packs
-from studio.compliance.text import check_text
-
-FLAGGING = ("block", "review")
-
-
-@pytest.fixture(scope="module")
-def packs():
-    return load_packs(None, "general")
-
-
-def _flagged(text: str, packs, category: str) -> set[str]:
-    return {f.rule for f in check_text(text, packs, category, claim_model=False) if f.action in FLAGGING}
+from studio.compliance.rules import load_pack
+from tests.helpers import stopping_rules as _flagged
 
 
 def test_pack_version() -> None:
