@@ -430,7 +430,7 @@ def _screen_frame(
         frame_phash = hashes.phash_grey(hashes.grey32(canon))
         pdq_d = hashes.hamming(words[None], index.pdq)[0]
         phash_d = hashes.hamming(frame_phash, index.phash)[0]
-        outlines: dict[tuple[int, int], float] = {}  # (entry, variant) -> outline agreement, this frame
+        outline_cache: dict[tuple[int, int], float] = {}  # (entry, variant) -> outline agreement, this frame
         for i, entry in enumerate(index.entries):
             mask = index.pdq_owner == i
             # flat pictures (an end card's colour field, a plain backdrop) give unstable bits to both hashes:
@@ -438,7 +438,7 @@ def _screen_frame(
             if quality >= min_quality and entry.ref.pdq_quality >= min_quality:
                 _better_pdq(evidence[i], int(pdq_d[mask].min()), full_box, "whole frame")
                 distance = _whole_frame_phash(
-                    rgb, entry, i, pdq_d[mask], phash_d[mask], phash_limit, outlines
+                    rgb, entry, i, pdq_d[mask], phash_d[mask], phash_limit, outline_cache
                 )
                 _better_phash(evidence[i], distance, full_box, "whole frame")
         # the same on the value channel max(R, G, B), which a hue rotation keeps (``hashes.value_image``)
@@ -455,7 +455,7 @@ def _screen_frame(
                     how = "whole frame, value channel (recoloured)"
                     _better_pdq(evidence[i], int(v_pdq[mask].min()), full_box, how)
                     distance = _whole_frame_phash(
-                        rgb, index.entries[i], int(i), v_pdq[mask], v_phash[mask], phash_limit, outlines
+                        rgb, index.entries[i], int(i), v_pdq[mask], v_phash[mask], phash_limit, outline_cache
                     )
                     _better_phash(evidence[i], distance, full_box, how)
         # 1b. the frame *is* the picture, part of it covered (a caption band, a sticker): the parts of a frame of
