@@ -119,7 +119,7 @@ def test_drug_channels_and_permits(packs, text: str, category: str, flagged: boo
         ("健康食品 男女老少都能安心吃", "health_food", True),
         ("吃了這罐益生菌，全年不感冒", "health_food", True),
         ("薑母茶天天喝，從此不感冒", "food", True),
-        ("With our bitter-melon capsules, diabetics may finally quit their insulin", "food", True),
+        ("Mix a scoop into breakfast and you can finally give up your statins", "food", True),
         ("Our No.1 health food for g-o-u-t", "health_food", True),  # a supplement named for a disease
         # look-alikes
         ("健康食品許可審核中，目前依一般食品販售，不宣稱保健功效", "health_food", False),
