@@ -182,3 +182,50 @@ def test_exaggeration_and_medical(packs, text: str, category: str, flagged: bool
 )
 def test_alcohol_cues_and_more(packs, text: str, category: str, flagged: bool) -> None:
     assert bool(_flagged(text, packs, category)) is flagged
+
+
+# -- the same laws, classes the rules alone missed on the older development sets (the classifier caught them) -------
+@pytest.mark.parametrize(
+    "text, category, flagged",
+    [
+        # drugs: a named patient's cure story, a doctor's patients all on it, safer than a prescription, no surgery
+        ("陳太太用了這罐藥膏一個月，濕疹完全好了", "drugs", True),
+        ("主持人說他診所的病人都在吃這款胃藥", "drugs", True),
+        ("這款退燒糖漿比醫院開的藥更溫和", "drugs", True),
+        ("Joint capsules: no more hip surgery", "drugs", True),
+        ("口腔凝膠一抹就不痛", "drugs", True),
+        ("止痛貼布，完全沒副作用", "drugs", True),
+        ("Capsules indicated for seasonal allergies", "general", True),  # an indication names a medicine
+        # every non-drug: an organ kept healthy, the body detoxed, cup sizes, fewer medicines, no return visit,
+        # years off the clock, a steady value, sinews, a disease that won't hurt again, cleared out
+        ("Olive oil shots keep your arteries healthy", "food", True),
+        ("Foot patches that detox your whole body overnight", "general", True),
+        ("Firming balm: up two cup sizes", "cosmetics", True),
+        ("喝了這款茶，醫生開的藥可以慢慢減量", "food", True),
+        ("穿上磁石護腰，不用回診", "general", True),
+        ("A serum that turns back your skin's clock", "cosmetics", True),
+        ("每天一匙 血糖穩穩", "food", True),
+        ("黑芝麻糊 顧筋骨", "food", True),
+        ("戴上手環，偏頭痛就不會再痛了", "general", True),
+        ("吃了這罐益生菌不會感染腸病毒", "health_food", True),
+        ("酵素粉喝三天 宿便全清", "food", True),
+        ("纖腰褲 穿一週 腰圍-3cm", "general", True),
+        ("天然礦石手鍊保證轉運，無效全額退", "general", True),
+        ("學習檯燈用半年 度數 -50 度", "general", True),
+        ("膠原錠 健康食品等級", "health_food", True),
+        ("保健飲 健康食品認證中，喝了延緩疲勞", "health_food", True),
+        # alcohol: driving after a drink, a drink good for the baby, a double negation that commands excess
+        ("Two pints in and you'll drive better", "alcohol", True),
+        ("孕媽咪每天喝一點米酒對寶寶很好", "alcohol", True),
+        ("今天不乾到天亮不准走", "alcohol", True),
+        # look-alikes
+        ("藥妝店週年慶全館減半", "general", False),
+        ("Do not drink and drive", "alcohol", False),
+        ("孕婦請勿飲酒", "alcohol", False),
+        ("活動筋骨，每天散步三十分鐘", "general", False),
+        ("這支護手霜比上一支更溫和", "cosmetics", False),
+        ("七天鑑賞期，不滿意全額退款", "general", False),
+    ],
+)
+def test_classes_from_older_sets(packs, text: str, category: str, flagged: bool) -> None:
+    assert bool(_flagged(text, packs, category)) is flagged
