@@ -106,6 +106,8 @@ _TRAD_SIMP_PAIRS = (
     "兌兑"
     # and of tw-ads v8 (drug advertorials: 採訪報導)
     "採采"
+    # and of tw-ads v9 (testimonials: 阿嬤)
+    "嬤嬷"
 )
 
 HEALTH_FOOD = Category.HEALTH_FOOD.value
@@ -119,6 +121,8 @@ _NEGATION_ZH = (
 _DISCLAIMER_ZH = (
     "不敢說", "不會說", "不敢宣稱", "不宣稱", "不會宣稱", "沒有說", "不是說", "不敢講", "不會講", "不敢保證",
     "請勿以", "勿以", "不得以", "不宜以", "不可以本品", "不能以", "不代表", "未宣稱", "並未宣稱", "沒有宣稱", "不宣傳",
+    # tw-ads v9: the product does not replace the treatment (本品不能替代糖尿病治療藥物)
+    "不能替代", "不可替代", "無法替代", "不能取代", "不可取代", "無法取代", "不能代替", "不可代替", "並非取代",
 )  # fmt: skip
 _DISCLAIMER_GAP_CJK = 8
 _PSEUDO_NEGATION_ZH = (
@@ -128,6 +132,8 @@ _PSEUDO_NEGATION_ZH = (
 _NEGATION_EN = (
     "not", "no", "never", "without", "free of", "free from", "doesn't", "does not", "don't", "do not", "isn't",
     "is not", "cannot", "can't", "won't", "will not", "nor", "zero",
+    # tw-ads v9: a disclaimer's verb phrase does not widen the gap ("not intended to diagnose or treat insomnia")
+    "not intended to", "not intended for", "not meant to", "not designed to",
 )  # fmt: skip
 _PSEUDO_NEGATION_EN = ("not only", "not just", "no more", "no longer", "never again", "no wonder")
 _SCOPE_BREAKERS = ("但", "但是", "卻", "而且", "還能", "but", "however", "yet", "and also")
@@ -222,7 +228,8 @@ _LEET_KEEP = {"hba1c"}  # real names with a digit inside
 _LEET_WORD = re.compile(r"[a-z][a-z013457@!$]*[a-z]")
 # Zhuyin (bopomofo) syllables written inside Chinese words to hide them (ㄐㄧㄤˋ血壓, 降ㄒㄩㄝˋ脂, 治ㄉㄡˋ): read as the
 # character of the medical, body or drink vocabulary with that sound. Only full syllables in this table are read;
-# a lone particle (ㄌ, ㄟ, ㄉ) stays as written. A syllable with a tone mark is looked up with it first.
+# a lone particle (ㄌ, ㄟ, ㄉ) stays as written. A syllable with a tone mark is looked up with it first, then
+# without it (writers get the tone wrong: 降ㄒㄩㄝˇ壓 is 降血壓 as surely as 降ㄒㄩㄝˋ壓).
 _ZHUYIN_SYLLABLES = {
     "ㄒㄩㄝˋ": "血", "ㄒㄩㄝ": "血", "ㄧㄚ": "壓", "ㄧㄚˉ": "壓", "ㄓ": "脂", "ㄓˉ": "脂", "ㄓˋ": "治", "ㄓˇ": "止",
     "ㄌㄧㄠˊ": "療", "ㄐㄧㄤˋ": "降", "ㄐㄧㄢˋ": "健", "ㄐㄧㄡˇ": "酒", "ㄉㄡˋ": "痘", "ㄉㄨˊ": "毒", "ㄊㄨㄥˋ": "痛",
@@ -232,6 +239,8 @@ _ZHUYIN_SYLLABLES = {
     "ㄈㄚˇ": "髮", "ㄕㄥ": "生", "ㄅㄞˊ": "白", "ㄆㄧˊ": "皮", "ㄈㄨ": "膚", "ㄅㄨˇ": "補", "ㄧㄤˊ": "陽",
     "ㄨㄟˇ": "痿", "ㄊㄨㄟˋ": "退", "ㄏㄨㄚˋ": "化", "ㄒㄧㄣ": "心", "ㄓㄣˇ": "疹", "ㄍㄢˇ": "感",
     "ㄇㄠˋ": "冒", "ㄎㄜˊ": "咳", "ㄙㄡˋ": "嗽", "ㄗㄨㄟˋ": "醉", "ㄏㄜ": "喝", "ㄅㄟ": "杯",
+    # tw-ads v9: prescriptions (免ㄔㄨˋ方)
+    "ㄔㄨˋ": "處", "ㄈㄤ": "方",
 }  # fmt: skip
 _ZHUYIN_INITIALS = "ㄅㄆㄇㄈㄉㄊㄋㄌㄍㄎㄏㄐㄑㄒㄓㄔㄕㄖㄗㄘㄙ"
 _ZHUYIN_MEDIALS = "ㄧㄨㄩ"
@@ -257,7 +266,7 @@ def _read_zhuyin(chars: list[str], origin: list[int]) -> tuple[list[str], list[i
             syllable = m.group() if m else ""
             if syllable:
                 hanzi = _ZHUYIN_SYLLABLES.get(syllable)
-                if hanzi is None and syllable[-1] in "ˉ˙":
+                if hanzi is None and syllable[-1] in _ZHUYIN_TONES:
                     hanzi = _ZHUYIN_SYLLABLES.get(syllable[:-1])
                 if hanzi is not None:
                     hanzi = _fold_table().get(ord(hanzi), hanzi)

@@ -21,7 +21,7 @@ def _flagged(text: str, packs, category: str) -> set[str]:
 
 
 def test_pack_version() -> None:
-    assert load_pack("tw-ads").version == 8
+    assert load_pack("tw-ads").version >= 8  # v9 keeps every v8 class (test_comp_policy_v9.py)
 
 
 # -- evasion: leetspeak inside a Latin word, zhuyin syllables inside a Chinese word -------------------------------
