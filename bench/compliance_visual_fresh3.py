@@ -22,9 +22,10 @@ clips (``FLASH_EDITS``, ``render_flash``): a 0.3 s hard cut and a 0.4 s fade of 
 clip panning over a background, on the first ``VIDEO_REFS`` references.
 
 Look-alikes (306, none contains a reference): the ten generators with other seeds and disjoint words (same fonts,
-palettes, layouts; the tile and icon look-alikes never reuse a reference's motif), text-heavy promo cards, hang-tag
-price tags, flat / gradient cards, and the edits' own layouts (caption bands, photo cards and blurred backdrops,
-badges, corner marks) around unrelated pictures. No photo is a look-alike. Names are ``f3-<family>:<k>``.
+palettes, layouts; icons and tiles never reuse a reference's motif, tiles nor its palette, crests and stamps nor
+its shape or scene in its palette), text-heavy promo cards, hang-tag price tags, flat / gradient cards, and the
+edits' own layouts (caption bands, photo cards and blurred backdrops, badges, corner marks) around unrelated
+pictures. No photo is a look-alike. Names are ``f3-<family>:<k>``.
 
 Seeds (none used by an earlier set): generators 700000-759999, edits ``EDIT_SEED`` + seed.
 """
@@ -53,7 +54,7 @@ REF_SPHERES = range(704000, 704003)
 REF_CHARACTERS = range(705000, 705003)
 REF_PIXELS = range(706000, 706003)
 REF_CRESTS = range(707000, 707003)
-REF_STAMPS = range(708000, 708003)
+REF_STAMPS = (708000, 708002, 708005)  # three different scenes (708001 is another lighthouse)
 REF_BOTANICALS = range(709000, 709003)
 PLUSH = (
     12,
@@ -230,14 +231,17 @@ def seeds_off(base: int, n: int, kinds: int, taken: range, *, by_kind: bool = Fa
     return out
 
 
-def seeds_round_robin(base: int, n: int, kinds: int, taken) -> list[int]:
+def seeds_round_robin(base: int, n: int, kinds: int, taken, *, other_palettes: bool = False) -> list[int]:
     """``n`` seeds from ``base`` whose motifs go round the motifs none of the ``taken`` seeds has (look-alike
-    icons and tiles: every free motif, none of the references')."""
-    used = {_design(np.random.default_rng(s), kinds)[1] for s in taken}
-    free = [k for k in range(kinds) if k not in used]
+    icons and tiles: every free motif, none of the references'); with ``other_palettes``, none of their palettes
+    either (a tile panel is mostly its palette and its grid)."""
+    designs = [_design(np.random.default_rng(s), kinds) for s in taken]
+    free = [k for k in range(kinds) if k not in {d[1] for d in designs}]
+    palettes = {d[0] for d in designs} if other_palettes else set()
     out, s = [], base
     while len(out) < n:
-        if _design(np.random.default_rng(s), kinds)[1] == free[len(out) % len(free)]:
+        palette, motif = _design(np.random.default_rng(s), kinds)
+        if motif == free[len(out) % len(free)] and palette not in palettes:
             out.append(s)
         s += 1
     return out
@@ -436,9 +440,10 @@ def _tile(size: int, motif: int, palette, rng: np.random.Generator) -> Image.Ima
         a = 2 * np.pi * k / petals + (np.pi / petals if motif == 4 else 0)
         px, py = c + R * 0.55 * np.cos(a), c + R * 0.55 * np.sin(a)
         if motif in (0, 4):  # petals: ellipses pointing out
-            pts = [(px + R * 0.45 * np.cos(a + t) * (1 if abs(t) < 0.1 else 0.4),
-                    py + R * 0.45 * np.sin(a + t) * (1 if abs(t) < 0.1 else 0.4))
-                   for t in np.linspace(-np.pi, np.pi, 24)]  # fmt: skip
+            long, wide = R * 0.42, R * (0.16 if motif == 0 else 0.12)
+            pts = [(px + long * np.cos(t) * np.cos(a) - wide * np.sin(t) * np.sin(a),
+                    py + long * np.cos(t) * np.sin(a) + wide * np.sin(t) * np.cos(a))
+                   for t in np.linspace(0, 2 * np.pi, 28)]  # fmt: skip
             d.polygon(pts, fill=primary if k % 2 == 0 or motif == 0 else secondary)
         elif motif == 1:  # octagram points
             d.polygon([(c, c), (c + R * np.cos(a - 0.3), c + R * np.sin(a - 0.3)),
@@ -768,11 +773,15 @@ def crest(seed: int, initials: str, club: str) -> Image.Image:
 
 
 # -- 9. postage stamps -------------------------------------------------------------------------------------------
+STAMP_SCENES = 4
+
+
 def postage_stamp(seed: int, country: str, value: str) -> Image.Image:
     """A stamp: a perforated paper edge on a dark envelope colour, an inner frame, a small scene (a bird, a
     flower, a temple roof or a lighthouse over hills), the country name and the value; 480 x 600."""
     rng = np.random.default_rng(seed)
-    paper, primary, secondary, accent, ink = PALETTES[int(rng.integers(len(PALETTES)))]
+    palette, scene = _design(rng, STAMP_SCENES)
+    paper, primary, secondary, accent, ink = PALETTES[palette]
     if _luma(paper) < 100:
         paper = (246, 242, 232)
     w, h = 480, 600
@@ -799,7 +808,6 @@ def postage_stamp(seed: int, country: str, value: str) -> Image.Image:
            for x in np.linspace(0, gw, 20)]  # fmt: skip
     sd.polygon([(fx0, fy1), *pts, (fx1, fy1)], fill=primary)
     cx = fx0 + gw * rng.uniform(0.35, 0.65)
-    scene = int(rng.integers(4))
     if scene == 0:  # a bird in flight
         by = fy0 + gh * rng.uniform(0.25, 0.4)
         sd.ellipse([cx - 40, by - 16, cx + 40, by + 16], fill=ink)
@@ -1438,13 +1446,15 @@ def _mark(seed: int) -> Image.Image:
     makers = (
         lambda: line_icon(seeds_off(seed, 1, ICON_KINDS, REF_ICONS, by_kind=True)[0], word),
         lambda: geo_logo(seed, word),
-        lambda: tile_pattern(seeds_off(seed, 1, TILE_MOTIFS, REF_TILES, by_kind=True)[0]),
+        lambda: tile_pattern(seeds_round_robin(seed, 1, TILE_MOTIFS, REF_TILES, other_palettes=True)[0]),
         lambda: halftone_poster(seed, word),
         lambda: spheres(seed),
         lambda: sticker_character(seed, word if rng.random() < 0.5 else None),
         lambda: pixel_sprite(seed),
         lambda: crest(seeds_off(seed, 1, CREST_SHAPES, REF_CRESTS)[0], look_initials(rng), word),
-        lambda: postage_stamp(seed, _pick(rng, LOOK_STAMP_NAMES), _pick(rng, PRICES)),
+        lambda: postage_stamp(
+            seeds_off(seed, 1, STAMP_SCENES, REF_STAMPS)[0], _pick(rng, LOOK_STAMP_NAMES), _pick(rng, PRICES)
+        ),
         lambda: botanical(seed, _pick(rng, LOOK_LABELS)),
     )
     return makers[kind]()
@@ -1505,7 +1515,7 @@ def lookalike_specs() -> list[tuple[str, Callable[[], Image.Image]]]:
         lambda s: line_icon(s, word(s)),
     )
     add("geo", span("geo"), lambda s: geo_logo(s, word(s)))
-    add("tile", seeds_round_robin(base("tile"), n, TILE_MOTIFS, REF_TILES), tile_pattern)
+    add("tile", seeds_round_robin(base("tile"), n, TILE_MOTIFS, REF_TILES, other_palettes=True), tile_pattern)
     add("halftone", span("halftone"), lambda s: halftone_poster(s, word(s)))
     add("sphere", span("sphere"), spheres)
     add("character", span("character"), lambda s: sticker_character(s, word(s) if s % 3 else None))
@@ -1517,7 +1527,7 @@ def lookalike_specs() -> list[tuple[str, Callable[[], Image.Image]]]:
     )
     add(
         "stamp",
-        span("stamp"),
+        seeds_off(base("stamp"), n, STAMP_SCENES, REF_STAMPS),
         lambda s: postage_stamp(
             s, LOOK_STAMP_NAMES[s % len(LOOK_STAMP_NAMES)], PRICES[(s // 7) % len(PRICES)]
         ),

@@ -49,8 +49,13 @@ def test_references_are_deterministic_and_counted(fresh3):
 
 
 def test_reference_icons_and_tiles_differ_in_motif(fresh3):
-    """Two references of one kind sharing a pictogram or tile motif would be near-copies of each other."""
-    for seeds, kinds in ((fresh3.REF_ICONS, fresh3.ICON_KINDS), (fresh3.REF_TILES, fresh3.TILE_MOTIFS)):
+    """Two references of one kind sharing a pictogram, tile motif or stamp scene would be near-copies of each
+    other."""
+    for seeds, kinds in (
+        (fresh3.REF_ICONS, fresh3.ICON_KINDS),
+        (fresh3.REF_TILES, fresh3.TILE_MOTIFS),
+        (fresh3.REF_STAMPS, fresh3.STAMP_SCENES),
+    ):
         motifs = [fresh3._design(np.random.default_rng(s), kinds)[1] for s in seeds]
         assert len(set(motifs)) == len(motifs)
 
@@ -143,7 +148,8 @@ def test_seeds_are_new(fresh3):
 
 def test_lookalikes_stay_off_the_references(fresh3):
     """Same generators, but never a reference's words, initials, label or stamp name, nor its pictogram or tile
-    motif (one motif in other colours would be a recolour, which the edits include)."""
+    motif (one motif in other colours would be a recolour, which the edits include), nor a crest's shape or a
+    stamp's scene in the same palette."""
     assert not set(fresh3.REF_ZH) & set(fresh3.LOOK_ZH)
     assert not {w.upper() for w in fresh3.REF_LATIN} & {w.upper() for w in fresh3.LOOK_LATIN}
     assert not set(fresh3.REF_LABELS) & set(fresh3.LOOK_LABELS)
@@ -160,6 +166,10 @@ def test_lookalikes_stay_off_the_references(fresh3):
         assert not off & motifs
         looks = {design(s, kinds)[1] for s in fresh3.seeds_round_robin(750000, 30, kinds, taken)}
         assert not looks & motifs and len(looks) == kinds - len(motifs)  # every other motif
-    crests = {design(s, fresh3.CREST_SHAPES) for s in fresh3.REF_CRESTS}
-    off = {design(s, fresh3.CREST_SHAPES) for s in fresh3.seeds_off(750000, 30, 4, fresh3.REF_CRESTS)}
-    assert not off & crests
+    tiles = [design(s, fresh3.TILE_MOTIFS) for s in fresh3.REF_TILES]
+    looks = [design(s, fresh3.TILE_MOTIFS) for s in fresh3.seeds_round_robin(750000, 30, 6, fresh3.REF_TILES,
+                                                                             other_palettes=True)]  # fmt: skip
+    assert not {p for p, _ in looks} & {p for p, _ in tiles}  # nor a reference tile's palette
+    for taken, kinds in ((fresh3.REF_CRESTS, fresh3.CREST_SHAPES), (fresh3.REF_STAMPS, fresh3.STAMP_SCENES)):
+        used = {design(s, kinds) for s in taken}
+        assert not {design(s, kinds) for s in fresh3.seeds_off(750000, 30, kinds, taken)} & used
