@@ -16,8 +16,9 @@ on the seed-0 half (target precision 1.0) and evaluated on the other half; and t
 
 ``--real-edits`` runs the real edits of issue 11 (captions, stickers, crops, hue, corner copies, photo cards,
 blurred backdrops, 0.3 s flashes) against look-alike distractors; ``--fresh`` and ``--fresh2`` run them on the
-two held-out sets (``compliance_visual_data.fresh_*``, ``compliance_visual_fresh2``). ``--render-only`` renders
-and caches a set's references, queries and look-alikes under ``--cache`` without screening anything (to look
+two held-out sets (``compliance_visual_data.fresh_*``, ``compliance_visual_fresh2``); ``--fresh3`` runs the third
+held-out set with its own edits (``compliance_visual_fresh3.EDITS``, ``MILD``, ``FLASH_EDITS``). ``--render-only``
+renders and caches a set's references, queries and look-alikes under ``--cache`` without screening anything (to look
 at them); a later run screens those very files (it stops if the references changed since).
 """
 
@@ -40,6 +41,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 import compliance_visual_data as data
 import compliance_visual_fresh2 as fresh2
+import compliance_visual_fresh3 as fresh3
 
 PERMISSIVE_PDQ = 128
 PERMISSIVE_PHASH = 32
@@ -101,9 +103,16 @@ def main(argv: list[str] | None = None) -> int:
         " code",
     )
     parser.add_argument(
+        "--fresh3",
+        action="store_true",
+        help="the third fresh held-out set (`compliance_visual_fresh3`: 36 references of ten new kinds, its own 13"
+        " edits and flash clips, 306 look-alikes; cached under `<cache>/fresh3-edits`); score it once, with final"
+        " code",
+    )
+    parser.add_argument(
         "--render-only",
         action="store_true",
-        help="with --real-edits, --fresh or --fresh2: render and cache the references, queries and look-alikes"
+        help="with --real-edits, --fresh, --fresh2 or --fresh3: render and cache the references, queries and look-alikes"
         " (to look at them) and screen nothing",
     )
     parser.add_argument(
@@ -119,7 +128,15 @@ def main(argv: list[str] | None = None) -> int:
     work = home / "queries"
     work.mkdir()
     shared = args.shared if args.shared.is_dir() else None
-    if args.fresh2:  # the second fresh held-out set: its own references, backgrounds and look-alikes
+    if args.fresh3:  # the third fresh held-out set: its own references, backgrounds, edits and look-alikes
+        args.real_edits = True
+        refs = fresh3.references(shared, args.cache)
+        dis, backgrounds = [], fresh3.backgrounds(args.cache)
+        if shared is None:
+            print(
+                f"warning: {args.shared} is not a folder: fresh3 without its 6 photo references", flush=True
+            )
+    elif args.fresh2:  # the second fresh held-out set: its own references, backgrounds and look-alikes
         args.real_edits = True
         refs = fresh2.references(shared, args.cache)
         dis, backgrounds = [], fresh2.backgrounds(args.cache)
@@ -139,7 +156,8 @@ def main(argv: list[str] | None = None) -> int:
     if args.render_only:
         if not args.real_edits:
             parser.error(
-                "--render-only renders the real-edit sets: use it with --real-edits, --fresh or --fresh2"
+                "--render-only renders the real-edit sets: use it with --real-edits, --fresh, --fresh2 or"
+                " --fresh3"
             )
         return _render_only(args, refs, backgrounds)
     from studio.compliance.calibrate import choose_threshold
@@ -312,7 +330,8 @@ def _real_edits(args, refs, backgrounds, bank, ids, near, scoring, work: Path) -
             scores, seconds = _scores(cache / f"l-{k}.png", scoring, bank)
             t_screen += seconds
             negatives.append((name, k % 2, scores, seconds))
-    edits = [e for e in (*data.REAL_EDITS, *data.FLASH_EDITS) if not args.only or e in args.only]
+    still, flash, mild = _edit_set(args)
+    edits = [e for e in (*still, *flash) if not args.only or e in args.only]
     t_pdq, t_phash = near.pdq_max_distance, near.phash_max_distance
     out: dict = {
         "positives": len(rows),
@@ -320,14 +339,15 @@ def _real_edits(args, refs, backgrounds, bank, ids, near, scoring, work: Path) -
         "render_s": t_render,
         "screen_s": t_screen,
     }
-    halves = (("all", None),) if args.fresh or args.fresh2 else (("all", None), ("dev", 0), ("held-out", 1))
+    held_out = args.fresh or args.fresh2 or args.fresh3
+    halves = (("all", None),) if held_out else (("all", None), ("dev", 0), ("held-out", 1))
     for half, parity in halves:
         sel = [r for r in rows if parity is None or r[2] % 2 == parity]
         negs = [n for n in negatives if parity is None or n[1] == parity]
-        res = _evaluate(sel, negs, label_of, edits, t_pdq, t_phash)
+        res = _evaluate(sel, negs, label_of, edits, t_pdq, t_phash, mild_edits=mild)
         out[half] = res
         print(_table(f"[{half}] real edits, ip.near-copy as shipped (PDQ <= {t_pdq}, pHash <= {t_phash});"
-                     f" {len(negs)} look-alike distractors", res))  # fmt: skip
+                     f" {len(negs)} look-alike distractors", res, mild=mild))  # fmt: skip
     sample = f"ref:{sample_id}"
     sample_hits = [n[0] for n in negatives if sample in n[2] and
                    (n[2][sample][0] <= t_pdq or n[2][sample][1] <= t_phash)]  # fmt: skip
@@ -349,6 +369,7 @@ def _edits_cache(args, refs) -> Path:
     import hashlib
 
     name = "fresh2-edits" if args.fresh2 else "fresh-edits" if args.fresh else "real-edits"
+    name = "fresh3-edits" if args.fresh3 else name
     cache = args.cache / name
     cache.mkdir(parents=True, exist_ok=True)
     digests = {
@@ -365,11 +386,21 @@ def _edits_cache(args, refs) -> Path:
     return cache
 
 
+def _edit_set(args) -> tuple[dict, tuple[str, ...], tuple[str, ...]]:
+    """The set's still edits, flash-clip edit names and mild edit names: fresh3 has its own, the others share
+    ``compliance_visual_data``'s real edits."""
+    if args.fresh3:
+        return fresh3.EDITS, fresh3.FLASH_EDITS, fresh3.MILD
+    return data.REAL_EDITS, data.FLASH_EDITS, data.MILD
+
+
 def _real_edit_queries(args, refs, backgrounds, cache: Path):
     """Render (or find cached) every real-edit query: yields (edit, seed, reference index, path, render seconds).
     The random stream is drawn in the same order whether a file is cached, skipped (``--only``, ``--refs``,
     ``--half``) or rendered, so every run sees the very same files."""
-    if args.fresh2:
+    if args.fresh3:
+        video_refs, base = fresh3.VIDEO_REFS, fresh3.EDIT_SEED
+    elif args.fresh2:
         video_refs, base = fresh2.VIDEO_REFS, fresh2.EDIT_SEED
     elif args.fresh:
         video_refs, base = data.FRESH_VIDEO_REFS, data.FRESH_EDIT_SEED
@@ -377,7 +408,8 @@ def _real_edit_queries(args, refs, backgrounds, cache: Path):
         video_refs, base = args.video_refs, 300
     for seed in range(args.seeds):
         rng = np.random.default_rng(base + seed)
-        for edit, fn in data.REAL_EDITS.items():
+        still, flash, _ = _edit_set(args)
+        for edit, fn in still.items():
             for i, item in enumerate(refs):
                 bg = backgrounds[int(rng.integers(len(backgrounds)))]
                 path = cache / f"r-{seed}-{edit}-{i}.png"
@@ -390,9 +422,21 @@ def _real_edit_queries(args, refs, backgrounds, cache: Path):
                 yield edit, seed, i, path, time.perf_counter() - t0
             if not args.only or edit in args.only:
                 print(f"seed {seed} {edit}: done", flush=True)
-        for edit in data.FLASH_EDITS:
+        for edit in flash:
             for i, item in enumerate(refs[:video_refs]):
                 bg = backgrounds[int(rng.integers(len(backgrounds)))]
+                if args.fresh3:  # its own clips: one seed drawn per clip, whether rendered, cached or skipped
+                    clip_seed = int(rng.integers(2**31))
+                    if (args.only and edit not in args.only) or not _wanted(args, i):
+                        continue
+                    path = cache / f"f-{seed}-{edit}-{i}.mp4"
+                    t0 = time.perf_counter()
+                    if not path.is_file():
+                        tmp = cache / f".f-{seed}-{edit}-{i}.mp4"
+                        fresh3.render_flash(item.image, bg, tmp, clip_seed, fade="fade" in edit)
+                        tmp.rename(path)
+                    yield edit, seed, i, path, time.perf_counter() - t0
+                    continue
                 if (args.only and edit not in args.only) or not _wanted(args, i):
                     rng.uniform(size=3)  # render_flash's draws, so later clips stay the same
                     continue
@@ -415,7 +459,9 @@ def _lookalike_files(args, cache: Path) -> tuple[list[str], float]:
     if names_file.is_file():
         return json.loads(names_file.read_text()), 0.0
     t0 = time.perf_counter()
-    if args.fresh2:
+    if args.fresh3:
+        lookalikes = fresh3.lookalikes(args.cache)
+    elif args.fresh2:
         lookalikes = fresh2.lookalikes(args.cache)
     elif args.fresh:
         lookalikes = data.fresh_lookalikes(args.cache)
@@ -477,7 +523,7 @@ def _scores(path: Path, pack, bank) -> tuple[dict[str, tuple[int, int]], float]:
     return {k: (v[0], v[1]) for k, v in out.items()}, seconds
 
 
-def _evaluate(rows, negatives, label_of, edits, t_pdq, t_phash) -> dict:
+def _evaluate(rows, negatives, label_of, edits, t_pdq, t_phash, mild_edits=data.MILD) -> dict:
     def hit(score: tuple[int, int]) -> bool:
         return score[0] <= t_pdq or score[1] <= t_phash
 
@@ -495,7 +541,7 @@ def _evaluate(rows, negatives, label_of, edits, t_pdq, t_phash) -> dict:
                        if not f][:30],
         }  # fmt: skip
     fp = [n for n in negatives if any(hit(v) for v in n[2].values())]
-    mild = [r for r in rows if r[0] in data.MILD]
+    mild = [r for r in rows if r[0] in mild_edits]
     if not rows:
         return {"per_edit": per_edit, "recall_mild": float("nan"), "recall_all": float("nan"),
                 "false_positives": len(fp), "negatives": len(negatives), "fpr": len(fp) / max(1, len(negatives)),
@@ -514,10 +560,10 @@ def _evaluate(rows, negatives, label_of, edits, t_pdq, t_phash) -> dict:
     }
 
 
-def _table(title: str, res: dict) -> str:
+def _table(title: str, res: dict, mild: tuple[str, ...] = data.MILD) -> str:
     lines = [f"\n{title}", f"  {'edit':22s} {'n':>4s} {'recall':>7s} {'wrong-ref':>9s}"]
     for edit, v in res["per_edit"].items():
-        kind = "mild" if edit in data.MILD else "hard"
+        kind = "mild" if edit in mild else "hard"
         lines.append(f"  {edit:22s} {v['n']:4d} {v['recall']:7.3f} {v['wrong_reference']:9d}  {kind}")
     lines.append(f"  recall mild {res['recall_mild']:.3f}, all edits {res['recall_all']:.3f};"
                  f" false positives {res['false_positives']}/{res['negatives']} = {res['fpr']:.4f}")  # fmt: skip
