@@ -707,7 +707,7 @@ def _compare_parts(
                 continue  # a flat part (a white corner of a logo, a colour field) matches anything flat
             pdq_d = int(hashes.hamming(words[k][None], words[k + 1][None])[0, 0])
             phash_d = int(hashes.hamming(ph[k : k + 1], ph[k + 1 : k + 2])[0, 0])
-            if phash_d <= phash_limit and not _phash_counts(pdq_d, part_outlines):
+            if phash_d <= phash_limit and not _phash_counts(pdq_d, part_outlines, whole=name == "whole"):
                 phash_d = 999
             best = (pdq_d, phash_d) if best is None else (min(best[0], pdq_d), min(best[1], phash_d))
         if best is None and outlines:  # flat: only its outlines in place make its hashes evidence
@@ -715,7 +715,7 @@ def _compare_parts(
             if score >= (FLAT_MIN_OUTLINES if name == "whole" else FLAT_PART_MIN_OUTLINES):
                 pdq_d = int(hashes.hamming(words[0][None], words[1][None])[0, 0])
                 phash_d = int(hashes.hamming(ph[0:1], ph[1:2])[0, 0])
-                if phash_d <= phash_limit and not _phash_counts(pdq_d, part_outlines):
+                if phash_d <= phash_limit and not _phash_counts(pdq_d, part_outlines, whole=name == "whole"):
                     phash_d = 999
                 best, agree = (pdq_d, phash_d), score
         if best is not None:
@@ -723,15 +723,17 @@ def _compare_parts(
     return out
 
 
-def _phash_counts(pdq_distance: int, outlines: Callable[[], float]) -> bool:
+def _phash_counts(pdq_distance: int, outlines: Callable[[], float], *, whole: bool = True) -> bool:
     """Whether a pHash match is evidence, given the PDQ distance of the same comparison: with PDQ agreement
-    (<= ``hashes.PDQ_MATCH_DISTANCE``) always; otherwise only with PDQ <= ``PHASH_MAX_PDQ`` and the regions'
-    outlines agreeing (``outlines()`` >= ``PHASH_MIN_OUTLINES``). Letters of a shared font on a flat card, or a
-    look-alike of the same layout, place light and dark where a protected picture has them; they do not draw its
-    shapes."""
+    (<= ``hashes.PDQ_MATCH_DISTANCE``) always; otherwise only for a whole picture or region (``whole``; not a half
+    or a quarter of it) with PDQ <= ``PHASH_MAX_PDQ`` and the regions' outlines agreeing (``outlines()`` >=
+    ``PHASH_MIN_OUTLINES``). Letters of a shared font on a flat card, or a look-alike of the same layout, place
+    light and dark where a protected picture has them; they do not draw its shapes. A part is smaller still: a
+    quarter of an app icon's template (a corner of its squircle, its gradient, the edge of a glyph) is the same in
+    every icon made from it."""
     if pdq_distance <= hashes.PDQ_MATCH_DISTANCE:
         return True
-    return pdq_distance <= PHASH_MAX_PDQ and outlines() >= PHASH_MIN_OUTLINES
+    return whole and pdq_distance <= PHASH_MAX_PDQ and outlines() >= PHASH_MIN_OUTLINES
 
 
 def _whole_frame_phash(
