@@ -10,7 +10,8 @@ logos set in the same font share letters) hashes ~128 bits apart and is rejected
 
 ORB (OpenCV, binary 256-bit descriptors, BSD licence) is fast enough to run on every sampled video frame. All
 references' descriptors are stacked into one matrix; one brute-force Hamming k-NN matches a frame against the whole
-bank; banks above ``FLANN_ABOVE`` descriptors use an LSH index instead.
+bank; banks above ``FLANN_ABOVE`` descriptors use an LSH index instead. A reference that repeats one tile (a
+textile print, ``lattice``) is matched modulo its lattice (see "repeating prints" below).
 """
 
 from __future__ import annotations
@@ -406,7 +407,11 @@ def lattice(grey: np.ndarray) -> np.ndarray | None:
     vectors = np.stack([xs - rx, ys - ry], axis=1).astype(np.float64)
     values = window[ys, xs]
     lengths = np.hypot(vectors[:, 0], vectors[:, 1])
-    keep = (lengths >= LATTICE_MIN_PERIOD) & (np.abs(vectors[:, 0]) <= rx / 2) & (np.abs(vectors[:, 1]) <= ry / 2)
+    keep = (
+        (lengths >= LATTICE_MIN_PERIOD)
+        & (np.abs(vectors[:, 0]) <= rx / 2)
+        & (np.abs(vectors[:, 1]) <= ry / 2)
+    )
     if not keep.any():
         return None
     # a true period repeats the whole tile (autocorrelation near its top); a shorter shift that only lines up
@@ -417,7 +422,7 @@ def lattice(grey: np.ndarray) -> np.ndarray | None:
         return None
 
     def at(v: np.ndarray) -> float:  # the autocorrelation near a shift (3x3), -1 outside the window
-        x, y = int(round(v[0])) + rx, int(round(v[1])) + ry
+        x, y = int(np.rint(v[0])) + rx, int(np.rint(v[1])) + ry
         if not (1 <= x < window.shape[1] - 1 and 1 <= y < window.shape[0] - 1):
             return -1.0
         return float(window[y - 1 : y + 2, x - 1 : x + 2].max())
@@ -484,33 +489,44 @@ def _periodic_fit(
         return None
     z, anchors_src, anchors_dst, scale = z[valid], anchors_src[valid], anchors_dst[valid], scale[valid]
     # every row under every hypothesis: frame point mapped back into the reference, residual modulo the lattice
-    qs = dst[None, :, 0] + 1j * dst[None, :, 1]  # [1, M]
-    qa = (anchors_dst[:, 0] + 1j * anchors_dst[:, 1])[:, None]
-    pa = (anchors_src[:, 0] + 1j * anchors_src[:, 1])[:, None]
-    back = (qs - qa) / z[:, None] + pa  # [H, M] reference coordinates
-    ps = src[None, :, 0] + 1j * src[None, :, 1]
-    r = back - ps
-    rr = np.stack([r.real, r.imag], axis=-1)  # [H, M, 2]
-    c = rr @ inverse.T
-    residual = rr - np.round(c) @ basis.T
-    within = np.hypot(residual[..., 0], residual[..., 1]) <= PERIODIC_TOLERANCE * period
-    groups = np.unique(group)
-    position = np.searchsorted(groups, group)
-    counts = np.zeros((len(z), len(groups)), dtype=bool)
-    rows, cols = np.nonzero(within)
-    counts[rows, position[cols]] = True
-    best = int(counts.sum(axis=1).argmax())
-    if counts[best].sum() < MIN_INLIERS:
+    # (in chunks of hypotheses, so memory stays at a few MB whatever the number of matches)
+    qs = dst[:, 0] + 1j * dst[:, 1]
+    ps = src[:, 0] + 1j * src[:, 1]
+    qa = anchors_dst[:, 0] + 1j * anchors_dst[:, 1]
+    pa = anchors_src[:, 0] + 1j * anchors_src[:, 1]
+    groups, position = np.unique(group, return_inverse=True)
+
+    def residuals(h: slice) -> tuple[np.ndarray, np.ndarray]:
+        r = (qs[None, :] - qa[h, None]) / z[h, None] + pa[h, None] - ps[None, :]
+        rr = np.stack([r.real, r.imag], axis=-1)  # [h, M, 2] reference pixels
+        c = rr @ inverse.T
+        res = rr - np.round(c) @ basis.T
+        return np.hypot(res[..., 0], res[..., 1]), c
+
+    tolerance = PERIODIC_TOLERANCE * period
+    best, best_count = -1, 0
+    for start in range(0, len(z), 128):
+        dist, _ = residuals(slice(start, start + 128))
+        agree = np.zeros((dist.shape[0], len(groups)), dtype=bool)
+        rows, cols = np.nonzero(dist <= tolerance)
+        agree[rows, position[cols]] = True
+        counts = agree.sum(axis=1)
+        k = int(counts.argmax())
+        if counts[k] > best_count:
+            best, best_count = start + k, int(counts[k])
+    if best_count < MIN_INLIERS:
         return None
+    dist, c = residuals(slice(best, best + 1))
+    dist, c = dist[0], c[0]
     # one row per agreeing frame keypoint (its smallest residual), unwrapped by its whole periods
-    dist = np.where(within[best], np.hypot(residual[best, :, 0], residual[best, :, 1]), np.inf)
+    dist = np.where(dist <= tolerance, dist, np.inf)
     chosen: dict[int, int] = {}
     for m in np.argsort(dist, kind="stable"):
         if not np.isfinite(dist[m]):
             break
         chosen.setdefault(int(group[m]), int(m))
     idx = np.array(sorted(chosen.values()))
-    unwrapped = src[idx] + np.round(c[best, idx]) @ basis.T
+    unwrapped = src[idx] + np.round(c[idx]) @ basis.T
     return unwrapped.astype(np.float32), dst[idx].astype(np.float32)
 
 
@@ -527,7 +543,9 @@ def _best_phase(points: np.ndarray, grid: np.ndarray, size: tuple[int, int]) -> 
         for j in range(-3, 4):
             shift = (base + (i, j)) @ grid
             moved = points + shift
-            inside = int(((moved[:, 0] >= 0) & (moved[:, 0] <= w) & (moved[:, 1] >= 0) & (moved[:, 1] <= h)).sum())
+            inside = int(
+                ((moved[:, 0] >= 0) & (moved[:, 0] <= w) & (moved[:, 1] >= 0) & (moved[:, 1] <= h)).sum()
+            )
             key = (-inside, float(np.hypot(*(moved.mean(axis=0) - centre))))
             if best_key is None or key < best_key:
                 best, best_key = shift, key

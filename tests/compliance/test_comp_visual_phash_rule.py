@@ -116,7 +116,6 @@ def test_an_icon_of_the_same_template_with_another_glyph_is_not_a_copy(tmp_path,
     protected icon at PDQ 38-80 with agreeing outlines; the glyph is the picture, and PDQ sees it."""
     from studio.compliance import hashes
     from studio.compliance.align import outline_agreement
-    from studio.compliance.visual import PHASH_MAX_PDQ
 
     protected, other = np.asarray(_app_icon("N")), np.asarray(_app_icon("X"))
     a, b = hashes.canonical(protected), hashes.canonical(other)
@@ -125,15 +124,18 @@ def test_an_icon_of_the_same_template_with_another_glyph_is_not_a_copy(tmp_path,
                                             np.atleast_1d(hashes.phash_grey(hashes.grey32(b))))).ravel()[0])  # fmt: skip
     # the case this is about: pHash close, outlines agree, PDQ far from a match
     assert phash_d <= 10 and 40 <= pdq_d <= 88 and outline_agreement(other, protected) >= 0.75
-    assert pdq_d > PHASH_MAX_PDQ
     Image.fromarray(protected).save(tmp_path / "icon.png")
     bank.add([tmp_path / "icon.png"], owner="Rival Co")
     Image.fromarray(other).save(tmp_path / "other.png")
-    findings = _near(screen_media(tmp_path / "other.png", packs=[load_pack("ip")], bank=bank, embedder=None)[0])
+    findings = _near(
+        screen_media(tmp_path / "other.png", packs=[load_pack("ip")], bank=bank, embedder=None)[0]
+    )
     assert not findings, [f.message for f in findings]
     # the protected icon itself, recompressed, still is
     Image.fromarray(protected).resize((300, 300)).save(tmp_path / "copy.jpg", quality=70)
-    findings = _near(screen_media(tmp_path / "copy.jpg", packs=[load_pack("ip")], bank=bank, embedder=None)[0])
+    findings = _near(
+        screen_media(tmp_path / "copy.jpg", packs=[load_pack("ip")], bank=bank, embedder=None)[0]
+    )
     assert [f.reference for f in findings] == ["ref:1"]
 
 

@@ -80,6 +80,7 @@ def test_a_tiled_print_has_a_lattice_of_its_tile(motif):
         assert np.abs(c - np.round(c)).max() < 0.1, (grid.tolist(), vector)
     assert float(np.hypot(grid[:, 0], grid[:, 1]).min()) >= 20
 
+
 def test_logos_photos_and_flat_cards_have_no_lattice():
     flat = np.full((400, 400), 128, np.uint8)
     gradient = np.tile(np.linspace(0, 255, 400, dtype=np.float32), (400, 1)).astype(np.uint8)
@@ -111,7 +112,9 @@ def _near(path, bank):
 
 
 @pytest.mark.parametrize(
-    "edit", ["crop 65 % top-left", "crop 70 % off-centre", "photo card, tilted"], ids=["crop", "crop2", "card"]
+    "edit",
+    ["crop 65 % top-left", "crop 70 % off-centre", "photo card, tilted"],
+    ids=["crop", "crop2", "card"],
 )
 def test_a_crop_or_a_small_copy_of_a_print_is_found(tmp_path, bank, edit):
     original = _print("lattice", 7)
