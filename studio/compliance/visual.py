@@ -53,9 +53,10 @@ DEFAULT_MIN_PDQ_QUALITY = 50  # PDQ hashes of flatter regions are not trusted (n
 # that is the text's place, so a card with a protected logo's word in the same font, or a look-alike emblem of the
 # same layout, comes within pHash 4-10 of it while PDQ (256 bits) stays at 40-94. A pHash match therefore counts
 # on its own only where the PDQ of the *same* comparison (same variant, same channel, same part) agrees, and
-# otherwise only where that PDQ is at most ``PHASH_MAX_PDQ`` (unrelated pictures sit at 128 +- 8) *and* the two
-# regions' outlines agree (``align.outline_agreement`` >= ``PHASH_MIN_OUTLINES``: the same shapes, not only
-# the same layout of light and dark). Chosen on the development material (visual3's fresh set and the visual2
+# otherwise (for a whole picture or region, never a half or quarter of one: visual5) only where that PDQ is at
+# most ``PHASH_MAX_PDQ`` (unrelated pictures sit at 128 +- 8) *and* the two regions' outlines agree
+# (``align.outline_agreement`` >= ``PHASH_MIN_OUTLINES``: the same shapes, not only the same layout of light and
+# dark). Chosen on the development material (visual3's fresh set and the visual2
 # real-edit set, every pHash-only match analysed): the 13 look-alike false positives on the fresh set (12 text
 # cards aligned on a shared word, outlines 0.20-0.73; one emblem, outlines 0.84 but PDQ 94) all fail it; the right
 # pHash-only matches had outlines 0.77-1.0 and PDQ <= 70 on the fresh set, 0.62-1.0 and PDQ <= 94 on the other

@@ -96,6 +96,9 @@ def test_phash_alone_needs_pdq_and_outlines_of_the_same_comparison():
     assert _phash_counts(PHASH_MAX_PDQ, outlines(PHASH_MIN_OUTLINES))
     assert not _phash_counts(PHASH_MAX_PDQ, outlines(PHASH_MIN_OUTLINES - 0.01))  # a text card's outlines
     assert not _phash_counts(PHASH_MAX_PDQ + 1, outlines(1.0))  # a look-alike emblem: PDQ 94
+    # a half or a quarter of a region: only with PDQ agreement (a template's corner is in every icon made from it)
+    assert _phash_counts(20, outlines(0.0), whole=False)
+    assert not _phash_counts(PHASH_MAX_PDQ, outlines(1.0), whole=False)
 
 
 def _app_icon(glyph: str, size: int = 512) -> Image.Image:
