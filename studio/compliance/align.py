@@ -10,7 +10,8 @@ logos set in the same font share letters) hashes ~128 bits apart and is rejected
 
 ORB (OpenCV, binary 256-bit descriptors, BSD licence) is fast enough to run on every sampled video frame. All
 references' descriptors are stacked into one matrix; one brute-force Hamming k-NN matches a frame against the whole
-bank; banks above ``FLANN_ABOVE`` descriptors use an LSH index instead.
+bank; banks above ``FLANN_ABOVE`` descriptors use an LSH index instead. A reference that repeats one tile (a
+textile print, ``lattice``) is matched modulo its lattice (see "repeating prints" below).
 """
 
 from __future__ import annotations
@@ -116,8 +117,13 @@ def reference_features(grey: np.ndarray) -> RefFeatures:
 class FeatureIndex:
     """The stacked ORB descriptors of a list of references, matched against frames in one k-NN call."""
 
-    def __init__(self, refs: list[RefFeatures]):
+    def __init__(self, refs: list[RefFeatures], lattices: list[np.ndarray | None] | None = None):
         self.refs = list(refs)
+        # the lattice of each reference that repeats one tile (``lattice``), None for the others
+        self.lattices = list(lattices) if lattices is not None else [None] * len(self.refs)
+        if len(self.lattices) != len(self.refs):
+            raise ValueError("one lattice (or None) per reference")
+        self._periodic = np.array([g is not None for g in self.lattices], dtype=bool)
         owners = [np.full(len(r.descriptors), i, dtype=np.int32) for i, r in enumerate(self.refs)]
         self._owner = np.concatenate(owners) if owners else np.zeros(0, np.int32)
         self._points = (
@@ -138,11 +144,11 @@ class FeatureIndex:
     def __len__(self) -> int:
         return len(self._descriptors)
 
-    def _knn(self, descriptors: np.ndarray) -> list:
+    def _knn(self, descriptors: np.ndarray, k: int = 2) -> list:
         with self._lock:
-            return self._knn_locked(descriptors)
+            return self._knn_locked(descriptors, k)
 
-    def _knn_locked(self, descriptors: np.ndarray) -> list:
+    def _knn_locked(self, descriptors: np.ndarray, k: int) -> list:
         import cv2
 
         if self._matcher is None:
@@ -155,7 +161,7 @@ class FeatureIndex:
                 matcher = cv2.BFMatcher(cv2.NORM_HAMMING)
                 matcher.add([self._descriptors])
             self._matcher = matcher
-        return self._matcher.knnMatch(descriptors, k=2)
+        return self._matcher.knnMatch(descriptors, k=k)
 
     def locate(self, grey: np.ndarray, *, max_candidates: int = 5) -> list[Alignment]:
         """Placements of references in the frame ``grey`` [H, W] uint8, most inliers first.
@@ -169,10 +175,24 @@ class FeatureIndex:
         points, descriptors = orb_features(grey, FRAME_FEATURES)
         if len(descriptors) < MIN_GOOD:
             return []
-        pairs = self._knn(descriptors)
+        periodic = bool(self._periodic.any())
+        pairs = self._knn(descriptors, PERIODIC_NEIGHBOURS if periodic else 2)
         query_idx, train_idx = [], []
         for pair in pairs:
-            if len(pair) == 2 and pair[0].distance < RATIO * pair[1].distance:
+            if not pair:
+                continue
+            owner = int(self._owner[pair[0].trainIdx])
+            if periodic and self._periodic[owner]:
+                # a repeating print: the match and its twins in the same print all stand; the competitor is the
+                # best match in another reference
+                twins = [m for m in pair if self._owner[m.trainIdx] == owner]
+                other = next((m for m in pair if self._owner[m.trainIdx] != owner), None)
+                if other is None or pair[0].distance < RATIO * other.distance:
+                    for m in twins:
+                        if m.distance < pair[0].distance / RATIO:
+                            query_idx.append(m.queryIdx)
+                            train_idx.append(m.trainIdx)
+            elif len(pair) >= 2 and pair[0].distance < RATIO * pair[1].distance:
                 query_idx.append(pair[0].queryIdx)
                 train_idx.append(pair[0].trainIdx)
         if len(query_idx) < MIN_GOOD:
@@ -180,13 +200,23 @@ class FeatureIndex:
         query_idx_a = np.asarray(query_idx)
         train_idx_a = np.asarray(train_idx)
         owners = self._owner[train_idx_a]
-        counts = np.bincount(owners, minlength=len(self.refs))
+        if periodic:  # a frame keypoint counts once per reference, however many twins it matched
+            unique = np.unique(np.stack([owners, query_idx_a]), axis=1)[0]
+            counts = np.bincount(unique, minlength=len(self.refs))
+        else:
+            counts = np.bincount(owners, minlength=len(self.refs))
         candidates = [int(r) for r in np.argsort(-counts)[:max_candidates] if counts[r] >= MIN_GOOD]
         found = []
         for ref in candidates:
             mask = owners == ref
             src = self._points[train_idx_a[mask]]
             dst = points[query_idx_a[mask]]
+            grid = self.lattices[ref]
+            if grid is not None:
+                fitted = _periodic_fit(src, dst, query_idx_a[mask], grid)
+                if fitted is None:
+                    continue
+                src, dst = fitted
             matrix, inliers = cv2.estimateAffinePartial2D(
                 src,
                 dst,
@@ -200,8 +230,13 @@ class FeatureIndex:
             n_in = int(inliers.sum())
             if n_in < MIN_INLIERS:
                 continue
-            w, h = self._extent[ref]
             kept = src[inliers.ravel().astype(bool)]
+            if grid is not None:  # whole periods moved so the placement covers the copy (``_best_phase``)
+                shift = _best_phase(kept, grid, self.refs[ref].size)
+                kept = kept + shift
+                matrix = matrix.copy()
+                matrix[:, 2] -= matrix[:, :2] @ shift
+            w, h = self._extent[ref]
             spread = (min(1.0, float(np.ptp(kept[:, 0])) / max(1.0, w)),
                       min(1.0, float(np.ptp(kept[:, 1])) / max(1.0, h)))  # fmt: skip
             found.append(
@@ -321,3 +356,197 @@ def outline_agreement(region: np.ndarray, reference: np.ndarray) -> float:
     near_a = cv2.dilate(ea.astype(np.uint8), kernel) > 0
     near_b = cv2.dilate(eb.astype(np.uint8), kernel) > 0
     return float(min((eb & near_a).sum() / eb.sum(), (ea & near_b).sum() / ea.sum()))
+
+
+# -- repeating prints ------------------------------------------------------------------------------------------
+# A textile print repeats one tile: each of its keypoints has near-identical twins one period away, so the ratio
+# test (a match must be clearly better than the next) refuses every match, and a crop shows the pattern at another
+# phase. For a reference whose grey picture is periodic (``lattice``: two lattice vectors at which its normalised
+# autocorrelation peaks), ``FeatureIndex.locate`` keeps a frame keypoint's matches among that reference's twins
+# (the competitor is the best match in *another* reference) and fits the similarity modulo the lattice
+# (``_periodic_fit``): a match agrees with a placement when it lands on its reference keypoint or on one of its
+# repeats. The region is then hashed as any other (the hashes decide): shifted by whole periods the pattern is the
+# same picture.
+LATTICE_MIN_PEAK = 0.5  # normalised autocorrelation at both lattice vectors (a photo or a logo: far less)
+LATTICE_MIN_PERIOD = 10  # pixels of the feature image: shorter shifts are the picture's own smoothness
+LATTICE_MAX_SHARE = 0.25  # a period longer than this share of the picture's side is not a repeating print
+LATTICE_MIN_DIP = 0.3  # the autocorrelation half a period away is at least this much lower than at a period
+LATTICE_PEAK_SPREAD = 0.15  # lattice vectors are the shortest of the peaks this close to the highest
+LATTICE_MIN_SINE = 0.3  # |sin| of the angle between the two lattice vectors (not one line of repeats)
+PERIODIC_NEIGHBOURS = 4  # k-NN depth when a bank has periodic references (twins of one keypoint)
+PERIODIC_PAIRS = 200  # match pairs sampled per periodic candidate
+PERIODIC_TOLERANCE = 0.08  # a match's tolerance modulo the lattice, as a share of the shortest period
+
+
+def lattice(grey: np.ndarray) -> np.ndarray | None:
+    """The lattice ``[[ax, ay], [bx, by]]`` (pixels) of a picture ``grey`` [H, W] uint8 that repeats one tile in
+    two directions, or None: the two shortest non-parallel shifts at which its normalised autocorrelation (each
+    shift's overlap counted on its own) has a local peak of at least ``LATTICE_MIN_PEAK``. A logo, a photo, a
+    flat card, stripes (one direction) have none."""
+    import cv2
+
+    g = np.asarray(grey, np.float64)
+    h, w = g.shape[:2]
+    if min(h, w) < 4 * LATTICE_MIN_PERIOD:
+        return None
+    g = g - g.mean()
+    var = float((g * g).mean())
+    if var < 4.0:  # flat: nothing repeats
+        return None
+    size = (2 * h, 2 * w)
+    spec = np.fft.rfft2(g, size)
+    ac = np.fft.irfft2(np.abs(spec) ** 2, size)
+    ones = np.fft.rfft2(np.ones((h, w)), size)
+    overlap = np.fft.irfft2(np.abs(ones) ** 2, size)
+    ac = np.fft.fftshift(ac / np.maximum(overlap, 1.0) / var)  # 1 at zero shift
+    cy, cx = h, w
+    ry, rx = int(h * 2 * LATTICE_MAX_SHARE), int(w * 2 * LATTICE_MAX_SHARE)
+    window = np.ascontiguousarray(ac[cy - ry : cy + ry + 1, cx - rx : cx + rx + 1].astype(np.float32))
+    peaks = (window >= cv2.dilate(window, np.ones((5, 5), np.uint8))) & (window >= LATTICE_MIN_PEAK)
+    ys, xs = np.nonzero(peaks)
+    vectors = np.stack([xs - rx, ys - ry], axis=1).astype(np.float64)
+    values = window[ys, xs]
+    lengths = np.hypot(vectors[:, 0], vectors[:, 1])
+    keep = (
+        (lengths >= LATTICE_MIN_PERIOD)
+        & (np.abs(vectors[:, 0]) <= rx / 2)
+        & (np.abs(vectors[:, 1]) <= ry / 2)
+    )
+    if not keep.any():
+        return None
+    # a true period repeats the whole tile (autocorrelation near its top); a shorter shift that only lines up
+    # parallel strokes of other colours peaks lower
+    keep &= values >= values[keep].max() - LATTICE_PEAK_SPREAD
+    vectors, lengths = vectors[keep], lengths[keep]
+    if len(vectors) < 2:
+        return None
+
+    def at(v: np.ndarray) -> float:  # the autocorrelation near a shift (3x3), -1 outside the window
+        x, y = int(np.rint(v[0])) + rx, int(np.rint(v[1])) + ry
+        if not (1 <= x < window.shape[1] - 1 and 1 <= y < window.shape[0] - 1):
+            return -1.0
+        return float(window[y - 1 : y + 2, x - 1 : x + 2].max())
+
+    order = np.argsort(lengths, kind="stable")
+    a = vectors[order[0]]
+    for k in order[1:]:
+        b = vectors[k]
+        if abs(a[0] * b[1] - a[1] * b[0]) / (lengths[order[0]] * lengths[k]) < LATTICE_MIN_SINE:
+            continue
+        # repeats, not one pair of parallel lines (a badge's double border): twice each vector peaks too
+        if min(at(2 * a), at(2 * b), max(at(a + b), at(a - b))) < LATTICE_MIN_PEAK:
+            return None
+        # and a valley halfway: a big shape shifted a little still overlaps itself (high, but no valley)
+        if max(at(a / 2), at(b / 2)) > min(at(a), at(b)) - LATTICE_MIN_DIP:
+            return None
+        return np.stack([a, b])
+    return None
+
+
+def _periodic_fit(
+    src: np.ndarray, dst: np.ndarray, group: np.ndarray, grid: np.ndarray, seed: int = 0
+) -> tuple[np.ndarray, np.ndarray] | None:
+    """A similarity placing a periodic reference in the frame, fitted modulo its lattice ``grid`` [2, 2].
+
+    ``src`` [M, 2] reference keypoints, ``dst`` [M, 2] frame keypoints, ``group`` [M] which frame keypoint each
+    row is (a frame keypoint may have matched several twins). Two matches near each other in the frame propose a
+    scale and rotation for each small lattice offset between their reference keypoints; a row agrees when its
+    frame keypoint, mapped back, lands within ``PERIODIC_TOLERANCE`` of a period of its reference keypoint or
+    one of its repeats. Returns ``(unwrapped reference points [N, 2], frame points [N, 2])`` of the agreeing
+    frame keypoints (each reference point moved by the whole periods that make it agree), or None."""
+    n = len(src)
+    if len(np.unique(group)) < MIN_INLIERS:
+        return None
+    basis = grid.T  # columns a, b: r = basis @ c
+    inverse = np.linalg.inv(basis)
+    period = float(np.hypot(grid[:, 0], grid[:, 1]).min())
+    rng = np.random.default_rng(seed)
+    offsets = np.array([(i, j) for i in (-1, 0, 1) for j in (-1, 0, 1)], dtype=np.float64)
+    # pairs: a random row and one of the rows nearest it in the frame that is another frame keypoint
+    first = rng.integers(0, n, PERIODIC_PAIRS)
+    d2 = ((dst[first, None, :] - dst[None, :, :]) ** 2).sum(axis=2)
+    d2[group[first][:, None] == group[None, :]] = np.inf
+    near = np.argsort(d2, axis=1)[:, :6]
+    second = near[np.arange(PERIODIC_PAIRS), rng.integers(0, near.shape[1], PERIODIC_PAIRS)]
+    ok = np.isfinite(d2[np.arange(PERIODIC_PAIRS), second])
+    first, second = first[ok], second[ok]
+    if not len(first):
+        return None
+    d = src[second] - src[first]
+    d = d - (basis @ np.round(inverse @ d.T)).T  # the reference displacement reduced to the nearest cell
+    cand = d[:, None, :] + (offsets @ grid)[None, :, :]  # [P, 9, 2]
+    e = dst[second] - dst[first]  # [P, 2]
+    zc = cand[..., 0] + 1j * cand[..., 1]
+    ze = (e[:, 0] + 1j * e[:, 1])[:, None]
+    with np.errstate(divide="ignore", invalid="ignore"):
+        z = ze / zc  # s * exp(i theta) per hypothesis
+    z = z.ravel()
+    anchors_src = np.repeat(src[first], 9, axis=0)
+    anchors_dst = np.repeat(dst[first], 9, axis=0)
+    scale = np.abs(z)
+    valid = np.isfinite(z) & (scale > 0.05) & (scale < 8.0) & (scale * period >= 6.0)
+    if not valid.any():
+        return None
+    z, anchors_src, anchors_dst, scale = z[valid], anchors_src[valid], anchors_dst[valid], scale[valid]
+    # every row under every hypothesis: frame point mapped back into the reference, residual modulo the lattice
+    # (in chunks of hypotheses, so memory stays at a few MB whatever the number of matches)
+    qs = dst[:, 0] + 1j * dst[:, 1]
+    ps = src[:, 0] + 1j * src[:, 1]
+    qa = anchors_dst[:, 0] + 1j * anchors_dst[:, 1]
+    pa = anchors_src[:, 0] + 1j * anchors_src[:, 1]
+    groups, position = np.unique(group, return_inverse=True)
+
+    def residuals(h: slice) -> tuple[np.ndarray, np.ndarray]:
+        r = (qs[None, :] - qa[h, None]) / z[h, None] + pa[h, None] - ps[None, :]
+        rr = np.stack([r.real, r.imag], axis=-1)  # [h, M, 2] reference pixels
+        c = rr @ inverse.T
+        res = rr - np.round(c) @ basis.T
+        return np.hypot(res[..., 0], res[..., 1]), c
+
+    tolerance = PERIODIC_TOLERANCE * period
+    best, best_count = -1, 0
+    for start in range(0, len(z), 128):
+        dist, _ = residuals(slice(start, start + 128))
+        agree = np.zeros((dist.shape[0], len(groups)), dtype=bool)
+        rows, cols = np.nonzero(dist <= tolerance)
+        agree[rows, position[cols]] = True
+        counts = agree.sum(axis=1)
+        k = int(counts.argmax())
+        if counts[k] > best_count:
+            best, best_count = start + k, int(counts[k])
+    if best_count < MIN_INLIERS:
+        return None
+    dist, c = residuals(slice(best, best + 1))
+    dist, c = dist[0], c[0]
+    # one row per agreeing frame keypoint (its smallest residual), unwrapped by its whole periods
+    dist = np.where(dist <= tolerance, dist, np.inf)
+    chosen: dict[int, int] = {}
+    for m in np.argsort(dist, kind="stable"):
+        if not np.isfinite(dist[m]):
+            break
+        chosen.setdefault(int(group[m]), int(m))
+    idx = np.array(sorted(chosen.values()))
+    unwrapped = src[idx] + np.round(c[idx]) @ basis.T
+    return unwrapped.astype(np.float32), dst[idx].astype(np.float32)
+
+
+def _best_phase(points: np.ndarray, grid: np.ndarray, size: tuple[int, int]) -> np.ndarray:
+    """The whole-period shift of the unwrapped reference ``points`` [N, 2] that puts most of them inside the
+    reference's picture (``size`` (w, h)), nearest its centre on ties: where a whole print is shown (a photo card,
+    a corner), its placement then matches the copy's edges; within a crop any phase shows the same pattern."""
+    w, h = size
+    centre = np.array([w / 2, h / 2])
+    best, best_key = np.zeros(2), None
+    mean = points.mean(axis=0)
+    base = np.round(np.linalg.inv(grid.T) @ (centre - mean))
+    for i in range(-3, 4):
+        for j in range(-3, 4):
+            shift = (base + (i, j)) @ grid
+            moved = points + shift
+            inside = int(
+                ((moved[:, 0] >= 0) & (moved[:, 0] <= w) & (moved[:, 1] >= 0) & (moved[:, 1] <= h)).sum()
+            )
+            key = (-inside, float(np.hypot(*(moved.mean(axis=0) - centre))))
+            if best_key is None or key < best_key:
+                best, best_key = shift, key
+    return best

@@ -248,7 +248,7 @@ class ReferenceBank:
     # -- matching data -------------------------------------------------------------------------------------
     def index(self) -> BankIndex:
         """The in-memory matching data (cached until the bank changes)."""
-        from studio.compliance.align import FeatureIndex
+        from studio.compliance.align import FeatureIndex, lattice
 
         key = self._key()
         with self._lock:
@@ -299,8 +299,13 @@ class ReferenceBank:
             phash_all = np.concatenate([e.phash for e in entries]) if entries else np.zeros(0, np.uint64)
             with_features = [i for i, e in enumerate(entries) if e.features is not None]
             with_mirrored = [i for i, e in enumerate(entries) if e.mirrored is not None]
+            # repeating prints (``align.lattice``) are matched modulo their lattice; mirrored, it is mirrored too
+            grids = {i: lattice(_grey(entries[i].rgb)) for i in with_features if entries[i].rgb is not None}
+            flip = np.array([-1.0, 1.0])
             feature_index = FeatureIndex(
-                [entries[i].features for i in with_features] + [entries[i].mirrored for i in with_mirrored]  # type: ignore[misc]
+                [entries[i].features for i in with_features] + [entries[i].mirrored for i in with_mirrored],  # type: ignore[misc]
+                lattices=[grids.get(i) for i in with_features]
+                + [None if grids.get(i) is None else grids[i] * flip for i in with_mirrored],
             )
             self._index = BankIndex(
                 entries=entries,

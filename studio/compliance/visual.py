@@ -53,14 +53,19 @@ DEFAULT_MIN_PDQ_QUALITY = 50  # PDQ hashes of flatter regions are not trusted (n
 # that is the text's place, so a card with a protected logo's word in the same font, or a look-alike emblem of the
 # same layout, comes within pHash 4-10 of it while PDQ (256 bits) stays at 40-94. A pHash match therefore counts
 # on its own only where the PDQ of the *same* comparison (same variant, same channel, same part) agrees, and
-# otherwise only where that PDQ is at most ``PHASH_MAX_PDQ`` (unrelated pictures sit at 128 +- 8) *and* the two
-# regions' outlines agree (``align.outline_agreement`` >= ``PHASH_MIN_OUTLINES``: the same shapes, not only
-# the same layout of light and dark). Chosen on the development material (visual3's fresh set and the visual2
+# otherwise (for a whole picture or region, never a half or quarter of one: visual5) only where that PDQ is at
+# most ``PHASH_MAX_PDQ`` (unrelated pictures sit at 128 +- 8) *and* the two regions' outlines agree
+# (``align.outline_agreement`` >= ``PHASH_MIN_OUTLINES``: the same shapes, not only the same layout of light and
+# dark). Chosen on the development material (visual3's fresh set and the visual2
 # real-edit set, every pHash-only match analysed): the 13 look-alike false positives on the fresh set (12 text
 # cards aligned on a shared word, outlines 0.20-0.73; one emblem, outlines 0.84 but PDQ 94) all fail it; the right
 # pHash-only matches had outlines 0.77-1.0 and PDQ <= 70 on the fresh set, 0.62-1.0 and PDQ <= 94 on the other
-# (three of those lost: a sticker, a value-channel sticker, a 130 px corner copy).
-PHASH_MAX_PDQ = 88
+# (three of those lost: a sticker, a value-channel sticker, a 130 px corner copy). visual5: at most 36 (was 88).
+# On the fresh2 set (now development material) all 15 look-alike false positives were such pHash-only matches,
+# at PDQ 38-80 with agreeing outlines, against a reference of the same generator (packaging fronts sharing a
+# label panel's layout, app icons sharing the squircle and its gradient with another glyph, a badge, a mascot): a
+# shared outline and layout is not the same picture, and the picture's own content is what PDQ's 256 bits see.
+PHASH_MAX_PDQ = 36
 PHASH_MIN_OUTLINES = 0.75
 ADD_REFS_HINT = "add protected images with `studio refs add IMAGE... --owner NAME`"
 
@@ -703,7 +708,7 @@ def _compare_parts(
                 continue  # a flat part (a white corner of a logo, a colour field) matches anything flat
             pdq_d = int(hashes.hamming(words[k][None], words[k + 1][None])[0, 0])
             phash_d = int(hashes.hamming(ph[k : k + 1], ph[k + 1 : k + 2])[0, 0])
-            if phash_d <= phash_limit and not _phash_counts(pdq_d, part_outlines):
+            if phash_d <= phash_limit and not _phash_counts(pdq_d, part_outlines, whole=name == "whole"):
                 phash_d = 999
             best = (pdq_d, phash_d) if best is None else (min(best[0], pdq_d), min(best[1], phash_d))
         if best is None and outlines:  # flat: only its outlines in place make its hashes evidence
@@ -711,7 +716,7 @@ def _compare_parts(
             if score >= (FLAT_MIN_OUTLINES if name == "whole" else FLAT_PART_MIN_OUTLINES):
                 pdq_d = int(hashes.hamming(words[0][None], words[1][None])[0, 0])
                 phash_d = int(hashes.hamming(ph[0:1], ph[1:2])[0, 0])
-                if phash_d <= phash_limit and not _phash_counts(pdq_d, part_outlines):
+                if phash_d <= phash_limit and not _phash_counts(pdq_d, part_outlines, whole=name == "whole"):
                     phash_d = 999
                 best, agree = (pdq_d, phash_d), score
         if best is not None:
@@ -719,15 +724,17 @@ def _compare_parts(
     return out
 
 
-def _phash_counts(pdq_distance: int, outlines: Callable[[], float]) -> bool:
+def _phash_counts(pdq_distance: int, outlines: Callable[[], float], *, whole: bool = True) -> bool:
     """Whether a pHash match is evidence, given the PDQ distance of the same comparison: with PDQ agreement
-    (<= ``hashes.PDQ_MATCH_DISTANCE``) always; otherwise only with PDQ <= ``PHASH_MAX_PDQ`` and the regions'
-    outlines agreeing (``outlines()`` >= ``PHASH_MIN_OUTLINES``). Letters of a shared font on a flat card, or a
-    look-alike of the same layout, place light and dark where a protected picture has them; they do not draw its
-    shapes."""
+    (<= ``hashes.PDQ_MATCH_DISTANCE``) always; otherwise only for a whole picture or region (``whole``; not a half
+    or a quarter of it) with PDQ <= ``PHASH_MAX_PDQ`` and the regions' outlines agreeing (``outlines()`` >=
+    ``PHASH_MIN_OUTLINES``). Letters of a shared font on a flat card, or a look-alike of the same layout, place
+    light and dark where a protected picture has them; they do not draw its shapes. A part is smaller still: a
+    quarter of an app icon's template (a corner of its squircle, its gradient, the edge of a glyph) is the same in
+    every icon made from it."""
     if pdq_distance <= hashes.PDQ_MATCH_DISTANCE:
         return True
-    return pdq_distance <= PHASH_MAX_PDQ and outlines() >= PHASH_MIN_OUTLINES
+    return whole and pdq_distance <= PHASH_MAX_PDQ and outlines() >= PHASH_MIN_OUTLINES
 
 
 def _whole_frame_phash(

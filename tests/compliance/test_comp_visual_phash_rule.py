@@ -96,6 +96,50 @@ def test_phash_alone_needs_pdq_and_outlines_of_the_same_comparison():
     assert _phash_counts(PHASH_MAX_PDQ, outlines(PHASH_MIN_OUTLINES))
     assert not _phash_counts(PHASH_MAX_PDQ, outlines(PHASH_MIN_OUTLINES - 0.01))  # a text card's outlines
     assert not _phash_counts(PHASH_MAX_PDQ + 1, outlines(1.0))  # a look-alike emblem: PDQ 94
+    # a half or a quarter of a region: only with PDQ agreement (a template's corner is in every icon made from it)
+    assert _phash_counts(20, outlines(0.0), whole=False)
+    assert not _phash_counts(PHASH_MAX_PDQ, outlines(1.0), whole=False)
+
+
+def _app_icon(glyph: str, size: int = 512) -> Image.Image:
+    """An app icon: a rounded square with a blue gradient on white and a white glyph (Noto Sans TC Bold)."""
+    y = np.linspace(0, 1, size)[:, None, None]
+    gradient = (np.array((40, 120, 220)) * (1 - y) + np.array((20, 40, 120)) * y) * np.ones((1, size, 1))
+    mask = Image.new("L", (size, size), 0)
+    ImageDraw.Draw(mask).rounded_rectangle([32, 32, size - 32, size - 32], radius=110, fill=255)
+    icon = Image.new("RGB", (size, size), (255, 255, 255))
+    icon.paste(Image.fromarray(gradient.astype(np.uint8)), (0, 0), mask)
+    font = ImageFont.truetype(str(assets_dir() / "fonts" / "NotoSansTC-Bold.otf"), 260)
+    ImageDraw.Draw(icon).text((size / 2, size / 2), glyph, font=font, fill=(255, 255, 255), anchor="mm")
+    return icon
+
+
+def test_an_icon_of_the_same_template_with_another_glyph_is_not_a_copy(tmp_path, bank):
+    """fresh2's look-alike app icons: the same squircle and gradient, another glyph, came within pHash 10 of a
+    protected icon at PDQ 38-80 with agreeing outlines; the glyph is the picture, and PDQ sees it."""
+    from studio.compliance import hashes
+    from studio.compliance.align import outline_agreement
+
+    protected, other = np.asarray(_app_icon("N")), np.asarray(_app_icon("X"))
+    a, b = hashes.canonical(protected), hashes.canonical(other)
+    pdq_d = int(hashes.hamming(hashes.pdq(a)[0][None], hashes.pdq(b)[0][None])[0, 0])
+    phash_d = int(np.asarray(hashes.hamming(np.atleast_1d(hashes.phash_grey(hashes.grey32(a))),
+                                            np.atleast_1d(hashes.phash_grey(hashes.grey32(b))))).ravel()[0])  # fmt: skip
+    # the case this is about: pHash close, outlines agree, PDQ far from a match
+    assert phash_d <= 10 and 40 <= pdq_d <= 88 and outline_agreement(other, protected) >= 0.75
+    Image.fromarray(protected).save(tmp_path / "icon.png")
+    bank.add([tmp_path / "icon.png"], owner="Rival Co")
+    Image.fromarray(other).save(tmp_path / "other.png")
+    findings = _near(
+        screen_media(tmp_path / "other.png", packs=[load_pack("ip")], bank=bank, embedder=None)[0]
+    )
+    assert not findings, [f.message for f in findings]
+    # the protected icon itself, recompressed, still is
+    Image.fromarray(protected).resize((300, 300)).save(tmp_path / "copy.jpg", quality=70)
+    findings = _near(
+        screen_media(tmp_path / "copy.jpg", packs=[load_pack("ip")], bank=bank, embedder=None)[0]
+    )
+    assert [f.reference for f in findings] == ["ref:1"]
 
 
 # -- the frame is the picture, part of it covered -----------------------------------------------------------------
