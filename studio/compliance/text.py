@@ -155,6 +155,9 @@ _ADVICE_CUES = (
     "consult your healthcare provider", "ask your pharmacist", "talk to your pharmacist", "if symptoms persist",
 )  # fmt: skip
 _SENTENCE_BREAKS = set(".!?。!?\n\r")
+# tw-ads v10: a semicolon joins two independent statements, so advice in one does not govern a claim in the other
+# (「本健康食品（…調節血脂）不適用於孕婦；高血脂患者請依醫師指示用藥」 still names a function)
+_ADVICE_BREAKS = _SENTENCE_BREAKS | {";"}
 _ADVICE_WINDOW = 80  # characters of the sentence searched on each side of a match (bounded work per match)
 # ... unless the copy itself asserts the effect just before the match (能治療糖尿病，請遵醫囑 is still a claim)
 _ASSERTS = re.compile(
@@ -680,10 +683,10 @@ def _allowed_context(
     if _ASSERTS.search(norm[max(0, a - 12) : a]) or _ASSERTED_VERB.match(norm, a, b):
         return None
     lo = a
-    while lo > 0 and a - lo < _ADVICE_WINDOW and norm[lo - 1] not in _SENTENCE_BREAKS:
+    while lo > 0 and a - lo < _ADVICE_WINDOW and norm[lo - 1] not in _ADVICE_BREAKS:
         lo -= 1
     hi = b
-    while hi < len(norm) and hi - b < _ADVICE_WINDOW and norm[hi] not in _SENTENCE_BREAKS:
+    while hi < len(norm) and hi - b < _ADVICE_WINDOW and norm[hi] not in _ADVICE_BREAKS:
         hi += 1
     if meter is not None:
         meter.steps += hi - lo
