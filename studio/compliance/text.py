@@ -153,6 +153,10 @@ _ADVICE_CUES = (
     "ask your doctor", "speak to your doctor", "see your doctor", "see a doctor", "seek medical advice",
     "seek medical attention", "medical supervision", "consult a healthcare professional",
     "consult your healthcare provider", "ask your pharmacist", "talk to your pharmacist", "if symptoms persist",
+    # tw-ads v10: a product warning addressed to a patient group is a caution too ("Warning: ... people with
+    # diabetes should check skin temperature often"; 注意事項：糖尿病患者…)
+    "warning:", "caution:", "precautions:", "should check", "should consult", "should not use", "do not use if",
+    "警語:", "注意事項", "使用注意", "警告:",
 )  # fmt: skip
 _SENTENCE_BREAKS = set(".!?。!?\n\r")
 # tw-ads v10: a semicolon joins two independent statements, so advice in one does not govern a claim in the other
@@ -284,6 +288,10 @@ def _read_zhuyin(chars: list[str], origin: list[int]) -> tuple[list[str], list[i
 
 
 _SPACED_LETTERS = re.compile(r"(?<![a-z0-9])[a-z](?:[ ._\-·*]{1,3}[a-z](?![a-z0-9])){2,}")
+# tw-ads v10: a word cut by dots into short pieces (ca.nc.er, d.ia.bet.es): three or more pieces of one to three letters
+_DOTTED_WORD = re.compile(r"(?<![a-z0-9.])[a-z]{1,3}(?:\.[a-z]{1,3}){2,}(?![a-z0-9]|\.[a-z0-9])")
+# tw-ads v10: one or two characters quoted inside a word to dodge a phrase (有「益」健康, 「治」療): the quotes are dropped
+_INWORD_QUOTES = {"「": "」", "『": "』", "“": "”", "〔": "〕", "【": "】"}
 
 
 @dataclass
@@ -297,6 +305,28 @@ class WorkMeter:
 
     scans: int = 0
     steps: int = 0
+
+
+def _drop_inword_quotes(chars: list[str], origin: list[int]) -> tuple[list[str], list[int]]:
+    """Drop a pair of quotes around one or two Chinese characters inside a Chinese word (有「益」健康 -> 有益健康).
+
+    Only when a Chinese character stands on both sides of the pair, so a quoted term (顯示「禁止酒駕」字樣) keeps its
+    quotes. Linear: each position is looked at a bounded number of times.
+    """
+    n = len(chars)
+    skip = bytearray(n)
+    for i, ch in enumerate(chars):
+        close = _INWORD_QUOTES.get(ch)
+        if close is None or i == 0 or not _is_cjk(chars[i - 1]):
+            continue
+        for j in (i + 2, i + 3):
+            if j + 1 < n and chars[j] == close and _is_cjk(chars[j + 1]):
+                if all(_is_cjk(c) for c in chars[i + 1 : j]):
+                    skip[i] = skip[j] = 1
+                break
+    if not any(skip):
+        return chars, origin
+    return [c for c, s in zip(chars, skip) if not s], [o for o, s in zip(origin, skip) if not s]
 
 
 def normalise_with_map(text: str, meter: WorkMeter | None = None) -> tuple[str, list[int]]:
@@ -316,6 +346,7 @@ def normalise_with_map(text: str, meter: WorkMeter | None = None) -> tuple[str, 
             chars.append(fold.get(ord(out), out))
             origin.append(index)
     chars, origin = _read_zhuyin(chars, origin)
+    chars, origin = _drop_inword_quotes(chars, origin)
     joined = "".join(chars)
     for m in _LEET_WORD.finditer(joined):  # d1abetes -> diabetes
         word = m.group()
@@ -366,10 +397,14 @@ def normalise_with_map(text: str, meter: WorkMeter | None = None) -> tuple[str, 
     if meter is not None:
         meter.steps += len(text) + 3 * n
         meter.scans += 1
-    # single letters spelled out with separators: c.u.r.e.s / c u r e s -> cures
+    # single letters spelled out with separators: c.u.r.e.s / c u r e s -> cures; ca.nc.er -> cancer
     drop: list[tuple[int, int]] = []
     for m in _SPACED_LETTERS.finditer(norm):
         drop.append((m.start(), m.end()))
+    for m in _DOTTED_WORD.finditer(norm):
+        if not any(x < m.end() and m.start() < y for x, y in drop):
+            drop.append((m.start(), m.end()))
+    drop.sort()
     if drop:
         out_chars: list[str] = []
         out_origin: list[int] = []
