@@ -288,8 +288,9 @@ def _read_zhuyin(chars: list[str], origin: list[int]) -> tuple[list[str], list[i
 
 
 _SPACED_LETTERS = re.compile(r"(?<![a-z0-9])[a-z](?:[ ._\-·*]{1,3}[a-z](?![a-z0-9])){2,}")
-# tw-ads v10: a word cut by dots into short pieces (ca.nc.er, d.ia.bet.es): three or more pieces of one to three letters
-_DOTTED_WORD = re.compile(r"(?<![a-z0-9.])[a-z]{1,3}(?:\.[a-z]{1,3}){2,}(?![a-z0-9]|\.[a-z0-9])")
+# tw-ads v10: a word cut by dots into short pieces (ca.nc.er, ar.thr.itis): three or more pieces of one to four
+# letters, one of them two letters or fewer (so www.abc.com, a host name, stays)
+_DOTTED_WORD = re.compile(r"(?<![a-z0-9.])[a-z]{1,4}(?:\.[a-z]{1,4}){2,}(?![a-z0-9]|\.[a-z0-9])")
 # tw-ads v10: one or two characters quoted inside a word to dodge a phrase (有「益」健康, 「治」療): the quotes are dropped
 _INWORD_QUOTES = {"「": "」", "『": "』", "“": "”", "〔": "〕", "【": "】"}
 
@@ -402,7 +403,9 @@ def normalise_with_map(text: str, meter: WorkMeter | None = None) -> tuple[str, 
     for m in _SPACED_LETTERS.finditer(norm):
         drop.append((m.start(), m.end()))
     for m in _DOTTED_WORD.finditer(norm):
-        if not any(x < m.end() and m.start() < y for x, y in drop):
+        if min(len(p) for p in m.group().split(".")) <= 2 and not any(
+            x < m.end() and m.start() < y for x, y in drop
+        ):
             drop.append((m.start(), m.end()))
     drop.sort()
     if drop:
