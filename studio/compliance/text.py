@@ -98,6 +98,8 @@ _TRAD_SIMP_PAIRS = (
     "剝剥創创剷铲厭厌攣挛聾聋蝨虱賀贺蹤踪輩辈顫颤飆飙駝驼"
     # and of the category cues and the alcohol, drug and health-food rules of tw-ads v4
     "亞亚卻却園园撫抚蔘参賠赔軍军釀酿駛驶齲龋"
+    # and of the drug and alcohol rules of tw-ads v10 (亂吃, 小編)
+    "亂乱編编"
     # and of tw-ads v5 (drinking contests)
     "賽赛餓饿連连"
     # and of tw-ads v6 (dose safety, unlicensed channels)
