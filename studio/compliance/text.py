@@ -404,10 +404,12 @@ def normalise_with_map(text: str, meter: WorkMeter | None = None) -> tuple[str, 
     drop: list[tuple[int, int]] = []
     for m in _SPACED_LETTERS.finditer(norm):
         drop.append((m.start(), m.end()))
+    spaced, k = len(drop), 0  # both scans run left to right: one pointer keeps the overlap test linear
     for m in _DOTTED_WORD.finditer(norm):
-        if min(len(p) for p in m.group().split(".")) <= 2 and not any(
-            x < m.end() and m.start() < y for x, y in drop
-        ):
+        while k < spaced and drop[k][1] <= m.start():
+            k += 1
+        overlaps = k < spaced and drop[k][0] < m.end()
+        if not overlaps and min(len(p) for p in m.group().split(".")) <= 2:
             drop.append((m.start(), m.end()))
     drop.sort()
     if drop:
