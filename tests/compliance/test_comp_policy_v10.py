@@ -101,6 +101,14 @@ CASES = [
     ("Herbal drops - no chemo needed", "general", True),
     ("這款皮膚藥擦三天就好", "general", True),
     ("本藥局提供慢性病處方箋領藥", "general", False),
+    # 公平交易法 第21條: a rank over a whole market, unless its source stands next to it; orders and firsts in time
+    ("亞洲銷量冠軍的空氣清淨機", "general", True),
+    ("The world's only self-cleaning water bottle", "general", True),
+    ("全國第一名的滷肉飯", "food", True),
+    ("全台銷售第一（資料來源：2024 年某調查公司零售統計）", "general", False),
+    ("#1 in Taiwan for two years, based on retail panel data", "general", False),
+    ("全台第一家門市開在台南", "general", False),
+    ("Our first shop opened in 2001", "general", False),
 ]
 
 
