@@ -2,7 +2,7 @@
 
 Data: every labelled set in the repository, each a *group* (one writer per set):
 ``corpus`` (bench/data/claims_corpus.yaml, all splits: dev, held-out, fresh), ``blind1``, ``blind2``, ``blind3``,
-``blind4``, ``blind5``, ``blind6``, ``blind7`` (each scored once while blind, development sets since), ``check2`` (claims_check_claims2.yaml), ``dev4``
+``blind4``, ``blind5``, ``blind6``, ``blind7``, ``blind8`` (each scored once while blind, development sets since), ``check2`` (claims_check_claims2.yaml), ``dev4``
 (claims_dev4.yaml: the claims4 engineer's sentences on alcohol, drugs, health-food functions and exaggeration),
 ``other`` (tw_ads_sentences.yaml, own category only) and ``neutral`` (claims_neutral.yaml: plain allowed ad copy,
 background negatives written for the classifier) and ``lookalike5`` (claims_lookalikes5.yaml: allowed charity,
@@ -12,7 +12,9 @@ gives one sample with its own category (``label``) and, when it has a default-ca
 not ``general``, one with ``general`` (``general``).
 
 Leave-one-set-out: for each set, train on the others and score it; the decision threshold is the lowest one at
-which the classifier alone has a false-positive rate <= ``--fpr`` (2 %: the screen's budget is 5 %, and the rules
+which the classifier alone has a false-positive rate <= ``--fpr`` (1.5 % since claims9, was 2 %: at 1.5 % the pooled
+out-of-set screen kept its recall, 0.995 own and 0.986 default, and its false alarms fell, 1.5 -> 1.1 % own and 2.1 ->
+1.7 % default, and plain prose got fewer review findings; the screen's budget is 5 %, and the rules
 alone have used 1-4 % of it on each blind set) on the pooled out-of-set scores. The table
 gives, per held-out set and mode (and per category of the held-out rows, ``--json``), recall / FPR of the rules
 alone, the classifier alone and the full screen: ``check_text`` itself with that fold's model (the classifier runs
@@ -53,6 +55,7 @@ SETS = {
     "blind5": ROOT / "bench" / "data" / "claims_blind5.yaml",
     "blind6": ROOT / "bench" / "data" / "claims_blind6.yaml",
     "blind7": ROOT / "bench" / "data" / "claims_blind7.yaml",
+    "blind8": ROOT / "bench" / "data" / "claims_blind8.yaml",
     "check2": ROOT / "bench" / "data" / "claims_check_claims2.yaml",
     "dev4": ROOT / "bench" / "data" / "claims_dev4.yaml",
     "other": OTHER,
@@ -174,7 +177,7 @@ def main() -> None:
     )
     parser.add_argument("--threshold", type=float, default=0.5, help="threshold with --no-loso")
     parser.add_argument("--limit", type=int, help="use the first N sentences of each set (tests)")
-    parser.add_argument("--fpr", type=float, default=0.02, help="classifier-alone FPR the threshold allows")
+    parser.add_argument("--fpr", type=float, default=0.015, help="classifier-alone FPR the threshold allows")
     parser.add_argument("--dim", type=int, default=DIM)
     parser.add_argument("--ngram-max", type=int, default=cm.NGRAM_MAX, help="longest character n-gram")
     parser.add_argument("--l2", type=float, default=1e-6)

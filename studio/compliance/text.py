@@ -98,6 +98,8 @@ _TRAD_SIMP_PAIRS = (
     "剝剥創创剷铲厭厌攣挛聾聋蝨虱賀贺蹤踪輩辈顫颤飆飙駝驼"
     # and of the category cues and the alcohol, drug and health-food rules of tw-ads v4
     "亞亚卻却園园撫抚蔘参賠赔軍军釀酿駛驶齲龋"
+    # and of the drug and alcohol rules of tw-ads v10 (亂吃, 小編)
+    "亂乱編编"
     # and of tw-ads v5 (drinking contests)
     "賽赛餓饿連连"
     # and of tw-ads v6 (dose safety, unlicensed channels)
@@ -153,8 +155,15 @@ _ADVICE_CUES = (
     "ask your doctor", "speak to your doctor", "see your doctor", "see a doctor", "seek medical advice",
     "seek medical attention", "medical supervision", "consult a healthcare professional",
     "consult your healthcare provider", "ask your pharmacist", "talk to your pharmacist", "if symptoms persist",
+    # tw-ads v10: a product warning addressed to a patient group is a caution too ("Warning: ... people with
+    # diabetes should check skin temperature often"; 注意事項：糖尿病患者…)
+    "warning:", "caution:", "precautions:", "should check", "should consult", "should not use", "do not use if",
+    "警語:", "注意事項", "使用注意", "警告:",
 )  # fmt: skip
 _SENTENCE_BREAKS = set(".!?。!?\n\r")
+# tw-ads v10: a semicolon joins two independent statements, so advice in one does not govern a claim in the other
+# (「本健康食品（…調節血脂）不適用於孕婦；高血脂患者請依醫師指示用藥」 still names a function)
+_ADVICE_BREAKS = _SENTENCE_BREAKS | {";"}
 _ADVICE_WINDOW = 80  # characters of the sentence searched on each side of a match (bounded work per match)
 # ... unless the copy itself asserts the effect just before the match (能治療糖尿病，請遵醫囑 is still a claim)
 _ASSERTS = re.compile(
@@ -281,6 +290,11 @@ def _read_zhuyin(chars: list[str], origin: list[int]) -> tuple[list[str], list[i
 
 
 _SPACED_LETTERS = re.compile(r"(?<![a-z0-9])[a-z](?:[ ._\-·*]{1,3}[a-z](?![a-z0-9])){2,}")
+# tw-ads v10: a word cut by dots into short pieces (ca.nc.er, ar.thr.itis): three or more pieces of one to four
+# letters, one of them two letters or fewer (so www.abc.com, a host name, stays)
+_DOTTED_WORD = re.compile(r"(?<![a-z0-9.])[a-z]{1,4}(?:\.[a-z]{1,4}){2,}(?![a-z0-9]|\.[a-z0-9])")
+# tw-ads v10: one or two characters quoted inside a word to dodge a phrase (有「益」健康, 「治」療): the quotes are dropped
+_INWORD_QUOTES = {"「": "」", "『": "』", "“": "”", "〔": "〕", "【": "】"}
 
 
 @dataclass
@@ -294,6 +308,28 @@ class WorkMeter:
 
     scans: int = 0
     steps: int = 0
+
+
+def _drop_inword_quotes(chars: list[str], origin: list[int]) -> tuple[list[str], list[int]]:
+    """Drop a pair of quotes around one or two Chinese characters inside a Chinese word (有「益」健康 -> 有益健康).
+
+    Only when a Chinese character stands on both sides of the pair, so a quoted term (顯示「禁止酒駕」字樣) keeps its
+    quotes. Linear: each position is looked at a bounded number of times.
+    """
+    n = len(chars)
+    skip = bytearray(n)
+    for i, ch in enumerate(chars):
+        close = _INWORD_QUOTES.get(ch)
+        if close is None or i == 0 or not _is_cjk(chars[i - 1]):
+            continue
+        for j in (i + 2, i + 3):
+            if j + 1 < n and chars[j] == close and _is_cjk(chars[j + 1]):
+                if all(_is_cjk(c) for c in chars[i + 1 : j]):
+                    skip[i] = skip[j] = 1
+                break
+    if not any(skip):
+        return chars, origin
+    return [c for c, s in zip(chars, skip) if not s], [o for o, s in zip(origin, skip) if not s]
 
 
 def normalise_with_map(text: str, meter: WorkMeter | None = None) -> tuple[str, list[int]]:
@@ -313,6 +349,7 @@ def normalise_with_map(text: str, meter: WorkMeter | None = None) -> tuple[str, 
             chars.append(fold.get(ord(out), out))
             origin.append(index)
     chars, origin = _read_zhuyin(chars, origin)
+    chars, origin = _drop_inword_quotes(chars, origin)
     joined = "".join(chars)
     for m in _LEET_WORD.finditer(joined):  # d1abetes -> diabetes
         word = m.group()
@@ -363,10 +400,18 @@ def normalise_with_map(text: str, meter: WorkMeter | None = None) -> tuple[str, 
     if meter is not None:
         meter.steps += len(text) + 3 * n
         meter.scans += 1
-    # single letters spelled out with separators: c.u.r.e.s / c u r e s -> cures
+    # single letters spelled out with separators: c.u.r.e.s / c u r e s -> cures; ca.nc.er -> cancer
     drop: list[tuple[int, int]] = []
     for m in _SPACED_LETTERS.finditer(norm):
         drop.append((m.start(), m.end()))
+    spaced, k = len(drop), 0  # both scans run left to right: one pointer keeps the overlap test linear
+    for m in _DOTTED_WORD.finditer(norm):
+        while k < spaced and drop[k][1] <= m.start():
+            k += 1
+        overlaps = k < spaced and drop[k][0] < m.end()
+        if not overlaps and min(len(p) for p in m.group().split(".")) <= 2:
+            drop.append((m.start(), m.end()))
+    drop.sort()
     if drop:
         out_chars: list[str] = []
         out_origin: list[int] = []
@@ -680,10 +725,10 @@ def _allowed_context(
     if _ASSERTS.search(norm[max(0, a - 12) : a]) or _ASSERTED_VERB.match(norm, a, b):
         return None
     lo = a
-    while lo > 0 and a - lo < _ADVICE_WINDOW and norm[lo - 1] not in _SENTENCE_BREAKS:
+    while lo > 0 and a - lo < _ADVICE_WINDOW and norm[lo - 1] not in _ADVICE_BREAKS:
         lo -= 1
     hi = b
-    while hi < len(norm) and hi - b < _ADVICE_WINDOW and norm[hi] not in _SENTENCE_BREAKS:
+    while hi < len(norm) and hi - b < _ADVICE_WINDOW and norm[hi] not in _ADVICE_BREAKS:
         hi += 1
     if meter is not None:
         meter.steps += hi - lo
