@@ -110,6 +110,8 @@ _TRAD_SIMP_PAIRS = (
     "採采"
     # and of tw-ads v9 (testimonials: 阿嬤)
     "嬤嬷"
+    # and of tw-ads v11 (Taiwanese: 免閣食藥仔, 擱, 丟掉)
+    "閣阁擱搁丟丢"
 )
 
 HEALTH_FOOD = Category.HEALTH_FOOD.value

@@ -63,9 +63,6 @@ CASES = [
     ("產後私處緊實噴霧，讓陰道恢復彈性", "cosmetics", True),
     ("Our vaginal tightening gel works in a week", "cosmetics", True),
     ("私密處清潔凝露，弱酸性配方，溫和潔淨", "cosmetics", False),
-    # 食品 認定準則: 改善體質 (調整體質 is the allowed wording), for a product of any category
-    ("這款黑糖薑茶可以改善體質", "general", True),
-    ("這款黑糖薑茶可調整體質", "food", False),
     # cosmetics: melasma removed is a skin disease treated; spots faded is allowed cosmetic wording
     ("美白精華讓肝斑完全去除", "cosmetics", True),
     ("美白精華，淡化黑色素，使膚色均勻", "cosmetics", False),
