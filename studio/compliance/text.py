@@ -110,6 +110,8 @@ _TRAD_SIMP_PAIRS = (
     "採采"
     # and of tw-ads v9 (testimonials: 阿嬤)
     "嬤嬷"
+    # and of tw-ads v11 (Taiwanese: 免閣食藥仔, 擱, 丟掉)
+    "閣阁擱搁丟丢"
 )
 
 HEALTH_FOOD = Category.HEALTH_FOOD.value
@@ -250,6 +252,8 @@ _ZHUYIN_SYLLABLES = {
     "ㄇㄠˋ": "冒", "ㄎㄜˊ": "咳", "ㄙㄡˋ": "嗽", "ㄗㄨㄟˋ": "醉", "ㄏㄜ": "喝", "ㄅㄟ": "杯",
     # tw-ads v9: prescriptions (免ㄔㄨˋ方)
     "ㄔㄨˋ": "處", "ㄈㄤ": "方",
+    # tw-ads v11: tumours and eczema (子宮肌ㄌㄧㄡˊ, ㄕ ㄓㄣˇ), the kinds of 瘤, 濕, 癬, 斑, 痔 and 癢 in zhuyin
+    "ㄌㄧㄡˊ": "瘤", "ㄕˉ": "濕", "ㄒㄩㄢˇ": "癬", "ㄧㄤˇ": "癢", "ㄋㄧㄠˋ": "尿",
 }  # fmt: skip
 _ZHUYIN_INITIALS = "ㄅㄆㄇㄈㄉㄊㄋㄌㄍㄎㄏㄐㄑㄒㄓㄔㄕㄖㄗㄘㄙ"
 _ZHUYIN_MEDIALS = "ㄧㄨㄩ"

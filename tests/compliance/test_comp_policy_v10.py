@@ -22,7 +22,7 @@ def _flagged(text: str, packs, category: str) -> set[str]:
 
 
 def test_pack_version() -> None:
-    assert load_pack("tw-ads").version == 10
+    assert load_pack("tw-ads").version >= 10  # v11 keeps every v10 class (test_comp_policy_v11.py)
 
 
 # -- normalisation: a word cut by dots into short pieces, one or two characters quoted inside a word ------------
