@@ -22,7 +22,7 @@ def _flagged(text: str, packs, category: str) -> set[str]:
 
 
 def test_pack_version() -> None:
-    assert load_pack("tw-ads").version == 11
+    assert load_pack("tw-ads").version >= 11
 
 
 # -- normalisation: more zhuyin syllables of the disease vocabulary -------------------------------------------------
