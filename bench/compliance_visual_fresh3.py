@@ -2,7 +2,8 @@
 
 Written by someone who had not read how the screen works (nothing under ``studio/compliance``, nor its tests,
 nor the benchmark's visual sections of bench/README.md), and never screened while it was made: only rendered
-and looked at. Not yet scored: it is to be scored once, on final code. Everything is procedural and seeded (PIL +
+and looked at. Scored once on 2026-12-02 (main at cee3044, figures in bench/README.md "fresh3 scored once"); its
+errors were read then, so it is development material now, like the earlier sets. Everything is procedural and seeded (PIL +
 numpy, the system's DejaVu fonts and the Noto Sans TC the studio ships); the product photos are read from
 ``shared/data`` at run time and never stored.
 
