@@ -355,15 +355,15 @@ def porcelain(seed: int, motif: int) -> Image.Image:
     elif name == "spiral":
         pts = [(c + 0.08 * s * t * np.cos(t), c + 0.08 * s * t * np.sin(t)) for t in np.linspace(0, 12, 200)]
         d.line(pts, fill=blue, width=6)
-    elif name == "lattice":
+    elif name == "lattice":  # drawn on its own layer, kept inside the inner ring
+        layer = Image.new("L", img.size, 0)
+        ld = ImageDraw.Draw(layer)
         for k in range(-4, 5):
-            d.line([(c + k * 0.25 * s - s, c - s), (c + k * 0.25 * s + s, c + s)], fill=blue, width=3)
-            d.line([(c + k * 0.25 * s + s, c - s), (c + k * 0.25 * s - s, c + s)], fill=blue, width=3)
-        d.ellipse(
-            [c - 1.25 * s, c - 1.25 * s, c + 1.25 * s, c + 1.25 * s],
-            outline=(246, 247, 250),
-            width=int(0.3 * s),
-        )
+            ld.line([(c + k * 0.25 * s - s, c - s), (c + k * 0.25 * s + s, c + s)], fill=255, width=3)
+            ld.line([(c + k * 0.25 * s + s, c - s), (c + k * 0.25 * s - s, c + s)], fill=255, width=3)
+        disc = Image.new("L", img.size, 0)
+        ImageDraw.Draw(disc).ellipse([c - 0.62 * r, c - 0.62 * r, c + 0.62 * r, c + 0.62 * r], fill=255)
+        img.paste(blue, (0, 0), ImageChops.multiply(layer, disc))
     elif name == "dots":
         for row in range(-3, 4):
             for col in range(-3, 4):
