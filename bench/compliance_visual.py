@@ -17,7 +17,8 @@ on the seed-0 half (target precision 1.0) and evaluated on the other half; and t
 ``--real-edits`` runs the real edits of issue 11 (captions, stickers, crops, hue, corner copies, photo cards,
 blurred backdrops, 0.3 s flashes) against look-alike distractors; ``--fresh`` and ``--fresh2`` run them on the
 two held-out sets (``compliance_visual_data.fresh_*``, ``compliance_visual_fresh2``); ``--fresh3`` runs the third
-held-out set with its own edits (``compliance_visual_fresh3.EDITS``, ``MILD``, ``FLASH_EDITS``). ``--render-only``
+held-out set with its own edits (``compliance_visual_fresh3.EDITS``, ``MILD``, ``FLASH_EDITS``), ``--fresh4`` the
+fourth (``compliance_visual_fresh4``, the same interface; still blind). ``--render-only``
 renders and caches a set's references, queries and look-alikes under ``--cache`` without screening anything (to look
 at them); a later run screens those very files (it stops if the references changed since).
 """
@@ -42,6 +43,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 import compliance_visual_data as data
 import compliance_visual_fresh2 as fresh2
 import compliance_visual_fresh3 as fresh3
+import compliance_visual_fresh4 as fresh4
 
 PERMISSIVE_PDQ = 128
 PERMISSIVE_PHASH = 32
@@ -110,9 +112,16 @@ def main(argv: list[str] | None = None) -> int:
         " code",
     )
     parser.add_argument(
+        "--fresh4",
+        action="store_true",
+        help="the fourth fresh held-out set (`compliance_visual_fresh4`: 30 references of eight new kinds, its own"
+        " 12 edits and flash clips, 308 look-alikes; cached under `<cache>/fresh4-edits`); still blind: score it"
+        " once, with final code",
+    )
+    parser.add_argument(
         "--render-only",
         action="store_true",
-        help="with --real-edits, --fresh, --fresh2 or --fresh3: render and cache the references, queries and look-alikes"
+        help="with --real-edits, --fresh, --fresh2, --fresh3 or --fresh4: render and cache the references, queries and look-alikes"
         " (to look at them) and screen nothing",
     )
     parser.add_argument(
@@ -128,7 +137,15 @@ def main(argv: list[str] | None = None) -> int:
     work = home / "queries"
     work.mkdir()
     shared = args.shared if args.shared.is_dir() else None
-    if args.fresh3:  # the third fresh held-out set: its own references, backgrounds, edits and look-alikes
+    if args.fresh4:  # the fourth fresh held-out set: its own references, backgrounds, edits and look-alikes
+        args.real_edits = True
+        refs = fresh4.references(shared, args.cache)
+        dis, backgrounds = [], fresh4.backgrounds(args.cache)
+        if shared is None:
+            print(
+                f"warning: {args.shared} is not a folder: fresh4 without its 6 photo references", flush=True
+            )
+    elif args.fresh3:  # the third fresh held-out set: its own references, backgrounds, edits and look-alikes
         args.real_edits = True
         refs = fresh3.references(shared, args.cache)
         dis, backgrounds = [], fresh3.backgrounds(args.cache)
@@ -156,8 +173,8 @@ def main(argv: list[str] | None = None) -> int:
     if args.render_only:
         if not args.real_edits:
             parser.error(
-                "--render-only renders the real-edit sets: use it with --real-edits, --fresh, --fresh2 or"
-                " --fresh3"
+                "--render-only renders the real-edit sets: use it with --real-edits, --fresh, --fresh2,"
+                " --fresh3 or --fresh4"
             )
         return _render_only(args, refs, backgrounds)
     from studio.compliance.calibrate import choose_threshold
@@ -339,7 +356,7 @@ def _real_edits(args, refs, backgrounds, bank, ids, near, scoring, work: Path) -
         "render_s": t_render,
         "screen_s": t_screen,
     }
-    held_out = args.fresh or args.fresh2 or args.fresh3
+    held_out = args.fresh or args.fresh2 or args.fresh3 or args.fresh4
     halves = (("all", None),) if held_out else (("all", None), ("dev", 0), ("held-out", 1))
     for half, parity in halves:
         sel = [r for r in rows if parity is None or r[2] % 2 == parity]
@@ -369,7 +386,7 @@ def _edits_cache(args, refs) -> Path:
     import hashlib
 
     name = "fresh2-edits" if args.fresh2 else "fresh-edits" if args.fresh else "real-edits"
-    name = "fresh3-edits" if args.fresh3 else name
+    name = "fresh3-edits" if args.fresh3 else "fresh4-edits" if args.fresh4 else name
     cache = args.cache / name
     cache.mkdir(parents=True, exist_ok=True)
     digests = {
@@ -389,6 +406,8 @@ def _edits_cache(args, refs) -> Path:
 def _edit_set(args) -> tuple[dict, tuple[str, ...], tuple[str, ...]]:
     """The set's still edits, flash-clip edit names and mild edit names: fresh3 has its own, the others share
     ``compliance_visual_data``'s real edits."""
+    if args.fresh4:
+        return fresh4.EDITS, fresh4.FLASH_EDITS, fresh4.MILD
     if args.fresh3:
         return fresh3.EDITS, fresh3.FLASH_EDITS, fresh3.MILD
     return data.REAL_EDITS, data.FLASH_EDITS, data.MILD
@@ -398,7 +417,9 @@ def _real_edit_queries(args, refs, backgrounds, cache: Path):
     """Render (or find cached) every real-edit query: yields (edit, seed, reference index, path, render seconds).
     The random stream is drawn in the same order whether a file is cached, skipped (``--only``, ``--refs``,
     ``--half``) or rendered, so every run sees the very same files."""
-    if args.fresh3:
+    if args.fresh4:
+        video_refs, base = fresh4.VIDEO_REFS, fresh4.EDIT_SEED
+    elif args.fresh3:
         video_refs, base = fresh3.VIDEO_REFS, fresh3.EDIT_SEED
     elif args.fresh2:
         video_refs, base = fresh2.VIDEO_REFS, fresh2.EDIT_SEED
@@ -425,7 +446,9 @@ def _real_edit_queries(args, refs, backgrounds, cache: Path):
         for edit in flash:
             for i, item in enumerate(refs[:video_refs]):
                 bg = backgrounds[int(rng.integers(len(backgrounds)))]
-                if args.fresh3:  # its own clips: one seed drawn per clip, whether rendered, cached or skipped
+                if (
+                    args.fresh3 or args.fresh4
+                ):  # own clips: one seed drawn per clip, rendered, cached or skipped
                     clip_seed = int(rng.integers(2**31))
                     if (args.only and edit not in args.only) or not _wanted(args, i):
                         continue
@@ -433,7 +456,8 @@ def _real_edit_queries(args, refs, backgrounds, cache: Path):
                     t0 = time.perf_counter()
                     if not path.is_file():
                         tmp = cache / f".f-{seed}-{edit}-{i}.mp4"
-                        fresh3.render_flash(item.image, bg, tmp, clip_seed, fade="fade" in edit)
+                        own = fresh4 if args.fresh4 else fresh3
+                        own.render_flash(item.image, bg, tmp, clip_seed, fade="fade" in edit)
                         tmp.rename(path)
                     yield edit, seed, i, path, time.perf_counter() - t0
                     continue
@@ -459,7 +483,9 @@ def _lookalike_files(args, cache: Path) -> tuple[list[str], float]:
     if names_file.is_file():
         return json.loads(names_file.read_text()), 0.0
     t0 = time.perf_counter()
-    if args.fresh3:
+    if args.fresh4:
+        lookalikes = fresh4.lookalikes(args.cache)
+    elif args.fresh3:
         lookalikes = fresh3.lookalikes(args.cache)
     elif args.fresh2:
         lookalikes = fresh2.lookalikes(args.cache)
