@@ -16,9 +16,9 @@ on the seed-0 half (target precision 1.0) and evaluated on the other half; and t
 
 ``--real-edits`` runs the real edits of issue 11 (captions, stickers, crops, hue, corner copies, photo cards,
 blurred backdrops, 0.3 s flashes) against look-alike distractors; ``--fresh`` and ``--fresh2`` run them on the
-two held-out sets (``compliance_visual_data.fresh_*``, ``compliance_visual_fresh2``); ``--fresh3`` runs the third
-held-out set with its own edits (``compliance_visual_fresh3.EDITS``, ``MILD``, ``FLASH_EDITS``), ``--fresh4`` the
-fourth (``compliance_visual_fresh4``, the same interface; still blind). ``--render-only``
+two held-out sets (``compliance_visual_data.fresh_*``, ``compliance_visual_fresh2``); ``--fresh3`` and
+``--fresh4`` run the third and fourth, each with its own edits (``EDITS``, ``MILD``, ``FLASH_EDITS`` of its module;
+fresh4 is still blind). The set modules are listed once, in ``HELD_OUT_SETS``. ``--render-only``
 renders and caches a set's references, queries and look-alikes under ``--cache`` without screening anything (to look
 at them); a later run screens those very files (it stops if the references changed since).
 """
@@ -44,6 +44,11 @@ import compliance_visual_data as data
 import compliance_visual_fresh2 as fresh2
 import compliance_visual_fresh3 as fresh3
 import compliance_visual_fresh4 as fresh4
+
+# The held-out sets written as their own modules, by flag: each has references(), backgrounds(), lookalikes(),
+# VIDEO_REFS and EDIT_SEED; fresh3 and later also their own EDITS, FLASH_EDITS, MILD and render_flash(...,
+# clip_seed, ...), fresh2 uses compliance_visual_data's edits.
+HELD_OUT_SETS = {"fresh2": fresh2, "fresh3": fresh3, "fresh4": fresh4}
 
 PERMISSIVE_PDQ = 128
 PERMISSIVE_PHASH = 32
@@ -137,30 +142,14 @@ def main(argv: list[str] | None = None) -> int:
     work = home / "queries"
     work.mkdir()
     shared = args.shared if args.shared.is_dir() else None
-    if args.fresh4:  # the fourth fresh held-out set: its own references, backgrounds, edits and look-alikes
+    held = _held_out_set(args)
+    if held is not None:  # a held-out set module: its own references, backgrounds, edits and look-alikes
         args.real_edits = True
-        refs = fresh4.references(shared, args.cache)
-        dis, backgrounds = [], fresh4.backgrounds(args.cache)
+        refs = held.references(shared, args.cache)
+        dis, backgrounds = [], held.backgrounds(args.cache)
         if shared is None:
-            print(
-                f"warning: {args.shared} is not a folder: fresh4 without its 6 photo references", flush=True
-            )
-    elif args.fresh3:  # the third fresh held-out set: its own references, backgrounds, edits and look-alikes
-        args.real_edits = True
-        refs = fresh3.references(shared, args.cache)
-        dis, backgrounds = [], fresh3.backgrounds(args.cache)
-        if shared is None:
-            print(
-                f"warning: {args.shared} is not a folder: fresh3 without its 6 photo references", flush=True
-            )
-    elif args.fresh2:  # the second fresh held-out set: its own references, backgrounds and look-alikes
-        args.real_edits = True
-        refs = fresh2.references(shared, args.cache)
-        dis, backgrounds = [], fresh2.backgrounds(args.cache)
-        if shared is None:
-            print(
-                f"warning: {args.shared} is not a folder: fresh2 without its 7 photo references", flush=True
-            )
+            print(f"warning: {args.shared} is not a folder: {_set_name(args)} without its photo references",
+                  flush=True)  # fmt: skip
     elif args.fresh:  # the fresh held-out set (visual3): its own references, backgrounds and look-alikes
         args.real_edits = True
         refs = data.fresh_references(shared, args.cache)
@@ -356,7 +345,7 @@ def _real_edits(args, refs, backgrounds, bank, ids, near, scoring, work: Path) -
         "render_s": t_render,
         "screen_s": t_screen,
     }
-    held_out = args.fresh or args.fresh2 or args.fresh3 or args.fresh4
+    held_out = args.fresh or _held_out_set(args) is not None
     halves = (("all", None),) if held_out else (("all", None), ("dev", 0), ("held-out", 1))
     for half, parity in halves:
         sel = [r for r in rows if parity is None or r[2] % 2 == parity]
@@ -385,9 +374,7 @@ def _edits_cache(args, refs) -> Path:
     photos), the cached queries would be edits of other pictures, so the run stops."""
     import hashlib
 
-    name = "fresh2-edits" if args.fresh2 else "fresh-edits" if args.fresh else "real-edits"
-    name = "fresh3-edits" if args.fresh3 else "fresh4-edits" if args.fresh4 else name
-    cache = args.cache / name
+    cache = args.cache / f"{_set_name(args)}-edits"
     cache.mkdir(parents=True, exist_ok=True)
     digests = {
         item.name: hashlib.sha256(item.image.tobytes() + repr(item.image.size).encode()).hexdigest()[:16]
@@ -403,13 +390,23 @@ def _edits_cache(args, refs) -> Path:
     return cache
 
 
+def _held_out_set(args):
+    """The held-out set module the flags chose (``HELD_OUT_SETS``), or None."""
+    return next((module for flag, module in HELD_OUT_SETS.items() if getattr(args, flag)), None)
+
+
+def _set_name(args) -> str:
+    """The chosen set's name: a ``HELD_OUT_SETS`` flag, ``fresh`` (visual3's set) or ``real`` (visual2's)."""
+    flag = next((flag for flag in HELD_OUT_SETS if getattr(args, flag)), None)
+    return flag or ("fresh" if args.fresh else "real")
+
+
 def _edit_set(args) -> tuple[dict, tuple[str, ...], tuple[str, ...]]:
-    """The set's still edits, flash-clip edit names and mild edit names: fresh3 has its own, the others share
-    ``compliance_visual_data``'s real edits."""
-    if args.fresh4:
-        return fresh4.EDITS, fresh4.FLASH_EDITS, fresh4.MILD
-    if args.fresh3:
-        return fresh3.EDITS, fresh3.FLASH_EDITS, fresh3.MILD
+    """The set's still edits, flash-clip edit names and mild edit names: a set module with its own ``EDITS``
+    (fresh3 and later) uses them, the others share ``compliance_visual_data``'s real edits."""
+    held = _held_out_set(args)
+    if held is not None and hasattr(held, "EDITS"):
+        return held.EDITS, held.FLASH_EDITS, held.MILD
     return data.REAL_EDITS, data.FLASH_EDITS, data.MILD
 
 
@@ -417,12 +414,10 @@ def _real_edit_queries(args, refs, backgrounds, cache: Path):
     """Render (or find cached) every real-edit query: yields (edit, seed, reference index, path, render seconds).
     The random stream is drawn in the same order whether a file is cached, skipped (``--only``, ``--refs``,
     ``--half``) or rendered, so every run sees the very same files."""
-    if args.fresh4:
-        video_refs, base = fresh4.VIDEO_REFS, fresh4.EDIT_SEED
-    elif args.fresh3:
-        video_refs, base = fresh3.VIDEO_REFS, fresh3.EDIT_SEED
-    elif args.fresh2:
-        video_refs, base = fresh2.VIDEO_REFS, fresh2.EDIT_SEED
+    held = _held_out_set(args)
+    own_clips = held is not None and hasattr(held, "render_flash")  # one seed drawn per clip
+    if held is not None:
+        video_refs, base = held.VIDEO_REFS, held.EDIT_SEED
     elif args.fresh:
         video_refs, base = data.FRESH_VIDEO_REFS, data.FRESH_EDIT_SEED
     else:
@@ -446,9 +441,7 @@ def _real_edit_queries(args, refs, backgrounds, cache: Path):
         for edit in flash:
             for i, item in enumerate(refs[:video_refs]):
                 bg = backgrounds[int(rng.integers(len(backgrounds)))]
-                if (
-                    args.fresh3 or args.fresh4
-                ):  # own clips: one seed drawn per clip, rendered, cached or skipped
+                if own_clips:  # the set's own clips: one seed drawn per clip, rendered, cached or skipped
                     clip_seed = int(rng.integers(2**31))
                     if (args.only and edit not in args.only) or not _wanted(args, i):
                         continue
@@ -456,8 +449,7 @@ def _real_edit_queries(args, refs, backgrounds, cache: Path):
                     t0 = time.perf_counter()
                     if not path.is_file():
                         tmp = cache / f".f-{seed}-{edit}-{i}.mp4"
-                        own = fresh4 if args.fresh4 else fresh3
-                        own.render_flash(item.image, bg, tmp, clip_seed, fade="fade" in edit)
+                        held.render_flash(item.image, bg, tmp, clip_seed, fade="fade" in edit)
                         tmp.rename(path)
                     yield edit, seed, i, path, time.perf_counter() - t0
                     continue
@@ -483,12 +475,9 @@ def _lookalike_files(args, cache: Path) -> tuple[list[str], float]:
     if names_file.is_file():
         return json.loads(names_file.read_text()), 0.0
     t0 = time.perf_counter()
-    if args.fresh4:
-        lookalikes = fresh4.lookalikes(args.cache)
-    elif args.fresh3:
-        lookalikes = fresh3.lookalikes(args.cache)
-    elif args.fresh2:
-        lookalikes = fresh2.lookalikes(args.cache)
+    held = _held_out_set(args)
+    if held is not None:
+        lookalikes = held.lookalikes(args.cache)
     elif args.fresh:
         lookalikes = data.fresh_lookalikes(args.cache)
     else:
