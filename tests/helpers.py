@@ -3,9 +3,14 @@
 from __future__ import annotations
 
 import errno
+import hashlib
+import importlib
 import json
 import shutil
 import subprocess
+import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 from PIL import Image, ImageDraw
@@ -125,3 +130,22 @@ def stopping_rules(text: str, packs, category: str = "general") -> set[str]:
     from studio.compliance.text import check_text
 
     return {f.rule for f in check_text(text, packs, category, claim_model=False) if f.action in STOPPING}
+
+
+BENCH = Path(__file__).resolve().parents[1] / "bench"
+
+
+@contextmanager
+def bench_module(name: str) -> Iterator:
+    """``bench/NAME.py`` imported, with ``bench/`` on ``sys.path`` while it is in use (its modules import each
+    other by name, as when a benchmark runs as a script)."""
+    sys.path.insert(0, str(BENCH))
+    try:
+        yield importlib.import_module(name)
+    finally:
+        sys.path.remove(str(BENCH))
+
+
+def image_digest(image) -> str:
+    """A digest of a PIL image's pixels and size (two renders are the same picture)."""
+    return hashlib.sha256(image.tobytes() + repr(image.size).encode()).hexdigest()

@@ -4,30 +4,18 @@ screens anything, and nothing needs shared/data."""
 
 from __future__ import annotations
 
-import hashlib
-import sys
 from collections import Counter
-from pathlib import Path
 
 import numpy as np
 import pytest
 
-BENCH = Path(__file__).resolve().parents[1] / "bench"
+from tests.helpers import bench_module, image_digest
 
 
 @pytest.fixture(scope="module")
 def fresh2():
-    sys.path.insert(0, str(BENCH))
-    try:
-        import compliance_visual_fresh2 as module
-
+    with bench_module("compliance_visual_fresh2") as module:
         yield module
-    finally:
-        sys.path.remove(str(BENCH))
-
-
-def _digest(image) -> str:
-    return hashlib.sha256(image.tobytes() + repr(image.size).encode()).hexdigest()
 
 
 def test_references_are_deterministic_and_counted(fresh2):
@@ -57,8 +45,8 @@ def test_references_are_deterministic_and_counted(fresh2):
     for kind, make in first_of_kind.items():  # one of each kind, drawn twice
         image = make()
         assert image.mode == "RGB" and min(image.size) >= 400, kind
-        digests.append(_digest(image))
-        assert _digest(make()) == digests[-1], kind
+        digests.append(image_digest(image))
+        assert image_digest(make()) == digests[-1], kind
     assert len(set(digests)) == 7
 
 
@@ -81,7 +69,7 @@ def test_lookalikes_are_deterministic(fresh2):
         if make is None or family in seen or family in ("f2-card", "f2-sticker"):
             continue
         seen.add(family)
-        assert _digest(make()) == _digest(make()), name
+        assert image_digest(make()) == image_digest(make()), name
     assert len(seen) == len(fresh2.FAMILIES) - 3
 
 

@@ -4,32 +4,21 @@ seeds are new, the set's own edits do what their names say, and the look-alikes 
 
 from __future__ import annotations
 
-import hashlib
-import sys
 from collections import Counter
-from pathlib import Path
 
 import numpy as np
 import pytest
 from PIL import Image
 
-BENCH = Path(__file__).resolve().parents[1] / "bench"
+from tests.helpers import bench_module, image_digest
+
 KINDS = ("icon", "geo", "tile", "halftone", "sphere", "character", "pixel", "crest", "stamp", "botanical")
 
 
 @pytest.fixture(scope="module")
 def fresh3():
-    sys.path.insert(0, str(BENCH))
-    try:
-        import compliance_visual_fresh3 as module
-
+    with bench_module("compliance_visual_fresh3") as module:
         yield module
-    finally:
-        sys.path.remove(str(BENCH))
-
-
-def _digest(image) -> str:
-    return hashlib.sha256(image.tobytes() + repr(image.size).encode()).hexdigest()
 
 
 def test_references_are_deterministic_and_counted(fresh3):
@@ -44,8 +33,8 @@ def test_references_are_deterministic_and_counted(fresh3):
     assert all(item.image.mode == "RGB" and min(item.image.size) >= 400 for item in refs)
     makers = dict(fresh3._ref_specs())
     for item in refs[:10]:  # one of each kind, drawn again
-        assert _digest(makers[item.name]()) == _digest(item.image), item.name
-    assert len({_digest(item.image) for item in refs}) == 30
+        assert image_digest(makers[item.name]()) == image_digest(item.image), item.name
+    assert len({image_digest(item.image) for item in refs}) == 30
 
 
 def test_reference_icons_and_tiles_differ_in_motif(fresh3):
@@ -123,7 +112,7 @@ def test_lookalikes_are_deterministic(fresh3):
         if family in seen or family in ("f3-caption", "f3-card", "f3-corner"):
             continue
         seen.add(family)
-        assert _digest(make()) == _digest(make()), name
+        assert image_digest(make()) == image_digest(make()), name
     assert len(seen) == len(fresh3.FAMILIES) - 3
 
 

@@ -4,31 +4,19 @@ seeds are new, the set's own edits do what their names say, and the look-alikes 
 
 from __future__ import annotations
 
-import hashlib
-import sys
 from collections import Counter
-from pathlib import Path
 
 import numpy as np
 import pytest
 from PIL import Image
 
-BENCH = Path(__file__).resolve().parents[1] / "bench"
+from tests.helpers import bench_module, image_digest
 
 
 @pytest.fixture(scope="module")
 def fresh4():
-    sys.path.insert(0, str(BENCH))
-    try:
-        import compliance_visual_fresh4 as module
-
+    with bench_module("compliance_visual_fresh4") as module:
         yield module
-    finally:
-        sys.path.remove(str(BENCH))
-
-
-def _digest(image) -> str:
-    return hashlib.sha256(image.tobytes() + repr(image.size).encode()).hexdigest()
 
 
 def test_references_are_deterministic_and_counted(fresh4):
@@ -43,8 +31,8 @@ def test_references_are_deterministic_and_counted(fresh4):
     assert all(item.image.mode == "RGB" and min(item.image.size) >= 400 for item in refs)
     makers = dict(fresh4._ref_specs())
     for item in refs[:8]:  # one of each kind, drawn again
-        assert _digest(makers[item.name]()) == _digest(item.image), item.name
-    assert len({_digest(item.image) for item in refs}) == 24
+        assert image_digest(makers[item.name]()) == image_digest(item.image), item.name
+    assert len({image_digest(item.image) for item in refs}) == 24
 
 
 def test_edits_do_what_they_say(fresh4):
@@ -122,7 +110,7 @@ def test_lookalikes_are_deterministic(fresh4):
         if family in seen or family in ("f4-caption", "f4-card", "f4-corner"):
             continue
         seen.add(family)
-        assert _digest(make()) == _digest(make()), name
+        assert image_digest(make()) == image_digest(make()), name
     assert len(seen) == len(fresh4.FAMILIES) - 3
 
 
