@@ -18,7 +18,7 @@ on the seed-0 half (target precision 1.0) and evaluated on the other half; and t
 blurred backdrops, 0.3 s flashes) against look-alike distractors; ``--fresh`` and ``--fresh2`` run them on the
 two held-out sets (``compliance_visual_data.fresh_*``, ``compliance_visual_fresh2``); ``--fresh3`` and
 ``--fresh4`` run the third and fourth, each with its own edits (``EDITS``, ``MILD``, ``FLASH_EDITS`` of its module;
-fresh4 is still blind). The set modules are listed once, in ``HELD_OUT_SETS``. ``--render-only``
+fresh4 and ``--fresh5``, the fifth, are still blind). The set modules are listed once, in ``HELD_OUT_SETS``. ``--render-only``
 renders and caches a set's references, queries and look-alikes under ``--cache`` without screening anything (to look
 at them); a later run screens those very files (it stops if the references changed since).
 """
@@ -44,11 +44,12 @@ import compliance_visual_data as data
 import compliance_visual_fresh2 as fresh2
 import compliance_visual_fresh3 as fresh3
 import compliance_visual_fresh4 as fresh4
+import compliance_visual_fresh5 as fresh5
 
 # The held-out sets written as their own modules, by flag: each has references(), backgrounds(), lookalikes(),
 # VIDEO_REFS and EDIT_SEED; fresh3 and later also their own EDITS, FLASH_EDITS, MILD and render_flash(...,
 # clip_seed, ...), fresh2 uses compliance_visual_data's edits.
-HELD_OUT_SETS = {"fresh2": fresh2, "fresh3": fresh3, "fresh4": fresh4}
+HELD_OUT_SETS = {"fresh2": fresh2, "fresh3": fresh3, "fresh4": fresh4, "fresh5": fresh5}
 
 PERMISSIVE_PDQ = 128
 PERMISSIVE_PHASH = 32
@@ -124,9 +125,16 @@ def main(argv: list[str] | None = None) -> int:
         " once, with final code",
     )
     parser.add_argument(
+        "--fresh5",
+        action="store_true",
+        help="the fifth fresh held-out set (`compliance_visual_fresh5`: 30 references of eight new kinds, its own"
+        " 15 edits and flash clips, 320 look-alikes; cached under `<cache>/fresh5-edits`); still blind: score it"
+        " once, with final code",
+    )
+    parser.add_argument(
         "--render-only",
         action="store_true",
-        help="with --real-edits, --fresh, --fresh2, --fresh3 or --fresh4: render and cache the references, queries and look-alikes"
+        help="with --real-edits, --fresh, --fresh2, --fresh3, --fresh4 or --fresh5: render and cache the references, queries and look-alikes"
         " (to look at them) and screen nothing",
     )
     parser.add_argument(
@@ -163,7 +171,7 @@ def main(argv: list[str] | None = None) -> int:
         if not args.real_edits:
             parser.error(
                 "--render-only renders the real-edit sets: use it with --real-edits, --fresh, --fresh2,"
-                " --fresh3 or --fresh4"
+                " --fresh3, --fresh4 or --fresh5"
             )
         return _render_only(args, refs, backgrounds)
     from studio.compliance.calibrate import choose_threshold
