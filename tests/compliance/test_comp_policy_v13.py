@@ -86,6 +86,16 @@ LOOKALIKES = [
     ("維他命B群錠，補充日常所需營養", "drugs"),
     # a cold season wished away without a claim
     ("冬天到了，熱熱的薑母鴨最對味", "food"),
+    # wording next to the new patterns: an air-quality index, a new colleague, hypoallergenic earrings, an OTC
+    # indication list, a telehealth visit, a wheelchair repair, a renovated shop
+    ("空氣品質指數恢復正常，適合戶外運動", "general"),
+    ("Meet a new face at our front desk: Amy joins the team.", "general"),
+    ("鈦金屬耳環，敏感耳戴了都不過敏", "general"),
+    ("本品可緩解頭痛、牙痛，也可緩解經痛", "drugs"),
+    ("Also relieves nasal congestion and sinus pressure.", "drugs"),
+    ("Telehealth: video consult with a doctor, no clinic visit needed.", "general"),
+    ("Drop your wheelchair off for a free tune-up.", "general"),
+    ("店面重新裝潢，脫胎換骨", "general"),
 ]
 
 
