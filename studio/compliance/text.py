@@ -161,6 +161,9 @@ _ADVICE_CUES = (
     # diabetes should check skin temperature often"; 注意事項：糖尿病患者…)
     "warning:", "caution:", "precautions:", "should check", "should consult", "should not use", "do not use if",
     "警語:", "注意事項", "使用注意", "警告:",
+    # tw-ads v13: the patient's own doctor named as the one to decide (請與主治醫師討論, "check with your doctor")
+    "與醫師討論", "和醫師討論", "跟醫師討論", "與主治醫師", "和主治醫師", "跟主治醫師", "請教主治醫師", "詢問主治醫師",
+    "discuss with your doctor", "check with your doctor", "check with your gp", "talk to your gp",
 )  # fmt: skip
 _SENTENCE_BREAKS = set(".!?。!?\n\r")
 # tw-ads v10: a semicolon joins two independent statements, so advice in one does not govern a claim in the other
@@ -254,6 +257,8 @@ _ZHUYIN_SYLLABLES = {
     "ㄔㄨˋ": "處", "ㄈㄤ": "方",
     # tw-ads v11: tumours and eczema (子宮肌ㄌㄧㄡˊ, ㄕ ㄓㄣˇ), the kinds of 瘤, 濕, 癬, 斑, 痔 and 癢 in zhuyin
     "ㄌㄧㄡˊ": "瘤", "ㄕˉ": "濕", "ㄒㄩㄢˇ": "癬", "ㄧㄤˇ": "癢", "ㄋㄧㄠˋ": "尿",
+    # tw-ads v13: beauty and slimming (變ㄇㄟˇ白, ㄇㄟˇ容)
+    "ㄇㄟˇ": "美", "ㄖㄨㄥˊ": "容",
 }  # fmt: skip
 _ZHUYIN_INITIALS = "ㄅㄆㄇㄈㄉㄊㄋㄌㄍㄎㄏㄐㄑㄒㄓㄔㄕㄖㄗㄘㄙ"
 _ZHUYIN_MEDIALS = "ㄧㄨㄩ"

@@ -18,8 +18,8 @@ def _flagged(text: str, packs, category: str) -> set[str]:
 
 
 def test_pack_versions() -> None:
-    assert load_pack("tw-ads").version == 12
-    assert load_pack("platform-general").version == 2
+    assert load_pack("tw-ads").version >= 12  # v13 keeps every v12 class (test_comp_policy_v13.py)
+    assert load_pack("platform-general").version >= 2
 
 
 CASES = [
