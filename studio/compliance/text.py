@@ -138,6 +138,8 @@ _NEGATION_EN = (
     "is not", "cannot", "can't", "won't", "will not", "nor", "zero",
     # tw-ads v9: a disclaimer's verb phrase does not widen the gap ("not intended to diagnose or treat insomnia")
     "not intended to", "not intended for", "not meant to", "not designed to",
+    # tw-ads v14: a meta-disclaimer ("we can't say it treats anaemia", "we cannot claim it cures ...")
+    "can't say", "cannot say", "can't claim", "cannot claim", "won't claim", "don't claim", "can't promise", "not allowed to say",
 )  # fmt: skip
 _PSEUDO_NEGATION_EN = ("not only", "not just", "no more", "no longer", "never again", "no wonder")
 _SCOPE_BREAKERS = ("但", "但是", "卻", "而且", "還能", "but", "however", "yet", "and also")
@@ -164,6 +166,8 @@ _ADVICE_CUES = (
     # tw-ads v13: the patient's own doctor named as the one to decide (請與主治醫師討論, "check with your doctor")
     "與醫師討論", "和醫師討論", "跟醫師討論", "與主治醫師", "和主治醫師", "跟主治醫師", "請教主治醫師", "詢問主治醫師",
     "discuss with your doctor", "check with your doctor", "check with your gp", "talk to your gp",
+    # tw-ads v14: the same advice in plain words and in 台語 (若有糖尿病…愛先問醫生)
+    "先問醫生", "先問醫師", "先問過醫生", "先問過醫師", "愛問醫生", "愛問醫師", "問一下醫生", "問一下醫師",
 )  # fmt: skip
 _SENTENCE_BREAKS = set(".!?。!?\n\r")
 # tw-ads v10: a semicolon joins two independent statements, so advice in one does not govern a claim in the other
