@@ -67,6 +67,16 @@ DEFAULT_MIN_PDQ_QUALITY = 50  # PDQ hashes of flatter regions are not trusted (n
 # shared outline and layout is not the same picture, and the picture's own content is what PDQ's 256 bits see.
 PHASH_MAX_PDQ = 36
 PHASH_MIN_OUTLINES = 0.75
+# What look-alikes of one layout share is its rim: a plate's border, a patch's stitched edge, a silhouette on its
+# field. A whole frame, an aligned region or a part of either whose hashes match therefore counts only when its
+# interior (the region inset by ``INTERIOR_INSET`` of its width and height on every side) agrees too: the PDQ of the
+# two interiors within ``INTERIOR_MAX_PDQ`` (unrelated pictures sit at 128 +- 8). A flat interior on either side
+# (PDQ quality under the floor: a logo's empty field) holds no content to disagree with, and does not veto. visual6,
+# chosen on fresh4 (then development): its 6 look-alike false positives (4 blue-and-white plates of a reference
+# plate's border, a patch of a reference patch's shape, isometric blocks) matched at PDQ 28-32 with interiors at
+# 66-126; the right whole-frame matches' interiors were within 4-32.
+INTERIOR_INSET = 0.2
+INTERIOR_MAX_PDQ = 48
 ADD_REFS_HINT = "add protected images with `studio refs add IMAGE... --owner NAME`"
 
 
@@ -427,6 +437,8 @@ def _screen_frame(
     phash_limit = max(
         (r.phash_max_distance for r in ref_rules if r.phash_max_distance is not None), default=-1
     )
+    # and PDQ distances above every rule's threshold: their interiors are never compared
+    pdq_limit = max((r.pdq_max_distance for r in ref_rules if r.pdq_max_distance is not None), default=-1)
     if index is not None:
         evidence = [_RefEvidence() for _ in index.entries]
         # 1. whole frame against every variant of every reference
@@ -436,15 +448,20 @@ def _screen_frame(
         pdq_d = hashes.hamming(words[None], index.pdq)[0]
         phash_d = hashes.hamming(frame_phash, index.phash)[0]
         outline_cache: dict[tuple[int, int], float] = {}  # (entry, variant) -> outline agreement, this frame
+        interior_cache: dict[tuple[int, int], bool] = {}  # (entry, variant) -> whether the interiors agree
         for i, entry in enumerate(index.entries):
             mask = index.pdq_owner == i
             # flat pictures (an end card's colour field, a plain backdrop) give unstable bits to both hashes:
             # neither counts below the quality floor (a pHash distance of 10 between two flat frames is chance)
             if quality >= min_quality and entry.ref.pdq_quality >= min_quality:
-                _better_pdq(evidence[i], int(pdq_d[mask].min()), full_box, "whole frame")
-                distance = _whole_frame_phash(
-                    rgb, entry, i, pdq_d[mask], phash_d[mask], phash_limit, outline_cache
+                distance = _whole_frame_pdq(
+                    rgb, entry, i, pdq_d[mask], pdq_limit, min_quality, interior_cache
                 )
+                _better_pdq(evidence[i], distance, full_box, "whole frame")
+                distance = _whole_frame_phash(
+                    rgb, entry, i, pdq_d[mask], phash_d[mask], phash_limit, outline_cache,
+                    min_quality=min_quality, interiors=interior_cache,
+                )  # fmt: skip
                 _better_phash(evidence[i], distance, full_box, "whole frame")
         # the same on the value channel max(R, G, B), which a hue rotation keeps (``hashes.value_image``)
         if len(index.value_owner):
@@ -458,15 +475,21 @@ def _screen_frame(
                         continue
                     mask = index.value_owner == i
                     how = "whole frame, value channel (recoloured)"
-                    _better_pdq(evidence[i], int(v_pdq[mask].min()), full_box, how)
-                    distance = _whole_frame_phash(
-                        rgb, index.entries[i], int(i), v_pdq[mask], v_phash[mask], phash_limit, outline_cache
+                    distance = _whole_frame_pdq(
+                        rgb, index.entries[i], int(i), v_pdq[mask], pdq_limit, min_quality, interior_cache
                     )
+                    _better_pdq(evidence[i], distance, full_box, how)
+                    distance = _whole_frame_phash(
+                        rgb, index.entries[i], int(i), v_pdq[mask], v_phash[mask], phash_limit, outline_cache,
+                        min_quality=min_quality, interiors=interior_cache,
+                    )  # fmt: skip
                     _better_phash(evidence[i], distance, full_box, how)
         # 1b. the frame *is* the picture, part of it covered (a caption band, a sticker): the parts of a frame of
         # a reference's shape against the same parts of the reference, upright and mirrored
         for i, entry in enumerate(index.entries):
-            for part, pdq_d, phash_d, agree, mirrored in _frame_parts(rgb, entry, min_quality, phash_limit):
+            for part, pdq_d, phash_d, agree, mirrored in _frame_parts(
+                rgb, entry, min_quality, phash_limit, pdq_limit
+            ):
                 said = f"whole frame{', mirrored' if mirrored else ''}; the {part} matches (the rest may be covered)"
                 if agree is not None:
                     said += f"; a flat picture: its outlines agree ({agree:.2f})"
@@ -509,8 +532,9 @@ def _screen_frame(
                 # the picture (not one line of letters) and the outlines of its shapes in place
                 outlines = alignment.inliers >= FLAT_MIN_INLIERS and spread_out
                 for part, pdq_d, phash_d, agree in _compare_parts(
-                    region, ref_region, parts, min_quality, outlines=outlines, phash_limit=phash_limit
-                ):
+                    region, ref_region, parts, min_quality, outlines=outlines, phash_limit=phash_limit,
+                    pdq_limit=pdq_limit,
+                ):  # fmt: skip
                     said = how if part == "whole" else f"{how}; the {part} matches (the rest may be covered)"
                     if agree is not None:
                         said += f"; a flat picture: its outlines agree ({agree:.2f})"
@@ -627,7 +651,7 @@ _FRAME_PARTS = tuple(p for p in _PARTS if p[0].endswith(("half", "two-thirds")))
 
 
 def _frame_parts(
-    rgb: np.ndarray, entry, min_quality: int, phash_limit: int
+    rgb: np.ndarray, entry, min_quality: int, phash_limit: int, pdq_limit: int = 256
 ) -> list[tuple[str, int | None, int, float | None, bool]]:
     """``(part, PDQ, pHash, outline agreement, mirrored)`` for the parts (``_FRAME_PARTS``) of the frame
     ``rgb`` against the same parts of ``entry``'s reference, upright and mirrored, when the frame has the
@@ -645,8 +669,9 @@ def _frame_parts(
     for mirrored in (False, True):
         reference = np.ascontiguousarray(entry.rgb[:, ::-1]) if mirrored else entry.rgb
         for part, pdq_d, phash_d, agree in _compare_parts(
-            region, reference, _FRAME_PARTS, min_quality, outlines=True, phash_limit=phash_limit
-        ):
+            region, reference, _FRAME_PARTS, min_quality, outlines=True, phash_limit=phash_limit,
+            pdq_limit=pdq_limit,
+        ):  # fmt: skip
             # no keypoints place anything here: a card that copies a logo's layout (its word, in its font, where
             # the logo has it) brings a quarter within pHash 10 with agreeing outlines; only PDQ decides
             agreed = pdq_d is not None and pdq_d <= hashes.PDQ_MATCH_DISTANCE
@@ -671,6 +696,7 @@ def _compare_parts(
     *,
     outlines: bool = False,
     phash_limit: int = 64,
+    pdq_limit: int = 256,
 ) -> list[tuple[str, int | None, int, float | None]]:
     """``(part, PDQ distance, pHash distance, outline agreement)`` per part, on the luma and the value channel
     (the nearer of the two). Where either side's PDQ quality is below ``min_quality`` (flat, featureless) the
@@ -679,7 +705,9 @@ def _compare_parts(
     agree (``align.outline_agreement`` >= ``FLAT_MIN_OUTLINES`` for the whole region, ``FLAT_PART_MIN_OUTLINES``
     for a part); then the luma hashes count and the agreement is returned (None otherwise). A part without
     edges (a colour field) never agrees. A pHash distance counts only as ``_phash_counts`` says (999 where it
-    does not); distances above ``phash_limit`` are returned without that check (no rule can fire on them)."""
+    does not); distances above ``phash_limit`` are returned without that check (no rule can fire on them). A part
+    whose distances could fire (PDQ within ``pdq_limit`` or pHash within ``phash_limit``) is left out when its
+    interior disagrees (``_interior_agrees``)."""
     from studio.compliance.align import outline_agreement
 
     height, width = region.shape[:2]
@@ -719,9 +747,43 @@ def _compare_parts(
                 if phash_d <= phash_limit and not _phash_counts(pdq_d, part_outlines, whole=name == "whole"):
                     phash_d = 999
                 best, agree = (pdq_d, phash_d), score
-        if best is not None:
-            out.append((name, best[0], best[1], agree))
+        if best is None:
+            continue
+        could_fire = best[0] <= pdq_limit or best[1] <= phash_limit
+        if could_fire and not _interior_agrees(region, ref_region, min_quality, (fx0, fy0, fx1, fy1)):
+            continue  # the rim of a shared layout matched, not the picture inside it
+        out.append((name, best[0], best[1], agree))
     return out
+
+
+def _interior_agrees(
+    region: np.ndarray,
+    reference: np.ndarray,
+    min_quality: int,
+    part: tuple[float, float, float, float] = (0.0, 0.0, 1.0, 1.0),
+) -> bool:
+    """Whether the interiors of ``region`` and ``reference`` ([H, W, 3] uint8, an aligned frame region or the
+    whole frame, and the reference) agree within ``part`` (fractions x0, y0, x1, y1 of them): the part's share of
+    the picture inset ``INTERIOR_INSET`` on every side (a half keeps the half of the interior, not its own rim),
+    where the PDQ distance, the nearer of luma and value channel, must be at most ``INTERIOR_MAX_PDQ``. A flat
+    interior on either side (PDQ quality under ``min_quality`` on both channels) does not veto."""
+    h, w = reference.shape[:2]
+    fx0, fy0 = max(part[0], INTERIOR_INSET), max(part[1], INTERIOR_INSET)
+    fx1, fy1 = min(part[2], 1 - INTERIOR_INSET), min(part[3], 1 - INTERIOR_INSET)
+    x0, x1, y0, y1 = round(fx0 * w), round(fx1 * w), round(fy0 * h), round(fy1 * h)
+    if x1 - x0 < 8 or y1 - y0 < 8:
+        return True  # too small to have an interior of its own
+    a = hashes.canonical(region[y0:y1, x0:x1])
+    b = hashes.canonical(reference[y0:y1, x0:x1])
+    words, quality = hashes.pdq_many(np.stack([a, b, hashes.value_image(a), hashes.value_image(b)]))
+    measured = False
+    for k in (0, 2):
+        if min(quality[k], quality[k + 1]) < min_quality:
+            continue
+        measured = True
+        if int(hashes.hamming(words[k][None], words[k + 1][None])[0, 0]) <= INTERIOR_MAX_PDQ:
+            return True
+    return not measured
 
 
 def _phash_counts(pdq_distance: int, outlines: Callable[[], float], *, whole: bool = True) -> bool:
@@ -737,6 +799,43 @@ def _phash_counts(pdq_distance: int, outlines: Callable[[], float], *, whole: bo
     return whole and pdq_distance <= PHASH_MAX_PDQ and outlines() >= PHASH_MIN_OUTLINES
 
 
+def _whole_frame_interior(
+    rgb: np.ndarray, entry, position: int, variant: int, min_quality: int, cache: dict[tuple[int, int], bool]
+) -> bool:
+    """``_interior_agrees`` for the whole frame ``rgb`` squashed to the shape of variant ``variant`` (0-7, as
+    ``hashes.dihedral``) of ``entry``'s reference; ``cache`` keeps it per (reference, variant) for the frame."""
+    import cv2
+
+    key = (position, variant)
+    if key not in cache:
+        if entry.rgb is None:  # the stored image is gone (reported): the whole-frame hashes alone decide
+            cache[key] = True
+        else:
+            reference = np.ascontiguousarray(hashes.dihedral(entry.rgb)[variant])
+            squashed = cv2.resize(rgb, (reference.shape[1], reference.shape[0]), interpolation=cv2.INTER_AREA)
+            cache[key] = _interior_agrees(squashed, reference, min_quality)
+    return cache[key]
+
+
+def _whole_frame_pdq(
+    rgb: np.ndarray,
+    entry,
+    position: int,
+    pdq_d: np.ndarray,
+    limit: int,
+    min_quality: int,
+    cache: dict[tuple[int, int], bool],
+) -> int:
+    """The smallest PDQ distance between the whole frame ``rgb`` and one reference's variants (``pdq_d`` [V])
+    whose interiors agree (``_whole_frame_interior``), or 999; distances above ``limit`` are returned without
+    that check (no rule can fire on them)."""
+    for v in np.argsort(pdq_d, kind="stable"):
+        distance = int(pdq_d[v])
+        if distance > limit or _whole_frame_interior(rgb, entry, position, int(v) % 8, min_quality, cache):
+            return distance
+    return 999
+
+
 def _whole_frame_phash(
     rgb: np.ndarray,
     entry,
@@ -745,12 +844,16 @@ def _whole_frame_phash(
     phash_d: np.ndarray,
     limit: int,
     cache: dict[tuple[int, int], float],
+    *,
+    min_quality: int = DEFAULT_MIN_PDQ_QUALITY,
+    interiors: dict[tuple[int, int], bool] | None = None,
 ) -> int:
     """The smallest pHash distance between the whole frame ``rgb`` and one reference's variants that counts
     (``_phash_counts``, on the same variant's PDQ; ``pdq_d`` and ``phash_d`` [V] over the variants), or 999.
 
     The outlines compared are the frame squashed to the variant's shape (as both hashes squash them) against
-    the reference's variant; ``cache`` keeps them per (reference, variant) for the frame's other channel."""
+    the reference's variant; ``cache`` keeps them per (reference, variant) for the frame's other channel. The
+    interiors must agree too (``_whole_frame_interior``; ``interiors`` is its cache)."""
     import cv2
 
     for v in np.argsort(phash_d, kind="stable"):
@@ -772,7 +875,9 @@ def _whole_frame_phash(
                     cache[key] = outline_agreement(squashed, reference)
             return cache[key]
 
-        if _phash_counts(int(pdq_d[v]), outlines):
+        if _phash_counts(int(pdq_d[v]), outlines) and _whole_frame_interior(
+            rgb, entry, position, variant, min_quality, {} if interiors is None else interiors
+        ):
             return distance
     return 999
 
