@@ -17,7 +17,7 @@ on the seed-0 half (target precision 1.0) and evaluated on the other half; and t
 ``--real-edits`` runs the real edits of issue 11 (captions, stickers, crops, hue, corner copies, photo cards,
 blurred backdrops, 0.3 s flashes) against look-alike distractors; ``--fresh`` and ``--fresh2`` run them on the
 two held-out sets (``compliance_visual_data.fresh_*``, ``compliance_visual_fresh2``); ``--fresh3`` and
-``--fresh4`` run the third and fourth, and ``--fresh5`` the fifth (still blind), each with its own edits (``EDITS``,
+``--fresh4`` run the third and fourth, and ``--fresh5`` the fifth, each with its own edits (``EDITS``,
 ``MILD``, ``FLASH_EDITS`` of its module). The set modules are listed once, in ``HELD_OUT_SETS``. ``--render-only``
 renders and caches a set's references, queries and look-alikes under ``--cache`` without screening anything (to look
 at them); a later run screens those very files (it stops if the references changed since).
@@ -128,8 +128,8 @@ def main(argv: list[str] | None = None) -> int:
         "--fresh5",
         action="store_true",
         help="the fifth fresh held-out set (`compliance_visual_fresh5`: 30 references of eight new kinds, its own"
-        " 15 edits and flash clips, 320 look-alikes; cached under `<cache>/fresh5-edits`); still blind: score it"
-        " once, with final code",
+        " 15 edits and flash clips, 320 look-alikes; cached under `<cache>/fresh5-edits`); scored once at 35bbeea,"
+        " a development set since",
     )
     parser.add_argument(
         "--render-only",

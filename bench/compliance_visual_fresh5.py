@@ -2,7 +2,8 @@
 
 Written by someone who had not read how the screen works (nothing under ``studio/compliance``, nor its tests, nor
 the fresh4 module, nor the benchmark's visual sections of bench/README.md), and never screened while it was made:
-only rendered and looked at. Still blind: score it once, on final code. Everything is procedural and seeded (PIL +
+only rendered and looked at. Scored once on 2026-12-02 (main at 35bbeea, bench/README.md "fresh5 scored once");
+a development set from the next change to the screen on. Everything is procedural and seeded (PIL +
 numpy, the system's DejaVu fonts and the Noto Sans TC the studio ships); the product photos are read from
 ``shared/data`` at run time and never stored.
 
