@@ -40,6 +40,9 @@ from pathlib import Path
 import compliance_visual_data as data
 import numpy as np
 from compliance_visual_data import Item
+
+# fresh3's colour, text and layout helpers, used here unchanged (pure functions of their arguments)
+from compliance_visual_fresh3 import _contrast, _cover, _gradient, _has_cjk, _jitter, _pick, _rgb
 from PIL import Image, ImageDraw, ImageEnhance, ImageFilter, ImageFont
 
 EDIT_SEED = 51515  # the edits: np.random.default_rng(EDIT_SEED + seed)
@@ -139,34 +142,6 @@ def _font(name: str, size: float) -> ImageFont.FreeTypeFont:
     return ImageFont.truetype(str(_FONT_DIR / name), max(8, int(size)))
 
 
-def _pick(rng: np.random.Generator, options):
-    return options[int(rng.integers(len(options)))]
-
-
-def _rgb(colour) -> tuple[int, int, int]:
-    return tuple(int(np.clip(c, 0, 255)) for c in colour)
-
-
-def _jitter(colour, rng: np.random.Generator, amount: int = 16) -> tuple[int, int, int]:
-    return _rgb(c + rng.integers(-amount, amount + 1) for c in colour)
-
-
-def _luma(colour) -> float:
-    return 0.299 * colour[0] + 0.587 * colour[1] + 0.114 * colour[2]
-
-
-def _contrast(against, *candidates) -> tuple[int, int, int]:
-    """The first of ``candidates`` whose luma differs from ``against`` by 90+, else near-black or near-white."""
-    for colour in candidates:
-        if abs(_luma(colour) - _luma(against)) >= 90:
-            return tuple(colour)
-    return (20, 20, 24) if _luma(against) > 128 else (250, 250, 248)
-
-
-def _has_cjk(text: str) -> bool:
-    return any(ord(ch) > 0x2E80 for ch in text)
-
-
 def _face(text: str, latin: str = "DejaVuSans-Bold.ttf") -> str:
     return "noto-bold" if _has_cjk(text) else latin
 
@@ -192,19 +167,6 @@ def _noise(rng: np.random.Generator, w: int, h: int, cell: float) -> np.ndarray:
     gw, gh = max(2, int(w / cell) + 2), max(2, int(h / cell) + 2)
     small = Image.fromarray((rng.random((gh, gw)) * 255).astype(np.uint8))
     return np.asarray(small.resize((w, h), Image.BICUBIC), np.float32) / 255
-
-
-def _gradient(size, a, b, *, angle: float = 90.0) -> Image.Image:
-    """A linear gradient from ``a`` to ``b`` along ``angle`` degrees (90: top to bottom)."""
-    w, h = size
-    yy, xx = np.mgrid[0:h, 0:w].astype(np.float32)
-    d = xx * np.cos(np.radians(angle)) + yy * np.sin(np.radians(angle))
-    t = ((d - d.min()) / max(1e-6, float(d.max() - d.min())))[..., None]
-    return Image.fromarray((np.array(a) * (1 - t) + np.array(b) * t).astype(np.uint8))
-
-
-def _cover(img: Image.Image, size: tuple[int, int]) -> Image.Image:
-    return data._cover(img, size)
 
 
 def _contain(img: Image.Image, w: int, h: int) -> Image.Image:
