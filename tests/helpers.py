@@ -132,6 +132,12 @@ def stopping_rules(text: str, packs, category: str = "general") -> set[str]:
     return {f.rule for f in check_text(text, packs, category, claim_model=False) if f.action in STOPPING}
 
 
+def claim_rules(text: str, packs, category: str = "general") -> set[str]:
+    """``stopping_rules`` without ``tw-ads.drugs.permit`` (a drug ad's missing permit number): the claim rules that
+    stop ``text``, as the claims rounds' tests (test_comp_policy_v12 ... v14) judge a sentence."""
+    return stopping_rules(text, packs, category) - {"tw-ads.drugs.permit"}
+
+
 BENCH = Path(__file__).resolve().parents[1] / "bench"
 
 
