@@ -127,6 +127,9 @@ _DISCLAIMER_ZH = (
     "請勿以", "勿以", "不得以", "不宜以", "不可以本品", "不能以", "不代表", "未宣稱", "並未宣稱", "沒有宣稱", "不宣傳",
     # tw-ads v9: the product does not replace the treatment (本品不能替代糖尿病治療藥物)
     "不能替代", "不可替代", "無法替代", "不能取代", "不可取代", "無法取代", "不能代替", "不可代替", "並非取代",
+    # tw-ads v15: a meta-disclaimer in other verbs (依法不能說能治療…) and a refusal to sell (不販售給國中生)
+    "不能說", "無法說", "不可以說", "不能講", "無法宣稱", "不能宣稱", "不可宣稱", "不得宣稱", "不可以宣稱", "不能標榜",
+    "不販售", "不售", "不賣", "謝絕",
 )  # fmt: skip
 _DISCLAIMER_GAP_CJK = 8
 _PSEUDO_NEGATION_ZH = (
@@ -168,6 +171,10 @@ _ADVICE_CUES = (
     "discuss with your doctor", "check with your doctor", "check with your gp", "talk to your gp",
     # tw-ads v14: the same advice in plain words and in 台語 (若有糖尿病…愛先問醫生)
     "先問醫生", "先問醫師", "先問過醫生", "先問過醫師", "愛問醫生", "愛問醫師", "問一下醫生", "問一下醫師",
+    # tw-ads v15: referrals to a dentist or an instructor, and a public screening's logistics (衛生所到場, 攜帶健保卡)
+    "請看牙醫", "諮詢牙醫", "詢問牙醫", "洽牙醫", "請洽牙醫", "see your dentist", "ask your dentist", "consult your dentist",
+    "詢問教練", "請教教練", "洽詢教練", "諮詢教練", "ask our trainer", "ask a trainer", "ask your instructor", "ask our staff",
+    "衛生所到場", "攜帶健保卡", "帶健保卡", "免費篩檢", "篩檢活動", "到場篩檢",
 )  # fmt: skip
 _SENTENCE_BREAKS = set(".!?。!?\n\r")
 # tw-ads v10: a semicolon joins two independent statements, so advice in one does not govern a claim in the other
