@@ -2,7 +2,8 @@
 
 Data: every labelled set in the repository, each a *group* (one writer per set):
 ``corpus`` (bench/data/claims_corpus.yaml, all splits: dev, held-out, fresh), ``blind1``, ``blind2``, ``blind3``,
-``blind4``, ``blind5``, ``blind6``, ``blind7``, ``blind8``, ``blind9``, ``blind10``, ``blind11b``, ``blind12`` (each scored once while blind,
+``blind4``, ``blind5``, ``blind6``, ``blind7``, ``blind8``, ``blind9``, ``blind10``, ``blind11b``, ``blind12``, ``blind11ac``,
+``blind13``, ``blind14`` (each scored once while blind,
 development sets since), ``check2`` (claims_check_claims2.yaml), ``dev4``
 (claims_dev4.yaml: the claims4 engineer's sentences on alcohol, drugs, health-food functions and exaggeration),
 ``other`` (tw_ads_sentences.yaml, own category only) and ``neutral`` (claims_neutral.yaml: plain allowed ad copy,
@@ -61,6 +62,9 @@ SETS = {
     "blind10": ROOT / "bench" / "data" / "claims_blind10.yaml",
     "blind11b": ROOT / "bench" / "data" / "claims_blind11b.yaml",
     "blind12": ROOT / "bench" / "data" / "claims_blind12.yaml",
+    "blind11ac": ROOT / "bench" / "data" / "claims_blind11ac.yaml",
+    "blind13": ROOT / "bench" / "data" / "claims_blind13.yaml",
+    "blind14": ROOT / "bench" / "data" / "claims_blind14.yaml",
     "check2": ROOT / "bench" / "data" / "claims_check_claims2.yaml",
     "dev4": ROOT / "bench" / "data" / "claims_dev4.yaml",
     "other": OTHER,

@@ -130,6 +130,8 @@ _DISCLAIMER_ZH = (
     # tw-ads v15: a meta-disclaimer in other verbs (依法不能說能治療…) and a refusal to sell (不販售給國中生)
     "不能說", "無法說", "不可以說", "不能講", "無法宣稱", "不能宣稱", "不可宣稱", "不得宣稱", "不可以宣稱", "不能標榜",
     "不販售", "不售", "不賣", "謝絕",
+    # tw-ads v16: a warning against the belief (別以為保養品能治療濕疹)
+    "別以為", "不要以為", "別認為", "不要認為", "別相信", "不要相信", "不具", "不具有",
 )  # fmt: skip
 _DISCLAIMER_GAP_CJK = 8
 _PSEUDO_NEGATION_ZH = (
@@ -175,6 +177,9 @@ _ADVICE_CUES = (
     "請看牙醫", "諮詢牙醫", "詢問牙醫", "洽牙醫", "請洽牙醫", "see your dentist", "ask your dentist", "consult your dentist",
     "詢問教練", "請教教練", "洽詢教練", "諮詢教練", "ask our trainer", "ask a trainer", "ask your instructor", "ask our staff",
     "衛生所到場", "攜帶健保卡", "帶健保卡", "免費篩檢", "篩檢活動", "到場篩檢",
+    # tw-ads v16: when to see a doctor, a prescription's conditions, a notice that alcohol is not sold
+    "就醫時機", "何時就醫", "就醫的時機", "須經醫師診斷", "需經醫師診斷", "須經醫師處方", "需經醫師處方", "依處方使用",
+    "禁止販售酒", "禁止販賣酒", "禁售酒", "不得販售酒",
 )  # fmt: skip
 _SENTENCE_BREAKS = set(".!?。!?\n\r")
 # tw-ads v10: a semicolon joins two independent statements, so advice in one does not govern a claim in the other
@@ -230,7 +235,7 @@ def _is_cjk(ch: str) -> bool:
 # Characters people put between the characters of a phrase to hide it (能治·療, 降-血-壓, 生_髮, c.u.r.e): dropped
 # between two CJK characters (and between single Latin letters); commas, full stops 。 and other clause
 # punctuation are kept because they end a clause.
-_JOINERS = set(".-_~*'\"`^+=·•‧・∙⋅°") | {
+_JOINERS = set(".-_~*'\"`^+=·•‧・∙⋅°/\\") | {
     "\u2010",
     "\u2011",
     "\u2012",
