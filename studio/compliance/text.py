@@ -180,6 +180,9 @@ _ADVICE_CUES = (
     # tw-ads v16: when to see a doctor, a prescription's conditions, a notice that alcohol is not sold
     "就醫時機", "何時就醫", "就醫的時機", "須經醫師診斷", "需經醫師診斷", "須經醫師處方", "需經醫師處方", "依處方使用",
     "禁止販售酒", "禁止販賣酒", "禁售酒", "不得販售酒",
+    # tw-ads v17: the product said not to replace the medicine (本品不能替代藥物, "keep taking what your doctor prescribed")
+    "不能替代藥物", "不能取代藥物", "不可替代藥物", "無法取代藥物", "無法替代藥物", "不能替代藥品", "不能取代藥品",
+    "keep taking what your doctor", "keep taking your medic", "not a substitute for medic", "does not replace your medic",
 )  # fmt: skip
 _SENTENCE_BREAKS = set(".!?。!?\n\r")
 # tw-ads v10: a semicolon joins two independent statements, so advice in one does not govern a claim in the other
@@ -847,7 +850,7 @@ _QUANTIFIER_ZH = re.compile(r"\s*(?:任何|任一|一切|絲毫|丝毫)")
 _ANSWER_NO = re.compile(
     r"\s*(?:(?:a|答|回答)\s*:\s*)?"
     r"(?:不建议|不建議|不行|不可以|不能|不适合|不適合|不宜|不可|请勿|請勿|当然不行|當然不行|否"
-    r"|no such thing|absolutely not|of course not|no(?=\s*(?:[.!,;]|$)))"
+    r"|no such thing|absolutely not|of course not|no(?=\s*(?:[.!,;\u2013\u2014-]|$)))"
 )
 _LIST_ITEM = re.compile(r"\s*[a-z][a-z'-]*\s*(?:(?:or|and)\s*)?$")
 
