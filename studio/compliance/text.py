@@ -774,7 +774,16 @@ def _answered_no(norm: str, b: int, meter: WorkMeter | None = None) -> str | Non
     if hi >= len(norm) or norm[hi] != "?":
         return None
     m = _ANSWER_NO.match(norm, hi + 1)
-    return m.group().strip() if m else None
+    if m:
+        return m.group().strip()
+    # tw-ads v18: a question answered with advice to see a doctor (「按摩可以治腰痛嗎？A：…腰痛請就醫檢查。」)
+    end = hi + 1
+    while end < len(norm) and end - hi < _ADVICE_WINDOW and norm[end] not in _SENTENCE_BREAKS:
+        end += 1
+    if meter is not None:
+        meter.steps += end - hi
+    advice = _advice_regex().search(norm, hi + 1, end)
+    return advice.group() if advice else None
 
 
 def _cautioned_questions(norm: str, meter: WorkMeter | None = None) -> list[tuple[int, int]]:
