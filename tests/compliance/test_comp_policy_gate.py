@@ -61,7 +61,11 @@ def test_clean_output_is_reported_and_signed(tmp_path: Path, store: Store) -> No
     result.publish(tmp, final)
     saved = json.loads(result.report_path.read_text(encoding="utf-8"))
     assert result.report_path == final.with_name("ad.jpg.compliance.json") and not tmp.exists()
-    assert saved["verdict"] == "pass" and saved["packs"] == {"tw-ads": load_pack("tw-ads").version, "platform-general": 2, "ip": 1}
+    assert saved["verdict"] == "pass" and saved["packs"] == {
+        "tw-ads": load_pack("tw-ads").version,
+        "platform-general": 2,
+        "ip": 1,
+    }
     assert "licence" in saved["checks_run"] and "phrase" in saved["checks_run"]
     if importlib.util.find_spec("studio.compliance.report_html") is not None:
         assert result.html_path == final.with_name("ad.jpg.compliance.html") and result.html_path.is_file()

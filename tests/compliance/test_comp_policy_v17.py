@@ -36,7 +36,10 @@ CLAIMS = [
 
 LOOKALIKES = [
     ("每賣出一箱啤酒，捐50元給家扶基金會", "alcohol"),
-    ("Q: Can I stop my diabetes pills if I take this? No — it does not replace your medication.", "health_food"),
+    (
+        "Q: Can I stop my diabetes pills if I take this? No — it does not replace your medication.",
+        "health_food",
+    ),
     ("本品不能取代藥物，服用慢性病藥物者請諮詢醫師", "health_food"),
     ("衛部健食字第A00000號 鈣片：有助於減少骨質流失", "health_food"),
     ("健康食品許可申請中，現以一般食品販售，不宣稱任何保健功效", "health_food"),
