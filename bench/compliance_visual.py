@@ -17,7 +17,7 @@ on the seed-0 half (target precision 1.0) and evaluated on the other half; and t
 ``--real-edits`` runs the real edits of issue 11 (captions, stickers, crops, hue, corner copies, photo cards,
 blurred backdrops, 0.3 s flashes) against look-alike distractors; ``--fresh`` and ``--fresh2`` run them on the
 two held-out sets (``compliance_visual_data.fresh_*``, ``compliance_visual_fresh2``); ``--fresh3`` and
-``--fresh4`` run the third and fourth, and ``--fresh5`` the fifth, each with its own edits (``EDITS``,
+``--fresh4`` run the third and fourth, ``--fresh5`` the fifth and ``--fresh6`` the sixth, each with its own edits (``EDITS``,
 ``MILD``, ``FLASH_EDITS`` of its module). The set modules are listed once, in ``HELD_OUT_SETS``. ``--render-only``
 renders and caches a set's references, queries and look-alikes under ``--cache`` without screening anything (to look
 at them); a later run screens those very files (it stops if the references changed since).
@@ -45,11 +45,12 @@ import compliance_visual_fresh2 as fresh2
 import compliance_visual_fresh3 as fresh3
 import compliance_visual_fresh4 as fresh4
 import compliance_visual_fresh5 as fresh5
+import compliance_visual_fresh6 as fresh6
 
 # The held-out sets written as their own modules, by flag: each has references(), backgrounds(), lookalikes(),
 # VIDEO_REFS and EDIT_SEED; fresh3 and later also their own EDITS, FLASH_EDITS, MILD and render_flash(...,
 # clip_seed, ...), fresh2 uses compliance_visual_data's edits.
-HELD_OUT_SETS = {"fresh2": fresh2, "fresh3": fresh3, "fresh4": fresh4, "fresh5": fresh5}
+HELD_OUT_SETS = {"fresh2": fresh2, "fresh3": fresh3, "fresh4": fresh4, "fresh5": fresh5, "fresh6": fresh6}
 
 PERMISSIVE_PDQ = 128
 PERMISSIVE_PHASH = 32
@@ -132,9 +133,16 @@ def main(argv: list[str] | None = None) -> int:
         " a development set since",
     )
     parser.add_argument(
+        "--fresh6",
+        action="store_true",
+        help="the sixth fresh held-out set (`compliance_visual_fresh6`: 29 references of eight new kinds, its own"
+        " 18 edits and flash clips, 320 look-alikes; cached under `<cache>/fresh6-edits`); not yet scored: score it"
+        " once, with final code",
+    )
+    parser.add_argument(
         "--render-only",
         action="store_true",
-        help="with --real-edits, --fresh, --fresh2, --fresh3, --fresh4 or --fresh5: render and cache the references, queries and look-alikes"
+        help="with --real-edits, --fresh, --fresh2, --fresh3, --fresh4, --fresh5 or --fresh6: render and cache the references, queries and look-alikes"
         " (to look at them) and screen nothing",
     )
     parser.add_argument(
@@ -171,7 +179,7 @@ def main(argv: list[str] | None = None) -> int:
         if not args.real_edits:
             parser.error(
                 "--render-only renders the real-edit sets: use it with --real-edits, --fresh, --fresh2,"
-                " --fresh3, --fresh4 or --fresh5"
+                " --fresh3, --fresh4, --fresh5 or --fresh6"
             )
         return _render_only(args, refs, backgrounds)
     from studio.compliance.calibrate import choose_threshold
