@@ -316,11 +316,13 @@ def rectify(
 # ``locate`` also fits a homography (RANSAC, the same matches and tolerance) and keeps it when it has more inliers
 # than the similarity and is a view a camera could take of a flat picture (``plausible_quad``): a homography
 # fitted to chance matches folds, flips or stretches the reference's outline. The hashes still decide.
-HOMOGRAPHY_MIN_INLIERS = 12  # RANSAC inliers a homography needs (8 degrees of freedom: more than the similarity)
+# RANSAC inliers a homography needs (8 degrees of freedom: more than the similarity)
+HOMOGRAPHY_MIN_INLIERS = 12
 HOMOGRAPHY_MIN_RATIO = 0.25  # ... and this share of the reference's ratio-test matches
 HOMOGRAPHY_MAX_DEPTH = 1.8  # largest / smallest projective depth over the corners (a 3-10 degree turn: < 1.3)
 HOMOGRAPHY_MIN_SIDES = 0.5  # shorter / longer of each pair of opposite sides of the projected outline
-HOMOGRAPHY_ANGLES = (40.0, 140.0)  # degrees each corner of the projected outline stays within (no extreme shear)
+# degrees each corner of the projected outline stays within (no extreme shear)
+HOMOGRAPHY_ANGLES = (40.0, 140.0)
 HOMOGRAPHY_ASPECT = 2.0  # the outline's width / height within this factor of the reference's
 HOMOGRAPHY_MIN_SIDE = 24.0  # frame pixels: a shorter side is not a copy worth hashing
 HOMOGRAPHY_TRY_BELOW = 0.85  # tried when the similarity holds for less than this share of the matches ...

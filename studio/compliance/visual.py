@@ -601,7 +601,8 @@ def _corner_alignments(grey: np.ndarray, features, max_candidates: int) -> list:
             matrix = a.matrix / CORNER_ZOOM
             matrix[:, 2] += (x0, y0)
             homography = None
-            if a.homography is not None:  # tile pixels -> frame pixels, after the reference -> tile homography
+            # tile pixels -> frame pixels, after the reference -> tile homography
+            if a.homography is not None:
                 to_frame = np.array([[1 / CORNER_ZOOM, 0, x0], [0, 1 / CORNER_ZOOM, y0], [0, 0, 1]])
                 homography = to_frame @ a.homography
             found.append(Alignment(ref=a.ref, matrix=matrix, inliers=a.inliers, good=a.good, size=a.size,
