@@ -1,4 +1,5 @@
-"""Finding a reference inside a frame: ORB keypoints, a ratio test and a RANSAC similarity transform.
+"""Finding a reference inside a frame: ORB keypoints, a ratio test and a RANSAC similarity transform (or, for a
+copy shown in perspective, a homography checked before it is trusted: "copies in perspective" below).
 
 Perceptual hashes only match when the compared windows line up: measured on the 29 benchmark references pasted
 into a 1080x1920 frame (``bench/compliance_visual.py --window-sensitivity``), a window shifted by 3 % of its size
@@ -41,7 +42,7 @@ class Alignment:
     """A proposed placement of reference ``ref`` in a frame.
 
     ``matrix`` is the 2x3 similarity transform from the reference's feature image (``size`` = (w, h) pixels) to
-    frame pixels; ``inliers`` of ``good`` ratio-test matches agree with it.
+    frame pixels; ``inliers`` of ``good`` ratio-test matches agree with it (with ``homography`` where that is set).
     """
 
     ref: int  # position of the reference in the index
@@ -51,6 +52,17 @@ class Alignment:
     size: tuple[int, int]
     # inliers' extent as a fraction of the extent of all the reference's keypoints (width, height)
     spread: tuple[float, float] = (1.0, 1.0)
+    # [3, 3] float64 reference -> frame homography when the copy is shown in perspective (``_perspective_fit``);
+    # ``matrix`` is then the similarity nearest it at the reference's corners (for ``scale``, ``angle``)
+    homography: np.ndarray | None = None
+
+    def corners(self) -> np.ndarray:
+        """The reference's four corners (top-left, top-right, bottom-right, bottom-left) in frame pixels [4, 2]."""
+        w, h = self.size
+        square = np.array([[0, 0], [w, 0], [w, h], [0, h]], dtype=np.float64)
+        if self.homography is not None:
+            return _project(self.homography, square)
+        return np.hstack([square, np.ones((4, 1))]) @ self.matrix.T
 
     @property
     def scale(self) -> float:
@@ -64,8 +76,7 @@ class Alignment:
 
     def box(self, frame_size: tuple[int, int]) -> tuple[int, int, int, int]:
         """Bounding box (x0, y0, x1, y1) of the reference's corners in the frame, clipped to ``frame_size``."""
-        w, h = self.size
-        corners = np.array([[0, 0, 1], [w, 0, 1], [w, h, 1], [0, h, 1]], dtype=np.float64) @ self.matrix.T
+        corners = self.corners()
         x0, y0 = np.floor(corners.min(axis=0)).astype(int)
         x1, y1 = np.ceil(corners.max(axis=0)).astype(int)
         fw, fh = frame_size
@@ -225,30 +236,42 @@ class FeatureIndex:
                 maxIters=500,
                 confidence=0.99,
             )
-            if matrix is None or inliers is None:
-                continue
-            n_in = int(inliers.sum())
-            if n_in < MIN_INLIERS:
-                continue
-            kept = src[inliers.ravel().astype(bool)]
-            if grid is not None:  # whole periods moved so the placement covers the copy (``_best_phase``)
-                shift = _best_phase(kept, grid, self.refs[ref].size)
-                kept = kept + shift
-                matrix = matrix.copy()
-                matrix[:, 2] -= matrix[:, :2] @ shift
-            w, h = self._extent[ref]
-            spread = (min(1.0, float(np.ptp(kept[:, 0])) / max(1.0, w)),
-                      min(1.0, float(np.ptp(kept[:, 1])) / max(1.0, h)))  # fmt: skip
-            found.append(
-                Alignment(
-                    ref=ref,
-                    matrix=matrix,
-                    inliers=n_in,
-                    good=int(mask.sum()),
-                    size=self.refs[ref].size,
-                    spread=spread,
+            n_in = int(inliers.sum()) if matrix is not None and inliers is not None else 0
+            # (matrix, inlier mask, homography) placements of this reference, each hashed by the screen
+            placements = []
+            if matrix is not None and inliers is not None and n_in >= MIN_INLIERS:
+                placements.append((matrix, inliers, None))
+            if grid is None and _try_perspective(n_in, len(src)):
+                # a copy in perspective (a print photographed at an angle): the similarity holds for a part of
+                # it only; a homography on the same matches, trusted only as a plausible view of a flat picture.
+                # It is an extra placement, never a replacement: on a flat copy the similarity's region is the
+                # better one to hash, and the screen keeps the nearer distance of the two
+                fitted = _perspective_fit(src, dst, self.refs[ref].size)
+                if fitted is not None and int(fitted[1].sum()) > n_in:
+                    h_matrix = _nearest_similarity(fitted[0], self.refs[ref].size)
+                    placements.append((h_matrix, fitted[1], fitted[0]))
+            for matrix, inliers, homography in placements:
+                n_in = int(inliers.sum())
+                kept = src[inliers.ravel().astype(bool)]
+                if grid is not None:  # whole periods moved so the placement covers the copy (``_best_phase``)
+                    shift = _best_phase(kept, grid, self.refs[ref].size)
+                    kept = kept + shift
+                    matrix = matrix.copy()
+                    matrix[:, 2] -= matrix[:, :2] @ shift
+                w, h = self._extent[ref]
+                spread = (min(1.0, float(np.ptp(kept[:, 0])) / max(1.0, w)),
+                          min(1.0, float(np.ptp(kept[:, 1])) / max(1.0, h)))  # fmt: skip
+                found.append(
+                    Alignment(
+                        ref=ref,
+                        matrix=matrix,
+                        inliers=n_in,
+                        good=int(mask.sum()),
+                        size=self.refs[ref].size,
+                        spread=spread,
+                        homography=homography,
+                    )
                 )
-            )
         found.sort(key=lambda a: -a.inliers)
         return found
 
@@ -266,10 +289,14 @@ def rectify(
 
     w, h = alignment.size
     flags = cv2.INTER_AREA if alignment.scale > 1 else cv2.INTER_LINEAR
-    warped = cv2.warpAffine(frame, alignment.matrix, (w, h), flags=flags | cv2.WARP_INVERSE_MAP)
-    valid = cv2.warpAffine(
+    if alignment.homography is not None:
+        warp, transform = cv2.warpPerspective, alignment.homography
+    else:
+        warp, transform = cv2.warpAffine, alignment.matrix
+    warped = warp(frame, transform, (w, h), flags=flags | cv2.WARP_INVERSE_MAP)
+    valid = warp(
         np.full(frame.shape[:2], 255, np.uint8),
-        alignment.matrix,
+        transform,
         (w, h),
         flags=cv2.INTER_NEAREST | cv2.WARP_INVERSE_MAP,
         borderValue=0,
@@ -281,6 +308,114 @@ def rectify(
     if (x1 - x0) * (y1 - y0) < min_visible * w * h:
         return None
     return warped[y0:y1, x0:x1], box
+
+
+# -- copies in perspective --------------------------------------------------------------------------------------
+# A print or a screen photographed at an angle shows a flat picture through a homography; the similarity fit then
+# agrees with the matches on one part of the copy only and the region hashed is off by several pixels elsewhere.
+# ``locate`` also fits a homography (RANSAC, the same matches and tolerance) and keeps it when it has more inliers
+# than the similarity and is a view a camera could take of a flat picture (``plausible_quad``): a homography
+# fitted to chance matches folds, flips or stretches the reference's outline. The hashes still decide.
+# RANSAC inliers a homography needs (8 degrees of freedom: more than the similarity)
+HOMOGRAPHY_MIN_INLIERS = 12
+HOMOGRAPHY_MIN_RATIO = 0.25  # ... and this share of the reference's ratio-test matches
+HOMOGRAPHY_MAX_DEPTH = 1.8  # largest / smallest projective depth over the corners (a 3-10 degree turn: < 1.3)
+HOMOGRAPHY_MIN_SIDES = 0.5  # shorter / longer of each pair of opposite sides of the projected outline
+# degrees each corner of the projected outline stays within (no extreme shear)
+HOMOGRAPHY_ANGLES = (40.0, 140.0)
+HOMOGRAPHY_ASPECT = 2.0  # the outline's width / height within this factor of the reference's
+HOMOGRAPHY_MIN_SIDE = 24.0  # frame pixels: a shorter side is not a copy worth hashing
+HOMOGRAPHY_TRY_BELOW = 0.85  # tried when the similarity holds for less than this share of the matches ...
+HOMOGRAPHY_TRY_UNPLACED = 24  # ... or when it failed and there are at least this many matches
+
+
+def _try_perspective(similarity_inliers: int, matches: int) -> bool:
+    """Whether ``locate`` fits a homography to a candidate's ``matches``: the similarity fitted only part of them
+    (``HOMOGRAPHY_TRY_BELOW``) or failed with many matches (``HOMOGRAPHY_TRY_UNPLACED``). A chance candidate (a
+    few matches from shared letters) does not pay for a RANSAC that finds nothing."""
+    if matches < HOMOGRAPHY_MIN_INLIERS:
+        return False
+    if similarity_inliers >= MIN_INLIERS:
+        return similarity_inliers < HOMOGRAPHY_TRY_BELOW * matches
+    return matches >= HOMOGRAPHY_TRY_UNPLACED
+
+
+def _project(homography: np.ndarray, points: np.ndarray) -> np.ndarray:
+    """``points`` [N, 2] mapped by ``homography`` [3, 3] (no check of the depth's sign)."""
+    p = np.hstack([np.asarray(points, np.float64), np.ones((len(points), 1))]) @ homography.T
+    return p[:, :2] / p[:, 2:3]
+
+
+def plausible_quad(homography: np.ndarray, size: tuple[int, int]) -> bool:
+    """Whether ``homography`` (reference feature image of ``size`` (w, h) -> frame) shows the reference as a camera
+    could show a flat picture: its corners in front (positive projective depth, within ``HOMOGRAPHY_MAX_DEPTH`` of
+    each other), the outline convex, not self-intersecting and not mirrored, opposite sides within
+    ``HOMOGRAPHY_MIN_SIDES``, every corner angle within ``HOMOGRAPHY_ANGLES``, the aspect within
+    ``HOMOGRAPHY_ASPECT`` of the reference's, every side at least ``HOMOGRAPHY_MIN_SIDE`` pixels."""
+    if homography is None or not np.all(np.isfinite(homography)):
+        return False
+    w, h = size
+    square = np.array([[0, 0], [w, 0], [w, h], [0, h]], dtype=np.float64)
+    depth = np.hstack([square, np.ones((4, 1))]) @ homography[2]
+    if depth.min() <= 0 or depth.max() / depth.min() > HOMOGRAPHY_MAX_DEPTH:
+        return False
+    quad = _project(homography, square)
+    edges = np.roll(quad, -1, axis=0) - quad  # TL->TR, TR->BR, BR->BL, BL->TL
+    sides = np.hypot(edges[:, 0], edges[:, 1])
+    if sides.min() < HOMOGRAPHY_MIN_SIDE:
+        return False
+    # convex, one winding, the reference's own (image coordinates, y down: clockwise on screen, cross > 0); a
+    # convex quadrilateral with all turns one way cannot intersect itself
+    cross = edges[:, 0] * np.roll(edges, -1, axis=0)[:, 1] - edges[:, 1] * np.roll(edges, -1, axis=0)[:, 0]
+    if not np.all(cross > 0):
+        return False
+    if min(sides[0], sides[2]) < HOMOGRAPHY_MIN_SIDES * max(sides[0], sides[2]):
+        return False
+    if min(sides[1], sides[3]) < HOMOGRAPHY_MIN_SIDES * max(sides[1], sides[3]):
+        return False
+    incoming, outgoing = -np.roll(edges, 1, axis=0), edges  # at each corner: towards the previous, the next
+    cosine = (incoming * outgoing).sum(axis=1) / (np.roll(sides, 1) * sides)
+    angles = np.degrees(np.arccos(np.clip(cosine, -1.0, 1.0)))
+    if angles.min() < HOMOGRAPHY_ANGLES[0] or angles.max() > HOMOGRAPHY_ANGLES[1]:
+        return False
+    aspect = ((sides[0] + sides[2]) / (sides[1] + sides[3])) / (w / h)
+    return 1 / HOMOGRAPHY_ASPECT <= aspect <= HOMOGRAPHY_ASPECT
+
+
+def _perspective_fit(
+    src: np.ndarray, dst: np.ndarray, size: tuple[int, int]
+) -> tuple[np.ndarray, np.ndarray] | None:
+    """A homography from reference keypoints ``src`` [M, 2] to frame keypoints ``dst`` [M, 2] (RANSAC within
+    ``RANSAC_PIXELS``), or None unless it has ``HOMOGRAPHY_MIN_INLIERS`` inliers, at least
+    ``HOMOGRAPHY_MIN_RATIO`` of the matches, and passes ``plausible_quad``. Returns ``(H [3, 3], inlier mask [M])``."""
+    import cv2
+
+    if len(src) < HOMOGRAPHY_MIN_INLIERS:
+        return None
+    homography, mask = cv2.findHomography(
+        src, dst, cv2.RANSAC, RANSAC_PIXELS, maxIters=1000, confidence=0.995
+    )
+    if homography is None or mask is None:
+        return None
+    n_in = int(mask.sum())
+    if n_in < HOMOGRAPHY_MIN_INLIERS or n_in < HOMOGRAPHY_MIN_RATIO * len(src):
+        return None
+    if not plausible_quad(homography, size):
+        return None
+    return homography.astype(np.float64), mask.ravel().astype(np.uint8)
+
+
+def _nearest_similarity(homography: np.ndarray, size: tuple[int, int]) -> np.ndarray:
+    """The similarity [2, 3] nearest ``homography`` at the reference's four corners (least squares)."""
+    w, h = size
+    square = np.array([[0, 0], [w, 0], [w, h], [0, h]], dtype=np.float64)
+    quad = _project(homography, square)
+    p = square[:, 0] + 1j * square[:, 1]
+    q = quad[:, 0] + 1j * quad[:, 1]
+    pc, qc = p - p.mean(), q - q.mean()
+    z = (qc * pc.conj()).sum() / (np.abs(pc) ** 2).sum()
+    t = q.mean() - z * p.mean()
+    return np.array([[z.real, -z.imag, t.real], [z.imag, z.real, t.imag]], dtype=np.float64)
 
 
 def _inner_box(mask: np.ndarray) -> tuple[int, int, int, int] | None:

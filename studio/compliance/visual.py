@@ -522,7 +522,8 @@ def _screen_frame(
                 region_boxes.append(box)
                 how = (
                     f"{alignment.inliers} keypoints aligned (scale {alignment.scale:.2f},"
-                    f" {alignment.angle:+.0f} deg{', mirrored' if mirrored else ''})"
+                    f" {alignment.angle:+.0f} deg{', in perspective' if alignment.homography is not None else ''}"
+                    f"{', mirrored' if mirrored else ''})"
                 )
                 # keypoints bunched on one line of letters (a shared font) place the letters, not the picture:
                 # then only the whole aligned region may match, never one half of it on its own
@@ -599,8 +600,13 @@ def _corner_alignments(grey: np.ndarray, features, max_candidates: int) -> list:
         for a in features.locate(tile, max_candidates=max_candidates):
             matrix = a.matrix / CORNER_ZOOM
             matrix[:, 2] += (x0, y0)
+            homography = None
+            # tile pixels -> frame pixels, after the reference -> tile homography
+            if a.homography is not None:
+                to_frame = np.array([[1 / CORNER_ZOOM, 0, x0], [0, 1 / CORNER_ZOOM, y0], [0, 0, 1]])
+                homography = to_frame @ a.homography
             found.append(Alignment(ref=a.ref, matrix=matrix, inliers=a.inliers, good=a.good, size=a.size,
-                                   spread=a.spread))  # fmt: skip
+                                   spread=a.spread, homography=homography))  # fmt: skip
     return found
 
 
