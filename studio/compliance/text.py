@@ -183,6 +183,9 @@ _ADVICE_CUES = (
     # tw-ads v17: the product said not to replace the medicine (本品不能替代藥物, "keep taking what your doctor prescribed")
     "不能替代藥物", "不能取代藥物", "不可替代藥物", "無法取代藥物", "無法替代藥物", "不能替代藥品", "不能取代藥品",
     "keep taking what your doctor", "keep taking your medic", "not a substitute for medic", "does not replace your medic",
+    # tw-ads v19: do not stop the medicine on one's own (請勿自行停藥), a patch test and when to stop a cosmetic
+    "勿自行停藥", "不可自行停藥", "不要自行停藥", "do not stop taking", "don't stop taking", "stop use if", "stop using if",
+    "discontinue use if", "patch-test", "patch test",
 )  # fmt: skip
 _SENTENCE_BREAKS = set(".!?。!?\n\r")
 # tw-ads v10: a semicolon joins two independent statements, so advice in one does not govern a claim in the other
