@@ -112,6 +112,8 @@ _TRAD_SIMP_PAIRS = (
     "嬤嬷"
     # and of tw-ads v11 (Taiwanese: 免閣食藥仔, 擱, 丟掉)
     "閣阁擱搁丟丢"
+    # and of tw-ads v20 (剛滿16歲)
+    "剛刚"
 )
 
 HEALTH_FOOD = Category.HEALTH_FOOD.value
