@@ -42,7 +42,8 @@ from pathlib import Path
 import compliance_visual_data as data
 import numpy as np
 from compliance_visual_data import Item
-from PIL import Image, ImageChops, ImageDraw, ImageEnhance, ImageFilter, ImageFont
+from compliance_visual_fresh3 import _contrast, _font, _jitter, _luma, _pick, _rgb
+from PIL import Image, ImageChops, ImageDraw, ImageEnhance, ImageFilter
 
 EDIT_SEED = 96600  # the edits: np.random.default_rng(EDIT_SEED + seed)
 VIDEO_REFS = 10  # the first references (interleaved kinds) get the two flash clips
@@ -67,7 +68,6 @@ SHELVES = range(912000, 912008)
 LOOKALIKE_BASE = 930000  # family k's seeds start at LOOKALIKE_BASE + 1000 * k
 PER_FAMILY = 20
 
-_FONT_DIR = Path("/usr/share/fonts/truetype/dejavu")
 LATIN_FONTS = (
     "DejaVuSans-Bold.ttf",
     "DejaVuSerif-Bold.ttf",
@@ -126,37 +126,6 @@ HANDLES = ("@daily.taipei", "@shop_formosa", "@lulu.makes", "@kaohsiung.eats", "
 
 
 # -- helpers -----------------------------------------------------------------------------------------------------
-def _font(name: str, size: float) -> ImageFont.FreeTypeFont:
-    """``noto-bold`` / ``noto``: the shipped Noto Sans TC (zh-TW glyphs); otherwise a DejaVu file name."""
-    if name in ("noto-bold", "noto"):
-        path = data.cjk_font()
-        if name == "noto":
-            path = path.replace("Bold", "Regular")
-        return ImageFont.truetype(path, max(8, int(size)))
-    return ImageFont.truetype(str(_FONT_DIR / name), max(8, int(size)))
-
-
-def _pick(rng: np.random.Generator, options):
-    return options[int(rng.integers(len(options)))]
-
-
-def _rgb(colour) -> tuple[int, int, int]:
-    return tuple(int(np.clip(c, 0, 255)) for c in colour)
-
-
-def _jitter(colour, rng: np.random.Generator, amount: int = 16) -> tuple[int, int, int]:
-    return _rgb(c + rng.integers(-amount, amount + 1) for c in colour)
-
-
-def _luma(colour) -> float:
-    return 0.299 * colour[0] + 0.587 * colour[1] + 0.114 * colour[2]
-
-
-def _contrast(against, *candidates) -> tuple[int, int, int]:
-    for colour in candidates:
-        if abs(_luma(colour) - _luma(against)) >= 90:
-            return tuple(colour)
-    return (20, 20, 24) if _luma(against) > 128 else (250, 250, 248)
 
 
 def _has_cjk(text: str) -> bool:
