@@ -68,19 +68,27 @@ class _ClaimDoc(BaseModel):
 
 
 class _CueDoc(BaseModel):
-    """Words that name a product of one category (啤酒, whisky) and look-alikes that do not (無酒精啤酒)."""
+    """Words that name a product of one category (啤酒, whisky), regular expressions for the ways of naming it that
+    a word list cannot hold (a drinking verb with a six-pack: 乾完一手), and look-alikes that do not (無酒精啤酒)."""
 
     model_config = ConfigDict(extra="forbid")
 
-    terms: list[str] = Field(min_length=1)
+    terms: list[str] = Field(default_factory=list)
+    patterns: list[str] = Field(default_factory=list)  # regular expressions on the normalised text
     allow: list[str] = Field(default_factory=list)
 
-    @field_validator("terms", "allow")
+    @field_validator("terms", "patterns", "allow")
     @classmethod
     def _no_blank(cls, value: list[str]) -> list[str]:
         if any(not isinstance(t, str) or not t.strip() for t in value):
             raise ValueError("contains an empty term")
         return value
+
+    @model_validator(mode="after")
+    def _something_to_find(self) -> _CueDoc:
+        if not (self.terms or self.patterns):
+            raise ValueError("a category cue needs a non-empty 'terms' or 'patterns' list")
+        return self
 
 
 class _RuleDoc(BaseModel):
@@ -288,6 +296,16 @@ class Rule:
 
 
 @dataclass(frozen=True)
+class CategoryCues:
+    """What in the copy names a product of one category: ``terms`` (啤酒, whisky), ``patterns`` (regular
+    expressions on the normalised text, checked for backtracking) and ``allow``, look-alikes that do not (無酒精啤酒)."""
+
+    terms: tuple[str, ...] = ()
+    patterns: tuple[str, ...] = ()
+    allow: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
 class RulePack:
     name: str
     version: int
@@ -297,10 +315,8 @@ class RulePack:
     notes: str = ""
     source: Path | None = field(default=None, compare=False)
     lexicons: Mapping[str, tuple[str, ...]] = field(default_factory=dict, hash=False)
-    # category -> (terms, allowed look-alikes): words naming a product of that category (see ``_PackDoc``)
-    category_cues: Mapping[str, tuple[tuple[str, ...], tuple[str, ...]]] = field(
-        default_factory=dict, hash=False
-    )
+    # category -> the words and patterns naming a product of that category (see ``_PackDoc``)
+    category_cues: Mapping[str, CategoryCues] = field(default_factory=dict, hash=False)
 
     def rule(self, rule_id: str) -> Rule:
         for rule in self.rules:
@@ -465,17 +481,25 @@ def _check_patterns(doc: _PackDoc, node: yaml.Node | None, label: str) -> None:
     """Refuse a pattern that does not compile or that can backtrack catastrophically (file and line)."""
     from studio.compliance.regexcheck import backtracking_risk
 
-    for i, rule in enumerate(doc.rules):
-        for j, pattern in enumerate(rule.patterns):
-            problem = backtracking_risk(pattern)
-            if problem:
-                where = _line_of(node, ("rules", i, "patterns", j))
-                line = f":{where}" if where else ""
-                raise ConfigError(
-                    f"{label}{line}: rule {rule.id!r} patterns.{j}: {problem} in {pattern!r}.",
-                    "Use bounded, unambiguous patterns (no quantifier inside a repeated group, no repeated"
-                    " alternatives that can match the same text), or list the words under 'phrases'.",
-                )
+    places = [
+        (("rules", i, "patterns", j), f" rule {rule.id!r} patterns.{j}", pattern)
+        for i, rule in enumerate(doc.rules)
+        for j, pattern in enumerate(rule.patterns)
+    ] + [
+        (("category_cues", category, "patterns", j), f" category_cues.{category}.patterns.{j}", pattern)
+        for category, cue in doc.category_cues.items()
+        for j, pattern in enumerate(cue.patterns)
+    ]
+    for loc, what, pattern in places:
+        problem = backtracking_risk(pattern)
+        if problem:
+            where = _line_of(node, loc)
+            line = f":{where}" if where else ""
+            raise ConfigError(
+                f"{label}{line}:{what}: {problem} in {pattern!r}.",
+                "Use bounded, unambiguous patterns (no quantifier inside a repeated group, no repeated"
+                " alternatives that can match the same text), or list the words under 'phrases' or 'terms'.",
+            )
 
 
 def _line_of(node: yaml.Node | None, loc: tuple[Any, ...]) -> int | None:
@@ -581,7 +605,10 @@ def _from_doc(
         notes=doc.notes,
         source=source,
         lexicons=lexicons,
-        category_cues={c: (tuple(cue.terms), tuple(cue.allow)) for c, cue in doc.category_cues.items()},
+        category_cues={
+            c: CategoryCues(tuple(cue.terms), tuple(cue.patterns), tuple(cue.allow))
+            for c, cue in doc.category_cues.items()
+        },
     )
 
 
@@ -629,8 +656,12 @@ def pack_to_dict(pack: RulePack) -> dict[str, Any]:
         data["lexicons"] = {name: list(terms) for name, terms in pack.lexicons.items()}
     if pack.category_cues:
         data["category_cues"] = {
-            c: ({"terms": list(terms), "allow": list(allow)} if allow else {"terms": list(terms)})
-            for c, (terms, allow) in pack.category_cues.items()
+            c: {
+                key: list(values)
+                for key, values in (("terms", cue.terms), ("patterns", cue.patterns), ("allow", cue.allow))
+                if values
+            }
+            for c, cue in pack.category_cues.items()
         }
     data["rules"] = rules
     return data

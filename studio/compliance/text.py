@@ -1182,15 +1182,11 @@ def check_text(
                 if rule.detector != "phrase" or rule.id in seen:
                     continue
                 seen.add(rule.id)
-                note = ""
-                if not rule.applies(category):
-                    cue = inferred.get(extra) or next(iter(inferred.values()))
-                    note = f" (category inferred from 「{cue}」: {extra})"
                 for finding, a, b in _spanned_findings(
                     text, rule, time=time, meter=meter, normalised=normalised
                 ):
-                    if note:
-                        finding = replace(finding, message=finding.message.removesuffix(".") + note + ".")
+                    if not rule.applies(category):
+                        finding = replace(finding, message=_with_inferred(finding.message, inferred, extra))
                     spanned.append((finding, a, b))
     findings = _without_repeats(spanned)
     model_pack = any(pack.name == "tw-ads" for pack in packs)  # the model's rule belongs to the tw-ads pack
@@ -1206,9 +1202,19 @@ def check_text(
         skip = sorted(skip + _cautioned_questions(normalised[0], meter))
         model = None if claim_model is True else claim_model
         findings.extend(
-            _model_findings(text, normalised, category, time=time, meter=meter, model=model, skip=skip)
+            _model_findings(
+                text, normalised, category, time=time, meter=meter, model=model, skip=skip, inferred=inferred
+            )
         )
     return findings
+
+
+def _with_inferred(message: str, inferred: Mapping[str, str], category: str) -> str:
+    """``message`` ending with the word the copy's category was inferred from: "... (category inferred from
+    「啤酒」: alcohol)."; unchanged when ``category`` was not inferred."""
+    if category not in inferred:
+        return message
+    return f"{message.removesuffix('.')} (category inferred from 「{inferred[category]}」: {category})."
 
 
 def _model_findings(
@@ -1220,14 +1226,26 @@ def _model_findings(
     meter: WorkMeter | None,
     model: ClaimModel | None = None,
     skip: Sequence[tuple[int, int]] = (),
+    inferred: Mapping[str, str] | None = None,
 ) -> list[Finding]:
-    """The learned claim classifier's finding on copy the rules let through (see ``claim_model``)."""
+    """The learned claim classifier's finding on copy the rules let through (see ``claim_model``).
+
+    ``inferred`` (category -> the word that named it, from ``infer_categories``): copy of the default category
+    that names its product (台啤, 威士忌) is also scored as that category, and the highest score counts: the model
+    learnt what over-drinking sounds like in alcohol copy (一人一瓶喝完再睡), where the same words for a product of
+    unknown category read as nothing. Scoring as one more category can only add a finding, never remove one.
+    """
     from studio.compliance import claim_model as cm
     from studio.compliance.findings import check_failed
 
+    inferred = inferred or {}
     try:
         model = cm.load_model() if model is None else model
-        result = cm.score_text(model, normalised[0], category, meter=meter, skip=skip)
+        result, scored_as = None, category
+        for as_category in (category, *(c for c in inferred if c != category)):
+            scored = cm.score_text(model, normalised[0], as_category, meter=meter, skip=skip)
+            if scored is not None and (result is None or scored.score > result.score):
+                result, scored_as = scored, as_category
     except Exception as exc:  # noqa: BLE001 - a check that cannot run is a review, never a pass
         reason = exc.one_line() if isinstance(exc, StudioError) else f"{type(exc).__name__}: {exc}"
         return [check_failed("claim_model", reason)]
@@ -1248,7 +1266,9 @@ def _model_findings(
             detector="phrase",
             score=round(result.score, 4),
             threshold=round(model.threshold, 4),
-            message=cm.message(result, model.threshold, shown, text[start:end]),
+            message=_with_inferred(
+                cm.message(result, model.threshold, shown, text[start:end]), inferred, scored_as
+            ),
             reference=text[start:end].strip() or result.sentence,
             time=time,
             legal=cm.LEGAL,
@@ -1266,7 +1286,8 @@ def infer_categories(
     """The product categories the copy itself names, each with the first word that named it (as written).
 
     Each pack's ``category_cues`` lists, per category, words that name such a product (啤酒, 威士忌, "craft beer";
-    處方藥, 藥膏, "cough syrup") and look-alikes that do not (無酒精啤酒, "alcohol-free"; a negation is not looked for:
+    處方藥, 藥膏, "cough syrup"), patterns for the ways of naming it that a word list cannot hold (a drinking verb
+    with a six-pack or a time limit: 十分鐘乾完一手) and look-alikes that do not (無酒精啤酒, "alcohol-free"; a negation is not looked for:
     「不醉不歸的啤酒」 is still beer). ``check_text`` uses this when the ad's category is the default ``general``: an uncategorised
     beer ad is screened with the alcohol rules too (菸酒管理法 第37條), and every such finding says which word the
     category was inferred from. Only phrase rules are added this way: the required on-screen warnings of an
@@ -1275,10 +1296,13 @@ def infer_categories(
     found: dict[str, str] = {}
     normalised = normalised if normalised is not None else normalise_with_map(text, meter)
     for pack in packs:
-        for inferred, (terms, allow) in pack.category_cues.items():
+        for inferred, cue in pack.category_cues.items():
             if inferred in found:
                 continue
-            for match in find_phrases(text, terms, allow, meter=meter, normalised=normalised):
+            matches = find_phrases(
+                text, cue.terms, cue.allow, patterns=cue.patterns, meter=meter, normalised=normalised
+            )
+            for match in matches:
                 found[inferred] = match.matched
                 break
     return found

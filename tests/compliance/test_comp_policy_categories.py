@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from studio.compliance.rules import load_packs, parse_pack, write_pack
+from studio.compliance.rules import CategoryCues, load_packs, parse_pack, write_pack
 from studio.compliance.text import TimedText, check_text, check_texts, infer_categories
 from studio.errors import ConfigError
 
@@ -267,6 +267,7 @@ version: 1
 category_cues:
   {category}:
     terms: [啤酒, beer]
+    patterns: ['乾完一?手']
     allow: [無酒精啤酒]
 rules:
   - id: demo.minors
@@ -279,14 +280,29 @@ rules:
 
 def test_category_cues_are_validated_and_round_trip(tmp_path: Path) -> None:
     pack = parse_pack(_PACK.format(category="alcohol"))
-    assert pack.category_cues == {"alcohol": (("啤酒", "beer"), ("無酒精啤酒",))}
+    assert pack.category_cues == {"alcohol": CategoryCues(("啤酒", "beer"), ("乾完一?手",), ("無酒精啤酒",))}
     assert [f.rule for f in check_text("啤酒小朋友", [pack], "general")] == ["demo.minors"]
     assert check_text("無酒精啤酒小朋友", [pack], "general") == []
+    found = check_text("十分鐘乾完一手，小朋友也來", [pack], "general")  # a pattern names the drink
+    assert [f.rule for f in found] == ["demo.minors"]
+    assert "(category inferred from 「乾完一手」: alcohol)" in found[0].message
+    assert infer_categories("乾完一杯果汁", [pack]) == {}
     out = write_pack(pack, tmp_path / "demo.yaml")
     assert parse_pack(out.read_text(encoding="utf-8")) == pack
     for wrong in ("general", "spirits"):
         with pytest.raises(ConfigError, match=r"<rule pack>:\d+: category_cues"):
             parse_pack(_PACK.format(category=wrong))
+
+
+def test_category_cue_patterns_are_checked_like_rule_patterns() -> None:
+    risky = _PACK.format(category="alcohol").replace("'乾完一?手'", "'(?:乾+)+完'")
+    with pytest.raises(ConfigError, match=r"<rule pack>:6: category_cues.alcohol.patterns.0: .*乾"):
+        parse_pack(risky)
+    empty = _PACK.format(category="alcohol").replace(
+        "    terms: [啤酒, beer]\n    patterns: ['乾完一?手']\n", ""
+    )
+    with pytest.raises(ConfigError, match="needs a non-empty 'terms' or 'patterns'"):
+        parse_pack(empty)
 
 
 # -- the scorer: violating_if_general is an alias of general -------------------------------------------------

@@ -279,8 +279,8 @@ def test_fold_table_covers_every_lexicon_character() -> None:
             chars.update("".join(terms))
         for rule in pack.rules:
             chars.update("".join((*rule.phrases, *rule.allow, *rule.patterns, *rule.required)))
-        for terms, allow in pack.category_cues.values():
-            chars.update("".join((*terms, *allow)))
+        for cue in pack.category_cues.values():
+            chars.update("".join((*cue.terms, *cue.patterns, *cue.allow)))
     wrong = {
         ch: (fold.get(ord(ch)), convert(ch))
         for ch in sorted(c for c in chars if _is_cjk(c))
