@@ -3,7 +3,7 @@
 Data: every labelled set in the repository, each a *group* (one writer per set):
 ``corpus`` (bench/data/claims_corpus.yaml, all splits: dev, held-out, fresh), ``blind1``, ``blind2``, ``blind3``,
 ``blind4``, ``blind5``, ``blind6``, ``blind7``, ``blind8``, ``blind9``, ``blind10``, ``blind11b``, ``blind12``, ``blind11ac``,
-``blind13``, ``blind14``, ``blind15``, ``blind16`` (each scored once while blind,
+``blind13``, ``blind14``, ``blind15``, ``blind16``, ``blind17``, ``blind18``, ``blind19``, ``blind20`` (each scored once while blind,
 development sets since), ``check2`` (claims_check_claims2.yaml), ``dev4``
 (claims_dev4.yaml: the claims4 engineer's sentences on alcohol, drugs, health-food functions and exaggeration),
 ``other`` (tw_ads_sentences.yaml, own category only) and ``neutral`` (claims_neutral.yaml: plain allowed ad copy,
@@ -67,6 +67,10 @@ SETS = {
     "blind14": ROOT / "bench" / "data" / "claims_blind14.yaml",
     "blind15": ROOT / "bench" / "data" / "claims_blind15.yaml",
     "blind16": ROOT / "bench" / "data" / "claims_blind16.yaml",
+    "blind17": ROOT / "bench" / "data" / "claims_blind17.yaml",
+    "blind18": ROOT / "bench" / "data" / "claims_blind18.yaml",
+    "blind19": ROOT / "bench" / "data" / "claims_blind19.yaml",
+    "blind20": ROOT / "bench" / "data" / "claims_blind20.yaml",
     "check2": ROOT / "bench" / "data" / "claims_check_claims2.yaml",
     "dev4": ROOT / "bench" / "data" / "claims_dev4.yaml",
     "other": OTHER,

@@ -4,10 +4,13 @@ A pack is a YAML file ``<name>.yaml`` with ``pack``, ``version``, ``market``, ``
 rule names a ``detector`` (``phrase``, ``required_text``, ``clip_concept``, ``reference``, ``banned_category``),
 the product categories it ``applies_to`` (omitted: all), an ``action`` (``block``, ``review``, ``warn``), a
 ``legal`` reference and the detector's own fields (phrases, allow-lists, suggestions, CLIP concepts, hash
-distances, thresholds). A ``phrase`` rule may also give regular-expression ``patterns`` (refused at load, with
-file and line, when they can backtrack catastrophically: ``regexcheck``) and ``claims``: pairs of the pack's
-named ``lexicons`` (efficacy verbs x diseases) that must occur within a few characters or words of one clause. Packs are read with ``yaml.safe_load`` semantics and validated strictly; every error names
-the file and the line of the offending rule or field.
+distances, thresholds). A ``phrase`` rule may also give regular-expression ``patterns`` and ``allow_patterns``
+(look-alikes a phrase list cannot hold; both refused at load, with file and line, when they can backtrack
+catastrophically: ``regexcheck``) and ``claims``: pairs of the pack's named ``lexicons`` (efficacy verbs x
+diseases) that must occur within a few characters or words of one clause. A pack's ``category_cues`` say, per
+product category, which ``terms`` and ``patterns`` in the copy name such a product (and which look-alikes under
+``allow`` do not). Packs are read with ``yaml.safe_load`` semantics and validated strictly; every error names the
+file and the line of the offending rule or field.
 
 Built-in packs live next to this module in ``packs/``; packs written by calibration (or by the user) in
 ``$STUDIO_HOME/packs/`` take precedence over a built-in pack of the same name.
@@ -39,7 +42,7 @@ _ID = r"^[a-z0-9][a-z0-9._-]*$"
 # silently ignored and the rule would not do what its author thinks).
 _COMMON = {"id", "detector", "action", "category", "description", "notes", "legal", "applies_to", "threshold"}
 _DETECTOR_FIELDS: dict[str, set[str]] = {
-    "phrase": {"phrases", "patterns", "claims", "allow", "suggestions", "negation"},
+    "phrase": {"phrases", "patterns", "claims", "allow", "allow_patterns", "suggestions", "negation"},
     "required_text": {"required", "whole_duration"},
     "clip_concept": {"concepts", "negatives"},
     "reference": {
@@ -108,6 +111,8 @@ class _RuleDoc(BaseModel):
     patterns: list[str] = Field(default_factory=list)  # regular expressions on the normalised text
     claims: list[_ClaimDoc] = Field(default_factory=list)
     allow: list[str] = Field(default_factory=list)
+    # look-alikes a phrase list cannot hold (a fluoride toothpaste's 預防齲齒: the product named, then the wording)
+    allow_patterns: list[str] = Field(default_factory=list)
     suggestions: dict[str, str] = Field(default_factory=dict)
     negation: Literal["drop", "warn", "review", "keep"] = "drop"
     # required_text
@@ -135,7 +140,7 @@ class _RuleDoc(BaseModel):
             raise ValueError("applies_to is empty; omit it to apply the rule to every category")
         return value
 
-    @field_validator("phrases", "patterns", "allow", "required", "concepts", "negatives")
+    @field_validator("phrases", "patterns", "allow", "allow_patterns", "required", "concepts", "negatives")
     @classmethod
     def _no_blank_strings(cls, value: list[str]) -> list[str]:
         if any(not s.strip() for s in value):
@@ -271,6 +276,7 @@ class Rule:
     patterns: tuple[str, ...] = ()  # regular expressions on the normalised text (checked for backtracking)
     claims: tuple[Claim, ...] = ()
     allow: tuple[str, ...] = ()
+    allow_patterns: tuple[str, ...] = ()  # regular expressions for look-alikes (checked for backtracking)
     suggestions: Mapping[str, str] = field(default_factory=dict, hash=False)
     negation: str = "drop"  # drop | warn | review | keep: what a negated phrase match becomes
     required: tuple[str, ...] = ()
@@ -482,9 +488,10 @@ def _check_patterns(doc: _PackDoc, node: yaml.Node | None, label: str) -> None:
     from studio.compliance.regexcheck import backtracking_risk
 
     places = [
-        (("rules", i, "patterns", j), f" rule {rule.id!r} patterns.{j}", pattern)
+        (("rules", i, key, j), f" rule {rule.id!r} {key}.{j}", pattern)
         for i, rule in enumerate(doc.rules)
-        for j, pattern in enumerate(rule.patterns)
+        for key in ("patterns", "allow_patterns")
+        for j, pattern in enumerate(getattr(rule, key))
     ] + [
         (("category_cues", category, "patterns", j), f" category_cues.{category}.patterns.{j}", pattern)
         for category, cue in doc.category_cues.items()
@@ -581,6 +588,7 @@ def _from_doc(
                 patterns=tuple(r.patterns),
                 claims=tuple(claims),
                 allow=tuple(r.allow),
+                allow_patterns=tuple(r.allow_patterns),
                 suggestions=dict(r.suggestions),
                 negation=r.negation,
                 required=tuple(r.required),
@@ -615,12 +623,13 @@ def _from_doc(
 # -- writing ---------------------------------------------------------------------------------------------
 _RULE_ORDER = [
     "id", "category", "description", "applies_to", "action", "legal", "detector", "threshold", "phrases",
-    "patterns", "claims", "allow", "suggestions", "negation", "required", "whole_duration", "concepts", "negatives",
-    "pdq_max_distance", "phash_max_distance", "clip_threshold", "min_pdq_quality", "reference_kinds", "notes",
+    "patterns", "claims", "allow", "allow_patterns", "suggestions", "negation", "required", "whole_duration",
+    "concepts", "negatives", "pdq_max_distance", "phash_max_distance", "clip_threshold", "min_pdq_quality", "reference_kinds", "notes",
 ]  # fmt: skip
 _RULE_DEFAULTS: dict[str, Any] = {
     "category": "", "description": "", "notes": "", "legal": None, "applies_to": None, "threshold": None,
-    "phrases": (), "patterns": (), "claims": (), "allow": (), "suggestions": {}, "negation": "drop", "required": (),
+    "phrases": (), "patterns": (), "claims": (), "allow": (), "allow_patterns": (), "suggestions": {},
+    "negation": "drop", "required": (),
     "whole_duration": True, "concepts": (), "negatives": (), "pdq_max_distance": None,
     "phash_max_distance": None, "clip_threshold": None, "min_pdq_quality": None, "reference_kinds": None,
 }  # fmt: skip

@@ -134,6 +134,8 @@ _DISCLAIMER_ZH = (
     "不販售", "不售", "不賣", "謝絕",
     # tw-ads v16: a warning against the belief (別以為保養品能治療濕疹)
     "別以為", "不要以為", "別認為", "不要認為", "別相信", "不要相信", "不具", "不具有",
+    # tw-ads v21: a reviewer who felt no effect (不覺得有什麼療效)
+    "不覺得", "沒覺得", "不認為", "沒感覺",
 )  # fmt: skip
 _DISCLAIMER_GAP_CJK = 8
 _PSEUDO_NEGATION_ZH = (
@@ -188,6 +190,16 @@ _ADVICE_CUES = (
     # tw-ads v19: do not stop the medicine on one's own (請勿自行停藥), a patch test and when to stop a cosmetic
     "勿自行停藥", "不可自行停藥", "不要自行停藥", "do not stop taking", "don't stop taking", "stop use if", "stop using if",
     "discontinue use if", "patch-test", "patch test",
+    # tw-ads v21: a referral to a specialist (痘痘問題請洽皮膚科醫師, 視力問題請洽眼科醫師)
+    "請洽醫師", "請洽專業醫師", "請洽專科醫師", "請洽皮膚科", "請洽眼科", "請洽耳鼻喉科", "請洽家醫科", "請洽醫療院所",
+    "請洽中醫師", "請洽身心科", "請洽復健科",
+)  # fmt: skip
+# tw-ads v21: an FAQ's answer that the product has no medical effect or is an ordinary product (「能治痘痘嗎？答：本品
+# 為一般化粧品，僅能清潔肌膚」); an answer's own claim (「答：可以，而且不具副作用」) names none of these
+_NO_EFFECT_ZH = (
+    "無醫療效能", "無醫療效果", "沒有醫療效果", "沒有醫療效能", "不具醫療", "不具治療", "不具療效", "不具預防", "沒有療效",
+    "無療效", "並非藥品", "不是藥品", "非藥品", "非醫療器材", "不是醫療器材", "為一般家電", "為一般化粧品", "為一般化妝品",
+    "為一般食品", "屬一般食品", "屬於一般食品", "是一般食品", "是一般化粧品", "是一般化妝品",
 )  # fmt: skip
 _SENTENCE_BREAKS = set(".!?。!?\n\r")
 # tw-ads v10: a semicolon joins two independent statements, so advice in one does not govern a claim in the other
@@ -593,13 +605,16 @@ class _Compiled:
     # (label, regex, kind: phrase | pattern | claim, for claims the regex of their verbs)
     banned: tuple[tuple[str, re.Pattern[str], str, re.Pattern[str] | None], ...]
     allowed: tuple[re.Pattern[str], ...]
-    allowed_max: int  # the longest an allowed phrase can be (bounded for the linear overlap test)
     terms: Mapping[str, str]  # normalised claim verb or target -> the lexicon term as written in the pack
 
 
 @lru_cache(maxsize=512)
 def _compiled(
-    phrases: tuple[str, ...], allow: tuple[str, ...], patterns: tuple[str, ...] = (), claims: tuple = ()
+    phrases: tuple[str, ...],
+    allow: tuple[str, ...],
+    patterns: tuple[str, ...] = (),
+    claims: tuple = (),
+    allow_patterns: tuple[str, ...] = (),
 ) -> _Compiled:
     banned: list[tuple[str, re.Pattern[str], str, re.Pattern[str] | None]] = [
         (p, _phrase_regex(p), "phrase", None) for p in phrases
@@ -611,11 +626,12 @@ def _compiled(
     for claim in claims:
         banned += [("claim", regex, "claim", nearest) for _, regex, nearest in _claim_regexes(claim)]
         terms.update({normalise(t): t for t in (*claim.verb_terms, *claim.target_terms)})
-    allowed = tuple(_phrase_regex(a) for a in allow)
+    allowed = tuple(_phrase_regex(a) for a in allow) + tuple(
+        re.compile(_fold_pattern(p), re.IGNORECASE | re.ASCII) for p in allow_patterns
+    )
     return _Compiled(
         banned=tuple(banned),
         allowed=allowed,
-        allowed_max=max((len(normalise(a)) + 8 for a in allow), default=0),
         terms=terms,
     )
 
@@ -638,10 +654,12 @@ def find_phrases(
     *,
     patterns: Sequence[str] = (),
     claims: Sequence[Claim] = (),
+    allow_patterns: Sequence[str] = (),
     meter: WorkMeter | None = None,
     normalised: tuple[str, list[int]] | None = None,
 ) -> list[PhraseMatch]:
-    """Whole-phrase, pattern and claim matches in ``text`` after the allow-list and overlap rules; negation marked.
+    """Whole-phrase, pattern and claim matches in ``text`` after the allow-list (phrases and ``allow_patterns``)
+    and overlap rules; negation marked.
 
     Offsets are into ``text`` as given. Matches are in text order. The work is linear in ``len(text)``: one regex
     scan per phrase, pattern and claim, and bounded work per candidate match (see ``WorkMeter``).
@@ -649,12 +667,14 @@ def find_phrases(
     norm, origin = normalised if normalised is not None else normalise_with_map(text, meter)
     if not norm:
         return []
-    compiled = _compiled(tuple(phrases), tuple(allow), tuple(patterns), tuple(claims))
+    compiled = _compiled(tuple(phrases), tuple(allow), tuple(patterns), tuple(claims), tuple(allow_patterns))
     allowed_spans: list[tuple[int, int]] = []
     for pattern in compiled.allowed:
         allowed_spans.extend((m.start(), m.end()) for m in pattern.finditer(norm) if m.end() > m.start())
     allowed_spans.sort()
     allowed_starts = [a for a, _ in allowed_spans]
+    # how far back an allowed span that overlaps a match can start (a pattern's span has no fixed length)
+    allowed_max = max((y - x for x, y in allowed_spans), default=0)
     # (start, end, label, where a negation cue is looked for before, for a target-first claim the gap between
     # target and verb (a second place a cue may stand: 症狀未改善))
     candidates: list[tuple[int, int, str, int, tuple[int, int] | None]] = []
@@ -676,8 +696,7 @@ def find_phrases(
                 # a claim is masked when either of its terms touches an allowed phrase (根治壁癌: 壁癌 is allowed)
                 spans = ((v_start, v_end), (m.start("t"), m.end("t")))
                 if any(
-                    _masked(x, y, allowed_spans, allowed_starts, compiled.allowed_max, meter, True)
-                    for x, y in spans
+                    _masked(x, y, allowed_spans, allowed_starts, allowed_max, meter, True) for x, y in spans
                 ):
                     continue
                 verb_term = _term_of(verb, compiled.terms)
@@ -686,7 +705,7 @@ def find_phrases(
                     candidates.append((a, b, f"{verb_term}+{target_term}", v_start, None))
                 else:  # negated before the target (並非痛風救星) or between the two (症狀未改善), not inside 不適
                     candidates.append((a, b, f"{target_term}+{verb_term}", a, (m.end("t"), v_start)))
-            elif _masked(a, b, allowed_spans, allowed_starts, compiled.allowed_max, meter):
+            elif _masked(a, b, allowed_spans, allowed_starts, allowed_max, meter):
                 continue
             elif kind == "pattern":  # named by what it matched in the copy (below), not by the regex
                 candidates.append((a, b, "", a, None))
@@ -748,6 +767,11 @@ def _advice_regex() -> re.Pattern[str]:
     return re.compile("|".join(parts))
 
 
+@lru_cache(maxsize=1)
+def _no_effect_regex() -> re.Pattern[str]:
+    return re.compile("|".join(re.escape(normalise(cue)) for cue in _NO_EFFECT_ZH))
+
+
 def _allowed_context(
     norm: str, a: int, b: int, titles: list[int], meter: WorkMeter | None = None
 ) -> str | None:
@@ -781,14 +805,20 @@ def _answered_no(norm: str, b: int, meter: WorkMeter | None = None) -> str | Non
     m = _ANSWER_NO.match(norm, hi + 1)
     if m:
         return m.group().strip()
-    # tw-ads v18: a question answered with advice to see a doctor (「按摩可以治腰痛嗎？A：…腰痛請就醫檢查。」)
-    end = hi + 1
-    while end < len(norm) and end - hi < _ADVICE_WINDOW and norm[end] not in _SENTENCE_BREAKS:
+    return _cautioning_answer(norm, hi, meter)
+
+
+def _cautioning_answer(norm: str, q: int, meter: WorkMeter | None = None) -> str | None:
+    """The cue of an answer to the question ending at ``norm[q]`` ("?") that is no claim: advice to see a doctor
+    (「按摩可以治腰痛嗎？A：…腰痛請就醫檢查。」, tw-ads v18) or a statement that the product has no medical effect
+    (「能治過敏嗎？答：本產品為一般家電，無醫療效能」, tw-ads v21), anywhere in the answer's sentence."""
+    end = q + 1
+    while end < len(norm) and end - q < _ADVICE_WINDOW and norm[end] not in _SENTENCE_BREAKS:
         end += 1
     if meter is not None:
-        meter.steps += end - hi
-    advice = _advice_regex().search(norm, hi + 1, end)
-    return advice.group() if advice else None
+        meter.steps += end - q
+    cue = _advice_regex().search(norm, q + 1, end) or _no_effect_regex().search(norm, q + 1, end)
+    return cue.group() if cue else None
 
 
 def _cautioned_questions(norm: str, meter: WorkMeter | None = None) -> list[tuple[int, int]]:
@@ -805,7 +835,7 @@ def _cautioned_questions(norm: str, meter: WorkMeter | None = None) -> list[tupl
             hi += 1
         if meter is not None:
             meter.steps += hi - lo
-        if _ANSWER_NO.match(norm, q + 1) or _advice_regex().search(norm, q + 1, hi):
+        if _ANSWER_NO.match(norm, q + 1) or _cautioning_answer(norm, q, meter):
             spans.append((lo, q + 1))
     return spans
 
@@ -862,7 +892,7 @@ _QUANTIFIER_ZH = re.compile(r"\s*(?:任何|任一|一切|絲毫|丝毫)")
 # question says is not claimed. Only answers that reject the question count: 不會 / 沒有 / "not at all" are left
 # out, because after a question about a harm (會不會宿醉？不會！) they assert the claim.
 _ANSWER_NO = re.compile(
-    r"\s*(?:(?:a|答|回答)\s*:\s*)?"
+    r"\s*(?:(?:a|答|回答)\s*:?\s*)?"
     r"(?:不建议|不建議|不行|不可以|不能|不适合|不適合|不宜|不可|请勿|請勿|当然不行|當然不行|否"
     r"|no such thing|absolutely not|of course not|no(?=\s*(?:[.!,;\u2013\u2014-]|$)))"
 )
@@ -974,6 +1004,7 @@ def _rule_matches(
         rule.allow,
         patterns=rule.patterns,
         claims=rule.claims,
+        allow_patterns=rule.allow_patterns,
         meter=meter,
         normalised=normalised,
     )

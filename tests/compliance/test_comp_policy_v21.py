@@ -107,3 +107,64 @@ ALLOWED = [
 def test_v21_lookalike_allowed(text: str, category: str, packs) -> None:
     flagged = claim_rules(text, packs, category)
     assert not flagged, (text, category, flagged)
+
+
+# -- from blind set 20: FAQ answers, a fluoride toothpaste, minors told not to buy, children's charities ------------
+ALLOWED_V21B = [
+    ("Q：這台除濕機能治氣喘嗎？答：本產品為一般家電，無醫療效能。", "general"),
+    ("Q：喝了能降血糖嗎？答：本品為一般食品，不具治療疾病之功效。", "food"),
+    ("Q：可以治療乾眼症嗎？A 不行，乾眼問題請洽眼科醫師。", "general"),
+    ("Q：洗面乳能治粉刺嗎？答：僅能清潔肌膚，粉刺問題請洽皮膚科醫師。", "cosmetics"),
+    ("兒童含氟牙膏 1000ppm，每天早晚刷牙，幫助預防蛀牙", "cosmetics"),
+    ("Fluoride toothpaste, 1450 ppm: helps prevent cavities when you brush twice a day", "cosmetics"),
+    ("精釀啤酒 6 入，未滿18歲者一律不得購買", "alcohol"),
+    ("每賣出一瓶紅酒，捐出 10 元給偏鄉兒童課輔班", "alcohol"),
+    ("Every pint this month supports the children's hospital ward upgrade", "alcohol"),
+    ("[開箱] 這罐燕麥奶很順口，但我不覺得有什麼療效，就是早餐方便", "food"),
+]
+
+
+@pytest.mark.parametrize("text, category", ALLOWED_V21B)
+def test_v21_answers_and_lookalikes_allowed(text: str, category: str, packs) -> None:
+    flagged = claim_rules(text, packs, category)
+    assert not flagged, (text, category, flagged)
+
+
+STILL_CLAIMS = [
+    ("Q：能治氣喘嗎？答：可以！而且不具副作用", "general"),  # the answer itself claims
+    ("這款木糖醇軟糖含氟，可以預防齲齒", "food"),  # not a toothpaste: the allowance names one
+    ("未成年也能喝的水果酒，甜甜的", "alcohol"),
+    ("兒童最愛的氣泡酒，生日派對必備", "alcohol"),
+]
+
+
+@pytest.mark.parametrize("text, category", STILL_CLAIMS)
+def test_v21_claims_next_to_the_lookalikes_still_caught(text: str, category: str, packs) -> None:
+    assert claim_rules(text, packs, category), (text, category)
+
+
+# -- the pack format: allow_patterns ------------------------------------------------------------------------------
+_PACK = """\
+pack: demo
+version: 1
+rules:
+  - id: demo.caries
+    detector: phrase
+    action: block
+    phrases: [預防齲齒]
+    allow_patterns: ['{pattern}']
+"""
+
+
+def test_allow_patterns_mask_matches_round_trip_and_are_checked(tmp_path) -> None:
+    from studio.compliance.rules import parse_pack, write_pack
+    from studio.errors import ConfigError
+
+    pack = parse_pack(_PACK.format(pattern="牙膏[^。]{0,20}?預防齲齒"))
+    assert pack.rules[0].allow_patterns == ("牙膏[^。]{0,20}?預防齲齒",)
+    assert check_text("含氟牙膏，每天刷牙預防齲齒", [pack], "general") == []
+    assert [f.rule for f in check_text("軟糖預防齲齒", [pack], "general")] == ["demo.caries"]
+    out = write_pack(pack, tmp_path / "demo.yaml")
+    assert parse_pack(out.read_text(encoding="utf-8")) == pack
+    with pytest.raises(ConfigError, match=r"<rule pack>:8: rule 'demo.caries' allow_patterns.0: "):
+        parse_pack(_PACK.format(pattern="(?:牙+)+膏"))
