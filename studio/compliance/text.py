@@ -193,6 +193,8 @@ _ADVICE_CUES = (
     # tw-ads v21: a referral to a specialist (痘痘問題請洽皮膚科醫師, 視力問題請洽眼科醫師)
     "請洽醫師", "請洽專業醫師", "請洽專科醫師", "請洽皮膚科", "請洽眼科", "請洽耳鼻喉科", "請洽家醫科", "請洽醫療院所",
     "請洽中醫師", "請洽身心科", "請洽復健科",
+    # tw-ads v22: a doctor's or pharmacist's reminder (醫師提醒：服用安眠藥期間請勿飲酒)
+    "醫師提醒", "醫生提醒", "藥師提醒", "服藥期間", "用藥期間",
 )  # fmt: skip
 # tw-ads v21: an FAQ's answer that the product has no medical effect or is an ordinary product (「能治痘痘嗎？答：本品
 # 為一般化粧品，僅能清潔肌膚」); an answer's own claim (「答：可以，而且不具副作用」) names none of these
