@@ -122,6 +122,18 @@ def fill_disk_when_signing(monkeypatch, *, at_close: bool = False) -> None:
     monkeypatch.setattr(provenance, "open", fake_open, raising=False)
 
 
+# the smallest pack with the near-copy rule: the shipped ip pack's hash distances, no CLIP threshold or reference kinds
+NEAR_COPY_PACK = """
+pack: test-ip
+version: 1
+rules:
+  - id: ip.near-copy
+    detector: reference
+    action: block
+    pdq_max_distance: 31
+    phash_max_distance: 10
+"""
+
 STOPPING = ("block", "review")  # the finding actions that stop publication
 
 

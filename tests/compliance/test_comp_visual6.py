@@ -11,17 +11,7 @@ from studio.compliance.refbank import ReferenceBank
 from studio.compliance.rules import parse_pack
 from studio.compliance.visual import VisualOptions, _interior_agrees, screen_media
 from studio.store import open_store
-
-PACK = """
-pack: test-ip
-version: 1
-rules:
-  - id: ip.near-copy
-    detector: reference
-    action: block
-    pdq_max_distance: 31
-    phash_max_distance: 10
-"""
+from tests.helpers import NEAR_COPY_PACK
 
 
 def _plate(motif_seed: int, side: int = 512) -> Image.Image:
@@ -60,7 +50,11 @@ def test_same_rim_other_motif_is_not_a_copy(tmp_path, plate_bank, seed):
     path = tmp_path / f"lookalike{seed}.png"
     _plate(seed).save(path)
     findings, _, _ = screen_media(
-        path, packs=[parse_pack(PACK)], bank=plate_bank, embedder=None, options=VisualOptions(keypoints=False)
+        path,
+        packs=[parse_pack(NEAR_COPY_PACK)],
+        bank=plate_bank,
+        embedder=None,
+        options=VisualOptions(keypoints=False),
     )
     assert findings == []
 
@@ -69,7 +63,11 @@ def test_the_plate_itself_is_still_found(tmp_path, plate_bank):
     path = tmp_path / "copy.jpg"
     _plate(1).resize((400, 400)).save(path, quality=60)
     findings, _, _ = screen_media(
-        path, packs=[parse_pack(PACK)], bank=plate_bank, embedder=None, options=VisualOptions(keypoints=False)
+        path,
+        packs=[parse_pack(NEAR_COPY_PACK)],
+        bank=plate_bank,
+        embedder=None,
+        options=VisualOptions(keypoints=False),
     )
     assert [f.rule for f in findings] == ["ip.near-copy"]
     assert findings[0].score <= 10

@@ -12,17 +12,7 @@ from studio.compliance.refbank import ReferenceBank
 from studio.compliance.rules import parse_pack
 from studio.compliance.visual import screen_media
 from studio.store import open_store
-
-PACK = """
-pack: test-ip
-version: 1
-rules:
-  - id: ip.near-copy
-    detector: reference
-    action: block
-    pdq_max_distance: 31
-    phash_max_distance: 10
-"""
+from tests.helpers import NEAR_COPY_PACK
 
 W, H = 600, 800
 
@@ -100,7 +90,7 @@ def poster_bank(tmp_path):
 def _screen(tmp_path, image: np.ndarray, bank, name: str) -> list:
     path = tmp_path / f"{name}.jpg"
     Image.fromarray(image).save(path, quality=90)
-    findings, _, _ = screen_media(path, packs=[parse_pack(PACK)], bank=bank, embedder=None)
+    findings, _, _ = screen_media(path, packs=[parse_pack(NEAR_COPY_PACK)], bank=bank, embedder=None)
     return findings
 
 
