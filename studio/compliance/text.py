@@ -134,8 +134,8 @@ _DISCLAIMER_ZH = (
     "不販售", "不售", "不賣", "謝絕",
     # tw-ads v16: a warning against the belief (別以為保養品能治療濕疹)
     "別以為", "不要以為", "別認為", "不要認為", "別相信", "不要相信", "不具", "不具有",
-    # tw-ads v21: a reviewer who felt no effect (不覺得有什麼療效)
-    "不覺得", "沒覺得", "不認為", "沒感覺",
+    # tw-ads v21: a reviewer who felt no effect (不覺得有什麼療效; not 不覺得 alone: 不覺得痠痛了 claims relief)
+    "不覺得有什麼", "沒覺得有什麼", "沒感覺有什麼", "不認為有什麼", "不認為",
 )  # fmt: skip
 _DISCLAIMER_GAP_CJK = 8
 _PSEUDO_NEGATION_ZH = (
