@@ -198,7 +198,11 @@ def test_pull_converts_the_single_file_into_a_folder_that_loads_and_generates(
         assert set(got) == set(want) and all(torch.equal(got[k], want[k]) for k in want), part
     a = generate_frames(loaded, ENGINE, _request())
     b = generate_frames(tiny, ENGINE, _request())
-    assert a.shape == (9, 32, 32, 3) and np.array_equal(a, b)  # same seed, same frames as the source model
+    # same seed, same frames as the source model: equal weights, but a model loaded from files may run kernels on
+    # another memory layout, so a pixel may round one level apart (seen once: 1 of 27,648 values); different weights
+    # would change every pixel
+    diff = np.abs(a.astype(np.int16) - b.astype(np.int16))
+    assert a.shape == (9, 32, 32, 3) and diff.max() <= 1 and (diff > 0).mean() < 0.001
     assert (
         type(load_pipeline(path, ENGINE, "i2v", profile="full", device="cpu")).__name__
         == "LTXImageToVideoPipeline"
